@@ -1,0 +1,99 @@
+/*
+ * engine.h — executions: start, invoke (replay + run), find what is due,
+ * and read the journal back. The host CLI (host.c) and the `cairn` tool sit
+ * on this; the generated state machines call into it through cairn.h.
+ *
+ * Times are milliseconds since the Unix epoch, read from the engine's one
+ * clock (real, or virtual with skip-time).
+ */
+#ifndef CAIRN_ENGINE_H
+#define CAIRN_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "cairn/cairn.h"
+#include "error.h"
+
+typedef struct engine engine;
+
+/*
+ * Opens (creating if needed) the store at db_path and holds the n workflows
+ * (n may be 0: the `cairn` tool reads stores without workflow code).
+ * Returns CAIRN_OK, or an error code with err set (type "Store.Error" and a
+ * message naming the file and the cause).
+ */
+int engine_open(engine **out, const char *db_path, const cairn_workflow *const *wfs, size_t n,
+                cairn_error *err);
+void engine_close(engine *e);
+
+/* Virtual clock: now() starts at the real time and jumps when asked. */
+void engine_set_skip_time(engine *e, int on);
+int64_t engine_now(engine *e);
+
+/*
+ * Starts an execution of `workflow` with input JSON text. name may be NULL;
+ * with a name, a second start with the same workflow and name returns the
+ * first execution's id and *created = 0. Bad JSON or input failing the
+ * workflow's input schema: CAIRN_ERR_INPUT, nothing created.
+ * *id_out is malloc'd (caller frees).
+ */
+int engine_start(engine *e, const char *workflow, const char *input_json, const char *name,
+                 char **id_out, int *created, cairn_error *err);
+
+/*
+ * Runs one invocation of execution id: replay, then run until it completes
+ * or suspends. CAIRN_ERR_DEFINITION when this host lacks the definition the
+ * execution is pinned to (nothing changes); CAIRN_ERR_CONFLICT when it is
+ * already complete.
+ */
+int engine_invoke(engine *e, const char *id, cairn_error *err);
+
+/*
+ * Invokes id until it completes, or suspends with nothing due. With skip-time
+ * the clock jumps to its wake-up time and it goes on, so it always completes
+ * (or waits on something no clock can bring: a callback).
+ */
+int engine_drive(engine *e, const char *id, cairn_error *err);
+
+/*
+ * The execution that is due first (running, or suspended with wake_at <= now),
+ * skipping ids in `skip` (NULL-terminated, may be NULL). Returns 1 and
+ * *id_out (caller frees) when one is due; 0 when none is, with *next_wake the
+ * earliest future wake-up time or -1 when nothing will ever wake; -1 on error.
+ */
+int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *next_wake,
+                    cairn_error *err);
+
+/* Moves the virtual clock forward to t (skip-time only; never backwards). */
+void engine_advance_clock(engine *e, int64_t t);
+
+/*
+ * Read side, as the JSON that `--json` prints (new objects, caller frees;
+ * NULL with err set, CAIRN_ERR_NOT_FOUND in *rc, for an unknown id).
+ *
+ * status: {"id","workflow","version","definition_sha256","name","status",
+ *          "input","result","error","created_at","updated_at","ended_at",
+ *          "wake_at","timeout_at"}
+ *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT;
+ *   input/result are JSON values, error is {type,message,data} or null,
+ *   times are RFC 3339 UTC strings with milliseconds, or null.
+ * history: {"execution": <status>, "operations": [
+ *          {"id","parent_id","name","type","sub_type","status","attempt",
+ *           "started_at","ended_at","next_attempt_at","result","error",
+ *           "callback_id","timeout_at","heartbeat_at"}, ...]}  in journal order;
+ *   the first is the EXECUTION operation (id "0").
+ * list: [<status>, ...], newest first.
+ */
+cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err);
+cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err);
+cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
+
+/* RFC 3339 UTC with milliseconds, "2026-11-28T13:05:00.250Z"; buf >= 32 bytes. */
+void engine_format_time(int64_t ms, char *buf, size_t len);
+/* Parses RFC 3339 (Z or ±hh:mm offset, optional fraction). 0 ok, -1 bad. */
+int engine_parse_time(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * hook.h — running user code: sandboxed Lua hooks and C functions.
+ *
+ * Both kinds take the evaluated `with:` as JSON and give back either a new
+ * JSON result or a typed error. A hook can never crash the host: Lua runs
+ * under lua_pcall with a counting allocator and an instruction limit.
+ */
+#ifndef CAIRN_HOOK_H
+#define CAIRN_HOOK_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "cairn/cairn.h"
+#include "error.h"
+
+/* What a hook learns about the call (borrowed strings). */
+typedef struct hook_ctx {
+    const char *execution_id;
+    const char *operation;   /* the operation's name */
+    int attempt;             /* 1-based */
+    const char *callback_id; /* submitters only; else NULL */
+} hook_ctx;
+
+/* Limits of one Lua call. Zero fields take the defaults below. */
+typedef struct hook_limits {
+    uint64_t instructions; /* default 100,000,000 VM instructions */
+    size_t memory;         /* default 64 MiB */
+} hook_limits;
+
+/*
+ * Calls Lua function `fn` defined by `source` (loaded as text, chunk name
+ * `chunkname`) in a fresh sandboxed state, as fn(args, ctx). On success
+ * returns 0 and *result is a new cJSON tree (caller frees; JSON null for nil).
+ * On failure returns -1, *result is NULL and err holds the error:
+ *   the hook's own {type, message, data} from error({type=...}),
+ *   Lua.Error (any other error, a missing function, a result that is not
+ *   JSON-shaped), or Lua.Limit (instruction or memory limit).
+ * limits may be NULL (defaults).
+ */
+int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
+                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result,
+                  cairn_error *err);
+
+/* Calls a C hook through the call API; same contract as hook_lua_call. */
+int hook_c_call(cairn_c_fn fn, const char *name, const cJSON *args, const hook_ctx *ctx,
+                cJSON **result, cairn_error *err);
+
+#endif
