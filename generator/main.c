@@ -1,0 +1,51 @@
+/*
+ * main.c — the `cairn` tool: dispatches to the subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: cairn COMMAND [ARGS]\n"
+          "\n"
+          "Workflows:\n"
+          "  check FILE...              check workflow files; print file:line:col diagnostics\n"
+          "  gen FILE... -o DIR         generate NAME.c and NAME.h (with --main, a host main.c)\n"
+          "\n"
+          "Store (no workflow code needed; --db PATH, else $CAIRN_DB, else ./cairn.db):\n"
+          "  list                       executions, newest first\n"
+          "  status EXEC                one execution's status and result\n"
+          "  history EXEC               its journal, operation by operation\n"
+          "\n"
+          "Run `cairn COMMAND --help` for a command's options.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("cairn %s\n", CAIRN_VERSION_STRING);
+        return 0;
+    }
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gen"))
+        return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
+        return cli_store_command(argc - 1, argv + 1);
+    fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,17 @@
+/*
+ * cli.h — the store commands shared by a host binary and the `cairn` tool:
+ * list, status, history (table or --json), with --db / $CAIRN_DB / ./cairn.db.
+ */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+/*
+ * argv[0] is "list", "status" or "history". Returns the exit code: 0 done,
+ * 1 refused (unknown execution, store error), 2 usage.
+ */
+int cli_store_command(int argc, char **argv);
+
+/* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
+const char *cli_db_path(const char *flag_value);
+
+#endif
