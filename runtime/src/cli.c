@@ -1,0 +1,341 @@
+/*
+ * cli.c — the store commands shared by every host binary and the `cairn`
+ * tool: `list`, `status EXEC`, `history EXEC`, as aligned text tables or,
+ * with --json, exactly the documents engine_*_json() build.
+ *
+ * Owns: the command line of those three commands and their output format.
+ * Never: writes to the store (a missing database file is not created: there
+ * is simply nothing in it), or reads it other than through engine.h.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "args.h"
+#include "engine.h"
+#include "error.h"
+
+/* The longest JSON shown in a table cell, in characters; longer ones end in "…". */
+enum { CELL_MAX = 60 };
+
+const char *cli_db_path(const char *flag_value)
+{
+    if (flag_value && *flag_value)
+        return flag_value;
+    const char *env = getenv("CAIRN_DB");
+    if (env && *env)
+        return env;
+    return "./cairn.db";
+}
+
+/* ---- cells ---- */
+
+/* Characters (UTF-8 code points) in s. */
+static size_t width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* s cut to CELL_MAX characters, the last one "…". Takes ownership of s. */
+static char *cut(char *s)
+{
+    if (!s || width(s) <= CELL_MAX)
+        return s;
+    size_t chars = 0, i = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == CELL_MAX)
+            break; /* s[i] starts the last character kept: replace it */
+    }
+    static const char ellipsis[] = "\xE2\x80\xA6"; /* … */
+    char *out = malloc(i + sizeof ellipsis);
+    if (out) {
+        memcpy(out, s, i);
+        memcpy(out + i, ellipsis, sizeof ellipsis);
+    }
+    free(s);
+    return out;
+}
+
+/* A text cell for a member of a status or operation object (new string). */
+static char *cell_text(const cJSON *v)
+{
+    char buf[64];
+    if (cJSON_IsString(v))
+        return dup_str(v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        if (v->valuedouble == (double)(long long)v->valuedouble)
+            snprintf(buf, sizeof buf, "%lld", (long long)v->valuedouble);
+        else
+            snprintf(buf, sizeof buf, "%g", v->valuedouble);
+        return dup_str(buf);
+    }
+    if (!v || cJSON_IsNull(v))
+        return dup_str("-");
+    return cJSON_PrintUnformatted(v);
+}
+
+/* A JSON cell: the compact JSON of v (JSON null when absent), cut. */
+static char *cell_json(const cJSON *v)
+{
+    return cut(v ? cJSON_PrintUnformatted(v) : dup_str("null"));
+}
+
+/* ---- tables ---- */
+
+typedef struct table {
+    int ncols;
+    const char *const *head; /* ncols borrowed titles */
+    char **cells;            /* nrows * ncols owned strings */
+    size_t nrows;
+} table;
+
+static int table_init(table *t, const char *const *head, int ncols, size_t nrows)
+{
+    t->ncols = ncols;
+    t->head = head;
+    t->nrows = nrows;
+    t->cells = calloc(nrows * (size_t)ncols + 1, sizeof *t->cells);
+    return t->cells ? 0 : -1;
+}
+
+static void table_cleanup(table *t)
+{
+    for (size_t i = 0; t->cells && i < t->nrows * (size_t)t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    t->cells = NULL;
+}
+
+/* Returns -1 when a cell is missing (an allocation failed). */
+static int table_print(const table *t, FILE *f)
+{
+    size_t w[16] = {0};
+    for (int c = 0; c < t->ncols; c++)
+        w[c] = width(t->head[c]);
+    for (size_t r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+            if (!s)
+                return -1;
+            if (width(s) > w[c])
+                w[c] = width(s);
+        }
+    for (size_t r = 0; r <= t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            const char *s = r == 0 ? t->head[c] : t->cells[(r - 1) * (size_t)t->ncols + (size_t)c];
+            if (c == t->ncols - 1)
+                fprintf(f, "%s\n", s);
+            else
+                fprintf(f, "%s%*s", s, (int)(w[c] - width(s) + 2), "");
+        }
+    }
+    return 0;
+}
+
+/* ---- the three commands ---- */
+
+static int print_json(const cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    if (!text) {
+        fputs("cairn: out of memory\n", stderr);
+        return 1;
+    }
+    puts(text);
+    free(text);
+    return 0;
+}
+
+static int list_text(const cJSON *list)
+{
+    static const char *const head[] = {"ID", "WORKFLOW", "STATUS", "CREATED", "ENDED", "NAME"};
+    static const char *const keys[] = {"id", "workflow", "status", "created_at", "ended_at", "name"};
+    table t;
+    if (table_init(&t, head, 6, (size_t)cJSON_GetArraySize(list)) != 0)
+        goto oom;
+    size_t r = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, list) {
+        for (int c = 0; c < 6; c++)
+            t.cells[r * 6 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(x, keys[c]));
+        r++;
+    }
+    int rc = table_print(&t, stdout);
+    table_cleanup(&t);
+    if (rc == 0)
+        return 0;
+oom:
+    fputs("cairn: out of memory\n", stderr);
+    return 1;
+}
+
+/* Fields one per line; input, result and error as compact JSON. */
+static int status_text(const cJSON *st)
+{
+    size_t w = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, st) {
+        if (strlen(f->string) > w)
+            w = strlen(f->string);
+    }
+    cJSON_ArrayForEach(f, st) {
+        int json = !strcmp(f->string, "input") || !strcmp(f->string, "result") ||
+                   !strcmp(f->string, "error");
+        char *s = json ? cJSON_PrintUnformatted(f) : cell_text(f);
+        if (!s) {
+            fputs("cairn: out of memory\n", stderr);
+            return 1;
+        }
+        printf("%-*s  %s\n", (int)w, f->string, s);
+        free(s);
+    }
+    return 0;
+}
+
+/* The RESULT/ERROR cell: the error when there is one, else the result. */
+static char *outcome_cell(const cJSON *op)
+{
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(op, "error");
+    const cJSON *result = cJSON_GetObjectItemCaseSensitive(op, "result");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(op, "status");
+    if (error && !cJSON_IsNull(error))
+        return cell_json(error);
+    if ((result && !cJSON_IsNull(result)) ||
+        (cJSON_IsString(status) && !strcmp(status->valuestring, "SUCCEEDED")))
+        return cell_json(result);
+    return dup_str("-");
+}
+
+static int history_text(const cJSON *hist)
+{
+    static const char *const head[] = {"ID",      "NAME",    "TYPE",  "STATUS",
+                                       "ATTEMPT", "STARTED", "ENDED", "RESULT/ERROR"};
+    static const char *const keys[] = {"id", "name", "type", "status", "attempt", "started_at",
+                                       "ended_at"};
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
+    table t;
+    if (table_init(&t, head, 8, (size_t)cJSON_GetArraySize(ops)) != 0)
+        goto oom;
+    size_t r = 0;
+    const cJSON *op;
+    cJSON_ArrayForEach(op, ops) {
+        for (int c = 0; c < 7; c++)
+            t.cells[r * 8 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(op, keys[c]));
+        t.cells[r * 8 + 7] = outcome_cell(op);
+        r++;
+    }
+    int rc = table_print(&t, stdout);
+    table_cleanup(&t);
+    if (rc == 0)
+        return 0;
+oom:
+    fputs("cairn: out of memory\n", stderr);
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: cairn list [--db PATH] [--json]\n"
+          "       cairn status EXEC [--db PATH] [--json]\n"
+          "       cairn history EXEC [--db PATH] [--json]\n"
+          "\n"
+          "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
+          "  status    one execution: its fields, input, result and error\n"
+          "  history   its journal: one operation per line, in order\n"
+          "\n"
+          "  --db PATH   the store (default: $CAIRN_DB, else ./cairn.db)\n"
+          "  --json      print the JSON document instead of text\n",
+          f);
+}
+
+int cli_store_command(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    const char *db_flag = NULL;
+    int json = 0, help = 0;
+    const args_opt opts[] = {
+        {"db", &db_flag, NULL}, {"json", NULL, &json}, {"help", NULL, &help}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos = 0;
+    char msg[256];
+    int want = strcmp(cmd, "list") == 0 ? 0 : 1;
+    if (args_parse(argc, argv, 1, opts, pos, 1, &npos, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cairn %s: %s\n", cmd, msg);
+        return 2;
+    }
+    if (help) {
+        usage(stdout);
+        return 0;
+    }
+    if (npos != want) {
+        fprintf(stderr, want ? "cairn %s: which execution? (cairn %s EXEC)\n"
+                             : "cairn %s: takes no argument\n",
+                cmd, cmd);
+        return 2;
+    }
+    const char *db = cli_db_path(db_flag);
+    const char *id = want ? pos[0] : NULL;
+
+    /* Reading must not create a store: a missing file holds no execution. */
+    if (access(db, F_OK) != 0) {
+        if (!id)
+            return json ? (puts("[]"), 0) : list_text(NULL);
+        fprintf(stderr, "cairn: no execution '%s' in %s\n", id, db);
+        return 1;
+    }
+
+    int code = 1, rc = CAIRN_OK;
+    engine *e = NULL;
+    cJSON *doc = NULL;
+    cairn_error err;
+    err_init(&err);
+    if (engine_open(&e, db, NULL, 0, &err) != CAIRN_OK) {
+        fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
+        goto done;
+    }
+    if (!strcmp(cmd, "list"))
+        doc = engine_list_json(e, &rc, &err);
+    else if (!strcmp(cmd, "status"))
+        doc = engine_status_json(e, id, &rc, &err);
+    else
+        doc = engine_history_json(e, id, &rc, &err);
+    if (!doc) {
+        if (rc == CAIRN_ERR_NOT_FOUND)
+            fprintf(stderr, "cairn: no execution '%s' in %s\n", id, db);
+        else
+            fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(rc));
+        goto done;
+    }
+    if (json)
+        code = print_json(doc);
+    else if (!strcmp(cmd, "list"))
+        code = list_text(doc);
+    else if (!strcmp(cmd, "status"))
+        code = status_text(doc);
+    else
+        code = history_text(doc);
+done:
+    cJSON_Delete(doc);
+    if (e)
+        engine_close(e);
+    err_cleanup(&err);
+    return code;
+}

@@ -1,0 +1,414 @@
+/*
+ * host.c — cairn_host_main(): the command line of a host binary (generated
+ * workflows + libcairn): start, run, worker, and the store commands of cli.c.
+ *
+ * Owns: argument checking (everything is checked before the store is
+ * opened, so a refused command changes nothing), the worker loop, and its
+ * signal handling (the handler only sets a flag; the invocation in flight
+ * always finishes).
+ * Never: touches the store other than through engine.h, or retries in a
+ * loop an execution this host cannot run.
+ */
+#include "cairn/cairn.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "args.h"
+#include "cli.h"
+#include "engine.h"
+#include "error.h"
+
+/* The longest a worker sleeps before it looks for new executions again. */
+enum { POLL_MS = 200 };
+
+typedef struct host {
+    const char *prog; /* basename of argv[0], for messages */
+    const cairn_workflow *const *wfs;
+    size_t n;
+} host;
+
+/* ---- help ---- */
+
+static void usage(const host *h, FILE *f)
+{
+    fprintf(f,
+            "usage: %s COMMAND [OPTIONS]\n"
+            "\n"
+            "Commands:\n"
+            "  start WORKFLOW [--input JSON] [--name KEY]\n"
+            "      start an execution and print its id; the same --name twice gives the same id\n"
+            "  run WORKFLOW [--input JSON] [--name KEY] [--skip-time] [--json]\n"
+            "      start, then run until the execution completes or suspends; print the outcome\n"
+            "      (exit 0: succeeded or suspended, 1: failed or timed out)\n"
+            "  worker [--skip-time] [--until-idle]\n"
+            "      run due invocations until SIGINT/SIGTERM, or with --until-idle until\n"
+            "      nothing is runnable\n"
+            "  list                executions, newest first\n"
+            "  status EXEC         one execution's status, result and error\n"
+            "  history EXEC        its journal, operation by operation\n"
+            "\n"
+            "Every command takes --db PATH (default: $CAIRN_DB, else ./cairn.db) and --help.\n"
+            "--input defaults to {}. --skip-time runs on a virtual clock that jumps to the\n"
+            "next wake-up instead of waiting for it.\n"
+            "\n"
+            "Workflows in this host:\n",
+            h->prog);
+    for (size_t i = 0; i < h->n; i++)
+        fprintf(f, "  %-20s version %d  (%s)\n", h->wfs[i]->name, h->wfs[i]->version,
+                h->wfs[i]->source ? h->wfs[i]->source : "?");
+    if (h->n == 0)
+        fputs("  (none)\n", f);
+}
+
+static void cmd_usage(const host *h, const char *cmd, FILE *f)
+{
+    if (!strcmp(cmd, "worker"))
+        fprintf(f,
+                "usage: %s worker [--db PATH] [--skip-time] [--until-idle]\n"
+                "  --skip-time    virtual clock: jump to the next wake-up instead of waiting\n"
+                "  --until-idle   exit 0 once nothing is runnable (with --skip-time: once\n"
+                "                 nothing will ever wake up)\n",
+                h->prog);
+    else
+        fprintf(f,
+                "usage: %s %s WORKFLOW [--db PATH] [--input JSON] [--name KEY]%s\n"
+                "  --input JSON   the execution's input (default {})\n"
+                "  --name KEY     idempotency key: a second start with it returns the first\n"
+                "                 execution\n"
+                "%s",
+                h->prog, cmd, strcmp(cmd, "run") ? "" : " [--skip-time] [--json]",
+                strcmp(cmd, "run") ? ""
+                                   : "  --skip-time    virtual clock: jump over waits and retry delays\n"
+                                     "  --json         print the status document as JSON\n");
+}
+
+/* ---- start and run ---- */
+
+static const cairn_workflow *find_workflow(const host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (!strcmp(h->wfs[i]->name, name))
+            return h->wfs[i];
+    return NULL;
+}
+
+static const char *str_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Prints one field as compact JSON: "result     {...}". Returns -1 on OOM. */
+static int print_json_field(const char *label, const cJSON *v)
+{
+    char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+    if (v && !s)
+        return -1;
+    printf("%-9s  %s\n", label, s ? s : "null");
+    free(s);
+    return 0;
+}
+
+/*
+ * The outcome of `run`: id, status, and the result, the error, or when the
+ * execution wakes up. Returns the exit code: 0 succeeded or suspended,
+ * 1 failed or timed out.
+ */
+static int print_outcome(const cJSON *st, int json)
+{
+    const char *status = str_field(st, "status");
+    int failed = status && (!strcmp(status, "FAILED") || !strcmp(status, "TIMED_OUT"));
+    if (json) {
+        char *text = cJSON_Print(st);
+        if (!text)
+            return 1;
+        puts(text);
+        free(text);
+        return failed;
+    }
+    printf("%-9s  %s\n", "execution", str_field(st, "id") ? str_field(st, "id") : "?");
+    if (status && !strcmp(status, "PENDING")) {
+        const char *wake = str_field(st, "wake_at");
+        if (wake)
+            printf("%-9s  PENDING until %s\n", "status", wake);
+        else
+            printf("%-9s  PENDING (waiting for a callback)\n", "status");
+        return 0;
+    }
+    printf("%-9s  %s\n", "status", status ? status : "?");
+    int rc = 0;
+    if (failed)
+        rc = print_json_field("error", cJSON_GetObjectItemCaseSensitive(st, "error"));
+    else if (status && !strcmp(status, "SUCCEEDED"))
+        rc = print_json_field("result", cJSON_GetObjectItemCaseSensitive(st, "result"));
+    return failed || rc != 0;
+}
+
+static int cmd_start(const host *h, int argc, char **argv, int run)
+{
+    const char *cmd = argv[0];
+    const char *db_flag = NULL, *input = NULL, *name = NULL;
+    int skip_time = 0, json = 0, help = 0;
+    const args_opt start_opts[] = {{"db", &db_flag, NULL},     {"input", &input, NULL},
+                                   {"name", &name, NULL},      {"help", NULL, &help},
+                                   {NULL, NULL, NULL}};
+    const args_opt run_opts[] = {{"db", &db_flag, NULL},       {"input", &input, NULL},
+                                 {"name", &name, NULL},        {"help", NULL, &help},
+                                 {"skip-time", NULL, &skip_time}, {"json", NULL, &json},
+                                 {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos = 0, code = 1;
+    char msg[256];
+    engine *e = NULL;
+    char *id = NULL;
+    cJSON *st = NULL;
+    cairn_error err;
+    err_init(&err);
+
+    if (args_parse(argc, argv, 1, run ? run_opts : start_opts, pos, 1, &npos, msg, sizeof msg)) {
+        fprintf(stderr, "%s %s: %s\n", h->prog, cmd, msg);
+        return 2;
+    }
+    if (help) {
+        cmd_usage(h, cmd, stdout);
+        return 0;
+    }
+    if (npos != 1) {
+        fprintf(stderr, "%s %s: which workflow? (%s %s WORKFLOW --input JSON)\n", h->prog, cmd,
+                h->prog, cmd);
+        return 2;
+    }
+    const cairn_workflow *wf = find_workflow(h, pos[0]);
+    if (!wf) {
+        fprintf(stderr, "%s %s: unknown workflow '%s' (see %s --help)\n", h->prog, cmd, pos[0],
+                h->prog);
+        return 2;
+    }
+    if (name && !*name) {
+        fprintf(stderr, "%s %s: --name must not be empty\n", h->prog, cmd);
+        return 2;
+    }
+    if (!input)
+        input = "{}";
+    cJSON *parsed = cJSON_Parse(input);
+    if (!parsed) {
+        fprintf(stderr, "%s %s: --input is not valid JSON: %s\n", h->prog, cmd, input);
+        return 1;
+    }
+    cJSON_Delete(parsed);
+
+    int rc = engine_open(&e, cli_db_path(db_flag), h->wfs, h->n, &err);
+    if (rc != CAIRN_OK)
+        goto fail;
+    engine_set_skip_time(e, skip_time);
+    int created = 0;
+    rc = engine_start(e, wf->name, input, name, &id, &created, &err);
+    if (rc != CAIRN_OK)
+        goto fail;
+    if (!run) {
+        puts(id);
+        code = 0;
+        goto done;
+    }
+    rc = engine_drive(e, id, &err);
+    if (rc == CAIRN_ERR_CONFLICT) { /* already complete: a second run by name */
+        err_cleanup(&err);
+        rc = CAIRN_OK;
+    }
+    if (rc != CAIRN_OK)
+        goto fail;
+    st = engine_status_json(e, id, &rc, &err);
+    if (!st)
+        goto fail;
+    code = print_outcome(st, json);
+    goto done;
+fail:
+    fprintf(stderr, "%s %s: %s\n", h->prog, cmd, err.message ? err.message : cairn_strerror(rc));
+done:
+    cJSON_Delete(st);
+    free(id);
+    if (e)
+        engine_close(e);
+    err_cleanup(&err);
+    return code;
+}
+
+/* ---- worker ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* No SA_RESTART: a signal cuts the sleep short, so the worker exits at once. */
+static int install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* EINTR: a stop request, seen by the caller */
+}
+
+/* The ids this worker will not invoke again: a NULL-terminated array. */
+typedef struct skiplist {
+    char **ids; /* owned, each owned */
+    size_t n;
+} skiplist;
+
+/* Takes ownership of id. Returns -1 when out of memory. */
+static int skip_add(skiplist *s, char *id)
+{
+    char **ids = realloc(s->ids, (s->n + 2) * sizeof *ids);
+    if (!ids) {
+        free(id);
+        return -1;
+    }
+    ids[s->n++] = id;
+    ids[s->n] = NULL;
+    s->ids = ids;
+    return 0;
+}
+
+static void skip_cleanup(skiplist *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->ids[i]);
+    free(s->ids);
+}
+
+static int cmd_worker(const host *h, int argc, char **argv)
+{
+    const char *db_flag = NULL;
+    int skip_time = 0, until_idle = 0, help = 0;
+    const args_opt opts[] = {{"db", &db_flag, NULL},          {"skip-time", NULL, &skip_time},
+                             {"until-idle", NULL, &until_idle}, {"help", NULL, &help},
+                             {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos = 0, code = 1;
+    char msg[256];
+    engine *e = NULL;
+    skiplist skip = {NULL, 0};
+    cairn_error err;
+    err_init(&err);
+
+    if (args_parse(argc, argv, 1, opts, pos, 0, &npos, msg, sizeof msg)) {
+        fprintf(stderr, "%s worker: %s\n", h->prog, msg);
+        return 2;
+    }
+    if (help) {
+        cmd_usage(h, "worker", stdout);
+        return 0;
+    }
+    if (install_handlers() != 0) {
+        fprintf(stderr, "%s worker: cannot install signal handlers: %s\n", h->prog,
+                strerror(errno));
+        return 1;
+    }
+    if (engine_open(&e, cli_db_path(db_flag), h->wfs, h->n, &err) != CAIRN_OK) {
+        fprintf(stderr, "%s worker: %s\n", h->prog, err.message ? err.message : "cannot open store");
+        goto done;
+    }
+    engine_set_skip_time(e, skip_time);
+
+    while (!stop_requested) {
+        char *id = NULL;
+        int64_t next_wake = -1;
+        int due = engine_next_due(e, (const char *const *)skip.ids, &id, &next_wake, &err);
+        if (due < 0) {
+            fprintf(stderr, "%s worker: %s\n", h->prog, err.message ? err.message : "store error");
+            goto done;
+        }
+        if (due == 1) {
+            int rc = engine_invoke(e, id, &err);
+            if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
+                free(id); /* done, or completed meanwhile by another process */
+            } else if (rc == CAIRN_ERR_STORE) {
+                /* Perhaps another process holds the database: try again soon. */
+                fprintf(stderr, "%s worker: execution %s: %s (will retry)\n", h->prog, id,
+                        err.message ? err.message : cairn_strerror(rc));
+                free(id);
+                sleep_ms(POLL_MS);
+            } else {
+                fprintf(stderr, "%s worker: execution %s: %s (skipped)\n", h->prog, id,
+                        err.message ? err.message : cairn_strerror(rc));
+                if (skip_add(&skip, id) != 0) {
+                    fprintf(stderr, "%s worker: out of memory\n", h->prog);
+                    goto done;
+                }
+            }
+            err_cleanup(&err);
+            continue;
+        }
+        if (skip_time && next_wake > engine_now(e)) {
+            engine_advance_clock(e, next_wake);
+            continue;
+        }
+        if (until_idle)
+            break;
+        int64_t wait = POLL_MS;
+        if (next_wake >= 0 && next_wake - engine_now(e) < wait)
+            wait = next_wake - engine_now(e);
+        sleep_ms(wait > 10 ? wait : 10);
+    }
+    code = 0;
+done:
+    skip_cleanup(&skip);
+    if (e)
+        engine_close(e);
+    err_cleanup(&err);
+    return code;
+}
+
+/* ---- dispatch ---- */
+
+int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflows, size_t n)
+{
+    host h = {argc > 0 && argv[0] ? argv[0] : "host", workflows, n};
+    const char *slash = strrchr(h.prog, '/');
+    if (slash)
+        h.prog = slash + 1;
+
+    for (size_t i = 0; i < n; i++)
+        if (workflows[i]->abi != CAIRN_ABI) {
+            fprintf(stderr, "%s: workflow '%s' was generated for libcairn ABI %d, not %d: "
+                            "regenerate it with cairn gen\n",
+                    h.prog, workflows[i]->name, workflows[i]->abi, CAIRN_ABI);
+            return 1;
+        }
+    if (argc < 2) {
+        usage(&h, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(&h, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("%s (libcairn %s)\n", h.prog, CAIRN_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "start") || !strcmp(cmd, "run"))
+        return cmd_start(&h, argc - 1, argv + 1, !strcmp(cmd, "run"));
+    if (!strcmp(cmd, "worker"))
+        return cmd_worker(&h, argc - 1, argv + 1);
+    if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
+        return cli_store_command(argc - 1, argv + 1);
+    fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", h.prog, cmd, h.prog);
+    return 2;
+}
