@@ -1,0 +1,101 @@
+# cairn.cmake — build-time generation of cairn workflows.
+#
+#   cairn_add_workflow(TARGET YAML [HOOKS file...] [MAIN])
+#
+# At build time, runs `cairn gen YAML -o <binary dir>/cairn_gen/<name> [--main]`
+# (from the folder of the calling CMakeLists.txt, with YAML relative to it, so
+# the generated files name no absolute path) and adds to TARGET:
+#   - the generated NAME.c (and main.c with MAIN: a ready host main());
+#   - every `.c` file among HOOKS (the `run: { c: SYMBOL }` functions);
+#   - the generated folder as an include directory (so hooks can include NAME.h);
+#   - cairn::cairn (libcairn), linked PRIVATE.
+# The generation reruns when the YAML, any HOOKS file (list the Lua hooks file
+# here too) or the cairn tool changes; `cairn gen` leaves unchanged files
+# untouched, so nothing recompiles needlessly.
+#
+# `name:` is read from the YAML at configure time (the top-level `name:` line);
+# the YAML is a configure dependency, so renaming the workflow reconfigures.
+#
+# Which cairn runs: CAIRN_EXECUTABLE if set (the cairn source tree sets it to
+# $<TARGET_FILE:cairn>), else the `cairn` program found on PATH.
+#
+# Example:
+#   add_executable(order_host)
+#   cairn_add_workflow(order_host order.yaml HOOKS order.lua order_charge.c MAIN)
+
+include_guard(GLOBAL)
+
+if(NOT CAIRN_EXECUTABLE)
+  find_program(CAIRN_EXECUTABLE cairn)
+  if(NOT CAIRN_EXECUTABLE)
+    message(FATAL_ERROR "cairn.cmake: the `cairn` program was not found; set CAIRN_EXECUTABLE")
+  endif()
+endif()
+
+function(cairn_add_workflow target yaml)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "MAIN" "" "HOOKS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "cairn_add_workflow(${target}): unexpected arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "cairn_add_workflow(${target}): no such target")
+  endif()
+
+  get_filename_component(yaml_abs "${yaml}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${yaml_abs}")
+    message(FATAL_ERROR "cairn_add_workflow(${target}): ${yaml_abs} does not exist")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${yaml_abs}")
+
+  # The workflow name: the top-level (unindented) `name:` line.
+  file(STRINGS "${yaml_abs}" name_lines REGEX "^name:")
+  set(name "")
+  foreach(line IN LISTS name_lines)
+    if(line MATCHES "^name:[ \t]*[\"']?([a-z][a-z0-9_]*)[\"']?[ \t]*(#.*)?$")
+      set(name "${CMAKE_MATCH_1}")
+      break()
+    endif()
+  endforeach()
+  if(name STREQUAL "")
+    message(FATAL_ERROR
+      "cairn_add_workflow(${target}): ${yaml_abs} has no top-level `name:` line "
+      "with a valid workflow name ([a-z][a-z0-9_]*), e.g. `name: order`")
+  endif()
+
+  set(outdir "${CMAKE_CURRENT_BINARY_DIR}/cairn_gen/${name}")
+  set(outputs "${outdir}/${name}.c" "${outdir}/${name}.h")
+  set(main_flag "")
+  if(arg_MAIN)
+    list(APPEND outputs "${outdir}/main.c")
+    set(main_flag "--main")
+  endif()
+
+  set(hooks_abs "")
+  set(hooks_c "")
+  foreach(h IN LISTS arg_HOOKS)
+    get_filename_component(h_abs "${h}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND hooks_abs "${h_abs}")
+    if(h_abs MATCHES "\\.c$")
+      list(APPEND hooks_c "${h_abs}")
+    endif()
+  endforeach()
+
+  if(TARGET cairn)
+    set(tool_dep cairn)
+  else()
+    set(tool_dep "${CAIRN_EXECUTABLE}")
+  endif()
+
+  file(RELATIVE_PATH yaml_rel "${CMAKE_CURRENT_SOURCE_DIR}" "${yaml_abs}")
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND ${CAIRN_EXECUTABLE} gen "${yaml_rel}" -o "${outdir}" ${main_flag}
+    WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+    DEPENDS "${yaml_abs}" ${hooks_abs} ${tool_dep}
+    COMMENT "Generating ${name}.c from ${yaml_rel}"
+    VERBATIM)
+
+  target_sources(${target} PRIVATE ${outputs} ${hooks_c})
+  target_include_directories(${target} PRIVATE "${outdir}")
+  target_link_libraries(${target} PRIVATE cairn::cairn)
+endfunction()
