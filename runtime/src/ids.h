@@ -1,0 +1,27 @@
+/*
+ * ids.h — random identifiers from the kernel's CSPRNG (getrandom).
+ */
+#ifndef CAIRN_IDS_H
+#define CAIRN_IDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes of randomness in an execution id (128 bits) and its text length. */
+#define IDS_EXEC_BYTES 16
+#define IDS_EXEC_LEN 22 /* base64url, no padding */
+
+/*
+ * Writes nbytes random bytes as unpadded base64url (A-Z a-z 0-9 - _) into
+ * out, NUL-terminated; out must hold 4*ceil(nbytes/3)+1 bytes at least.
+ * Returns 0, or -1 when the kernel gives no randomness.
+ */
+int ids_random(char *out, size_t outlen, size_t nbytes);
+
+/* A new execution id into out (>= IDS_EXEC_LEN + 1 bytes). 0 or -1. */
+int ids_execution(char *out, size_t outlen);
+
+/* A uniform random number in [0, 1), for retry jitter. */
+double ids_random_unit(void);
+
+#endif

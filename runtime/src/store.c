@@ -1,0 +1,667 @@
+/*
+ * store.c — the SQLite store: schema, checks on open, prepared statements,
+ * rows in and out. Owns the connection and its statements. Never decides
+ * anything about executions (that is the engine's), never changes a file it
+ * refuses, and never leaves a transaction open after an error it reports.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_EXEC_INSERT,
+    ST_EXEC_GET,
+    ST_EXEC_FIND_NAME,
+    ST_EXEC_UPDATE,
+    ST_EXEC_LIST,
+    ST_DUE,
+    ST_OP_PUT,
+    ST_OPS_LOAD,
+    ST_COUNT
+};
+
+#define EXEC_COLUMNS                                                                           \
+    "id, workflow, version, definition_sha256, name, status, input, result, error, "          \
+    "created_at, updated_at, ended_at, wake_at, timeout_at"
+#define OP_COLUMNS                                                                             \
+    "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "  \
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at"
+
+static const char *const statements[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_EXEC_INSERT] = "INSERT INTO executions (" EXEC_COLUMNS ") "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
+    [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
+    [ST_EXEC_UPDATE] = "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
+                       "updated_at = ?5, ended_at = ?6, wake_at = ?7 WHERE id = ?1",
+    [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
+    [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
+               "AND wake_at IS NOT NULL ORDER BY wake_at",
+    [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+                  "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
+                  "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
+                  "status = excluded.status, attempt = excluded.attempt, "
+                  "result = excluded.result, error = excluded.error, "
+                  "started_at = excluded.started_at, ended_at = excluded.ended_at, "
+                  "next_attempt_at = excluded.next_attempt_at, "
+                  "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
+                  "heartbeat_at = excluded.heartbeat_at",
+    [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY seq",
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "INSERT INTO meta (key, value) VALUES ('application', 'cairn'), ('schema_version', '1');\n"
+    "CREATE TABLE executions (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  workflow TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  definition_sha256 TEXT NOT NULL,\n"
+    "  name TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  input TEXT NOT NULL,\n"
+    "  result TEXT,\n"
+    "  error TEXT,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  ended_at INTEGER,\n"
+    "  wake_at INTEGER,\n"
+    "  timeout_at INTEGER,\n"
+    "  UNIQUE (workflow, name)\n"
+    ");\n"
+    "CREATE INDEX executions_due ON executions (wake_at) WHERE status IN ('RUNNING', 'PENDING');\n"
+    "CREATE INDEX executions_created ON executions (created_at);\n"
+    "CREATE TABLE operations (\n"
+    "  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  id TEXT NOT NULL,\n"
+    "  parent_id TEXT,\n"
+    "  name TEXT,\n"
+    "  type TEXT NOT NULL,\n"
+    "  sub_type TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  attempt INTEGER,\n"
+    "  result TEXT,\n"
+    "  error TEXT,\n"
+    "  started_at INTEGER,\n"
+    "  ended_at INTEGER,\n"
+    "  next_attempt_at INTEGER,\n"
+    "  callback_id TEXT UNIQUE,\n"
+    "  timeout_at INTEGER,\n"
+    "  heartbeat_at INTEGER,\n"
+    "  PRIMARY KEY (execution_id, id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX operations_seq ON operations (execution_id, seq);\n";
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static int db_fail(store *s, cairn_error *err, const char *what)
+{
+    err_set(err, "Store.Error", "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return CAIRN_ERR_STORE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rows                                                                      */
+/* ------------------------------------------------------------------------ */
+
+void store_exec_cleanup(store_exec *r)
+{
+    free(r->mem);
+    memset(r, 0, sizeof *r);
+}
+
+void store_op_cleanup(store_op *r)
+{
+    free(r->mem);
+    memset(r, 0, sizeof *r);
+}
+
+void store_ops_free(store_op *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_op_cleanup(&rows[i]);
+    free(rows);
+}
+
+void store_execs_free(store_exec *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_exec_cleanup(&rows[i]);
+    free(rows);
+}
+
+/* Copies the text columns cols[i] into one block; dst[i] = NULL for SQL NULL. */
+static void *copy_texts(sqlite3_stmt *q, const int *cols, const char **dst[], size_t n)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        if (sqlite3_column_type(q, cols[i]) != SQLITE_NULL)
+            total += (size_t)sqlite3_column_bytes(q, cols[i]) + 1;
+    char *mem = malloc(total);
+    if (!mem)
+        return NULL;
+    char *p = mem;
+    for (size_t i = 0; i < n; i++) {
+        if (sqlite3_column_type(q, cols[i]) == SQLITE_NULL) {
+            *dst[i] = NULL;
+            continue;
+        }
+        const unsigned char *t = sqlite3_column_text(q, cols[i]);
+        size_t len = (size_t)sqlite3_column_bytes(q, cols[i]);
+        memcpy(p, t ? (const char *)t : "", len);
+        p[len] = '\0';
+        *dst[i] = p;
+        p += len + 1;
+    }
+    return mem;
+}
+
+static int64_t column_time(sqlite3_stmt *q, int col)
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return STORE_NO_TIME;
+    return sqlite3_column_int64(q, col);
+}
+
+static int read_exec(sqlite3_stmt *q, store_exec *r)
+{
+    memset(r, 0, sizeof *r);
+    static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8};
+    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256, &r->name,
+                          &r->status, &r->input,    &r->result,            &r->error};
+    r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
+    if (!r->mem)
+        return -1;
+    r->version = sqlite3_column_int(q, 2);
+    r->created_at = column_time(q, 9);
+    r->updated_at = column_time(q, 10);
+    r->ended_at = column_time(q, 11);
+    r->wake_at = column_time(q, 12);
+    r->timeout_at = column_time(q, 13);
+    return 0;
+}
+
+static int read_op(sqlite3_stmt *q, store_op *r)
+{
+    memset(r, 0, sizeof *r);
+    static const int cols[] = {1, 2, 3, 4, 5, 6, 8, 9, 13};
+    const char **dst[] = {&r->id,     &r->parent_id, &r->name,  &r->type,       &r->sub_type,
+                          &r->status, &r->result,    &r->error, &r->callback_id};
+    r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
+    if (!r->mem)
+        return -1;
+    r->seq = sqlite3_column_int64(q, 0);
+    r->attempt = sqlite3_column_int(q, 7);
+    r->started_at = column_time(q, 10);
+    r->ended_at = column_time(q, 11);
+    r->next_attempt_at = column_time(q, 12);
+    r->timeout_at = column_time(q, 14);
+    r->heartbeat_at = column_time(q, 15);
+    return 0;
+}
+
+static int bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+}
+
+static int bind_time(sqlite3_stmt *q, int i, int64_t t)
+{
+    return t == STORE_NO_TIME ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, t);
+}
+
+/* Resets q and clears its bindings, so no borrowed string outlives a call. */
+static void done_stmt(sqlite3_stmt *q)
+{
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+}
+
+/* Runs a statement that returns no rows. */
+static int run_stmt(store *s, int which, const char *what, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[which];
+    int rc = sqlite3_step(q);
+    done_stmt(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, what);
+    return CAIRN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Opening                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Looks at the file without writing to it: *tables = number of tables,
+ * *version = the cairn schema version (0 when there is no meta table).
+ */
+static int inspect(store *s, int *tables, int *version, cairn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = CAIRN_OK;
+    *tables = 0;
+    *version = 0;
+    int has_meta = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &q,
+                           NULL) != SQLITE_OK)
+        goto bad;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        (*tables)++;
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        if (name && strcmp(name, "meta") == 0)
+            has_meta = 1;
+    }
+    if (step != SQLITE_DONE)
+        goto bad;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (*tables == 0)
+        return CAIRN_OK;
+    if (!has_meta) {
+        err_set(err, "Store.Error", "%s: not a cairn store (an SQLite database without cairn's meta table)",
+                s->path);
+        return CAIRN_ERR_STORE;
+    }
+    int application = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM meta", -1, &q, NULL) != SQLITE_OK)
+        goto bad;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        const char *v = (const char *)sqlite3_column_text(q, 1);
+        if (!k || !v)
+            continue;
+        if (strcmp(k, "application") == 0 && strcmp(v, "cairn") == 0)
+            application = 1;
+        else if (strcmp(k, "schema_version") == 0)
+            *version = atoi(v);
+    }
+    if (step != SQLITE_DONE)
+        goto bad;
+    if (!application || *version <= 0) {
+        err_set(err, "Store.Error", "%s: not a cairn store (its meta table does not name cairn)",
+                s->path);
+        rc = CAIRN_ERR_STORE;
+    } else if (*version > STORE_SCHEMA_VERSION) {
+        err_set(err, "Store.Error",
+                "%s: store schema version %d is newer than this cairn supports (%d); "
+                "use a newer cairn",
+                s->path, *version, STORE_SCHEMA_VERSION);
+        rc = CAIRN_ERR_STORE;
+    }
+    sqlite3_finalize(q);
+    return rc;
+bad:
+    if (sqlite3_errcode(s->db) == SQLITE_NOTADB)
+        err_set(err, "Store.Error", "%s: not an SQLite database (%s)", s->path,
+                sqlite3_errmsg(s->db));
+    else
+        err_set(err, "Store.Error", "%s: cannot read: %s", s->path, sqlite3_errmsg(s->db));
+    sqlite3_finalize(q);
+    return CAIRN_ERR_STORE;
+}
+
+/* Creates the schema, unless another process just did. */
+static int create_schema(store *s, cairn_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot create the store");
+    int tables = 0, version = 0;
+    int rc = inspect(s, &tables, &version, err);
+    if (rc == CAIRN_OK && tables == 0 &&
+        sqlite3_exec(s->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, "Store.Error", "%s: cannot create the store: %s", s->path,
+                msg ? msg : "unknown error");
+        rc = CAIRN_ERR_STORE;
+    }
+    sqlite3_free(msg);
+    if (rc == CAIRN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(s, err, "cannot create the store");
+    if (rc != CAIRN_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int pragma(store *s, const char *sql, cairn_error *err)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, err, sql);
+    return CAIRN_OK;
+}
+
+int store_open(store **out, const char *path, cairn_error *err)
+{
+    *out = NULL;
+    store *s = calloc(1, sizeof *s);
+    int rc = CAIRN_ERR_NOMEM;
+    if (!s || !(s->path = strdup(path))) {
+        err_set(err, "Store.Error", "%s: out of memory", path);
+        goto fail;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        err_set(err, "Store.Error", "%s: cannot open: %s", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        rc = CAIRN_ERR_STORE;
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 0);
+    sqlite3_busy_timeout(s->db, 5000);
+
+    int tables = 0, version = 0;
+    if ((rc = inspect(s, &tables, &version, err)) != CAIRN_OK)
+        goto fail;
+    if (tables == 0 && (rc = create_schema(s, err)) != CAIRN_OK)
+        goto fail;
+
+    const char *sync = getenv("CAIRN_SYNC");
+    int relaxed = sync && strcmp(sync, "normal") == 0;
+    if ((rc = pragma(s, "PRAGMA journal_mode = WAL", err)) != CAIRN_OK ||
+        (rc = pragma(s, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                     err)) != CAIRN_OK ||
+        (rc = pragma(s, "PRAGMA foreign_keys = ON", err)) != CAIRN_OK)
+        goto fail;
+
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            rc = db_fail(s, err, "cannot prepare a statement");
+            goto fail;
+        }
+    }
+    *out = s;
+    return CAIRN_OK;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+const char *store_path(const store *s)
+{
+    return s->path;
+}
+
+sqlite3 *store_db(store *s)
+{
+    return s->db;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transactions                                                              */
+/* ------------------------------------------------------------------------ */
+
+int store_begin(store *s, cairn_error *err)
+{
+    return run_stmt(s, ST_BEGIN, "cannot begin a transaction", err);
+}
+
+int store_commit(store *s, cairn_error *err)
+{
+    int rc = run_stmt(s, ST_COMMIT, "cannot commit", err);
+    if (rc != CAIRN_OK)
+        store_rollback(s);
+    return rc;
+}
+
+void store_rollback(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        sqlite3_step(s->st[ST_ROLLBACK]);
+        done_stmt(s->st[ST_ROLLBACK]);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Executions                                                                */
+/* ------------------------------------------------------------------------ */
+
+int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_INSERT];
+    bind_text(q, 1, r->id);
+    bind_text(q, 2, r->workflow);
+    sqlite3_bind_int(q, 3, r->version);
+    bind_text(q, 4, r->definition_sha256);
+    bind_text(q, 5, r->name);
+    bind_text(q, 6, r->status);
+    bind_text(q, 7, r->input);
+    bind_text(q, 8, r->result);
+    bind_text(q, 9, r->error);
+    bind_time(q, 10, r->created_at);
+    bind_time(q, 11, r->updated_at);
+    bind_time(q, 12, r->ended_at);
+    bind_time(q, 13, r->wake_at);
+    bind_time(q, 14, r->timeout_at);
+    return run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
+}
+
+int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_GET];
+    memset(out, 0, sizeof *out);
+    bind_text(q, 1, id);
+    int step = sqlite3_step(q);
+    int rc = CAIRN_OK;
+    if (step == SQLITE_ROW) {
+        if (read_exec(q, out) != 0)
+            rc = CAIRN_ERR_NOMEM;
+    } else if (step == SQLITE_DONE) {
+        err_set(err, "Execution.NotFound", "no execution with id '%s' in %s", id, s->path);
+        rc = CAIRN_ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, err, "cannot read an execution");
+    }
+    done_stmt(q);
+    if (rc == CAIRN_ERR_NOMEM)
+        err_set(err, "Store.Error", "%s: out of memory", s->path);
+    return rc;
+}
+
+int store_exec_find_name(store *s, const char *workflow, const char *name, char **id_out,
+                         cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_FIND_NAME];
+    *id_out = NULL;
+    bind_text(q, 1, workflow);
+    bind_text(q, 2, name);
+    int step = sqlite3_step(q);
+    int rc = CAIRN_ERR_NOT_FOUND;
+    if (step == SQLITE_ROW) {
+        *id_out = strdup((const char *)sqlite3_column_text(q, 0));
+        rc = *id_out ? CAIRN_OK : CAIRN_ERR_NOMEM;
+    } else if (step != SQLITE_DONE) {
+        rc = db_fail(s, err, "cannot look up an execution by name");
+    }
+    done_stmt(q);
+    if (rc == CAIRN_ERR_NOMEM)
+        err_set(err, "Store.Error", "%s: out of memory", s->path);
+    return rc;
+}
+
+int store_exec_update(store *s, const store_exec *r, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_UPDATE];
+    bind_text(q, 1, r->id);
+    bind_text(q, 2, r->status);
+    bind_text(q, 3, r->result);
+    bind_text(q, 4, r->error);
+    bind_time(q, 5, r->updated_at);
+    bind_time(q, 6, r->ended_at);
+    bind_time(q, 7, r->wake_at);
+    return run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
+}
+
+int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_LIST];
+    store_exec *v = NULL;
+    size_t len = 0, cap = 0;
+    int step, rc = CAIRN_OK;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            store_exec *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv)
+                goto nomem;
+            v = nv;
+            cap = ncap;
+        }
+        if (read_exec(q, &v[len]) != 0)
+            goto nomem;
+        len++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(s, err, "cannot list executions");
+        goto fail;
+    }
+    done_stmt(q);
+    *rows = v;
+    *n = len;
+    return CAIRN_OK;
+nomem:
+    err_set(err, "Store.Error", "%s: out of memory", s->path);
+    rc = CAIRN_ERR_NOMEM;
+fail:
+    done_stmt(q);
+    store_execs_free(v, len);
+    *rows = NULL;
+    *n = 0;
+    return rc;
+}
+
+static int in_list(const char *id, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (strcmp(id, *list) == 0)
+            return 1;
+    return 0;
+}
+
+int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_DUE];
+    int step, found = 0;
+    *id_out = NULL;
+    *next_wake = -1;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        int64_t wake = sqlite3_column_int64(q, 1);
+        if (!id || in_list(id, skip))
+            continue;
+        if (wake <= now) {
+            if (!(*id_out = strdup(id))) {
+                done_stmt(q);
+                err_set(err, "Store.Error", "%s: out of memory", s->path);
+                return -1;
+            }
+            found = 1;
+        } else {
+            *next_wake = wake;
+        }
+        break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        db_fail(s, err, "cannot find due executions");
+        done_stmt(q);
+        return -1;
+    }
+    done_stmt(q);
+    return found;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                                */
+/* ------------------------------------------------------------------------ */
+
+int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_OP_PUT];
+    bind_text(q, 1, execution_id);
+    sqlite3_bind_int64(q, 2, r->seq);
+    bind_text(q, 3, r->id);
+    bind_text(q, 4, r->parent_id);
+    bind_text(q, 5, r->name);
+    bind_text(q, 6, r->type);
+    bind_text(q, 7, r->sub_type);
+    bind_text(q, 8, r->status);
+    if (r->attempt > 0)
+        sqlite3_bind_int(q, 9, r->attempt);
+    else
+        sqlite3_bind_null(q, 9);
+    bind_text(q, 10, r->result);
+    bind_text(q, 11, r->error);
+    bind_time(q, 12, r->started_at);
+    bind_time(q, 13, r->ended_at);
+    bind_time(q, 14, r->next_attempt_at);
+    bind_text(q, 15, r->callback_id);
+    bind_time(q, 16, r->timeout_at);
+    bind_time(q, 17, r->heartbeat_at);
+    return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
+}
+
+int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
+                   cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_OPS_LOAD];
+    store_op *v = NULL;
+    size_t len = 0, cap = 0;
+    int step, rc = CAIRN_OK;
+    bind_text(q, 1, execution_id);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            store_op *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv)
+                goto nomem;
+            v = nv;
+            cap = ncap;
+        }
+        if (read_op(q, &v[len]) != 0)
+            goto nomem;
+        len++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(s, err, "cannot read the journal");
+        goto fail;
+    }
+    done_stmt(q);
+    *rows = v;
+    *n = len;
+    return CAIRN_OK;
+nomem:
+    err_set(err, "Store.Error", "%s: out of memory", s->path);
+    rc = CAIRN_ERR_NOMEM;
+fail:
+    done_stmt(q);
+    store_ops_free(v, len);
+    *rows = NULL;
+    *n = 0;
+    return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * store.h — the SQLite journal: executions and their operations.
+ *
+ * One store is one connection (WAL, synchronous=FULL unless CAIRN_SYNC=normal,
+ * busy_timeout, foreign keys) with its statements prepared once. Times are
+ * int64 ms since the epoch, STORE_NO_TIME for SQL NULL; JSON is text.
+ *
+ * Rows read back own their strings in one block (`mem`), freed by
+ * store_*_cleanup(); rows written are borrowed views (mem NULL).
+ */
+#ifndef CAIRN_STORE_H
+#define CAIRN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "cairn/cairn.h"
+#include "error.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_NO_TIME INT64_C(-1)
+
+typedef struct store store;
+
+/* One row of `executions`. Strings may be NULL (SQL NULL). */
+typedef struct store_exec {
+    const char *id;
+    const char *workflow;
+    int version;
+    const char *definition_sha256;
+    const char *name;   /* idempotency key, or NULL */
+    const char *status; /* RUNNING PENDING SUCCEEDED FAILED TIMED_OUT */
+    const char *input;  /* JSON text */
+    const char *result; /* JSON text or NULL */
+    const char *error;  /* JSON text {type,message,data} or NULL */
+    int64_t created_at, updated_at, ended_at, wake_at, timeout_at;
+    void *mem; /* owned by rows read back; NULL in rows to write */
+} store_exec;
+
+/* One row of `operations` (the journal). */
+typedef struct store_op {
+    int64_t seq; /* journal order within the execution */
+    const char *id;
+    const char *parent_id;
+    const char *name;
+    const char *type;     /* EXECUTION STEP WAIT CALLBACK CONTEXT */
+    const char *sub_type; /* Step, Wait, ... or NULL */
+    const char *status;   /* STARTED PENDING READY SUCCEEDED FAILED TIMED_OUT CANCELLED */
+    int attempt;          /* 0: NULL (not a step) */
+    const char *result;
+    const char *error;
+    int64_t started_at, ended_at, next_attempt_at;
+    const char *callback_id;
+    int64_t timeout_at, heartbeat_at;
+    void *mem;
+} store_op;
+
+void store_exec_cleanup(store_exec *r);
+void store_op_cleanup(store_op *r);
+/* Cleans up and frees an array of n rows (NULL ok). */
+void store_ops_free(store_op *rows, size_t n);
+void store_execs_free(store_exec *rows, size_t n);
+
+/*
+ * Opens or creates the store at path. A file that is not SQLite, not a cairn
+ * store, or of a newer schema version is refused (CAIRN_ERR_STORE, err names
+ * the file and the cause) and left unchanged. *out is freed by store_close().
+ */
+int store_open(store **out, const char *path, cairn_error *err);
+void store_close(store *s);
+const char *store_path(const store *s);
+/* The connection, for tests and pragmas; borrowed. */
+sqlite3 *store_db(store *s);
+
+/* One checkpoint: BEGIN IMMEDIATE ... COMMIT. Each returns a cairn_rc. */
+int store_begin(store *s, cairn_error *err);
+int store_commit(store *s, cairn_error *err);
+void store_rollback(store *s); /* harmless when no transaction is open */
+
+/* Execution rows. get/find: CAIRN_OK, CAIRN_ERR_NOT_FOUND, or CAIRN_ERR_STORE. */
+int store_exec_insert(store *s, const store_exec *r, cairn_error *err);
+int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err);
+int store_exec_find_name(store *s, const char *workflow, const char *name, char **id_out,
+                         cairn_error *err);
+/* Writes status, result, error, updated_at, ended_at, wake_at of row r->id. */
+int store_exec_update(store *s, const store_exec *r, cairn_error *err);
+/* All executions, newest first; *rows freed with store_execs_free. */
+int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
+
+/*
+ * The due execution (RUNNING or PENDING, wake_at <= now) with the earliest
+ * wake_at, skipping ids in skip (NULL-terminated, may be NULL). Returns 1 with
+ * *id_out (caller frees), 0 with *next_wake (earliest future wake_at, or -1),
+ * or -1 on error.
+ */
+int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, cairn_error *err);
+
+/* Inserts or replaces the operation (execution_id, r->id). */
+int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);
+/* Every operation of the execution in journal order (one query). */
+int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
+                   cairn_error *err);
+
+#endif
