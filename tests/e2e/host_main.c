@@ -1,0 +1,11 @@
+/* The e2e host: both test workflows in one binary. */
+#include <stddef.h>
+
+#include "crash.h"
+#include "flow.h"
+
+int main(int argc, char **argv)
+{
+    static const cairn_workflow *const workflows[] = {&flow_workflow, &crash_workflow};
+    return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
+}
