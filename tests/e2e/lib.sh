@@ -1,0 +1,66 @@
+# lib.sh — shared by the e2e scripts (sourced, not a test itself).
+#
+# Gives each script its own temporary folder and database ($WORK, $DB,
+# exported as CAIRN_DB for commands run without --db), removed on exit;
+# `check` announces what is being checked, `fail` stops at the first failure.
+set -u
+
+: "${CAIRN_E2E_HOST:?CAIRN_E2E_HOST must name the e2e host binary}"
+: "${CAIRN:?CAIRN must name the cairn tool}"
+HOST=$CAIRN_E2E_HOST
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cairn-e2e.XXXXXX")
+DB=$WORK/cairn.db
+export CAIRN_DB=$DB
+trap 'rm -rf "$WORK"' EXIT
+
+STEP=""
+check() {
+    STEP=$*
+    echo "check: $*"
+}
+
+fail() {
+    echo "FAIL: ${STEP:+$STEP: }$*" >&2
+    exit 1
+}
+
+# run_cmd NAME CMD...: runs CMD with stdout in $WORK/NAME.out, stderr in
+# $WORK/NAME.err, exit status in $RC.
+run_cmd() {
+    local name=$1
+    shift
+    RC=0
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || RC=$?
+    OUT=$(cat "$WORK/$name.out")
+    ERR=$(cat "$WORK/$name.err")
+}
+
+expect_rc() {
+    [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
+}
+
+expect_out() { # a fixed string that stdout must contain
+    case $OUT in *"$1"*) ;; *) fail "stdout lacks '$1': $OUT" ;; esac
+}
+
+expect_err() { # a fixed string that stderr must contain
+    case $ERR in *"$1"*) ;; *) fail "stderr lacks '$1': $ERR" ;; esac
+}
+
+expect_one_line_err() {
+    [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] && [ -n "$ERR" ] || fail "expected a one-line message, got: $ERR"
+}
+
+# json_check FILE PYTHON-EXPR: the expression, over the JSON document `d`
+# read from FILE, must be true.
+json_check() {
+    python3 - "$1" "$2" <<'PY' || fail "JSON check failed: $2"
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+ok = eval(sys.argv[2], {"d": d})
+if not ok:
+    print("document:", json.dumps(d, indent=1)[:3000], file=sys.stderr)
+    sys.exit(1)
+PY
+}

@@ -1,0 +1,62 @@
+# `start` and `worker`: several executions, idempotent start, signals.
+. "$CAIRN_SOURCE_DIR/tests/e2e/lib.sh"
+
+check "start prints an execution id and runs nothing"
+run_cmd s1 "$HOST" start flow --input '{"n":1}'
+expect_rc 0
+ID1=$OUT
+[ -n "$ID1" ] && [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "expected one id line, got: $OUT"
+run_cmd st "$HOST" history "$ID1" --json
+json_check "$WORK/st.out" 'd["execution"]["status"] in ("RUNNING", "PENDING") and all(o["type"] == "EXECUTION" for o in d["operations"])'
+
+check "start with the same --name twice gives the same id; a new name, a new one"
+run_cmd s2 "$HOST" start flow --input '{"n":2}' --name order-42
+expect_rc 0
+ID2=$OUT
+run_cmd s2b "$HOST" start flow --input '{"n":2}' --name order-42
+expect_rc 0
+[ "$OUT" = "$ID2" ] || fail "second start by name gave '$OUT', first gave '$ID2'"
+run_cmd s3 "$HOST" start flow --input '{"n":3}' --name order-43
+expect_rc 0
+ID3=$OUT
+[ "$ID3" != "$ID2" ] && [ "$ID3" != "$ID1" ] || fail "ids not distinct: $ID1 $ID2 $ID3"
+run_cmd l1 "$HOST" list --json
+json_check "$WORK/l1.out" 'len(d) == 3'
+
+check "worker --until-idle --skip-time completes all three"
+run_cmd w "$HOST" worker --until-idle --skip-time
+expect_rc 0
+run_cmd l2 "$HOST" list --json
+json_check "$WORK/l2.out" 'sorted((x["id"], x["status"], x["result"]["result"]) for x in d) == sorted([("'"$ID1"'", "SUCCEEDED", 3), ("'"$ID2"'", "SUCCEEDED", 5), ("'"$ID3"'", "SUCCEEDED", 7)])'
+
+check "start by name after completion still returns the same execution"
+run_cmd s4 "$HOST" start flow --input '{"n":2}' --name order-42
+expect_rc 0
+[ "$OUT" = "$ID2" ] || fail "start by name after completion gave '$OUT', not '$ID2'"
+
+check "a worker with nothing to do keeps running, and exits 0 on SIGTERM"
+"$HOST" worker >"$WORK/wt.out" 2>"$WORK/wt.err" &
+PID=$!
+sleep 0.3
+kill -0 "$PID" 2>/dev/null || fail "the worker exited before the signal: $(cat "$WORK/wt.err")"
+kill -TERM "$PID"
+RC=0
+wait "$PID" || RC=$?
+[ "$RC" -eq 0 ] || fail "worker exited $RC on SIGTERM: $(cat "$WORK/wt.err")"
+
+check "a running worker picks up an execution started after it, and exits 0 on SIGINT"
+"$HOST" worker --skip-time >"$WORK/wi.out" 2>"$WORK/wi.err" &
+PID=$!
+run_cmd s5 "$HOST" start flow --input '{"n":10}'
+ID5=$OUT
+for _ in $(seq 1 100); do
+    run_cmd st5 "$HOST" status "$ID5" --json
+    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "SUCCEEDED")' "$WORK/st5.out" && break
+    sleep 0.05
+done
+json_check "$WORK/st5.out" 'd["status"] == "SUCCEEDED" and d["result"]["result"] == 21'
+kill -INT "$PID"
+RC=0
+wait "$PID" || RC=$?
+[ "$RC" -eq 0 ] || fail "worker exited $RC on SIGINT: $(cat "$WORK/wi.err")"
+echo "ok"
