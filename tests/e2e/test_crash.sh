@@ -25,13 +25,15 @@ for k in $(seq 1 60); do
     PID=$!
     ms=$((4 + 6 * k))
     sleep "$(printf '0.%03d' "$ms")"
+    hit=no
     if kill -KILL "$PID" 2>/dev/null; then
         landed=$((landed + 1))
+        hit=yes
     fi
     wait "$PID" 2>/dev/null
     "$HOST" history "$ID" --json >"$WORK/snap-$k.json" || fail "history after kill $k"
     status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["execution"]["status"])' "$WORK/snap-$k.json")
-    echo "  kill $k after ${ms} ms: $( [ "$landed" -gt 0 ] && echo "landed $landed so far" ), execution $status"
+    echo "  kill $k after ${ms} ms: worker still running: $hit; execution $status"
     if [ "$status" = SUCCEEDED ]; then
         done_=1
         break
@@ -56,7 +58,7 @@ python3 - "$WORK/ref-history.json" "$WORK"/snap-*.json <<'PY' || fail "journal c
 import json, sys
 ref = json.load(open(sys.argv[1]))
 snaps = [json.load(open(p)) for p in sys.argv[2:]]
-final = max(snaps, key=lambda s: s["execution"]["status"] == "SUCCEEDED")
+final = snaps[-1]
 ops = {o["id"]: o for o in final["operations"]}
 for snap, path in zip(snaps, sys.argv[2:]):
     for o in snap["operations"]:
