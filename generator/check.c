@@ -1,0 +1,532 @@
+/*
+ * check.c — the meaning of a built workflow: duplicate names, goto targets,
+ * expression scopes, the hooks file, callbacks, reachability; and the small
+ * lexical helpers the model builder shares (durations, edit distance).
+ *
+ * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
+ * check.h). It resolves targets and reads the hooks text into the model; it
+ * never changes what the YAML said and never stops at the first problem.
+ */
+#include "check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers shared with model.c ---- */
+
+int check_duration(const char *s, int64_t *ms, const char **why)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+    int64_t total = 0;
+    int next = 0; /* units must come in descending order, each once */
+    const char *p = s;
+    if (!*p) {
+        *why = "empty; write e.g. 30s, 10m, 24h or 1h30m";
+        return -1;
+    }
+    while (*p) {
+        if (*p < '0' || *p > '9') {
+            *why = "expected a number followed by ms, s, m, h or d";
+            return -1;
+        }
+        int64_t n = 0;
+        while (*p >= '0' && *p <= '9') {
+            n = n * 10 + (*p++ - '0');
+            if (n > 1000000000) {
+                *why = "too large";
+                return -1;
+            }
+        }
+        int u = -1;
+        if (p[0] == 'm' && p[1] == 's')
+            u = 4;
+        else
+            for (int i = 0; i < 4; i++)
+                if (*p == units[i].unit[0])
+                    u = i;
+        if (u < 0) {
+            *why = *p ? "unknown unit: use ms, s, m, h or d" : "missing unit: use ms, s, m, h or d";
+            return -1;
+        }
+        if (u < next) {
+            *why = "units must go from largest to smallest, each at most once (1h30m)";
+            return -1;
+        }
+        next = u + 1;
+        p += strlen(units[u].unit);
+        total += n * units[u].ms;
+    }
+    if (total <= 0) {
+        *why = "must be longer than zero";
+        return -1;
+    }
+    *ms = total;
+    return 0;
+}
+
+int check_edit_distance(const char *a, const char *b, int cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return cap + 1;
+    if ((la > lb ? la - lb : lb - la) > (size_t)cap)
+        return cap + 1;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag_prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int best = diag_prev + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag_prev = up;
+        }
+    }
+    return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+/* ---- the checker ---- */
+
+typedef struct checker {
+    workflow *wf;
+    const char *file; /* borrowed */
+    diag *d;
+    const char **scope; /* names usable in expressions here (borrowed strings) */
+    size_t nscope, capscope;
+} checker;
+
+static void report(checker *c, diag_severity sev, const char *code, pos at, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void report(checker *c, diag_severity sev, const char *code, pos at, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_report(c->d, sev, code, c->file, at, "%s", msg);
+}
+
+/* The operation a goto names: the first with that name that is not an await
+ * (an await shares its callback's name), else -1. */
+static int find_op(const workflow *wf, const char *name)
+{
+    int found = -1;
+    for (size_t i = 0; name && i < wf->nops; i++) {
+        if (!wf->ops[i].name || strcmp(wf->ops[i].name, name))
+            continue;
+        if (wf->ops[i].kind != OP_AWAIT)
+            return (int)i;
+        if (found < 0)
+            found = (int)i;
+    }
+    return found;
+}
+
+static const char *nearest_op(const workflow *wf, const char *name)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    for (size_t i = 0; i < wf->nops; i++) {
+        if (!wf->ops[i].name)
+            continue;
+        int dist = check_edit_distance(name, wf->ops[i].name, 2);
+        if (dist < best_d) {
+            best_d = dist;
+            best = wf->ops[i].name;
+        }
+    }
+    return best;
+}
+
+static int resolve_target(checker *c, const char *name, pos at, const char *what)
+{
+    if (!name)
+        return -1;
+    int t = find_op(c->wf, name);
+    if (t >= 0)
+        return t;
+    const char *near = nearest_op(c->wf, name);
+    if (near)
+        report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s' (did you mean '%s'?)", what,
+               name, near);
+    else
+        report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
+    return -1;
+}
+
+static void check_duplicates(checker *c)
+{
+    workflow *wf = c->wf;
+    for (size_t i = 0; i < wf->nops; i++) {
+        op *o = &wf->ops[i];
+        if (!o->name || o->kind == OP_AWAIT)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            op *p = &wf->ops[j];
+            if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
+                continue;
+            report(c, DIAG_ERROR, CHECK_E_DUPLICATE, o->name_at, "duplicate operation name '%s'", o->name);
+            report(c, DIAG_NOTE, CHECK_E_DUPLICATE, p->name_at, "'%s' is first defined here", p->name);
+            break;
+        }
+    }
+}
+
+static void check_targets(checker *c)
+{
+    workflow *wf = c->wf;
+    for (size_t i = 0; i < wf->nops; i++) {
+        op *o = &wf->ops[i];
+        for (size_t k = 0; k < o->ncatches; k++)
+            o->catches[k].target = resolve_target(c, o->catches[k].go, o->catches[k].at, "catch");
+        for (size_t k = 0; k < o->nwhens; k++)
+            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].at, "when");
+        o->else_target = resolve_target(c, o->else_go, o->name_at, "else");
+    }
+}
+
+/* ---- scopes ---- */
+
+static void scope_add(checker *c, const char *name)
+{
+    if (!name)
+        return;
+    if (c->nscope == c->capscope) {
+        size_t cap = c->capscope ? 2 * c->capscope : 16;
+        const char **s = realloc(c->scope, cap * sizeof *s);
+        if (!s)
+            return;
+        c->scope = s;
+        c->capscope = cap;
+    }
+    c->scope[c->nscope++] = name;
+}
+
+static int in_scope(const checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->nscope; i++)
+        if (!strcmp(c->scope[i], name))
+            return 1;
+    return 0;
+}
+
+static void check_expr(checker *c, const expr *e)
+{
+    if (!e)
+        return;
+    if (e->kind == EX_PATH && e->root && !in_scope(c, e->root)) {
+        const char *best = NULL;
+        int best_d = 3;
+        for (size_t i = 0; i < c->nscope; i++) {
+            int dist = check_edit_distance(e->root, c->scope[i], 2);
+            if (dist < best_d) {
+                best_d = dist;
+                best = c->scope[i];
+            }
+        }
+        /* is it defined later? say so: order matters */
+        int later = 0;
+        for (size_t i = 0; i < c->wf->nops && !later; i++) {
+            const op *o = &c->wf->ops[i];
+            later = (o->as && !strcmp(o->as, e->root)) ||
+                    (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, e->root));
+            for (size_t k = 0; k < o->ncatches && !later; k++)
+                later = o->catches[k].as && !strcmp(o->catches[k].as, e->root);
+        }
+        if (later)
+            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+                   "'%s' is not known yet here: it is set by a later operation (names come from earlier `as`)",
+                   e->root);
+        else if (best)
+            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)", e->root, best);
+        else
+            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+                   "unknown name '%s': known are input, execution and the `as` names of earlier operations",
+                   e->root);
+    }
+    check_expr(c, e->a);
+    check_expr(c, e->bx);
+}
+
+static void check_val(checker *c, const val *v)
+{
+    if (!v || !v->has_expr)
+        return;
+    check_expr(c, v->e);
+    for (size_t i = 0; i < v->nparts; i++)
+        check_expr(c, v->parts[i].e);
+    for (size_t i = 0; i < v->n; i++)
+        check_val(c, v->items[i]);
+}
+
+static void check_run(checker *c, const run_spec *r)
+{
+    if (r->kind != RUN_HTTP)
+        return;
+    check_val(c, r->http.method);
+    check_val(c, r->http.url);
+    check_val(c, r->http.headers);
+    check_val(c, r->http.body);
+}
+
+static void check_scopes(checker *c)
+{
+    workflow *wf = c->wf;
+    c->nscope = 0;
+    scope_add(c, "input");
+    scope_add(c, "execution");
+    for (size_t i = 0; i < wf->nops; i++) {
+        op *o = &wf->ops[i];
+        size_t base = c->nscope;
+        if (o->kind == OP_WAIT_FOR_CALLBACK)
+            scope_add(c, "callback");
+        check_val(c, o->with);
+        check_run(c, &o->run);
+        check_run(c, &o->submitter);
+        c->nscope = base;
+        check_val(c, o->until);
+        for (size_t k = 0; k < o->nwhens; k++)
+            check_expr(c, o->whens[k].cond);
+        check_val(c, o->output);
+        check_val(c, o->err_message);
+        check_val(c, o->err_data);
+        if (o->kind == OP_CALLBACK)
+            scope_add(c, o->name);
+        scope_add(c, o->as);
+        for (size_t k = 0; k < o->ncatches; k++)
+            scope_add(c, o->catches[k].as);
+    }
+    check_val(c, wf->output); /* every `as` */
+}
+
+/* ---- hooks ---- */
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        char *bigger = realloc(buf, 2 * cap + 1);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f) || !buf;
+    int saved = errno;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = saved ? saved : EIO;
+        return -1;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* Does the hooks text define `function NAME` (a plain text search)? */
+static int defines_function(const char *src, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = src; (p = strstr(p, "function")); p += 8) {
+        if (p > src && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') ||
+                        (p[-1] >= '0' && p[-1] <= '9')))
+            continue;
+        const char *q = p + 8;
+        if (*q != ' ' && *q != '\t')
+            continue;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, name, nl))
+            continue;
+        q += nl;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '(')
+            return 1;
+    }
+    return 0;
+}
+
+static void check_hooks(checker *c, const yml_node *root)
+{
+    workflow *wf = c->wf;
+    const yml_node *hooks_node = yml_get(root, "hooks");
+    pos hooks_at = hooks_node ? hooks_node->at : (pos){1, 1};
+    if (wf->hooks) {
+        const char *slash = strrchr(wf->path, '/');
+        size_t dirlen = slash ? (size_t)(slash - wf->path + 1) : 0;
+        if (wf->hooks[0] == '/')
+            dirlen = 0;
+        size_t n = dirlen + strlen(wf->hooks) + 1;
+        wf->hooks_path = malloc(n);
+        if (wf->hooks_path)
+            snprintf(wf->hooks_path, n, "%.*s%s", (int)dirlen, wf->path, wf->hooks);
+        if (!wf->hooks_path || read_file(wf->hooks_path, &wf->hooks_source, &wf->hooks_len) < 0)
+            report(c, DIAG_ERROR, CHECK_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
+                   wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(errno));
+    }
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *o = &wf->ops[i];
+        const run_spec *runs[2] = {&o->run, &o->submitter};
+        for (int k = 0; k < 2; k++) {
+            const run_spec *r = runs[k];
+            if (r->kind != RUN_LUA || !r->fn)
+                continue;
+            if (!wf->hooks)
+                report(c, DIAG_ERROR, CHECK_E_HOOKS, r->at,
+                       "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level", r->fn);
+            else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
+                report(c, DIAG_WARNING, CHECK_W_LUA_FN, r->at, "Lua function '%s' is not defined in %s", r->fn,
+                       wf->hooks);
+        }
+    }
+}
+
+/* ---- callbacks ---- */
+
+static void check_callbacks(checker *c)
+{
+    workflow *wf = c->wf;
+    for (size_t i = 0; i < wf->nops; i++) {
+        op *o = &wf->ops[i];
+        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms && o->timeout_ms &&
+            o->heartbeat_ms >= o->timeout_ms)
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                   "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'", (long long)o->heartbeat_ms,
+                   (long long)o->timeout_ms, o->name);
+        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms && wf->timeout_ms &&
+            o->timeout_ms > wf->timeout_ms)
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                   "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it could never fire",
+                   o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
+        if (o->kind != OP_AWAIT || !o->await_of)
+            continue;
+        int cb = -1, other = -1;
+        for (size_t j = 0; j < wf->nops; j++) {
+            const op *p = &wf->ops[j];
+            if (j == i || !p->name || strcmp(p->name, o->await_of))
+                continue;
+            if (p->kind == OP_CALLBACK && cb < 0)
+                cb = (int)j;
+            else if (p->kind != OP_AWAIT && other < 0)
+                other = (int)j;
+        }
+        if (cb < 0 && other >= 0) {
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "'%s' is a %s, not a callback: await needs 'callback: %s'",
+                   o->await_of, model_kind_name(wf->ops[other].kind), o->await_of);
+            continue;
+        }
+        if (cb < 0) {
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of unknown callback '%s'", o->await_of);
+            continue;
+        }
+        o->await_target = cb;
+        if ((size_t)cb > i) {
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of callback '%s' before it is created",
+                   o->await_of);
+            report(c, DIAG_NOTE, CHECK_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here", o->await_of);
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            const op *p = &wf->ops[j];
+            if (p->kind == OP_AWAIT && p->await_of && !strcmp(p->await_of, o->await_of)) {
+                report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                       "callback '%s' is awaited twice: a callback resolves once", o->await_of);
+                report(c, DIAG_NOTE, CHECK_E_CALLBACK, p->name_at, "first awaited here");
+                break;
+            }
+        }
+    }
+}
+
+/* ---- reachability ---- */
+
+static int falls_through(const op *o)
+{
+    if (o->kind == OP_SUCCEED || o->kind == OP_FAIL)
+        return 0;
+    if (o->kind == OP_CHOICE && o->else_go)
+        return 0;
+    return 1;
+}
+
+/* Marks t reachable and queues it; each op is queued at most once. */
+static void visit(workflow *wf, int t, int *stack, size_t *top)
+{
+    if (t < 0 || wf->ops[t].reachable)
+        return;
+    wf->ops[t].reachable = 1;
+    stack[(*top)++] = t;
+}
+
+static void check_reachable(checker *c)
+{
+    workflow *wf = c->wf;
+    if (!wf->nops)
+        return;
+    int *stack = malloc(wf->nops * sizeof *stack);
+    size_t top = 0;
+    if (!stack)
+        return;
+    for (size_t i = 0; i < wf->nops; i++)
+        wf->ops[i].reachable = 0;
+    visit(wf, 0, stack, &top);
+    while (top) {
+        int self = stack[--top];
+        const op *o = &wf->ops[self];
+        /* successors: the next operation, catches, choice branches */
+        if (falls_through(o) && (size_t)self + 1 < wf->nops)
+            visit(wf, self + 1, stack, &top);
+        for (size_t k = 0; k < o->ncatches; k++)
+            visit(wf, o->catches[k].target, stack, &top);
+        for (size_t k = 0; k < o->nwhens; k++)
+            visit(wf, o->whens[k].target, stack, &top);
+        if (o->kind == OP_CHOICE)
+            visit(wf, o->else_target, stack, &top);
+    }
+    free(stack);
+    for (size_t i = 0; i < wf->nops; i++)
+        if (!wf->ops[i].reachable)
+            report(c, DIAG_WARNING, CHECK_W_UNREACHABLE, wf->ops[i].name_at,
+                   "%s '%s' is never reached from the first operation", model_kind_name(wf->ops[i].kind),
+                   wf->ops[i].name ? wf->ops[i].name : "?");
+}
+
+void check_workflow(workflow *wf, const yml_node *root, diag *d)
+{
+    checker c = {.wf = wf, .file = wf->path, .d = d};
+    check_duplicates(&c);
+    check_targets(&c);
+    check_scopes(&c);
+    check_hooks(&c, root);
+    check_callbacks(&c);
+    check_reachable(&c);
+    free(c.scope);
+}

@@ -1,0 +1,90 @@
+/*
+ * load.c — the front end (load.h): read the file, parse YAML, build the
+ * model, check it, hash the definition.
+ *
+ * Owns: the order of the front-end passes and the definition hash. It never
+ * prints anything itself: every problem goes to the diag sink.
+ */
+#include "load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sha256.h"
+#include "yml.h"
+
+/* Reads path whole into *buf (caller frees). 0, or -1 with errno. */
+static int slurp(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 8192, n = 0;
+    char *b = malloc(cap + 1);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *bigger = realloc(b, 2 * cap + 1);
+        if (!bigger) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = bigger;
+        cap *= 2;
+    }
+    int bad = !b || ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (bad) {
+        free(b);
+        errno = saved ? saved : ENOMEM;
+        return -1;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+workflow *load_workflow(const char *path, diag *d)
+{
+    char *src = NULL;
+    size_t len = 0;
+    yml_node *root = NULL;
+    workflow *wf = NULL;
+    int errors_before = diag_errors(d);
+
+    if (slurp(path, &src, &len) < 0) {
+        diag_report(d, DIAG_ERROR, CHECK_E_IO, path, (pos){1, 1}, "cannot read the file: %s", strerror(errno));
+        goto done;
+    }
+    root = yml_parse(path, src, len, d);
+    if (!root)
+        goto done;
+    wf = model_build(root, path, d);
+    if (!wf)
+        goto done;
+    check_workflow(wf, root, d);
+
+    sha256_ctx h;
+    uint8_t digest[32];
+    sha256_init(&h);
+    sha256_update(&h, src, len);
+    if (wf->hooks_source)
+        sha256_update(&h, wf->hooks_source, wf->hooks_len);
+    sha256_final(&h, digest);
+    sha256_hex(digest, wf->sha256);
+done:
+    yml_free(root);
+    free(src);
+    if (wf && diag_errors(d) > errors_before) {
+        model_free(wf);
+        wf = NULL;
+    }
+    return wf;
+}
