@@ -1,0 +1,1259 @@
+/*
+ * exec.c — the replay engine (DESIGN §5): starts executions, runs one
+ * invocation of one by replaying its journal, and implements the operation
+ * calls of the generated state machines (cairn_step, cairn_wait_*,
+ * cairn_succeed, cairn_fail).
+ *
+ * Owns: the engine (store, clock, the host's workflow table) and, for one
+ * invocation, the cairn_exec (execution row, journal, scope), all freed when
+ * engine_invoke returns.
+ * Never: moves past an operation before its result is committed; runs the
+ * body of an at_most_once attempt twice; replays an execution with code other
+ * than the definition it is pinned to; leaves an invocation without an
+ * outcome (ended, suspended, or an error returned to the caller).
+ */
+#include "engine.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "hook.h"
+#include "ids.h"
+#include "retry.h"
+#include "schema.h"
+#include "scope.h"
+#include "store.h"
+
+/* AWS's limit on one operation payload. */
+#define PAYLOAD_MAX (256 * 1024)
+
+struct engine {
+    store *st;
+    const cairn_workflow **wfs; /* the host's table, copied; the descriptors are borrowed */
+    size_t nwfs;
+    clock_src clk;
+};
+
+struct cairn_exec {
+    engine *e;
+    const cairn_workflow *wf;
+    store_exec row;    /* the execution as loaded; owned */
+    store_op *ops;     /* the journal, in journal order; owned */
+    size_t nops;
+    store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
+    size_t nby_num;
+    int64_t next_seq;  /* seq of the next new row */
+    long counter;      /* the last operation id handed out */
+    char cur_id[24];   /* id of the operation being called */
+    int64_t cur_seq;   /* its seq */
+    scope sc;
+    int ended;         /* the invocation is over: the execution suspended or ended */
+    int rc;            /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err;   /* details of rc */
+};
+
+scope *exec_scope(cairn_exec *x)
+{
+    return &x->sc;
+}
+
+static int is_terminal(const char *status)
+{
+    return strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "FAILED") == 0 ||
+           strcmp(status, "TIMED_OUT") == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                    */
+/* ------------------------------------------------------------------------ */
+
+int engine_open(engine **out, const char *db_path, const cairn_workflow *const *wfs, size_t n,
+                cairn_error *err)
+{
+    *out = NULL;
+    engine *e = calloc(1, sizeof *e);
+    if (!e || (n && !(e->wfs = malloc(n * sizeof *e->wfs)))) {
+        free(e);
+        err_set(err, "Store.Error", "%s: out of memory", db_path);
+        return CAIRN_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (wfs[i]->abi != CAIRN_ABI) {
+            err_set(err, "Definition.Abi",
+                    "workflow '%s' was generated for libcairn ABI %d, this is ABI %d: "
+                    "regenerate it with cairn gen",
+                    wfs[i]->name, wfs[i]->abi, CAIRN_ABI);
+            free(e->wfs);
+            free(e);
+            return CAIRN_ERR_DEFINITION;
+        }
+        e->wfs[i] = wfs[i];
+    }
+    e->nwfs = n;
+    clock_init(&e->clk);
+    int rc = store_open(&e->st, db_path, err);
+    if (rc != CAIRN_OK) {
+        free(e->wfs);
+        free(e);
+        return rc;
+    }
+    *out = e;
+    return CAIRN_OK;
+}
+
+void engine_close(engine *e)
+{
+    if (!e)
+        return;
+    store_close(e->st);
+    free(e->wfs);
+    free(e);
+}
+
+void engine_set_skip_time(engine *e, int on)
+{
+    clock_set_skip(&e->clk, on);
+}
+
+int64_t engine_now(engine *e)
+{
+    return clock_now(&e->clk);
+}
+
+void engine_advance_clock(engine *e, int64_t t)
+{
+    clock_advance(&e->clk, t);
+}
+
+static const cairn_workflow *find_workflow(engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nwfs; i++)
+        if (strcmp(e->wfs[i]->name, name) == 0)
+            return e->wfs[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Stops the invocation without an outcome: the caller gets rc, nothing more is written. */
+static int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(&x->err, type, fmt, ap);
+    va_end(ap);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+static int stop_store(cairn_exec *x, int rc, cairn_error *err)
+{
+    err_move(&x->err, err);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/* A change of the execution row written with a checkpoint. */
+typedef struct exec_change {
+    const char *status; /* NULL: the execution row does not change */
+    const char *result; /* JSON text */
+    const char *error;  /* JSON text */
+    int64_t wake_at;
+} exec_change;
+
+/*
+ * One transaction: the operation row op (may be NULL) and the change of the
+ * execution (may be NULL). An execution that ends also ends its EXECUTION
+ * operation "0". Returns 0, or -1 with the invocation stopped.
+ */
+static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+{
+    store *st = x->e->st;
+    cairn_error err;
+    err_init(&err);
+    int64_t now = engine_now(x->e);
+    int rc = store_begin(st, &err);
+    if (rc == CAIRN_OK && op)
+        rc = store_op_put(st, x->row.id, op, &err);
+    if (rc == CAIRN_OK && c) {
+        int ends = is_terminal(c->status);
+        store_exec r = x->row;
+        r.mem = NULL;
+        r.status = c->status;
+        r.result = c->result;
+        r.error = c->error;
+        r.updated_at = now;
+        r.ended_at = ends ? now : STORE_NO_TIME;
+        r.wake_at = ends ? STORE_NO_TIME : c->wake_at;
+        rc = store_exec_update(st, &r, &err);
+        if (rc == CAIRN_OK && ends) {
+            store_op o = {
+                .seq = 0,
+                .id = "0",
+                .name = x->wf->name,
+                .type = "EXECUTION",
+                .status = c->status,
+                .result = c->result,
+                .error = c->error,
+                .started_at = x->row.created_at,
+                .ended_at = now,
+                .next_attempt_at = STORE_NO_TIME,
+                .timeout_at = x->row.timeout_at,
+                .heartbeat_at = STORE_NO_TIME,
+            };
+            rc = store_op_put(st, x->row.id, &o, &err);
+        }
+    }
+    if (rc == CAIRN_OK)
+        rc = store_commit(st, &err);
+    if (rc != CAIRN_OK) {
+        store_rollback(st);
+        stop_store(x, rc, &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Suspends the execution until wake (or its timeout), writing op with it. */
+static int suspend(cairn_exec *x, const store_op *op, int64_t wake)
+{
+    if (x->row.timeout_at != STORE_NO_TIME && x->row.timeout_at < wake)
+        wake = x->row.timeout_at;
+    exec_change c = {.status = "PENDING", .wake_at = wake};
+    if (checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/* Ends the execution with status and its result or error, writing op with it. */
+static int end_exec(cairn_exec *x, const store_op *op, const char *status, const char *result,
+                    const cairn_error *error)
+{
+    char *etext = NULL;
+    if (error) {
+        cJSON *j = err_to_json(error);
+        etext = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        if (!etext)
+            return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    }
+    exec_change c = {.status = status, .result = result, .error = etext, .wake_at = STORE_NO_TIME};
+    if (checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    free(etext);
+    return CAIRN_STOP;
+}
+
+static int fail_exec(cairn_exec *x, const store_op *op, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_exec(cairn_exec *x, const store_op *op, const char *type, const char *fmt, ...)
+{
+    cairn_error e;
+    err_init(&e);
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(&e, type, fmt, ap);
+    va_end(ap);
+    if (!err_isset(&e))
+        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    end_exec(x, op, strcmp(type, "Execution.Timeout") == 0 ? "TIMED_OUT" : "FAILED", NULL, &e);
+    err_cleanup(&e);
+    return CAIRN_STOP;
+}
+
+static void format_duration(int64_t ms, char *buf, size_t len)
+{
+    if (ms % 86400000 == 0)
+        snprintf(buf, len, "%" PRId64 "d", ms / 86400000);
+    else if (ms % 3600000 == 0)
+        snprintf(buf, len, "%" PRId64 "h", ms / 3600000);
+    else if (ms % 60000 == 0)
+        snprintf(buf, len, "%" PRId64 "m", ms / 60000);
+    else if (ms % 1000 == 0)
+        snprintf(buf, len, "%" PRId64 "s", ms / 1000);
+    else
+        snprintf(buf, len, "%" PRId64 "ms", ms);
+}
+
+/* Ends the execution TIMED_OUT when its timeout has passed. Returns 1 if so. */
+static int timed_out(cairn_exec *x)
+{
+    if (x->row.timeout_at == STORE_NO_TIME || engine_now(x->e) < x->row.timeout_at)
+        return 0;
+    char d[32], at[32];
+    format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
+    engine_format_time(x->row.timeout_at, at, sizeof at);
+    fail_exec(x, NULL, "Execution.Timeout", "execution timed out: its timeout of %s passed at %s",
+              d, at);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static const char *kind_word(const char *type)
+{
+    if (strcmp(type, "STEP") == 0)
+        return "step";
+    if (strcmp(type, "WAIT") == 0)
+        return "wait";
+    if (strcmp(type, "CALLBACK") == 0)
+        return "callback";
+    if (strcmp(type, "CONTEXT") == 0)
+        return "context";
+    return type;
+}
+
+/* Top-level rows of the journal indexed by their numeric id. */
+static int index_journal(cairn_exec *x)
+{
+    size_t max = 0;
+    int64_t max_seq = 0;
+    for (size_t i = 0; i < x->nops; i++) {
+        const store_op *o = &x->ops[i];
+        if (o->seq > max_seq)
+            max_seq = o->seq;
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0 && (size_t)n > max)
+            max = (size_t)n;
+    }
+    x->next_seq = max_seq + 1;
+    x->nby_num = max + 1;
+    x->by_num = calloc(x->nby_num, sizeof *x->by_num);
+    if (!x->by_num)
+        return -1;
+    for (size_t i = 0; i < x->nops; i++) {
+        store_op *o = &x->ops[i];
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0)
+            x->by_num[n] = o;
+    }
+    return 0;
+}
+
+static const store_op *journal_at(const cairn_exec *x, long n)
+{
+    return n > 0 && (size_t)n < x->nby_num ? x->by_num[n] : NULL;
+}
+
+/*
+ * Every operation call starts here: takes the next id and finds its journal
+ * row (*row, or NULL when the operation is new). Returns 0 to go on, or -1
+ * when the invocation is over (it was already, the execution timed out, or
+ * the journal does not match the code).
+ */
+static int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row)
+{
+    *row = NULL;
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                  "out of memory while evaluating the expressions of '%s'", op->name);
+        return -1;
+    }
+    if (timed_out(x))
+        return -1;
+    x->counter++;
+    snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
+    const store_op *r = journal_at(x, x->counter);
+    if (r && (strcmp(r->type, type) != 0 || !r->name || strcmp(r->name, op->name) != 0)) {
+        fail_exec(x, NULL, "Execution.NonDeterministic",
+                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                  "journal, is %s '%s' now",
+                  x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
+                  op->name);
+        return -1;
+    }
+    x->cur_seq = r ? r->seq : x->next_seq++;
+    *row = r;
+    return 0;
+}
+
+/* The row of the current operation, with what every write shares. */
+static store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type,
+                       const char *sub_type, const char *status)
+{
+    store_op r = {
+        .seq = x->cur_seq,
+        .id = x->cur_id,
+        .name = op->name,
+        .type = type,
+        .sub_type = sub_type,
+        .status = status,
+        .started_at = STORE_NO_TIME,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = STORE_NO_TIME,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    return r;
+}
+
+/* Sets `as` to the JSON text (NULL: null). Returns 0 or -1 (invocation stopped). */
+static int set_as_text(cairn_exec *x, const char *as, const char *text)
+{
+    if (!as)
+        return 0;
+    cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
+    if (!v) {
+        stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                  "%s: execution %s: the journaled result of operation %s is not JSON",
+                  store_path(x->e->st), x->row.id, x->cur_id);
+        return -1;
+    }
+    int rc = scope_set(&x->sc, as, v);
+    cJSON_Delete(v);
+    if (rc != 0) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Steps                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static char *error_text(const cairn_error *e)
+{
+    cJSON *j = err_to_json(e);
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return t;
+}
+
+/*
+ * The step failed for good (row, FAILED, is written, may be NULL on replay):
+ * the first catch that matches sets its `as` and is taken; else the
+ * execution fails with the error.
+ */
+static int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
+                         const cairn_error *e)
+{
+    for (int i = 0; i < op->ncatches; i++) {
+        const cairn_catch *c = &op->catches[i];
+        if (!err_matches_any(e->type, c->errors))
+            continue;
+        if (row && checkpoint(x, row, NULL) != 0)
+            return CAIRN_STOP;
+        if (c->as) {
+            cJSON *j = err_to_json(e);
+            if (j && !cJSON_HasObjectItem(j, "data"))
+                cJSON_AddNullToObject(j, "data");
+            int rc = j ? scope_set(&x->sc, c->as, j) : -1;
+            cJSON_Delete(j);
+            if (rc != 0)
+                return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        }
+        return CAIRN_CAUGHT + i;
+    }
+    return end_exec(x, row, "FAILED", NULL, e);
+}
+
+/*
+ * Attempt `attempt` failed with e: retry later (the row goes PENDING and the
+ * execution suspends), or fail the step for good.
+ */
+static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t started_at,
+                       const cairn_error *e, int may_retry)
+{
+    char *etext = error_text(e);
+    if (!etext)
+        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    int64_t now = engine_now(x->e);
+    store_op r = op_row(x, op, "STEP", "Step", "FAILED");
+    r.attempt = attempt;
+    r.error = etext;
+    r.started_at = started_at;
+    int out;
+    if (may_retry && retry_should(&op->retry, attempt, e->type)) {
+        r.status = "PENDING";
+        r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
+        out = suspend(x, &r, r.next_attempt_at);
+    } else {
+        r.ended_at = now;
+        out = catch_or_fail(x, op, &r, e);
+    }
+    free(etext);
+    return out;
+}
+
+/* Runs attempt `attempt` of the step's body and journals what it gave. */
+static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt)
+{
+    int out = CAIRN_STOP;
+    cJSON *result = NULL;
+    char *text = NULL;
+    cairn_error e;
+    err_init(&e);
+    int64_t started = engine_now(x->e);
+
+    if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C) {
+        out = fail_exec(x, NULL, "Step.Unsupported",
+                        "step '%s': run: http is not supported by this runtime yet", op->name);
+        goto done;
+    }
+    if (op->at_most_once) {
+        store_op r = op_row(x, op, "STEP", "Step", "STARTED");
+        r.attempt = attempt;
+        r.started_at = started;
+        if (checkpoint(x, &r, NULL) != 0)
+            goto done;
+    }
+    if (!args) {
+        args = scope_keep(&x->sc, cJSON_CreateObject());
+        if (x->sc.oom) {
+            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            goto done;
+        }
+    }
+    hook_ctx ctx = {.execution_id = x->row.id, .operation = op->name, .attempt = attempt};
+    int hrc;
+    if (op->run == CAIRN_RUN_LUA) {
+        if (!x->wf->lua_source) {
+            err_set(&e, "Lua.Error", "step '%s': workflow '%s' has no Lua hooks", op->name,
+                    x->wf->name);
+            hrc = -1;
+        } else {
+            hrc = hook_lua_call(x->wf->lua_source, x->wf->lua_chunkname, op->lua_fn, args, &ctx,
+                                NULL, &result, &e);
+        }
+    } else {
+        hrc = hook_c_call(op->c_fn, op->c_name, args, &ctx, &result, &e);
+    }
+    if (hrc != 0) {
+        if (!err_isset(&e))
+            err_set(&e, "Step.Failed", "step '%s' failed without an error", op->name);
+        out = step_failed(x, op, attempt, started, &e, 1);
+        goto done;
+    }
+    text = result ? cJSON_PrintUnformatted(result) : strdup("null");
+    if (!text) {
+        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    size_t len = strlen(text);
+    if (len > PAYLOAD_MAX) {
+        err_set(&e, "Payload.TooLarge",
+                "step '%s' returned %zu bytes of JSON; an operation result holds at most %d",
+                op->name, len, PAYLOAD_MAX);
+        out = step_failed(x, op, attempt, started, &e, 0);
+        goto done;
+    }
+    store_op r = op_row(x, op, "STEP", "Step", "SUCCEEDED");
+    r.attempt = attempt;
+    r.result = text;
+    r.started_at = started;
+    r.ended_at = engine_now(x->e);
+    if (checkpoint(x, &r, NULL) != 0)
+        goto done;
+    if (op->as && scope_set(&x->sc, op->as, result) != 0) {
+        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    out = CAIRN_NEXT;
+done:
+    free(text);
+    cJSON_Delete(result);
+    err_cleanup(&e);
+    return out;
+}
+
+/* A step found in the journal: replay it, or go on with it where it stands. */
+static int step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row)
+{
+    int out = CAIRN_STOP;
+    cairn_error e;
+    err_init(&e);
+    if (strcmp(row->status, "SUCCEEDED") == 0) {
+        out = set_as_text(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+    } else if (strcmp(row->status, "FAILED") == 0) {
+        cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
+        if (!j || err_from_json(&e, j) != 0)
+            out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                            "%s: execution %s: the journaled error of operation %s is unreadable",
+                            store_path(x->e->st), x->row.id, x->cur_id);
+        else
+            out = catch_or_fail(x, op, NULL, &e);
+        cJSON_Delete(j);
+    } else if (strcmp(row->status, "PENDING") == 0) {
+        if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > engine_now(x->e))
+            out = suspend(x, NULL, row->next_attempt_at);
+        else
+            out = step_attempt(x, op, args, row->attempt + 1);
+    } else if (strcmp(row->status, "STARTED") == 0) {
+        int attempt = row->attempt > 0 ? row->attempt : 1;
+        if (op->at_most_once) {
+            err_set(&e, "Step.Interrupted",
+                    "step '%s' attempt %d was interrupted before its result was recorded "
+                    "(at_most_once: it is not run again)",
+                    op->name, attempt);
+            out = step_failed(x, op, attempt, row->started_at, &e, 1);
+        } else {
+            out = step_attempt(x, op, args, attempt);
+        }
+    } else {
+        out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                        "%s: execution %s: operation %s has status %s, which a step never has",
+                        store_path(x->e->st), x->row.id, x->cur_id, row->status);
+    }
+    err_cleanup(&e);
+    return out;
+}
+
+int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
+{
+    const store_op *row;
+    int out = CAIRN_STOP;
+    if (op_enter(x, "STEP", op, &row) == 0)
+        out = row ? step_replay(x, op, args, row) : step_attempt(x, op, args, 1);
+    scope_reset(&x->sc);
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waits                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A wait that ends at `end` (new), or as its journal row says. */
+static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t end)
+{
+    int64_t now = engine_now(x->e);
+    if (row) {
+        if (strcmp(row->status, "SUCCEEDED") == 0)
+            return CAIRN_NEXT;
+        if (strcmp(row->status, "STARTED") != 0 || row->timeout_at == STORE_NO_TIME)
+            return stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                             "%s: execution %s: wait %s has status %s and no scheduled end",
+                             store_path(x->e->st), x->row.id, x->cur_id, row->status);
+        if (now < row->timeout_at)
+            return suspend(x, NULL, row->timeout_at);
+        store_op r = *row;
+        r.mem = NULL;
+        r.status = "SUCCEEDED";
+        r.ended_at = now;
+        return checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+    }
+    store_op r = op_row(x, op, "WAIT", "Wait", "STARTED");
+    r.started_at = now;
+    r.timeout_at = end;
+    if (end > now)
+        return suspend(x, &r, end);
+    r.status = "SUCCEEDED";
+    r.ended_at = now;
+    return checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+}
+
+int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
+{
+    const store_op *row;
+    int out = CAIRN_STOP;
+    if (op_enter(x, "WAIT", op, &row) == 0) {
+        int64_t now = engine_now(x->e);
+        int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
+        out = wait_op(x, op, row, end);
+    }
+    scope_reset(&x->sc);
+    return out;
+}
+
+int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
+{
+    const store_op *row;
+    int out = CAIRN_STOP;
+    int64_t end;
+    if (op_enter(x, "WAIT", op, &row) != 0)
+        goto done;
+    if (row) {
+        out = wait_op(x, op, row, 0);
+    } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
+        out = wait_op(x, op, NULL, end);
+    } else {
+        char *shown = when ? cJSON_PrintUnformatted(when) : NULL;
+        out = fail_exec(x, NULL, "Wait.InvalidTime",
+                        "wait '%s': `until` must be an RFC 3339 timestamp string such as "
+                        "\"2026-11-28T13:05:00Z\", got %s",
+                        op->name, shown ? shown : "null");
+        free(shown);
+    }
+done:
+    scope_reset(&x->sc);
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ends                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The code ends here: the journal must not hold an operation past this point. */
+static int end_reached(cairn_exec *x)
+{
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                  "out of memory while evaluating the execution's output");
+        return -1;
+    }
+    if (timed_out(x))
+        return -1;
+    const store_op *r = journal_at(x, x->counter + 1);
+    if (r) {
+        fail_exec(x, NULL, "Execution.NonDeterministic",
+                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                  "journal, is the end of the execution now",
+                  x->counter + 1, kind_word(r->type), r->name ? r->name : "");
+        return -1;
+    }
+    return 0;
+}
+
+int cairn_succeed(cairn_exec *x, const cJSON *output)
+{
+    if (end_reached(x) != 0)
+        goto done;
+    if (!output)
+        output = x->sc.last_as;
+    char *text = output ? cJSON_PrintUnformatted(output) : strdup("null");
+    if (!text) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    size_t len = strlen(text);
+    if (len > PAYLOAD_MAX)
+        fail_exec(x, NULL, "Payload.TooLarge",
+                  "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
+                  PAYLOAD_MAX);
+    else
+        end_exec(x, NULL, "SUCCEEDED", text, NULL);
+    free(text);
+done:
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSON *data)
+{
+    cairn_error e;
+    err_init(&e);
+    char *msg = NULL;
+    if (end_reached(x) != 0)
+        goto done;
+    if (cJSON_IsString(message))
+        msg = strdup(message->valuestring);
+    else if (!message || cJSON_IsNull(message))
+        msg = strdup("");
+    else
+        msg = cJSON_PrintUnformatted(message);
+    cJSON *d = data ? cJSON_Duplicate(data, 1) : NULL;
+    if (!msg || (data && !d)) {
+        cJSON_Delete(d);
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    err_set_data(&e, type, d, "%s", msg);
+    end_exec(x, NULL, "FAILED", NULL, &e);
+done:
+    free(msg);
+    err_cleanup(&e);
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start and invoke                                                          */
+/* ------------------------------------------------------------------------ */
+
+int engine_start(engine *e, const char *workflow, const char *input_json, const char *name,
+                 char **id_out, int *created, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    cJSON *input = NULL, *schema = NULL;
+    char *input_text = NULL;
+    char id[IDS_EXEC_LEN + 1];
+    *id_out = NULL;
+    if (created)
+        *created = 0;
+
+    const cairn_workflow *wf = find_workflow(e, workflow);
+    if (!wf) {
+        err_set(err, "Workflow.NotFound", "no workflow named '%s' in this host", workflow);
+        return CAIRN_ERR_NOT_FOUND;
+    }
+    const char *end = NULL;
+    input = cJSON_ParseWithOpts(input_json ? input_json : "null", &end, 1);
+    if (!input) {
+        err_set(err, "Input.Invalid", "input of workflow '%s' is not valid JSON (near \"%.20s\")",
+                workflow, end ? end : "");
+        rc = CAIRN_ERR_INPUT;
+        goto done;
+    }
+    if (wf->input_schema) {
+        char msg[512];
+        if (!(schema = cJSON_Parse(wf->input_schema))) {
+            err_set(err, "Cairn.Internal", "the input schema of workflow '%s' is not JSON",
+                    workflow);
+            rc = CAIRN_ERR_INTERNAL;
+            goto done;
+        }
+        if (schema_check(schema, input, msg, sizeof msg) != 0) {
+            err_set(err, "Input.Invalid", "input rejected by the input schema of workflow '%s': %s",
+                    workflow, msg);
+            rc = CAIRN_ERR_INPUT;
+            goto done;
+        }
+    }
+    if (!(input_text = cJSON_PrintUnformatted(input))) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
+    if (strlen(input_text) > PAYLOAD_MAX) {
+        err_set(err, "Input.Invalid", "input of workflow '%s' is %zu bytes of JSON; at most %d",
+                workflow, strlen(input_text), PAYLOAD_MAX);
+        rc = CAIRN_ERR_INPUT;
+        goto done;
+    }
+
+    if ((rc = store_begin(e->st, err)) != CAIRN_OK)
+        goto done;
+    if (name) {
+        rc = store_exec_find_name(e->st, workflow, name, id_out, err);
+        if (rc == CAIRN_OK) {
+            store_rollback(e->st); /* nothing was written */
+            goto done;
+        }
+        if (rc != CAIRN_ERR_NOT_FOUND)
+            goto rollback;
+        rc = CAIRN_OK;
+    }
+    if (ids_execution(id, sizeof id) != 0) {
+        err_set(err, "Cairn.Internal", "no randomness for an execution id (getrandom failed)");
+        rc = CAIRN_ERR_INTERNAL;
+        goto rollback;
+    }
+    int64_t now = engine_now(e);
+    store_exec r = {
+        .id = id,
+        .workflow = wf->name,
+        .version = wf->version,
+        .definition_sha256 = wf->sha256,
+        .name = name,
+        .status = "RUNNING",
+        .input = input_text,
+        .created_at = now,
+        .updated_at = now,
+        .ended_at = STORE_NO_TIME,
+        .wake_at = now,
+        .timeout_at = wf->timeout_ms > 0 ? now + wf->timeout_ms : STORE_NO_TIME,
+    };
+    store_op o = {
+        .seq = 0,
+        .id = "0",
+        .name = wf->name,
+        .type = "EXECUTION",
+        .status = "STARTED",
+        .result = input_text,
+        .started_at = now,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = r.timeout_at,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    if ((rc = store_exec_insert(e->st, &r, err)) != CAIRN_OK ||
+        (rc = store_op_put(e->st, id, &o, err)) != CAIRN_OK ||
+        (rc = store_commit(e->st, err)) != CAIRN_OK)
+        goto rollback;
+    if (!(*id_out = strdup(id))) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
+    if (created)
+        *created = 1;
+    goto done;
+rollback:
+    store_rollback(e->st);
+done:
+    cJSON_Delete(input);
+    cJSON_Delete(schema);
+    free(input_text);
+    return rc;
+}
+
+static void exec_free(cairn_exec *x)
+{
+    if (!x)
+        return;
+    scope_cleanup(&x->sc);
+    store_ops_free(x->ops, x->nops);
+    free(x->by_num);
+    store_exec_cleanup(&x->row);
+    err_cleanup(&x->err);
+    free(x);
+}
+
+/* The variables every expression sees from the start: input and execution. */
+static int build_scope(cairn_exec *x)
+{
+    if (scope_init(&x->sc) != 0)
+        return -1;
+    cJSON *input = cJSON_Parse(x->row.input);
+    cJSON *ex = cJSON_CreateObject();
+    int rc = -1;
+    if (!input || !ex || !cJSON_AddStringToObject(ex, "id", x->row.id) ||
+        !cJSON_AddStringToObject(ex, "workflow", x->row.workflow) ||
+        !cJSON_AddNumberToObject(ex, "version", x->row.version) ||
+        !(x->row.name ? cJSON_AddStringToObject(ex, "name", x->row.name)
+                      : cJSON_AddNullToObject(ex, "name")))
+        goto done;
+    if (scope_set(&x->sc, "input", input) != 0 || scope_set(&x->sc, "execution", ex) != 0)
+        goto done;
+    x->sc.last_as = NULL; /* only `as` values count as the default output */
+    rc = 0;
+done:
+    cJSON_Delete(input);
+    cJSON_Delete(ex);
+    return rc;
+}
+
+int engine_invoke(engine *e, const char *id, cairn_error *err)
+{
+    int rc;
+    cairn_exec *x = calloc(1, sizeof *x);
+    if (!x) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        return CAIRN_ERR_NOMEM;
+    }
+    x->e = e; /* calloc: the scope is empty, safe to clean up before build_scope() */
+    err_init(&x->err);
+    if ((rc = store_exec_get(e->st, id, &x->row, err)) != CAIRN_OK)
+        goto done;
+    if (is_terminal(x->row.status)) {
+        err_set(err, "Execution.Conflict", "execution %s has already ended (%s)", id,
+                x->row.status);
+        rc = CAIRN_ERR_CONFLICT;
+        goto done;
+    }
+    x->wf = find_workflow(e, x->row.workflow);
+    if (!x->wf) {
+        err_set(err, "Definition.Missing",
+                "execution %s is pinned to workflow '%s' (definition sha256 %s), which this "
+                "host does not hold; run it with the host built from that definition",
+                id, x->row.workflow, x->row.definition_sha256);
+        rc = CAIRN_ERR_DEFINITION;
+        goto done;
+    }
+    if (strcmp(x->wf->sha256, x->row.definition_sha256) != 0) {
+        err_set(err, "Definition.Mismatch",
+                "execution %s is pinned to workflow '%s' with definition sha256 %s, but this "
+                "host holds sha256 %s; it is never replayed with other code: run it with the "
+                "host built from its definition",
+                id, x->row.workflow, x->row.definition_sha256, x->wf->sha256);
+        rc = CAIRN_ERR_DEFINITION;
+        goto done;
+    }
+    if ((rc = store_ops_load(e->st, id, &x->ops, &x->nops, err)) != CAIRN_OK)
+        goto done;
+    if (index_journal(x) != 0 || build_scope(x) != 0) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
+
+    if (!timed_out(x))
+        x->wf->run(x);
+
+    if (x->rc != CAIRN_OK) {
+        rc = x->rc;
+        err_move(err, &x->err);
+    } else if (!x->ended) {
+        /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
+        fail_exec(x, NULL, "Cairn.Internal",
+                  "the state machine of workflow '%s' returned without ending or suspending "
+                  "the execution (a bug in cairn)",
+                  x->wf->name);
+        err_set(err, "Cairn.Internal",
+                "execution %s: the state machine of workflow '%s' returned without ending or "
+                "suspending it (a bug in cairn); the execution is marked FAILED",
+                id, x->wf->name);
+        rc = CAIRN_ERR_INTERNAL;
+    }
+done:
+    exec_free(x);
+    return rc;
+}
+
+int engine_drive(engine *e, const char *id, cairn_error *err)
+{
+    for (;;) {
+        store_exec row;
+        int rc = store_exec_get(e->st, id, &row, err);
+        if (rc != CAIRN_OK)
+            return rc;
+        int64_t wake = row.wake_at;
+        int over = is_terminal(row.status);
+        store_exec_cleanup(&row);
+        if (over || wake == STORE_NO_TIME)
+            return CAIRN_OK;
+        if (wake > engine_now(e)) {
+            if (!e->clk.skip)
+                return CAIRN_OK;
+            engine_advance_clock(e, wake);
+        }
+        if ((rc = engine_invoke(e, id, err)) != CAIRN_OK)
+            return rc;
+    }
+}
+
+int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *next_wake,
+                    cairn_error *err)
+{
+    return store_next_due(e->st, engine_now(e), skip, id_out, next_wake, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time text                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void engine_format_time(int64_t ms, char *buf, size_t len)
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int milli = (int)(ms - secs * 1000);
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, len, "invalid");
+        return;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+}
+
+/* Reads exactly n digits. */
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int engine_parse_time(const char *s, int64_t *ms)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, sec, frac = 0;
+    const char *p = s;
+    if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d))
+        return -1;
+    if (*p != 'T' && *p != 't' && *p != ' ')
+        return -1;
+    p++;
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+        digits(&p, 2, &sec))
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        int n = 0;
+        for (; isdigit((unsigned char)*p); p++, n++)
+            if (n < 3)
+                frac = frac * 10 + (*p - '0');
+        for (; n < 3; n++)
+            frac *= 10;
+    }
+    int offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om;
+        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset = sign * (oh * 60 + om);
+    } else {
+        return -1;
+    }
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] + (mo == 2 && leap))
+        return -1;
+    int64_t days = days_from_civil(y, mo, d);
+    int64_t t = ((days * 24 + h) * 60 + mi - offset) * 60 + sec;
+    *ms = t * 1000 + frac;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Read side                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int add_time(cJSON *o, const char *key, int64_t t)
+{
+    if (t == STORE_NO_TIME)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    char buf[40];
+    engine_format_time(t, buf, sizeof buf);
+    return cJSON_AddStringToObject(o, key, buf) != NULL;
+}
+
+static int add_str(cJSON *o, const char *key, const char *s)
+{
+    return (s ? cJSON_AddStringToObject(o, key, s) : cJSON_AddNullToObject(o, key)) != NULL;
+}
+
+/* A journaled JSON text as a value (null when absent; a string if it is not JSON). */
+static int add_json(cJSON *o, const char *key, const char *text)
+{
+    cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
+    if (!v && text)
+        v = cJSON_CreateString(text);
+    if (!v)
+        return 0;
+    if (!cJSON_AddItemToObject(o, key, v)) {
+        cJSON_Delete(v);
+        return 0;
+    }
+    return 1;
+}
+
+static cJSON *status_json(const store_exec *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !add_str(o, "id", r->id) || !add_str(o, "workflow", r->workflow) ||
+        !cJSON_AddNumberToObject(o, "version", r->version) ||
+        !add_str(o, "definition_sha256", r->definition_sha256) || !add_str(o, "name", r->name) ||
+        !add_str(o, "status", r->status) || !add_json(o, "input", r->input) ||
+        !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
+        !add_time(o, "created_at", r->created_at) || !add_time(o, "updated_at", r->updated_at) ||
+        !add_time(o, "ended_at", r->ended_at) || !add_time(o, "wake_at", r->wake_at) ||
+        !add_time(o, "timeout_at", r->timeout_at)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *op_json(const store_op *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !add_str(o, "id", r->id) || !add_str(o, "parent_id", r->parent_id) ||
+        !add_str(o, "name", r->name) || !add_str(o, "type", r->type) ||
+        !add_str(o, "sub_type", r->sub_type) || !add_str(o, "status", r->status) ||
+        !(r->attempt > 0 ? cJSON_AddNumberToObject(o, "attempt", r->attempt)
+                         : cJSON_AddNullToObject(o, "attempt")) ||
+        !add_time(o, "started_at", r->started_at) || !add_time(o, "ended_at", r->ended_at) ||
+        !add_time(o, "next_attempt_at", r->next_attempt_at) ||
+        !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
+        !add_str(o, "callback_id", r->callback_id) || !add_time(o, "timeout_at", r->timeout_at) ||
+        !add_time(o, "heartbeat_at", r->heartbeat_at)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *nomem(int *rc, cairn_error *err)
+{
+    err_set(err, "Cairn.NoMemory", "out of memory");
+    *rc = CAIRN_ERR_NOMEM;
+    return NULL;
+}
+
+cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err)
+{
+    store_exec r;
+    *rc = store_exec_get(e->st, id, &r, err);
+    if (*rc != CAIRN_OK)
+        return NULL;
+    cJSON *o = status_json(&r);
+    store_exec_cleanup(&r);
+    return o ? o : nomem(rc, err);
+}
+
+cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err)
+{
+    store_op *ops = NULL;
+    size_t n = 0;
+    cJSON *o = NULL, *list;
+    cJSON *st = engine_status_json(e, id, rc, err);
+    if (!st)
+        return NULL;
+    if ((*rc = store_ops_load(e->st, id, &ops, &n, err)) != CAIRN_OK) {
+        cJSON_Delete(st);
+        return NULL;
+    }
+    if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToObject(o, "execution", st))
+        goto oom;
+    st = NULL;
+    if (!(list = cJSON_AddArrayToObject(o, "operations")))
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *j = op_json(&ops[i]);
+        if (!j || !cJSON_AddItemToArray(list, j)) {
+            cJSON_Delete(j);
+            goto oom;
+        }
+    }
+    store_ops_free(ops, n);
+    return o;
+oom:
+    cJSON_Delete(st);
+    cJSON_Delete(o);
+    store_ops_free(ops, n);
+    return nomem(rc, err);
+}
+
+cJSON *engine_list_json(engine *e, int *rc, cairn_error *err)
+{
+    store_exec *rows = NULL;
+    size_t n = 0;
+    if ((*rc = store_exec_list(e->st, &rows, &n, err)) != CAIRN_OK)
+        return NULL;
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++) {
+        cJSON *j = status_json(&rows[i]);
+        if (!j || !cJSON_AddItemToArray(a, j)) {
+            cJSON_Delete(j);
+            cJSON_Delete(a);
+            a = NULL;
+        }
+    }
+    store_execs_free(rows, n);
+    return a ? a : nomem(rc, err);
+}
