@@ -5,7 +5,7 @@
 . "$CAIRN_SOURCE_DIR/tests/e2e/lib.sh"
 
 INPUT='{"seed":10}'
-export CAIRN_E2E_SLEEP_MS=5
+export CAIRN_E2E_SLEEP_MS=15
 
 check "an uninterrupted run gives the reference result"
 run_cmd ref env CAIRN_E2E_SIDE="$WORK/ref-side.txt" "$HOST" run crash --input "$INPUT" --skip-time --json --db "$WORK/ref.db"
@@ -15,15 +15,18 @@ REF_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])'
 "$HOST" history "$REF_ID" --json --db "$WORK/ref.db" >"$WORK/ref-history.json" || fail "history of the reference run"
 grep -qx 'c 3' "$WORK/ref-side.txt" || fail "the flaky step did not reach attempt 3: $(cat "$WORK/ref-side.txt")"
 
-check "SIGKILL a worker at growing moments until the execution completes"
+# Kill moments sweep 3..31 ms after the worker starts, in steps of 7 ms
+# modulo 29, so kills land at many different places: while the process
+# starts, replays, runs a hook, or commits.
+check "SIGKILL a worker at varied moments, restarting it, until the execution completes"
 export CAIRN_E2E_SIDE=$WORK/side.txt
 ID=$("$HOST" start crash --input "$INPUT") || fail "start"
 landed=0
 done_=0
-for k in $(seq 1 60); do
+for k in $(seq 1 200); do
     "$HOST" worker --until-idle --skip-time >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
     PID=$!
-    ms=$((4 + 6 * k))
+    ms=$((3 + (7 * k) % 29))
     sleep "$(printf '0.%03d' "$ms")"
     hit=no
     if kill -KILL "$PID" 2>/dev/null; then
@@ -31,17 +34,18 @@ for k in $(seq 1 60); do
         hit=yes
     fi
     wait "$PID" 2>/dev/null
-    "$HOST" history "$ID" --json >"$WORK/snap-$k.json" || fail "history after kill $k"
-    status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["execution"]["status"])' "$WORK/snap-$k.json")
+    snap=$WORK/snap-$(printf '%03d' "$k").json # sorted by name = in kill order
+    "$HOST" history "$ID" --json >"$snap" || fail "history after kill $k"
+    status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["execution"]["status"])' "$snap")
     echo "  kill $k after ${ms} ms: worker still running: $hit; execution $status"
     if [ "$status" = SUCCEEDED ]; then
         done_=1
         break
     fi
-    [ "$status" = FAILED ] || [ "$status" = TIMED_OUT ] && fail "the execution ended $status: $(cat "$WORK/snap-$k.json")"
+    [ "$status" = FAILED ] || [ "$status" = TIMED_OUT ] && fail "the execution ended $status: $(cat "$snap")"
 done
-[ "$done_" -eq 1 ] || fail "not completed after 60 kills"
-[ "$landed" -ge 3 ] || fail "only $landed kills hit a running worker: the test tested too little"
+[ "$done_" -eq 1 ] || fail "not completed after 200 kills"
+[ "$landed" -ge 5 ] || fail "only $landed kills hit a running worker: the test tested too little"
 echo "  $landed kills hit a running worker"
 
 check "the result equals the uninterrupted run's"
