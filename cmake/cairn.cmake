@@ -2,10 +2,11 @@
 #
 #   cairn_add_workflow(TARGET YAML [HOOKS file...] [MAIN])
 #
-# At build time, runs `cairn gen YAML -o <binary dir>/cairn_gen/<name> [--main]`
+# At build time, runs `cairn gen YAML -o <binary dir>/cairn_gen/<target>/<name> [--main]`
 # (from the folder of the calling CMakeLists.txt, with YAML relative to it, so
 # the generated files name no absolute path) and adds to TARGET:
-#   - the generated NAME.c (and main.c with MAIN: a ready host main());
+#   - the generated NAME.c (and main.c with MAIN: a ready host main() that
+#     runs this workflow; give MAIN to one workflow of a target);
 #   - every `.c` file among HOOKS (the `run: { c: SYMBOL }` functions);
 #   - the generated folder as an include directory (so hooks can include NAME.h);
 #   - cairn::cairn (libcairn), linked PRIVATE.
@@ -15,6 +16,9 @@
 #
 # `name:` is read from the YAML at configure time (the top-level `name:` line);
 # the YAML is a configure dependency, so renaming the workflow reconfigures.
+#
+# The output folder is per target, so one workflow can serve several targets
+# (one with MAIN, one without) in the same directory.
 #
 # Which cairn runs: CAIRN_EXECUTABLE if set (the cairn source tree sets it to
 # $<TARGET_FILE:cairn>), else the `cairn` program found on PATH.
@@ -62,7 +66,7 @@ function(cairn_add_workflow target yaml)
       "with a valid workflow name ([a-z][a-z0-9_]*), e.g. `name: order`")
   endif()
 
-  set(outdir "${CMAKE_CURRENT_BINARY_DIR}/cairn_gen/${name}")
+  set(outdir "${CMAKE_CURRENT_BINARY_DIR}/cairn_gen/${target}/${name}")
   set(outputs "${outdir}/${name}.c" "${outdir}/${name}.h")
   set(main_flag "")
   if(arg_MAIN)

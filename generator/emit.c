@@ -1,0 +1,1566 @@
+/*
+ * emit.c — the emitter (emit.h): a checked workflow to NAME.c, NAME.h, main.c.
+ *
+ * Owns: the C text of every construct (operation descriptors, builder
+ * functions, expressions, state machine cases), C identifiers for operation
+ * names, C string literals, template filling and the `#line` fix-up pass.
+ * The file skeleton lives in templates/ (*.in); this file only builds the text
+ * of their insertion points.
+ *
+ * Never: writes a file, reads anything but templates, consults hash order,
+ * the clock or the environment (same input, same bytes), or accepts a
+ * construct the runtime cannot run yet (callbacks, http: refused here).
+ */
+#include "emit.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairn/cairn.h>
+
+#include "buf.h"
+
+/* The templates, embedded at build time by cmake/embed.cmake. */
+struct cairn_embedded {
+    const char *name;
+    const char *text;
+};
+extern const struct cairn_embedded cairn_embedded_templates[];
+
+/* Stands for "the number of the next line" in `#line` directives back to the
+ * generated file, until fix_lines() knows the true numbers. */
+#define LINE_HERE '\x01'
+
+/* ------------------------------------------------------------------------ */
+/* Text helpers                                                              */
+/* ------------------------------------------------------------------------ */
+
+void emit_c_escape(buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            buf_add(out, "\\\"");
+            break;
+        case '\\':
+            buf_add(out, "\\\\");
+            break;
+        case '\n':
+            buf_add(out, "\\n");
+            break;
+        case '\t':
+            buf_add(out, "\\t");
+            break;
+        case '\r':
+            buf_add(out, "\\r");
+            break;
+        case '?':
+            buf_add(out, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7f)
+                buf_printf(out, "\\%03o", c);
+            else
+                buf_addc(out, (char)c);
+        }
+    }
+}
+
+/* A whole C string literal, quotes included. */
+static void c_string(buf *out, const char *s)
+{
+    buf_addc(out, '"');
+    emit_c_escape(out, s, strlen(s));
+    buf_addc(out, '"');
+}
+
+/* Text that is safe inside a C block comment on one line: no comment
+ * delimiters, no trigraphs, no control characters. */
+static void comment_text(buf *out, const char *s)
+{
+    for (size_t i = 0; s[i]; i++) {
+        char c = s[i];
+        char next = s[i + 1];
+        if ((c == '/' && next == '*') || (c == '*' && next == '/') || (c == '?' && next == '?')) {
+            buf_addc(out, c);
+            buf_addc(out, ' ');
+        } else if ((unsigned char)c < 0x20 || c == 0x7f) {
+            buf_addc(out, ' ');
+        } else {
+            buf_addc(out, c);
+        }
+    }
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as d. */
+static void double_text(buf *out, double d)
+{
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    buf_add(out, tmp);
+}
+
+/* Is s a JSON number that is also a C constant of type int or double? */
+static int plain_number(const char *s)
+{
+    if (!s)
+        return 0;
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return 0;
+    size_t int_digits = (size_t)(p - s);
+    int integral = 1;
+    if (*p == '.') {
+        integral = 0;
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        integral = 0;
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    /* An integer literal must fit an int, or C would type it otherwise. */
+    return *p == '\0' && (!integral || int_digits <= 9);
+}
+
+/* A number as written when that is plain JSON and C, else its value. */
+static void number_text(buf *out, const char *text, double num)
+{
+    if (plain_number(text))
+        buf_add(out, text);
+    else if (!isfinite(num))
+        buf_add(out, "null"); /* callers test isfinite first; JSON has no inf */
+    else {
+        size_t start = out->len;
+        double_text(out, num);
+        const char *t = buf_str(out) + start;
+        if (!strpbrk(t, ".eEn"))
+            buf_add(out, ".0"); /* a double constant, whatever its size */
+    }
+}
+
+/* 600000 -> "10m", 5400000 -> "1h30m", 250 -> "250ms". */
+static void duration_text(buf *out, int64_t ms)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+    if (ms <= 0) {
+        buf_add(out, "0ms");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ms >= units[i].ms) {
+            buf_printf(out, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
+            ms %= units[i].ms;
+        }
+    }
+}
+
+static const char *kind_name(op_kind k)
+{
+    static const char *const names[] = {"step",   "wait",    "callback", "await",
+                                        "wait_for_callback", "choice", "succeed", "fail"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON text of constant values                                              */
+/* ------------------------------------------------------------------------ */
+
+static void json_string(buf *out, const char *s)
+{
+    buf_addc(out, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            buf_addc(out, '\\');
+            buf_addc(out, (char)c);
+        } else if (c == '\n') {
+            buf_add(out, "\\n");
+        } else if (c == '\t') {
+            buf_add(out, "\\t");
+        } else if (c < 0x20) {
+            buf_printf(out, "\\u%04x", c);
+        } else {
+            buf_addc(out, (char)c);
+        }
+    }
+    buf_addc(out, '"');
+}
+
+/* Compact JSON of a value without expressions, in document order. */
+static void json_text(buf *out, const val *v)
+{
+    switch (v->kind) {
+    case V_BOOL:
+        buf_add(out, v->b ? "true" : "false");
+        break;
+    case V_NUM:
+        if (isfinite(v->num))
+            number_text(out, v->text, v->num);
+        else
+            buf_add(out, "null");
+        break;
+    case V_STR:
+        json_string(out, v->text ? v->text : "");
+        break;
+    case V_MAP:
+        buf_addc(out, '{');
+        for (size_t i = 0; i < v->n; i++) {
+            if (i)
+                buf_addc(out, ',');
+            json_string(out, v->keys[i]);
+            buf_addc(out, ':');
+            json_text(out, v->items[i]);
+        }
+        buf_addc(out, '}');
+        break;
+    case V_LIST:
+        buf_addc(out, '[');
+        for (size_t i = 0; i < v->n; i++) {
+            if (i)
+                buf_addc(out, ',');
+            json_text(out, v->items[i]);
+        }
+        buf_addc(out, ']');
+        break;
+    default: /* V_NULL; expressions never reach here */
+        buf_add(out, "null");
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Expressions and values as C expressions                                   */
+/* ------------------------------------------------------------------------ */
+
+static void ex_value(buf *out, const expr *e);
+static void ex_cond(buf *out, const expr *e);
+
+static void ex_path(buf *out, const expr *e, size_t nsegs)
+{
+    if (nsegs == 0) {
+        buf_add(out, "cairn_x_var(x, ");
+        c_string(out, e->root ? e->root : "");
+        buf_addc(out, ')');
+        return;
+    }
+    const path_seg *s = &e->segs[nsegs - 1];
+    buf_add(out, s->key ? "cairn_x_get(x, " : "cairn_x_at(x, ");
+    ex_path(out, e, nsegs - 1);
+    buf_add(out, ", ");
+    if (s->key)
+        c_string(out, s->key);
+    else
+        buf_printf(out, "%ld", s->index);
+    buf_addc(out, ')');
+}
+
+/* A JSON-valued C expression (const cJSON *). */
+static void ex_value(buf *out, const expr *e)
+{
+    switch (e->kind) {
+    case EX_NULL:
+        buf_add(out, "cairn_x_null(x)");
+        break;
+    case EX_BOOL:
+        buf_printf(out, "cairn_x_bool(x, %d)", e->b ? 1 : 0);
+        break;
+    case EX_NUM:
+        if (isfinite(e->num)) {
+            buf_add(out, "cairn_x_num(x, ");
+            number_text(out, e->str, e->num);
+            buf_addc(out, ')');
+        } else {
+            buf_add(out, "cairn_x_null(x)");
+        }
+        break;
+    case EX_STR:
+        buf_add(out, "cairn_x_str(x, ");
+        c_string(out, e->str ? e->str : "");
+        buf_addc(out, ')');
+        break;
+    case EX_PATH:
+        ex_path(out, e, e->nsegs);
+        break;
+    default: /* a boolean operator: its truth as a JSON boolean */
+        buf_add(out, "cairn_x_bool(x, ");
+        ex_cond(out, e);
+        buf_addc(out, ')');
+    }
+}
+
+/* An operand of && / ||: parenthesised when it is the other operator (which
+ * -Wparentheses wants even where precedence would do). */
+static void ex_operand(buf *out, const expr *e, expr_kind parent)
+{
+    int paren = (e->kind == EX_AND || e->kind == EX_OR) && e->kind != parent;
+    if (paren)
+        buf_addc(out, '(');
+    ex_cond(out, e);
+    if (paren)
+        buf_addc(out, ')');
+}
+
+/* A C condition (int). */
+static void ex_cond(buf *out, const expr *e)
+{
+    static const char *const cmp_names[] = {"CAIRN_EQ", "CAIRN_NE", "CAIRN_LT",
+                                            "CAIRN_LE", "CAIRN_GT", "CAIRN_GE"};
+    switch (e->kind) {
+    case EX_CMP:
+        buf_add(out, "cairn_x_cmp(");
+        ex_value(out, e->a);
+        buf_printf(out, ", %s, ", cmp_names[e->cmp]);
+        ex_value(out, e->bx);
+        buf_addc(out, ')');
+        break;
+    case EX_AND:
+    case EX_OR:
+        ex_operand(out, e->a, e->kind);
+        buf_add(out, e->kind == EX_AND ? " && " : " || ");
+        ex_operand(out, e->bx, e->kind);
+        break;
+    case EX_NOT:
+        buf_addc(out, '!');
+        if (e->a->kind == EX_AND || e->a->kind == EX_OR) {
+            buf_addc(out, '(');
+            ex_cond(out, e->a);
+            buf_addc(out, ')');
+        } else {
+            ex_cond(out, e->a);
+        }
+        break;
+    default:
+        buf_add(out, "cairn_x_truthy(");
+        ex_value(out, e);
+        buf_addc(out, ')');
+    }
+}
+
+/* Does v hold an expression anywhere? */
+static int holds_expr(const val *v)
+{
+    if (!v)
+        return 0;
+    if (v->kind == V_EXPR || v->kind == V_INTERP)
+        return 1;
+    if (v->kind == V_MAP || v->kind == V_LIST)
+        for (size_t i = 0; i < v->n; i++)
+            if (holds_expr(v->items[i]))
+                return 1;
+    return 0;
+}
+
+/* A map or list with expressions needs statements (a builder function). */
+static int needs_builder(const val *v)
+{
+    return v && (v->kind == V_MAP || v->kind == V_LIST) && holds_expr(v);
+}
+
+/* A value as one C expression; v must not need a builder. */
+static void val_inline(buf *out, const val *v)
+{
+    switch (v->kind) {
+    case V_NULL:
+        buf_add(out, "cairn_x_null(x)");
+        break;
+    case V_BOOL:
+        buf_printf(out, "cairn_x_bool(x, %d)", v->b ? 1 : 0);
+        break;
+    case V_NUM:
+        if (isfinite(v->num)) {
+            buf_add(out, "cairn_x_num(x, ");
+            number_text(out, v->text, v->num);
+            buf_addc(out, ')');
+        } else {
+            buf_add(out, "cairn_x_null(x)");
+        }
+        break;
+    case V_STR:
+        buf_add(out, "cairn_x_str(x, ");
+        c_string(out, v->text ? v->text : "");
+        buf_addc(out, ')');
+        break;
+    case V_EXPR:
+        ex_value(out, v->e);
+        break;
+    case V_INTERP:
+        buf_add(out, "cairn_x_concat(x, (const cJSON *const[]){");
+        for (size_t i = 0; i < v->nparts; i++) {
+            if (v->parts[i].e) {
+                ex_value(out, v->parts[i].e);
+            } else {
+                buf_add(out, "cairn_x_str(x, ");
+                c_string(out, v->parts[i].text ? v->parts[i].text : "");
+                buf_addc(out, ')');
+            }
+            buf_add(out, ", ");
+        }
+        buf_add(out, "NULL})");
+        break;
+    case V_MAP:
+    case V_LIST: {
+        buf json;
+        buf_init(&json);
+        json_text(&json, v);
+        buf_add(out, "cairn_x_json(x, ");
+        c_string(out, buf_str(&json));
+        buf_addc(out, ')');
+        if (!buf_ok(&json))
+            out->oom = 1;
+        buf_cleanup(&json);
+        break;
+    }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The code writer: indented lines, and #line directives                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct writer {
+    buf *out;          /* borrowed */
+    int no_line;
+    const char *yaml;  /* `"basic.yaml"`, a C literal (borrowed) */
+    const char *cfile; /* `"basic.c"` */
+    int in_yaml;       /* the last #line pointed into the YAML */
+} writer;
+
+static void w_indent(writer *w, int indent)
+{
+    for (int i = 0; i < indent; i++)
+        buf_add(w->out, "    ");
+}
+
+/* Back to the generated file's own numbering, if a #line left it. */
+static void w_back(writer *w)
+{
+    if (w->in_yaml && !w->no_line)
+        buf_printf(w->out, "#line %c %s\n", LINE_HERE, w->cfile);
+    w->in_yaml = 0;
+}
+
+/* A line of the generated file's own. */
+static void w_line(writer *w, int indent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void w_line(writer *w, int indent, const char *fmt, ...)
+{
+    w_back(w);
+    w_indent(w, indent);
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof small) {
+        buf_add(w->out, small);
+    } else if (n >= 0) {
+        char *big = malloc((size_t)n + 1);
+        if (!big) {
+            w->out->oom = 1;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        buf_add(w->out, big);
+        free(big);
+    }
+    buf_addc(w->out, '\n');
+}
+
+/* A statement compiled from YAML line `line`: `#line` before it. */
+static void w_yaml(writer *w, int line, int indent, const char *text)
+{
+    if (!w->no_line)
+        buf_printf(w->out, "#line %d %s\n", line > 0 ? line : 1, w->yaml);
+    w->in_yaml = 1;
+    w_indent(w, indent);
+    buf_add(w->out, text);
+    buf_addc(w->out, '\n');
+}
+
+/* A blank line (always the generated file's own). */
+static void w_blank(writer *w)
+{
+    w_back(w);
+    buf_addc(w->out, '\n');
+}
+
+/*
+ * Replaces each `#line LINE_HERE` with the number of the line after it, now
+ * that the whole text is known.
+ */
+static void fix_lines(const char *in, buf *out)
+{
+    long line = 1;
+    for (const char *p = in; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (n > 7 && !strncmp(p, "#line ", 6) && p[6] == LINE_HERE) {
+            buf_printf(out, "#line %ld", line + 1);
+            buf_addn(out, p + 7, n - 7);
+        } else {
+            buf_addn(out, p, n);
+        }
+        p += n;
+        line++;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Templates                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct tvar {
+    const char *name;
+    const char *value; /* borrowed */
+} tvar;
+
+/* Reads a whole file; NULL on failure (errno set). Caller frees. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    buf b;
+    buf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_addn(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        buf_cleanup(&b);
+        return NULL;
+    }
+    return buf_take(&b);
+}
+
+/*
+ * The text of template `name` (caller frees) and the path to name it in
+ * messages (written to where, at most wherelen bytes).
+ */
+static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen,
+                      diag *d)
+{
+    if (o && o->template_dir) {
+        snprintf(where, wherelen, "%s/%s", o->template_dir, name);
+        char *text = read_file(where);
+        if (!text)
+            diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+                        "cannot read the template");
+        return text;
+    }
+    snprintf(where, wherelen, "<embedded>/%s", name);
+    for (const struct cairn_embedded *t = cairn_embedded_templates; t->name; t++)
+        if (!strcmp(t->name, name))
+            return strdup(t->text);
+    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+                "no such embedded template (a build problem)");
+    return NULL;
+}
+
+static const tvar *tpl_find(const tvar *vars, size_t nvars, const char *name, size_t len)
+{
+    for (size_t i = 0; i < nvars; i++)
+        if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len))
+            return &vars[i];
+    return NULL;
+}
+
+/* Length of the insertion point `@@NAME@@` at p, or 0. */
+static size_t tpl_marker(const char *p)
+{
+    if (p[0] != '@' || p[1] != '@')
+        return 0;
+    size_t i = 2;
+    while ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_')
+        i++;
+    return i > 2 && p[i] == '@' && p[i + 1] == '@' ? i + 2 : 0;
+}
+
+/*
+ * Fills template text into out.
+ *
+ * The template's header comment — from a first line starting with `/ *%`
+ * (no space) to the first line ending with `%* /` — is not copied. An
+ * insertion point `@@NAME@@` alone on its line (but for indentation) is
+ * replaced by vars' lines, each indented like the point (blank lines and
+ * preprocessor lines stay at column 0); an empty value removes the line. One
+ * inside other text is replaced by the value as it is. An unknown name is an
+ * error at its place in the template.
+ */
+static int tpl_fill(const char *where, const char *text, const tvar *vars, size_t nvars,
+                    buf *out, diag *d)
+{
+    const char *p = text;
+    int line = 1;
+    int ok = 1;
+
+    if (!strncmp(p, "/*%", 3)) {
+        for (;;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            int last = n >= 3 && !strncmp(p + n - 3, "%*/", 3);
+            if (!nl) {
+                if (!last) {
+                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+                                "the template's header comment does not end (a line ending "
+                                "with %%*/)");
+                    return -1;
+                }
+                p += n;
+                break;
+            }
+            p = nl + 1;
+            line++;
+            if (last)
+                break;
+        }
+    }
+
+    for (; *p; line++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+        /* A point alone on its line: a block. */
+        size_t ind = 0;
+        while (ind < n && (p[ind] == ' ' || p[ind] == '\t'))
+            ind++;
+        size_t m = tpl_marker(p + ind);
+        size_t rest = ind + m;
+        while (m && rest < n && (p[rest] == ' ' || p[rest] == '\t'))
+            rest++;
+        if (m && rest == n) {
+            const tvar *v = tpl_find(vars, nvars, p + ind + 2, m - 4);
+            if (!v) {
+                diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)ind + 1},
+                            "unknown insertion point %.*s", (int)m, p + ind);
+                ok = 0;
+            } else {
+                for (const char *q = v->value; *q;) {
+                    const char *qnl = strchr(q, '\n');
+                    size_t qn = qnl ? (size_t)(qnl - q) : strlen(q);
+                    if (qn > 0 && q[0] != '#')
+                        buf_addn(out, p, ind);
+                    buf_addn(out, q, qn);
+                    buf_addc(out, '\n');
+                    q += qnl ? qn + 1 : qn;
+                }
+            }
+        } else {
+            for (size_t i = 0; i < n;) {
+                size_t mk = tpl_marker(p + i);
+                if (!mk || i + mk > n) {
+                    buf_addc(out, p[i]);
+                    i++;
+                    continue;
+                }
+                const tvar *v = tpl_find(vars, nvars, p + i + 2, mk - 4);
+                if (!v) {
+                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)i + 1},
+                                "unknown insertion point %.*s", (int)mk, p + i);
+                    ok = 0;
+                } else {
+                    buf_add(out, v->value);
+                }
+                i += mk;
+            }
+            if (nl)
+                buf_addc(out, '\n');
+        }
+        p += nl ? n + 1 : n;
+    }
+    return ok ? 0 : -1;
+}
+
+/* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
+static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars,
+                      diag *d, char **text)
+{
+    char where[4096];
+    char *tpl = tpl_load(o, name, where, sizeof where, d);
+    if (!tpl)
+        return -1;
+    buf filled, fixed;
+    buf_init(&filled);
+    buf_init(&fixed);
+    int rc = tpl_fill(where, tpl, vars, nvars, &filled, d);
+    if (rc == 0) {
+        fix_lines(buf_str(&filled), &fixed);
+        if (!buf_ok(&filled) || !buf_ok(&fixed)) {
+            diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, where, (pos){1, 1}, "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        *text = buf_take(&fixed);
+    buf_cleanup(&filled);
+    buf_cleanup(&fixed);
+    free(tpl);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One workflow                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct emitter {
+    const workflow *wf;
+    const emit_opts *o;
+    char **ids;    /* owned: per op, its unique lower-case C identifier part */
+    char **states; /* owned: per op, its enum constant */
+    char *end_state;
+    char *upper;   /* NAME in upper case */
+    buf yaml_lit, cfile_lit;
+} emitter;
+
+/* Operation names to C identifiers: `-` and `.` become `_`, lower case, and
+ * a numeric suffix where two names (or a name and `end`) would collide. */
+static int make_ids(emitter *e)
+{
+    size_t n = e->wf->nops;
+    e->ids = calloc(n + 1, sizeof *e->ids);
+    e->states = calloc(n + 1, sizeof *e->states);
+    if (!e->ids || !e->states)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = e->wf->ops[i].name ? e->wf->ops[i].name : "op";
+        size_t len = strlen(name);
+        char *base = malloc(len + 1);
+        if (!base)
+            return -1;
+        for (size_t k = 0; k <= len; k++) {
+            char c = name[k];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            else if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+                c = '_';
+            base[k] = c;
+        }
+        char *id = NULL;
+        for (int suffix = 1; !id; suffix++) {
+            buf cand;
+            buf_init(&cand);
+            buf_add(&cand, base);
+            if (suffix > 1)
+                buf_printf(&cand, "_%d", suffix);
+            int taken = !strcmp(buf_str(&cand), "end");
+            for (size_t j = 0; j < i && !taken; j++)
+                taken = !strcmp(e->ids[j], buf_str(&cand));
+            if (!taken)
+                id = buf_take(&cand);
+            else
+                buf_cleanup(&cand);
+            if (!id && !buf_ok(&cand)) {
+                free(base);
+                return -1;
+            }
+        }
+        free(base);
+        e->ids[i] = id;
+        buf st;
+        buf_init(&st);
+        buf_printf(&st, "%s_", e->upper);
+        for (const char *c = id; *c; c++)
+            buf_addc(&st, (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c));
+        e->states[i] = buf_take(&st);
+        if (!e->states[i])
+            return -1;
+    }
+    return 0;
+}
+
+static void emitter_cleanup(emitter *e)
+{
+    for (size_t i = 0; e->ids && i < e->wf->nops; i++)
+        free(e->ids[i]);
+    for (size_t i = 0; e->states && i < e->wf->nops; i++)
+        free(e->states[i]);
+    free(e->ids);
+    free(e->states);
+    free(e->end_state);
+    free(e->upper);
+    buf_cleanup(&e->yaml_lit);
+    buf_cleanup(&e->cfile_lit);
+}
+
+static writer emitter_writer(emitter *e, buf *out)
+{
+    return (writer){.out = out,
+                    .no_line = e->o && e->o->no_line,
+                    .yaml = buf_str(&e->yaml_lit),
+                    .cfile = buf_str(&e->cfile_lit)};
+}
+
+/* The state after op i when it completes normally. */
+static const char *next_state(const emitter *e, size_t i)
+{
+    return i + 1 < e->wf->nops ? e->states[i + 1] : e->end_state;
+}
+
+static const char *target_state(const emitter *e, int target)
+{
+    return target >= 0 && (size_t)target < e->wf->nops ? e->states[target] : e->end_state;
+}
+
+/* "step reserve, basic.yaml:17" for comments. */
+static void op_title(buf *out, const emitter *e, const op *op)
+{
+    buf_add(out, kind_name(op->kind));
+    buf_addc(out, ' ');
+    comment_text(out, op->name ? op->name : "");
+    buf_add(out, ", ");
+    comment_text(out, e->wf->path ? e->wf->path : "");
+    buf_printf(out, ":%d", op->at.line);
+}
+
+/* Refuses what the runtime cannot run yet; reports every instance. */
+static int refuse_unsupported(const workflow *wf, diag *d)
+{
+    int bad = 0;
+    const char *file = wf->path ? wf->path : "";
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *op = &wf->ops[i];
+        if (op->kind == OP_CALLBACK || op->kind == OP_AWAIT ||
+            op->kind == OP_WAIT_FOR_CALLBACK) {
+            diag_report(d, DIAG_ERROR, EMIT_E_UNSUPPORTED, file, op->at,
+                        "'%s' is not supported until the callback runtime lands",
+                        kind_name(op->kind));
+            bad = 1;
+        } else if (op->kind == OP_STEP && op->run.kind == RUN_HTTP) {
+            diag_report(d, DIAG_ERROR, EMIT_E_UNSUPPORTED, file,
+                        op->run.at.line ? op->run.at : op->at,
+                        "'run: http' is not supported until the HTTP runtime lands");
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+/* Statements that fill the object or array `var` with v's items. */
+static void build_items(writer *w, const val *v, const char *var, int depth, int indent)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const val *it = v->items[i];
+        buf key, stmt;
+        buf_init(&key);
+        buf_init(&stmt);
+        if (v->kind == V_MAP) {
+            buf_add(&key, ", ");
+            c_string(&key, v->keys[i] ? v->keys[i] : "");
+        }
+        const char *fn = v->kind == V_MAP ? "cairn_x_put" : "cairn_x_push";
+        if (needs_builder(it)) {
+            char sub[24];
+            snprintf(sub, sizeof sub, "v%d", depth + 1);
+            w_line(w, indent, "{");
+            buf_printf(&stmt, "cJSON *%s = cairn_x_%s(x);", sub,
+                       it->kind == V_MAP ? "object" : "array");
+            w_yaml(w, it->at.line, indent + 1, buf_str(&stmt));
+            build_items(w, it, sub, depth + 1, indent + 1);
+            w_line(w, indent + 1, "%s(x, %s%s, %s);", fn, var, buf_str(&key), sub);
+            w_line(w, indent, "}");
+        } else {
+            buf_printf(&stmt, "%s(x, %s%s, ", fn, var, buf_str(&key));
+            val_inline(&stmt, it);
+            buf_add(&stmt, ");");
+            w_yaml(w, it->at.line, indent, buf_str(&stmt));
+        }
+        if (!buf_ok(&key) || !buf_ok(&stmt))
+            w->out->oom = 1;
+        buf_cleanup(&key);
+        buf_cleanup(&stmt);
+    }
+}
+
+/* A static function that builds v (a map or list holding expressions). */
+static void emit_builder(emitter *e, buf *out, const char *fn, const val *v)
+{
+    writer w = emitter_writer(e, out);
+    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
+    w_line(&w, 0, "{");
+    w_line(&w, 1, "cJSON *v = cairn_x_%s(x);", v->kind == V_MAP ? "object" : "array");
+    build_items(&w, v, "v", 0, 1);
+    w_line(&w, 1, "return v;");
+    w_line(&w, 0, "}");
+}
+
+/*
+ * The C expression for value v at a use site: NULL when absent, a call of
+ * its builder function fn when it needs one, else inline.
+ */
+static void val_ref(buf *out, const val *v, const char *fn)
+{
+    if (!v)
+        buf_add(out, "NULL");
+    else if (needs_builder(v))
+        buf_printf(out, "%s(x)", fn);
+    else
+        val_inline(out, v);
+}
+
+/* Builder function names: NAME_<what>_<id>. */
+static void fn_name(buf *out, const emitter *e, const char *what, size_t i)
+{
+    buf_printf(out, "%s_%s_%s", e->wf->name, what, e->ids[i]);
+}
+
+static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
+{
+    static const char *const jitters[] = {"CAIRN_JITTER_FULL", "CAIRN_JITTER_HALF",
+                                          "CAIRN_JITTER_NONE"};
+    const retry_spec *r = &op->retry;
+    if (r->none) {
+        w_line(w, 1, ".retry = {.max_attempts = 1}, /* retry: none */");
+        return;
+    }
+    buf rate;
+    buf_init(&rate);
+    double_text(&rate, r->rate);
+    w_line(w, 1,
+           ".retry = {.max_attempts = %d, .initial_ms = %" PRId64 ", .max_ms = %" PRId64
+           ", .rate = %s,",
+           r->max_attempts, r->initial_ms, r->max_ms, buf_str(&rate));
+    if (r->on && r->non)
+        w_line(w, 0, "              .jitter = %s, .on = %s_retry_on_%s},",
+               jitters[r->jitter <= JITTER_NONE ? r->jitter : 0], e->wf->name, e->ids[i]);
+    else
+        w_line(w, 0, "              .jitter = %s},",
+               jitters[r->jitter <= JITTER_NONE ? r->jitter : 0]);
+    buf_cleanup(&rate);
+}
+
+/* A NULL-terminated array of strings: `static const char *const NAME[] = {...};` */
+static void emit_string_list(writer *w, const char *name, char *const *items, size_t n)
+{
+    buf list;
+    buf_init(&list);
+    for (size_t k = 0; k < n; k++) {
+        c_string(&list, items[k] ? items[k] : "");
+        buf_add(&list, ", ");
+    }
+    w_line(w, 0, "static const char *const %s[] = {%sNULL};", name, buf_str(&list));
+    if (!buf_ok(&list))
+        w->out->oom = 1;
+    buf_cleanup(&list);
+}
+
+/* Descriptors and builder functions of op i (the OPERATIONS point). */
+static void emit_op_data(emitter *e, buf *out, size_t i)
+{
+    const op *op = &e->wf->ops[i];
+    const char *wn = e->wf->name;
+    const char *id = e->ids[i];
+    writer w = emitter_writer(e, out);
+    buf title, name;
+    buf_init(&title);
+    buf_init(&name);
+    op_title(&title, e, op);
+
+    int journaled = op->kind == OP_STEP || op->kind == OP_WAIT;
+    const val *with = op->kind == OP_STEP ? op->with : NULL;
+    const val *until = op->kind == OP_WAIT && op->for_ms < 0 ? op->until : NULL;
+    const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
+    const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
+    const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
+    int builders = needs_builder(with) || needs_builder(until) || needs_builder(output) ||
+                   needs_builder(message) || needs_builder(data);
+    if (!journaled && !builders)
+        goto done;
+
+    w_line(&w, 0, "/* %s */", buf_str(&title));
+    if (journaled) {
+        if (op->kind == OP_STEP && !op->retry.none && op->retry.on && op->retry.non) {
+            buf_printf(&name, "%s_retry_on_%s", wn, id);
+            emit_string_list(&w, buf_str(&name), op->retry.on, op->retry.non);
+        }
+        if (op->ncatches) {
+            for (size_t k = 0; k < op->ncatches; k++) {
+                buf_reset(&name);
+                buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
+                emit_string_list(&w, buf_str(&name), op->catches[k].errors,
+                                 op->catches[k].nerrors);
+            }
+            w_line(&w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
+            for (size_t k = 0; k < op->ncatches; k++) {
+                buf as;
+                buf_init(&as);
+                if (op->catches[k].as)
+                    c_string(&as, op->catches[k].as);
+                else
+                    buf_add(&as, "NULL");
+                w_line(&w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
+                buf_cleanup(&as);
+            }
+            w_line(&w, 0, "};");
+        }
+        w_line(&w, 0, "static const cairn_op %s_op_%s = {", wn, id);
+        buf_reset(&name);
+        c_string(&name, op->name ? op->name : "");
+        w_line(&w, 1, ".name = %s,", buf_str(&name));
+        w_line(&w, 1, ".line = %d,", op->at.line);
+        if (op->kind == OP_STEP) {
+            buf_reset(&name);
+            c_string(&name, op->run.fn ? op->run.fn : "");
+            if (op->run.kind == RUN_LUA) {
+                w_line(&w, 1, ".run = CAIRN_RUN_LUA,");
+                w_line(&w, 1, ".lua_fn = %s,", buf_str(&name));
+            } else if (op->run.kind == RUN_C) {
+                w_line(&w, 1, ".run = CAIRN_RUN_C,");
+                w_line(&w, 1, ".c_fn = %s,", op->run.fn ? op->run.fn : "NULL");
+                w_line(&w, 1, ".c_name = %s,", buf_str(&name));
+            }
+            emit_retry(&w, e, op, i);
+            if (op->at_most_once)
+                w_line(&w, 1, ".at_most_once = 1,");
+            if (op->as) {
+                buf_reset(&name);
+                c_string(&name, op->as);
+                w_line(&w, 1, ".as = %s,", buf_str(&name));
+            }
+            if (op->ncatches) {
+                w_line(&w, 1, ".catches = %s_catches_%s,", wn, id);
+                w_line(&w, 1, ".ncatches = %zu,", op->ncatches);
+            }
+        }
+        w_line(&w, 0, "};");
+    }
+
+    const struct {
+        const val *v;
+        const char *what;
+    } fns[] = {{with, "with"}, {until, "until"}, {output, "output"},
+               {message, "message"}, {data, "data"}};
+    for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+        if (!needs_builder(fns[k].v))
+            continue;
+        w_blank(&w);
+        buf_reset(&name);
+        fn_name(&name, e, fns[k].what, i);
+        emit_builder(e, out, buf_str(&name), fns[k].v);
+    }
+    w_blank(&w);
+done:
+    if (!buf_ok(&title) || !buf_ok(&name))
+        out->oom = 1;
+    buf_cleanup(&title);
+    buf_cleanup(&name);
+}
+
+/*
+ * Writes `STMT` where call is a C expression that may hold YAML expressions
+ * (src: the value it came from, for #line): a #line first when it does.
+ */
+static void w_stmt(writer *w, int indent, const val *src, const char *stmt)
+{
+    if (holds_expr(src) && !needs_builder(src))
+        w_yaml(w, src->at.line, indent, stmt);
+    else
+        w_line(w, indent, "%s", stmt);
+}
+
+/* The output a `succeed` (or the end) passes: its builder, inline, or NULL. */
+static void output_ref(buf *out, const emitter *e, const val *v, size_t i, int own)
+{
+    if (!v) {
+        buf_add(out, "NULL");
+    } else if (needs_builder(v)) {
+        if (own)
+            buf_printf(out, "%s_output_%s(x)", e->wf->name, e->ids[i]);
+        else
+            buf_printf(out, "%s_output(x)", e->wf->name);
+    } else {
+        val_inline(out, v);
+    }
+}
+
+/* The case of op i in the state machine (the CASES point). */
+static void emit_case(emitter *e, buf *out, size_t i)
+{
+    const op *op = &e->wf->ops[i];
+    const char *wn = e->wf->name;
+    const char *id = e->ids[i];
+    writer w = emitter_writer(e, out);
+    buf t, call;
+    buf_init(&t);
+    buf_init(&call);
+    op_title(&t, e, op);
+
+    w_blank(&w);
+    w_line(&w, 0, "/* %s */", buf_str(&t));
+    w_line(&w, 0, "case %s:", e->states[i]);
+    switch (op->kind) {
+    case OP_STEP: {
+        buf fn;
+        buf_init(&fn);
+        fn_name(&fn, e, "with", i);
+        buf_printf(&call, "cairn_step(x, &%s_op_%s, ", wn, id);
+        val_ref(&call, op->with, buf_str(&fn));
+        buf_addc(&call, ')');
+        buf_cleanup(&fn);
+        buf_reset(&t);
+        if (!op->ncatches) {
+            buf_printf(&t, "if (%s != CAIRN_NEXT)", buf_str(&call));
+            w_stmt(&w, 1, op->with, buf_str(&t));
+            w_line(&w, 2, "return;");
+            w_line(&w, 1, "s = %s;", next_state(e, i));
+            w_line(&w, 1, "break;");
+            break;
+        }
+        buf_printf(&t, "switch (%s) {", buf_str(&call));
+        w_stmt(&w, 1, op->with, buf_str(&t));
+        w_line(&w, 1, "case CAIRN_NEXT:");
+        w_line(&w, 2, "s = %s;", next_state(e, i));
+        w_line(&w, 2, "break;");
+        for (size_t k = 0; k < op->ncatches; k++) {
+            const catch_spec *c = &op->catches[k];
+            buf_reset(&t);
+            for (size_t j = 0; j < c->nerrors; j++) {
+                if (j)
+                    buf_add(&t, ", ");
+                comment_text(&t, c->errors[j] ? c->errors[j] : "");
+            }
+            w_line(&w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
+            w_line(&w, 2, "s = %s;", target_state(e, c->target));
+            w_line(&w, 2, "break;");
+        }
+        w_line(&w, 1, "default:");
+        w_line(&w, 2, "return;");
+        w_line(&w, 1, "}");
+        w_line(&w, 1, "break;");
+        break;
+    }
+    case OP_WAIT:
+        buf_reset(&t);
+        if (op->for_ms >= 0) {
+            buf dur;
+            buf_init(&dur);
+            duration_text(&dur, op->for_ms);
+            w_line(&w, 1, "if (cairn_wait_for(x, &%s_op_%s, %" PRId64 ") != CAIRN_NEXT) /* %s */",
+                   wn, id, op->for_ms, buf_str(&dur));
+            buf_cleanup(&dur);
+        } else {
+            buf fn;
+            buf_init(&fn);
+            fn_name(&fn, e, "until", i);
+            buf_printf(&t, "if (cairn_wait_until(x, &%s_op_%s, ", wn, id);
+            val_ref(&t, op->until, buf_str(&fn));
+            buf_add(&t, ") != CAIRN_NEXT)");
+            buf_cleanup(&fn);
+            w_stmt(&w, 1, op->until, buf_str(&t));
+        }
+        w_line(&w, 2, "return;");
+        w_line(&w, 1, "s = %s;", next_state(e, i));
+        w_line(&w, 1, "break;");
+        break;
+    case OP_CHOICE:
+        for (size_t k = 0; k < op->nwhens; k++) {
+            const choice_when *c = &op->whens[k];
+            buf_reset(&t);
+            buf_add(&t, "if (");
+            if (c->cond)
+                ex_cond(&t, c->cond);
+            else
+                buf_addc(&t, '0');
+            buf_add(&t, ") {");
+            int line = c->at.line ? c->at.line : c->cond ? c->cond->at.line : op->at.line;
+            w_yaml(&w, line, 1, buf_str(&t));
+            w_line(&w, 2, "s = %s;", target_state(e, c->target));
+            w_line(&w, 2, "break;");
+            w_line(&w, 1, "}");
+        }
+        w_line(&w, 1, "s = %s;",
+               op->else_go ? target_state(e, op->else_target) : next_state(e, i));
+        w_line(&w, 1, "break;");
+        break;
+    case OP_SUCCEED: {
+        const val *v = op->output ? op->output : e->wf->output;
+        buf_add(&call, "cairn_succeed(x, ");
+        output_ref(&call, e, v, i, op->output != NULL);
+        buf_add(&call, ");");
+        w_stmt(&w, 1, v, buf_str(&call));
+        w_line(&w, 1, "return;");
+        break;
+    }
+    case OP_FAIL: {
+        buf fn;
+        buf_init(&fn);
+        buf_add(&call, "cairn_fail(x, ");
+        c_string(&call, op->err_type ? op->err_type : "");
+        buf_add(&call, ", ");
+        fn_name(&fn, e, "message", i);
+        val_ref(&call, op->err_message, buf_str(&fn));
+        buf_add(&call, ", ");
+        buf_reset(&fn);
+        fn_name(&fn, e, "data", i);
+        val_ref(&call, op->err_data, buf_str(&fn));
+        buf_add(&call, ");");
+        buf_cleanup(&fn);
+        const val *src = holds_expr(op->err_message) && !needs_builder(op->err_message)
+                             ? op->err_message
+                             : op->err_data;
+        w_stmt(&w, 1, src, buf_str(&call));
+        w_line(&w, 1, "return;");
+        break;
+    }
+    default: /* refused before emission */
+        w_line(&w, 1, "return;");
+    }
+    w_back(&w);
+    if (!buf_ok(&t) || !buf_ok(&call))
+        out->oom = 1;
+    buf_cleanup(&t);
+    buf_cleanup(&call);
+}
+
+/* The END case: succeed with the workflow's output. */
+static void emit_end_case(emitter *e, buf *out)
+{
+    writer w = emitter_writer(e, out);
+    buf call;
+    buf_init(&call);
+    buf_add(&call, "cairn_succeed(x, ");
+    output_ref(&call, e, e->wf->output, 0, 0);
+    buf_add(&call, ");");
+    w_blank(&w);
+    w_line(&w, 0, "case %s:", e->end_state);
+    w_stmt(&w, 1, e->wf->output, buf_str(&call));
+    w_line(&w, 1, "return;");
+    w_back(&w);
+    if (!buf_ok(&call))
+        out->oom = 1;
+    buf_cleanup(&call);
+}
+
+/* The summary comment: what the workflow is and its operations. */
+static void emit_summary(emitter *e, buf *out)
+{
+    const workflow *wf = e->wf;
+    buf_printf(out, " * Workflow %s", wf->name);
+    if (wf->version)
+        buf_printf(out, ", version %d", wf->version);
+    if (wf->description && *wf->description) {
+        buf_add(out, ": ");
+        /* One comment line per description line. */
+        const char *p = wf->description;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            char *line = strndup(p, n);
+            if (!line) {
+                out->oom = 1;
+                return;
+            }
+            comment_text(out, line);
+            free(line);
+            p += nl ? n + 1 : n;
+            if (*p)
+                buf_add(out, "\n * ");
+        }
+    }
+    buf_add(out, "\n *\n");
+    size_t width = 0;
+    for (size_t i = 0; i < wf->nops; i++) {
+        size_t w = strlen(kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
+        if (w > width)
+            width = w;
+    }
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *op = &wf->ops[i];
+        buf t;
+        buf_init(&t);
+        buf_printf(&t, "%s ", kind_name(op->kind));
+        comment_text(&t, op->name);
+        buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
+        comment_text(out, wf->path);
+        buf_printf(out, ":%d\n", op->at.line);
+        if (!buf_ok(&t))
+            out->oom = 1;
+        buf_cleanup(&t);
+    }
+}
+
+/* The enum constants, aligned, each with its operation in a comment. */
+static void emit_states(emitter *e, buf *out)
+{
+    size_t width = strlen(e->end_state);
+    for (size_t i = 0; i < e->wf->nops; i++)
+        if (strlen(e->states[i]) + 1 > width)
+            width = strlen(e->states[i]) + 1;
+    for (size_t i = 0; i < e->wf->nops; i++) {
+        const op *op = &e->wf->ops[i];
+        buf t;
+        buf_init(&t);
+        buf_printf(&t, "%s,", e->states[i]);
+        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), kind_name(op->kind));
+        comment_text(out, op->name);
+        buf_add(out, " */\n");
+        buf_cleanup(&t);
+    }
+    buf_printf(out, "%-*s /* after the last operation: succeed with the output */\n", (int)width,
+               e->end_state);
+}
+
+/* The embedded hooks source, one literal per source line. */
+static void emit_hooks(emitter *e, buf *out)
+{
+    const workflow *wf = e->wf;
+    if (!wf->hooks_source)
+        return;
+    buf_add(out, "/* ");
+    comment_text(out, wf->hooks ? wf->hooks : "hooks");
+    buf_add(out, ", embedded: the definition hash covers it. */\n");
+    buf_printf(out, "static const char %s_lua[] =", wf->name);
+    size_t len = wf->hooks_len ? wf->hooks_len : strlen(wf->hooks_source);
+    if (len == 0)
+        buf_add(out, " \"\"");
+    for (size_t i = 0; i < len;) {
+        const char *p = wf->hooks_source + i;
+        const char *nl = memchr(p, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - p) + 1 : len - i;
+        buf_add(out, "\n    \"");
+        emit_c_escape(out, p, n);
+        buf_addc(out, '"');
+        i += n;
+    }
+    buf_add(out, ";\n\n");
+}
+
+/* The C hooks a workflow names, once each, in document order. */
+static void emit_c_hooks(const workflow *wf, buf *out)
+{
+    const char **seen = calloc(2 * wf->nops + 1, sizeof *seen);
+    size_t nseen = 0;
+    if (!seen) {
+        out->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < 2 * wf->nops; i++) {
+        const op *o = &wf->ops[i / 2];
+        const run_spec *r = i % 2 == 0 ? (o->kind == OP_STEP ? &o->run : NULL)
+                                       : (o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL);
+        if (!r || r->kind != RUN_C || !r->fn)
+            continue;
+        size_t k = 0;
+        while (k < nseen && strcmp(seen[k], r->fn))
+            k++;
+        if (k < nseen)
+            continue;
+        if (nseen == 0) {
+            buf_add(out, "/* C hooks named in ");
+            comment_text(out, wf->path);
+            buf_add(out, ": implement each one (cairn.h, \"Call API\"). */\n");
+        }
+        seen[nseen++] = r->fn;
+        buf_printf(out, "int %s(cairn_call *call, const cJSON *args);\n", r->fn);
+    }
+    if (nseen)
+        buf_addc(out, '\n');
+    free(seen);
+}
+
+int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text, char **h_text)
+{
+    emitter e = {.wf = wf, .o = o};
+    buf_init(&e.yaml_lit);
+    buf_init(&e.cfile_lit);
+    buf parts[16];
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        buf_init(&parts[i]);
+    char *c = NULL, *h = NULL;
+    int rc = -1;
+
+    if (refuse_unsupported(wf, d) < 0)
+        goto done;
+
+    e.upper = strdup(wf->name);
+    if (!e.upper)
+        goto oom;
+    for (char *p = e.upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    buf end;
+    buf_init(&end);
+    buf_printf(&end, "%s_END", e.upper);
+    e.end_state = buf_take(&end);
+    if (!e.end_state || make_ids(&e) < 0)
+        goto oom;
+    c_string(&e.yaml_lit, wf->path);
+    buf cname;
+    buf_init(&cname);
+    buf_printf(&cname, "%s.c", wf->name);
+    c_string(&e.cfile_lit, buf_str(&cname));
+    buf_cleanup(&cname);
+
+    enum {
+        P_SOURCE, P_SUMMARY, P_HOOKS, P_SCHEMA, P_STATES, P_OPS, P_CASES, P_SOURCE_STR,
+        P_TIMEOUT, P_TIMEOUT_MS, P_SCHEMA_REF, P_LUA_REF, P_CHUNK, P_VERSION_NOTE, P_CHOOKS,
+        P_WF_VERSION
+    };
+    comment_text(&parts[P_SOURCE], wf->path);
+    emit_summary(&e, &parts[P_SUMMARY]);
+    emit_hooks(&e, &parts[P_HOOKS]);
+    if (wf->input_schema_json) {
+        buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] = ", wf->name);
+        c_string(&parts[P_SCHEMA], wf->input_schema_json);
+        buf_add(&parts[P_SCHEMA], ";\n\n");
+        buf_printf(&parts[P_SCHEMA_REF], "%s_input_schema", wf->name);
+    } else {
+        buf_add(&parts[P_SCHEMA_REF], "NULL");
+    }
+    emit_states(&e, &parts[P_STATES]);
+    for (size_t i = 0; i < wf->nops; i++)
+        emit_op_data(&e, &parts[P_OPS], i);
+    if (needs_builder(wf->output)) {
+        buf_add(&parts[P_OPS], "/* the workflow's output, ");
+        comment_text(&parts[P_OPS], wf->path);
+        buf_printf(&parts[P_OPS], ":%d */\n", wf->output->at.line);
+        buf fn;
+        buf_init(&fn);
+        buf_printf(&fn, "%s_output", wf->name);
+        emit_builder(&e, &parts[P_OPS], buf_str(&fn), wf->output);
+        buf_cleanup(&fn);
+        buf_addc(&parts[P_OPS], '\n');
+    }
+    for (size_t i = 0; i < wf->nops; i++)
+        emit_case(&e, &parts[P_CASES], i);
+    emit_end_case(&e, &parts[P_CASES]);
+    c_string(&parts[P_SOURCE_STR], wf->path);
+    if (wf->timeout_ms > 0)
+        duration_text(&parts[P_TIMEOUT], wf->timeout_ms);
+    else
+        buf_add(&parts[P_TIMEOUT], "none");
+    buf_printf(&parts[P_TIMEOUT_MS], "%" PRId64, wf->timeout_ms > 0 ? wf->timeout_ms : 0);
+    if (wf->hooks_source) {
+        buf_printf(&parts[P_LUA_REF], "%s_lua", wf->name);
+        buf chunk;
+        buf_init(&chunk);
+        buf_printf(&chunk, "@%s", wf->hooks ? wf->hooks : "hooks");
+        c_string(&parts[P_CHUNK], buf_str(&chunk));
+        buf_cleanup(&chunk);
+    } else {
+        buf_add(&parts[P_LUA_REF], "NULL");
+        buf_add(&parts[P_CHUNK], "NULL");
+    }
+    if (wf->version)
+        buf_printf(&parts[P_VERSION_NOTE], ", version %d", wf->version);
+    buf_printf(&parts[P_WF_VERSION], "%d", wf->version);
+    emit_c_hooks(wf, &parts[P_CHOOKS]);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (!buf_ok(&parts[i]))
+            goto oom;
+
+    char abi[16], guard[256];
+    snprintf(abi, sizeof abi, "%d", CAIRN_ABI);
+    snprintf(guard, sizeof guard, "CAIRN_GEN_%s_H", e.upper);
+    const char *first = wf->nops ? e.states[0] : e.end_state;
+    const tvar vars[] = {
+        {"VERSION", CAIRN_VERSION_STRING},
+        {"ABI", abi},
+        {"NAME", wf->name},
+        {"UPPER", e.upper},
+        {"GUARD", guard},
+        {"SOURCE", buf_str(&parts[P_SOURCE])},
+        {"SHA256", wf->sha256},
+        {"SUMMARY", buf_str(&parts[P_SUMMARY])},
+        {"HOOKS", buf_str(&parts[P_HOOKS])},
+        {"INPUT_SCHEMA", buf_str(&parts[P_SCHEMA])},
+        {"STATES", buf_str(&parts[P_STATES])},
+        {"OPERATIONS", buf_str(&parts[P_OPS])},
+        {"FIRST_STATE", first},
+        {"CASES", buf_str(&parts[P_CASES])},
+        {"SOURCE_STRING", buf_str(&parts[P_SOURCE_STR])},
+        {"WF_VERSION", buf_str(&parts[P_WF_VERSION])},
+        {"VERSION_NOTE", buf_str(&parts[P_VERSION_NOTE])},
+        {"TIMEOUT_MS", buf_str(&parts[P_TIMEOUT_MS])},
+        {"TIMEOUT", buf_str(&parts[P_TIMEOUT])},
+        {"INPUT_SCHEMA_REF", buf_str(&parts[P_SCHEMA_REF])},
+        {"LUA_REF", buf_str(&parts[P_LUA_REF])},
+        {"LUA_CHUNKNAME", buf_str(&parts[P_CHUNK])},
+        {"C_HOOKS", buf_str(&parts[P_CHOOKS])},
+    };
+    size_t nvars = sizeof vars / sizeof vars[0];
+    if (tpl_render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||
+        tpl_render(o, "workflow.h.in", vars, nvars, d, &h) < 0)
+        goto done;
+    *c_text = c;
+    *h_text = h;
+    c = h = NULL;
+    rc = 0;
+    goto done;
+oom:
+    diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path, (pos){1, 1}, "out of memory");
+done:
+    free(c);
+    free(h);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        buf_cleanup(&parts[i]);
+    emitter_cleanup(&e);
+    return rc;
+}
+
+int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d, char **text)
+{
+    buf sources, includes, list;
+    buf_init(&sources);
+    buf_init(&includes);
+    buf_init(&list);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_add(&sources, ", ");
+        comment_text(&sources, wfs[i]->path);
+        buf_add(&includes, "#include ");
+        buf sub;
+        buf_init(&sub);
+        buf_printf(&sub, "%s.h", wfs[i]->name);
+        c_string(&includes, buf_str(&sub));
+        buf_cleanup(&sub);
+        buf_addc(&includes, '\n');
+        buf_printf(&list, "&%s_workflow,\n", wfs[i]->name);
+    }
+    int rc = -1;
+    if (!buf_ok(&sources) || !buf_ok(&includes) || !buf_ok(&list)) {
+        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
+    } else {
+        const tvar vars[] = {
+            {"VERSION", CAIRN_VERSION_STRING},
+            {"SOURCES", buf_str(&sources)},
+            {"INCLUDES", buf_str(&includes)},
+            {"WORKFLOWS", buf_str(&list)},
+        };
+        rc = tpl_render(o, "main.c.in", vars, sizeof vars / sizeof vars[0], d, text);
+    }
+    buf_cleanup(&sources);
+    buf_cleanup(&includes);
+    buf_cleanup(&list);
+    return rc;
+}
