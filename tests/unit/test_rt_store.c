@@ -1,0 +1,361 @@
+/*
+ * test_rt_store.c — the SQLite store (store.h): creation, reopening, the
+ * refusals (newer schema, not a database, not a cairn store) that name the
+ * file and change nothing, the pragmas, and rows in and out.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+/* A fresh temporary path (the file exists, empty: a valid empty database). */
+static int setup(void **state)
+{
+    char *path = strdup("/tmp/cairn-test-store-XXXXXX");
+    assert_non_null(path);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    *state = path;
+    return 0;
+}
+
+static void remove_db(const char *path)
+{
+    char buf[512];
+    unlink(path);
+    snprintf(buf, sizeof buf, "%s-wal", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-journal", path);
+    unlink(buf);
+}
+
+static int teardown(void **state)
+{
+    remove_db(*state);
+    free(*state);
+    return 0;
+}
+
+/* The whole file, malloc'd; *len its size. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+static int64_t pragma_int(store *s, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static const store_exec sample_exec = {
+    .id = "exec-1",
+    .workflow = "order",
+    .version = 3,
+    .definition_sha256 = "abc",
+    .name = "key-1",
+    .status = "RUNNING",
+    .input = "{\"a\":1}",
+    .created_at = 1000,
+    .updated_at = 1000,
+    .ended_at = STORE_NO_TIME,
+    .wake_at = 1000,
+    .timeout_at = 5000,
+};
+
+static void test_create_then_reopen_keeps_rows(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_close(s);
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    store_exec r;
+    assert_int_equal(store_exec_get(s, "exec-1", &r, &err), CAIRN_OK);
+    assert_string_equal(r.workflow, "order");
+    assert_int_equal(r.version, 3);
+    assert_string_equal(r.name, "key-1");
+    assert_string_equal(r.input, "{\"a\":1}");
+    assert_null(r.result);
+    assert_null(r.error);
+    assert_int_equal(r.timeout_at, 5000);
+    assert_int_equal(r.ended_at, STORE_NO_TIME);
+    store_exec_cleanup(&r);
+
+    char *id = NULL;
+    assert_int_equal(store_exec_find_name(s, "order", "key-1", &id, &err), CAIRN_OK);
+    assert_string_equal(id, "exec-1");
+    free(id);
+    assert_int_equal(store_exec_find_name(s, "other", "key-1", &id, &err), CAIRN_ERR_NOT_FOUND);
+    assert_int_equal(store_exec_get(s, "nope", &r, &err), CAIRN_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "nope"));
+    err_cleanup(&err);
+    store_close(s);
+}
+
+static void test_wal_and_synchronous_full_are_set(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    unsetenv("CAIRN_SYNC");
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s), "PRAGMA journal_mode", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    assert_int_equal(pragma_int(s, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(pragma_int(s, "PRAGMA foreign_keys"), 1);
+    store_close(s);
+
+    setenv("CAIRN_SYNC", "normal", 1);
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "PRAGMA synchronous"), 1); /* NORMAL */
+    store_close(s);
+    unsetenv("CAIRN_SYNC");
+}
+
+static void test_newer_schema_is_refused_unchanged(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    store_close(s);
+    raw_exec(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'; "
+                   "PRAGMA wal_checkpoint(TRUNCATE);");
+
+    size_t before_len, after_len;
+    char *before = slurp(path, &before_len);
+    assert_int_equal(store_open(&s, path, &err), CAIRN_ERR_STORE);
+    assert_null(s);
+    assert_string_equal(err.type, "Store.Error");
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "version 99 is newer"));
+    char *after = slurp(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+    err_cleanup(&err);
+}
+
+static void test_not_a_database_is_refused_naming_the_file(void **state)
+{
+    const char *path = *state;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 64; i++)
+        fputs("this is a text file, not a database at all\n", f);
+    fclose(f);
+    size_t before_len, after_len;
+    char *before = slurp(path, &before_len);
+
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_ERR_STORE);
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "not an SQLite database"));
+    char *after = slurp(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    char wal[512];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    assert_int_not_equal(access(wal, F_OK), 0);
+    free(before);
+    free(after);
+    err_cleanup(&err);
+}
+
+static void test_other_sqlite_database_is_not_a_cairn_store(void **state)
+{
+    const char *path = *state;
+    raw_exec(path, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');");
+    size_t before_len, after_len;
+    char *before = slurp(path, &before_len);
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_ERR_STORE);
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "not a cairn store"));
+    char *after = slurp(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+    err_cleanup(&err);
+}
+
+static void test_unopenable_path_names_the_file(void **state)
+{
+    (void)state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, "/nonexistent-dir-cairn/x.db", &err), CAIRN_ERR_STORE);
+    assert_non_null(strstr(err.message, "/nonexistent-dir-cairn/x.db"));
+    err_cleanup(&err);
+}
+
+static void test_operations_round_trip_in_journal_order(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_op a = {.seq = 2, .id = "2", .name = "late", .type = "WAIT", .status = "STARTED",
+                  .started_at = 10, .ended_at = STORE_NO_TIME, .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = 99, .heartbeat_at = STORE_NO_TIME};
+    store_op b = {.seq = 1, .id = "1", .name = "early", .type = "STEP", .sub_type = "Step",
+                  .status = "PENDING", .attempt = 2, .error = "{\"type\":\"X\"}",
+                  .started_at = 5, .ended_at = STORE_NO_TIME, .next_attempt_at = 7,
+                  .timeout_at = STORE_NO_TIME, .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &a, &err), CAIRN_OK);
+    assert_int_equal(store_op_put(s, "exec-1", &b, &err), CAIRN_OK);
+    b.status = "SUCCEEDED";
+    b.attempt = 3;
+    b.result = "[1,2]";
+    b.seq = 42; /* an update keeps the journal position */
+    assert_int_equal(store_op_put(s, "exec-1", &b, &err), CAIRN_OK);
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+
+    store_op *rows;
+    size_t n;
+    assert_int_equal(store_ops_load(s, "exec-1", &rows, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "1");
+    assert_int_equal(rows[0].seq, 1);
+    assert_string_equal(rows[0].status, "SUCCEEDED");
+    assert_int_equal(rows[0].attempt, 3);
+    assert_string_equal(rows[0].result, "[1,2]");
+    assert_string_equal(rows[0].sub_type, "Step");
+    assert_int_equal(rows[0].next_attempt_at, 7);
+    assert_string_equal(rows[1].name, "late");
+    assert_null(rows[1].result);
+    assert_null(rows[1].sub_type);
+    assert_int_equal(rows[1].attempt, 0);
+    assert_int_equal(rows[1].timeout_at, 99);
+    assert_int_equal(rows[1].ended_at, STORE_NO_TIME);
+    store_ops_free(rows, n);
+
+    /* Foreign keys hold: no journal row without its execution. */
+    assert_int_equal(store_op_put(s, "no-such-exec", &a, &err), CAIRN_ERR_STORE);
+    err_cleanup(&err);
+    store_close(s);
+}
+
+static void test_next_due_skips_and_reports_the_next_wake(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    store_exec r = sample_exec;
+    r.name = NULL;
+    r.id = "a";
+    r.wake_at = 100;
+    assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
+    r.id = "b";
+    r.status = "PENDING";
+    r.wake_at = 200;
+    assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
+    r.id = "c";
+    r.status = "SUCCEEDED";
+    r.wake_at = 50; /* ended: never due */
+    assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
+
+    char *id;
+    int64_t next;
+    assert_int_equal(store_next_due(s, 150, NULL, &id, &next, &err), 1);
+    assert_string_equal(id, "a");
+    free(id);
+    const char *const skip[] = {"a", NULL};
+    assert_int_equal(store_next_due(s, 150, skip, &id, &next, &err), 0);
+    assert_null(id);
+    assert_int_equal(next, 200);
+    assert_int_equal(store_next_due(s, 250, skip, &id, &next, &err), 1);
+    assert_string_equal(id, "b");
+    free(id);
+    const char *const both[] = {"a", "b", NULL};
+    assert_int_equal(store_next_due(s, 250, both, &id, &next, &err), 0);
+    assert_int_equal(next, -1);
+
+    store_exec *rows;
+    size_t n;
+    assert_int_equal(store_exec_list(s, &rows, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].id, "c"); /* same created_at: newest insert first */
+    store_execs_free(rows, n);
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_then_reopen_keeps_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_and_synchronous_full_are_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database_is_refused_naming_the_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_other_sqlite_database_is_not_a_cairn_store, setup,
+                                        teardown),
+        cmocka_unit_test(test_unopenable_path_names_the_file),
+        cmocka_unit_test_setup_teardown(test_operations_round_trip_in_journal_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_next_due_skips_and_reports_the_next_wake, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
