@@ -210,16 +210,23 @@ static int status_text(const cJSON *st)
     return 0;
 }
 
-/* The RESULT/ERROR cell: the error when there is one, else the result. */
+/*
+ * The RESULT/ERROR cell: the error when there is one, else the result; a
+ * null result shows as null only where it is one (a succeeded step or
+ * execution), else as "-" (a wait has none).
+ */
 static char *outcome_cell(const cJSON *op)
 {
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(op, "error");
     const cJSON *result = cJSON_GetObjectItemCaseSensitive(op, "result");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(op, "status");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(op, "type");
+    int succeeded = cJSON_IsString(status) && !strcmp(status->valuestring, "SUCCEEDED");
+    int has_result = cJSON_IsString(type) && (!strcmp(type->valuestring, "STEP") ||
+                                              !strcmp(type->valuestring, "EXECUTION"));
     if (error && !cJSON_IsNull(error))
         return cell_json(error);
-    if ((result && !cJSON_IsNull(result)) ||
-        (cJSON_IsString(status) && !strcmp(status->valuestring, "SUCCEEDED")))
+    if ((result && !cJSON_IsNull(result)) || (succeeded && has_result))
         return cell_json(result);
     return dup_str("-");
 }

@@ -344,8 +344,12 @@ static int cmd_worker(const host *h, int argc, char **argv)
                 free(id);
                 sleep_ms(POLL_MS);
             } else {
-                fprintf(stderr, "%s worker: execution %s: %s (skipped)\n", h->prog, id,
-                        err.message ? err.message : cairn_strerror(rc));
+                /* Reported once: the id is skipped from now on. */
+                const char *m = err.message ? err.message : cairn_strerror(rc);
+                if (strstr(m, id))
+                    fprintf(stderr, "%s worker: %s (skipped)\n", h->prog, m);
+                else
+                    fprintf(stderr, "%s worker: execution %s: %s (skipped)\n", h->prog, id, m);
                 if (skip_add(&skip, id) != 0) {
                     fprintf(stderr, "%s worker: out of memory\n", h->prog);
                     goto done;

@@ -52,13 +52,13 @@ expect_one_line_err() {
 }
 
 # json_check FILE PYTHON-EXPR: the expression, over the JSON document `d`
-# read from FILE, must be true.
+# read from FILE (and the module `json`), must be true.
 json_check() {
     python3 - "$1" "$2" <<'PY' || fail "JSON check failed: $2"
 import json, sys
 with open(sys.argv[1]) as f:
     d = json.load(f)
-ok = eval(sys.argv[2], {"d": d})
+ok = eval(sys.argv[2], {"d": d, "json": json})
 if not ok:
     print("document:", json.dumps(d, indent=1)[:3000], file=sys.stderr)
     sys.exit(1)

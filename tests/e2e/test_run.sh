@@ -56,10 +56,4 @@ expect_rc 0
 expect_out "$ID"
 expect_out '{"result":3,"note":"n was 1"}'
 
-if [ -n "${CAIRN_E2E_FLOW_HOST:-}" ]; then
-    check "the host built from cairn gen --main runs flow too"
-    run_cmd run6 "$CAIRN_E2E_FLOW_HOST" run flow --input '{"n":2}' --skip-time --db "$WORK/main.db"
-    expect_rc 0
-    expect_out '{"result":5,"note":"n was 2"}'
-fi
 echo "ok"

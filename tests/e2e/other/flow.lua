@@ -1,0 +1,3 @@
+function add(args, ctx)
+  return { value = args.value + 1 }
+end

@@ -1,0 +1,39 @@
+# Pinning: an execution runs only on a host holding the definition it started
+# with. Another host's worker reports it once, skips it (no retry loop), and
+# leaves it untouched; `run` on it is refused.
+. "$CAIRN_SOURCE_DIR/tests/e2e/lib.sh"
+: "${CAIRN_E2E_OTHER_HOST:?CAIRN_E2E_OTHER_HOST must name the second host}"
+OTHER=$CAIRN_E2E_OTHER_HOST
+
+check "the other host holds flow, version 2"
+run_cmd help "$OTHER" --help
+expect_rc 0
+printf '%s\n' "$OUT" | grep -Eq '^ +flow +version 2' || fail "no 'flow version 2' line: $OUT"
+
+check "its own executions run: flow v2 adds one"
+run_cmd r "$OTHER" run flow --input '{"n":4}' --skip-time --json
+expect_rc 0
+json_check "$WORK/r.out" 'd["status"] == "SUCCEEDED" and d["version"] == 2 and d["result"] == {"value": 5}'
+
+check "an execution of flow v1 is reported once by the other host's worker, skipped, untouched"
+ID=$("$HOST" start flow --input '{"n":1}') || fail "start on the first host"
+"$HOST" history "$ID" --json >"$WORK/before.json"
+run_cmd w "$OTHER" worker --until-idle --skip-time
+expect_rc 0
+expect_one_line_err
+expect_err "$ID"
+"$HOST" history "$ID" --json >"$WORK/after.json"
+cmp -s "$WORK/before.json" "$WORK/after.json" || fail "the refused execution changed: $(diff "$WORK/before.json" "$WORK/after.json")"
+
+check "run on the other host with the name of a v1 execution is refused, exit 1"
+"$HOST" start flow --input '{"n":2}' --name pinned >/dev/null || fail "start by name"
+run_cmd r2 "$OTHER" run flow --input '{"n":2}' --name pinned --skip-time
+expect_rc 1
+expect_one_line_err
+
+check "the first host finishes both"
+run_cmd w2 "$HOST" worker --until-idle --skip-time
+expect_rc 0
+run_cmd l "$HOST" list --json
+json_check "$WORK/l.out" 'sorted(json.dumps([x["version"], x["status"], x["result"]], sort_keys=True) for x in d) == sorted(json.dumps(v, sort_keys=True) for v in [[1, "SUCCEEDED", {"result": 3, "note": "n was 1"}], [1, "SUCCEEDED", {"result": 5, "note": "n was 2"}], [2, "SUCCEEDED", {"value": 5}]])'
+echo "ok"
