@@ -29,17 +29,15 @@ int args_parse(int argc, char **argv, int first, const args_opt *opts, const cha
         }
         if (!only_pos && strcmp(a, "-h") == 0)
             a = "--help";
-        if (only_pos || a[0] != '-' || a[1] == '\0') {
+        /* Only "--name" is an option: "-x..." is an argument (an execution
+         * id may start with '-'), except "-h". */
+        if (only_pos || strncmp(a, "--", 2) != 0) {
             if (*npos >= maxpos) {
                 snprintf(msg, msglen, "unexpected argument '%s'", a);
                 return -1;
             }
             pos[(*npos)++] = a;
             continue;
-        }
-        if (a[1] != '-') {
-            snprintf(msg, msglen, "unknown option '%s'", a);
-            return -1;
         }
         const char *name = a + 2;
         const char *eq = strchr(name, '=');

@@ -2,6 +2,8 @@
  * args.h — a small command-line option parser for the host and store
  * commands: long options (`--db PATH`, `--db=PATH`, `--json`), `-h` as
  * `--help`, `--` ending the options, and positional arguments anywhere.
+ * Any other argument starting with a single '-' is positional: execution
+ * ids may start with '-'.
  */
 #ifndef CAIRN_ARGS_H
 #define CAIRN_ARGS_H

@@ -62,9 +62,21 @@ static void unknown_option(void **state)
     parsed p;
     assert_int_equal(parse(&p, 2, argv), -1);
     assert_string_equal(p.msg, "unknown option '--bogus'");
-    char *argv2[] = {"list", "-x", NULL};
-    assert_int_equal(parse(&p, 2, argv2), -1);
-    assert_string_equal(p.msg, "unknown option '-x'");
+}
+
+static void single_dash_is_an_argument(void **state)
+{
+    (void)state;
+    char *argv[] = {"status", "-Ss2Ldecy", "--json", NULL};
+    parsed p;
+    assert_int_equal(parse(&p, 3, argv), 0);
+    assert_int_equal(p.npos, 1);
+    assert_string_equal(p.pos[0], "-Ss2Ldecy");
+    assert_int_equal(p.json, 1);
+    /* ... also as a value: --db -x takes "-x". */
+    char *argv2[] = {"list", "--db", "-x.db", NULL};
+    assert_int_equal(parse(&p, 3, argv2), 0);
+    assert_string_equal(p.db, "-x.db");
 }
 
 static void missing_value(void **state)
@@ -108,6 +120,7 @@ int main(void)
         cmocka_unit_test(values_flags_and_positionals),
         cmocka_unit_test(dash_h_is_help_and_double_dash_ends_options),
         cmocka_unit_test(unknown_option),
+        cmocka_unit_test(single_dash_is_an_argument),
         cmocka_unit_test(missing_value),
         cmocka_unit_test(flag_with_value_and_too_many_positionals),
         cmocka_unit_test(prefix_is_not_a_match),
