@@ -100,7 +100,8 @@ static void syntax_error(yml_reader *r)
         return;
     }
     if (p->context)
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s %s", problem, p->context);
+        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s %s started at line %d, column %d", problem,
+                    p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
     else
         diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s", problem);
 }
@@ -114,10 +115,11 @@ static int next_event(yml_reader *r, yaml_event_t *ev)
     return -1;
 }
 
+/* Reports a YAML feature the language does not use; what completes
+ * "... not supported in workflow files" or is a whole sentence. */
 static int refuse(yml_reader *r, yaml_mark_t m, const char *what)
 {
-    diag_report(r->d, DIAG_ERROR, CHECK_E_YAML_FEATURE, r->file, mark_pos(m),
-                "%s are not supported in workflow files", what);
+    diag_report(r->d, DIAG_ERROR, CHECK_E_YAML_FEATURE, r->file, mark_pos(m), "%s", what);
     r->failed = 1;
     return -1;
 }
@@ -196,7 +198,7 @@ static yml_node *collection_from(yml_reader *r, yaml_event_t *start, int depth)
         yml_node *key = NULL;
         if (is_map) {
             if (ev.type != YAML_SCALAR_EVENT) {
-                refuse(r, ev.start_mark, "keys that are not plain names");
+                refuse(r, ev.start_mark, "a mapping key must be a plain name, not a list or a mapping");
                 yaml_event_delete(&ev);
                 goto fail;
             }
@@ -236,20 +238,20 @@ fail:
 static yml_node *node_from(yml_reader *r, yaml_event_t *ev, int depth)
 {
     if (depth > YML_MAX_DEPTH) {
-        refuse(r, ev->start_mark, "documents nested this deeply");
+        refuse(r, ev->start_mark, "the document is nested too deeply");
         return NULL;
     }
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
-        refuse(r, ev->start_mark, "aliases (*name)");
+        refuse(r, ev->start_mark, "YAML aliases (*name) are not supported in workflow files");
         return NULL;
     case YAML_SCALAR_EVENT:
         if (ev->data.scalar.anchor) {
-            refuse(r, ev->start_mark, "anchors (&name)");
+            refuse(r, ev->start_mark, "YAML anchors (&name) are not supported in workflow files");
             return NULL;
         }
         if (ev->data.scalar.tag) {
-            refuse(r, ev->start_mark, "tags (!name)");
+            refuse(r, ev->start_mark, "YAML tags (!name) are not supported in workflow files");
             return NULL;
         }
         return scalar_from(r, ev);
@@ -259,11 +261,11 @@ static yml_node *node_from(yml_reader *r, yaml_event_t *ev, int depth)
         void *anchor = is_map ? (void *)ev->data.mapping_start.anchor : (void *)ev->data.sequence_start.anchor;
         void *tag = is_map ? (void *)ev->data.mapping_start.tag : (void *)ev->data.sequence_start.tag;
         if (anchor) {
-            refuse(r, ev->start_mark, "anchors (&name)");
+            refuse(r, ev->start_mark, "YAML anchors (&name) are not supported in workflow files");
             return NULL;
         }
         if (tag) {
-            refuse(r, ev->start_mark, "tags (!name)");
+            refuse(r, ev->start_mark, "YAML tags (!name) are not supported in workflow files");
             return NULL;
         }
         return collection_from(r, ev, depth);
@@ -319,7 +321,7 @@ yml_node *yml_parse(const char *file, const char *buf, size_t len, diag *d)
         goto done;
     have_ev = 1;
     if (ev.type != YAML_STREAM_END_EVENT)
-        refuse(&r, ev.start_mark, "several YAML documents in one file");
+        refuse(&r, ev.start_mark, "a workflow file holds one YAML document: remove the second one (after '---')");
 done:
     if (have_ev)
         yaml_event_delete(&ev);

@@ -1,0 +1,4 @@
+-- hooks for the check cases
+function reserve(args, ctx)
+  return args
+end
