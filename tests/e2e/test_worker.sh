@@ -59,4 +59,25 @@ kill -INT "$PID"
 RC=0
 wait "$PID" || RC=$?
 [ "$RC" -eq 0 ] || fail "worker exited $RC on SIGINT: $(cat "$WORK/wi.err")"
+check "SIGTERM during an invocation: it finishes (up to its suspension), then the worker exits 0"
+# crash runs a, b, then c fails its first attempt and the execution suspends
+# for the retry delay: one invocation. Slow hooks keep it in flight while the
+# signal arrives, as soon as a's line is in the side file.
+export CAIRN_E2E_SIDE=$WORK/side.txt CAIRN_E2E_SLEEP_MS=200
+ID6=$("$HOST" start crash --input '{"seed":0}') || fail "start crash"
+"$HOST" worker --skip-time >"$WORK/ws.out" 2>"$WORK/ws.err" &
+PID=$!
+for _ in $(seq 1 400); do
+    [ -s "$WORK/side.txt" ] && break
+    sleep 0.01
+done
+[ -s "$WORK/side.txt" ] || fail "the worker never ran a hook"
+kill -TERM "$PID"
+RC=0
+wait "$PID" || RC=$?
+[ "$RC" -eq 0 ] || fail "worker exited $RC on SIGTERM: $(cat "$WORK/ws.err")"
+[ "$(cat "$WORK/side.txt")" = "$(printf 'a 1\nb 1\nc 1')" ] || fail "hook calls: $(cat "$WORK/side.txt")"
+run_cmd h6 "$HOST" history "$ID6" --json
+json_check "$WORK/h6.out" 'd["execution"]["status"] == "PENDING" and [(o["name"], o["status"]) for o in d["operations"][1:]] == [("a", "SUCCEEDED"), ("b", "SUCCEEDED"), ("c", "PENDING")]'
+unset CAIRN_E2E_SIDE CAIRN_E2E_SLEEP_MS
 echo "ok"
