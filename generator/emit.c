@@ -159,8 +159,8 @@ static void number_text(buf *out, const char *text, double num)
         size_t start = out->len;
         double_text(out, num);
         const char *t = buf_str(out) + start;
-        if (!strpbrk(t, ".eEn"))
-            buf_add(out, ".0"); /* a double constant, whatever its size */
+        if (!strpbrk(t, ".eEn") && strlen(t) > 9)
+            buf_add(out, ".0"); /* a double constant, not an overflowing int */
     }
 }
 
@@ -883,9 +883,8 @@ static void build_items(writer *w, const val *v, const char *var, int depth, int
             char sub[24];
             snprintf(sub, sizeof sub, "v%d", depth + 1);
             w_line(w, indent, "{");
-            buf_printf(&stmt, "cJSON *%s = cairn_x_%s(x);", sub,
-                       it->kind == V_MAP ? "object" : "array");
-            w_yaml(w, it->at.line, indent + 1, buf_str(&stmt));
+            w_line(w, indent + 1, "cJSON *%s = cairn_x_%s(x);", sub,
+                   it->kind == V_MAP ? "object" : "array");
             build_items(w, it, sub, depth + 1, indent + 1);
             w_line(w, indent + 1, "%s(x, %s%s, %s);", fn, var, buf_str(&key), sub);
             w_line(w, indent, "}");
@@ -1060,10 +1059,13 @@ static void emit_op_data(emitter *e, buf *out, size_t i)
         const char *what;
     } fns[] = {{with, "with"}, {until, "until"}, {output, "output"},
                {message, "message"}, {data, "data"}};
+    int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
         if (!needs_builder(fns[k].v))
             continue;
-        w_blank(&w);
+        if (blank)
+            w_blank(&w);
+        blank = 1;
         buf_reset(&name);
         fn_name(&name, e, fns[k].what, i);
         emit_builder(e, out, buf_str(&name), fns[k].v);

@@ -231,7 +231,7 @@ static void expressions_compile(void **state)
                               "cairn_x_truthy(cairn_x_var(x, \"z\"))) {"));
     assert_non_null(strstr(c, "cairn_x_put(x, v, \"ok\", cairn_x_bool(x, cairn_x_cmp(cairn_x_get("
                               "x, cairn_x_var(x, \"input\"), \"a\"), CAIRN_EQ, "
-                              "cairn_x_num(x, 16.0))));"));
+                              "cairn_x_num(x, 16))));"));
     assert_non_null(strstr(c, "cairn_x_put(x, v, \"lit\", cairn_x_str(x, \"t\\\"x\"));"));
     /* no else: falls through to the next operation */
     assert_non_null(strstr(c, "    s = T_S;\n            break;\n\n"));
