@@ -15,6 +15,10 @@
  * checker must say, the same verdict except for the SEMANTIC exceptions
  * below). Explicit file arguments are only judged, never expected anything.
  *
+ * It also requires a title and a description on every property of the
+ * schema (editors show them on hover), and counts each one missing as an
+ * unexpected verdict.
+ *
  * It never edits a file and never fetches anything: the schema is read from
  * the tree, and ajv checks it against the 2020-12 meta-schema it ships.
  */
@@ -91,6 +95,42 @@ function readYaml(file) {
     return { value: doc.toJS() };
 }
 
+/*
+ * Editors show a key's title and description on hover: every property of
+ * the schema must have both, on itself or on the definition it refers to.
+ * Returns the JSON pointers of the properties that lack one.
+ */
+function undocumented(schema) {
+    const missing = [];
+    const resolve = (s) => {
+        while (s && s.$ref && !(s.title && s.description)) {
+            const target = s.$ref.replace(/^#\/\$defs\//, "");
+            const next = schema.$defs[target];
+            if (!next) return s;
+            s = { ...next, title: s.title || next.title, description: s.description || next.description };
+        }
+        return s;
+    };
+    const walk = (s, where) => {
+        if (!s || typeof s !== "object") return;
+        if (Array.isArray(s)) return s.forEach((x, i) => walk(x, `${where}/${i}`));
+        for (const [k, v] of Object.entries(s)) {
+            if (k === "properties" && v && typeof v === "object" && !Array.isArray(v)) {
+                // a map of names to schemas, not a schema: check and walk each
+                for (const [name, prop] of Object.entries(v)) {
+                    const r = resolve(prop);
+                    if (!r || !r.title || !r.description) missing.push(`${where}/properties/${name}`);
+                    walk(prop, `${where}/properties/${name}`);
+                }
+            } else {
+                walk(v, `${where}/${k}`);
+            }
+        }
+    };
+    walk(schema, "#");
+    return missing;
+}
+
 function describe(err) {
     const where = err.instancePath || "/";
     let what = err.message;
@@ -134,6 +174,10 @@ function main(argv) {
     const validate = ajv.compile(schema);
 
     let mismatches = 0;
+    const bare = undocumented(schema);
+    for (const where of bare) console.log(`UNDOCUMENTED ${where}: needs a title and a description`);
+    mismatches += bare.length;
+
     const verdicts = [];
     for (const [file, expected, checkerExpected] of files) {
         const doc = readYaml(file);
