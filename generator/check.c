@@ -161,8 +161,8 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
         return t;
     const char *near = nearest_op(c->wf, name);
     if (near)
-        report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s' (did you mean '%s'?)", what,
-               name, near);
+        report(c, DIAG_ERROR, CHECK_E_TARGET, at,
+               "%s goes to unknown operation '%s' (did you mean '%s'?)", what, name, near);
     else
         report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
     return -1;
@@ -179,8 +179,10 @@ static void check_duplicates(checker *c)
             op *p = &wf->ops[j];
             if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
                 continue;
-            report(c, DIAG_ERROR, CHECK_E_DUPLICATE, o->name_at, "duplicate operation name '%s'", o->name);
-            report(c, DIAG_NOTE, CHECK_E_DUPLICATE, p->name_at, "'%s' is first defined here", p->name);
+            report(c, DIAG_ERROR, CHECK_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
+                   o->name);
+            report(c, DIAG_NOTE, CHECK_E_DUPLICATE, p->name_at, "'%s' is first defined here",
+                   p->name);
             break;
         }
     }
@@ -249,13 +251,16 @@ static void check_expr(checker *c, const expr *e)
         }
         if (later)
             report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
-                   "'%s' is not known yet here: it is set by a later operation (names come from earlier `as`)",
+                   "'%s' is not known yet here: it is set by a later operation (names come from "
+                   "earlier `as`)",
                    e->root);
         else if (best)
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)", e->root, best);
+            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
+                   e->root, best);
         else
             report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
-                   "unknown name '%s': known are input, execution and the `as` names of earlier operations",
+                   "unknown name '%s': known are input, execution and the `as` names of earlier "
+                   "operations",
                    e->root);
     }
     check_expr(c, e->a);
@@ -355,8 +360,8 @@ static int defines_function(const char *src, const char *name)
 {
     size_t nl = strlen(name);
     for (const char *p = src; (p = strstr(p, "function")); p += 8) {
-        if (p > src && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') ||
-                        (p[-1] >= '0' && p[-1] <= '9')))
+        if (p > src && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                        (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
             continue;
         const char *q = p + 8;
         if (*q != ' ' && *q != '\t')
@@ -401,10 +406,11 @@ static void check_hooks(checker *c, const yml_node *root)
                 continue;
             if (!wf->hooks)
                 report(c, DIAG_ERROR, CHECK_E_HOOKS, r->at,
-                       "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level", r->fn);
+                       "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level",
+                       r->fn);
             else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
-                report(c, DIAG_WARNING, CHECK_W_LUA_FN, r->at, "Lua function '%s' is not defined in %s", r->fn,
-                       wf->hooks);
+                report(c, DIAG_WARNING, CHECK_W_LUA_FN, r->at,
+                       "Lua function '%s' is not defined in %s", r->fn, wf->hooks);
         }
     }
 }
@@ -416,15 +422,16 @@ static void check_callbacks(checker *c)
     workflow *wf = c->wf;
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
-        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms && o->timeout_ms &&
-            o->heartbeat_ms >= o->timeout_ms)
+        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
+            o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
             report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
-                   "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'", (long long)o->heartbeat_ms,
-                   (long long)o->timeout_ms, o->name);
-        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms && wf->timeout_ms &&
-            o->timeout_ms > wf->timeout_ms)
+                   "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'",
+                   (long long)o->heartbeat_ms, (long long)o->timeout_ms, o->name);
+        if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms &&
+            wf->timeout_ms && o->timeout_ms > wf->timeout_ms)
             report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
-                   "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it could never fire",
+                   "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it "
+                   "could never fire",
                    o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
         if (o->kind != OP_AWAIT || !o->await_of)
             continue;
@@ -439,19 +446,22 @@ static void check_callbacks(checker *c)
                 other = (int)j;
         }
         if (cb < 0 && other >= 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "'%s' is a %s, not a callback: await needs 'callback: %s'",
-                   o->await_of, model_kind_name(wf->ops[other].kind), o->await_of);
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                   "'%s' is a %s, not a callback: await needs 'callback: %s'", o->await_of,
+                   model_kind_name(wf->ops[other].kind), o->await_of);
             continue;
         }
         if (cb < 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of unknown callback '%s'", o->await_of);
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
+                   o->await_of);
             continue;
         }
         o->await_target = cb;
         if ((size_t)cb > i) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of callback '%s' before it is created",
+            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                   "await of callback '%s' before it is created", o->await_of);
+            report(c, DIAG_NOTE, CHECK_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
                    o->await_of);
-            report(c, DIAG_NOTE, CHECK_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here", o->await_of);
             continue;
         }
         for (size_t j = 0; j < i; j++) {
@@ -515,8 +525,8 @@ static void check_reachable(checker *c)
     for (size_t i = 0; i < wf->nops; i++)
         if (!wf->ops[i].reachable)
             report(c, DIAG_WARNING, CHECK_W_UNREACHABLE, wf->ops[i].name_at,
-                   "%s '%s' is never reached from the first operation", model_kind_name(wf->ops[i].kind),
-                   wf->ops[i].name ? wf->ops[i].name : "?");
+                   "%s '%s' is never reached from the first operation",
+                   model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");
 }
 
 void check_workflow(workflow *wf, const yml_node *root, diag *d)

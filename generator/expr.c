@@ -108,12 +108,24 @@ static void lex_string(parser *p, tok *t)
                 break;
             char e = p->src[p->i++];
             switch (e) {
-            case '\\': case '\'': case '"': case '/': c = e; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
+            case '\\':
+            case '\'':
+            case '"':
+            case '/':
+                c = e;
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
             default:
-                fail(p, p->i - 2, "unknown escape '\\%c' in a string (use \\\\, \\', \\\", \\n, \\t, \\r)", e);
+                fail(p, p->i - 2,
+                     "unknown escape '\\%c' in a string (use \\\\, \\', \\\", \\n, \\t, \\r)", e);
                 free(out);
                 t->kind = T_BAD;
                 return;
@@ -195,9 +207,9 @@ static void lex(parser *p)
     static const struct {
         const char *text;
         tok_kind kind;
-    } ops[] = {{"==", T_EQ}, {"!=", T_NE}, {"<=", T_LE}, {">=", T_GE}, {"&&", T_AND}, {"||", T_OR},
-               {"<", T_LT},  {">", T_GT},  {"!", T_NOT}, {"(", T_LPAREN}, {")", T_RPAREN},
-               {"[", T_LBRACK}, {"]", T_RBRACK}, {".", T_DOT}};
+    } ops[] = {{"==", T_EQ},    {"!=", T_NE},    {"<=", T_LE},    {">=", T_GE}, {"&&", T_AND},
+               {"||", T_OR},    {"<", T_LT},     {">", T_GT},     {"!", T_NOT}, {"(", T_LPAREN},
+               {")", T_RPAREN}, {"[", T_LBRACK}, {"]", T_RBRACK}, {".", T_DOT}};
     if (c == '\'' || c == '"') {
         lex_string(p, t);
     } else if (isdigit(c) || (c == '-' && two && isdigit((unsigned char)s[1]))) {
@@ -388,7 +400,9 @@ static expr *parse_primary(parser *p)
     default: {
         char d[64];
         describe(p, d, sizeof d);
-        fail(p, t->off, "expected a value (a path, a number, a string, true, false, null or '('), found %s", d);
+        fail(p, t->off,
+             "expected a value (a path, a number, a string, true, false, null or '('), found %s",
+             d);
         return NULL;
     }
     }
@@ -412,13 +426,26 @@ static expr *parse_unary(parser *p)
 static int cmp_of(tok_kind k, expr_cmp *c)
 {
     switch (k) {
-    case T_EQ: *c = CMP_EQ; return 1;
-    case T_NE: *c = CMP_NE; return 1;
-    case T_LT: *c = CMP_LT; return 1;
-    case T_LE: *c = CMP_LE; return 1;
-    case T_GT: *c = CMP_GT; return 1;
-    case T_GE: *c = CMP_GE; return 1;
-    default: return 0;
+    case T_EQ:
+        *c = CMP_EQ;
+        return 1;
+    case T_NE:
+        *c = CMP_NE;
+        return 1;
+    case T_LT:
+        *c = CMP_LT;
+        return 1;
+    case T_LE:
+        *c = CMP_LE;
+        return 1;
+    case T_GT:
+        *c = CMP_GT;
+        return 1;
+    case T_GE:
+        *c = CMP_GE;
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -441,7 +468,8 @@ static expr *parse_cmp(parser *p)
         return NULL;
     }
     if (cmp_of(p->t.kind, &c)) {
-        fail(p, p->t.off, "comparisons do not chain: '%.*s' cannot follow a comparison; add parentheses or '&&'",
+        fail(p, p->t.off,
+             "comparisons do not chain: '%.*s' cannot follow a comparison; add parentheses or '&&'",
              (int)p->t.len, p->src + p->t.off);
         expr_free(e);
         return NULL;

@@ -23,14 +23,16 @@
 #include "expr.h"
 #include "yml.h"
 
+#define DIGIT_CHARS "0123456789"
+
 /* The AWS SDK's default retry strategy. */
 #define AWS_MAX_ATTEMPTS 6
 #define AWS_INITIAL_MS 5000
 #define AWS_MAX_MS 60000
 #define AWS_RATE 2.0
 
-static const char *const kind_names[] = {"step",   "wait",   "callback", "await", "wait_for_callback",
-                                         "choice", "succeed", "fail"};
+static const char *const kind_names[] = {
+    "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
 
 const char *model_kind_name(op_kind k)
 {
@@ -139,7 +141,8 @@ typedef struct builder {
     retry_raw defaults;
 } builder;
 
-static void err(builder *b, const char *code, pos at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void err(builder *b, const char *code, pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void err(builder *b, const char *code, pos at, const char *fmt, ...)
 {
@@ -158,7 +161,8 @@ static char *dup(const char *s)
 
 /* Reports every key of map not in allowed (NULL-terminated), with a
  * suggestion for near misses. where: "a step", "the workflow", ... */
-static void check_keys(builder *b, const yml_node *map, const char *const *allowed, const char *where)
+static void check_keys(builder *b, const yml_node *map, const char *const *allowed,
+                       const char *where)
 {
     for (size_t i = 0; i < map->n; i++) {
         const char *k = map->keys[i]->text;
@@ -179,8 +183,8 @@ static void check_keys(builder *b, const yml_node *map, const char *const *allow
         if (known)
             continue;
         if (best)
-            err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at, "unknown key '%s' in %s (did you mean '%s'?)", k,
-                where, best);
+            err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at,
+                "unknown key '%s' in %s (did you mean '%s'?)", k, where, best);
         else
             err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at, "unknown key '%s' in %s", k, where);
     }
@@ -211,7 +215,8 @@ static const char *scalar_of(builder *b, const yml_node *n, const char *key, con
         return NULL;
     }
     if (has_expr_text(n)) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be %s written out: expressions are not allowed here", key, what);
+        err(b, CHECK_E_TYPE, n->at, "'%s' must be %s written out: expressions are not allowed here",
+            key, what);
         return NULL;
     }
     return n->text;
@@ -220,7 +225,8 @@ static const char *scalar_of(builder *b, const yml_node *n, const char *key, con
 static int is_null_plain(const yml_node *n)
 {
     const char *s = n->text;
-    return n->plain && (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+    return n->plain && (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+                        !strcmp(s, "NULL"));
 }
 
 static int bool_plain(const yml_node *n, int *out)
@@ -248,8 +254,8 @@ static int number_plain(const yml_node *n, double *out, char **json, int *is_int
     if (!n->plain || !*s)
         return 0;
     const char *body = (*s == '+' || *s == '-') ? s + 1 : s;
-    if (!strcmp(body, ".inf") || !strcmp(body, ".Inf") || !strcmp(body, ".INF") || !strcmp(s, ".nan") ||
-        !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
+    if (!strcmp(body, ".inf") || !strcmp(body, ".Inf") || !strcmp(body, ".INF") ||
+        !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
         return 2;
     if (s[0] == '0' && (s[1] == 'o' || s[1] == 'x') && s[2]) {
         const char *digits = s + 2;
@@ -410,7 +416,8 @@ static val *val_of(builder *b, const yml_node *n)
                 v->text = json;
             } else {
                 if (r == 2)
-                    err(b, CHECK_E_TYPE, n->at, "'%s' has no JSON form: quote it to make it a string", n->text);
+                    err(b, CHECK_E_TYPE, n->at,
+                        "'%s' has no JSON form: quote it to make it a string", n->text);
                 v->kind = V_STR;
                 v->text = strdup(n->text);
             }
@@ -478,7 +485,8 @@ static char **names_of(builder *b, const yml_node *n, const char *key, size_t *c
     return out;
 }
 
-static const char *const retry_keys[] = {"max_attempts", "initial", "max", "rate", "jitter", "on", NULL};
+static const char *const retry_keys[] = {"max_attempts", "initial", "max", "rate",
+                                         "jitter",       "on",      NULL};
 
 static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
 {
@@ -492,11 +500,13 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
             r->none = 1;
             return;
         }
-        err(b, CHECK_E_RETRY, n->at, "'retry' must be a mapping (max_attempts, initial, max, rate, jitter, on) or 'none'");
+        err(b, CHECK_E_RETRY, n->at,
+            "'retry' must be a mapping (max_attempts, initial, max, rate, jitter, on) or 'none'");
         return;
     }
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s", yml_kind_name(n));
+        err(b, CHECK_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s",
+            yml_kind_name(n));
         return;
     }
     check_keys(b, n, retry_keys, "a retry");
@@ -505,11 +515,13 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
         double d;
         char *json;
         int is_int;
-        if (a->kind == YML_SCALAR && number_plain(a, &d, &json, &is_int) == 1 && is_int && d >= 1 && d <= INT_MAX) {
+        if (a->kind == YML_SCALAR && number_plain(a, &d, &json, &is_int) == 1 && is_int && d >= 1 &&
+            d <= INT_MAX) {
             r->has_attempts = 1;
             r->v.max_attempts = (int)d;
         } else {
-            err(b, CHECK_E_RETRY, a->at, "max_attempts must be an integer of at least 1 (the first try included)");
+            err(b, CHECK_E_RETRY, a->at,
+                "max_attempts must be an integer of at least 1 (the first try included)");
         }
         free(json);
     }
@@ -603,7 +615,8 @@ static void retry_resolve(builder *b, const retry_raw *own, const retry_raw *def
     }
     /* report where the conflict is written, once: not at every inheritor */
     if (out->initial_ms > out->max_ms && (own->has_initial || own->has_max))
-        err(b, CHECK_E_RETRY, out->at, "retry initial delay (%lldms) is longer than its max (%lldms)",
+        err(b, CHECK_E_RETRY, out->at,
+            "retry initial delay (%lldms) is longer than its max (%lldms)",
             (long long)out->initial_ms, (long long)out->max_ms);
 }
 
@@ -628,11 +641,13 @@ static void ok_of(builder *b, const yml_node *n, http_spec *h)
         } else if (sscanf(s, "%d%n", &lo, &used) == 1 && !s[used]) {
             hi = lo;
         } else {
-            err(b, CHECK_E_VALUE, it->at, "bad status '%s' in 'ok': expected 200 or a range such as 200-299", s);
+            err(b, CHECK_E_VALUE, it->at,
+                "bad status '%s' in 'ok': expected 200 or a range such as 200-299", s);
             continue;
         }
         if (lo < 100 || hi > 599 || lo > hi) {
-            err(b, CHECK_E_VALUE, it->at, "bad status range '%s' in 'ok': statuses go from 100 to 599", s);
+            err(b, CHECK_E_VALUE, it->at,
+                "bad status range '%s' in 'ok': statuses go from 100 to 599", s);
             continue;
         }
         h->ok[h->nok++] = (status_range){lo, hi};
@@ -643,8 +658,8 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
 {
     r->at = n->at;
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s", key,
-            yml_kind_name(n));
+        err(b, CHECK_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s",
+            key, yml_kind_name(n));
         return;
     }
     check_keys(b, n, run_keys, key[0] == 'r' ? "a run" : "a submitter");
@@ -652,8 +667,8 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
     for (size_t i = 0; run_keys[i]; i++)
         count += yml_get(n, run_keys[i]) != NULL;
     if (count != 1) {
-        err(b, count ? CHECK_E_KIND : CHECK_E_MISSING_KEY, n->at, "'%s' needs exactly one of lua, c or http (found %d)",
-            key, count);
+        err(b, count ? CHECK_E_KIND : CHECK_E_MISSING_KEY, n->at,
+            "'%s' needs exactly one of lua, c or http (found %d)", key, count);
         if (!count)
             return;
     }
@@ -669,13 +684,15 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         r->fn = dup(s);
         r->at = x->at;
         if (s && (!(isalpha((unsigned char)s[0]) || s[0] == '_') ||
-                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(s)))
+                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                      strlen(s)))
             err(b, CHECK_E_NAME, x->at, "'%s' is not a C identifier", s);
     } else if ((x = yml_get(n, "http"))) {
         r->kind = RUN_HTTP;
         r->at = x->at;
         if (x->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, x->at, "'http' must be a mapping (method, url, headers, body, timeout, ok)");
+            err(b, CHECK_E_TYPE, x->at,
+                "'http' must be a mapping (method, url, headers, body, timeout, ok)");
             return;
         }
         check_keys(b, x, http_keys, "an http call");
@@ -686,6 +703,16 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
                 err(b, CHECK_E_TYPE, f->at, "'method' must be a string such as GET or POST");
             else
                 h->method = val_of(b, f);
+            static const char *const methods[] = {"GET",    "POST", "PUT",     "PATCH",
+                                                  "DELETE", "HEAD", "OPTIONS", NULL};
+            int known = !h->method || h->method->kind != V_STR;
+            for (size_t i = 0; !known && methods[i]; i++)
+                known = !strcmp(h->method->text, methods[i]);
+            if (!known)
+                err(b, CHECK_E_VALUE, f->at,
+                    "unknown HTTP method '%s': expected GET, POST, PUT, PATCH, DELETE, HEAD or "
+                    "OPTIONS",
+                    h->method->text);
         }
         if ((f = yml_get(x, "url"))) {
             if (f->kind != YML_SCALAR)
@@ -697,7 +724,8 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         }
         if ((f = yml_get(x, "headers"))) {
             if (f->kind != YML_MAP)
-                err(b, CHECK_E_TYPE, f->at, "'headers' must be a mapping of header names to values");
+                err(b, CHECK_E_TYPE, f->at,
+                    "'headers' must be a mapping of header names to values");
             else
                 h->headers = val_of(b, f);
         }
@@ -709,21 +737,56 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
     }
 }
 
+/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), 't' and 'z' allowed too. */
+static int is_rfc3339(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t i = 0;
+    for (; shape[i]; i++) {
+        char c = s[i];
+        if (shape[i] == 'd'   ? !isdigit((unsigned char)c)
+            : shape[i] == 'T' ? (c != 'T' && c != 't')
+                              : c != shape[i])
+            return 0;
+    }
+    if (s[i] == '.') {
+        size_t f = strspn(s + i + 1, DIGIT_CHARS);
+        if (!f)
+            return 0;
+        i += 1 + f;
+    }
+    if ((s[i] == 'Z' || s[i] == 'z') && !s[i + 1])
+        return 1;
+    return (s[i] == '+' || s[i] == '-') && isdigit((unsigned char)s[i + 1]) &&
+           isdigit((unsigned char)s[i + 2]) && s[i + 3] == ':' &&
+           isdigit((unsigned char)s[i + 4]) && isdigit((unsigned char)s[i + 5]) && !s[i + 6];
+}
+
 /* ---- operations ---- */
 
-static const char *const keys_step[] = {"step", "run", "with", "retry", "semantics", "as", "catch", NULL};
+static const char *const keys_step[] = {"step",      "run", "with",  "retry",
+                                        "semantics", "as",  "catch", NULL};
 static const char *const keys_wait[] = {"wait", "for", "until", NULL};
 static const char *const keys_callback[] = {"callback", "timeout", "heartbeat", "result", NULL};
 static const char *const keys_await[] = {"await", "as", "catch", NULL};
-static const char *const keys_wfc[] = {"wait_for_callback", "submitter", "with", "timeout", "heartbeat", "result",
-                                       "retry", "as", "catch", NULL};
+static const char *const keys_wfc[] = {"wait_for_callback",
+                                       "submitter",
+                                       "with",
+                                       "timeout",
+                                       "heartbeat",
+                                       "result",
+                                       "retry",
+                                       "as",
+                                       "catch",
+                                       NULL};
 static const char *const keys_choice[] = {"choice", "when", "else", NULL};
 static const char *const keys_succeed[] = {"succeed", "output", NULL};
 static const char *const keys_fail[] = {"fail", "error", NULL};
-static const char *const *const kind_keys[] = {keys_step,   keys_wait,    keys_callback, keys_await,
-                                               keys_wfc,    keys_choice,  keys_succeed,  keys_fail};
-static const char *const kind_articles[] = {"a step",   "a wait",    "a callback", "an await", "a wait_for_callback",
-                                            "a choice", "a succeed", "a fail"};
+static const char *const *const kind_keys[] = {keys_step, keys_wait,   keys_callback, keys_await,
+                                               keys_wfc,  keys_choice, keys_succeed,  keys_fail};
+static const char *const kind_articles[] = {
+    "a step",   "a wait",    "a callback", "an await", "a wait_for_callback",
+    "a choice", "a succeed", "a fail"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -750,16 +813,19 @@ static char *as_of(builder *b, const yml_node *map)
         return NULL;
     pos at = yml_get(map, "as")->at;
     if (!*s || isdigit((unsigned char)s[0]) || !all_of(s, LOWER UPPER DIGIT "_"))
-        err(b, CHECK_E_NAME, at, "bad 'as' name '%s': letters, digits and '_', not starting with a digit", s);
+        err(b, CHECK_E_NAME, at,
+            "bad 'as' name '%s': letters, digits and '_', not starting with a digit", s);
     else if (!strcmp(s, "input") || !strcmp(s, "execution"))
-        err(b, CHECK_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s, s);
+        err(b, CHECK_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s,
+            s);
     return s;
 }
 
 static void catches_of(builder *b, const yml_node *n, op *o)
 {
     if (n->kind != YML_SEQ) {
-        err(b, CHECK_E_TYPE, n->at, "'catch' must be a list of {errors, goto, as}, not %s", yml_kind_name(n));
+        err(b, CHECK_E_TYPE, n->at, "'catch' must be a list of {errors, goto, as}, not %s",
+            yml_kind_name(n));
         return;
     }
     o->catches = calloc(n->n ? n->n : 1, sizeof *o->catches);
@@ -768,8 +834,8 @@ static void catches_of(builder *b, const yml_node *n, op *o)
     for (size_t i = 0; i < n->n; i++) {
         const yml_node *c = n->items[i];
         if (c->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, c->at, "a catch entry must be a mapping {errors, goto, as}, not %s",
-                yml_kind_name(c));
+            err(b, CHECK_E_TYPE, c->at,
+                "a catch entry must be a mapping {errors, goto, as}, not %s", yml_kind_name(c));
             continue;
         }
         check_keys(b, c, catch_keys, "a catch entry");
@@ -780,7 +846,8 @@ static void catches_of(builder *b, const yml_node *n, op *o)
         if (e)
             cs->errors = names_of(b, e, "errors", &cs->nerrors);
         else
-            err(b, CHECK_E_MISSING_KEY, c->at, "a catch entry needs 'errors' (a list of error types, or [ALL])");
+            err(b, CHECK_E_MISSING_KEY, c->at,
+                "a catch entry needs 'errors' (a list of error types, or [ALL])");
         cs->go = name_of(b, c, "goto", "an operation name");
         if (!yml_get(c, "goto"))
             err(b, CHECK_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
@@ -801,7 +868,8 @@ static void whens_of(builder *b, const yml_node *n, op *o)
     for (size_t i = 0; i < n->n; i++) {
         const yml_node *w = n->items[i];
         if (w->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, w->at, "a when entry must be a mapping {if, goto}, not %s", yml_kind_name(w));
+            err(b, CHECK_E_TYPE, w->at, "a when entry must be a mapping {if, goto}, not %s",
+                yml_kind_name(w));
             continue;
         }
         check_keys(b, w, when_keys, "a when entry");
@@ -819,7 +887,8 @@ static void whens_of(builder *b, const yml_node *n, op *o)
             } else if (v && v->kind != V_INTERP) {
                 err(b, CHECK_E_TYPE, c->at, "'if' must be one expression: ${...}");
             } else if (v && v->nparts) {
-                err(b, CHECK_E_TYPE, c->at, "'if' must be exactly one ${...}, with no text around it");
+                err(b, CHECK_E_TYPE, c->at,
+                    "'if' must be exactly one ${...}, with no text around it");
             }
             val_free(v);
         }
@@ -833,7 +902,8 @@ static void error_of(builder *b, const yml_node *n, op *o)
 {
     static const char *const error_keys[] = {"type", "message", "data", NULL};
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'error' must be a mapping {type, message, data}, not %s", yml_kind_name(n));
+        err(b, CHECK_E_TYPE, n->at, "'error' must be a mapping {type, message, data}, not %s",
+            yml_kind_name(n));
         return;
     }
     check_keys(b, n, error_keys, "an error");
@@ -843,8 +913,10 @@ static void error_of(builder *b, const yml_node *n, op *o)
     } else {
         const char *s = scalar_of(b, t, "type", "an error type name");
         if (s && (!(isalpha((unsigned char)s[0]) || s[0] == '_') ||
-                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != strlen(s)))
-            err(b, CHECK_E_NAME, t->at, "bad error type '%s': letters, digits, '_' and '.', starting with a letter", s);
+                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
+                      strlen(s)))
+            err(b, CHECK_E_NAME, t->at,
+                "bad error type '%s': letters, digits, '_' and '.', starting with a letter", s);
         o->err_type = dup(s);
     }
     const yml_node *m = yml_get(n, "message");
@@ -900,7 +972,8 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if ((n = yml_get(item, rk)))
             run_of(b, n, rk, r);
         else
-            err(b, CHECK_E_MISSING_KEY, o->name_at, "%s needs '%s' (one of lua, c or http)", kind_articles[k], rk);
+            err(b, CHECK_E_MISSING_KEY, o->name_at, "%s needs '%s' (one of lua, c or http)",
+                kind_articles[k], rk);
         retry_raw own;
         retry_raw_of(b, yml_get(item, "retry"), &own);
         retry_resolve(b, &own, &b->defaults, &o->retry);
@@ -913,7 +986,8 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if (s && !strcmp(s, "at_most_once"))
             o->at_most_once = 1;
         else if (s && strcmp(s, "at_least_once"))
-            err(b, CHECK_E_VALUE, n->at, "unknown semantics '%s': expected at_least_once or at_most_once", s);
+            err(b, CHECK_E_VALUE, n->at,
+                "unknown semantics '%s': expected at_least_once or at_most_once", s);
     }
     o->as = as_of(b, item);
     if ((n = yml_get(item, "catch")))
@@ -925,16 +999,21 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if (f && u)
             err(b, CHECK_E_KIND, key_pos(item, "until"), "a wait takes 'for' or 'until', not both");
         else if (!f && !u)
-            err(b, CHECK_E_MISSING_KEY, o->name_at, "a wait needs 'for' (a duration) or 'until' (a time)");
+            err(b, CHECK_E_MISSING_KEY, o->name_at,
+                "a wait needs 'for' (a duration) or 'until' (a time)");
         if (f) {
             o->for_ms = 0;
             duration_of(b, item, "for", &o->for_ms);
         } else if (u) {
             if (u->kind != YML_SCALAR)
-                err(b, CHECK_E_TYPE, u->at, "'until' must be an RFC 3339 time or an expression, not %s",
-                    yml_kind_name(u));
+                err(b, CHECK_E_TYPE, u->at,
+                    "'until' must be an RFC 3339 time or an expression, not %s", yml_kind_name(u));
             else
                 o->until = val_of(b, u);
+            if (o->until && o->until->kind == V_STR && !is_rfc3339(o->until->text))
+                err(b, CHECK_E_VALUE, u->at,
+                    "'until' must be an RFC 3339 time such as 2026-01-31T09:00:00Z, or an "
+                    "expression");
         }
     }
     if (k == OP_CALLBACK || k == OP_WAIT_FOR_CALLBACK) {
@@ -980,8 +1059,8 @@ static int item_kind(builder *b, const yml_node *item, const yml_node **kind_nod
                 *kind_node = item->items[i];
             } else {
                 err(b, CHECK_E_KIND, item->keys[i]->at,
-                    "'%s' and '%s' in one item: each item is exactly one operation", kind_names[found],
-                    kind_names[k]);
+                    "'%s' and '%s' in one item: each item is exactly one operation",
+                    kind_names[found], kind_names[k]);
             }
         }
     }
@@ -995,7 +1074,8 @@ static int item_kind(builder *b, const yml_node *item, const yml_node **kind_nod
                 return -1;
             }
     err(b, CHECK_E_KIND, item->at,
-        "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, choice, "
+        "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
+        "choice, "
         "succeed, fail");
     return -1;
 }
@@ -1029,8 +1109,9 @@ static cJSON *json_of(const yml_node *n)
     return o;
 }
 
-static const char *const top_keys[] = {"cairn", "name",  "version", "description", "timeout", "input",
-                                       "hooks", "defaults", "output", "steps", NULL};
+static const char *const top_keys[] = {"cairn",   "name",  "version", "description",
+                                       "timeout", "input", "hooks",   "defaults",
+                                       "output",  "steps", NULL};
 
 workflow *model_build(const yml_node *root, const char *path, diag *d)
 {
@@ -1050,24 +1131,28 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     if (!(n = yml_get(root, "cairn"))) {
         err(&b, CHECK_E_MISSING_KEY, root->at, "missing 'cairn: 1' (the language version)");
     } else if (n->kind != YML_SCALAR || !n->plain || strcmp(n->text, "1")) {
-        err(&b, CHECK_E_VALUE, n->at, "unsupported language version '%s': this cairn reads 'cairn: 1'",
+        err(&b, CHECK_E_VALUE, n->at,
+            "unsupported language version '%s': this cairn reads 'cairn: 1'",
             n->kind == YML_SCALAR ? n->text : yml_kind_name(n));
     }
     if ((n = yml_get(root, "name"))) {
         wf->name = dup(scalar_of(&b, n, "name", "a name"));
-        if (wf->name && (!islower((unsigned char)wf->name[0]) || !all_of(wf->name, LOWER DIGIT "_")))
+        if (wf->name &&
+            (!islower((unsigned char)wf->name[0]) || !all_of(wf->name, LOWER DIGIT "_")))
             err(&b, CHECK_E_NAME, n->at,
                 "bad workflow name '%s': a lowercase letter, then lowercase letters, digits or '_' "
                 "(it names C symbols)",
                 wf->name);
     } else {
-        err(&b, CHECK_E_MISSING_KEY, root->at, "missing 'name' (the workflow's name, [a-z][a-z0-9_]*)");
+        err(&b, CHECK_E_MISSING_KEY, root->at,
+            "missing 'name' (the workflow's name, [a-z][a-z0-9_]*)");
     }
     if ((n = yml_get(root, "version"))) {
         double v;
         char *json;
         int is_int;
-        if (n->kind == YML_SCALAR && number_plain(n, &v, &json, &is_int) == 1 && is_int && v >= 1 && v <= INT_MAX)
+        if (n->kind == YML_SCALAR && number_plain(n, &v, &json, &is_int) == 1 && is_int && v >= 1 &&
+            v <= INT_MAX)
             wf->version = (int)v;
         else
             err(&b, CHECK_E_TYPE, n->at, "'version' must be a positive integer");
@@ -1078,7 +1163,8 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     duration_of(&b, root, "timeout", &wf->timeout_ms);
     if ((n = yml_get(root, "input"))) {
         if (n->kind != YML_MAP) {
-            err(&b, CHECK_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s", yml_kind_name(n));
+            err(&b, CHECK_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s",
+                yml_kind_name(n));
         } else {
             cJSON *j = json_of(n);
             wf->input_schema_json = j ? cJSON_PrintUnformatted(j) : NULL;
@@ -1111,7 +1197,8 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
         for (size_t i = 0; wf->ops && i < steps->n; i++) {
             const yml_node *item = steps->items[i], *kind_node = NULL;
             if (item->kind != YML_MAP) {
-                err(&b, CHECK_E_TYPE, item->at, "an operation is a mapping such as '- step: NAME', not %s",
+                err(&b, CHECK_E_TYPE, item->at,
+                    "an operation is a mapping such as '- step: NAME', not %s",
                     yml_kind_name(item));
                 continue;
             }

@@ -9,8 +9,8 @@
 
 typedef struct sha256_ctx {
     uint32_t h[8];
-    uint64_t bytes;   /* total length so far */
-    uint8_t buf[64];  /* a partial block */
+    uint64_t bytes;  /* total length so far */
+    uint8_t buf[64]; /* a partial block */
     size_t used;
 } sha256_ctx;
 

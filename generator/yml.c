@@ -100,8 +100,9 @@ static void syntax_error(yml_reader *r)
         return;
     }
     if (p->context)
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s %s started at line %d, column %d", problem,
-                    p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at,
+                    "%s %s started at line %d, column %d", problem, p->context,
+                    (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
     else
         diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s", problem);
 }
@@ -144,7 +145,8 @@ static int append(yml_node *n, yml_node *key, yml_node *item)
 /* Does the source between byte offsets [from, to) read exactly `text`? */
 static int source_is(const yml_reader *r, size_t from, size_t to, const yml_node *n)
 {
-    return to >= from && to <= r->len && to - from == n->len && !memcmp(r->buf + from, n->text, n->len);
+    return to >= from && to <= r->len && to - from == n->len &&
+           !memcmp(r->buf + from, n->text, n->len);
 }
 
 static yml_node *node_from(yml_reader *r, yaml_event_t *ev, int depth);
@@ -198,7 +200,8 @@ static yml_node *collection_from(yml_reader *r, yaml_event_t *start, int depth)
         yml_node *key = NULL;
         if (is_map) {
             if (ev.type != YAML_SCALAR_EVENT) {
-                refuse(r, ev.start_mark, "a mapping key must be a plain name, not a list or a mapping");
+                refuse(r, ev.start_mark,
+                       "a mapping key must be a plain name, not a list or a mapping");
                 yaml_event_delete(&ev);
                 goto fail;
             }
@@ -258,8 +261,10 @@ static yml_node *node_from(yml_reader *r, yaml_event_t *ev, int depth)
     case YAML_MAPPING_START_EVENT:
     case YAML_SEQUENCE_START_EVENT: {
         int is_map = ev->type == YAML_MAPPING_START_EVENT;
-        void *anchor = is_map ? (void *)ev->data.mapping_start.anchor : (void *)ev->data.sequence_start.anchor;
-        void *tag = is_map ? (void *)ev->data.mapping_start.tag : (void *)ev->data.sequence_start.tag;
+        void *anchor =
+            is_map ? (void *)ev->data.mapping_start.anchor : (void *)ev->data.sequence_start.anchor;
+        void *tag =
+            is_map ? (void *)ev->data.mapping_start.tag : (void *)ev->data.sequence_start.tag;
         if (anchor) {
             refuse(r, ev->start_mark, "YAML anchors (&name) are not supported in workflow files");
             return NULL;
@@ -321,7 +326,8 @@ yml_node *yml_parse(const char *file, const char *buf, size_t len, diag *d)
         goto done;
     have_ev = 1;
     if (ev.type != YAML_STREAM_END_EVENT)
-        refuse(&r, ev.start_mark, "a workflow file holds one YAML document: remove the second one (after '---')");
+        refuse(&r, ev.start_mark,
+               "a workflow file holds one YAML document: remove the second one (after '---')");
 done:
     if (have_ev)
         yaml_event_delete(&ev);

@@ -18,14 +18,14 @@ typedef enum yml_kind { YML_SCALAR, YML_MAP, YML_SEQ } yml_kind;
 
 typedef struct yml_node {
     yml_kind kind;
-    pos at;      /* where the node starts (for quoted scalars: the quote) */
-    char *text;  /* YML_SCALAR: the value, NUL-terminated (may hold NULs: len) */
+    pos at;     /* where the node starts (for quoted scalars: the quote) */
+    char *text; /* YML_SCALAR: the value, NUL-terminated (may hold NULs: len) */
     size_t len;
-    int plain;      /* YML_SCALAR: plain style (typed per the core schema) */
-    int quoted;     /* YML_SCALAR: single or double quoted */
-    int one_line;   /* YML_SCALAR: starts and ends on the same line, and its
-                       source text between the quotes is exactly `text`, so a
-                       byte offset into text is a column offset */
+    int plain;               /* YML_SCALAR: plain style (typed per the core schema) */
+    int quoted;              /* YML_SCALAR: single or double quoted */
+    int one_line;            /* YML_SCALAR: starts and ends on the same line, and its
+                                source text between the quotes is exactly `text`, so a
+                                byte offset into text is a column offset */
     struct yml_node **keys;  /* YML_MAP: scalar keys, in document order */
     struct yml_node **items; /* YML_MAP: the values; YML_SEQ: the items */
     size_t n;

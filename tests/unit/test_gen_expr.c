@@ -31,10 +31,18 @@ static void render(const expr *e, char *out, size_t cap)
     char a[256] = "", b[256] = "";
     static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
     switch (e->kind) {
-    case EX_NULL: snprintf(out, cap, "null"); break;
-    case EX_BOOL: snprintf(out, cap, "%s", e->b ? "true" : "false"); break;
-    case EX_NUM: snprintf(out, cap, "#%s", e->str); break;
-    case EX_STR: snprintf(out, cap, "'%s'", e->str); break;
+    case EX_NULL:
+        snprintf(out, cap, "null");
+        break;
+    case EX_BOOL:
+        snprintf(out, cap, "%s", e->b ? "true" : "false");
+        break;
+    case EX_NUM:
+        snprintf(out, cap, "#%s", e->str);
+        break;
+    case EX_STR:
+        snprintf(out, cap, "'%s'", e->str);
+        break;
     case EX_PATH: {
         size_t n = (size_t)snprintf(out, cap, "%s", e->root);
         for (size_t i = 0; i < e->nsegs && n < cap; i++)
@@ -51,7 +59,11 @@ static void render(const expr *e, char *out, size_t cap)
     case EX_CMP:
         render(e->a, a, sizeof a);
         render(e->bx, b, sizeof b);
-        snprintf(out, cap, "(%s %s %s)", a, e->kind == EX_AND ? "&&" : e->kind == EX_OR ? "||" : cmps[e->cmp], b);
+        snprintf(out, cap, "(%s %s %s)", a,
+                 e->kind == EX_AND  ? "&&"
+                 : e->kind == EX_OR ? "||"
+                                    : cmps[e->cmp],
+                 b);
         break;
     }
 }
@@ -148,10 +160,11 @@ static void test_positions(void **state)
     assert_int_equal(diag_errors(d), 2);
     diag_free(d);
     fclose(out);
-    assert_string_equal(buf, "f.yaml:2:24: error: expected a value (a path, a number, a string, true, false, null "
-                             "or '('), found the end of the expression\n"
-                             "f.yaml:4:20: error: expected a value (a path, a number, a string, true, false, null "
-                             "or '('), found the end of the expression\n");
+    assert_string_equal(
+        buf, "f.yaml:2:24: error: expected a value (a path, a number, a string, true, false, null "
+             "or '('), found the end of the expression\n"
+             "f.yaml:4:20: error: expected a value (a path, a number, a string, true, false, null "
+             "or '('), found the end of the expression\n");
     free(buf);
 }
 
@@ -165,15 +178,21 @@ static void test_errors(void **state)
     } cases[] = {
         {"", 0, "empty expression: write a path or a value inside ${ }"},
         {"   ", 0, "empty expression: write a path or a value inside ${ }"},
-        {"a ==", 4, "expected a value (a path, a number, a string, true, false, null or '('), found the end of the expression"},
-        {"&& a", 0, "expected a value (a path, a number, a string, true, false, null or '('), found '&&'"},
-        {"(a || b", 7, "expected ')' to close the '(' at column 1, found the end of the expression"},
+        {"a ==", 4,
+         "expected a value (a path, a number, a string, true, false, null or '('), found the end "
+         "of the expression"},
+        {"&& a", 0,
+         "expected a value (a path, a number, a string, true, false, null or '('), found '&&'"},
+        {"(a || b", 7,
+         "expected ')' to close the '(' at column 1, found the end of the expression"},
         {"x && (a b)", 8, "expected ')' to close the '(' at column 6, found 'b'"},
         {"'abc", 0, "unterminated string: expected a closing '"},
         {"a == \"abc", 5, "unterminated string: expected a closing \""},
         {"'\\q'", 1, "unknown escape '\\q' in a string (use \\\\, \\', \\\", \\n, \\t, \\r)"},
-        {"a == b == c", 7, "comparisons do not chain: '==' cannot follow a comparison; add parentheses or '&&'"},
-        {"a < b > c", 6, "comparisons do not chain: '>' cannot follow a comparison; add parentheses or '&&'"},
+        {"a == b == c", 7,
+         "comparisons do not chain: '==' cannot follow a comparison; add parentheses or '&&'"},
+        {"a < b > c", 6,
+         "comparisons do not chain: '>' cannot follow a comparison; add parentheses or '&&'"},
         {"a = b", 2, "'=' is not an operator: compare with '=='"},
         {"a & b", 2, "'&' is not an operator: use '&&'"},
         {"a | b", 2, "'|' is not an operator: use '||'"},
@@ -197,8 +216,8 @@ static void test_errors(void **state)
         if (e)
             fail_msg("'%s' parsed but should not", cases[i].src);
         if (strcmp(msg, cases[i].msg) || off != cases[i].off)
-            fail_msg("'%s': got \"%s\" at %zu, want \"%s\" at %zu", cases[i].src, msg, off, cases[i].msg,
-                     cases[i].off);
+            fail_msg("'%s': got \"%s\" at %zu, want \"%s\" at %zu", cases[i].src, msg, off,
+                     cases[i].msg, cases[i].off);
     }
 }
 
@@ -215,8 +234,9 @@ static void test_find_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_precedence), cmocka_unit_test(test_paths),  cmocka_unit_test(test_literals),
-        cmocka_unit_test(test_positions),  cmocka_unit_test(test_errors), cmocka_unit_test(test_find_end),
+        cmocka_unit_test(test_precedence), cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_literals),   cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_errors),     cmocka_unit_test(test_find_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

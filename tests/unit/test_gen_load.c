@@ -96,7 +96,7 @@ static void test_basic_workflow(void **state)
         op_kind kind;
         const char *name;
         int line;
-    } want[] = {{OP_STEP, "reserve", 17}, {OP_STEP, "charge", 29},   {OP_WAIT, "cool-off", 35},
+    } want[] = {{OP_STEP, "reserve", 17},  {OP_STEP, "charge", 29},  {OP_WAIT, "cool-off", 35},
                 {OP_CHOICE, "decide", 37}, {OP_SUCCEED, "done", 42}, {OP_FAIL, "reject", 43}};
     assert_int_equal(wf->nops, 6);
     for (size_t i = 0; i < 6; i++) {
@@ -243,7 +243,8 @@ static void test_basic_sha256(void **state)
     char *text;
     workflow *wf = load_text(BASIC, &text);
     assert_non_null(wf);
-    FILE *p = popen("cat '" BASIC "' '" CAIRN_SOURCE_DIR "/tests/golden/basic/basic.lua' | sha256sum", "r");
+    FILE *p = popen(
+        "cat '" BASIC "' '" CAIRN_SOURCE_DIR "/tests/golden/basic/basic.lua' | sha256sum", "r");
     assert_non_null(p);
     char want[65] = "";
     assert_int_equal(fscanf(p, "%64s", want), 1);
@@ -259,7 +260,7 @@ static void test_durations(void **state)
     static const struct {
         const char *text;
         int64_t ms;
-    } good[] = {{"250ms", 250}, {"30s", 30000},     {"10m", 600000}, {"24h", 86400000},
+    } good[] = {{"250ms", 250},    {"30s", 30000},     {"10m", 600000},           {"24h", 86400000},
                 {"7d", 604800000}, {"1h30m", 5400000}, {"1d2h3m4s5ms", 93784005}, {"1m1ms", 60001}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int64_t ms = -1;
@@ -267,7 +268,8 @@ static void test_durations(void **state)
         assert_int_equal(check_duration(good[i].text, &ms, &why), 0);
         assert_int_equal(ms, good[i].ms);
     }
-    static const char *const bad[] = {"", "10", "5x", "30m1h", "1h1h", "0s", "1.5h", "h", "-1s", "1s 2ms"};
+    static const char *const bad[] = {"",   "10",   "5x", "30m1h", "1h1h",
+                                      "0s", "1.5h", "h",  "-1s",   "1s 2ms"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ms = -1;
         const char *why = NULL;
@@ -343,11 +345,12 @@ static void test_scalar_typing(void **state)
 {
     (void)state;
     char *text;
-    workflow *wf = load_yaml("cairn: 1\nname: t\nsteps:\n  - step: a\n    run: { c: f }\n    with:\n"
-                             "      n: ~\n      t: true\n      f: False\n      i: +12\n      h: 0x1F\n"
-                             "      x: 1.50\n      e: 1e3\n      s: \"12\"\n      q: 'true'\n      w: hello world\n"
-                             "      one: \"${input.a}\"\n      nested: { k: [1, \"${input.b[2].c}\"] }\n",
-                             &text);
+    workflow *wf = load_yaml(
+        "cairn: 1\nname: t\nsteps:\n  - step: a\n    run: { c: f }\n    with:\n"
+        "      n: ~\n      t: true\n      f: False\n      i: +12\n      h: 0x1F\n"
+        "      x: 1.50\n      e: 1e3\n      s: \"12\"\n      q: 'true'\n      w: hello world\n"
+        "      one: \"${input.a}\"\n      nested: { k: [1, \"${input.b[2].c}\"] }\n",
+        &text);
     assert_string_equal(text, "");
     assert_non_null(wf);
     const val *w = wf->ops[0].with;
@@ -386,16 +389,17 @@ static void test_callbacks(void **state)
 {
     (void)state;
     char *text;
-    workflow *wf = load_yaml("cairn: 1\nname: cb\ntimeout: 2d\nsteps:\n"
-                             "  - callback: pay\n    timeout: 1h\n    heartbeat: 5m\n    result: text\n"
-                             "  - step: send\n    run:\n      http:\n        method: POST\n"
-                             "        url: https://x.example/${pay.id}\n        ok: [200-299, 302]\n"
-                             "        timeout: 10s\n"
-                             "  - await: pay\n    as: paid\n"
-                             "  - wait_for_callback: ask\n    submitter: { c: ask_fn }\n"
-                             "    with: { id: \"${callback.id}\", paid: \"${paid}\" }\n    timeout: 1d\n"
-                             "output: ${paid}\n",
-                             &text);
+    workflow *wf =
+        load_yaml("cairn: 1\nname: cb\ntimeout: 2d\nsteps:\n"
+                  "  - callback: pay\n    timeout: 1h\n    heartbeat: 5m\n    result: text\n"
+                  "  - step: send\n    run:\n      http:\n        method: POST\n"
+                  "        url: https://x.example/${pay.id}\n        ok: [200-299, 302]\n"
+                  "        timeout: 10s\n"
+                  "  - await: pay\n    as: paid\n"
+                  "  - wait_for_callback: ask\n    submitter: { c: ask_fn }\n"
+                  "    with: { id: \"${callback.id}\", paid: \"${paid}\" }\n    timeout: 1d\n"
+                  "output: ${paid}\n",
+                  &text);
     assert_string_equal(text, "");
     assert_non_null(wf);
     assert_int_equal(wf->timeout_ms, 172800000);
@@ -429,10 +433,14 @@ static void test_callbacks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_workflow),   cmocka_unit_test(test_basic_steps),
-        cmocka_unit_test(test_basic_choice_fail_output), cmocka_unit_test(test_basic_sha256),
-        cmocka_unit_test(test_durations),        cmocka_unit_test(test_retry_resolution),
-        cmocka_unit_test(test_scalar_typing),    cmocka_unit_test(test_callbacks),
+        cmocka_unit_test(test_basic_workflow),
+        cmocka_unit_test(test_basic_steps),
+        cmocka_unit_test(test_basic_choice_fail_output),
+        cmocka_unit_test(test_basic_sha256),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_retry_resolution),
+        cmocka_unit_test(test_scalar_typing),
+        cmocka_unit_test(test_callbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
