@@ -195,9 +195,11 @@ static int cmd_start(const host *h, int argc, char **argv, int run)
     }
     if (!input)
         input = "{}";
-    cJSON *parsed = cJSON_Parse(input);
+    const char *end = NULL;
+    cJSON *parsed = cJSON_ParseWithOpts(input, &end, 1);
     if (!parsed) {
-        fprintf(stderr, "%s %s: --input is not valid JSON: %s\n", h->prog, cmd, input);
+        fprintf(stderr, "%s %s: --input is not valid JSON (at character %ld)\n", h->prog, cmd,
+                end ? (long)(end - input) + 1 : 1L);
         return 1;
     }
     cJSON_Delete(parsed);

@@ -25,6 +25,7 @@ refused 2 "'--forever'" worker --forever
 refused 2 "unknown command 'frobnicate'" frobnicate
 refused 1 "not valid JSON" start flow --input '{"n":'
 refused 1 "not valid JSON" run flow --input 'n=1' --skip-time
+refused 1 "not valid JSON" start flow --input '{"n":1} trailing'
 [ ! -e "$DB" ] || fail "a refused command created $DB"
 
 check "input that fails the workflow's schema is refused by the engine, nothing created"
