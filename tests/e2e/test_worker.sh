@@ -49,7 +49,7 @@ check "a running worker picks up an execution started after it, and exits 0 on S
 PID=$!
 run_cmd s5 "$HOST" start flow --input '{"n":10}'
 ID5=$OUT
-for _ in $(seq 1 100); do
+for _ in $(seq 1 400); do
     run_cmd st5 "$HOST" status "$ID5" --json
     python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "SUCCEEDED")' "$WORK/st5.out" && break
     sleep 0.05
