@@ -13,6 +13,7 @@
  */
 #include "emit.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -576,7 +577,7 @@ static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t 
         char *text = read_file(where);
         if (!text)
             diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
-                        "cannot read the template");
+                        "cannot read the template: %s", strerror(errno));
         return text;
     }
     snprintf(where, wherelen, "<embedded>/%s", name);
