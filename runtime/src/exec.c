@@ -139,6 +139,18 @@ static const cairn_workflow *find_workflow(engine *e, const char *name)
 }
 
 /* ------------------------------------------------------------------------ */
+/* JSON text                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static cJSON json_null = {.type = cJSON_NULL};
+
+/* Compact JSON text of v (NULL: "null"); free with cJSON_free(), as everything cJSON prints. */
+static char *json_text(const cJSON *v)
+{
+    return cJSON_PrintUnformatted(v ? v : &json_null);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Checkpoints                                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -245,7 +257,7 @@ static int end_exec(cairn_exec *x, const store_op *op, const char *status, const
     char *etext = NULL;
     if (error) {
         cJSON *j = err_to_json(error);
-        etext = j ? cJSON_PrintUnformatted(j) : NULL;
+        etext = j ? json_text(j) : NULL;
         cJSON_Delete(j);
         if (!etext)
             return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
@@ -253,7 +265,7 @@ static int end_exec(cairn_exec *x, const store_op *op, const char *status, const
     exec_change c = {.status = status, .result = result, .error = etext, .wake_at = STORE_NO_TIME};
     if (checkpoint(x, op, &c) == 0)
         x->ended = 1;
-    free(etext);
+    cJSON_free(etext);
     return CAIRN_STOP;
 }
 
@@ -434,7 +446,7 @@ static int set_as_text(cairn_exec *x, const char *as, const char *text)
 static char *error_text(const cairn_error *e)
 {
     cJSON *j = err_to_json(e);
-    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    char *t = j ? json_text(j) : NULL;
     cJSON_Delete(j);
     return t;
 }
@@ -491,7 +503,7 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
         r.ended_at = now;
         out = catch_or_fail(x, op, &r, e);
     }
-    free(etext);
+    cJSON_free(etext);
     return out;
 }
 
@@ -544,7 +556,7 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
         out = step_failed(x, op, attempt, started, &e, 1);
         goto done;
     }
-    text = result ? cJSON_PrintUnformatted(result) : strdup("null");
+    text = json_text(result);
     if (!text) {
         out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
@@ -570,7 +582,7 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
     }
     out = CAIRN_NEXT;
 done:
-    free(text);
+    cJSON_free(text);
     cJSON_Delete(result);
     err_cleanup(&e);
     return out;
@@ -686,12 +698,12 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
     } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
         out = wait_op(x, op, NULL, end);
     } else {
-        char *shown = when ? cJSON_PrintUnformatted(when) : NULL;
+        char *shown = json_text(when);
         out = fail_exec(x, NULL, "Wait.InvalidTime",
                         "wait '%s': `until` must be an RFC 3339 timestamp string such as "
                         "\"2026-11-28T13:05:00Z\", got %s",
                         op->name, shown ? shown : "null");
-        free(shown);
+        cJSON_free(shown);
     }
 done:
     scope_reset(&x->sc);
@@ -731,7 +743,7 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
         goto done;
     if (!output)
         output = x->sc.last_as;
-    char *text = output ? cJSON_PrintUnformatted(output) : strdup("null");
+    char *text = json_text(output);
     if (!text) {
         stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
@@ -743,7 +755,7 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
                   PAYLOAD_MAX);
     else
         end_exec(x, NULL, "SUCCEEDED", text, NULL);
-    free(text);
+    cJSON_free(text);
 done:
     scope_reset(&x->sc);
     return CAIRN_STOP;
@@ -753,25 +765,24 @@ int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSO
 {
     cairn_error e;
     err_init(&e);
-    char *msg = NULL;
+    char *printed = NULL; /* a message that is not a string is shown as JSON */
     if (end_reached(x) != 0)
         goto done;
+    const char *msg = "";
     if (cJSON_IsString(message))
-        msg = strdup(message->valuestring);
-    else if (!message || cJSON_IsNull(message))
-        msg = strdup("");
-    else
-        msg = cJSON_PrintUnformatted(message);
+        msg = message->valuestring;
+    else if (message && !cJSON_IsNull(message) && !(msg = printed = json_text(message)))
+        goto nomem;
     cJSON *d = data ? cJSON_Duplicate(data, 1) : NULL;
-    if (!msg || (data && !d)) {
-        cJSON_Delete(d);
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-        goto done;
-    }
+    if (data && !d)
+        goto nomem;
     err_set_data(&e, type, d, "%s", msg);
     end_exec(x, NULL, "FAILED", NULL, &e);
+    goto done;
+nomem:
+    stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
 done:
-    free(msg);
+    cJSON_free(printed);
     err_cleanup(&e);
     scope_reset(&x->sc);
     return CAIRN_STOP;
@@ -820,7 +831,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
             goto done;
         }
     }
-    if (!(input_text = cJSON_PrintUnformatted(input))) {
+    if (!(input_text = json_text(input))) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
         goto done;
@@ -894,7 +905,7 @@ rollback:
 done:
     cJSON_Delete(input);
     cJSON_Delete(schema);
-    free(input_text);
+    cJSON_free(input_text);
     return rc;
 }
 

@@ -29,7 +29,7 @@ int ids_random(char *out, size_t outlen, size_t nbytes)
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char buf[64];
-    if (nbytes == 0 || nbytes > sizeof buf || outlen < (nbytes + 2) / 3 * 4 + 1)
+    if (nbytes == 0 || nbytes > sizeof buf || outlen < (nbytes * 8 + 5) / 6 + 1)
         return -1;
     if (fill_random(buf, nbytes) != 0)
         return -1;

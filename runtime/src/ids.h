@@ -13,7 +13,8 @@
 
 /*
  * Writes nbytes random bytes as unpadded base64url (A-Z a-z 0-9 - _) into
- * out, NUL-terminated; out must hold 4*ceil(nbytes/3)+1 bytes at least.
+ * out, NUL-terminated; out must hold ceil(8*nbytes/6)+1 bytes at least
+ * (nbytes <= 64).
  * Returns 0, or -1 when the kernel gives no randomness.
  */
 int ids_random(char *out, size_t outlen, size_t nbytes);
