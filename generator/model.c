@@ -159,13 +159,24 @@ static char *dup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static int listed(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (!strcmp(list[i], s))
+            return 1;
+    return 0;
+}
+
 /* Reports every key of map not in allowed (NULL-terminated), with a
- * suggestion for near misses. where: "a step", "the workflow", ... */
-static void check_keys(builder *b, const yml_node *map, const char *const *allowed,
-                       const char *where)
+ * suggestion for near misses; keys in skip (reported elsewhere) are passed
+ * over. where: "a step", "the workflow", ... */
+static void check_keys_but(builder *b, const yml_node *map, const char *const *allowed,
+                           const char *const *skip, const char *where)
 {
     for (size_t i = 0; i < map->n; i++) {
         const char *k = map->keys[i]->text;
+        if (listed(skip, k))
+            continue;
         const char *best = NULL;
         int best_d = 3;
         int known = 0;
@@ -188,6 +199,12 @@ static void check_keys(builder *b, const yml_node *map, const char *const *allow
         else
             err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at, "unknown key '%s' in %s", k, where);
     }
+}
+
+static void check_keys(builder *b, const yml_node *map, const char *const *allowed,
+                       const char *where)
+{
+    check_keys_but(b, map, allowed, NULL, where);
 }
 
 /* The position of key's name in map (for "missing" and "bad value" errors). */
@@ -234,10 +251,14 @@ static int bool_plain(const yml_node *n, int *out)
     const char *s = n->text;
     if (!n->plain)
         return 0;
-    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
-        return *out = 1, 1;
-    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
-        return *out = 0, 1;
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
+        *out = 1;
+        return 1;
+    }
+    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
+        *out = 0;
+        return 1;
+    }
     return 0;
 }
 
@@ -312,8 +333,7 @@ static int number_plain(const yml_node *n, double *out, char **json, int *is_int
         *json = strdup(buf);
     } else {
         char buf[48];
-        snprintf(buf, sizeof buf, "%.17g", *out);
-        /* shortest form that reads back the same */
+        /* the shortest form that reads back the same */
         for (int prec = 1; prec <= 17; prec++) {
             snprintf(buf, sizeof buf, "%.*g", prec, *out);
             if (strtod(buf, NULL) == *out)
@@ -948,22 +968,11 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if (!strcmp(item->keys[i]->text, "submitter") && k != OP_WAIT_FOR_CALLBACK)
             err(b, CHECK_E_CALLBACK, item->keys[i]->at,
                 "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
-    yml_node filtered = *item; /* check_keys without the reported submitter */
-    yml_node *keys[item->n ? item->n : 1], *items[item->n ? item->n : 1];
-    filtered.keys = keys;
-    filtered.items = items;
-    filtered.n = 0;
-    for (size_t i = 0; i < item->n; i++) {
-        int other_kind = 0;
-        for (int j = 0; j < 8; j++)
-            if ((op_kind)j != k && !strcmp(item->keys[i]->text, kind_names[j]))
-                other_kind = 1;
-        if (other_kind || (!strcmp(item->keys[i]->text, "submitter") && k != OP_WAIT_FOR_CALLBACK))
-            continue;
-        keys[filtered.n] = item->keys[i];
-        items[filtered.n++] = item->items[i];
-    }
-    check_keys(b, &filtered, kind_keys[k], kind_articles[k]);
+    /* the other kind keys and submitter have had their own message */
+    static const char *const reported[] = {
+        "step",   "wait",    "callback", "await",     "wait_for_callback",
+        "choice", "succeed", "fail",     "submitter", NULL};
+    check_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
 
     const yml_node *n;
     if (k == OP_STEP || k == OP_WAIT_FOR_CALLBACK) {
