@@ -11,8 +11,11 @@
 #   - the generated folder as an include directory (so hooks can include NAME.h);
 #   - cairn::cairn (libcairn), linked PRIVATE.
 # The generation reruns when the YAML, any HOOKS file (list the Lua hooks file
-# here too) or the cairn tool changes; `cairn gen` leaves unchanged files
-# untouched, so nothing recompiles needlessly.
+# here too: it is embedded in the generated C) or the cairn tool changes;
+# `cairn gen` leaves unchanged files untouched, so nothing recompiles
+# needlessly. (With Makefiles, an input touched without a change makes the
+# cheap generation rerun on each build until the output changes; Ninja
+# restats and stops.)
 #
 # `name:` is read from the YAML at configure time (the top-level `name:` line);
 # the YAML is a configure dependency, so renaming the workflow reconfigures.

@@ -1402,6 +1402,12 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     char *c = NULL, *h = NULL;
     int rc = -1;
 
+    if (!wf->path || !wf->name) {
+        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
+                    "the workflow has no %s (a bug in the front end)",
+                    wf->path ? "name" : "path");
+        goto done;
+    }
     if (refuse_unsupported(wf, d) < 0)
         goto done;
 
