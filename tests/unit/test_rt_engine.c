@@ -27,11 +27,12 @@
 #include "fixtures/hooks.c"
 #include "fixtures/nd.c"
 #include "fixtures/once.c"
+#include "fixtures/rescue.c"
 #include "fixtures/waits.c"
 
 static const cairn_workflow *const all_workflows[] = {
     &basic_workflow, &flaky_workflow,       &waits_workflow,  &once_workflow,
-    &once_strict_workflow, &nd_v1_workflow, &broken_workflow,
+    &once_strict_workflow, &nd_v1_workflow, &broken_workflow, &rescue_workflow,
 };
 #define NWORKFLOWS (sizeof all_workflows / sizeof all_workflows[0])
 
@@ -366,6 +367,58 @@ static void test_uncaught_error_fails_the_execution(void **state)
     assert_true(cJSON_IsNull(get(op0, "result")));
     assert_non_null(str(op0, "ended_at"));
     cJSON_Delete(op0);
+    free(id);
+}
+
+static void test_failed_step_replays_its_catch_from_the_journal(void **state)
+{
+    fixture *f = *state;
+    flaky_plan[0] = flaky_plan[1] = flaky_plan[2] = "Flaky.Busy";
+    engine_set_skip_time(f->e, 1);
+    char *id = start(f, "rescue", "{}");
+    int invocations = 0;
+    for (;;) { /* drive by hand, counting invocations */
+        cJSON *s = status(f, id);
+        const char *st = str(s, "status");
+        int over = strcmp(st, "PENDING") != 0 && strcmp(st, "RUNNING") != 0;
+        int64_t wake = time_of(s, "wake_at");
+        cJSON_Delete(s);
+        if (over)
+            break;
+        engine_advance_clock(f->e, wake);
+        invoke(f, id);
+        invocations++;
+    }
+    /* 3 attempts (2 retry suspensions), then the catch and a 1m wait: 4 invocations,
+     * the last one replaying the FAILED step to set `problem` again. */
+    assert_int_equal(invocations, 4);
+    assert_int_equal(flaky_calls, 3);
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "SUCCEEDED");
+    const cJSON *caught = get(get(s, "result"), "caught");
+    assert_string_equal(str(caught, "type"), "Flaky.Busy");
+    assert_string_equal(str(caught, "message"), "attempt 3");
+    assert_true(cJSON_IsNull(get(caught, "data")));
+    cJSON_Delete(s);
+    free(id);
+}
+
+static void test_oversized_result_fails_the_step_without_retry(void **state)
+{
+    fixture *f = *state;
+    flaky_plan[0] = "BIG";
+    engine_set_skip_time(f->e, 1);
+    char *id = start(f, "rescue", "{}");
+    drive(f, id);
+    assert_int_equal(flaky_calls, 1); /* retry allows 3 attempts, but not for this */
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "SUCCEEDED");
+    assert_string_equal(str(get(get(s, "result"), "caught"), "type"), "Payload.TooLarge");
+    cJSON_Delete(s);
+    cJSON *op = operation(f, id, "1");
+    assert_string_equal(str(op, "status"), "FAILED");
+    assert_true(cJSON_IsNull(get(op, "result")));
+    cJSON_Delete(op);
     free(id);
 }
 
@@ -874,6 +927,8 @@ int main(void)
         T(test_on_filter_fails_at_once_into_the_catch),
         T(test_exhausted_retries_then_catch_with_as),
         T(test_uncaught_error_fails_the_execution),
+        T(test_failed_step_replays_its_catch_from_the_journal),
+        T(test_oversized_result_fails_the_step_without_retry),
         T(test_at_most_once_interrupted_attempt_never_runs_again),
         T(test_at_most_once_without_retry_fails_interrupted),
         T(test_at_most_once_commits_started_then_succeeded),
