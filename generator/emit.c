@@ -186,8 +186,8 @@ static void duration_text(buf *out, int64_t ms)
 
 static const char *kind_name(op_kind k)
 {
-    static const char *const names[] = {"step",   "wait",    "callback", "await",
-                                        "wait_for_callback", "choice", "succeed", "fail"};
+    static const char *const names[] = {
+        "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -447,7 +447,7 @@ static void val_inline(buf *out, const val *v)
 /* ------------------------------------------------------------------------ */
 
 typedef struct writer {
-    buf *out;          /* borrowed */
+    buf *out; /* borrowed */
     int no_line;
     const char *yaml;  /* `"basic.yaml"`, a C literal (borrowed) */
     const char *cfile; /* `"basic.c"` */
@@ -469,7 +469,8 @@ static void w_back(writer *w)
 }
 
 /* A line of the generated file's own. */
-static void w_line(writer *w, int indent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void w_line(writer *w, int indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void w_line(writer *w, int indent, const char *fmt, ...)
 {
     w_back(w);
@@ -569,8 +570,7 @@ static char *read_file(const char *path)
  * The text of template `name` (caller frees) and the path to name it in
  * messages (written to where, at most wherelen bytes).
  */
-static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen,
-                      diag *d)
+static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen, diag *d)
 {
     if (o && o->template_dir) {
         snprintf(where, wherelen, "%s/%s", o->template_dir, name);
@@ -619,8 +619,8 @@ static size_t tpl_marker(const char *p)
  * inside other text is replaced by the value as it is. An unknown name is an
  * error at its place in the template.
  */
-static int tpl_fill(const char *where, const char *text, const tvar *vars, size_t nvars,
-                    buf *out, diag *d)
+static int tpl_fill(const char *where, const char *text, const tvar *vars, size_t nvars, buf *out,
+                    diag *d)
 {
     const char *p = text;
     int line = 1;
@@ -704,8 +704,8 @@ static int tpl_fill(const char *where, const char *text, const tvar *vars, size_
 }
 
 /* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
-static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars,
-                      diag *d, char **text)
+static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars, diag *d,
+                      char **text)
 {
     char where[4096];
     char *tpl = tpl_load(o, name, where, sizeof where, d);
@@ -740,7 +740,7 @@ typedef struct emitter {
     char **ids;    /* owned: per op, its unique lower-case C identifier part */
     char **states; /* owned: per op, its enum constant */
     char *end_state;
-    char *upper;   /* NAME in upper case */
+    char *upper; /* NAME in upper case */
     buf yaml_lit, cfile_lit;
 } emitter;
 
@@ -851,8 +851,7 @@ static int refuse_unsupported(const workflow *wf, diag *d)
     const char *file = wf->path ? wf->path : "";
     for (size_t i = 0; i < wf->nops; i++) {
         const op *op = &wf->ops[i];
-        if (op->kind == OP_CALLBACK || op->kind == OP_AWAIT ||
-            op->kind == OP_WAIT_FOR_CALLBACK) {
+        if (op->kind == OP_CALLBACK || op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK) {
             diag_report(d, DIAG_ERROR, EMIT_E_UNSUPPORTED, file, op->at,
                         "'%s' is not supported until the callback runtime lands",
                         kind_name(op->kind));
@@ -946,16 +945,18 @@ static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
     buf rate;
     buf_init(&rate);
     double_text(&rate, r->rate);
-    w_line(w, 1,
-           ".retry = {.max_attempts = %d, .initial_ms = %" PRId64 ", .max_ms = %" PRId64
-           ", .rate = %s,",
-           r->max_attempts, r->initial_ms, r->max_ms, buf_str(&rate));
-    if (r->on && r->non)
-        w_line(w, 0, "              .jitter = %s, .on = %s_retry_on_%s},",
-               jitters[r->jitter <= JITTER_NONE ? r->jitter : 0], e->wf->name, e->ids[i]);
-    else
-        w_line(w, 0, "              .jitter = %s},",
-               jitters[r->jitter <= JITTER_NONE ? r->jitter : 0]);
+    const char *jitter = jitters[r->jitter <= JITTER_NONE ? r->jitter : 0];
+    /* One field a line, aligned as clang-format lays out a list that does not fit. */
+    w_line(w, 1, ".retry = {.max_attempts = %d,", r->max_attempts);
+    w_line(w, 0, "              .initial_ms = %" PRId64 ",", r->initial_ms);
+    w_line(w, 0, "              .max_ms = %" PRId64 ",", r->max_ms);
+    w_line(w, 0, "              .rate = %s,", buf_str(&rate));
+    if (r->on && r->non) {
+        w_line(w, 0, "              .jitter = %s,", jitter);
+        w_line(w, 0, "              .on = %s_retry_on_%s},", e->wf->name, e->ids[i]);
+    } else {
+        w_line(w, 0, "              .jitter = %s},", jitter);
+    }
     buf_cleanup(&rate);
 }
 
@@ -1007,8 +1008,7 @@ static void emit_op_data(emitter *e, buf *out, size_t i)
             for (size_t k = 0; k < op->ncatches; k++) {
                 buf_reset(&name);
                 buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
-                emit_string_list(&w, buf_str(&name), op->catches[k].errors,
-                                 op->catches[k].nerrors);
+                emit_string_list(&w, buf_str(&name), op->catches[k].errors, op->catches[k].nerrors);
             }
             w_line(&w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
             for (size_t k = 0; k < op->ncatches; k++) {
@@ -1058,8 +1058,8 @@ static void emit_op_data(emitter *e, buf *out, size_t i)
     const struct {
         const val *v;
         const char *what;
-    } fns[] = {{with, "with"}, {until, "until"}, {output, "output"},
-               {message, "message"}, {data, "data"}};
+    } fns[] = {
+        {with, "with"}, {until, "until"}, {output, "output"}, {message, "message"}, {data, "data"}};
     int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
         if (!needs_builder(fns[k].v))
@@ -1201,8 +1201,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
             w_line(&w, 2, "break;");
             w_line(&w, 1, "}");
         }
-        w_line(&w, 1, "s = %s;",
-               op->else_go ? target_state(e, op->else_target) : next_state(e, i));
+        w_line(&w, 1, "s = %s;", op->else_go ? target_state(e, op->else_target) : next_state(e, i));
         w_line(&w, 1, "break;");
         break;
     case OP_SUCCEED: {
@@ -1404,8 +1403,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
 
     if (!wf->path || !wf->name) {
         diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
-                    "the workflow has no %s (a bug in the front end)",
-                    wf->path ? "name" : "path");
+                    "the workflow has no %s (a bug in the front end)", wf->path ? "name" : "path");
         goto done;
     }
     if (refuse_unsupported(wf, d) < 0)
@@ -1431,8 +1429,21 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     buf_cleanup(&cname);
 
     enum {
-        P_SOURCE, P_SUMMARY, P_HOOKS, P_SCHEMA, P_STATES, P_OPS, P_CASES, P_SOURCE_STR,
-        P_TIMEOUT, P_TIMEOUT_MS, P_SCHEMA_REF, P_LUA_REF, P_CHUNK, P_VERSION_NOTE, P_CHOOKS,
+        P_SOURCE,
+        P_SUMMARY,
+        P_HOOKS,
+        P_SCHEMA,
+        P_STATES,
+        P_OPS,
+        P_CASES,
+        P_SOURCE_STR,
+        P_TIMEOUT,
+        P_TIMEOUT_MS,
+        P_SCHEMA_REF,
+        P_LUA_REF,
+        P_CHUNK,
+        P_VERSION_NOTE,
+        P_CHOOKS,
         P_WF_VERSION
     };
     comment_text(&parts[P_SOURCE], wf->path);

@@ -30,8 +30,7 @@ typedef struct emit_opts {
  * and *h_text (caller frees both), or reports to d (constructs gen refuses,
  * template errors, out of memory), returns -1 and sets neither.
  */
-int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text,
-                  char **h_text);
+int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text, char **h_text);
 
 /*
  * Generates a host main.c that includes every NAME.h of wfs[0..n) and passes

@@ -180,7 +180,9 @@ static void escape_is_exact(void **state)
     (void)state;
     buf b;
     buf_init(&b);
-    const char in[] = "a\"b\\c\nd\te\x01" "1\xc3\xa9" "7?\?=x?";
+    const char in[] = "a\"b\\c\nd\te\x01"
+                      "1\xc3\xa9"
+                      "7?\?=x?";
     emit_c_escape(&b, in, sizeof in - 1);
     /* \001 then "1": three octal digits, so the 1 stays a character;
      * the é bytes as octal; ?? broken so no trigraph forms. */
@@ -328,9 +330,9 @@ static void unsupported_is_refused(void **state)
     assert_int_equal(diag_errors(d), 3);
     diag_free(d);
     fclose(out);
-    assert_non_null(strstr(
-        text, "dir/t.yaml:10:5: error: 'callback' is not supported until the callback "
-              "runtime lands\n"));
+    assert_non_null(strstr(text,
+                           "dir/t.yaml:10:5: error: 'callback' is not supported until the callback "
+                           "runtime lands\n"));
     assert_non_null(strstr(text, "dir/t.yaml:14:10: error: 'run: http' is not supported"));
     assert_non_null(strstr(text, "dir/t.yaml:16:5: error: 'await' is not supported"));
     free(text);
@@ -430,12 +432,9 @@ static void output_is_deterministic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(escape_is_exact),
-        cmocka_unit_test(expressions_compile),
-        cmocka_unit_test(identifiers_are_unique),
-        cmocka_unit_test(line_directives_are_true),
-        cmocka_unit_test(unsupported_is_refused),
-        cmocka_unit_test(templates_from_a_folder),
+        cmocka_unit_test(escape_is_exact),         cmocka_unit_test(expressions_compile),
+        cmocka_unit_test(identifiers_are_unique),  cmocka_unit_test(line_directives_are_true),
+        cmocka_unit_test(unsupported_is_refused),  cmocka_unit_test(templates_from_a_folder),
         cmocka_unit_test(output_is_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
