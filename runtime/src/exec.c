@@ -42,19 +42,19 @@ struct engine {
 struct cairn_exec {
     engine *e;
     const cairn_workflow *wf;
-    store_exec row;    /* the execution as loaded; owned */
-    store_op *ops;     /* the journal, in journal order; owned */
+    store_exec row; /* the execution as loaded; owned */
+    store_op *ops;  /* the journal, in journal order; owned */
     size_t nops;
     store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
     size_t nby_num;
-    int64_t next_seq;  /* seq of the next new row */
-    long counter;      /* the last operation id handed out */
-    char cur_id[24];   /* id of the operation being called */
-    int64_t cur_seq;   /* its seq */
+    int64_t next_seq; /* seq of the next new row */
+    long counter;     /* the last operation id handed out */
+    char cur_id[24];  /* id of the operation being called */
+    int64_t cur_seq;  /* its seq */
     scope sc;
-    int ended;         /* the invocation is over: the execution suspended or ended */
-    int rc;            /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err;   /* details of rc */
+    int ended;       /* the invocation is over: the execution suspended or ended */
+    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err; /* details of rc */
 };
 
 scope *exec_scope(cairn_exec *x)
@@ -269,20 +269,38 @@ static int end_exec(cairn_exec *x, const store_op *op, const char *status, const
     return CAIRN_STOP;
 }
 
-static int fail_exec(cairn_exec *x, const store_op *op, const char *type, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail_exec(cairn_exec *x, const store_op *op, const char *type, const char *fmt, ...)
+/* Ends the execution with status (FAILED, TIMED_OUT) and a new error. */
+static int end_error(cairn_exec *x, const char *status, const char *type, const char *fmt,
+                     va_list ap)
 {
     cairn_error e;
     err_init(&e);
-    va_list ap;
-    va_start(ap, fmt);
     err_vset(&e, type, fmt, ap);
-    va_end(ap);
     if (!err_isset(&e))
         return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    end_exec(x, op, strcmp(type, "Execution.Timeout") == 0 ? "TIMED_OUT" : "FAILED", NULL, &e);
+    end_exec(x, NULL, status, NULL, &e);
     err_cleanup(&e);
+    return CAIRN_STOP;
+}
+
+static int fail_exec(cairn_exec *x, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_exec(cairn_exec *x, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, "FAILED", type, fmt, ap);
+    va_end(ap);
+    return CAIRN_STOP;
+}
+
+static int time_out_exec(cairn_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int time_out_exec(cairn_exec *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, "TIMED_OUT", "Execution.Timeout", fmt, ap);
+    va_end(ap);
     return CAIRN_STOP;
 }
 
@@ -308,8 +326,7 @@ static int timed_out(cairn_exec *x)
     char d[32], at[32];
     format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
     engine_format_time(x->row.timeout_at, at, sizeof at);
-    fail_exec(x, NULL, "Execution.Timeout", "execution timed out: its timeout of %s passed at %s",
-              d, at);
+    time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
     return 1;
 }
 
@@ -386,7 +403,7 @@ static int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const s
     snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
     const store_op *r = journal_at(x, x->counter);
     if (r && (strcmp(r->type, type) != 0 || !r->name || strcmp(r->name, op->name) != 0)) {
-        fail_exec(x, NULL, "Execution.NonDeterministic",
+        fail_exec(x, "Execution.NonDeterministic",
                   "Non-deterministic execution detected: operation %ld was %s '%s' in the "
                   "journal, is %s '%s' now",
                   x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
@@ -518,7 +535,7 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
     int64_t started = engine_now(x->e);
 
     if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C) {
-        out = fail_exec(x, NULL, "Step.Unsupported",
+        out = fail_exec(x, "Step.Unsupported",
                         "step '%s': run: http is not supported by this runtime yet", op->name);
         goto done;
     }
@@ -699,7 +716,7 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
         out = wait_op(x, op, NULL, end);
     } else {
         char *shown = json_text(when);
-        out = fail_exec(x, NULL, "Wait.InvalidTime",
+        out = fail_exec(x, "Wait.InvalidTime",
                         "wait '%s': `until` must be an RFC 3339 timestamp string such as "
                         "\"2026-11-28T13:05:00Z\", got %s",
                         op->name, shown ? shown : "null");
@@ -728,7 +745,7 @@ static int end_reached(cairn_exec *x)
         return -1;
     const store_op *r = journal_at(x, x->counter + 1);
     if (r) {
-        fail_exec(x, NULL, "Execution.NonDeterministic",
+        fail_exec(x, "Execution.NonDeterministic",
                   "Non-deterministic execution detected: operation %ld was %s '%s' in the "
                   "journal, is the end of the execution now",
                   x->counter + 1, kind_word(r->type), r->name ? r->name : "");
@@ -750,7 +767,7 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
     }
     size_t len = strlen(text);
     if (len > PAYLOAD_MAX)
-        fail_exec(x, NULL, "Payload.TooLarge",
+        fail_exec(x, "Payload.TooLarge",
                   "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
                   PAYLOAD_MAX);
     else
@@ -997,7 +1014,7 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
         err_move(err, &x->err);
     } else if (!x->ended) {
         /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
-        fail_exec(x, NULL, "Cairn.Internal",
+        fail_exec(x, "Cairn.Internal",
                   "the state machine of workflow '%s' returned without ending or suspending "
                   "the execution (a bug in cairn)",
                   x->wf->name);
@@ -1189,9 +1206,9 @@ static cJSON *op_json(const store_op *r)
         !(r->attempt > 0 ? cJSON_AddNumberToObject(o, "attempt", r->attempt)
                          : cJSON_AddNullToObject(o, "attempt")) ||
         !add_time(o, "started_at", r->started_at) || !add_time(o, "ended_at", r->ended_at) ||
-        !add_time(o, "next_attempt_at", r->next_attempt_at) ||
-        !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
-        !add_str(o, "callback_id", r->callback_id) || !add_time(o, "timeout_at", r->timeout_at) ||
+        !add_time(o, "next_attempt_at", r->next_attempt_at) || !add_json(o, "result", r->result) ||
+        !add_json(o, "error", r->error) || !add_str(o, "callback_id", r->callback_id) ||
+        !add_time(o, "timeout_at", r->timeout_at) ||
         !add_time(o, "heartbeat_at", r->heartbeat_at)) {
         cJSON_Delete(o);
         return NULL;

@@ -24,11 +24,11 @@ enum {
     ST_COUNT
 };
 
-#define EXEC_COLUMNS                                                                           \
-    "id, workflow, version, definition_sha256, name, status, input, result, error, "          \
+#define EXEC_COLUMNS                                                                               \
+    "id, workflow, version, definition_sha256, name, status, input, result, error, "               \
     "created_at, updated_at, ended_at, wake_at, timeout_at"
-#define OP_COLUMNS                                                                             \
-    "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "  \
+#define OP_COLUMNS                                                                                 \
+    "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
     "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at"
 
 static const char *const statements[ST_COUNT] = {
@@ -180,8 +180,9 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
 {
     memset(r, 0, sizeof *r);
     static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8};
-    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256, &r->name,
-                          &r->status, &r->input,    &r->result,            &r->error};
+    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256,
+                          &r->name,   &r->status,   &r->input,
+                          &r->result, &r->error};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
@@ -273,8 +274,8 @@ static int inspect(store *s, int *tables, int *version, cairn_error *err)
     if (*tables == 0)
         return CAIRN_OK;
     if (!has_meta) {
-        err_set(err, "Store.Error", "%s: not a cairn store (an SQLite database without cairn's meta table)",
-                s->path);
+        err_set(err, "Store.Error",
+                "%s: not a cairn store (an SQLite database without cairn's meta table)", s->path);
         return CAIRN_ERR_STORE;
     }
     int application = 0;
@@ -626,8 +627,7 @@ int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_er
     return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
 }
 
-int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
-                   cairn_error *err)
+int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD];
     store_op *v = NULL;

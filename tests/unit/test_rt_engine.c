@@ -31,7 +31,7 @@
 #include "fixtures/waits.c"
 
 static const cairn_workflow *const all_workflows[] = {
-    &basic_workflow, &flaky_workflow,       &waits_workflow,  &once_workflow,
+    &basic_workflow,       &flaky_workflow, &waits_workflow,  &once_workflow,
     &once_strict_workflow, &nd_v1_workflow, &broken_workflow, &rescue_workflow,
 };
 #define NWORKFLOWS (sizeof all_workflows / sizeof all_workflows[0])
@@ -692,9 +692,9 @@ static void test_start_by_name_is_idempotent(void **state)
                      CAIRN_OK);
     assert_int_equal(created, 0);
     assert_string_equal(a, b);
-    assert_int_equal(engine_start(f->e, "basic", "{\"amount\":1}", "order-7", &c, &created,
-                                  &f->err),
-                     CAIRN_OK); /* the key is per workflow */
+    assert_int_equal(
+        engine_start(f->e, "basic", "{\"amount\":1}", "order-7", &c, &created, &f->err),
+        CAIRN_OK); /* the key is per workflow */
     assert_int_equal(created, 1);
     assert_string_not_equal(a, c);
 
@@ -706,7 +706,7 @@ static void test_start_by_name_is_idempotent(void **state)
     cJSON *s = status(f, a);
     assert_string_equal(str(s, "name"), "order-7");
     assert_int_equal(get(get(s, "input"), "n")->valueint, 1); /* the first input stays */
-    assert_true(strlen(a) >= 22);                              /* >= 128 random bits */
+    assert_true(strlen(a) >= 22);                             /* >= 128 random bits */
     cJSON_Delete(s);
     free(a);
     free(b);
@@ -768,15 +768,17 @@ static void assert_time_text(const cJSON *v)
 static void test_journal_json_has_the_documented_fields(void **state)
 {
     static const char *const exec_keys[] = {
-        "id", "workflow", "version", "definition_sha256", "name", "status", "input", "result",
-        "error", "created_at", "updated_at", "ended_at", "wake_at", "timeout_at", NULL};
+        "id",      "workflow",   "version", "definition_sha256", "name",       "status",
+        "input",   "result",     "error",   "created_at",        "updated_at", "ended_at",
+        "wake_at", "timeout_at", NULL};
     static const char *const op_keys[] = {
-        "id", "parent_id", "name", "type", "sub_type", "status", "attempt", "started_at",
-        "ended_at", "next_attempt_at", "result", "error", "callback_id", "timeout_at",
-        "heartbeat_at", NULL};
-    static const char *const times[] = {"created_at", "updated_at", "ended_at", "wake_at",
-                                        "timeout_at", "started_at", "next_attempt_at",
-                                        "heartbeat_at", NULL};
+        "id",          "parent_id",       "name",         "type",
+        "sub_type",    "status",          "attempt",      "started_at",
+        "ended_at",    "next_attempt_at", "result",       "error",
+        "callback_id", "timeout_at",      "heartbeat_at", NULL};
+    static const char *const times[] = {"created_at",      "updated_at",   "ended_at",
+                                        "wake_at",         "timeout_at",   "started_at",
+                                        "next_attempt_at", "heartbeat_at", NULL};
     fixture *f = *state;
     engine_set_skip_time(f->e, 1);
     char *id = start(f, "basic", "{\"amount\":50}");

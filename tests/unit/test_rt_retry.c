@@ -20,7 +20,7 @@ static void test_none_grows_by_rate_until_the_cap(void **state)
     assert_int_equal(retry_delay_ms(&none_jitter, 1, 0.3), 2000);
     assert_int_equal(retry_delay_ms(&none_jitter, 2, 0.3), 4000);
     assert_int_equal(retry_delay_ms(&none_jitter, 3, 0.3), 8000);
-    assert_int_equal(retry_delay_ms(&none_jitter, 4, 0.3), 10000); /* 16 s capped */
+    assert_int_equal(retry_delay_ms(&none_jitter, 4, 0.3), 10000);  /* 16 s capped */
     assert_int_equal(retry_delay_ms(&none_jitter, 60, 0.3), 10000); /* no overflow */
 }
 

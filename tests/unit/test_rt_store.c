@@ -254,13 +254,29 @@ static void test_operations_round_trip_in_journal_order(void **state)
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
     assert_int_equal(store_begin(s, &err), CAIRN_OK);
     assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
-    store_op a = {.seq = 2, .id = "2", .name = "late", .type = "WAIT", .status = "STARTED",
-                  .started_at = 10, .ended_at = STORE_NO_TIME, .next_attempt_at = STORE_NO_TIME,
-                  .timeout_at = 99, .heartbeat_at = STORE_NO_TIME};
-    store_op b = {.seq = 1, .id = "1", .name = "early", .type = "STEP", .sub_type = "Step",
-                  .status = "PENDING", .attempt = 2, .error = "{\"type\":\"X\"}",
-                  .started_at = 5, .ended_at = STORE_NO_TIME, .next_attempt_at = 7,
-                  .timeout_at = STORE_NO_TIME, .heartbeat_at = STORE_NO_TIME};
+    store_op a = {.seq = 2,
+                  .id = "2",
+                  .name = "late",
+                  .type = "WAIT",
+                  .status = "STARTED",
+                  .started_at = 10,
+                  .ended_at = STORE_NO_TIME,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = 99,
+                  .heartbeat_at = STORE_NO_TIME};
+    store_op b = {.seq = 1,
+                  .id = "1",
+                  .name = "early",
+                  .type = "STEP",
+                  .sub_type = "Step",
+                  .status = "PENDING",
+                  .attempt = 2,
+                  .error = "{\"type\":\"X\"}",
+                  .started_at = 5,
+                  .ended_at = STORE_NO_TIME,
+                  .next_attempt_at = 7,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
     assert_int_equal(store_op_put(s, "exec-1", &a, &err), CAIRN_OK);
     assert_int_equal(store_op_put(s, "exec-1", &b, &err), CAIRN_OK);
     b.status = "SUCCEEDED";
