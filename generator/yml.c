@@ -294,7 +294,6 @@ yml_node *yml_parse(const char *file, const char *buf, size_t len, diag *d)
         return NULL;
     }
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)buf, len);
-    yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);
 
     /* STREAM-START, then DOCUMENT-START or (empty file) STREAM-END */
     if (next_event(&r, &ev) < 0)
