@@ -473,7 +473,7 @@ int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
         if (read_exec(q, out) != 0)
             rc = CAIRN_ERR_NOMEM;
     } else if (step == SQLITE_DONE) {
-        err_set(err, "Execution.NotFound", "no execution with id '%s' in %s", id, s->path);
+        err_set(err, "Execution.NotFound", "no execution '%s' in %s", id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
         rc = db_fail(s, err, "cannot read an execution");
