@@ -6,14 +6,16 @@
  *   node validate.js [--verdicts FILE] [YAML...]
  *
  * With no file arguments it takes the standard set (paths from the source
- * root): examples/* /*.yaml, tests/golden/* /*.yaml and tests/schema/valid/*.yaml,
- * which must pass, and tests/schema/invalid/*.yaml, which must fail. It prints
- * one verdict per file ("valid" or "invalid", the path, and the first errors)
- * and exits 1 when a file's verdict is not the expected one. --verdicts FILE
- * also writes one line per file there, for test_schema.sh
- * to compare with `cairn check` ("VERDICT PATH CHECKER-VERDICT": what the
- * checker must say, the same verdict except for the SEMANTIC exceptions
- * below). Explicit file arguments are only judged, never expected anything.
+ * root): examples/NAME/*.yaml, tests/golden/NAME/*.yaml and
+ * tests/schema/valid/*.yaml, which must pass, and tests/schema/invalid/*.yaml,
+ * which must fail (but for the SEMANTIC exceptions below). It prints one
+ * verdict per file ("valid" or "invalid", the path, and the first errors)
+ * and exits 1 when a file's verdict is not the expected one.
+ *
+ * --verdicts FILE also writes "SCHEMA-VERDICT PATH CHECKER-VERDICT" lines
+ * there for test_schema.sh: what the schema said, and what `cairn check`
+ * must say (the same, except for the SEMANTIC exceptions). Explicit file
+ * arguments are only judged, never expected anything.
  *
  * It also requires a title and a description on every property of the
  * schema (editors show them on hover), and counts each one missing as an
