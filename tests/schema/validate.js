@@ -87,13 +87,25 @@ function standardSet() {
     return files;
 }
 
-/* Parses one YAML document the way the checker types it (YAML 1.2 core schema). */
+/*
+ * Parses one YAML document the way the checker reads it: the YAML 1.2 core
+ * schema, one document, no duplicate keys, and none of the YAML features the
+ * language refuses (anchors, aliases, tags). Returns {value} or {error}.
+ */
 function readYaml(file) {
     const text = fs.readFileSync(path.resolve(root, file), "utf8");
     const docs = YAML.parseAllDocuments(text, { schema: "core", uniqueKeys: true });
     if (docs.length !== 1) return { error: `${docs.length} YAML documents, expected 1` };
     const doc = docs[0];
     if (doc.errors.length) return { error: `YAML: ${doc.errors[0].message.split("\n")[0]}` };
+    let refused = null;
+    YAML.visit(doc, (key, node) => {
+        if (YAML.isAlias(node)) refused = "YAML aliases (*name) are not part of the language";
+        else if (YAML.isNode(node) && node.anchor) refused = "YAML anchors (&name) are not part of the language";
+        else if (YAML.isNode(node) && node.tag) refused = "YAML tags (!name) are not part of the language";
+        return refused ? YAML.visit.BREAK : undefined;
+    });
+    if (refused) return { error: refused };
     return { value: doc.toJS() };
 }
 
