@@ -51,6 +51,10 @@ struct cairn_exec {
     long counter;     /* the last operation id handed out */
     char cur_id[24];  /* id of the operation being called */
     int64_t cur_seq;  /* its seq */
+    /* Its row as this invocation last saw it (status NULL: no row); a write
+     * expects exactly that, so a concurrent invocation is caught, not undone. */
+    const char *cur_status;
+    int cur_attempt;
     scope sc;
     int ended;       /* the invocation is over: the execution suspended or ended */
     int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
@@ -199,7 +203,7 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
     int64_t now = engine_now(x->e);
     int rc = store_begin(st, &err);
     if (rc == CAIRN_OK && op)
-        rc = store_op_put(st, x->row.id, op, &err);
+        rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
     if (rc == CAIRN_OK && c) {
         int ends = is_terminal(c->status);
         store_exec r = x->row;
@@ -235,6 +239,10 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
         store_rollback(st);
         stop_store(x, rc, &err);
         return -1;
+    }
+    if (op) {
+        x->cur_status = op->status; /* string literals, or the loaded journal's */
+        x->cur_attempt = op->attempt;
     }
     return 0;
 }
@@ -411,6 +419,8 @@ static int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const s
         return -1;
     }
     x->cur_seq = r ? r->seq : x->next_seq++;
+    x->cur_status = r ? r->status : NULL;
+    x->cur_attempt = r ? r->attempt : 0;
     *row = r;
     return 0;
 }

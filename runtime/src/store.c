@@ -20,6 +20,8 @@ enum {
     ST_EXEC_LIST,
     ST_DUE,
     ST_OP_PUT,
+    ST_OP_INSERT,
+    ST_OP_UPDATE,
     ST_OPS_LOAD,
     ST_COUNT
 };
@@ -40,7 +42,8 @@ static const char *const statements[ST_COUNT] = {
     [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
     [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
     [ST_EXEC_UPDATE] = "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
-                       "updated_at = ?5, ended_at = ?6, wake_at = ?7 WHERE id = ?1",
+                       "updated_at = ?5, ended_at = ?6, wake_at = ?7 "
+                       "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
     [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                "AND wake_at IS NOT NULL ORDER BY wake_at",
@@ -54,6 +57,13 @@ static const char *const statements[ST_COUNT] = {
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
                   "heartbeat_at = excluded.heartbeat_at",
+    [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
+                     "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
+                     "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
+                     "timeout_at = ?16, heartbeat_at = ?17 "
+                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?18 AND attempt IS ?19",
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY seq",
 };
 
@@ -515,7 +525,14 @@ int store_exec_update(store *s, const store_exec *r, cairn_error *err)
     bind_time(q, 5, r->updated_at);
     bind_time(q, 6, r->ended_at);
     bind_time(q, 7, r->wake_at);
-    return run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
+    int rc = run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
+    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
+        err_set(err, "Execution.Conflict",
+                "execution %s has ended or is gone: another invocation changed it meanwhile",
+                r->id);
+        rc = CAIRN_ERR_CONFLICT;
+    }
+    return rc;
 }
 
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
@@ -601,9 +618,9 @@ int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
+/* Binds the 17 columns of r (statement parameters ?1 to ?17). */
+static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
-    sqlite3_stmt *q = s->st[ST_OP_PUT];
     bind_text(q, 1, execution_id);
     sqlite3_bind_int64(q, 2, r->seq);
     bind_text(q, 3, r->id);
@@ -624,7 +641,40 @@ int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_er
     bind_text(q, 15, r->callback_id);
     bind_time(q, 16, r->timeout_at);
     bind_time(q, 17, r->heartbeat_at);
+}
+
+int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
+{
+    bind_op(s->st[ST_OP_PUT], execution_id, r);
     return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
+}
+
+int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
+                   int expect_attempt, cairn_error *err)
+{
+    int which = expect_status ? ST_OP_UPDATE : ST_OP_INSERT;
+    sqlite3_stmt *q = s->st[which];
+    bind_op(q, execution_id, r);
+    if (expect_status) {
+        bind_text(q, 18, expect_status);
+        if (expect_attempt > 0)
+            sqlite3_bind_int(q, 19, expect_attempt);
+        else
+            sqlite3_bind_null(q, 19);
+    }
+    int step = sqlite3_step(q);
+    int changed = sqlite3_changes(s->db);
+    done_stmt(q);
+    if (step == SQLITE_CONSTRAINT || (step == SQLITE_DONE && changed == 0)) {
+        err_set(err, "Execution.Conflict",
+                "execution %s: operation %s was changed by another invocation meanwhile; "
+                "this one stops without writing it",
+                execution_id, r->id);
+        return CAIRN_ERR_CONFLICT;
+    }
+    if (step != SQLITE_DONE)
+        return db_fail(s, err, "cannot write an operation");
+    return CAIRN_OK;
 }
 
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)

@@ -84,7 +84,10 @@ int store_exec_insert(store *s, const store_exec *r, cairn_error *err);
 int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err);
 int store_exec_find_name(store *s, const char *workflow, const char *name, char **id_out,
                          cairn_error *err);
-/* Writes status, result, error, updated_at, ended_at, wake_at of row r->id. */
+/*
+ * Writes status, result, error, updated_at, ended_at, wake_at of row r->id,
+ * if it has not ended: CAIRN_ERR_CONFLICT when it has (or is gone).
+ */
 int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
@@ -100,6 +103,14 @@ int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out
 
 /* Inserts or replaces the operation (execution_id, r->id). */
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);
+/*
+ * Writes the operation only if the journal still holds what the caller last
+ * saw: no row (expect_status NULL: an insert), or a row with expect_status
+ * and expect_attempt (0: NULL). Else CAIRN_ERR_CONFLICT: another invocation
+ * got there first.
+ */
+int store_op_write(store *s, const char *execution_id, const store_op *r,
+                   const char *expect_status, int expect_attempt, cairn_error *err);
 /* Every operation of the execution in journal order (one query). */
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
                    cairn_error *err);

@@ -49,6 +49,7 @@ static void reset_hooks(void)
     flaky_calls = 0;
     waits_mark_calls = 0;
     once_crash = 0;
+    once_during_body = NULL;
     once_calls = 0;
     once_last_attempt = 0;
     nd_calls = 0;
@@ -496,6 +497,51 @@ static void test_at_most_once_commits_started_then_succeeded(void **state)
     free(id);
 }
 
+/* A second invocation of the same execution, on its own connection, run
+ * while the first one is inside the step's body. */
+static const char *race_path, *race_id;
+static int race_rc = -1;
+
+static void invoke_concurrently(void)
+{
+    once_during_body = NULL;
+    engine *e2;
+    cairn_error err;
+    err_init(&err);
+    const cairn_workflow *const wfs[] = {&once_workflow};
+    assert_int_equal(engine_open(&e2, race_path, wfs, 1, &err), CAIRN_OK);
+    race_rc = engine_invoke(e2, race_id, &err);
+    err_cleanup(&err);
+    engine_close(e2);
+}
+
+static void test_concurrent_invocation_is_caught_not_undone(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "once", "{}");
+    race_path = f->path;
+    race_id = id;
+    once_during_body = invoke_concurrently;
+    /* The second invocation finds attempt 1 STARTED: Step.Interrupted, retry
+     * later. The first one's result then no longer matches the journal. */
+    assert_int_equal(engine_invoke(f->e, id, &f->err), CAIRN_ERR_CONFLICT);
+    assert_non_null(strstr(f->err.message, "another invocation"));
+    err_cleanup(&f->err);
+    assert_int_equal(race_rc, CAIRN_OK);
+    assert_int_equal(once_calls, 1);
+    cJSON *op = operation(f, id, "1");
+    assert_string_equal(str(op, "status"), "PENDING");
+    assert_string_equal(str(get(op, "error"), "type"), "Step.Interrupted");
+    cJSON_Delete(op);
+
+    engine_set_skip_time(f->e, 1);
+    drive(f, id);
+    assert_int_equal(once_calls, 2); /* attempt 1 once, attempt 2 once */
+    assert_int_equal(once_last_attempt, 2);
+    assert_status(f, id, "SUCCEEDED");
+    free(id);
+}
+
 /* ---- waits and timeouts ------------------------------------------------- */
 
 static char *waits_input(fixture *f, int64_t at_offset_ms)
@@ -934,6 +980,7 @@ int main(void)
         T(test_at_most_once_interrupted_attempt_never_runs_again),
         T(test_at_most_once_without_retry_fails_interrupted),
         T(test_at_most_once_commits_started_then_succeeded),
+        T(test_concurrent_invocation_is_caught_not_undone),
         T(test_waits_suspend_and_resume),
         T(test_wait_until_in_the_past_completes_at_once),
         T(test_wait_until_needs_an_rfc3339_time),

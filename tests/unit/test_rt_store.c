@@ -305,6 +305,28 @@ static void test_operations_round_trip_in_journal_order(void **state)
     assert_int_equal(rows[1].ended_at, STORE_NO_TIME);
     store_ops_free(rows, n);
 
+    /* Guarded writes: only over what the writer last saw. */
+    store_op c = a;
+    c.id = "3";
+    c.seq = 3;
+    assert_int_equal(store_op_write(s, "exec-1", &c, NULL, 0, &err), CAIRN_OK);
+    assert_int_equal(store_op_write(s, "exec-1", &c, NULL, 0, &err), CAIRN_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "another invocation"));
+    err_cleanup(&err);
+    c.status = "SUCCEEDED";
+    assert_int_equal(store_op_write(s, "exec-1", &c, "PENDING", 0, &err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&err);
+    assert_int_equal(store_op_write(s, "exec-1", &c, "STARTED", 1, &err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&err);
+    assert_int_equal(store_op_write(s, "exec-1", &c, "STARTED", 0, &err), CAIRN_OK);
+
+    /* An ended execution is never written again. */
+    store_exec ended = sample_exec;
+    ended.status = "SUCCEEDED";
+    assert_int_equal(store_exec_update(s, &ended, &err), CAIRN_OK);
+    assert_int_equal(store_exec_update(s, &ended, &err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&err);
+
     /* Foreign keys hold: no journal row without its execution. */
     assert_int_equal(store_op_put(s, "no-such-exec", &a, &err), CAIRN_ERR_STORE);
     err_cleanup(&err);
