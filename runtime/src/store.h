@@ -109,8 +109,8 @@ int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_er
  * and expect_attempt (0: NULL). Else CAIRN_ERR_CONFLICT: another invocation
  * got there first.
  */
-int store_op_write(store *s, const char *execution_id, const store_op *r,
-                   const char *expect_status, int expect_attempt, cairn_error *err);
+int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
+                   int expect_attempt, cairn_error *err);
 /* Every operation of the execution in journal order (one query). */
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
                    cairn_error *err);
