@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "ids.h"
 #include "store.h"
 
 /* The state machines, compiled into this test (one source per cmocka test). */
@@ -915,6 +916,24 @@ static void test_time_text(void **state)
     assert_int_equal(engine_parse_time("2026-11-28T13:05:00Zjunk", &ms), -1);
 }
 
+static void test_execution_ids_are_random_and_url_safe(void **state)
+{
+    (void)state;
+    enum { N = 256 };
+    static char ids[N][IDS_EXEC_LEN + 1];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(ids_execution(ids[i], sizeof ids[i]), 0);
+        assert_int_equal(strlen(ids[i]), 22); /* 128 bits in base64url */
+        assert_int_equal(strspn(ids[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                        "0123456789-_"),
+                         22);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(ids[i], ids[j]);
+    }
+    char small[8];
+    assert_int_equal(ids_execution(small, sizeof small), -1); /* never truncates */
+}
+
 static void test_strerror_names_every_code(void **state)
 {
     (void)state;
@@ -993,6 +1012,7 @@ int main(void)
         T(test_journal_json_has_the_documented_fields),
         T(test_next_due_follows_the_wake_times),
         cmocka_unit_test(test_time_text),
+        cmocka_unit_test(test_execution_ids_are_random_and_url_safe),
         cmocka_unit_test(test_strerror_names_every_code),
         T(test_suspended_execution_holds_no_memory),
     };
