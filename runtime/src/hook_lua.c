@@ -1,0 +1,741 @@
+/*
+ * hook_lua.c — Lua hooks: one sandboxed lua_State per call.
+ *
+ * Owns: the lua_State of a call (made and closed inside hook_lua_call), the
+ * conversions between JSON and Lua values, and the `cairn` global the hooks
+ * see (cairn.json.null, encode, decode).
+ *
+ * Never: lets a hook reach the host (only base, string, table, math and utf8
+ * are opened; dofile, loadfile, load, require, collectgarbage, string.dump
+ * are removed; print goes to stderr like ctx.log; source is loaded as text;
+ * setmetatable refuses __gc, as finalizers run with hooks off),
+ * runs past its limits (a counting allocator caps memory, a count hook caps
+ * VM instructions, and the instruction limit cannot be caught by pcall), or
+ * lets a longjmp cross a cairn frame: every Lua API call that may raise runs
+ * inside lua_pcall, and C memory held across such a call is anchored in a
+ * Lua userdata whose __gc frees it.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "hook.h"
+
+#define DEFAULT_INSTRUCTIONS 100000000u
+#define DEFAULT_MEMORY ((size_t)64 << 20)
+#define HOOK_STEP 1000        /* instructions between two calls of the count hook */
+#define RESULT_MAX_DEPTH 64   /* tables nested in a value converted to JSON */
+#define ARGS_MAX_DEPTH 1000   /* containers nested in JSON given to Lua (cJSON's limit) */
+#define BOX_META "cairn.box"
+
+/* cairn.json.null: a light userdata with this address. */
+static const char json_null_key = 0;
+
+/* One call: limits, what it runs, and what comes out. */
+typedef struct lua_run {
+    size_t mem_used, mem_limit;
+    int mem_denied;             /* the allocator refused a block because of the limit */
+    uint64_t instr_counted, instr_limit;
+    int instr_step;
+    int instr_hit;              /* sticky: every later instruction raises again */
+    const char *source, *chunkname, *fn; /* borrowed */
+    const cJSON *args;          /* borrowed */
+    const hook_ctx *ctx;        /* borrowed, may be NULL */
+    cJSON *result;              /* owned until handed to the caller */
+    cairn_error err;            /* set by run_protected */
+} lua_run;
+
+/* ------------------------------------------------------------------------ */
+/* Limits                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    lua_run *r = ud;
+    size_t old = ptr ? osize : 0; /* without ptr, osize is a type tag */
+    if (nsize == 0) {
+        free(ptr);
+        r->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && nsize - old > r->mem_limit - r->mem_used) {
+        r->mem_denied = 1;
+        return NULL; /* Lua collects garbage and retries, then raises LUA_ERRMEM */
+    }
+    void *p = realloc(ptr, nsize);
+    if (!p)
+        return nsize <= old ? ptr : NULL; /* a failed shrink keeps the block */
+    r->mem_used = r->mem_used - old + nsize;
+    return p;
+}
+
+static lua_run *run_of(lua_State *L)
+{
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_run *r = run_of(L);
+    r->instr_counted += (uint64_t)r->instr_step;
+    if (r->instr_hit || r->instr_counted >= r->instr_limit) {
+        /* From now on every instruction raises, so a pcall in the hook can
+         * catch this error but can never run on. */
+        r->instr_hit = 1;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "instruction limit of %" PRIu64 " reached", r->instr_limit);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Boxes: C memory anchored in Lua while an API call may raise               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct box {
+    cJSON *json; /* owned */
+    char *text;  /* owned (cJSON_free) */
+} box;
+
+static void box_free(box *b)
+{
+    cJSON_Delete(b->json);
+    cJSON_free(b->text);
+    b->json = NULL;
+    b->text = NULL;
+}
+
+static int box_gc(lua_State *L)
+{
+    box_free(lua_touserdata(L, 1));
+    return 0;
+}
+
+/* Pushes a new empty box (may raise before anything is held). */
+static box *box_new(lua_State *L)
+{
+    box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->json = NULL;
+    b->text = NULL;
+    luaL_setmetatable(L, BOX_META);
+    return b;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON to Lua                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void push_null(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)&json_null_key);
+}
+
+static int is_null(lua_State *L, int idx)
+{
+    return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == &json_null_key;
+}
+
+/* Pushes v as a Lua value (may raise: memory, nesting). */
+static void push_json(lua_State *L, const cJSON *v, int depth)
+{
+    if (depth > ARGS_MAX_DEPTH)
+        luaL_error(L, "JSON nested deeper than %d levels", ARGS_MAX_DEPTH);
+    luaL_checkstack(L, 3, "JSON nested too deeply");
+    switch (v ? v->type & 0xFF : cJSON_NULL) {
+    case cJSON_True:
+        lua_pushboolean(L, 1);
+        break;
+    case cJSON_False:
+        lua_pushboolean(L, 0);
+        break;
+    case cJSON_Number: {
+        double d = v->valuedouble;
+        /* integral numbers become Lua integers, so 3 reads back as 3, not 3.0 */
+        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+            lua_pushinteger(L, (lua_Integer)d);
+        else
+            lua_pushnumber(L, d);
+        break;
+    }
+    case cJSON_String:
+        lua_pushstring(L, v->valuestring ? v->valuestring : "");
+        break;
+    case cJSON_Array: {
+        lua_createtable(L, cJSON_GetArraySize(v), 0);
+        lua_Integer i = 1;
+        for (const cJSON *m = v->child; m; m = m->next, i++) {
+            push_json(L, m, depth + 1);
+            lua_rawseti(L, -2, i);
+        }
+        break;
+    }
+    case cJSON_Object:
+        lua_createtable(L, 0, cJSON_GetArraySize(v));
+        for (const cJSON *m = v->child; m; m = m->next) {
+            lua_pushstring(L, m->string ? m->string : "");
+            push_json(L, m, depth + 1);
+            lua_rawset(L, -3);
+        }
+        break;
+    default:
+        push_null(L);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lua to JSON: never raises (only non-allocating API calls), so the C       */
+/* memory it builds is never left behind by a longjmp.                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct conv {
+    lua_State *L;
+    char path[200];                       /* where we are: "result.items[2]" */
+    const void *tables[RESULT_MAX_DEPTH]; /* the tables on the path, for cycles */
+    int depth;
+    char why[300];                        /* the failure, when NULL is returned */
+} conv;
+
+static cJSON *to_json(conv *c, int idx);
+
+static void conv_fail(conv *c, const char *what)
+{
+    snprintf(c->why, sizeof c->why, "%s at %s", what, c->path);
+}
+
+typedef struct member {
+    const char *key; /* borrowed from the table's keys */
+    cJSON *value;    /* owned */
+} member;
+
+static int member_cmp(const void *a, const void *b)
+{
+    return strcmp(((const member *)a)->key, ((const member *)b)->key);
+}
+
+/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
+static size_t path_push(conv *c, const char *key, lua_Integer i)
+{
+    size_t len = strlen(c->path);
+    if (key)
+        snprintf(c->path + len, sizeof c->path - len, ".%s", key);
+    else
+        snprintf(c->path + len, sizeof c->path - len, "[%lld]", (long long)i - 1);
+    return len;
+}
+
+static cJSON *table_to_json(conv *c, int idx)
+{
+    lua_State *L = c->L;
+    const void *self = lua_topointer(L, idx);
+    for (int i = 0; i < c->depth; i++)
+        if (c->tables[i] == self) {
+            conv_fail(c, "a table that contains itself");
+            return NULL;
+        }
+    if (c->depth == RESULT_MAX_DEPTH) {
+        char what[64];
+        snprintf(what, sizeof what, "tables nested deeper than %d levels", RESULT_MAX_DEPTH);
+        conv_fail(c, what);
+        return NULL;
+    }
+    if (!lua_checkstack(L, 4)) {
+        conv_fail(c, "no Lua stack left");
+        return NULL;
+    }
+
+    /* First pass: is it a sequence 1..n, an object with string keys, or neither? */
+    size_t n = 0, nstrings = 0;
+    lua_Integer max = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        n++;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            nstrings++;
+        } else if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1) {
+            if (lua_tointeger(L, -2) > max)
+                max = lua_tointeger(L, -2);
+        } else {
+            lua_pop(L, 2);
+            conv_fail(c, "a table with a key that is not a string");
+            return NULL;
+        }
+        lua_pop(L, 1);
+    }
+    int is_array = n > 0 && nstrings == 0 && (size_t)max == n;
+    if (!is_array && nstrings != n) {
+        conv_fail(c, "a table with a key that is not a string");
+        return NULL;
+    }
+
+    cJSON *out = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
+    member *members = NULL;
+    size_t nmembers = 0;
+    if (!out)
+        goto oom;
+    c->tables[c->depth++] = self;
+
+    if (is_array) {
+        for (lua_Integer i = 1; i <= max; i++) {
+            size_t len = path_push(c, NULL, i);
+            lua_rawgeti(L, idx, i);
+            cJSON *m = to_json(c, lua_gettop(L));
+            lua_pop(L, 1);
+            c->path[len] = '\0';
+            if (!m)
+                goto fail;
+            cJSON_AddItemToArray(out, m);
+        }
+    } else if (n > 0) {
+        /* Keys in byte order, so the same table always gives the same text. */
+        members = calloc(n, sizeof *members);
+        if (!members)
+            goto oom;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            size_t klen;
+            const char *key = lua_tolstring(L, -2, &klen); /* a string: no conversion */
+            size_t len = path_push(c, key, 0);
+            if (strlen(key) != klen) {
+                lua_pop(L, 2);
+                conv_fail(c, "a key with a zero byte");
+                goto fail;
+            }
+            cJSON *m = to_json(c, lua_gettop(L));
+            c->path[len] = '\0';
+            if (!m) {
+                lua_pop(L, 2);
+                goto fail;
+            }
+            members[nmembers].key = key;
+            members[nmembers++].value = m;
+            lua_pop(L, 1);
+        }
+        qsort(members, nmembers, sizeof *members, member_cmp);
+        for (size_t i = 0; i < nmembers; i++) {
+            if (!cJSON_AddItemToObject(out, members[i].key, members[i].value))
+                goto oom;
+            members[i].value = NULL;
+        }
+    }
+    c->depth--;
+    free(members);
+    return out;
+oom:
+    conv_fail(c, "out of memory");
+fail:
+    for (size_t i = 0; i < nmembers; i++)
+        cJSON_Delete(members[i].value);
+    free(members);
+    cJSON_Delete(out);
+    return NULL;
+}
+
+/* The value at idx as a new cJSON tree, or NULL with c->why set. */
+static cJSON *to_json(conv *c, int idx)
+{
+    lua_State *L = c->L;
+    cJSON *v = NULL;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        v = cJSON_CreateNull();
+        break;
+    case LUA_TBOOLEAN:
+        v = cJSON_CreateBool(lua_toboolean(L, idx));
+        break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            v = cJSON_CreateNumber((double)lua_tointeger(L, idx));
+        } else {
+            double d = lua_tonumber(L, idx);
+            if (!isfinite(d)) {
+                conv_fail(c, isnan(d) ? "NaN" : "an infinite number");
+                return NULL;
+            }
+            v = cJSON_CreateNumber(d);
+        }
+        break;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (strlen(s) != len) {
+            conv_fail(c, "a string with a zero byte");
+            return NULL;
+        }
+        v = cJSON_CreateString(s);
+        break;
+    }
+    case LUA_TTABLE:
+        return table_to_json(c, idx);
+    case LUA_TLIGHTUSERDATA:
+        if (is_null(L, idx)) {
+            v = cJSON_CreateNull();
+            break;
+        }
+        /* fall through */
+    default: {
+        char what[64];
+        snprintf(what, sizeof what, "a %s", luaL_typename(L, idx));
+        conv_fail(c, what);
+        return NULL;
+    }
+    }
+    if (!v)
+        conv_fail(c, "out of memory");
+    return v;
+}
+
+/* Converts the value at idx; root names it in messages ("result", "data"). */
+static cJSON *value_to_json(lua_State *L, int idx, const char *root, char *why, size_t whylen)
+{
+    conv c = {.L = L, .depth = 0};
+    snprintf(c.path, sizeof c.path, "%s", root);
+    cJSON *v = to_json(&c, lua_absindex(L, idx));
+    if (!v)
+        snprintf(why, whylen, "%s", c.why);
+    return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The sandbox                                                               */
+/* ------------------------------------------------------------------------ */
+
+static int json_encode(lua_State *L)
+{
+    char why[300];
+    lua_settop(L, 1);
+    box *b = box_new(L);
+    b->json = value_to_json(L, 1, "value", why, sizeof why);
+    if (!b->json)
+        return luaL_error(L, "cairn.json.encode: not JSON: %s", why);
+    b->text = cJSON_PrintUnformatted(b->json);
+    if (!b->text)
+        return luaL_error(L, "cairn.json.encode: out of memory");
+    lua_pushstring(L, b->text); /* may raise: the box still owns the text */
+    box_free(b);
+    return 1;
+}
+
+static int json_decode(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    if (strlen(text) != len)
+        return luaL_error(L, "cairn.json.decode: the text has a zero byte");
+    box *b = box_new(L);
+    const char *end = NULL;
+    b->json = cJSON_ParseWithOpts(text, &end, 1);
+    if (!b->json)
+        return luaL_error(L, "cairn.json.decode: invalid JSON at byte %d",
+                          end ? (int)(end - text) + 1 : 1);
+    push_json(L, b->json, 0); /* may raise: the box still owns the tree */
+    box_free(b);
+    return 1;
+}
+
+/* ctx.log(...) and print(...): one line on stderr, values separated by spaces. */
+static int log_line(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer buf;
+    luaL_buffinit(L, &buf);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&buf, ' ');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&buf);
+    }
+    luaL_pushresult(&buf);
+    fprintf(stderr, "[cairn] %s/%s: %s\n", lua_tostring(L, lua_upvalueindex(1)),
+            lua_tostring(L, lua_upvalueindex(2)), lua_tostring(L, -1));
+    return 0;
+}
+
+static void push_log(lua_State *L, const hook_ctx *ctx)
+{
+    lua_pushstring(L, ctx && ctx->execution_id ? ctx->execution_id : "-");
+    lua_pushstring(L, ctx && ctx->operation ? ctx->operation : "-");
+    lua_pushcclosure(L, log_line, 2);
+}
+
+/*
+ * setmetatable without __gc: Lua runs finalizers with hooks turned off, so a
+ * finalizer would escape the instruction limit. (Lua marks an object for
+ * finalization only when its metatable has __gc at this moment.)
+ */
+static int safe_setmetatable(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in hooks");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+/* Opens the allowed libraries, removes what reaches outside, adds `cairn`. */
+static void open_sandbox(lua_State *L, const hook_ctx *ctx)
+{
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},         {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8},
+    };
+    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
+        luaL_requiref(L, libs[i].name, libs[i].func, 1);
+        lua_pop(L, 1);
+    }
+    static const char *const removed[] = {"dofile", "loadfile", "load", "require", "collectgarbage"};
+    for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, removed[i]);
+    }
+    push_log(L, ctx);
+    lua_setglobal(L, "print");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, safe_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+
+    luaL_newmetatable(L, BOX_META);
+    lua_pushcfunction(L, box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+
+    lua_createtable(L, 0, 1);  /* cairn */
+    lua_createtable(L, 0, 3);  /* cairn.json */
+    push_null(L);
+    lua_setfield(L, -2, "null");
+    lua_pushcfunction(L, json_encode);
+    lua_setfield(L, -2, "encode");
+    lua_pushcfunction(L, json_decode);
+    lua_setfield(L, -2, "decode");
+    lua_setfield(L, -2, "json");
+    lua_setglobal(L, "cairn");
+}
+
+static void push_ctx(lua_State *L, const hook_ctx *ctx)
+{
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, ctx && ctx->execution_id ? ctx->execution_id : "");
+    lua_setfield(L, -2, "execution_id");
+    lua_pushstring(L, ctx && ctx->operation ? ctx->operation : "");
+    lua_setfield(L, -2, "operation");
+    lua_pushinteger(L, ctx && ctx->attempt > 0 ? ctx->attempt : 1);
+    lua_setfield(L, -2, "attempt");
+    if (ctx && ctx->callback_id) {
+        lua_pushstring(L, ctx->callback_id);
+        lua_setfield(L, -2, "callback_id");
+    }
+    push_log(L, ctx);
+    lua_setfield(L, -2, "log");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A Lua number as text, without allocating in Lua. */
+static void number_text(lua_State *L, int idx, char *buf, size_t len)
+{
+    if (lua_isinteger(L, idx))
+        snprintf(buf, len, "%lld", (long long)lua_tointeger(L, idx));
+    else
+        snprintf(buf, len, "%.14g", (double)lua_tonumber(L, idx));
+}
+
+/*
+ * Sets e from a failed pcall: status, and the error value on top of the
+ * stack. A table {type=..., message=..., data=...} is the hook's own typed
+ * error; anything else is Lua.Error. Reading a table may raise, so
+ * `protected` says whether we run inside lua_pcall; outside, a table is
+ * only named.
+ */
+static void set_error(lua_run *r, lua_State *L, int status, int protected, cairn_error *e)
+{
+    if (status == LUA_ERRMEM) {
+        if (r->mem_denied)
+            err_set(e, "Lua.Limit", "memory limit of %zu bytes reached", r->mem_limit);
+        else
+            err_set(e, "Lua.Error", "not enough memory");
+        return;
+    }
+    int top = lua_gettop(L);
+    switch (lua_type(L, top)) {
+    case LUA_TSTRING:
+        err_set(e, "Lua.Error", "%s", lua_tostring(L, top));
+        return;
+    case LUA_TNUMBER: {
+        char num[64];
+        number_text(L, top, num, sizeof num);
+        err_set(e, "Lua.Error", "%s", num);
+        return;
+    }
+    case LUA_TTABLE:
+        if (protected)
+            break;
+        /* fall through */
+    default:
+        err_set(e, "Lua.Error", "error object is a %s value", luaL_typename(L, top));
+        return;
+    }
+
+    /* error({type = ..., message = ..., data = ...}) */
+    lua_pushliteral(L, "type");
+    lua_rawget(L, top);
+    lua_pushliteral(L, "message");
+    lua_rawget(L, top);
+    lua_pushliteral(L, "data");
+    lua_rawget(L, top);
+    size_t tlen = 0;
+    const char *type = lua_type(L, top + 1) == LUA_TSTRING ? lua_tolstring(L, top + 1, &tlen) : NULL;
+    if (!type || tlen == 0 || strlen(type) != tlen) {
+        err_set(e, "Lua.Error", "error object is a table without a string 'type'");
+        return;
+    }
+    char num[64];
+    const char *message = "";
+    if (lua_type(L, top + 2) == LUA_TSTRING) {
+        message = lua_tostring(L, top + 2);
+    } else if (lua_type(L, top + 2) == LUA_TNUMBER) {
+        number_text(L, top + 2, num, sizeof num);
+        message = num;
+    }
+    cJSON *data = NULL;
+    if (!lua_isnil(L, top + 3)) {
+        char why[300];
+        data = value_to_json(L, top + 3, "data", why, sizeof why);
+        if (!data) {
+            err_set(e, "Lua.Error", "error %s: data is not JSON: %s", type, why);
+            return;
+        }
+    }
+    err_set_data(e, type, data, "%s", message);
+}
+
+/* The chunk name without Lua's '@' or '=' mark: "order.lua". */
+static const char *short_name(const char *chunkname)
+{
+    return chunkname[0] == '@' || chunkname[0] == '=' ? chunkname + 1 : chunkname;
+}
+
+/*
+ * The whole call, run under lua_pcall: sandbox, load, run the chunk, call
+ * fn(args, ctx), convert the result. Errors of the hook go to r->err;
+ * errors raised here (memory, mostly) end the outer pcall.
+ */
+static int run_protected(lua_State *L)
+{
+    lua_run *r = lua_touserdata(L, 1);
+    open_sandbox(L, r->ctx);
+
+    int st = luaL_loadbufferx(L, r->source, strlen(r->source), r->chunkname, "t");
+    if (st == LUA_OK)
+        st = lua_pcall(L, 0, 0, 0);
+    if (st != LUA_OK) {
+        set_error(r, L, st, 1, &r->err);
+        return 0;
+    }
+
+    /* raw: a metatable the chunk put on _G runs nothing here */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushstring(L, r->fn);
+    int t = lua_rawget(L, -2);
+    if (t != LUA_TFUNCTION) {
+        if (t == LUA_TNIL)
+            err_set(&r->err, "Lua.Error", "Lua function '%s' is not defined in %s", r->fn,
+                    short_name(r->chunkname));
+        else
+            err_set(&r->err, "Lua.Error", "'%s' in %s is a %s, not a function", r->fn,
+                    short_name(r->chunkname), lua_typename(L, t));
+        return 0;
+    }
+    push_json(L, r->args, 0);
+    push_ctx(L, r->ctx);
+    st = lua_pcall(L, 2, 1, 0);
+    if (st != LUA_OK) {
+        set_error(r, L, st, 1, &r->err);
+        return 0;
+    }
+
+    char why[300];
+    r->result = value_to_json(L, -1, "result", why, sizeof why);
+    if (!r->result)
+        err_set(&r->err, "Lua.Error", "result is not JSON: %s", why);
+    return 0;
+}
+
+int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
+                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result,
+                  cairn_error *err)
+{
+    lua_run r = {
+        .mem_limit = limits && limits->memory ? limits->memory : DEFAULT_MEMORY,
+        .instr_limit = limits && limits->instructions ? limits->instructions : DEFAULT_INSTRUCTIONS,
+        .source = source,
+        .chunkname = chunkname ? chunkname : "=hooks",
+        .fn = fn,
+        .args = args,
+        .ctx = ctx,
+    };
+    r.instr_step = r.instr_limit < HOOK_STEP ? (int)r.instr_limit : HOOK_STEP;
+    err_init(&r.err);
+    *result = NULL;
+    if (!fn) {
+        err_set(err, "Lua.Error", "no Lua function named");
+        return -1;
+    }
+    if (!source) {
+        err_set(err, "Lua.Error", "Lua function '%s' called, but the workflow has no hooks", fn);
+        return -1;
+    }
+
+    lua_State *L = lua_newstate(limited_alloc, &r);
+    if (!L) {
+        set_error(&r, NULL, LUA_ERRMEM, 0, err);
+        return -1;
+    }
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, r.instr_step);
+    lua_pushcfunction(L, run_protected); /* neither push allocates */
+    lua_pushlightuserdata(L, &r);
+    int st = lua_pcall(L, 1, 0, 0);
+
+    int failed = 1;
+    if (r.instr_hit)
+        err_set(err, "Lua.Limit", "instruction limit of %" PRIu64 " reached", r.instr_limit);
+    else if (err_isset(&r.err))
+        err_move(err, &r.err);
+    else if (st != LUA_OK)
+        set_error(&r, L, st, 0, err); /* raised by our own code: a string, or memory */
+    else if (!r.result)
+        err_set(err, "Lua.Error", "Lua function '%s' gave no result", fn);
+    else
+        failed = 0;
+
+    int rc = -1;
+    if (!failed) {
+        *result = r.result;
+        r.result = NULL;
+        rc = 0;
+    }
+    lua_close(L); /* runs finalizers, still under the instruction limit */
+    cJSON_Delete(r.result);
+    err_cleanup(&r.err);
+    return rc;
+}

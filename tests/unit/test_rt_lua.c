@@ -1,0 +1,489 @@
+/*
+ * test_rt_lua.c — Lua hooks (hook_lua.c): JSON in and out, typed errors,
+ * Lua.Error with positions, the sandbox, and the instruction and memory
+ * limits. Every hook here runs in its own fresh state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "hook.h"
+#include "json.h"
+
+static const hook_ctx ctx = {
+    .execution_id = "exec-1",
+    .operation = "reserve",
+    .attempt = 2,
+    .callback_id = NULL,
+};
+
+/* The outcome of one call. */
+typedef struct outcome {
+    int rc;
+    cJSON *result;
+    cairn_error err;
+} outcome;
+
+static outcome call_with(const char *source, const char *fn, const char *args_json,
+                         const hook_ctx *c, const hook_limits *limits)
+{
+    outcome o = {.result = NULL};
+    err_init(&o.err);
+    cJSON *args = args_json ? cJSON_Parse(args_json) : cJSON_CreateObject();
+    assert_non_null(args);
+    o.rc = hook_lua_call(source, "@test.lua", fn, args, c, limits, &o.result, &o.err);
+    cJSON_Delete(args);
+    if (o.rc == 0) {
+        assert_non_null(o.result);
+        assert_false(err_isset(&o.err));
+    } else {
+        assert_int_equal(o.rc, -1);
+        assert_null(o.result);
+        assert_true(err_isset(&o.err));
+    }
+    return o;
+}
+
+static outcome call(const char *source, const char *fn, const char *args_json)
+{
+    return call_with(source, fn, args_json, &ctx, NULL);
+}
+
+static void outcome_cleanup(outcome *o)
+{
+    cJSON_Delete(o->result);
+    err_cleanup(&o->err);
+}
+
+static void assert_result(const char *source, const char *fn, const char *args, const char *expected)
+{
+    outcome o = call(source, fn, args);
+    if (o.rc != 0)
+        fail_msg("%s failed: %s: %s", fn, o.err.type, o.err.message);
+    cJSON *want = cJSON_Parse(expected);
+    assert_non_null(want);
+    if (!json_equal(o.result, want)) {
+        char *got = cJSON_PrintUnformatted(o.result);
+        fail_msg("%s gave %s, expected %s", fn, got, expected);
+    }
+    cJSON_Delete(want);
+    outcome_cleanup(&o);
+}
+
+/* Asserts the call fails with type, and a message containing `part`. */
+static void assert_error_with(const char *source, const char *fn, const hook_limits *limits,
+                              const char *type, const char *part)
+{
+    outcome o = call_with(source, fn, NULL, &ctx, limits);
+    if (o.rc == 0) {
+        char *got = cJSON_PrintUnformatted(o.result);
+        fail_msg("%s succeeded with %s; expected %s", fn, got, type);
+    }
+    if (strcmp(o.err.type, type) != 0 || !strstr(o.err.message, part))
+        fail_msg("%s: got %s \"%s\"; expected %s containing \"%s\"", fn, o.err.type, o.err.message,
+                 type, part);
+    outcome_cleanup(&o);
+}
+
+static void assert_error(const char *source, const char *fn, const char *type, const char *part)
+{
+    assert_error_with(source, fn, NULL, type, part);
+}
+
+/* ---- JSON in and out --------------------------------------------------- */
+
+static const char id_src[] = "function id(args, ctx) return args end\n";
+
+static void test_round_trip_every_shape(void **state)
+{
+    (void)state;
+    const char *shapes[] = {
+        "{\"s\":\"text\",\"utf8\":\"h\\u00e9llo\",\"i\":3,\"neg\":-7,\"f\":2.5,\"big\":1e300,"
+        "\"t\":true,\"no\":false,\"n\":null,"
+        "\"arr\":[1,\"two\",null,false,{\"k\":[[1]]}],\"obj\":{\"nested\":{\"deep\":[1,2]}}}",
+        "{}",
+        "{\"a\":[null,null]}",
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        assert_result(id_src, "id", shapes[i], shapes[i]);
+    /* an empty array is an empty table, which reads back as an empty object */
+    assert_result(id_src, "id", "{\"e\":[]}", "{\"e\":{}}");
+}
+
+static void test_scalar_results(void **state)
+{
+    (void)state;
+    const char src[] = "function n() return nil end\n"
+                       "function none() end\n"
+                       "function null() return cairn.json.null end\n"
+                       "function i() return 42 end\n"
+                       "function f() return 2.0 end\n"
+                       "function s() return 'x' end\n"
+                       "function b() return false end\n"
+                       "function seq() return {10, 20, {x = 1}} end\n"
+                       "function empty() return {} end\n"
+                       "function two() return 1, 2 end\n";
+    assert_result(src, "n", NULL, "null");
+    assert_result(src, "none", NULL, "null");
+    assert_result(src, "null", NULL, "null");
+    assert_result(src, "i", NULL, "42");
+    assert_result(src, "f", NULL, "2");
+    assert_result(src, "s", NULL, "\"x\"");
+    assert_result(src, "b", NULL, "false");
+    assert_result(src, "seq", NULL, "[10,20,{\"x\":1}]");
+    assert_result(src, "empty", NULL, "{}");
+    assert_result(src, "two", NULL, "1");
+}
+
+static void test_args_types_and_ctx(void **state)
+{
+    (void)state;
+    const char src[] =
+        "function types(a)\n"
+        "  return {math.type(a.i), math.type(a.f), a.n == cairn.json.null, #a.list, a.list[2]}\n"
+        "end\n"
+        "function context(a, ctx)\n"
+        "  return {id = ctx.execution_id, op = ctx.operation, attempt = ctx.attempt,\n"
+        "          cb = ctx.callback_id or 'none', log = type(ctx.log)}\n"
+        "end\n";
+    assert_result(src, "types", "{\"i\":3,\"f\":0.5,\"n\":null,\"list\":[\"a\",\"b\",null]}",
+                  "[\"integer\",\"float\",true,3,\"b\"]");
+    assert_result(src, "context", NULL,
+                  "{\"id\":\"exec-1\",\"op\":\"reserve\",\"attempt\":2,\"cb\":\"none\",\"log\":\"function\"}");
+
+    hook_ctx sub = ctx;
+    sub.callback_id = "cb-xyz";
+    outcome o = call_with(src, "context", NULL, &sub, NULL);
+    assert_int_equal(o.rc, 0);
+    assert_string_equal(cJSON_GetObjectItem(o.result, "cb")->valuestring, "cb-xyz");
+    outcome_cleanup(&o);
+}
+
+static void test_log_and_print_do_not_fail(void **state)
+{
+    (void)state;
+    const char src[] = "function f(a, ctx)\n"
+                       "  ctx.log('hello', 1, true, nil, {})\n"
+                       "  print('to stderr, not stdout')\n"
+                       "  return 'ok'\n"
+                       "end\n";
+    assert_result(src, "f", NULL, "\"ok\"");
+}
+
+static void test_cairn_json(void **state)
+{
+    (void)state;
+    const char src[] =
+        "function enc() return cairn.json.encode({b = 'x', a = {1, 2.5, cairn.json.null}}) end\n"
+        "function dec()\n"
+        "  local v = cairn.json.decode('{\"x\":[1,null,{\"y\":true}]}')\n"
+        "  return {v.x[1], v.x[2] == cairn.json.null, v.x[3].y, math.type(v.x[1]),\n"
+        "          cairn.json.decode('null') == cairn.json.null}\n"
+        "end\n"
+        "function bad_dec() return cairn.json.decode('{\"x\":') end\n"
+        "function bad_enc() return cairn.json.encode({f = print}) end\n";
+    assert_result(src, "enc", NULL, "\"{\\\"a\\\":[1,2.5,null],\\\"b\\\":\\\"x\\\"}\"");
+    assert_result(src, "dec", NULL, "[1,true,true,\"integer\",true]");
+    assert_error(src, "bad_dec", "Lua.Error", "cairn.json.decode: invalid JSON");
+    assert_error(src, "bad_enc", "Lua.Error", "a function at value.f");
+}
+
+static void test_object_keys_are_sorted(void **state)
+{
+    (void)state;
+    const char src[] = "function f() return {zeta = 1, alpha = 2, mid = {b = 1, a = 2}} end\n";
+    outcome o = call(src, "f", NULL);
+    assert_int_equal(o.rc, 0);
+    char *text = cJSON_PrintUnformatted(o.result);
+    assert_string_equal(text, "{\"alpha\":2,\"mid\":{\"a\":2,\"b\":1},\"zeta\":1}");
+    cJSON_free(text);
+    outcome_cleanup(&o);
+}
+
+/* ---- results that are not JSON ----------------------------------------- */
+
+static void test_result_not_json(void **state)
+{
+    (void)state;
+    const char src[] =
+        "function fn() return {f = function() end} end\n"
+        "function nan() return {list = {1, 0/0}} end\n"
+        "function inf() return math.huge end\n"
+        "function cycle() local t = {} t.self = t return {t} end\n"
+        "function boolkey() return {[true] = 1} end\n"
+        "function sparse() return {[1] = 'a', [3] = 'c'} end\n"
+        "function mixed() return {1, 2, x = 3} end\n"
+        "function zero() return 'a\\0b' end\n"
+        "local function nest(n) local t = {} local cur = t\n"
+        "  for i = 2, n do cur.a = {} cur = cur.a end return t end\n"
+        "function deep64() return nest(64) end\n"
+        "function deep65() return nest(65) end\n";
+    assert_error(src, "fn", "Lua.Error", "result is not JSON: a function at result.f");
+    assert_error(src, "nan", "Lua.Error", "result is not JSON: NaN at result.list[1]");
+    assert_error(src, "inf", "Lua.Error", "result is not JSON: an infinite number at result");
+    assert_error(src, "cycle", "Lua.Error", "result is not JSON: a table that contains itself at result[0].self");
+    assert_error(src, "boolkey", "Lua.Error", "not a string");
+    assert_error(src, "sparse", "Lua.Error", "not a string");
+    assert_error(src, "mixed", "Lua.Error", "not a string");
+    assert_error(src, "zero", "Lua.Error", "zero byte");
+    assert_error(src, "deep65", "Lua.Error", "deeper than 64");
+
+    outcome o = call(src, "deep64", NULL);
+    assert_int_equal(o.rc, 0);
+    int depth = 0;
+    for (const cJSON *v = o.result; v; v = cJSON_GetObjectItem(v, "a"))
+        depth++;
+    assert_int_equal(depth, 64);
+    outcome_cleanup(&o);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void test_typed_errors(void **state)
+{
+    (void)state;
+    const char src[] =
+        "function full() error({type = 'Budget.Exceeded', message = 'over by 30',\n"
+        "                        data = {over = 30, items = {'a', 'b'}}}) end\n"
+        "function bare() error({type = 'Budget.Busy'}) end\n"
+        "function numeric() error({type = 'X.Y', message = 42}) end\n"
+        "function baddata() error({type = 'X.Y', data = {f = error}}) end\n";
+    outcome o = call(src, "full", NULL);
+    assert_int_equal(o.rc, -1);
+    assert_string_equal(o.err.type, "Budget.Exceeded");
+    assert_string_equal(o.err.message, "over by 30");
+    cJSON *want = cJSON_Parse("{\"over\":30,\"items\":[\"a\",\"b\"]}");
+    assert_true(json_equal(o.err.data, want));
+    cJSON_Delete(want);
+    outcome_cleanup(&o);
+
+    o = call(src, "bare", NULL);
+    assert_string_equal(o.err.type, "Budget.Busy");
+    assert_string_equal(o.err.message, "");
+    assert_null(o.err.data);
+    outcome_cleanup(&o);
+
+    o = call(src, "numeric", NULL);
+    assert_string_equal(o.err.type, "X.Y");
+    assert_string_equal(o.err.message, "42");
+    outcome_cleanup(&o);
+
+    assert_error(src, "baddata", "Lua.Error", "data is not JSON: a function at data.f");
+}
+
+static void test_lua_errors_have_positions(void **state)
+{
+    (void)state;
+    const char src[] = "function text()\n"
+                       "  error('boom')\n"
+                       "end\n"
+                       "function runtime(a)\n"
+                       "  local x = nil\n"
+                       "  return x.y\n"
+                       "end\n"
+                       "function arith(a) return a.missing + 1 end\n";
+    outcome o = call(src, "text", NULL);
+    assert_string_equal(o.err.type, "Lua.Error");
+    assert_string_equal(o.err.message, "test.lua:2: boom");
+    outcome_cleanup(&o);
+    assert_error(src, "runtime", "Lua.Error", "test.lua:6: attempt to index a nil value (local 'x')");
+    assert_error(src, "arith", "Lua.Error", "test.lua:8: attempt to perform arithmetic on a nil value");
+}
+
+static void test_odd_error_values(void **state)
+{
+    (void)state;
+    const char src[] = "function enil() error(nil) end\n"
+                       "function ebool() error(true) end\n"
+                       "function enum() error(42) end\n"
+                       "function efloat() error(0.5) end\n"
+                       "function etable() error({message = 'no type'}) end\n"
+                       "function etype() error({type = 7}) end\n"
+                       "function eempty() error({type = ''}) end\n"
+                       "function enull() error(cairn.json.null) end\n"
+                       "function efn() error(print) end\n";
+    assert_error(src, "enil", "Lua.Error", "error object is a nil value");
+    assert_error(src, "ebool", "Lua.Error", "error object is a boolean value");
+    assert_error(src, "enum", "Lua.Error", "42");
+    assert_error(src, "efloat", "Lua.Error", "0.5");
+    assert_error(src, "etable", "Lua.Error", "without a string 'type'");
+    assert_error(src, "etype", "Lua.Error", "without a string 'type'");
+    assert_error(src, "eempty", "Lua.Error", "without a string 'type'");
+    assert_error(src, "enull", "Lua.Error", "error object is a userdata value");
+    assert_error(src, "efn", "Lua.Error", "error object is a function value");
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    assert_error("function f()\n  return 1 +\nend\n", "f", "Lua.Error", "test.lua:3:");
+    assert_error("x = 1\nerror('top level')\nfunction f() end\n", "f", "Lua.Error", "test.lua:2: top level");
+    assert_error("function f() end\n", "g", "Lua.Error", "Lua function 'g' is not defined in test.lua");
+    assert_error("g = 5\n", "g", "Lua.Error", "'g' in test.lua is a number, not a function");
+    /* a metatable on _G cannot run while the runtime looks the function up */
+    assert_error("setmetatable(_G, {__index = function() error({type = 'X'}) end})\n", "f",
+                 "Lua.Error", "not defined");
+    /* binary chunks are refused: hooks load as text */
+    assert_error("\x1bLua\x54\x00", "f", "Lua.Error", "binary chunk");
+
+    outcome o = {.result = NULL};
+    err_init(&o.err);
+    cJSON *args = cJSON_CreateObject();
+    assert_int_equal(hook_lua_call(NULL, NULL, "f", args, NULL, NULL, &o.result, &o.err), -1);
+    assert_string_equal(o.err.type, "Lua.Error");
+    assert_non_null(strstr(o.err.message, "no hooks"));
+    cJSON_Delete(args);
+    outcome_cleanup(&o);
+}
+
+/* ---- the sandbox ------------------------------------------------------- */
+
+static void test_sandbox_escapes_refused(void **state)
+{
+    (void)state;
+    static const char *const escapes[] = {
+        "io.open('/etc/passwd')",
+        "os.execute('true')",
+        "os.getenv('HOME')",
+        "require('os')",
+        "load('return 1')",
+        "loadfile('/etc/passwd')",
+        "dofile('/etc/passwd')",
+        "string.dump(print)",
+        "('').dump(print)",
+        "debug.getinfo(1)",
+        "debug.sethook()",
+        "collectgarbage('count')",
+        "package.loadlib('libc.so.6', 'system')",
+        "coroutine.create(print)",
+    };
+    for (size_t i = 0; i < sizeof escapes / sizeof *escapes; i++) {
+        char src[256];
+        snprintf(src, sizeof src, "function f()\n  return %s\nend\n", escapes[i]);
+        outcome o = call(src, "f", NULL);
+        if (o.rc == 0)
+            fail_msg("escape not refused: %s", escapes[i]);
+        /* the error is Lua's own, at the line of the call */
+        if (strcmp(o.err.type, "Lua.Error") != 0 || strncmp(o.err.message, "test.lua:2: attempt to", 22) != 0)
+            fail_msg("%s: %s: %s", escapes[i], o.err.type, o.err.message);
+        outcome_cleanup(&o);
+    }
+    /* what is left of the base library is what hooks need */
+    assert_result("function f() return {type(pairs), type(pcall), type(string.format),\n"
+                  "  type(table.concat), type(math.floor), type(utf8.char), type(tostring)} end\n",
+                  "f", NULL,
+                  "[\"function\",\"function\",\"function\",\"function\",\"function\",\"function\",\"function\"]");
+}
+
+static void test_globals_do_not_survive(void **state)
+{
+    (void)state;
+    const char src[] = "function f() counter = (counter or 0) + 1 return counter end\n";
+    assert_result(src, "f", NULL, "1");
+    assert_result(src, "f", NULL, "1");
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+static void test_instruction_limit(void **state)
+{
+    (void)state;
+    hook_limits lim = {.instructions = 100000};
+    assert_error_with("function f() while true do end end\n", "f", &lim, "Lua.Limit",
+                      "instruction limit of 100000 reached");
+    /* pcall can catch the limit's error once, but never runs on */
+    assert_error_with("function f()\n"
+                      "  while true do pcall(function() while true do end end) end\n"
+                      "end\n",
+                      "f", &lim, "Lua.Limit", "instruction limit of 100000 reached");
+    assert_error_with("function f()\n"
+                      "  local ok = pcall(function() while true do end end)\n"
+                      "  return 'escaped'\n"
+                      "end\n",
+                      "f", &lim, "Lua.Limit", "instruction limit");
+    /* the chunk's own top level counts too */
+    assert_error_with("while true do end\n", "f", &lim, "Lua.Limit", "instruction limit");
+    /* Lua runs finalizers with hooks off, so hooks may not have any */
+    assert_error_with("function f()\n"
+                      "  setmetatable({}, {__gc = function() while true do end end})\n"
+                      "  return 1\n"
+                      "end\n",
+                      "f", &lim, "Lua.Error", "test.lua:2: __gc metamethods are not allowed");
+    assert_result("function f() local t = setmetatable({}, {__index = function(t, k) return k end})\n"
+                  "  return t.x end\n",
+                  "f", NULL, "\"x\"");
+    /* under the limit, work completes */
+    assert_error_with("function f() local n = 0 for i = 1, 1000 do n = n + i end\n"
+                      "  error({type = 'Done', message = tostring(n)}) end\n",
+                      "f", &lim, "Done", "500500");
+}
+
+static void test_memory_limit(void **state)
+{
+    (void)state;
+    hook_limits lim = {.memory = 1 << 20};
+    assert_error_with("function f() local s = 'x' while true do s = s .. s end end\n", "f", &lim,
+                      "Lua.Limit", "memory limit of 1048576 bytes reached");
+    assert_error_with("function f() local t = {} for i = 1, 1e9 do t[i] = {i} end end\n", "f", &lim,
+                      "Lua.Limit", "memory limit of 1048576 bytes reached");
+    assert_error_with("function f() return string.rep('x', 1 << 30) end\n", "f", &lim, "Lua.Limit",
+                      "memory limit");
+    /* a hook that catches its own memory error and goes on is not failed by it */
+    const char src[] = "function f()\n"
+                       "  local ok = pcall(function() local s = 'x' while true do s = s .. s end end)\n"
+                       "  return ok\n"
+                       "end\n";
+    outcome o = call_with(src, "f", NULL, &ctx, &lim);
+    assert_int_equal(o.rc, 0);
+    assert_true(cJSON_IsFalse(o.result));
+    outcome_cleanup(&o);
+    /* too little memory for the state itself */
+    hook_limits tiny = {.memory = 64};
+    assert_error_with("function f() end\n", "f", &tiny, "Lua.Limit", "memory limit of 64 bytes");
+}
+
+static void test_deep_recursion(void **state)
+{
+    (void)state;
+    assert_error("local function r(n) return 1 + r(n + 1) end\nfunction f() return r(1) end\n", "f",
+                 "Lua.Error", "stack overflow");
+    /* recursion through C functions hits Lua's C stack limit */
+    assert_error("local function g() return ('x'):gsub('.', g) end\nfunction f() return g() end\n", "f",
+                 "Lua.Error", "stack overflow");
+    /* nested pcalls end at the C stack limit; the hook still returns normally */
+    outcome o = call("local function g() return pcall(g) end\nfunction f() return {g()} end\n", "f", NULL);
+    assert_int_equal(o.rc, 0);
+    assert_true(cJSON_IsArray(o.result));
+    assert_true(cJSON_GetArraySize(o.result) > 2);
+    outcome_cleanup(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_every_shape),
+        cmocka_unit_test(test_scalar_results),
+        cmocka_unit_test(test_args_types_and_ctx),
+        cmocka_unit_test(test_log_and_print_do_not_fail),
+        cmocka_unit_test(test_cairn_json),
+        cmocka_unit_test(test_object_keys_are_sorted),
+        cmocka_unit_test(test_result_not_json),
+        cmocka_unit_test(test_typed_errors),
+        cmocka_unit_test(test_lua_errors_have_positions),
+        cmocka_unit_test(test_odd_error_values),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_sandbox_escapes_refused),
+        cmocka_unit_test(test_globals_do_not_survive),
+        cmocka_unit_test(test_instruction_limit),
+        cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_deep_recursion),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
