@@ -26,6 +26,7 @@
 #include <lualib.h>
 
 #include "hook.h"
+#include "json.h"
 
 #define DEFAULT_INSTRUCTIONS 100000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
@@ -102,13 +103,13 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 
 typedef struct box {
     cJSON *json; /* owned */
-    char *text;  /* owned (cJSON_free) */
+    char *text;  /* owned (free) */
 } box;
 
 static void box_free(box *b)
 {
     cJSON_Delete(b->json);
-    cJSON_free(b->text);
+    free(b->text);
     b->json = NULL;
     b->text = NULL;
 }
@@ -416,7 +417,7 @@ static int json_encode(lua_State *L)
     b->json = value_to_json(L, 1, "value", why, sizeof why);
     if (!b->json)
         return luaL_error(L, "cairn.json.encode: not JSON: %s", why);
-    b->text = cJSON_PrintUnformatted(b->json);
+    b->text = json_print(b->json);
     if (!b->text)
         return luaL_error(L, "cairn.json.encode: out of memory");
     lua_pushstring(L, b->text); /* may raise: the box still owns the text */

@@ -1,6 +1,7 @@
 /*
  * json.c — small cJSON helpers shared by the runtime (value.c, schema.c,
- * hook_lua.c). Pure functions: never allocates, never prints.
+ * hook_lua.c). Pure functions: never prints, never changes a tree; only
+ * json_print allocates (the string it returns).
  */
 #include "json.h"
 
@@ -90,4 +91,122 @@ const char *json_type_name(const cJSON *v)
 int json_is_integer(const cJSON *v)
 {
     return cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble);
+}
+
+/* A growing string; `failed` once an allocation failed. */
+typedef struct strbuf {
+    char *p; /* owned */
+    size_t len, cap;
+    int failed;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_str(strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void print_string(strbuf *b, const char *s)
+{
+    sb_add(b, "\"", 1);
+    const char *run = s; /* bytes copied as they are */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sb_add(b, run, (size_t)(s - run));
+        run = s + 1;
+        char esc[8];
+        switch (c) {
+        case '"': sb_str(b, "\\\""); break;
+        case '\\': sb_str(b, "\\\\"); break;
+        case '\b': sb_str(b, "\\b"); break;
+        case '\f': sb_str(b, "\\f"); break;
+        case '\n': sb_str(b, "\\n"); break;
+        case '\r': sb_str(b, "\\r"); break;
+        case '\t': sb_str(b, "\\t"); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            sb_str(b, esc);
+        }
+    }
+    sb_add(b, run, (size_t)(s - run));
+    sb_add(b, "\"", 1);
+}
+
+static void print_value(strbuf *b, const cJSON *v)
+{
+    char num[32];
+    switch (type_of(v)) {
+    case cJSON_True:
+        sb_str(b, "true");
+        break;
+    case cJSON_False:
+        sb_str(b, "false");
+        break;
+    case cJSON_Number:
+        json_number_text(v->valuedouble, num, sizeof num);
+        sb_str(b, num);
+        break;
+    case cJSON_String:
+        print_string(b, v->valuestring ? v->valuestring : "");
+        break;
+    case cJSON_Raw:
+        sb_str(b, v->valuestring ? v->valuestring : "null");
+        break;
+    case cJSON_Array:
+        sb_add(b, "[", 1);
+        for (const cJSON *m = v->child; m; m = m->next) {
+            print_value(b, m);
+            if (m->next)
+                sb_add(b, ",", 1);
+        }
+        sb_add(b, "]", 1);
+        break;
+    case cJSON_Object:
+        sb_add(b, "{", 1);
+        for (const cJSON *m = v->child; m; m = m->next) {
+            print_string(b, m->string ? m->string : "");
+            sb_add(b, ":", 1);
+            print_value(b, m);
+            if (m->next)
+                sb_add(b, ",", 1);
+        }
+        sb_add(b, "}", 1);
+        break;
+    default:
+        sb_str(b, "null");
+        break;
+    }
+}
+
+char *json_print(const cJSON *v)
+{
+    strbuf b = {0};
+    print_value(&b, v);
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
 }

@@ -1,6 +1,6 @@
 /*
  * json.h — small cJSON helpers shared by the runtime: deep equality, number
- * text, type names.
+ * text, compact printing, type names.
  */
 #ifndef CAIRN_JSON_H
 #define CAIRN_JSON_H
@@ -22,6 +22,13 @@ int json_equal(const cJSON *a, const cJSON *b);
  * infinities, which JSON cannot hold, as "null". buf holds at least 32 bytes.
  */
 void json_number_text(double d, char *buf, size_t len);
+
+/*
+ * Compact JSON text of v (NULL: "null"), numbers as json_number_text writes
+ * them, object members in their order. A new string (caller frees with
+ * free()), or NULL when out of memory.
+ */
+char *json_print(const cJSON *v);
 
 /* "null", "boolean", "number", "string", "array", "object" (NULL: "null"). */
 const char *json_type_name(const cJSON *v);

@@ -4,7 +4,7 @@
  *
  * Owns: nothing; it reads the schema and the value and writes the message
  * into the caller's buffer.
- * Never: allocates, changes its arguments, or rejects on a keyword it does
+ * Never: changes its arguments, or rejects on a keyword it does
  * not know (unknown and malformed keywords are ignored, as JSON Schema does).
  */
 #include "schema.h"
@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -60,7 +61,7 @@ static size_t path_index(where *w, int i)
 /* A value as short compact JSON, for messages. */
 static void brief(const cJSON *v, char *buf, size_t len)
 {
-    char *text = cJSON_PrintUnformatted(v);
+    char *text = json_print(v);
     if (!text) {
         snprintf(buf, len, "%s", json_type_name(v));
         return;
@@ -69,7 +70,7 @@ static void brief(const cJSON *v, char *buf, size_t len)
         snprintf(buf, len, "%.37s...", text);
     else
         snprintf(buf, len, "%s", text);
-    cJSON_free(text);
+    free(text);
 }
 
 static int type_matches(const char *type, const cJSON *v)

@@ -111,64 +111,43 @@ int value_cmp(const cJSON *a, cairn_cmp op, const cJSON *b)
     }
 }
 
-/* A growing string; `failed` once an allocation failed. */
-typedef struct strbuf {
-    char *p; /* owned */
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
 const cJSON *value_concat(scope *s, const cJSON *const *parts)
 {
-    strbuf b = {0};
-    sb_add(&b, "", 0); /* an empty result is "" too */
-    for (; parts && *parts; parts++) {
-        const cJSON *v = *parts;
-        if (cJSON_IsNull(v) || cJSON_IsInvalid(v)) {
-            continue;
-        } else if (cJSON_IsString(v)) {
-            if (v->valuestring)
-                sb_add(&b, v->valuestring, strlen(v->valuestring));
-        } else if (cJSON_IsNumber(v)) {
-            char num[32];
-            json_number_text(v->valuedouble, num, sizeof num);
-            sb_add(&b, num, strlen(num));
-        } else if (cJSON_IsBool(v)) {
-            const char *t = cJSON_IsTrue(v) ? "true" : "false";
-            sb_add(&b, t, strlen(t));
-        } else {
-            char *text = cJSON_PrintUnformatted(v);
-            if (!text)
-                b.failed = 1;
-            else
-                sb_add(&b, text, strlen(text));
-            cJSON_free(text);
+    /* Two passes: the text of each part, then one string of the right size. */
+    size_t n = 0, total = 0;
+    while (parts && parts[n])
+        n++;
+    char **texts = calloc(n ? n : 1, sizeof *texts); /* NULL for strings and nulls */
+    cJSON *r = NULL;
+    if (!texts)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *v = parts[i];
+        if (cJSON_IsString(v)) {
+            total += v->valuestring ? strlen(v->valuestring) : 0;
+        } else if (!cJSON_IsNull(v) && !cJSON_IsInvalid(v)) {
+            if (!(texts[i] = json_print(v)))
+                goto done;
+            total += strlen(texts[i]);
         }
     }
-    cJSON *r = b.failed ? NULL : cJSON_CreateString(b.p);
-    free(b.p);
-    return scope_keep(s, r);
+    char *out = malloc(total + 1), *p = out;
+    if (!out)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = texts[i] ? texts[i] : cJSON_IsString(parts[i]) ? parts[i]->valuestring : NULL;
+        size_t len = t ? strlen(t) : 0;
+        memcpy(p, t ? t : "", len);
+        p += len;
+    }
+    *p = '\0';
+    r = cJSON_CreateString(out);
+    free(out);
+done:
+    for (size_t i = 0; texts && i < n; i++)
+        free(texts[i]);
+    free(texts);
+    return scope_keep(s, r); /* NULL: oom, and null */
 }
 
 cJSON *value_object(scope *s)

@@ -269,6 +269,15 @@ static void test_concat_formatting(void **state)
     assert_string_equal(v->valuestring,
                         "n=3 x=2.5 nothing=[] true,false {\"b\":[10,20,{\"c\":\"deep\"}]} [1,\"x\",null] {}");
 
+    /* nested values are printed the same way: numbers, escapes, member order */
+    v = value_concat(s, (const cJSON *const[]){
+        value_json(s, "{\"z\":0.1,\"a\":[1e15,-0.0,3.0],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}"), NULL});
+    assert_string_equal(v->valuestring,
+                        "{\"z\":0.1,\"a\":[1000000000000000,0,3],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}");
+    char *third = json_print(value_json(s, "[0.3333333333333333]"));
+    assert_string_equal(third, "[0.3333333333333333]");
+    free(third);
+
     static const struct {
         double d;
         const char *text;
