@@ -48,7 +48,8 @@ int cairn_call_return(cairn_call *call, cJSON *value)
 int cairn_call_fail(cairn_call *call, const char *type, const char *message, cJSON *data)
 {
     /* the first error wins; err_set_data frees data when one is already set */
-    err_set_data(&call->err, type && type[0] ? type : "C.Error", data, "%s", message ? message : "");
+    err_set_data(&call->err, type && type[0] ? type : "C.Error", data, "%s",
+                 message ? message : "");
     return 1;
 }
 

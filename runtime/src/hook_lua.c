@@ -30,9 +30,9 @@
 
 #define DEFAULT_INSTRUCTIONS 100000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
-#define HOOK_STEP 1000        /* instructions between two calls of the count hook */
-#define RESULT_MAX_DEPTH 64   /* tables nested in a value converted to JSON */
-#define ARGS_MAX_DEPTH 1000   /* containers nested in JSON given to Lua (cJSON's limit) */
+#define HOOK_STEP 1000      /* instructions between two calls of the count hook */
+#define RESULT_MAX_DEPTH 64 /* tables nested in a value converted to JSON */
+#define ARGS_MAX_DEPTH 1000 /* containers nested in JSON given to Lua (cJSON's limit) */
 #define BOX_META "cairn.box"
 
 /* cairn.json.null: a light userdata with this address. */
@@ -41,15 +41,15 @@ static const char json_null_key = 0;
 /* One call: limits, what it runs, and what comes out. */
 typedef struct lua_run {
     size_t mem_used, mem_limit;
-    int mem_denied;             /* the allocator refused a block because of the limit */
+    int mem_denied; /* the allocator refused a block because of the limit */
     uint64_t instr_counted, instr_limit;
     int instr_step;
-    int instr_hit;              /* sticky: every later instruction raises again */
+    int instr_hit;                       /* sticky: every later instruction raises again */
     const char *source, *chunkname, *fn; /* borrowed */
-    const cJSON *args;          /* borrowed */
-    const hook_ctx *ctx;        /* borrowed, may be NULL */
-    cJSON *result;              /* owned until handed to the caller */
-    cairn_error err;            /* set by run_protected */
+    const cJSON *args;                   /* borrowed */
+    const hook_ctx *ctx;                 /* borrowed, may be NULL */
+    cJSON *result;                       /* owned until handed to the caller */
+    cairn_error err;                     /* set by run_protected */
 } lua_run;
 
 /* ------------------------------------------------------------------------ */
@@ -202,7 +202,7 @@ typedef struct conv {
     char path[200];                       /* where we are: "result.items[2]" */
     const void *tables[RESULT_MAX_DEPTH]; /* the tables on the path, for cycles */
     int depth;
-    char why[300];                        /* the failure, when NULL is returned */
+    char why[300]; /* the failure, when NULL is returned */
 } conv;
 
 static cJSON *to_json(conv *c, int idx);
@@ -491,15 +491,16 @@ static int safe_setmetatable(lua_State *L)
 static void open_sandbox(lua_State *L, const hook_ctx *ctx)
 {
     static const luaL_Reg libs[] = {
-        {LUA_GNAME, luaopen_base},         {LUA_STRLIBNAME, luaopen_string},
-        {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
         {LUA_UTF8LIBNAME, luaopen_utf8},
     };
     for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
         luaL_requiref(L, libs[i].name, libs[i].func, 1);
         lua_pop(L, 1);
     }
-    static const char *const removed[] = {"dofile", "loadfile", "load", "require", "collectgarbage"};
+    static const char *const removed[] = {"dofile", "loadfile", "load", "require",
+                                          "collectgarbage"};
     for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) {
         lua_pushnil(L);
         lua_setglobal(L, removed[i]);
@@ -519,8 +520,8 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
 
-    lua_createtable(L, 0, 1);  /* cairn */
-    lua_createtable(L, 0, 3);  /* cairn.json */
+    lua_createtable(L, 0, 1); /* cairn */
+    lua_createtable(L, 0, 3); /* cairn.json */
     push_null(L);
     lua_setfield(L, -2, "null");
     lua_pushcfunction(L, json_encode);
@@ -605,7 +606,8 @@ static void set_error(lua_run *r, lua_State *L, int status, int protected, cairn
     lua_pushliteral(L, "data");
     lua_rawget(L, top);
     size_t tlen = 0;
-    const char *type = lua_type(L, top + 1) == LUA_TSTRING ? lua_tolstring(L, top + 1, &tlen) : NULL;
+    const char *type =
+        lua_type(L, top + 1) == LUA_TSTRING ? lua_tolstring(L, top + 1, &tlen) : NULL;
     if (!type || tlen == 0 || strlen(type) != tlen) {
         err_set(e, "Lua.Error", "error object is a table without a string 'type'");
         return;
@@ -683,8 +685,7 @@ static int run_protected(lua_State *L)
 }
 
 int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
-                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result,
-                  cairn_error *err)
+                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result, cairn_error *err)
 {
     lua_run r = {
         .mem_limit = limits && limits->memory ? limits->memory : DEFAULT_MEMORY,

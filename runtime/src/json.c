@@ -59,7 +59,7 @@ void json_number_text(double d, char *buf, size_t len)
         return;
     }
     if (d == floor(d) && fabs(d) < 9007199254740992.0) { /* 2^53: exact integers */
-        snprintf(buf, len, "%.0f", d == 0 ? 0.0 : d);   /* no "-0" */
+        snprintf(buf, len, "%.0f", d == 0 ? 0.0 : d);    /* no "-0" */
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {
@@ -138,13 +138,27 @@ static void print_string(strbuf *b, const char *s)
         run = s + 1;
         char esc[8];
         switch (c) {
-        case '"': sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\b': sb_str(b, "\\b"); break;
-        case '\f': sb_str(b, "\\f"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
+        case '"':
+            sb_str(b, "\\\"");
+            break;
+        case '\\':
+            sb_str(b, "\\\\");
+            break;
+        case '\b':
+            sb_str(b, "\\b");
+            break;
+        case '\f':
+            sb_str(b, "\\f");
+            break;
+        case '\n':
+            sb_str(b, "\\n");
+            break;
+        case '\r':
+            sb_str(b, "\\r");
+            break;
+        case '\t':
+            sb_str(b, "\\t");
+            break;
         default:
             snprintf(esc, sizeof esc, "\\u%04x", c);
             sb_str(b, esc);

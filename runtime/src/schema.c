@@ -99,7 +99,10 @@ static int check_type(where *w, const cJSON *type, const cJSON *v)
         if (type_matches(t->valuestring, v))
             return 0;
         size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+        snprintf(list + len, sizeof list - len, "%s%s",
+                 i == 0       ? ""
+                 : i == n - 1 ? " or "
+                              : ", ",
                  t->valuestring);
     }
     if (list[0] == '\0')
@@ -249,9 +252,11 @@ static int check(where *w, const cJSON *schema, const cJSON *v)
     } else if (cJSON_IsString(v)) {
         size_t n = utf8_length(v->valuestring);
         if (kw_num(schema, "minLength", &bound) && (double)n < bound)
-            return fail(w, "expected at least %g character%s, got %zu", bound, bound == 1 ? "" : "s", n);
+            return fail(w, "expected at least %g character%s, got %zu", bound,
+                        bound == 1 ? "" : "s", n);
         if (kw_num(schema, "maxLength", &bound) && (double)n > bound)
-            return fail(w, "expected at most %g character%s, got %zu", bound, bound == 1 ? "" : "s", n);
+            return fail(w, "expected at most %g character%s, got %zu", bound, bound == 1 ? "" : "s",
+                        n);
     } else if (cJSON_IsArray(v)) {
         return check_array(w, schema, v);
     } else if (cJSON_IsObject(v)) {

@@ -135,7 +135,9 @@ const cJSON *value_concat(scope *s, const cJSON *const *parts)
     if (!out)
         goto done;
     for (size_t i = 0; i < n; i++) {
-        const char *t = texts[i] ? texts[i] : cJSON_IsString(parts[i]) ? parts[i]->valuestring : NULL;
+        const char *t = texts[i]                   ? texts[i]
+                        : cJSON_IsString(parts[i]) ? parts[i]->valuestring
+                                                   : NULL;
         size_t len = t ? strlen(t) : 0;
         memcpy(p, t ? t : "", len);
         p += len;

@@ -204,12 +204,9 @@ static void test_no_ctx_gives_defaults(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_return_value_and_ctx),
-        cmocka_unit_test(test_return_null_or_nothing),
-        cmocka_unit_test(test_fail_with_data),
-        cmocka_unit_test(test_fail_wins_over_zero),
-        cmocka_unit_test(test_nonzero_without_fail),
-        cmocka_unit_test(test_no_ctx_gives_defaults),
+        cmocka_unit_test(test_return_value_and_ctx), cmocka_unit_test(test_return_null_or_nothing),
+        cmocka_unit_test(test_fail_with_data),       cmocka_unit_test(test_fail_wins_over_zero),
+        cmocka_unit_test(test_nonzero_without_fail), cmocka_unit_test(test_no_ctx_gives_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,8 @@ static void outcome_cleanup(outcome *o)
     err_cleanup(&o->err);
 }
 
-static void assert_result(const char *source, const char *fn, const char *args, const char *expected)
+static void assert_result(const char *source, const char *fn, const char *args,
+                          const char *expected)
 {
     outcome o = call(source, fn, args);
     if (o.rc != 0)
@@ -156,7 +157,8 @@ static void test_args_types_and_ctx(void **state)
     assert_result(src, "types", "{\"i\":3,\"f\":0.5,\"n\":null,\"list\":[\"a\",\"b\",null]}",
                   "[\"integer\",\"float\",true,3,\"b\"]");
     assert_result(src, "context", NULL,
-                  "{\"id\":\"exec-1\",\"op\":\"reserve\",\"attempt\":2,\"cb\":\"none\",\"log\":\"function\"}");
+                  "{\"id\":\"exec-1\",\"op\":\"reserve\",\"attempt\":2,\"cb\":\"none\",\"log\":"
+                  "\"function\"}");
 
     hook_ctx sub = ctx;
     sub.callback_id = "cb-xyz";
@@ -212,23 +214,23 @@ static void test_object_keys_are_sorted(void **state)
 static void test_result_not_json(void **state)
 {
     (void)state;
-    const char src[] =
-        "function fn() return {f = function() end} end\n"
-        "function nan() return {list = {1, 0/0}} end\n"
-        "function inf() return math.huge end\n"
-        "function cycle() local t = {} t.self = t return {t} end\n"
-        "function boolkey() return {[true] = 1} end\n"
-        "function sparse() return {[1] = 'a', [3] = 'c'} end\n"
-        "function mixed() return {1, 2, x = 3} end\n"
-        "function zero() return 'a\\0b' end\n"
-        "local function nest(n) local t = {} local cur = t\n"
-        "  for i = 2, n do cur.a = {} cur = cur.a end return t end\n"
-        "function deep64() return nest(64) end\n"
-        "function deep65() return nest(65) end\n";
+    const char src[] = "function fn() return {f = function() end} end\n"
+                       "function nan() return {list = {1, 0/0}} end\n"
+                       "function inf() return math.huge end\n"
+                       "function cycle() local t = {} t.self = t return {t} end\n"
+                       "function boolkey() return {[true] = 1} end\n"
+                       "function sparse() return {[1] = 'a', [3] = 'c'} end\n"
+                       "function mixed() return {1, 2, x = 3} end\n"
+                       "function zero() return 'a\\0b' end\n"
+                       "local function nest(n) local t = {} local cur = t\n"
+                       "  for i = 2, n do cur.a = {} cur = cur.a end return t end\n"
+                       "function deep64() return nest(64) end\n"
+                       "function deep65() return nest(65) end\n";
     assert_error(src, "fn", "Lua.Error", "result is not JSON: a function at result.f");
     assert_error(src, "nan", "Lua.Error", "result is not JSON: NaN at result.list[1]");
     assert_error(src, "inf", "Lua.Error", "result is not JSON: an infinite number at result");
-    assert_error(src, "cycle", "Lua.Error", "result is not JSON: a table that contains itself at result[0].self");
+    assert_error(src, "cycle", "Lua.Error",
+                 "result is not JSON: a table that contains itself at result[0].self");
     assert_error(src, "boolkey", "Lua.Error", "not a string");
     assert_error(src, "sparse", "Lua.Error", "not a string");
     assert_error(src, "mixed", "Lua.Error", "not a string");
@@ -249,12 +251,11 @@ static void test_result_not_json(void **state)
 static void test_typed_errors(void **state)
 {
     (void)state;
-    const char src[] =
-        "function full() error({type = 'Budget.Exceeded', message = 'over by 30',\n"
-        "                        data = {over = 30, items = {'a', 'b'}}}) end\n"
-        "function bare() error({type = 'Budget.Busy'}) end\n"
-        "function numeric() error({type = 'X.Y', message = 42}) end\n"
-        "function baddata() error({type = 'X.Y', data = {f = error}}) end\n";
+    const char src[] = "function full() error({type = 'Budget.Exceeded', message = 'over by 30',\n"
+                       "                        data = {over = 30, items = {'a', 'b'}}}) end\n"
+                       "function bare() error({type = 'Budget.Busy'}) end\n"
+                       "function numeric() error({type = 'X.Y', message = 42}) end\n"
+                       "function baddata() error({type = 'X.Y', data = {f = error}}) end\n";
     outcome o = call(src, "full", NULL);
     assert_int_equal(o.rc, -1);
     assert_string_equal(o.err.type, "Budget.Exceeded");
@@ -293,8 +294,10 @@ static void test_lua_errors_have_positions(void **state)
     assert_string_equal(o.err.type, "Lua.Error");
     assert_string_equal(o.err.message, "test.lua:2: boom");
     outcome_cleanup(&o);
-    assert_error(src, "runtime", "Lua.Error", "test.lua:6: attempt to index a nil value (local 'x')");
-    assert_error(src, "arith", "Lua.Error", "test.lua:8: attempt to perform arithmetic on a nil value");
+    assert_error(src, "runtime", "Lua.Error",
+                 "test.lua:6: attempt to index a nil value (local 'x')");
+    assert_error(src, "arith", "Lua.Error",
+                 "test.lua:8: attempt to perform arithmetic on a nil value");
 }
 
 static void test_odd_error_values(void **state)
@@ -324,8 +327,10 @@ static void test_load_errors(void **state)
 {
     (void)state;
     assert_error("function f()\n  return 1 +\nend\n", "f", "Lua.Error", "test.lua:3:");
-    assert_error("x = 1\nerror('top level')\nfunction f() end\n", "f", "Lua.Error", "test.lua:2: top level");
-    assert_error("function f() end\n", "g", "Lua.Error", "Lua function 'g' is not defined in test.lua");
+    assert_error("x = 1\nerror('top level')\nfunction f() end\n", "f", "Lua.Error",
+                 "test.lua:2: top level");
+    assert_error("function f() end\n", "g", "Lua.Error",
+                 "Lua function 'g' is not defined in test.lua");
     assert_error("g = 5\n", "g", "Lua.Error", "'g' in test.lua is a number, not a function");
     /* a metatable on _G cannot run while the runtime looks the function up */
     assert_error("setmetatable(_G, {__index = function() error({type = 'X'}) end})\n", "f",
@@ -371,7 +376,8 @@ static void test_sandbox_escapes_refused(void **state)
         if (o.rc == 0)
             fail_msg("escape not refused: %s", escapes[i]);
         /* the error is Lua's own, at the line of the call */
-        if (strcmp(o.err.type, "Lua.Error") != 0 || strncmp(o.err.message, "test.lua:2: attempt to", 22) != 0)
+        if (strcmp(o.err.type, "Lua.Error") != 0 ||
+            strncmp(o.err.message, "test.lua:2: attempt to", 22) != 0)
             fail_msg("%s: %s: %s", escapes[i], o.err.type, o.err.message);
         outcome_cleanup(&o);
     }
@@ -379,7 +385,8 @@ static void test_sandbox_escapes_refused(void **state)
     assert_result("function f() return {type(pairs), type(pcall), type(string.format),\n"
                   "  type(table.concat), type(math.floor), type(utf8.char), type(tostring)} end\n",
                   "f", NULL,
-                  "[\"function\",\"function\",\"function\",\"function\",\"function\",\"function\",\"function\"]");
+                  "[\"function\",\"function\",\"function\",\"function\",\"function\",\"function\","
+                  "\"function\"]");
 }
 
 static void test_globals_do_not_survive(void **state)
@@ -416,9 +423,10 @@ static void test_instruction_limit(void **state)
                       "  return 1\n"
                       "end\n",
                       "f", &lim, "Lua.Error", "test.lua:2: __gc metamethods are not allowed");
-    assert_result("function f() local t = setmetatable({}, {__index = function(t, k) return k end})\n"
-                  "  return t.x end\n",
-                  "f", NULL, "\"x\"");
+    assert_result(
+        "function f() local t = setmetatable({}, {__index = function(t, k) return k end})\n"
+        "  return t.x end\n",
+        "f", NULL, "\"x\"");
     /* under the limit, work completes */
     assert_error_with("function f() local n = 0 for i = 1, 1000 do n = n + i end\n"
                       "  error({type = 'Done', message = tostring(n)}) end\n",
@@ -436,10 +444,11 @@ static void test_memory_limit(void **state)
     assert_error_with("function f() return string.rep('x', 1 << 30) end\n", "f", &lim, "Lua.Limit",
                       "memory limit");
     /* a hook that catches its own memory error and goes on is not failed by it */
-    const char src[] = "function f()\n"
-                       "  local ok = pcall(function() local s = 'x' while true do s = s .. s end end)\n"
-                       "  return ok\n"
-                       "end\n";
+    const char src[] =
+        "function f()\n"
+        "  local ok = pcall(function() local s = 'x' while true do s = s .. s end end)\n"
+        "  return ok\n"
+        "end\n";
     outcome o = call_with(src, "f", NULL, &ctx, &lim);
     assert_int_equal(o.rc, 0);
     assert_true(cJSON_IsFalse(o.result));
@@ -455,10 +464,11 @@ static void test_deep_recursion(void **state)
     assert_error("local function r(n) return 1 + r(n + 1) end\nfunction f() return r(1) end\n", "f",
                  "Lua.Error", "stack overflow");
     /* recursion through C functions hits Lua's C stack limit */
-    assert_error("local function g() return ('x'):gsub('.', g) end\nfunction f() return g() end\n", "f",
-                 "Lua.Error", "stack overflow");
+    assert_error("local function g() return ('x'):gsub('.', g) end\nfunction f() return g() end\n",
+                 "f", "Lua.Error", "stack overflow");
     /* nested pcalls end at the C stack limit; the hook still returns normally */
-    outcome o = call("local function g() return pcall(g) end\nfunction f() return {g()} end\n", "f", NULL);
+    outcome o =
+        call("local function g() return pcall(g) end\nfunction f() return {g()} end\n", "f", NULL);
     assert_int_equal(o.rc, 0);
     assert_true(cJSON_IsArray(o.result));
     assert_true(cJSON_GetArraySize(o.result) > 2);

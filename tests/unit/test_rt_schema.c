@@ -28,8 +28,8 @@ static void run_cases(const scase *cases, size_t n)
         if (!cases[i].message && rc != 0)
             fail_msg("%s against %s: rejected: %s", cases[i].value, cases[i].schema, msg);
         if (cases[i].message && (rc != -1 || strcmp(msg, cases[i].message) != 0))
-            fail_msg("%s against %s: got %d \"%s\", expected \"%s\"", cases[i].value, cases[i].schema, rc,
-                     msg, cases[i].message);
+            fail_msg("%s against %s: got %d \"%s\", expected \"%s\"", cases[i].value,
+                     cases[i].schema, rc, msg, cases[i].message);
         cJSON_Delete(schema);
         cJSON_Delete(value);
     }
@@ -76,20 +76,24 @@ static void test_objects(void **state)
     static const char closed[] = "{\"properties\":{\"a\":{}},\"additionalProperties\":false}";
     static const scase cases[] = {
         {schema, "{\"request_id\":\"r1\",\"amount\":5}", NULL},
-        {schema, "{\"request_id\":\"r1\",\"amount\":5,\"items\":[{\"qty\":1},{\"qty\":2,\"x\":0}]}", NULL},
+        {schema, "{\"request_id\":\"r1\",\"amount\":5,\"items\":[{\"qty\":1},{\"qty\":2,\"x\":0}]}",
+         NULL},
         {schema, "{\"request_id\":\"r1\"}", "input: missing required property 'amount'"},
         {schema, "{}", "input: missing required property 'request_id'"},
-        {schema, "{\"request_id\":\"r1\",\"amount\":\"5\"}", "input.amount: expected number, got string"},
-        {schema, "{\"request_id\":\"r1\",\"amount\":5,\"items\":[{\"qty\":1},{\"qty\":2},{\"qty\":\"3\"}]}",
+        {schema, "{\"request_id\":\"r1\",\"amount\":\"5\"}",
+         "input.amount: expected number, got string"},
+        {schema,
+         "{\"request_id\":\"r1\",\"amount\":5,\"items\":[{\"qty\":1},{\"qty\":2},{\"qty\":\"3\"}]}",
          "input.items[2].qty: expected integer, got string"},
         {schema, "{\"request_id\":\"r1\",\"amount\":5,\"items\":[{\"qty\":1},{}]}",
          "input.items[1]: missing required property 'qty'"},
         {closed, "{\"a\":1}", NULL},
         {closed, "{\"a\":1,\"b\":2}", "input: unexpected property 'b'"},
         {"{\"additionalProperties\":true}", "{\"z\":1}", NULL},
-        {"{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"string\"}}", "{\"a\":1,\"b\":\"x\"}", NULL},
-        {"{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"string\"}}", "{\"a\":1,\"b\":2}",
-         "input.b: expected string, got number"},
+        {"{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"string\"}}",
+         "{\"a\":1,\"b\":\"x\"}", NULL},
+        {"{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"string\"}}",
+         "{\"a\":1,\"b\":2}", "input.b: expected string, got number"},
         /* names that are not plain identifiers are quoted in the path */
         {"{\"properties\":{\"first name\":{\"type\":\"string\"}}}", "{\"first name\":1}",
          "input[\"first name\"]: expected string, got number"},
@@ -113,7 +117,8 @@ static void test_arrays(void **state)
         {"{\"maxItems\":2}", "[0,1,2]", "input: expected at most 2 items, got 3"},
         {"{\"items\":{\"type\":\"number\"}}", "[1,2.5]", NULL},
         {"{\"items\":{\"type\":\"number\"}}", "[1,null]", "input[1]: expected number, got null"},
-        {"{\"items\":{\"items\":{\"minimum\":0}}}", "[[0],[1,-1]]", "input[1][1]: -1 is less than the minimum 0"},
+        {"{\"items\":{\"items\":{\"minimum\":0}}}", "[[0],[1,-1]]",
+         "input[1][1]: -1 is less than the minimum 0"},
         {"{\"minItems\":5}", "\"abc\"", NULL}, /* array keywords only apply to arrays */
     };
     RUN(cases);
@@ -126,9 +131,11 @@ static void test_enum_const(void **state)
         {"{\"enum\":[\"red\",\"green\",1,null]}", "\"green\"", NULL},
         {"{\"enum\":[\"red\",\"green\",1,null]}", "1.0", NULL},
         {"{\"enum\":[\"red\",\"green\",1,null]}", "null", NULL},
-        {"{\"enum\":[\"red\",\"green\"]}", "\"blue\"", "input: expected one of \"red\", \"green\"; got \"blue\""},
+        {"{\"enum\":[\"red\",\"green\"]}", "\"blue\"",
+         "input: expected one of \"red\", \"green\"; got \"blue\""},
         {"{\"enum\":[{\"a\":[1]}]}", "{\"a\":[1]}", NULL},
-        {"{\"enum\":[{\"a\":[1]}]}", "{\"a\":[2]}", "input: expected one of {\"a\":[1]}; got {\"a\":[2]}"},
+        {"{\"enum\":[{\"a\":[1]}]}", "{\"a\":[2]}",
+         "input: expected one of {\"a\":[1]}; got {\"a\":[2]}"},
         {"{\"const\":\"order\"}", "\"order\"", NULL},
         {"{\"const\":\"order\"}", "\"refund\"", "input: expected \"order\", got \"refund\""},
         {"{\"const\":{\"b\":1,\"a\":2}}", "{\"a\":2,\"b\":1}", NULL},

@@ -72,7 +72,8 @@ static void test_scope_reset_frees_temps_keeps_vars(void **state)
     assert_int_equal(s->ntemps, 101);
     scope_reset(s); /* LSan reports the 101 values if this leaks them */
     assert_int_equal(s->ntemps, 0);
-    assert_json(value_var(s, "input"), "{\"a\":{\"b\":[10,20,{\"c\":\"deep\"}]},\"n\":3,\"name\":\"Ann\"}");
+    assert_json(value_var(s, "input"),
+                "{\"a\":{\"b\":[10,20,{\"c\":\"deep\"}]},\"n\":3,\"name\":\"Ann\"}");
     value_str(s, "kept until cleanup"); /* freed by scope_cleanup in teardown */
 }
 
@@ -122,7 +123,8 @@ static void test_paths(void **state)
     scope *s = *state;
     const cJSON *in = value_var(s, "input");
     assert_int_equal(value_get(in, "n")->valuedouble, 3);
-    assert_string_equal(value_get(value_at(value_get(value_get(in, "a"), "b"), 2), "c")->valuestring, "deep");
+    assert_string_equal(
+        value_get(value_at(value_get(value_get(in, "a"), "b"), 2), "c")->valuestring, "deep");
     assert_int_equal(value_at(value_get(value_get(in, "a"), "b"), 0)->valuedouble, 10);
 
     /* every way of leading nowhere is null, never NULL */
@@ -130,7 +132,7 @@ static void test_paths(void **state)
         value_var(s, "unset"),
         value_get(in, "missing"),
         value_get(value_get(in, "missing"), "deeper"),
-        value_get(value_get(in, "n"), "x"),          /* a number is not an object */
+        value_get(value_get(in, "n"), "x"),                 /* a number is not an object */
         value_get(value_get(value_get(in, "a"), "b"), "0"), /* nor is an array */
         value_get(NULL, "x"),
         value_at(value_get(value_get(in, "a"), "b"), 3),  /* out of range */
@@ -158,7 +160,8 @@ static void test_constants(void **state)
     assert_true(value_num(s, -2.5)->valuedouble == -2.5);
     assert_string_equal(value_str(s, "héllo")->valuestring, "héllo");
     assert_string_equal(value_str(s, NULL)->valuestring, "");
-    assert_json(value_json(s, "{\"a\":[1,2,{\"b\":null}],\"t\":true}"), "{\"a\":[1,2,{\"b\":null}],\"t\":true}");
+    assert_json(value_json(s, "{\"a\":[1,2,{\"b\":null}],\"t\":true}"),
+                "{\"a\":[1,2,{\"b\":null}],\"t\":true}");
     assert_int_equal(s->ntemps, 4);
     assert_int_equal(s->oom, 0);
 }
@@ -184,9 +187,10 @@ static void test_truthy(void **state)
         const char *json;
         int truthy;
     } cases[] = {
-        {"false", 0}, {"null", 0}, {"0", 0},    {"-0", 0},   {"\"\"", 0},     {"0.0", 0},
-        {"true", 1},  {"1", 1},    {"-1", 1},   {"0.5", 1},  {"\"0\"", 1},    {"\"false\"", 1},
-        {"{}", 1},    {"[]", 1},   {"[0]", 1},  {"{\"a\":false}", 1},
+        {"false", 0}, {"null", 0}, {"0", 0},     {"-0", 0},
+        {"\"\"", 0},  {"0.0", 0},  {"true", 1},  {"1", 1},
+        {"-1", 1},    {"0.5", 1},  {"\"0\"", 1}, {"\"false\"", 1},
+        {"{}", 1},    {"[]", 1},   {"[0]", 1},   {"{\"a\":false}", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cJSON *v = cJSON_Parse(cases[i].json);
@@ -260,20 +264,27 @@ static void test_concat_formatting(void **state)
 {
     scope *s = *state;
     const cJSON *in = value_var(s, "input");
-    const cJSON *v = value_concat(s, (const cJSON *const[]){
-        value_str(s, "n="), value_get(in, "n"), value_str(s, " x="), value_num(s, 2.5),
-        value_str(s, " nothing=["), value_get(in, "missing"), value_str(s, "] "),
-        value_bool(1), value_str(s, ","), value_bool(0), value_str(s, " "),
-        value_get(in, "a"), value_str(s, " "), value_json(s, "[1,\"x\",null]"),
-        value_str(s, " "), value_json(s, "{}"), NULL});
-    assert_string_equal(v->valuestring,
-                        "n=3 x=2.5 nothing=[] true,false {\"b\":[10,20,{\"c\":\"deep\"}]} [1,\"x\",null] {}");
+    const cJSON *v =
+        value_concat(s, (const cJSON *const[]){value_str(s, "n="), value_get(in, "n"),
+                                               value_str(s, " x="), value_num(s, 2.5),
+                                               value_str(s, " nothing=["), value_get(in, "missing"),
+                                               value_str(s, "] "), value_bool(1), value_str(s, ","),
+                                               value_bool(0), value_str(s, " "), value_get(in, "a"),
+                                               value_str(s, " "), value_json(s, "[1,\"x\",null]"),
+                                               value_str(s, " "), value_json(s, "{}"), NULL});
+    assert_string_equal(
+        v->valuestring,
+        "n=3 x=2.5 nothing=[] true,false {\"b\":[10,20,{\"c\":\"deep\"}]} [1,\"x\",null] {}");
 
     /* nested values are printed the same way: numbers, escapes, member order */
-    v = value_concat(s, (const cJSON *const[]){
-        value_json(s, "{\"z\":0.1,\"a\":[1e15,-0.0,3.0],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}"), NULL});
-    assert_string_equal(v->valuestring,
-                        "{\"z\":0.1,\"a\":[1000000000000000,0,3],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}");
+    v = value_concat(
+        s, (const cJSON *const[]){
+               value_json(
+                   s, "{\"z\":0.1,\"a\":[1e15,-0.0,3.0],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}"),
+               NULL});
+    assert_string_equal(
+        v->valuestring,
+        "{\"z\":0.1,\"a\":[1000000000000000,0,3],\"s\":\"q\\\"\\\\\\n\\t\\u0001\u00e9\"}");
     char *third = json_print(value_json(s, "[0.3333333333333333]"));
     assert_string_equal(third, "[0.3333333333333333]");
     free(third);
@@ -282,9 +293,15 @@ static void test_concat_formatting(void **state)
         double d;
         const char *text;
     } nums[] = {
-        {3.0, "3"},        {-0.0, "0"},        {-17, "-17"},     {0.1, "0.1"},
-        {1.0 / 3, "0.3333333333333333"},       {1e15, "1000000000000000"},
-        {1e300, "1e+300"}, {123456789012, "123456789012"}, {-2.25, "-2.25"},
+        {3.0, "3"},
+        {-0.0, "0"},
+        {-17, "-17"},
+        {0.1, "0.1"},
+        {1.0 / 3, "0.3333333333333333"},
+        {1e15, "1000000000000000"},
+        {1e300, "1e+300"},
+        {123456789012, "123456789012"},
+        {-2.25, "-2.25"},
     };
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
         v = value_concat(s, (const cJSON *const[]){value_num(s, nums[i].d), NULL});
@@ -350,7 +367,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scope_set_copies_and_records_last_as, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope_reset_frees_temps_keeps_vars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope_keep_null_is_oom, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_allocation_failure_gives_null_and_oom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allocation_failure_gives_null_and_oom, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_bad_text_flags_failure, setup, teardown),
