@@ -71,7 +71,7 @@ const cJSON *scope_keep(scope *s, cJSON *v)
         goto oom;
     if (s->ntemps == s->captemps) {
         size_t cap = s->captemps ? 2 * s->captemps : 16;
-        cJSON **t = realloc(s->temps, cap * sizeof *t);
+        cJSON **t = realloc(s->temps, cap * sizeof(cJSON *));
         if (!t)
             goto oom;
         s->temps = t;
