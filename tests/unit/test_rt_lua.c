@@ -458,6 +458,44 @@ static void test_memory_limit(void **state)
     assert_error_with("function f() end\n", "f", &tiny, "Lua.Limit", "memory limit of 64 bytes");
 }
 
+/* Failures while the runtime itself works in the state: converting args. */
+static void test_args_over_the_limits(void **state)
+{
+    (void)state;
+    const char src[] = "function f(a) return 'ran' end\n";
+    hook_limits lim = {.memory = 1 << 20};
+    cJSON *args = cJSON_CreateObject();
+    char *big = malloc(2 << 20);
+    assert_non_null(big);
+    memset(big, 'x', (2 << 20) - 1);
+    big[(2 << 20) - 1] = '\0';
+    cJSON_AddStringToObject(args, "big", big);
+    free(big);
+    cJSON *result = NULL;
+    cairn_error err;
+    err_init(&err);
+    assert_int_equal(hook_lua_call(src, "@test.lua", "f", args, &ctx, &lim, &result, &err), -1);
+    assert_null(result);
+    assert_string_equal(err.type, "Lua.Limit");
+    assert_string_equal(err.message, "memory limit of 1048576 bytes reached");
+    err_cleanup(&err);
+    cJSON_Delete(args);
+
+    /* deeper than any parsed JSON can be: refused, not a C stack overflow */
+    args = cJSON_CreateArray();
+    cJSON *cur = args;
+    for (int i = 0; i < 1100; i++) {
+        cJSON *next = cJSON_CreateArray();
+        cJSON_AddItemToArray(cur, next);
+        cur = next;
+    }
+    assert_int_equal(hook_lua_call(src, "@test.lua", "f", args, &ctx, NULL, &result, &err), -1);
+    assert_string_equal(err.type, "Lua.Error");
+    assert_non_null(strstr(err.message, "nested deeper than 1000"));
+    err_cleanup(&err);
+    cJSON_Delete(args);
+}
+
 static void test_deep_recursion(void **state)
 {
     (void)state;
@@ -493,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_globals_do_not_survive),
         cmocka_unit_test(test_instruction_limit),
         cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_args_over_the_limits),
         cmocka_unit_test(test_deep_recursion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
