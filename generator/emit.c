@@ -1450,9 +1450,18 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emit_summary(&e, &parts[P_SUMMARY]);
     emit_hooks(&e, &parts[P_HOOKS]);
     if (wf->input_schema_json) {
-        buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] = ", wf->name);
-        c_string(&parts[P_SCHEMA], wf->input_schema_json);
+        buf lit;
+        buf_init(&lit);
+        c_string(&lit, wf->input_schema_json);
+        buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] =", wf->name);
+        /* On the next line when it would not fit in 100 columns (clang-format's way). */
+        size_t width = strlen(buf_str(&parts[P_SCHEMA])) + 1 + lit.len + 1;
+        buf_add(&parts[P_SCHEMA], width > 100 ? "\n    " : " ");
+        buf_add(&parts[P_SCHEMA], buf_str(&lit));
         buf_add(&parts[P_SCHEMA], ";\n\n");
+        if (!buf_ok(&lit))
+            parts[P_SCHEMA].oom = 1;
+        buf_cleanup(&lit);
         buf_printf(&parts[P_SCHEMA_REF], "%s_input_schema", wf->name);
     } else {
         buf_add(&parts[P_SCHEMA_REF], "NULL");
