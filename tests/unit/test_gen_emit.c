@@ -429,13 +429,64 @@ static void output_is_deterministic(void **state)
     wf_free(wf);
 }
 
+/* A constant subtree is one compact JSON text, escaped twice (JSON, then C). */
+static void constants_are_json(void **state)
+{
+    (void)state;
+    static const op_kind kinds[] = {OP_STEP};
+    static const char *const names[] = {"s"};
+    workflow *wf = wf_new(1, kinds, names);
+    val *num = calloc(1, sizeof *num);
+    num->kind = V_NUM;
+    num->text = "2.50";
+    num->num = 2.5;
+    const char *keys[] = {"t\"k", "n"};
+    val *items[] = {v_str("a\nb\x01\xc3\xa9", 3), num};
+    wf->ops[0].with = v_map(3, 2, keys, items);
+    int errors;
+    char *c = gen(wf, NULL, &errors, NULL);
+    assert_int_equal(errors, 0);
+    assert_non_null(
+        strstr(c, "cairn_step(x, &t_op_s, cairn_x_json(x, "
+                  "\"{\\\"t\\\\\\\"k\\\":\\\"a\\\\nb\\\\u0001\\303\\251\\\",\\\"n\\\":2.50}\"))"));
+    free(c);
+    wf_free(wf);
+}
+
+/* main.c: every workflow's header and descriptor, in the order given. */
+static void main_lists_every_workflow(void **state)
+{
+    (void)state;
+    static const op_kind kinds[] = {OP_SUCCEED};
+    static const char *const names[] = {"ok"};
+    workflow *a = wf_new(1, kinds, names);
+    workflow *b = wf_new(1, kinds, names);
+    b->name = "b2";
+    b->path = "b2.yaml";
+    const workflow *const wfs[] = {a, b};
+    FILE *sink = tmpfile();
+    diag *d = diag_new(sink, 0);
+    char *m = NULL;
+    assert_int_equal(emit_main(wfs, 2, NULL, d, &m), 0);
+    diag_free(d);
+    fclose(sink);
+    assert_non_null(strstr(m, "from dir/t.yaml, b2.yaml."));
+    assert_non_null(strstr(m, "#include \"t.h\"\n#include \"b2.h\"\n"));
+    assert_non_null(strstr(m, "    &t_workflow,\n    &b2_workflow,\n};"));
+    assert_non_null(strstr(m, "cairn_host_main(argc, argv, workflows,"));
+    free(m);
+    wf_free(a);
+    wf_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(escape_is_exact),         cmocka_unit_test(expressions_compile),
-        cmocka_unit_test(identifiers_are_unique),  cmocka_unit_test(line_directives_are_true),
-        cmocka_unit_test(unsupported_is_refused),  cmocka_unit_test(templates_from_a_folder),
-        cmocka_unit_test(output_is_deterministic),
+        cmocka_unit_test(escape_is_exact),           cmocka_unit_test(expressions_compile),
+        cmocka_unit_test(identifiers_are_unique),    cmocka_unit_test(line_directives_are_true),
+        cmocka_unit_test(unsupported_is_refused),    cmocka_unit_test(templates_from_a_folder),
+        cmocka_unit_test(output_is_deterministic),   cmocka_unit_test(constants_are_json),
+        cmocka_unit_test(main_lists_every_workflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
