@@ -13,8 +13,8 @@ order=build/examples/order/order
 db=build/demo.db
 rm -f "$db" "$db-wal" "$db-shm"
 
-echo "\$ order run order --input \"\$(cat examples/order/inputs/ok.json)\" --skip-time"
-"$order" run order --db "$db" --input "$(cat examples/order/inputs/ok.json)" --skip-time
+echo "\$ order run order --input \"\$(cat examples/order/inputs/success.json)\" --skip-time"
+"$order" run order --db "$db" --input "$(cat examples/order/inputs/success.json)" --skip-time
 echo
 echo "\$ order run order --input \"\$(cat examples/order/inputs/out_of_stock.json)\" --skip-time"
 "$order" run order --db "$db" --input "$(cat examples/order/inputs/out_of_stock.json)" --skip-time || true
