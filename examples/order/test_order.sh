@@ -10,7 +10,9 @@
 #                 release-stock gave the reservation back;
 #   suspension:   without --skip-time the large order suspends PENDING on
 #                 the retry delay, and `worker --skip-time --until-idle`
-#                 finishes it from the journal.
+#                 finishes it from the journal;
+#   bad input:    an input that fails the workflow's `input:` schema is
+#                 refused, naming the field, and no execution is created.
 # Each case uses its own database in a temporary folder. Needs python3.
 set -euo pipefail
 
@@ -98,6 +100,20 @@ check "suspend: the worker finished it from the journal" "$tmp/suspend.history.j
     'd["execution"]["status"] == "SUCCEEDED"' \
     'd["execution"]["result"]["tracking"] == "TRK-A-1001"' \
     'ops["validate"]["attempt"] == 1 and ops["reserve-stock"]["attempt"] == 2'
+
+# Bad input: qty must be an integer of at least 1 (order.yaml's input schema).
+rc=0
+"$host" run order --db "$tmp/refused.db" --skip-time \
+    --input '{"order_id":"A-1004","card":{"number":"4242424242424242"},"items":[{"sku":"MUG-7","qty":0}]}' \
+    >"$tmp/refused.out" 2>"$tmp/refused.err" || rc=$?
+"$host" list --db "$tmp/refused.db" --json >"$tmp/refused.list.json"
+if [[ $rc != 0 ]] && grep -q "qty" "$tmp/refused.err" &&
+    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != [])' "$tmp/refused.list.json"; then
+    echo "ok   bad input: refused before any execution exists"
+else
+    echo "FAIL bad input: exit $rc, stderr:"; cat "$tmp/refused.err"; cat "$tmp/refused.list.json"
+    failures=$((failures + 1))
+fi
 
 if ((failures)); then
     echo "$failures check(s) failed"
