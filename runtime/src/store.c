@@ -64,7 +64,8 @@ static const char *const statements[ST_COUNT] = {
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
                      "timeout_at = ?16, heartbeat_at = ?17 "
                      "WHERE execution_id = ?1 AND id = ?3 AND status = ?18 AND attempt IS ?19",
-    [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY seq",
+    /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
+    [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
 };
 
 static const char schema_sql[] =
@@ -108,8 +109,7 @@ static const char schema_sql[] =
     "  timeout_at INTEGER,\n"
     "  heartbeat_at INTEGER,\n"
     "  PRIMARY KEY (execution_id, id)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE INDEX operations_seq ON operations (execution_id, seq);\n";
+    ") WITHOUT ROWID;\n";
 
 struct store {
     sqlite3 *db;
@@ -156,25 +156,28 @@ void store_execs_free(store_exec *rows, size_t n)
 /* Copies the text columns cols[i] into one block; dst[i] = NULL for SQL NULL. */
 static void *copy_texts(sqlite3_stmt *q, const int *cols, const char **dst[], size_t n)
 {
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++)
-        if (sqlite3_column_type(q, cols[i]) != SQLITE_NULL)
-            total += (size_t)sqlite3_column_bytes(q, cols[i]) + 1;
+    const unsigned char *text[16];
+    size_t len[16], total = 1;
+    for (size_t i = 0; i < n; i++) {
+        text[i] = sqlite3_column_text(q, cols[i]); /* NULL for SQL NULL, or out of memory */
+        if (!text[i] && sqlite3_column_type(q, cols[i]) != SQLITE_NULL)
+            return NULL;
+        len[i] = text[i] ? (size_t)sqlite3_column_bytes(q, cols[i]) : 0;
+        total += len[i] + 1;
+    }
     char *mem = malloc(total);
     if (!mem)
         return NULL;
     char *p = mem;
     for (size_t i = 0; i < n; i++) {
-        if (sqlite3_column_type(q, cols[i]) == SQLITE_NULL) {
+        if (!text[i]) {
             *dst[i] = NULL;
             continue;
         }
-        const unsigned char *t = sqlite3_column_text(q, cols[i]);
-        size_t len = (size_t)sqlite3_column_bytes(q, cols[i]);
-        memcpy(p, t ? (const char *)t : "", len);
-        p[len] = '\0';
+        memcpy(p, text[i], len[i]);
+        p[len[i]] = '\0';
         *dst[i] = p;
-        p += len + 1;
+        p += len[i] + 1;
     }
     return mem;
 }
@@ -364,8 +367,9 @@ int store_open(store **out, const char *path, cairn_error *err)
         err_set(err, "Store.Error", "%s: out of memory", path);
         goto fail;
     }
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         err_set(err, "Store.Error", "%s: cannot open: %s", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
         rc = CAIRN_ERR_STORE;
@@ -677,6 +681,12 @@ int store_op_write(store *s, const char *execution_id, const store_op *r, const 
     return CAIRN_OK;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+    int64_t x = ((const store_op *)a)->seq, y = ((const store_op *)b)->seq;
+    return (x > y) - (x < y);
+}
+
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD];
@@ -702,6 +712,8 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
         goto fail;
     }
     done_stmt(q);
+    if (len > 1)
+        qsort(v, len, sizeof *v, by_seq);
     *rows = v;
     *n = len;
     return CAIRN_OK;
