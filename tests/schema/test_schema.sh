@@ -93,7 +93,7 @@ done <"$verdicts"
 
 echo
 if ((failed)); then
-    echo "FAILED: the schema and the checker disagree (see above)"
+    echo "FAILED: see the UNEXPECTED, UNDOCUMENTED and MISMATCH lines above"
     exit 1
 fi
 echo "$nfiles files: the schema and cairn check agree"
