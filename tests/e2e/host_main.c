@@ -1,4 +1,4 @@
-/* The e2e host: both test workflows in one binary. */
+/* The e2e host: both test workflows in one binary (flow.h and crash.h are generated). */
 #include <stddef.h>
 
 #include "crash.h"
