@@ -9,8 +9,10 @@
  * engine_invoke returns.
  * Never: moves past an operation before its result is committed; runs the
  * body of an at_most_once attempt twice; replays an execution with code other
- * than the definition it is pinned to; leaves an invocation without an
- * outcome (ended, suspended, or an error returned to the caller).
+ * than the definition it is pinned to; overwrites what a concurrent
+ * invocation of the same execution wrote (every write expects the row it
+ * last saw); leaves an invocation without an outcome (ended, suspended, or
+ * an error returned to the caller).
  */
 #include "engine.h"
 

@@ -725,6 +725,19 @@ static void test_state_machine_without_an_outcome_fails_loudly(void **state)
     free(id);
 }
 
+static void test_workflow_of_another_abi_is_refused(void **state)
+{
+    fixture *f = *state;
+    cairn_workflow old = flaky_workflow;
+    old.abi = CAIRN_ABI + 1;
+    const cairn_workflow *const wfs[] = {&old};
+    engine *e2 = NULL;
+    assert_int_equal(engine_open(&e2, f->path, wfs, 1, &f->err), CAIRN_ERR_DEFINITION);
+    assert_null(e2);
+    assert_non_null(strstr(f->err.message, "regenerate"));
+    err_cleanup(&f->err);
+}
+
 /* ---- start -------------------------------------------------------------- */
 
 static void test_start_by_name_is_idempotent(void **state)
@@ -1007,6 +1020,7 @@ int main(void)
         T(test_nondeterminism_is_detected),
         T(test_pinning_refuses_another_definition_and_changes_nothing),
         T(test_state_machine_without_an_outcome_fails_loudly),
+        T(test_workflow_of_another_abi_is_refused),
         T(test_start_by_name_is_idempotent),
         T(test_bad_input_is_refused_and_creates_nothing),
         T(test_journal_json_has_the_documented_fields),
