@@ -16,8 +16,8 @@ static const args_opt *find(const args_opt *opts, const char *name, size_t len)
     return NULL;
 }
 
-int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos,
-               int maxpos, int *npos, char *msg, size_t msglen)
+int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos, int maxpos,
+               int *npos, char *msg, size_t msglen)
 {
     int only_pos = 0;
     *npos = 0;

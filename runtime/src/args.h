@@ -30,7 +30,7 @@ typedef struct args_opt {
  * msg ("unknown option '--x'", "--db needs a value", "unexpected argument
  * 'y'").
  */
-int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos,
-               int maxpos, int *npos, char *msg, size_t msglen);
+int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos, int maxpos,
+               int *npos, char *msg, size_t msglen);
 
 #endif

@@ -167,13 +167,15 @@ static int print_json(const cJSON *doc)
 static int list_text(const cJSON *list)
 {
     static const char *const head[] = {"ID", "WORKFLOW", "STATUS", "CREATED", "ENDED", "NAME"};
-    static const char *const keys[] = {"id", "workflow", "status", "created_at", "ended_at", "name"};
+    static const char *const keys[] = {"id",         "workflow", "status",
+                                       "created_at", "ended_at", "name"};
     table t;
     if (table_init(&t, head, 6, (size_t)cJSON_GetArraySize(list)) != 0)
         goto oom;
     size_t r = 0;
     const cJSON *x;
-    cJSON_ArrayForEach(x, list) {
+    cJSON_ArrayForEach(x, list)
+    {
         for (int c = 0; c < 6; c++)
             t.cells[r * 6 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(x, keys[c]));
         r++;
@@ -192,11 +194,13 @@ static int status_text(const cJSON *st)
 {
     size_t w = 0;
     const cJSON *f;
-    cJSON_ArrayForEach(f, st) {
+    cJSON_ArrayForEach(f, st)
+    {
         if (strlen(f->string) > w)
             w = strlen(f->string);
     }
-    cJSON_ArrayForEach(f, st) {
+    cJSON_ArrayForEach(f, st)
+    {
         int json = !strcmp(f->string, "input") || !strcmp(f->string, "result") ||
                    !strcmp(f->string, "error");
         char *s = json ? cJSON_PrintUnformatted(f) : cell_text(f);
@@ -235,15 +239,16 @@ static int history_text(const cJSON *hist)
 {
     static const char *const head[] = {"ID",      "NAME",    "TYPE",  "STATUS",
                                        "ATTEMPT", "STARTED", "ENDED", "RESULT/ERROR"};
-    static const char *const keys[] = {"id", "name", "type", "status", "attempt", "started_at",
-                                       "ended_at"};
+    static const char *const keys[] = {"id",      "name",       "type",    "status",
+                                       "attempt", "started_at", "ended_at"};
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
     table t;
     if (table_init(&t, head, 8, (size_t)cJSON_GetArraySize(ops)) != 0)
         goto oom;
     size_t r = 0;
     const cJSON *op;
-    cJSON_ArrayForEach(op, ops) {
+    cJSON_ArrayForEach(op, ops)
+    {
         for (int c = 0; c < 7; c++)
             t.cells[r * 8 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(op, keys[c]));
         t.cells[r * 8 + 7] = outcome_cell(op);
@@ -293,8 +298,9 @@ int cli_store_command(int argc, char **argv)
         return 0;
     }
     if (npos != want) {
-        fprintf(stderr, want ? "cairn %s: which execution? (cairn %s EXEC)\n"
-                             : "cairn %s: takes no argument\n",
+        fprintf(stderr,
+                want ? "cairn %s: which execution? (cairn %s EXEC)\n"
+                     : "cairn %s: takes no argument\n",
                 cmd, cmd);
         return 2;
     }

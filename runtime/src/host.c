@@ -82,9 +82,10 @@ static void cmd_usage(const host *h, const char *cmd, FILE *f)
                 "                 execution\n"
                 "%s",
                 h->prog, cmd, strcmp(cmd, "run") ? "" : " [--skip-time] [--json]",
-                strcmp(cmd, "run") ? ""
-                                   : "  --skip-time    virtual clock: jump over waits and retry delays\n"
-                                     "  --json         print the status document as JSON\n");
+                strcmp(cmd, "run")
+                    ? ""
+                    : "  --skip-time    virtual clock: jump over waits and retry delays\n"
+                      "  --json         print the status document as JSON\n");
 }
 
 /* ---- start and run ---- */
@@ -154,13 +155,15 @@ static int cmd_start(const host *h, int argc, char **argv, int run)
     const char *cmd = argv[0];
     const char *db_flag = NULL, *input = NULL, *name = NULL;
     int skip_time = 0, json = 0, help = 0;
-    const args_opt start_opts[] = {{"db", &db_flag, NULL},     {"input", &input, NULL},
-                                   {"name", &name, NULL},      {"help", NULL, &help},
+    const args_opt start_opts[] = {{"db", &db_flag, NULL},
+                                   {"input", &input, NULL},
+                                   {"name", &name, NULL},
+                                   {"help", NULL, &help},
                                    {NULL, NULL, NULL}};
-    const args_opt run_opts[] = {{"db", &db_flag, NULL},       {"input", &input, NULL},
-                                 {"name", &name, NULL},        {"help", NULL, &help},
-                                 {"skip-time", NULL, &skip_time}, {"json", NULL, &json},
-                                 {NULL, NULL, NULL}};
+    const args_opt run_opts[] = {
+        {"db", &db_flag, NULL}, {"input", &input, NULL},         {"name", &name, NULL},
+        {"help", NULL, &help},  {"skip-time", NULL, &skip_time}, {"json", NULL, &json},
+        {NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1;
     char msg[256];
@@ -297,8 +300,10 @@ static int cmd_worker(const host *h, int argc, char **argv)
 {
     const char *db_flag = NULL;
     int skip_time = 0, until_idle = 0, help = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},          {"skip-time", NULL, &skip_time},
-                             {"until-idle", NULL, &until_idle}, {"help", NULL, &help},
+    const args_opt opts[] = {{"db", &db_flag, NULL},
+                             {"skip-time", NULL, &skip_time},
+                             {"until-idle", NULL, &until_idle},
+                             {"help", NULL, &help},
                              {NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1;
@@ -322,7 +327,8 @@ static int cmd_worker(const host *h, int argc, char **argv)
         return 1;
     }
     if (engine_open(&e, cli_db_path(db_flag), h->wfs, h->n, &err) != CAIRN_OK) {
-        fprintf(stderr, "%s worker: %s\n", h->prog, err.message ? err.message : "cannot open store");
+        fprintf(stderr, "%s worker: %s\n", h->prog,
+                err.message ? err.message : "cannot open store");
         goto done;
     }
     engine_set_skip_time(e, skip_time);
@@ -391,8 +397,9 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
 
     for (size_t i = 0; i < n; i++)
         if (workflows[i]->abi != CAIRN_ABI) {
-            fprintf(stderr, "%s: workflow '%s' was generated for libcairn ABI %d, not %d: "
-                            "regenerate it with cairn gen\n",
+            fprintf(stderr,
+                    "%s: workflow '%s' was generated for libcairn ABI %d, not %d: "
+                    "regenerate it with cairn gen\n",
                     h.prog, workflows[i]->name, workflows[i]->abi, CAIRN_ABI);
             return 1;
         }
