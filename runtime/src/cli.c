@@ -77,19 +77,11 @@ static char *cut(char *s)
 /* A text cell for a member of a status or operation object (new string). */
 static char *cell_text(const cJSON *v)
 {
-    char buf[64];
     if (cJSON_IsString(v))
         return dup_str(v->valuestring);
-    if (cJSON_IsNumber(v)) {
-        if (v->valuedouble == (double)(long long)v->valuedouble)
-            snprintf(buf, sizeof buf, "%lld", (long long)v->valuedouble);
-        else
-            snprintf(buf, sizeof buf, "%g", v->valuedouble);
-        return dup_str(buf);
-    }
     if (!v || cJSON_IsNull(v))
         return dup_str("-");
-    return cJSON_PrintUnformatted(v);
+    return cJSON_PrintUnformatted(v); /* numbers, and anything unexpected */
 }
 
 /* A JSON cell: the compact JSON of v (JSON null when absent), cut. */

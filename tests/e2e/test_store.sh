@@ -2,27 +2,34 @@
 # cairn tool on the same database; unknown executions and unreadable stores.
 . "$CAIRN_SOURCE_DIR/tests/e2e/lib.sh"
 
+# Three executions, created in this order (the sleeps keep their creation
+# times apart, for the newest-first order): five (flow, by name), NEG (flow,
+# failed), LONG (echo, with a 200-character result).
 "$HOST" run flow --input '{"n":5}' --skip-time --name five >/dev/null || fail "setup: run flow failed"
-sleep 0.01 # distinct creation times, for the newest-first order
-"$HOST" run flow --input '{"n":-1}' --skip-time >/dev/null && fail "setup: negative run succeeded"
 ID=$("$HOST" start flow --input '{"n":5}' --name five) || fail "setup: start by name failed"
+sleep 0.01
+"$HOST" run flow --input '{"n":-1}' --skip-time >/dev/null && fail "setup: negative run succeeded"
 NEG=$("$HOST" list --json | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin) if x["status"] == "FAILED"][0])') || fail "setup: no FAILED execution"
+sleep 0.01
+LONG=$("$HOST" start echo --input "{\"text\":\"$(printf 'a%.0s' $(seq 1 200))\"}") || fail "setup: start echo"
+"$HOST" worker --until-idle >/dev/null || fail "setup: worker"
 
 for TOOL in "$HOST" "$CAIRN"; do
     T=$(basename "$TOOL")
 
-    check "$T list: a table with the header and both executions, newest first"
+    check "$T list: a table with the header and the three executions, newest first"
     run_cmd list "$TOOL" list --db "$DB"
     expect_rc 0
     printf '%s\n' "$OUT" | head -1 | grep -Eq '^ID +WORKFLOW +STATUS +CREATED +ENDED +NAME$' || fail "bad header: $OUT"
-    [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 3 ] || fail "expected 3 lines: $OUT"
-    printf '%s\n' "$OUT" | sed -n 2p | grep -q "^$NEG .* FAILED " || fail "newest (the failed one) not first: $OUT"
-    printf '%s\n' "$OUT" | sed -n 3p | grep -Eq "^$ID +flow +SUCCEEDED .* five$" || fail "bad row for $ID: $OUT"
+    [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 4 ] || fail "expected 4 lines: $OUT"
+    printf '%s\n' "$OUT" | sed -n 2p | grep -Eq "^$LONG +echo +SUCCEEDED " || fail "newest (echo) not first: $OUT"
+    printf '%s\n' "$OUT" | sed -n 3p | grep -Eq "^$NEG +flow +FAILED " || fail "the failed one not second: $OUT"
+    printf '%s\n' "$OUT" | sed -n 4p | grep -Eq "^$ID +flow +SUCCEEDED .* five$" || fail "bad row for $ID: $OUT"
 
     check "$T list --json: the engine's list, newest first"
     run_cmd listj "$TOOL" list --db "$DB" --json
     expect_rc 0
-    json_check "$WORK/listj.out" '[x["id"] for x in d] == ["'"$NEG"'", "'"$ID"'"] and d[1]["name"] == "five" and d[0]["name"] is None'
+    json_check "$WORK/listj.out" '[x["id"] for x in d] == ["'"$LONG"'", "'"$NEG"'", "'"$ID"'"] and d[2]["name"] == "five" and d[1]["name"] is None'
 
     check "$T status: one field per line, result and error as JSON"
     run_cmd status "$TOOL" status "$ID" --db "$DB"
@@ -58,6 +65,16 @@ for TOOL in "$HOST" "$CAIRN"; do
     run_cmd histf "$TOOL" history "$NEG" --db "$DB"
     expect_rc 0
     printf '%s\n' "$OUT" | grep -E 'EXECUTION +FAILED' | grep -Fq 'Flow.Negative' || fail "no failed execution row with its error: $OUT"
+
+    check "$T: long results are cut with … in the history table, whole in --json"
+    run_cmd hl "$TOOL" history "$LONG" --db "$DB"
+    expect_rc 0
+    row=$(printf '%s\n' "$OUT" | grep -E ' echo +STEP +SUCCEEDED ') || fail "no echo row: $OUT"
+    case $row in *'{"text":"aaaaaaaaaa'*'…') ;; *) fail "result not cut with …: $row" ;; esac
+    cell=${row##*  }
+    [ "$(printf '%s' "$cell" | python3 -c 'import sys; print(len(sys.stdin.read()))')" -eq 60 ] || fail "cut cell is not 60 characters: $cell"
+    run_cmd hlj "$TOOL" history "$LONG" --db "$DB" --json
+    json_check "$WORK/hlj.out" 'd["operations"][1]["result"] == {"text": "a" * 200}'
 
     check "$T: an unknown execution is named, exit 1"
     run_cmd unk "$TOOL" status nosuch --db "$DB"

@@ -1,0 +1,3 @@
+function echo(args, ctx)
+  return args.input
+end
