@@ -1090,12 +1090,15 @@ void engine_format_time(int64_t ms, char *buf, size_t len)
     int milli = (int)(ms - secs * 1000);
     time_t t = (time_t)secs;
     struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
+    if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
         snprintf(buf, len, "invalid");
         return;
     }
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+    /* The fields are in range already; the unsigned remainders tell the
+     * compiler so, which bounds the output for -Wformat-truncation. */
+    snprintf(buf, len, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)tm.tm_mon % 12u + 1u, (unsigned)tm.tm_mday % 32u, (unsigned)tm.tm_hour % 24u,
+             (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u, (unsigned)milli % 1000u);
 }
 
 /* Reads exactly n digits. */
