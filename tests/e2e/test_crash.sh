@@ -77,6 +77,7 @@ names = lambda h: [(o["name"], o["type"], o["status"]) for o in h["operations"]]
 if names(final) != names(ref):
     sys.exit(f"journal {names(final)} differs from the reference {names(ref)}")
 print(f"  {len(snaps)} snapshots checked against the final journal")
+print("  final attempts: " + ", ".join(f"{o['name']} {o['attempt']}" for o in final["operations"] if o["type"] == "STEP"))
 PY
 
 check "no at_most_once step ran twice with the same attempt"
