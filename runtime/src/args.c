@@ -16,6 +16,22 @@ static const args_opt *find(const args_opt *opts, const char *name, size_t len)
     return NULL;
 }
 
+/*
+ * Is a an option? Only "--word" or "--word=value", the word in [a-z-], and
+ * "-h" (made "--help" above). Anything else is an argument: an execution id
+ * is base64url and may start with '-' or even "--", but not with "--" then
+ * only lowercase letters and dashes up to its end or an '='.
+ */
+static int is_option(const char *a)
+{
+    if (strncmp(a, "--", 2) != 0 || a[2] == '\0' || a[2] == '=')
+        return 0;
+    for (a += 2; *a && *a != '='; a++)
+        if (!((*a >= 'a' && *a <= 'z') || *a == '-'))
+            return 0;
+    return 1;
+}
+
 int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos, int maxpos,
                int *npos, char *msg, size_t msglen)
 {
@@ -29,9 +45,7 @@ int args_parse(int argc, char **argv, int first, const args_opt *opts, const cha
         }
         if (!only_pos && strcmp(a, "-h") == 0)
             a = "--help";
-        /* Only "--name" is an option: "-x..." is an argument (an execution
-         * id may start with '-'), except "-h". */
-        if (only_pos || strncmp(a, "--", 2) != 0) {
+        if (only_pos || !is_option(a)) {
             if (*npos >= maxpos) {
                 snprintf(msg, msglen, "unexpected argument '%s'", a);
                 return -1;
@@ -55,7 +69,7 @@ int args_parse(int argc, char **argv, int first, const args_opt *opts, const cha
             *o->flag = 1;
         } else if (eq) {
             *o->value = eq + 1;
-        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+        } else if (i + 1 < argc && !is_option(argv[i + 1])) {
             *o->value = argv[++i];
         } else {
             snprintf(msg, msglen, "--%s needs a value", o->name);

@@ -2,8 +2,9 @@
  * args.h — a small command-line option parser for the host and store
  * commands: long options (`--db PATH`, `--db=PATH`, `--json`), `-h` as
  * `--help`, `--` ending the options, and positional arguments anywhere.
- * Any other argument starting with a single '-' is positional: execution
- * ids may start with '-'.
+ * An option is "--" and a word of lowercase letters and dashes; any other
+ * argument is positional, even one starting with '-' (execution ids are
+ * base64url and may start with '-' or "--").
  */
 #ifndef CAIRN_ARGS_H
 #define CAIRN_ARGS_H
@@ -13,8 +14,8 @@
 /*
  * One option. Exactly one of value / flag is set:
  *   value: the option takes a value; *value receives a borrowed argv string
- *          (the last one wins when given twice; a next argument starting
- *          with "--" is not taken as a value: write --opt=--x for that);
+ *          (the last one wins when given twice; a next argument that is
+ *          an option is not taken as a value: write --opt=--x for that);
  *   flag:  the option is a switch; *flag becomes 1.
  */
 typedef struct args_opt {

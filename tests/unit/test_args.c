@@ -73,6 +73,11 @@ static void single_dash_is_an_argument(void **state)
     assert_int_equal(p.npos, 1);
     assert_string_equal(p.pos[0], "-Ss2Ldecy");
     assert_int_equal(p.json, 1);
+    /* An id may even start with "--": not an option unless [a-z-] follows. */
+    char *argv3[] = {"status", "--Ab3_xY", "--json", NULL};
+    assert_int_equal(parse(&p, 3, argv3), 0);
+    assert_int_equal(p.npos, 1);
+    assert_string_equal(p.pos[0], "--Ab3_xY");
     /* ... also as a value: --db -x takes "-x". */
     char *argv2[] = {"list", "--db", "-x.db", NULL};
     assert_int_equal(parse(&p, 3, argv2), 0);
