@@ -4,14 +4,14 @@
 
 # Three executions, created in this order (the sleeps keep their creation
 # times apart, for the newest-first order): five (flow, by name), NEG (flow,
-# failed), LONG (echo, with a 200-character result).
+# failed), LONG (echo, with a result of 200 two-byte characters).
 "$HOST" run flow --input '{"n":5}' --skip-time --name five >/dev/null || fail "setup: run flow failed"
 ID=$("$HOST" start flow --input '{"n":5}' --name five) || fail "setup: start by name failed"
 sleep 0.01
 "$HOST" run flow --input '{"n":-1}' --skip-time >/dev/null && fail "setup: negative run succeeded"
 NEG=$("$HOST" list --json | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin) if x["status"] == "FAILED"][0])') || fail "setup: no FAILED execution"
 sleep 0.01
-LONG=$("$HOST" start echo --input "{\"text\":\"$(printf 'a%.0s' $(seq 1 200))\"}") || fail "setup: start echo"
+LONG=$("$HOST" start echo --input "{\"text\":\"$(printf 'ä%.0s' $(seq 1 200))\"}") || fail "setup: start echo"
 "$HOST" worker --until-idle >/dev/null || fail "setup: worker"
 
 for TOOL in "$HOST" "$CAIRN"; do
@@ -70,11 +70,12 @@ for TOOL in "$HOST" "$CAIRN"; do
     run_cmd hl "$TOOL" history "$LONG" --db "$DB"
     expect_rc 0
     row=$(printf '%s\n' "$OUT" | grep -E ' echo +STEP +SUCCEEDED ') || fail "no echo row: $OUT"
-    case $row in *'{"text":"aaaaaaaaaa'*'…') ;; *) fail "result not cut with …: $row" ;; esac
+    case $row in *'{"text":"ääääääääää'*'…') ;; *) fail "result not cut with …: $row" ;; esac
+    # 60 characters, cut between UTF-8 sequences (python refuses broken ones).
     cell=${row##*  }
-    [ "$(printf '%s' "$cell" | python3 -c 'import sys; print(len(sys.stdin.read()))')" -eq 60 ] || fail "cut cell is not 60 characters: $cell"
+    [ "$(printf '%s' "$cell" | PYTHONIOENCODING=utf-8:strict python3 -c 'import sys; print(len(sys.stdin.buffer.read().decode("utf-8")))')" = 60 ] || fail "cut cell is not 60 characters: $cell"
     run_cmd hlj "$TOOL" history "$LONG" --db "$DB" --json
-    json_check "$WORK/hlj.out" 'd["operations"][1]["result"] == {"text": "a" * 200}'
+    json_check "$WORK/hlj.out" 'd["operations"][1]["result"] == {"text": "\u00e4" * 200}'
 
     check "$T: an unknown execution is named, exit 1"
     run_cmd unk "$TOOL" status nosuch --db "$DB"
