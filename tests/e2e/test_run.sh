@@ -26,6 +26,12 @@ expect_out "FAILED"
 expect_out '"type":"Flow.Negative"'
 expect_out '"message":"n is -3"'
 
+check "run of an execution that times out exits 1 with Execution.Timeout"
+run_cmd run3b "$HOST" run slow --skip-time
+expect_rc 1
+expect_out "TIMED_OUT"
+expect_out '"type":"Execution.Timeout"'
+
 check "run without --skip-time suspends at the 10m wait: PENDING until a time, exit 0"
 run_cmd run4 "$HOST" run flow --input '{"n":1}' --name later
 expect_rc 0
