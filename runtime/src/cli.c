@@ -22,6 +22,8 @@
 
 /* The longest JSON shown in a table cell, in characters; longer ones end in "…". */
 enum { CELL_MAX = 60 };
+/* The most columns a table has (history's). */
+enum { MAX_COLS = 8 };
 
 const char *cli_db_path(const char *flag_value)
 {
@@ -101,6 +103,8 @@ typedef struct table {
 
 static int table_init(table *t, const char *const *head, int ncols, size_t nrows)
 {
+    if (ncols > MAX_COLS)
+        return -1;
     t->ncols = ncols;
     t->head = head;
     t->nrows = nrows;
@@ -119,7 +123,7 @@ static void table_cleanup(table *t)
 /* Returns -1 when a cell is missing (an allocation failed). */
 static int table_print(const table *t, FILE *f)
 {
-    size_t w[16] = {0};
+    size_t w[MAX_COLS] = {0};
     for (int c = 0; c < t->ncols; c++)
         w[c] = width(t->head[c]);
     for (size_t r = 0; r < t->nrows; r++)
