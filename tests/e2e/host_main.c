@@ -5,10 +5,11 @@
 #include "echo.h"
 #include "flow.h"
 #include "slow.h"
+#include "tick.h"
 
 int main(int argc, char **argv)
 {
-    static const cairn_workflow *const workflows[] = {&flow_workflow, &crash_workflow,
-                                                      &echo_workflow, &slow_workflow};
+    static const cairn_workflow *const workflows[] = {
+        &flow_workflow, &crash_workflow, &echo_workflow, &slow_workflow, &tick_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }

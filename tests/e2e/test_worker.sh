@@ -44,6 +44,20 @@ RC=0
 wait "$PID" || RC=$?
 [ "$RC" -eq 0 ] || fail "worker exited $RC on SIGTERM: $(cat "$WORK/wt.err")"
 
+check "a worker on the real clock sleeps until a wait is over, then finishes the execution"
+run_cmd s7 "$HOST" start tick
+ID7=$OUT
+"$HOST" worker >"$WORK/wr.out" 2>"$WORK/wr.err" &
+PID=$!
+for _ in $(seq 1 400); do
+    run_cmd st7 "$HOST" status "$ID7" --json
+    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "SUCCEEDED")' "$WORK/st7.out" && break
+    sleep 0.05
+done
+kill -TERM "$PID"
+wait "$PID" || fail "worker exited non-zero: $(cat "$WORK/wr.err")"
+json_check "$WORK/st7.out" 'd["status"] == "SUCCEEDED" and d["result"] == {"waited": True}'
+
 check "a running worker picks up an execution started after it, and exits 0 on SIGINT"
 "$HOST" worker --skip-time >"$WORK/wi.out" 2>"$WORK/wi.err" &
 PID=$!
