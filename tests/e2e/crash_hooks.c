@@ -1,8 +1,8 @@
 /*
- * The C hooks of crash.yaml. Each call appends "operation attempt" to the
- * file named by $CAIRN_E2E_SIDE (one write, O_APPEND) before it sleeps
- * $CAIRN_E2E_SLEEP_MS (default 5) milliseconds, so a SIGKILL often lands
- * inside a step. The result depends only on the input, never on the attempt.
+ * The C hooks of crash.yaml. Each call appends "operation attempt execution"
+ * to the file named by $CAIRN_E2E_SIDE (one write, O_APPEND) before it
+ * sleeps $CAIRN_E2E_SLEEP_MS (default 5) milliseconds, so a SIGKILL often
+ * lands inside a step. The result depends only on the input, never on the attempt.
  */
 #include "crash.h"
 
@@ -17,8 +17,8 @@ static void record(cairn_call *call)
     const char *side = getenv("CAIRN_E2E_SIDE");
     if (side && *side) {
         char line[128];
-        int n = snprintf(line, sizeof line, "%s %d\n", cairn_call_operation(call),
-                         cairn_call_attempt(call));
+        int n = snprintf(line, sizeof line, "%s %d %s\n", cairn_call_operation(call),
+                         cairn_call_attempt(call), cairn_call_execution_id(call));
         int fd = open(side, O_WRONLY | O_APPEND | O_CREAT, 0644);
         if (fd >= 0) {
             if (write(fd, line, (size_t)n) != n)

@@ -90,7 +90,7 @@ kill -TERM "$PID"
 RC=0
 wait "$PID" || RC=$?
 [ "$RC" -eq 0 ] || fail "worker exited $RC on SIGTERM: $(cat "$WORK/ws.err")"
-[ "$(cat "$WORK/side.txt")" = "$(printf 'a 1\nb 1\nc 1')" ] || fail "hook calls: $(cat "$WORK/side.txt")"
+[ "$(cat "$WORK/side.txt")" = "$(printf 'a 1 %s\nb 1 %s\nc 1 %s' "$ID6" "$ID6" "$ID6")" ] || fail "hook calls: $(cat "$WORK/side.txt")"
 run_cmd h6 "$HOST" history "$ID6" --json
 json_check "$WORK/h6.out" 'd["execution"]["status"] == "PENDING" and [(o["name"], o["status"]) for o in d["operations"][1:]] == [("a", "SUCCEEDED"), ("b", "SUCCEEDED"), ("c", "PENDING")]'
 unset CAIRN_E2E_SIDE CAIRN_E2E_SLEEP_MS
