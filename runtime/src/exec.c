@@ -17,11 +17,14 @@
 #include "engine.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "hook.h"
@@ -34,8 +37,17 @@
 /* AWS's limit on one operation payload. */
 #define PAYLOAD_MAX (256 * 1024)
 
+/* How long an invocation's lease lasts (real time) before another process
+ * may take the execution over; renewed at each checkpoint past its half.
+ * $CAIRN_LEASE_MS overrides it (tests of crashed workers). */
+#define LEASE_MS_DEFAULT 60000
+
 struct engine {
     store *st;
+    char host[64];     /* this machine's name, as lease owners spell it */
+    char owner[160];   /* this engine's lease owner id: "host/pid/random" */
+    int64_t lease_ms;  /* lease length */
+    int64_t reaped_at; /* real time of the last look for dead local owners */
     const cairn_workflow **wfs; /* the host's table, copied; the descriptors are borrowed */
     size_t nwfs;
     clock_src clk;
@@ -58,7 +70,8 @@ struct cairn_exec {
     const char *cur_status;
     int cur_attempt;
     scope sc;
-    int ended;       /* the invocation is over: the execution suspended or ended */
+    int64_t lease_until; /* real time our lease on the execution runs out */
+    int ended;           /* the invocation is over: the execution suspended or ended */
     int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
     cairn_error err; /* details of rc */
 };
@@ -102,6 +115,22 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
     }
     e->nwfs = n;
     clock_init(&e->clk);
+    const char *lease = getenv("CAIRN_LEASE_MS");
+    e->lease_ms = lease && atoll(lease) > 0 ? atoll(lease) : LEASE_MS_DEFAULT;
+    char rnd[32];
+    if (ids_execution(rnd, sizeof rnd) != 0) {
+        err_set(err, "Cairn.Internal", "no randomness for a lease owner id (getrandom failed)");
+        free(e->wfs);
+        free(e);
+        return CAIRN_ERR_INTERNAL;
+    }
+    if (gethostname(e->host, sizeof e->host) != 0)
+        snprintf(e->host, sizeof e->host, "localhost");
+    e->host[sizeof e->host - 1] = '\0';
+    for (char *c = e->host; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    snprintf(e->owner, sizeof e->owner, "%s/%ld/%s", e->host, (long)getpid(), rnd);
     int rc = store_open(&e->st, db_path, err);
     if (rc != CAIRN_OK) {
         free(e->wfs);
@@ -134,6 +163,88 @@ int64_t engine_now(engine *e)
 void engine_advance_clock(engine *e, int64_t t)
 {
     clock_advance(&e->clk, t);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Leases                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A lease owned by a process of this machine that no longer exists was left
+ * by a crash: free it at once rather than wait for it to run out, so a
+ * worker restarted after a SIGKILL goes on without delay. (A recycled pid
+ * only looks alive: then the lease simply runs out.)
+ */
+typedef struct dead_lease {
+    char *id, *owner;
+} dead_lease;
+
+typedef struct reap {
+    engine *e;
+    dead_lease *v;
+    size_t n, cap;
+} reap;
+
+static int owner_is_dead_here(const engine *e, const char *owner)
+{
+    size_t hl = strlen(e->host);
+    if (strncmp(owner, e->host, hl) != 0 || owner[hl] != '/' || strcmp(owner, e->owner) == 0)
+        return 0;
+    char *end;
+    long pid = strtol(owner + hl + 1, &end, 10);
+    if (pid <= 0 || *end != '/')
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static void collect_dead(void *arg, const char *id, const char *owner)
+{
+    reap *r = arg;
+    if (!owner_is_dead_here(r->e, owner))
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 8;
+        dead_lease *v = realloc(r->v, cap * sizeof *v);
+        if (!v)
+            return; /* best effort: the lease still runs out */
+        r->v = v;
+        r->cap = cap;
+    }
+    r->v[r->n].id = strdup(id);
+    r->v[r->n].owner = strdup(owner);
+    r->n++;
+}
+
+static void reap_dead_leases(engine *e)
+{
+    reap r = {.e = e};
+    cairn_error err;
+    err_init(&err);
+    int64_t real = clock_real_ms();
+    e->reaped_at = real;
+    store_leases(e->st, real, collect_dead, &r, &err);
+    for (size_t i = 0; i < r.n; i++) {
+        if (r.v[i].id && r.v[i].owner)
+            store_exec_release(e->st, r.v[i].id, r.v[i].owner, &err);
+        free(r.v[i].id);
+        free(r.v[i].owner);
+    }
+    free(r.v);
+    err_cleanup(&err);
+}
+
+/* Takes the lease on id for this engine, freeing it first if a dead local process holds it. */
+static int take_lease(engine *e, const char *id, int64_t *until, cairn_error *err)
+{
+    int64_t real = clock_real_ms();
+    *until = real + e->lease_ms;
+    int rc = store_exec_claim(e->st, id, e->owner, *until, real, err);
+    if (rc == CAIRN_ERR_CONFLICT) {
+        reap_dead_leases(e);
+        err_cleanup(err);
+        rc = store_exec_claim(e->st, id, e->owner, *until, real, err);
+    }
+    return rc;
 }
 
 static const cairn_workflow *find_workflow(engine *e, const char *name)
@@ -204,6 +315,12 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
     err_init(&err);
     int64_t now = engine_now(x->e);
     int rc = store_begin(st, &err);
+    int64_t real = clock_real_ms();
+    int64_t renew_to = 0;
+    if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
+        renew_to = real + x->e->lease_ms;
+        rc = store_exec_claim(st, x->row.id, x->e->owner, renew_to, real, &err);
+    }
     if (rc == CAIRN_OK && op)
         rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
     if (rc == CAIRN_OK && c) {
@@ -242,6 +359,8 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
         stop_store(x, rc, &err);
         return -1;
     }
+    if (renew_to)
+        x->lease_until = renew_to;
     if (op) {
         x->cur_status = op->status; /* string literals, or the loaded journal's */
         x->cur_attempt = op->attempt;
@@ -1010,12 +1129,15 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
         rc = CAIRN_ERR_DEFINITION;
         goto done;
     }
-    if ((rc = store_ops_load(e->st, id, &x->ops, &x->nops, err)) != CAIRN_OK)
+    /* One invocation at a time: take the lease, or leave it to its holder. */
+    if ((rc = take_lease(e, id, &x->lease_until, err)) != CAIRN_OK)
         goto done;
+    if ((rc = store_ops_load(e->st, id, &x->ops, &x->nops, err)) != CAIRN_OK)
+        goto release;
     if (index_journal(x) != 0 || build_scope(x) != 0) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
-        goto done;
+        goto release;
     }
 
     if (!timed_out(x))
@@ -1035,6 +1157,13 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
                 "suspending it (a bug in cairn); the execution is marked FAILED",
                 id, x->wf->name);
         rc = CAIRN_ERR_INTERNAL;
+    }
+release:
+    if (rc != CAIRN_OK) { /* an execution that ended or suspended has freed it already */
+        cairn_error ignored;
+        err_init(&ignored);
+        store_exec_release(e->st, id, e->owner, &ignored);
+        err_cleanup(&ignored);
     }
 done:
     exec_free(x);
@@ -1066,7 +1195,10 @@ int engine_drive(engine *e, const char *id, cairn_error *err)
 int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *next_wake,
                     cairn_error *err)
 {
-    return store_next_due(e->st, engine_now(e), skip, id_out, next_wake, err);
+    int64_t real = clock_real_ms();
+    if (real - e->reaped_at >= 1000)
+        reap_dead_leases(e);
+    return store_next_due(e->st, engine_now(e), real, skip, id_out, next_wake, err);
 }
 
 /* ------------------------------------------------------------------------ */

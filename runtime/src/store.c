@@ -19,6 +19,9 @@ enum {
     ST_EXEC_UPDATE,
     ST_EXEC_LIST,
     ST_DUE,
+    ST_CLAIM,
+    ST_RELEASE,
+    ST_LEASES,
     ST_OP_PUT,
     ST_OP_INSERT,
     ST_OP_UPDATE,
@@ -28,7 +31,7 @@ enum {
 
 #define EXEC_COLUMNS                                                                               \
     "id, workflow, version, definition_sha256, name, status, input, result, error, "               \
-    "created_at, updated_at, ended_at, wake_at, timeout_at"
+    "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
     "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at"
@@ -38,15 +41,24 @@ static const char *const statements[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_EXEC_INSERT] = "INSERT INTO executions (" EXEC_COLUMNS ") "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
     [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
     [ST_EXEC_UPDATE] = "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
-                       "updated_at = ?5, ended_at = ?6, wake_at = ?7 "
+                       "updated_at = ?5, ended_at = ?6, wake_at = ?7, lease_owner = NULL, lease_until = NULL "
                        "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
     [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
-               "AND wake_at IS NOT NULL ORDER BY wake_at",
+               "AND wake_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= ?1) "
+               "ORDER BY wake_at",
+    /* Takes or renews the lease: free, expired, or already ours. */
+    [ST_CLAIM] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3 "
+                 "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
+                 "AND (lease_until IS NULL OR lease_until <= ?4 OR lease_owner = ?2)",
+    [ST_RELEASE] = "UPDATE executions SET lease_owner = NULL, lease_until = NULL "
+                   "WHERE id = ?1 AND lease_owner = ?2",
+    [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
+                  "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
                   "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
@@ -86,6 +98,8 @@ static const char schema_sql[] =
     "  ended_at INTEGER,\n"
     "  wake_at INTEGER,\n"
     "  timeout_at INTEGER,\n"
+    "  lease_owner TEXT,\n"
+    "  lease_until INTEGER,\n"
     "  UNIQUE (workflow, name)\n"
     ");\n"
     "CREATE INDEX executions_due ON executions (wake_at) WHERE status IN ('RUNNING', 'PENDING');\n"
@@ -114,6 +128,7 @@ static const char schema_sql[] =
 struct store {
     sqlite3 *db;
     char *path;
+    int relaxed; /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
     sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -192,10 +207,10 @@ static int64_t column_time(sqlite3_stmt *q, int col)
 static int read_exec(sqlite3_stmt *q, store_exec *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8};
+    static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8, 14};
     const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256,
                           &r->name,   &r->status,   &r->input,
-                          &r->result, &r->error};
+                          &r->result, &r->error,    &r->lease_owner};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
@@ -205,6 +220,7 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
     r->ended_at = column_time(q, 11);
     r->wake_at = column_time(q, 12);
     r->timeout_at = column_time(q, 13);
+    r->lease_until = column_time(q, 15);
     return 0;
 }
 
@@ -385,7 +401,7 @@ int store_open(store **out, const char *path, cairn_error *err)
         goto fail;
 
     const char *sync = getenv("CAIRN_SYNC");
-    int relaxed = sync && strcmp(sync, "normal") == 0;
+    int relaxed = s->relaxed = sync && strcmp(sync, "normal") == 0;
     if ((rc = pragma(s, "PRAGMA journal_mode = WAL", err)) != CAIRN_OK ||
         (rc = pragma(s, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
                      err)) != CAIRN_OK ||
@@ -473,6 +489,8 @@ int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
     bind_time(q, 12, r->ended_at);
     bind_time(q, 13, r->wake_at);
     bind_time(q, 14, r->timeout_at);
+    bind_text(q, 15, r->lease_owner);
+    bind_time(q, 16, r->lease_until);
     return run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
 }
 
@@ -539,6 +557,65 @@ int store_exec_update(store *s, const store_exec *r, cairn_error *err)
     return rc;
 }
 
+/*
+ * A lease is a liveness hint, not a result: outside a transaction it is
+ * committed without its own fsync (the next durable commit syncs it with the
+ * rest of the WAL). Losing it in a crash only means it was never taken.
+ */
+static int run_lease_stmt(store *s, int which, const char *what, cairn_error *err)
+{
+    int own_tx = sqlite3_get_autocommit(s->db);
+    if (own_tx)
+        sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    int rc = run_stmt(s, which, what, err);
+    if (own_tx)
+        sqlite3_exec(s->db, s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                     NULL, NULL, NULL);
+    return rc;
+}
+
+int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
+                     cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_CLAIM];
+    bind_text(q, 1, id);
+    bind_text(q, 2, owner);
+    sqlite3_bind_int64(q, 3, until);
+    sqlite3_bind_int64(q, 4, now);
+    int rc = run_lease_stmt(s, ST_CLAIM, "cannot take the lease of an execution", err);
+    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
+        err_set(err, "Execution.Busy",
+                "execution %s is being run by another process (or has ended); it is left to it",
+                id);
+        rc = CAIRN_ERR_CONFLICT;
+    }
+    return rc;
+}
+
+int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_RELEASE];
+    bind_text(q, 1, id);
+    bind_text(q, 2, owner);
+    return run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
+}
+
+int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_LEASES];
+    sqlite3_bind_int64(q, 1, now);
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        const char *owner = (const char *)sqlite3_column_text(q, 1);
+        if (id && owner)
+            fn(arg, id, owner);
+    }
+    int rc = step == SQLITE_DONE ? CAIRN_OK : db_fail(s, err, "cannot read the leases");
+    done_stmt(q);
+    return rc;
+}
+
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_LIST];
@@ -585,10 +662,11 @@ static int in_list(const char *id, const char *const *list)
     return 0;
 }
 
-int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err)
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
+                   char **id_out, int64_t *next_wake, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_DUE];
+    sqlite3_bind_int64(q, 1, real_now);
     int step, found = 0;
     *id_out = NULL;
     *next_wake = -1;

@@ -36,6 +36,9 @@ typedef struct store_exec {
     const char *result; /* JSON text or NULL */
     const char *error;  /* JSON text {type,message,data} or NULL */
     int64_t created_at, updated_at, ended_at, wake_at, timeout_at;
+    /* The lease of the process running an invocation (real time); NULL/none when free. */
+    const char *lease_owner;
+    int64_t lease_until;
     void *mem; /* owned by rows read back; NULL in rows to write */
 } store_exec;
 
@@ -86,20 +89,36 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
                          cairn_error *err);
 /*
  * Writes status, result, error, updated_at, ended_at, wake_at of row r->id,
- * if it has not ended: CAIRN_ERR_CONFLICT when it has (or is gone).
+ * if it has not ended: CAIRN_ERR_CONFLICT when it has (or is gone). It ends
+ * an invocation, so it also frees the lease.
  */
 int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
 
 /*
- * The due execution (RUNNING or PENDING, wake_at <= now) with the earliest
- * wake_at, skipping ids in skip (NULL-terminated, may be NULL). Returns 1 with
- * *id_out (caller frees), 0 with *next_wake (earliest future wake_at, or -1),
- * or -1 on error.
+ * Takes (or renews) the lease on a running execution for owner until `until`
+ * (real time): granted when it is free, expired at `now`, or owner's already.
+ * CAIRN_ERR_CONFLICT when another live process holds it, or it has ended.
+ * A lease makes sure one invocation of an execution runs at a time, and lets
+ * another process take over once a crashed one's lease runs out.
  */
-int store_next_due(store *s, int64_t now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err);
+int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
+                     cairn_error *err);
+/* Frees owner's lease on id, if it still holds it. */
+int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err);
+/* Calls fn for every live lease at now (real time); fn must not use the store. */
+typedef void (*store_lease_fn)(void *arg, const char *id, const char *owner);
+int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_error *err);
+
+/*
+ * The due execution (RUNNING or PENDING, wake_at <= now, no live lease at
+ * real_now) with the earliest wake_at, skipping ids in skip (NULL-terminated,
+ * may be NULL). Returns 1 with *id_out (caller frees), 0 with *next_wake
+ * (earliest future wake_at, or -1), or -1 on error.
+ */
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
+                   char **id_out, int64_t *next_wake, cairn_error *err);
 
 /* Inserts or replaces the operation (execution_id, r->id). */
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);

@@ -426,7 +426,9 @@ static void test_oversized_result_fails_the_step_without_retry(void **state)
 
 /* ---- at_most_once ------------------------------------------------------- */
 
-/* Runs one invocation in a child process that dies inside the step's body. */
+/* Runs one invocation in a child process that dies inside the step's body,
+ * holding the execution's lease (60 s): this process takes it over at once,
+ * since the lease's owner is a dead process of this machine. */
 static void crash_in_child(fixture *f, const cairn_workflow *wf, const char *id)
 {
     pid_t pid = fork();
@@ -499,34 +501,65 @@ static void test_at_most_once_commits_started_then_succeeded(void **state)
 }
 
 /* A second invocation of the same execution, on its own connection, run
- * while the first one is inside the step's body. */
+ * while the first one is inside the step's body. lease_ms: the lease of both
+ * (0: the default). */
 static const char *race_path, *race_id;
 static int race_rc = -1;
+static const char *race_err_type;
 
 static void invoke_concurrently(void)
 {
     once_during_body = NULL;
+    usleep(2000); /* past a 1 ms lease, when the test set one */
     engine *e2;
     cairn_error err;
     err_init(&err);
     const cairn_workflow *const wfs[] = {&once_workflow};
     assert_int_equal(engine_open(&e2, race_path, wfs, 1, &err), CAIRN_OK);
     race_rc = engine_invoke(e2, race_id, &err);
+    race_err_type = err.type && strcmp(err.type, "Execution.Busy") == 0 ? "Execution.Busy" : NULL;
     err_cleanup(&err);
     engine_close(e2);
 }
 
-static void test_concurrent_invocation_is_caught_not_undone(void **state)
+static void test_concurrent_invocation_is_refused_by_the_lease(void **state)
 {
     fixture *f = *state;
     char *id = start(f, "once", "{}");
     race_path = f->path;
     race_id = id;
     once_during_body = invoke_concurrently;
+    /* The second process finds the execution leased and leaves it alone. */
+    assert_int_equal(engine_invoke(f->e, id, &f->err), CAIRN_OK);
+    assert_int_equal(race_rc, CAIRN_ERR_CONFLICT);
+    assert_string_equal(race_err_type, "Execution.Busy");
+    assert_int_equal(once_calls, 1);
+    assert_int_equal(once_last_attempt, 1);
+    assert_status(f, id, "SUCCEEDED");
+    free(id);
+}
+
+/* When the lease has run out (a process stalled past it), the journal's
+ * guarded writes still keep the two invocations from undoing each other. */
+static void test_concurrent_invocation_is_caught_not_undone(void **state)
+{
+    fixture *f = *state;
+    engine_close(f->e);
+    setenv("CAIRN_LEASE_MS", "1", 1);
+    assert_int_equal(engine_open(&f->e, f->path, all_workflows, NWORKFLOWS, &f->err), CAIRN_OK);
+    unsetenv("CAIRN_LEASE_MS");
+    usleep(2000);
+    char *id = start(f, "once", "{}");
+    race_path = f->path;
+    race_id = id;
+    once_during_body = invoke_concurrently;
     /* The second invocation finds attempt 1 STARTED: Step.Interrupted, retry
      * later. The first one's result then no longer matches the journal. */
-    assert_int_equal(engine_invoke(f->e, id, &f->err), CAIRN_ERR_CONFLICT);
-    assert_non_null(strstr(f->err.message, "another invocation"));
+    setenv("CAIRN_LEASE_MS", "1", 1);
+    int rc = engine_invoke(f->e, id, &f->err);
+    unsetenv("CAIRN_LEASE_MS");
+    assert_int_equal(rc, CAIRN_ERR_CONFLICT);
+    assert_non_null(strstr(f->err.message, "another"));
     err_cleanup(&f->err);
     assert_int_equal(race_rc, CAIRN_OK);
     assert_int_equal(once_calls, 1);
@@ -1012,6 +1045,7 @@ int main(void)
         T(test_at_most_once_interrupted_attempt_never_runs_again),
         T(test_at_most_once_without_retry_fails_interrupted),
         T(test_at_most_once_commits_started_then_succeeded),
+        T(test_concurrent_invocation_is_refused_by_the_lease),
         T(test_concurrent_invocation_is_caught_not_undone),
         T(test_waits_suspend_and_resume),
         T(test_wait_until_in_the_past_completes_at_once),

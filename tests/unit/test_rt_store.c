@@ -356,18 +356,18 @@ static void test_next_due_skips_and_reports_the_next_wake(void **state)
 
     char *id;
     int64_t next;
-    assert_int_equal(store_next_due(s, 150, NULL, &id, &next, &err), 1);
+    assert_int_equal(store_next_due(s, 150, 0, NULL, &id, &next, &err), 1);
     assert_string_equal(id, "a");
     free(id);
     const char *const skip[] = {"a", NULL};
-    assert_int_equal(store_next_due(s, 150, skip, &id, &next, &err), 0);
+    assert_int_equal(store_next_due(s, 150, 0, skip, &id, &next, &err), 0);
     assert_null(id);
     assert_int_equal(next, 200);
-    assert_int_equal(store_next_due(s, 250, skip, &id, &next, &err), 1);
+    assert_int_equal(store_next_due(s, 250, 0, skip, &id, &next, &err), 1);
     assert_string_equal(id, "b");
     free(id);
     const char *const both[] = {"a", "b", NULL};
-    assert_int_equal(store_next_due(s, 250, both, &id, &next, &err), 0);
+    assert_int_equal(store_next_due(s, 250, 0, both, &id, &next, &err), 0);
     assert_int_equal(next, -1);
 
     store_exec *rows;
@@ -376,6 +376,59 @@ static void test_next_due_skips_and_reports_the_next_wake(void **state)
     assert_int_equal(n, 3);
     assert_string_equal(rows[0].id, "c"); /* same created_at: newest insert first */
     store_execs_free(rows, n);
+    store_close(s);
+}
+
+static void test_lease_gives_an_execution_to_one_process_at_a_time(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    store_exec r = sample_exec;
+    r.name = NULL;
+    r.id = "a";
+    r.wake_at = 100;
+    assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
+
+    /* Process p takes it until 1000 (real time); q cannot, and does not see it due. */
+    assert_int_equal(store_exec_claim(s, "a", "p", 1000, 500, &err), CAIRN_OK);
+    assert_int_equal(store_exec_claim(s, "a", "q", 1600, 600, &err), CAIRN_ERR_CONFLICT);
+    assert_string_equal(err.type, "Execution.Busy");
+    err_cleanup(&err);
+    char *id;
+    int64_t next;
+    assert_int_equal(store_next_due(s, 150, 600, NULL, &id, &next, &err), 0);
+    assert_null(id);
+
+    /* p renews its own lease; once it runs out, q takes over (a crashed p). */
+    assert_int_equal(store_exec_claim(s, "a", "p", 1500, 900, &err), CAIRN_OK);
+    assert_int_equal(store_exec_claim(s, "a", "q", 2100, 1400, &err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&err);
+    assert_int_equal(store_next_due(s, 150, 1500, NULL, &id, &next, &err), 1);
+    assert_string_equal(id, "a");
+    free(id);
+    assert_int_equal(store_exec_claim(s, "a", "q", 2500, 1500, &err), CAIRN_OK);
+
+    /* Releasing is the holder's alone; ending an invocation frees it too. */
+    assert_int_equal(store_exec_release(s, "a", "p", &err), CAIRN_OK);
+    assert_int_equal(store_exec_claim(s, "a", "p", 3000, 1600, &err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&err);
+    store_exec got;
+    assert_int_equal(store_exec_get(s, "a", &got, &err), CAIRN_OK);
+    assert_string_equal(got.lease_owner, "q");
+    assert_int_equal(got.lease_until, 2500);
+    store_exec_cleanup(&got);
+    r.status = "PENDING";
+    r.updated_at = 1700;
+    assert_int_equal(store_exec_update(s, &r, &err), CAIRN_OK);
+    assert_int_equal(store_exec_claim(s, "a", "p", 3000, 1700, &err), CAIRN_OK);
+    assert_int_equal(store_exec_release(s, "a", "p", &err), CAIRN_OK);
+    assert_int_equal(store_exec_get(s, "a", &got, &err), CAIRN_OK);
+    assert_null(got.lease_owner);
+    assert_int_equal(got.lease_until, STORE_NO_TIME);
+    store_exec_cleanup(&got);
     store_close(s);
 }
 
@@ -392,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_unopenable_path_names_the_file),
         cmocka_unit_test_setup_teardown(test_operations_round_trip_in_journal_order, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_due_skips_and_reports_the_next_wake, setup,
                                         teardown),
     };
