@@ -19,6 +19,9 @@ static void usage(FILE *f)
           "  list                       executions, newest first\n"
           "  status EXEC                one execution's status and result\n"
           "  history EXEC               its journal, operation by operation\n"
+          "  callback succeed ID [--result JSON | --result-file F]\n"
+          "  callback fail ID --error-type T --error-message M [--error-data D]\n"
+          "  callback heartbeat ID      answer a callback (exit 1: unknown or closed)\n"
           "\n"
           "Run `cairn COMMAND --help` for a command's options.\n",
           f);
@@ -45,6 +48,8 @@ int main(int argc, char **argv)
         return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
         return cli_store_command(argc - 1, argv + 1);
+    if (!strcmp(cmd, "callback"))
+        return cli_callback_command(argc - 1, argv + 1);
     fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

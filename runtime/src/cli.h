@@ -11,6 +11,14 @@
  */
 int cli_store_command(int argc, char **argv);
 
+/*
+ * `callback succeed ID [--result JSON | --result-file F]`,
+ * `callback fail ID --error-type T --error-message M [--error-data D]`,
+ * `callback heartbeat ID` (argv[0] is "callback"). Exit codes: 0 done,
+ * 1 refused (unknown or closed callback; the message says which), 2 usage.
+ */
+int cli_callback_command(int argc, char **argv);
+
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);
 

@@ -67,6 +67,36 @@ int engine_drive(engine *e, const char *id, cairn_error *err);
 int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *next_wake,
                     cairn_error *err);
 
+/*
+ * The callback API (DESIGN §5): resolve or heartbeat callback `id`, in one
+ * transaction, from any process (no workflow code needed).
+ *   CAIRN_OK             recorded durably; the waiting execution is due now
+ *   CAIRN_ERR_NOT_FOUND  no such callback (err type Callback.NotFound)
+ *   CAIRN_ERR_CONFLICT   the callback is closed (err type Callback.Closed; the
+ *                        message says why: succeeded, failed, timed out,
+ *                        cancelled, or its execution ended)
+ *   CAIRN_ERR_INPUT      payload over 256 KiB, or a bad error (Callback.Invalid)
+ * Of two concurrent resolutions exactly one succeeds. Nothing changes on error.
+ * succeed: payload is the raw result (may be empty; len bytes, not
+ * necessarily NUL-terminated). fail: type and message may be NULL; data is
+ * the sender's ErrorData as text (or NULL).
+ */
+int engine_callback_succeed(engine *e, const char *id, const char *payload, size_t len,
+                            cairn_error *err);
+int engine_callback_fail(engine *e, const char *id, const char *type, const char *message,
+                         const char *data, cairn_error *err);
+int engine_callback_heartbeat(engine *e, const char *id, cairn_error *err);
+
+/*
+ * Sleeps until something may have become due — another connection committed
+ * to the store (a start, a callback), or engine_poke() was called — or max_ms
+ * passes. Returns 1 when woken by a change, 0 on timeout. A worker's idle
+ * loop: reacts within a few milliseconds, without busy CPU.
+ */
+int engine_wait_change(engine *e, int64_t max_ms);
+/* Wakes engine_wait_change() on e; safe from another thread (not a signal handler). */
+void engine_poke(engine *e);
+
 /* Moves the virtual clock forward to t (skip-time only; never backwards). */
 void engine_advance_clock(engine *e, int64_t t);
 

@@ -20,6 +20,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "serve.h"
 #include "engine.h"
 #include "error.h"
 
@@ -48,6 +49,10 @@ static void usage(const host *h, FILE *f)
             "  worker [--skip-time] [--until-idle]\n"
             "      run due invocations until SIGINT/SIGTERM, or with --until-idle until\n"
             "      nothing is runnable\n"
+            "  serve [--listen ADDR:PORT] [--token-file F] [--skip-time]\n"
+            "      a worker plus the HTTP API (callbacks, start, status, history)\n"
+            "  callback succeed|fail|heartbeat ID ...\n"
+            "      answer a callback (see %s callback --help)\n"
             "  list                executions, newest first\n"
             "  status EXEC         one execution's status, result and error\n"
             "  history EXEC        its journal, operation by operation\n"
@@ -57,7 +62,7 @@ static void usage(const host *h, FILE *f)
             "next wake-up instead of waiting for it.\n"
             "\n"
             "Workflows in this host:\n",
-            h->prog);
+            h->prog, h->prog);
     for (size_t i = 0; i < h->n; i++)
         fprintf(f, "  %-20s version %d  (%s)\n", h->wfs[i]->name, h->wfs[i]->version,
                 h->wfs[i]->source ? h->wfs[i]->source : "?");
@@ -420,6 +425,10 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
         return cmd_start(&h, argc - 1, argv + 1, !strcmp(cmd, "run"));
     if (!strcmp(cmd, "worker"))
         return cmd_worker(&h, argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return serve_main(argc - 1, argv + 1, h.wfs, h.n);
+    if (!strcmp(cmd, "callback"))
+        return cli_callback_command(argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
         return cli_store_command(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", h.prog, cmd, h.prog);

@@ -30,7 +30,7 @@ extern "C" {
  * `#if CAIRN_ABI != N #error regenerate`. Bump it whenever a struct or a
  * function below changes in a way old generated code would misuse.
  */
-#define CAIRN_ABI 1
+#define CAIRN_ABI 2
 
 /* Status of a runtime call. CAIRN_OK is 0; cairn_strerror() names each. */
 typedef enum cairn_rc {
@@ -112,14 +112,33 @@ typedef struct cairn_catch {
 
 typedef enum cairn_run_kind { CAIRN_RUN_LUA = 1, CAIRN_RUN_C, CAIRN_RUN_HTTP } cairn_run_kind;
 
+/* An inclusive range of HTTP status codes, e.g. {200, 299}. */
+typedef struct cairn_status_range {
+    int lo, hi;
+} cairn_status_range;
+
+typedef struct cairn_exec cairn_exec; /* one invocation of one execution; opaque */
+
 /*
- * One journaled operation of the workflow (step, wait, ...). Static data
- * emitted by the generator, one per operation, in YAML order.
+ * Builds, when the runtime asks, the arguments of a body: the evaluated
+ * `with:` of a Lua or C hook, or the request {method, url, headers, body} of
+ * an http call. The value is owned by the invocation (see cairn_x_*).
+ * Submitters get theirs through this, after their callback exists, so that
+ * `callback.id` is in scope.
+ */
+typedef const cJSON *(*cairn_args_fn)(cairn_exec *x);
+
+/*
+ * One journaled operation of the workflow (step, wait, callback, await,
+ * wait_for_callback). Static data emitted by the generator, one per
+ * operation, in YAML order. For wait_for_callback, run/retry/semantics
+ * describe the submitter, timeout/heartbeat/result the callback, and
+ * as/catches the whole operation.
  */
 typedef struct cairn_op {
     const char *name;        /* the operation's name in YAML */
     int line;                /* its YAML line, for messages */
-    cairn_run_kind run;      /* steps: how the body runs */
+    cairn_run_kind run;      /* steps and submitters: how the body runs */
     const char *lua_fn;      /* CAIRN_RUN_LUA: function name in the hooks */
     cairn_c_fn c_fn;         /* CAIRN_RUN_C: the function ... */
     const char *c_name;      /* ... and its name, for messages */
@@ -128,9 +147,16 @@ typedef struct cairn_op {
     const char *as;          /* variable that receives the result, or NULL */
     const cairn_catch *catches;
     int ncatches;
+    /* CAIRN_RUN_HTTP: the request comes as the body's args */
+    int64_t http_timeout_ms;           /* 0: 30 s */
+    const cairn_status_range *http_ok; /* statuses that succeed; NULL: 200-299 */
+    int nhttp_ok;
+    /* callback, wait_for_callback (and await, copied from its callback) */
+    int64_t timeout_ms;   /* 0: none */
+    int64_t heartbeat_ms; /* 0: none */
+    int result_text;      /* `result: text`: the payload stays a string */
+    const char *callback; /* await: the name of the callback it waits for */
 } cairn_op;
-
-typedef struct cairn_exec cairn_exec; /* one invocation of one execution; opaque */
 
 /*
  * One workflow, as generated. The host holds an array of pointers to these.
@@ -164,8 +190,30 @@ typedef struct cairn_workflow {
  */
 enum { CAIRN_STOP = -1, CAIRN_NEXT = 0, CAIRN_CAUGHT = 1 };
 
-/* A step; `args` is the evaluated `with:` (NULL: empty object). */
+/* A step; `args` is the evaluated `with:` (NULL: empty object), or the http request. */
 int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args);
+
+/*
+ * `callback`: creates a callback (a CALLBACK operation with a new id). Its id
+ * is usable at once as the variable op->name: {"id": "..."}.
+ */
+int cairn_callback(cairn_exec *x, const cairn_op *op);
+
+/*
+ * `await`: suspends until the callback op->callback (created earlier in this
+ * invocation) resolves. Its result goes to op->as; Callback.Failed,
+ * Callback.Timeout, Callback.HeartbeatTimeout and Callback.InvalidResult are
+ * errors matched against op->catches.
+ */
+int cairn_await(cairn_exec *x, const cairn_op *op);
+
+/*
+ * `wait_for_callback`: one CONTEXT operation holding a CALLBACK and a STEP
+ * that runs the submitter (retried per op->retry) with args(x), built once
+ * the variable `callback` ({"id": ...}) is set. A submitter that fails for
+ * good gives Submitter.Failed; otherwise as cairn_await.
+ */
+int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn args);
 
 /* A `wait` for a fixed time, or until an RFC 3339 timestamp (a JSON string). */
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms);

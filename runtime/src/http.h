@@ -1,0 +1,28 @@
+/*
+ * http.h — HTTP calls through libcurl: `run: { http: ... }` steps and
+ * submitters, and Lua's cairn.http.request.
+ */
+#ifndef CAIRN_HTTP_H
+#define CAIRN_HTTP_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "cairn/cairn.h"
+#include "error.h"
+
+/*
+ * Performs request {method, url, headers, body}: method defaults to GET (POST
+ * when there is a body); headers an object of strings; a string body is sent
+ * as it is, any other JSON body as JSON with Content-Type application/json.
+ * timeout_ms 0: 30 s. ok/nok: statuses that succeed (NULL: 200-299).
+ * On success returns 0 and *result = {"status", "headers" (lower-case names),
+ * "body" (parsed when the response is JSON, else a string)}; caller frees.
+ * A status outside ok: -1 with Http.Status (data: that same result object).
+ * No response (connection, TLS, timeout, bad URL): -1 with Http.Transport.
+ */
+int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,
+              cJSON **result, cairn_error *err);
+
+#endif
