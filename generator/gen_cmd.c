@@ -27,7 +27,7 @@
 
 static void gen_usage(FILE *f)
 {
-    fputs("usage: cairn gen FILE... -o DIR [-T TEMPLATES] [--no-line] [--main]\n"
+    fputs("usage: cairn gen FILE... -o DIR [-T TEMPLATES] [--no-line] [--main] [--check]\n"
           "\n"
           "Generates NAME.c and NAME.h in DIR for each workflow FILE (NAME is its\n"
           "`name:`). Nothing is written when any FILE has an error; files whose\n"
@@ -38,6 +38,8 @@ static void gen_usage(FILE *f)
           "                  TEMPLATES instead of the built-in templates\n"
           "  --no-line       no #line directives pointing back to the YAML\n"
           "  --main          also write main.c: a host running every workflow\n"
+          "  --check         write nothing; exit 1 listing each file in DIR that is\n"
+          "                  missing or differs from what gen would write\n"
           "  -h, --help      this help\n",
           f);
 }
@@ -141,6 +143,7 @@ int cmd_gen(int argc, char **argv)
     const char *outdir = NULL;
     emit_opts opts = {0};
     int want_main = 0;
+    int check_only = 0; /* --check: compare with DIR, write nothing */
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     size_t nfiles = 0;
     workflow **wfs = NULL;
@@ -172,6 +175,8 @@ int cmd_gen(int argc, char **argv)
             opts.no_line = 1;
         } else if (!strcmp(a, "--main")) {
             want_main = 1;
+        } else if (!strcmp(a, "--check")) {
+            check_only = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "cairn gen: unknown option '%s'\n", a);
             goto usage;
@@ -242,6 +247,19 @@ int cmd_gen(int argc, char **argv)
         }
     }
 
+    if (check_only) {
+        /* Every file gen would write must hold exactly these bytes. */
+        int stale = 0;
+        for (size_t i = 0; i < nouts; i++) {
+            if (same_bytes(outs[i].path, outs[i].text))
+                continue;
+            fprintf(stderr, "%s is %s: regenerate with cairn gen\n", outs[i].path,
+                    access(outs[i].path, F_OK) == 0 ? "stale" : "missing");
+            stale = 1;
+        }
+        rc = stale;
+        goto done;
+    }
     if (make_dirs(outdir) < 0) {
         fprintf(stderr, "cairn gen: cannot create %s: %s\n", outdir, strerror(errno));
         goto done;
