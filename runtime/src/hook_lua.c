@@ -3,7 +3,7 @@
  *
  * Owns: the lua_State of a call (made and closed inside hook_lua_call), the
  * conversions between JSON and Lua values, and the `cairn` global the hooks
- * see (cairn.json.null, encode, decode).
+ * see (cairn.json.null, encode, decode, cairn.http.request).
  *
  * Never: lets a hook reach the host (only base, string, table, math and utf8
  * are opened; dofile, loadfile, load, require, collectgarbage, string.dump
@@ -26,6 +26,7 @@
 #include <lualib.h>
 
 #include "hook.h"
+#include "http.h"
 #include "json.h"
 
 #define DEFAULT_INSTRUCTIONS 100000000u
@@ -34,6 +35,7 @@
 #define RESULT_MAX_DEPTH 64 /* tables nested in a value converted to JSON */
 #define ARGS_MAX_DEPTH 1000 /* containers nested in JSON given to Lua (cJSON's limit) */
 #define BOX_META "cairn.box"
+#define HTTP_MAX_OK 32 /* status ranges in one cairn.http.request's ok */
 
 /* cairn.json.null: a light userdata with this address. */
 static const char json_null_key = 0;
@@ -442,6 +444,78 @@ static int json_decode(lua_State *L)
     return 1;
 }
 
+/*
+ * cairn.http.request{method=, url=, headers=, body=, timeout=ms, ok={{200,299}}}:
+ * http_call's result as a table, or raises its typed error as
+ * {type=, message=, data=} (so error() handling, pcall and the hook's own
+ * failure all see Http.Status / Http.Transport). `ok` holds {lo, hi} pairs
+ * or single statuses. C memory is held in boxes while Lua may raise.
+ */
+static int http_request(lua_State *L)
+{
+    char why[300];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    box *req = box_new(L); /* index 2 */
+    req->json = value_to_json(L, 1, "request", why, sizeof why);
+    if (!req->json)
+        return luaL_error(L, "cairn.http.request: not JSON: %s", why);
+
+    int64_t timeout_ms = 0;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(req->json, "timeout");
+    if (t && !cJSON_IsNull(t)) {
+        if (!json_is_integer(t) || t->valuedouble <= 0)
+            return luaL_error(L, "cairn.http.request: timeout must be a positive number of ms");
+        timeout_ms = (int64_t)t->valuedouble;
+    }
+    cairn_status_range ok[HTTP_MAX_OK];
+    int nok = 0;
+    const cJSON *oks = cJSON_GetObjectItemCaseSensitive(req->json, "ok");
+    if (oks && !cJSON_IsNull(oks)) {
+        if (!cJSON_IsArray(oks) || cJSON_GetArraySize(oks) > HTTP_MAX_OK)
+            return luaL_error(L, "cairn.http.request: ok must be a list of at most %d statuses "
+                                 "or {lo, hi} ranges", HTTP_MAX_OK);
+        for (const cJSON *o = oks->child; o; o = o->next, nok++) {
+            const cJSON *lo = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, 0) : o;
+            const cJSON *hi = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, 1) : o;
+            if (!json_is_integer(lo) || !json_is_integer(hi) ||
+                (cJSON_IsArray(o) && cJSON_GetArraySize(o) != 2) ||
+                lo->valuedouble > hi->valuedouble)
+                return luaL_error(L, "cairn.http.request: ok[%d] is not a status or a "
+                                     "{lo, hi} range", nok + 1);
+            ok[nok].lo = (int)lo->valuedouble;
+            ok[nok].hi = (int)hi->valuedouble;
+        }
+    }
+
+    cairn_error err;
+    err_init(&err);
+    box *res = box_new(L); /* index 3 */
+    if (http_call(req->json, timeout_ms, nok ? ok : NULL, nok, &res->json, &err) == 0) {
+        push_json(L, res->json, 0); /* may raise: the box still owns the tree */
+        box_free(res);
+        return 1;
+    }
+    /* The error's parts move into the box before anything may raise. */
+    const char *type = !strcmp(err.type, "Http.Status") ? "Http.Status" : "Http.Transport";
+    res->json = err.data;
+    res->text = err.message;
+    err.data = NULL;
+    err.message = NULL;
+    err_cleanup(&err);
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, type);
+    lua_setfield(L, -2, "type");
+    lua_pushstring(L, res->text ? res->text : "");
+    lua_setfield(L, -2, "message");
+    if (res->json) {
+        push_json(L, res->json, 0);
+        lua_setfield(L, -2, "data");
+    }
+    box_free(res);
+    return lua_error(L);
+}
+
 /* ctx.log(...) and print(...): one line on stderr, values separated by spaces. */
 static int log_line(lua_State *L)
 {
@@ -520,7 +594,7 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
 
-    lua_createtable(L, 0, 1); /* cairn */
+    lua_createtable(L, 0, 2); /* cairn */
     lua_createtable(L, 0, 3); /* cairn.json */
     push_null(L);
     lua_setfield(L, -2, "null");
@@ -529,6 +603,10 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushcfunction(L, json_decode);
     lua_setfield(L, -2, "decode");
     lua_setfield(L, -2, "json");
+    lua_createtable(L, 0, 1); /* cairn.http */
+    lua_pushcfunction(L, http_request);
+    lua_setfield(L, -2, "request");
+    lua_setfield(L, -2, "http");
     lua_setglobal(L, "cairn");
 }
 

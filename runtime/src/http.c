@@ -1,0 +1,377 @@
+/*
+ * http.c — one HTTP call through libcurl, for `run: { http: ... }` steps and
+ * submitters and for Lua's cairn.http.request.
+ *
+ * Owns: libcurl's global state (initialised once, thread-safe, never torn
+ * down), one easy handle per call, and the result object {status, headers,
+ * body} it builds.
+ * Never: follows a redirect, speaks anything but http and https, raises a
+ * signal (CURLOPT_NOSIGNAL: callers may run in threads), waits past the
+ * call's timeout, or keeps more than HTTP_BODY_MAX bytes of a response.
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "json.h"
+
+#define HTTP_DEFAULT_TIMEOUT_MS 30000
+#define HTTP_BODY_MAX ((size_t)1 << 20) /* 1 MiB of response body */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* A response being received. */
+typedef struct response {
+    char *body; /* owned; NUL-terminated */
+    size_t len, cap;
+    int too_large;
+    cJSON *headers; /* owned: lower-case name -> value */
+    int oom;
+} response;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    response *r = ud;
+    size_t n = size * nmemb;
+    if (n > HTTP_BODY_MAX - r->len) {
+        r->too_large = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 1024;
+        while (cap < r->len + n + 1)
+            cap *= 2;
+        char *p = realloc(r->body, cap);
+        if (!p) {
+            r->oom = 1;
+            return 0;
+        }
+        r->body = p;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return n;
+}
+
+/* One header line "Name: value\r\n"; a new status line starts afresh (100 Continue). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    response *r = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
+        cJSON_Delete(r->headers);
+        r->headers = cJSON_CreateObject();
+        if (!r->headers)
+            r->oom = 1;
+        return n;
+    }
+    const char *colon = memchr(data, ':', n);
+    if (!colon || !r->headers)
+        return n;
+    size_t nlen = (size_t)(colon - data);
+    const char *v = colon + 1, *end = data + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    char *name = malloc(nlen + 1);
+    char *value = malloc((size_t)(end - v) + 1);
+    if (!name || !value) {
+        r->oom = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < nlen; i++)
+        name[i] = (char)tolower((unsigned char)data[i]);
+    name[nlen] = '\0';
+    memcpy(value, v, (size_t)(end - v));
+    value[end - v] = '\0';
+
+    /* A repeated header is joined with ", ", as RFC 9110 allows. */
+    cJSON *old = cJSON_GetObjectItemCaseSensitive(r->headers, name);
+    if (old && cJSON_IsString(old)) {
+        size_t olen = strlen(old->valuestring), vlen = strlen(value);
+        char *joined = malloc(olen + 2 + vlen + 1);
+        if (!joined) {
+            r->oom = 1;
+            goto done;
+        }
+        memcpy(joined, old->valuestring, olen);
+        memcpy(joined + olen, ", ", 2);
+        memcpy(joined + olen + 2, value, vlen + 1);
+        cJSON *item = cJSON_CreateString(joined);
+        free(joined);
+        if (!item || !cJSON_ReplaceItemInObjectCaseSensitive(r->headers, name, item)) {
+            cJSON_Delete(item);
+            r->oom = 1;
+        }
+    } else if (!cJSON_AddStringToObject(r->headers, name, value)) {
+        r->oom = 1;
+    }
+done:
+    free(name);
+    free(value);
+    return n;
+}
+
+/* Is the media type JSON: application/json, or any type ending in +json? */
+static int is_json_type(const char *ct)
+{
+    if (!ct)
+        return 0;
+    size_t len = strcspn(ct, ";");
+    while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+        len--;
+    if (len == 16 && !strncasecmp(ct, "application/json", 16))
+        return 1;
+    return len > 5 && !strncasecmp(ct + len - 5, "+json", 5);
+}
+
+static int status_ok(long status, const cairn_status_range *ok, int nok)
+{
+    if (!ok || nok <= 0)
+        return status >= 200 && status <= 299;
+    for (int i = 0; i < nok; i++)
+        if (status >= ok[i].lo && status <= ok[i].hi)
+            return 1;
+    return 0;
+}
+
+/* Appends "Name: value" to *list. Returns -1 when out of memory. */
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    size_t len = strlen(name) + 2 + strlen(value) + 1;
+    char *line = malloc(len);
+    if (!line)
+        return -1;
+    snprintf(line, len, "%s: %s", name, value);
+    struct curl_slist *l = curl_slist_append(*list, line);
+    free(line);
+    if (!l)
+        return -1;
+    *list = l;
+    return 0;
+}
+
+static int has_header(const cJSON *headers, const char *name)
+{
+    for (const cJSON *h = headers ? headers->child : NULL; h; h = h->next)
+        if (h->string && !strcasecmp(h->string, name))
+            return 1;
+    return 0;
+}
+
+/* The request's headers as curl wants them; values that are not strings as JSON text. */
+static int build_headers(const cJSON *headers, const char *content_type,
+                         struct curl_slist **out, cairn_error *err)
+{
+    struct curl_slist *list = NULL;
+    if (headers && !cJSON_IsObject(headers) && !cJSON_IsNull(headers)) {
+        err_set(err, "Http.Transport", "request headers must be an object, not %s",
+                json_type_name(headers));
+        return -1;
+    }
+    for (const cJSON *h = headers ? headers->child : NULL; h; h = h->next) {
+        if (!h->string || !*h->string || strpbrk(h->string, ":\r\n")) {
+            err_set(err, "Http.Transport", "bad request header name '%s'",
+                    h->string ? h->string : "");
+            goto fail;
+        }
+        if (cJSON_IsNull(h))
+            continue;
+        char *text = cJSON_IsString(h) ? NULL : json_print(h);
+        const char *value = cJSON_IsString(h) ? h->valuestring : text;
+        int bad = !value || strpbrk(value, "\r\n") != NULL;
+        int rc = bad ? -1 : add_header(&list, h->string, value);
+        free(text);
+        if (bad) {
+            err_set(err, "Http.Transport", "bad value for request header '%s'", h->string);
+            goto fail;
+        }
+        if (rc != 0)
+            goto oom;
+    }
+    if (content_type && !has_header(headers, "Content-Type") &&
+        add_header(&list, "Content-Type", content_type) != 0)
+        goto oom;
+    /* No "Expect: 100-continue": a server that ignores it would cost a second. */
+    if (!has_header(headers, "Expect")) {
+        struct curl_slist *l = curl_slist_append(list, "Expect:");
+        if (!l)
+            goto oom;
+        list = l;
+    }
+    *out = list;
+    return 0;
+oom:
+    err_set(err, "Http.Transport", "out of memory");
+fail:
+    curl_slist_free_all(list);
+    return -1;
+}
+
+/* {"status", "headers", "body"}: takes r's headers and body text. NULL on OOM. */
+static cJSON *make_result(long status, response *r)
+{
+    cJSON *res = cJSON_CreateObject();
+    if (!res)
+        return NULL;
+    cJSON_AddNumberToObject(res, "status", (double)status);
+    cJSON *headers = r->headers ? r->headers : cJSON_CreateObject();
+    r->headers = NULL;
+    if (!headers) {
+        cJSON_Delete(res);
+        return NULL;
+    }
+    cJSON_AddItemToObject(res, "headers", headers);
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(headers, "content-type");
+    const char *text = r->body ? r->body : "";
+    cJSON *body = NULL;
+    if (is_json_type(cJSON_IsString(ct) ? ct->valuestring : NULL) && r->len > 0 &&
+        strlen(text) == r->len)
+        body = cJSON_ParseWithOpts(text, NULL, 1); /* bad JSON stays a string */
+    if (!body)
+        body = cJSON_CreateString(text);
+    if (!body || !cJSON_AddItemToObject(res, "body", body)) {
+        cJSON_Delete(body);
+        cJSON_Delete(res);
+        return NULL;
+    }
+    return res;
+}
+
+int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,
+              cJSON **result, cairn_error *err)
+{
+    CURL *curl = NULL;
+    struct curl_slist *headers = NULL;
+    char *body_text = NULL;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    response r = {0};
+    int rc = -1;
+    *result = NULL;
+
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK) {
+        err_set(err, "Http.Transport", "libcurl failed to start: %s", curl_easy_strerror(global_rc));
+        return -1;
+    }
+    if (!cJSON_IsObject(request)) {
+        err_set(err, "Http.Transport", "the request is %s, not an object",
+                json_type_name(request));
+        return -1;
+    }
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(request, "url");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(request, "method");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(request, "body");
+    if (!cJSON_IsString(url) || !*url->valuestring) {
+        err_set(err, "Http.Transport", "the request has no url");
+        return -1;
+    }
+    if (method && !cJSON_IsNull(method) &&
+        (!cJSON_IsString(method) || !*method->valuestring ||
+         strpbrk(method->valuestring, " \t\r\n"))) {
+        err_set(err, "Http.Transport", "bad request method");
+        return -1;
+    }
+    int has_body = body && !cJSON_IsNull(body);
+    const char *verb = cJSON_IsString(method) ? method->valuestring : has_body ? "POST" : "GET";
+    const char *content_type = NULL;
+    if (has_body) {
+        if (cJSON_IsString(body)) {
+            content_type = "text/plain; charset=utf-8";
+        } else {
+            body_text = json_print(body);
+            if (!body_text) {
+                err_set(err, "Http.Transport", "out of memory");
+                goto done;
+            }
+            content_type = "application/json";
+        }
+    }
+    if (build_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), content_type, &headers,
+                      err) != 0)
+        goto done;
+
+    curl = curl_easy_init();
+    r.headers = cJSON_CreateObject();
+    if (!curl || !r.headers) {
+        err_set(err, "Http.Transport", "out of memory");
+        goto done;
+    }
+    if (timeout_ms <= 0)
+        timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+    curl_easy_setopt(curl, CURLOPT_URL, url->valuestring);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
+    if (!strcmp(verb, "HEAD"))
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, verb);
+    if (has_body) {
+        const char *text = body_text ? body_text : body->valuestring;
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+    }
+
+    CURLcode cc = curl_easy_perform(curl);
+    if (r.oom) {
+        err_set(err, "Http.Transport", "out of memory");
+        goto done;
+    }
+    if (r.too_large) {
+        err_set(err, "Http.Transport", "%s %s: response too large (over %zu bytes)", verb,
+                url->valuestring, HTTP_BODY_MAX);
+        goto done;
+    }
+    if (cc != CURLE_OK) {
+        err_set(err, "Http.Transport", "%s %s: %s", verb, url->valuestring,
+                errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        goto done;
+    }
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    cJSON *res = make_result(status, &r);
+    if (!res) {
+        err_set(err, "Http.Transport", "out of memory");
+        goto done;
+    }
+    if (!status_ok(status, ok, nok)) {
+        err_set_data(err, "Http.Status", res, "%s %s answered %ld", verb, url->valuestring,
+                     status);
+        goto done;
+    }
+    *result = res;
+    rc = 0;
+done:
+    if (curl)
+        curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    cJSON_Delete(r.headers);
+    free(r.body);
+    free(body_text);
+    return rc;
+}
