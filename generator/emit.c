@@ -7,9 +7,8 @@
  * The file skeleton lives in templates/ (*.in); this file only builds the text
  * of their insertion points.
  *
- * Never: writes a file, reads anything but templates, consults hash order,
- * the clock or the environment (same input, same bytes), or accepts a
- * construct the runtime cannot run yet (callbacks, http: refused here).
+ * Never: writes a file, reads anything but templates, or consults hash
+ * order, the clock or the environment (same input, same bytes).
  */
 #include "emit.h"
 
@@ -754,13 +753,17 @@ static int make_ids(emitter *e)
     if (!e->ids || !e->states)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const char *name = e->wf->ops[i].name ? e->wf->ops[i].name : "op";
-        size_t len = strlen(name);
+        /* An await shares its callback's name: its own id says `await_`. */
+        const op *op = &e->wf->ops[i];
+        const char *prefix = op->kind == OP_AWAIT ? "await_" : "";
+        const char *name = op->name ? op->name : "op";
+        size_t plen = strlen(prefix), len = plen + strlen(name);
         char *base = malloc(len + 1);
         if (!base)
             return -1;
-        for (size_t k = 0; k <= len; k++) {
-            char c = name[k];
+        memcpy(base, prefix, plen);
+        for (size_t k = plen; k <= len; k++) {
+            char c = name[k - plen];
             if (c >= 'A' && c <= 'Z')
                 c = (char)(c - 'A' + 'a');
             else if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
@@ -842,28 +845,6 @@ static void op_title(buf *out, const emitter *e, const op *op)
     buf_add(out, ", ");
     comment_text(out, e->wf->path ? e->wf->path : "");
     buf_printf(out, ":%d", op->at.line);
-}
-
-/* Refuses what the runtime cannot run yet; reports every instance. */
-static int refuse_unsupported(const workflow *wf, diag *d)
-{
-    int bad = 0;
-    const char *file = wf->path ? wf->path : "";
-    for (size_t i = 0; i < wf->nops; i++) {
-        const op *op = &wf->ops[i];
-        if (op->kind == OP_CALLBACK || op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK) {
-            diag_report(d, DIAG_ERROR, EMIT_E_UNSUPPORTED, file, op->at,
-                        "'%s' is not supported until the callback runtime lands",
-                        kind_name(op->kind));
-            bad = 1;
-        } else if (op->kind == OP_STEP && op->run.kind == RUN_HTTP) {
-            diag_report(d, DIAG_ERROR, EMIT_E_UNSUPPORTED, file,
-                        op->run.at.line ? op->run.at : op->at,
-                        "'run: http' is not supported until the HTTP runtime lands");
-            bad = 1;
-        }
-    }
-    return bad ? -1 : 0;
 }
 
 /* Statements that fill the object or array `var` with v's items. */
@@ -975,91 +956,274 @@ static void emit_string_list(writer *w, const char *name, char *const *items, si
     buf_cleanup(&list);
 }
 
+/*
+ * The request of an http call, {method, url, headers, body}, as one value to
+ * build: a map whose items borrow the spec's values. The method defaults to
+ * GET, or POST when there is a body; absent headers and body are left out.
+ * Lives on the caller's stack; nothing in it is freed.
+ */
+typedef struct http_req {
+    val map;
+    val method; /* the default method, when the YAML has none */
+    char *keys[4];
+    val *items[4];
+} http_req;
+
+static void http_req_init(http_req *r, const run_spec *run)
+{
+    const http_spec *h = &run->http;
+    memset(r, 0, sizeof *r);
+    r->method.kind = V_STR;
+    r->method.at = run->at;
+    r->method.text = h->body ? "POST" : "GET";
+    /* The values stay the spec's: the builder only reads them. */
+    val *const parts[4] = {h->method ? (val *)h->method : &r->method, (val *)h->url,
+                           (val *)h->headers, (val *)h->body};
+    static char *const names[4] = {"method", "url", "headers", "body"};
+    for (size_t k = 0; k < 4; k++) {
+        if (!parts[k])
+            continue;
+        r->keys[r->map.n] = names[k];
+        r->items[r->map.n++] = parts[k];
+    }
+    r->map.kind = V_MAP;
+    r->map.at = run->at;
+    r->map.keys = r->keys;
+    r->map.items = r->items;
+    r->map.has_expr = holds_expr(&r->map);
+}
+
+/*
+ * A static function that returns v as the args of a body: built by
+ * statements when it needs them, else one return (an empty object for NULL).
+ */
+static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
+{
+    if (needs_builder(v)) {
+        emit_builder(e, out, fn, v);
+        return;
+    }
+    writer w = emitter_writer(e, out);
+    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
+    w_line(&w, 0, "{");
+    if (!v) {
+        w_line(&w, 1, "return cairn_x_object(x);");
+    } else {
+        buf t;
+        buf_init(&t);
+        buf_add(&t, "return ");
+        val_inline(&t, v);
+        buf_addc(&t, ';');
+        if (holds_expr(v))
+            w_yaml(&w, v->at.line, 1, buf_str(&t));
+        else
+            w_line(&w, 1, "%s", buf_str(&t));
+        if (!buf_ok(&t))
+            out->oom = 1;
+        buf_cleanup(&t);
+    }
+    w_line(&w, 0, "}");
+}
+
+/* `.field = MS, /_* duration *_/` for a non-zero duration. */
+static void emit_ms_field(writer *w, const char *field, int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    buf dur;
+    buf_init(&dur);
+    duration_text(&dur, ms);
+    w_line(w, 1, ".%s = %" PRId64 ", /* %s */", field, ms, buf_str(&dur));
+    if (!buf_ok(&dur))
+        w->out->oom = 1;
+    buf_cleanup(&dur);
+}
+
+/* The fields of a body that runs: a step's run or a submitter. */
+static void emit_run_fields(writer *w, const run_spec *r)
+{
+    buf name;
+    buf_init(&name);
+    c_string(&name, r->fn ? r->fn : "");
+    if (r->kind == RUN_LUA) {
+        w_line(w, 1, ".run = CAIRN_RUN_LUA,");
+        w_line(w, 1, ".lua_fn = %s,", buf_str(&name));
+    } else if (r->kind == RUN_C) {
+        w_line(w, 1, ".run = CAIRN_RUN_C,");
+        w_line(w, 1, ".c_fn = %s,", r->fn ? r->fn : "NULL");
+        w_line(w, 1, ".c_name = %s,", buf_str(&name));
+    } else if (r->kind == RUN_HTTP) {
+        w_line(w, 1, ".run = CAIRN_RUN_HTTP,");
+    }
+    if (!buf_ok(&name))
+        w->out->oom = 1;
+    buf_cleanup(&name);
+}
+
+/* The fields of an http call that are not its request. */
+static void emit_http_fields(writer *w, const emitter *e, const run_spec *r, size_t i)
+{
+    if (r->kind != RUN_HTTP)
+        return;
+    emit_ms_field(w, "http_timeout_ms", r->http.timeout_ms);
+    if (r->http.ok && r->http.nok) {
+        w_line(w, 1, ".http_ok = %s_ok_%s,", e->wf->name, e->ids[i]);
+        w_line(w, 1, ".nhttp_ok = %zu,", r->http.nok);
+    }
+}
+
+/* The run of op (a step's or a submitter's), or NULL. */
+static const run_spec *op_run(const op *op)
+{
+    if (op->kind == OP_STEP)
+        return &op->run;
+    if (op->kind == OP_WAIT_FOR_CALLBACK)
+        return &op->submitter;
+    return NULL;
+}
+
+/* The callback whose options op carries: itself, or an await's callback. */
+static const op *op_callback(const emitter *e, const op *op)
+{
+    if (op->kind == OP_CALLBACK || op->kind == OP_WAIT_FOR_CALLBACK)
+        return op;
+    if (op->kind == OP_AWAIT && op->await_target >= 0 && (size_t)op->await_target < e->wf->nops)
+        return &e->wf->ops[op->await_target];
+    return NULL;
+}
+
+/* The static cairn_op of a journaled op i, and the arrays it points to. */
+static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
+{
+    const char *wn = e->wf->name;
+    const char *id = e->ids[i];
+    const run_spec *run = op_run(op);
+    const struct op *cb = op_callback(e, op);
+    buf name;
+    buf_init(&name);
+
+    if (run && !op->retry.none && op->retry.on && op->retry.non) {
+        buf_printf(&name, "%s_retry_on_%s", wn, id);
+        emit_string_list(w, buf_str(&name), op->retry.on, op->retry.non);
+    }
+    if (op->ncatches) {
+        for (size_t k = 0; k < op->ncatches; k++) {
+            buf_reset(&name);
+            buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
+            emit_string_list(w, buf_str(&name), op->catches[k].errors, op->catches[k].nerrors);
+        }
+        w_line(w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
+        for (size_t k = 0; k < op->ncatches; k++) {
+            buf as;
+            buf_init(&as);
+            if (op->catches[k].as)
+                c_string(&as, op->catches[k].as);
+            else
+                buf_add(&as, "NULL");
+            w_line(w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
+            buf_cleanup(&as);
+        }
+        w_line(w, 0, "};");
+    }
+    if (run && run->kind == RUN_HTTP && run->http.ok && run->http.nok) {
+        buf list;
+        buf_init(&list);
+        for (size_t k = 0; k < run->http.nok; k++)
+            buf_printf(&list, "%s{%d, %d}", k ? ", " : "", run->http.ok[k].lo, run->http.ok[k].hi);
+        w_line(w, 0, "static const cairn_status_range %s_ok_%s[] = {%s};", wn, id, buf_str(&list));
+        if (!buf_ok(&list))
+            w->out->oom = 1;
+        buf_cleanup(&list);
+    }
+
+    w_line(w, 0, "static const cairn_op %s_op_%s = {", wn, id);
+    buf_reset(&name);
+    c_string(&name, op->name ? op->name : "");
+    w_line(w, 1, ".name = %s,", buf_str(&name));
+    w_line(w, 1, ".line = %d,", op->at.line);
+    if (run) {
+        emit_run_fields(w, run);
+        emit_retry(w, e, op, i);
+    }
+    if (op->at_most_once)
+        w_line(w, 1, ".at_most_once = 1,");
+    if (op->as) {
+        buf_reset(&name);
+        c_string(&name, op->as);
+        w_line(w, 1, ".as = %s,", buf_str(&name));
+    }
+    if (op->ncatches) {
+        w_line(w, 1, ".catches = %s_catches_%s,", wn, id);
+        w_line(w, 1, ".ncatches = %zu,", op->ncatches);
+    }
+    if (run)
+        emit_http_fields(w, e, run, i);
+    if (cb) {
+        emit_ms_field(w, "timeout_ms", cb->timeout_ms);
+        emit_ms_field(w, "heartbeat_ms", cb->heartbeat_ms);
+        if (cb->result_text)
+            w_line(w, 1, ".result_text = 1,");
+    }
+    if (op->kind == OP_AWAIT) {
+        buf_reset(&name);
+        c_string(&name, op->await_of ? op->await_of : "");
+        w_line(w, 1, ".callback = %s,", buf_str(&name));
+    }
+    w_line(w, 0, "};");
+    if (!buf_ok(&name))
+        w->out->oom = 1;
+    buf_cleanup(&name);
+}
+
 /* Descriptors and builder functions of op i (the OPERATIONS point). */
 static void emit_op_data(emitter *e, buf *out, size_t i)
 {
     const op *op = &e->wf->ops[i];
-    const char *wn = e->wf->name;
-    const char *id = e->ids[i];
     writer w = emitter_writer(e, out);
     buf title, name;
     buf_init(&title);
     buf_init(&name);
     op_title(&title, e, op);
 
-    int journaled = op->kind == OP_STEP || op->kind == OP_WAIT;
-    const val *with = op->kind == OP_STEP ? op->with : NULL;
+    int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
+                    op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK;
+    int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
+    http_req req;
+    if (http)
+        http_req_init(&req, &op->run);
+    const val *with = op->kind == OP_STEP && !http ? op->with : NULL;
+    const val *request = http ? &req.map : NULL;
     const val *until = op->kind == OP_WAIT && op->for_ms < 0 ? op->until : NULL;
     const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
     const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
     const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
-    int builders = needs_builder(with) || needs_builder(until) || needs_builder(output) ||
-                   needs_builder(message) || needs_builder(data);
+    int builders = needs_builder(with) || needs_builder(request) || needs_builder(until) ||
+                   needs_builder(output) || needs_builder(message) || needs_builder(data);
     if (!journaled && !builders)
         goto done;
 
     w_line(&w, 0, "/* %s */", buf_str(&title));
-    if (journaled) {
-        if (op->kind == OP_STEP && !op->retry.none && op->retry.on && op->retry.non) {
-            buf_printf(&name, "%s_retry_on_%s", wn, id);
-            emit_string_list(&w, buf_str(&name), op->retry.on, op->retry.non);
+    if (journaled)
+        emit_descriptor(&w, e, op, i);
+
+    /* A submitter's args: built when the runtime asks, once `callback` is set. */
+    if (op->kind == OP_WAIT_FOR_CALLBACK) {
+        http_req sreq;
+        const val *args = op->with;
+        if (op->submitter.kind == RUN_HTTP) {
+            http_req_init(&sreq, &op->submitter);
+            args = &sreq.map;
         }
-        if (op->ncatches) {
-            for (size_t k = 0; k < op->ncatches; k++) {
-                buf_reset(&name);
-                buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
-                emit_string_list(&w, buf_str(&name), op->catches[k].errors, op->catches[k].nerrors);
-            }
-            w_line(&w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
-            for (size_t k = 0; k < op->ncatches; k++) {
-                buf as;
-                buf_init(&as);
-                if (op->catches[k].as)
-                    c_string(&as, op->catches[k].as);
-                else
-                    buf_add(&as, "NULL");
-                w_line(&w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
-                buf_cleanup(&as);
-            }
-            w_line(&w, 0, "};");
-        }
-        w_line(&w, 0, "static const cairn_op %s_op_%s = {", wn, id);
-        buf_reset(&name);
-        c_string(&name, op->name ? op->name : "");
-        w_line(&w, 1, ".name = %s,", buf_str(&name));
-        w_line(&w, 1, ".line = %d,", op->at.line);
-        if (op->kind == OP_STEP) {
-            buf_reset(&name);
-            c_string(&name, op->run.fn ? op->run.fn : "");
-            if (op->run.kind == RUN_LUA) {
-                w_line(&w, 1, ".run = CAIRN_RUN_LUA,");
-                w_line(&w, 1, ".lua_fn = %s,", buf_str(&name));
-            } else if (op->run.kind == RUN_C) {
-                w_line(&w, 1, ".run = CAIRN_RUN_C,");
-                w_line(&w, 1, ".c_fn = %s,", op->run.fn ? op->run.fn : "NULL");
-                w_line(&w, 1, ".c_name = %s,", buf_str(&name));
-            }
-            emit_retry(&w, e, op, i);
-            if (op->at_most_once)
-                w_line(&w, 1, ".at_most_once = 1,");
-            if (op->as) {
-                buf_reset(&name);
-                c_string(&name, op->as);
-                w_line(&w, 1, ".as = %s,", buf_str(&name));
-            }
-            if (op->ncatches) {
-                w_line(&w, 1, ".catches = %s_catches_%s,", wn, id);
-                w_line(&w, 1, ".ncatches = %zu,", op->ncatches);
-            }
-        }
-        w_line(&w, 0, "};");
+        w_blank(&w);
+        fn_name(&name, e, "submit", i);
+        emit_args_fn(e, out, buf_str(&name), args);
     }
 
     const struct {
         const val *v;
         const char *what;
-    } fns[] = {
-        {with, "with"}, {until, "until"}, {output, "output"}, {message, "message"}, {data, "data"}};
+    } fns[] = {{with, "with"},     {request, "request"}, {until, "until"},
+               {output, "output"}, {message, "message"}, {data, "data"}};
     int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
         if (!needs_builder(fns[k].v))
@@ -1106,6 +1270,51 @@ static void output_ref(buf *out, const emitter *e, const val *v, size_t i, int o
     }
 }
 
+/*
+ * The branch after an operation call (a step, an await, a wait_for_callback):
+ * on CAIRN_NEXT to the next state, on CAIRN_CAUGHT + k to catch k's target,
+ * else the invocation ends. src: the value the call's args come from (#line).
+ */
+static void emit_branch(writer *w, const emitter *e, const op *op, size_t i, const char *call,
+                        const val *src)
+{
+    buf t;
+    buf_init(&t);
+    if (!op->ncatches) {
+        buf_printf(&t, "if (%s != CAIRN_NEXT)", call);
+        w_stmt(w, 1, src, buf_str(&t));
+        w_line(w, 2, "return;");
+        w_line(w, 1, "s = %s;", next_state(e, i));
+        w_line(w, 1, "break;");
+        goto done;
+    }
+    buf_printf(&t, "switch (%s) {", call);
+    w_stmt(w, 1, src, buf_str(&t));
+    w_line(w, 1, "case CAIRN_NEXT:");
+    w_line(w, 2, "s = %s;", next_state(e, i));
+    w_line(w, 2, "break;");
+    for (size_t k = 0; k < op->ncatches; k++) {
+        const catch_spec *c = &op->catches[k];
+        buf_reset(&t);
+        for (size_t j = 0; j < c->nerrors; j++) {
+            if (j)
+                buf_add(&t, ", ");
+            comment_text(&t, c->errors[j] ? c->errors[j] : "");
+        }
+        w_line(w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
+        w_line(w, 2, "s = %s;", target_state(e, c->target));
+        w_line(w, 2, "break;");
+    }
+    w_line(w, 1, "default:");
+    w_line(w, 2, "return;");
+    w_line(w, 1, "}");
+    w_line(w, 1, "break;");
+done:
+    if (!buf_ok(&t))
+        w->out->oom = 1;
+    buf_cleanup(&t);
+}
+
 /* The case of op i in the state machine (the CASES point). */
 static void emit_case(emitter *e, buf *out, size_t i)
 {
@@ -1125,43 +1334,34 @@ static void emit_case(emitter *e, buf *out, size_t i)
     case OP_STEP: {
         buf fn;
         buf_init(&fn);
-        fn_name(&fn, e, "with", i);
+        http_req req;
+        const val *args = op->with;
+        if (op->run.kind == RUN_HTTP) {
+            http_req_init(&req, &op->run);
+            args = &req.map;
+        }
+        fn_name(&fn, e, op->run.kind == RUN_HTTP ? "request" : "with", i);
         buf_printf(&call, "cairn_step(x, &%s_op_%s, ", wn, id);
-        val_ref(&call, op->with, buf_str(&fn));
+        val_ref(&call, args, buf_str(&fn));
         buf_addc(&call, ')');
         buf_cleanup(&fn);
-        buf_reset(&t);
-        if (!op->ncatches) {
-            buf_printf(&t, "if (%s != CAIRN_NEXT)", buf_str(&call));
-            w_stmt(&w, 1, op->with, buf_str(&t));
-            w_line(&w, 2, "return;");
-            w_line(&w, 1, "s = %s;", next_state(e, i));
-            w_line(&w, 1, "break;");
-            break;
-        }
-        buf_printf(&t, "switch (%s) {", buf_str(&call));
-        w_stmt(&w, 1, op->with, buf_str(&t));
-        w_line(&w, 1, "case CAIRN_NEXT:");
-        w_line(&w, 2, "s = %s;", next_state(e, i));
-        w_line(&w, 2, "break;");
-        for (size_t k = 0; k < op->ncatches; k++) {
-            const catch_spec *c = &op->catches[k];
-            buf_reset(&t);
-            for (size_t j = 0; j < c->nerrors; j++) {
-                if (j)
-                    buf_add(&t, ", ");
-                comment_text(&t, c->errors[j] ? c->errors[j] : "");
-            }
-            w_line(&w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
-            w_line(&w, 2, "s = %s;", target_state(e, c->target));
-            w_line(&w, 2, "break;");
-        }
-        w_line(&w, 1, "default:");
-        w_line(&w, 2, "return;");
-        w_line(&w, 1, "}");
-        w_line(&w, 1, "break;");
+        emit_branch(&w, e, op, i, buf_str(&call), args);
         break;
     }
+    case OP_CALLBACK:
+        w_line(&w, 1, "if (cairn_callback(x, &%s_op_%s) != CAIRN_NEXT)", wn, id);
+        w_line(&w, 2, "return;");
+        w_line(&w, 1, "s = %s;", next_state(e, i));
+        w_line(&w, 1, "break;");
+        break;
+    case OP_AWAIT:
+        buf_printf(&call, "cairn_await(x, &%s_op_%s)", wn, id);
+        emit_branch(&w, e, op, i, buf_str(&call), NULL);
+        break;
+    case OP_WAIT_FOR_CALLBACK:
+        buf_printf(&call, "cairn_wait_for_callback(x, &%s_op_%s, %s_submit_%s)", wn, id, wn, id);
+        emit_branch(&w, e, op, i, buf_str(&call), NULL);
+        break;
     case OP_WAIT:
         buf_reset(&t);
         if (op->for_ms >= 0) {
@@ -1406,8 +1606,6 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
                     "the workflow has no %s (a bug in the front end)", wf->path ? "name" : "path");
         goto done;
     }
-    if (refuse_unsupported(wf, d) < 0)
-        goto done;
 
     e.upper = strdup(wf->name);
     if (!e.upper)

@@ -11,8 +11,8 @@
 # in another folder → same bytes once that folder's path is removed), that
 # the generated C compiles with -Wall -Wextra -Werror, that --no-line leaves
 # no #line, that unchanged files are not rewritten; and, once: that a bad
-# YAML writes nothing and leaves existing outputs byte-identical, that gen
-# refuses callbacks, and the usage errors.
+# YAML writes nothing and leaves existing outputs byte-identical, that a
+# callback misuse writes nothing either, and the usage errors.
 #
 # Env: CAIRN (the tool), CAIRN_SOURCE_DIR.
 set -u
@@ -131,14 +131,15 @@ grep -q '^broken.yaml:[0-9]*:[0-9]*: error: ' "$bad/stderr" || fail "no file:lin
 cmp -s "$bad/out/basic.c" "$bad/basic.c.before" || fail "gen with a bad YAML changed an existing file"
 [ "$(ls "$bad/out")" = "basic.c" ] || fail "gen with a bad YAML wrote files: $(ls "$bad/out")"
 
-# Constructs gen refuses in this version, through diag, nothing written.
-printf 'cairn: 1\nname: cb\nsteps:\n  - callback: pay\n    timeout: 1h\n' >"$bad/cb.yaml"
+# A callback misuse the checker refuses (await before the callback exists):
+# gen exits 1 with the checker's diagnostic and writes nothing.
+printf 'cairn: 1\nname: cb\nsteps:\n  - await: pay\n  - callback: pay\n    timeout: 1h\n' >"$bad/cb.yaml"
 (cd "$bad" && "$CAIRN" gen cb.yaml -o out2 2>"$bad/stderr")
 rc=$?
-[ "$rc" = 1 ] || fail "gen of a callback exited $rc, not 1"
-grep -q "^cb.yaml:4:5: error: 'callback' is not supported until the callback runtime lands" "$bad/stderr" ||
-    fail "gen of a callback: wrong message: $(cat "$bad/stderr")"
-[ ! -e "$bad/out2" ] || fail "gen of a callback wrote something"
+[ "$rc" = 1 ] || fail "gen of an await before its callback exited $rc, not 1"
+grep -q "^cb.yaml:4:12: error: await of callback 'pay' before it is created" "$bad/stderr" ||
+    fail "gen of an await before its callback: wrong message: $(cat "$bad/stderr")"
+[ ! -e "$bad/out2" ] || fail "gen of an await before its callback wrote something"
 
 # Two files with one workflow name: refused.
 cp "$GOLDEN/basic/basic.yaml" "$bad/basic2.yaml"

@@ -1,7 +1,7 @@
 /*
  * test_gen_emit.c — the emitter on workflows built by hand (no YAML): C
- * string literals, expressions, identifiers, #line numbering, refusals,
- * templates from a folder, determinism.
+ * string literals, expressions, identifiers, #line numbering, callbacks and
+ * http calls, templates from a folder, determinism.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -310,32 +310,120 @@ static void line_directives_are_true(void **state)
     wf_free(wf);
 }
 
-static void unsupported_is_refused(void **state)
+/* callback, http step, await (same name as its callback), wait_for_callback. */
+static void callbacks_generate(void **state)
 {
     (void)state;
-    static const op_kind kinds[] = {OP_CALLBACK, OP_STEP, OP_AWAIT};
-    static const char *const names[] = {"cb", "web", "aw"};
-    workflow *wf = wf_new(3, kinds, names);
-    wf->ops[1].run.kind = RUN_HTTP;
-    wf->ops[1].run.at = (pos){14, 10};
+    static const op_kind kinds[] = {OP_CALLBACK, OP_STEP, OP_AWAIT, OP_WAIT_FOR_CALLBACK};
+    static const char *const names[] = {"pay", "web", "pay", "ask"};
+    workflow *wf = wf_new(4, kinds, names);
+    op *cb = &wf->ops[0], *web = &wf->ops[1], *aw = &wf->ops[2], *wfc = &wf->ops[3];
+    cb->timeout_ms = 3600000;
+    cb->heartbeat_ms = 60000;
+    cb->result_text = 1;
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    diag *d = diag_new(out, 0);
-    char *c = NULL, *h = NULL;
-    assert_int_equal(emit_workflow(wf, NULL, d, &c, &h), -1);
-    assert_null(c);
-    assert_null(h);
-    assert_int_equal(diag_errors(d), 3);
-    diag_free(d);
-    fclose(out);
-    assert_non_null(strstr(text,
-                           "dir/t.yaml:10:5: error: 'callback' is not supported until the callback "
-                           "runtime lands\n"));
-    assert_non_null(strstr(text, "dir/t.yaml:14:10: error: 'run: http' is not supported"));
-    assert_non_null(strstr(text, "dir/t.yaml:16:5: error: 'await' is not supported"));
+    web->run.kind = RUN_HTTP;
+    web->run.at = (pos){14, 10};
+    web->run.http.url = v_expr(ex_path1("pay", "id"), 15);
+    web->run.http.body = v_str("hello", 16);
+    web->run.http.timeout_ms = 5000;
+    status_range ok[] = {{200, 204}, {404, 404}};
+    web->run.http.ok = ok;
+    web->run.http.nok = 2;
+
+    aw->kind = OP_AWAIT;
+    aw->await_of = "pay";
+    aw->await_target = 0;
+    aw->as = "paid";
+    catch_spec c = {.errors = (char *[]){"Callback.Timeout"}, .nerrors = 1, .target = 3};
+    aw->catches = &c;
+    aw->ncatches = 1;
+
+    wfc->submitter.kind = RUN_C;
+    wfc->submitter.fn = "t_notify";
+    wfc->retry.max_attempts = 4;
+    wfc->retry.initial_ms = 1000;
+    wfc->retry.max_ms = 8000;
+    wfc->retry.rate = 2;
+    wfc->timeout_ms = 600000;
+    wfc->with = v_expr(ex_path1("callback", "id"), 21);
+
+    int errors = 0;
+    char *h = NULL;
+    char *text = gen(wf, NULL, &errors, &h);
+    assert_int_equal(errors, 0);
+    assert_non_null(text);
+
+    /* callback: its options on a static op, one call in its state. */
+    assert_non_null(strstr(text, "static const cairn_op t_op_pay = {\n"
+                                 "    .name = \"pay\",\n"
+                                 "    .line = 10,\n"
+                                 "    .timeout_ms = 3600000, /* 1h */\n"
+                                 "    .heartbeat_ms = 60000, /* 1m */\n"
+                                 "    .result_text = 1,\n"
+                                 "};\n"));
+    assert_non_null(strstr(text, "if (cairn_callback(x, &t_op_pay) != CAIRN_NEXT)\n"));
+
+    /* http: the request object; POST because of the body; status ranges. */
+    assert_non_null(strstr(text, "static const cairn_status_range t_ok_web[] = {{200, 204}, "
+                                 "{404, 404}};\n"));
+    assert_non_null(strstr(text, "    .run = CAIRN_RUN_HTTP,\n"));
+    assert_non_null(strstr(text, "    .http_timeout_ms = 5000, /* 5s */\n"
+                                 "    .http_ok = t_ok_web,\n"
+                                 "    .nhttp_ok = 2,\n"));
+    assert_non_null(strstr(text, "cairn_x_put(x, v, \"method\", cairn_x_str(x, \"POST\"));\n"));
+    assert_non_null(strstr(text, "#line 15 \"dir/t.yaml\"\n    cairn_x_put(x, v, \"url\", "
+                                 "cairn_x_get(x, cairn_x_var(x, \"pay\"), \"id\"));\n"));
+    assert_non_null(strstr(text, "cairn_x_put(x, v, \"body\", cairn_x_str(x, \"hello\"));\n"));
+    assert_null(strstr(text, "\"headers\""));
+    assert_non_null(strstr(text, "cairn_step(x, &t_op_web, t_request_web(x))"));
+
+    /* await: its own identifiers, the callback's options, a branch per catch. */
+    assert_non_null(strstr(text, "static const cairn_op t_op_await_pay = {\n"
+                                 "    .name = \"pay\",\n"));
+    assert_non_null(strstr(text, "    .as = \"paid\",\n"
+                                 "    .catches = t_catches_await_pay,\n"
+                                 "    .ncatches = 1,\n"
+                                 "    .timeout_ms = 3600000, /* 1h */\n"
+                                 "    .heartbeat_ms = 60000, /* 1m */\n"
+                                 "    .result_text = 1,\n"
+                                 "    .callback = \"pay\",\n"));
+    assert_non_null(strstr(text, "case T_AWAIT_PAY:\n"
+                                 "            switch (cairn_await(x, &t_op_await_pay)) {\n"));
+    assert_non_null(strstr(text, "case CAIRN_CAUGHT + 0: /* Callback.Timeout */\n"
+                                 "                s = T_ASK;\n"));
+
+    /* wait_for_callback: the submitter's run and retry, its args function. */
+    assert_non_null(strstr(text, "    .run = CAIRN_RUN_C,\n"
+                                 "    .c_fn = t_notify,\n"
+                                 "    .c_name = \"t_notify\",\n"
+                                 "    .retry = {.max_attempts = 4,\n"));
+    assert_non_null(strstr(text, "static const cJSON *t_submit_ask(cairn_exec *x)\n{\n"
+                                 "#line 21 \"dir/t.yaml\"\n"
+                                 "    return cairn_x_get(x, cairn_x_var(x, \"callback\"), \"id\");\n"));
+    assert_non_null(strstr(text, "cairn_wait_for_callback(x, &t_op_ask, t_submit_ask) != CAIRN_NEXT"));
+    assert_non_null(strstr(h, "int t_notify(cairn_call *call, const cJSON *args);\n"));
     free(text);
+    free(h);
+
+    /* A submitter without `with` gets an empty object; GET without a body. */
+    v_free(wfc->with);
+    wfc->with = NULL;
+    v_free(web->run.http.url);
+    v_free(web->run.http.body);
+    web->run.http.url = v_str("https://a.example/", 15);
+    web->run.http.body = NULL;
+    text = gen(wf, NULL, &errors, NULL);
+    assert_non_null(strstr(text, "static const cJSON *t_submit_ask(cairn_exec *x)\n{\n"
+                                 "    return cairn_x_object(x);\n}\n"));
+    assert_non_null(strstr(text, "cairn_step(x, &t_op_web, cairn_x_json(x, "
+                                 "\"{\\\"method\\\":\\\"GET\\\",\\\"url\\\":\\\"https://a.example/"
+                                 "\\\"}\"))"));
+    free(text);
+    v_free(web->run.http.url);
+    aw->catches = NULL;
+    aw->ncatches = 0;
+    web->run.http.ok = NULL;
     wf_free(wf);
 }
 
@@ -484,7 +572,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(escape_is_exact),           cmocka_unit_test(expressions_compile),
         cmocka_unit_test(identifiers_are_unique),    cmocka_unit_test(line_directives_are_true),
-        cmocka_unit_test(unsupported_is_refused),    cmocka_unit_test(templates_from_a_folder),
+        cmocka_unit_test(callbacks_generate),    cmocka_unit_test(templates_from_a_folder),
         cmocka_unit_test(output_is_deterministic),   cmocka_unit_test(constants_are_json),
         cmocka_unit_test(main_lists_every_workflow),
     };

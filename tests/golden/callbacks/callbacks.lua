@@ -1,0 +1,3 @@
+function notify(args, ctx)
+  return { sent = ctx.callback_id }
+end
