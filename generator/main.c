@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "graph.h"
 
 static void usage(FILE *f)
 {
@@ -14,6 +15,7 @@ static void usage(FILE *f)
           "Workflows:\n"
           "  check FILE...              check workflow files; print file:line:col diagnostics\n"
           "  gen FILE... -o DIR         generate NAME.c and NAME.h (with --main, a host main.c)\n"
+          "  graph FILE [--format F]    draw the state machine (mermaid or dot)\n"
           "\n"
           "Store (no workflow code needed; --db PATH, else $CAIRN_DB, else ./cairn.db):\n"
           "  list                       executions, newest first\n"
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen"))
         return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "graph"))
+        return cmd_graph(argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
         return cli_store_command(argc - 1, argv + 1);
     if (!strcmp(cmd, "callback"))

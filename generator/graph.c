@@ -1,0 +1,830 @@
+/*
+ * graph.c — `cairn graph FILE [--format mermaid|dot] [-o OUT]` (graph.h).
+ *
+ * Owns: the drawing of a checked workflow model. The model is first turned
+ * into a list of nodes and edges (build_graph), which is then printed in one
+ * of two syntaxes, so both show the same picture:
+ *   - a start node ●, one node per operation in YAML order (its kind, name
+ *     and one line of detail; the shape tells the kind), SUCCEEDED, FAILED;
+ *   - sequence edges (plain), each choice branch labelled with its
+ *     condition and `else`, catches (dashed, labelled with their error
+ *     types), retry self-loops ("retry ×N on …": N retries after the first
+ *     attempt), callback timeout and heartbeat exits (dotted, to the catch
+ *     that handles them or to FAILED), and the ends.
+ * Errors a step may raise that no catch handles also end the execution
+ * FAILED; those edges are left out, as every step would have one.
+ *
+ * Never: reads anything but the model, depends on hash order or memory
+ * addresses (same YAML, same bytes), or lets a label break out of its quotes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "graph.h"
+#include "load.h"
+#include "model.h"
+
+/* ---- expressions back to text ---- */
+
+/* Binding strength: a child weaker than its context gets parentheses. */
+enum { PREC_OR = 1, PREC_AND, PREC_CMP, PREC_NOT, PREC_ATOM };
+
+static int expr_prec(const expr *e)
+{
+    switch (e->kind) {
+    case EX_OR:
+        return PREC_OR;
+    case EX_AND:
+        return PREC_AND;
+    case EX_CMP:
+        return PREC_CMP;
+    case EX_NOT:
+        return PREC_NOT;
+    default:
+        return PREC_ATOM;
+    }
+}
+
+static void expr_text(buf *b, const expr *e);
+
+static void expr_text_child(buf *b, const expr *e, int need)
+{
+    int paren = expr_prec(e) < need;
+    if (paren)
+        buf_addc(b, '(');
+    expr_text(b, e);
+    if (paren)
+        buf_addc(b, ')');
+}
+
+static void expr_text(buf *b, const expr *e)
+{
+    static const char *const cmp_ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    switch (e->kind) {
+    case EX_NULL:
+        buf_add(b, "null");
+        break;
+    case EX_BOOL:
+        buf_add(b, e->b ? "true" : "false");
+        break;
+    case EX_NUM:
+        if (e->str)
+            buf_add(b, e->str);
+        else
+            buf_printf(b, "%.17g", e->num);
+        break;
+    case EX_STR:
+        buf_addc(b, '\'');
+        for (const char *s = e->str ? e->str : ""; *s; s++) {
+            switch (*s) {
+            case '\'':
+            case '\\':
+                buf_addc(b, '\\');
+                buf_addc(b, *s);
+                break;
+            case '\n':
+                buf_add(b, "\\n");
+                break;
+            case '\t':
+                buf_add(b, "\\t");
+                break;
+            case '\r':
+                buf_add(b, "\\r");
+                break;
+            default:
+                buf_addc(b, *s);
+            }
+        }
+        buf_addc(b, '\'');
+        break;
+    case EX_PATH:
+        buf_add(b, e->root ? e->root : "");
+        for (size_t i = 0; i < e->nsegs; i++) {
+            if (e->segs[i].key)
+                buf_printf(b, ".%s", e->segs[i].key);
+            else
+                buf_printf(b, "[%ld]", e->segs[i].index);
+        }
+        break;
+    case EX_NOT:
+        buf_addc(b, '!');
+        expr_text_child(b, e->a, PREC_NOT);
+        break;
+    case EX_AND:
+    case EX_OR: {
+        int p = expr_prec(e);
+        /* Left-associative: the right operand at the same level needs
+         * parentheses to keep the tree's shape. */
+        expr_text_child(b, e->a, p);
+        buf_add(b, e->kind == EX_AND ? " && " : " || ");
+        expr_text_child(b, e->bx, p + 1);
+        break;
+    }
+    case EX_CMP:
+        /* Non-associative: both operands must bind tighter. */
+        expr_text_child(b, e->a, PREC_NOT);
+        buf_printf(b, " %s ", cmp_ops[e->cmp]);
+        expr_text_child(b, e->bx, PREC_NOT);
+        break;
+    }
+}
+
+void graph_expr_text(buf *b, const expr *e)
+{
+    if (e)
+        expr_text(b, e);
+}
+
+/* A value as a short text: an expression's source, or a plain scalar. */
+static void val_text(buf *b, const val *v)
+{
+    if (!v)
+        return;
+    switch (v->kind) {
+    case V_EXPR:
+        buf_add(b, "${");
+        graph_expr_text(b, v->e);
+        buf_add(b, "}");
+        break;
+    case V_INTERP:
+        for (size_t i = 0; i < v->nparts; i++) {
+            if (v->parts[i].text) {
+                buf_add(b, v->parts[i].text);
+            } else {
+                buf_add(b, "${");
+                graph_expr_text(b, v->parts[i].e);
+                buf_add(b, "}");
+            }
+        }
+        break;
+    case V_STR:
+    case V_NUM:
+        buf_add(b, v->text ? v->text : "");
+        break;
+    case V_BOOL:
+        buf_add(b, v->b ? "true" : "false");
+        break;
+    default:
+        buf_add(b, "…");
+    }
+}
+
+/* 5400000 -> "1h30m", 250 -> "250ms". */
+static void duration_text(buf *b, int64_t ms)
+{
+    static const struct {
+        int64_t ms;
+        const char *unit;
+    } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+    if (ms <= 0) {
+        buf_add(b, "0s");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ms >= units[i].ms) {
+            buf_printf(b, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
+            ms %= units[i].ms;
+        }
+    }
+}
+
+/* ---- the graph: nodes and edges, independent of the syntax ---- */
+
+typedef enum node_shape {
+    SH_START,
+    SH_SUCCEEDED,
+    SH_FAILED,
+    SH_STEP,
+    SH_WAIT,
+    SH_CALLBACK,
+    SH_AWAIT,
+    SH_WAIT_FOR_CALLBACK,
+    SH_CHOICE,
+    SH_SUCCEED,
+    SH_FAIL
+} node_shape;
+
+typedef enum edge_style {
+    ED_FLOW,    /* sequence, goto, choice branch, end */
+    ED_RETRY,   /* a self-loop: the operation runs again */
+    ED_CATCH,   /* an error handled by a catch */
+    ED_TIMEOUT  /* a callback's timeout or heartbeat exit */
+} edge_style;
+
+typedef struct edge {
+    int from, to; /* node indices */
+    char *label;  /* owned; NULL: none */
+    edge_style style;
+} edge;
+
+typedef struct graph {
+    const workflow *wf;
+    int nnodes;    /* ops, then start, SUCCEEDED, FAILED */
+    char **labels; /* owned, one per node; lines separated by '\n' */
+    edge *edges;   /* owned */
+    size_t nedges, cap;
+    int used_failed; /* some edge reaches FAILED */
+    int oom;
+} graph;
+
+#define NODE_START(g) ((int)(g)->wf->nops)
+#define NODE_SUCCEEDED(g) ((int)(g)->wf->nops + 1)
+#define NODE_FAILED(g) ((int)(g)->wf->nops + 2)
+
+/* Adds an edge; takes label (may be NULL). */
+static void add_edge(graph *g, int from, int to, char *label, edge_style style)
+{
+    if (g->nedges == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 32;
+        edge *e = realloc(g->edges, cap * sizeof *e);
+        if (!e) {
+            g->oom = 1;
+            free(label);
+            return;
+        }
+        g->edges = e;
+        g->cap = cap;
+    }
+    if (to == NODE_FAILED(g))
+        g->used_failed = 1;
+    g->edges[g->nedges++] = (edge){from, to, label, style};
+}
+
+/* A copy of s for a label, or NULL (and oom) when allocation fails. */
+static char *label_dup(graph *g, const char *s)
+{
+    char *t = strdup(s);
+    if (!t)
+        g->oom = 1;
+    return t;
+}
+
+static char *label_take(graph *g, buf *b)
+{
+    char *t = buf_take(b);
+    if (!t)
+        g->oom = 1;
+    return t;
+}
+
+static node_shape shape_of(op_kind k)
+{
+    switch (k) {
+    case OP_STEP:
+        return SH_STEP;
+    case OP_WAIT:
+        return SH_WAIT;
+    case OP_CALLBACK:
+        return SH_CALLBACK;
+    case OP_AWAIT:
+        return SH_AWAIT;
+    case OP_WAIT_FOR_CALLBACK:
+        return SH_WAIT_FOR_CALLBACK;
+    case OP_CHOICE:
+        return SH_CHOICE;
+    case OP_SUCCEED:
+        return SH_SUCCEED;
+    case OP_FAIL:
+        return SH_FAIL;
+    }
+    return SH_STEP;
+}
+
+static node_shape node_shape_of(const graph *g, int n)
+{
+    if (n == NODE_START(g))
+        return SH_START;
+    if (n == NODE_SUCCEEDED(g))
+        return SH_SUCCEEDED;
+    if (n == NODE_FAILED(g))
+        return SH_FAILED;
+    return shape_of(g->wf->ops[n].kind);
+}
+
+static void run_text(buf *b, const run_spec *r)
+{
+    switch (r->kind) {
+    case RUN_LUA:
+        buf_printf(b, "lua %s", r->fn);
+        break;
+    case RUN_C:
+        buf_printf(b, "c %s", r->fn);
+        break;
+    case RUN_HTTP:
+        buf_add(b, "http ");
+        if (r->http.method)
+            val_text(b, r->http.method);
+        else
+            buf_add(b, r->http.body ? "POST" : "GET");
+        break;
+    case RUN_NONE:
+        break;
+    }
+}
+
+static void callback_limits_text(buf *b, const op *o)
+{
+    const char *sep = "";
+    if (o->timeout_ms) {
+        buf_add(b, "timeout ");
+        duration_text(b, o->timeout_ms);
+        sep = ", ";
+    }
+    if (o->heartbeat_ms) {
+        buf_printf(b, "%sheartbeat ", sep);
+        duration_text(b, o->heartbeat_ms);
+    }
+}
+
+/* "kind\nname" and a third line of detail when there is one. */
+static char *op_label(graph *g, const op *o)
+{
+    buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s\n%s", model_kind_name(o->kind), o->name);
+    buf d;
+    buf_init(&d);
+    switch (o->kind) {
+    case OP_STEP:
+        run_text(&d, &o->run);
+        if (o->at_most_once)
+            buf_add(&d, ", at_most_once");
+        break;
+    case OP_WAIT:
+        if (o->until) {
+            buf_add(&d, "until ");
+            val_text(&d, o->until);
+        } else {
+            buf_add(&d, "for ");
+            duration_text(&d, o->for_ms);
+        }
+        break;
+    case OP_CALLBACK:
+        callback_limits_text(&d, o);
+        break;
+    case OP_WAIT_FOR_CALLBACK:
+        buf_add(&d, "submitter ");
+        run_text(&d, &o->submitter);
+        if (o->timeout_ms || o->heartbeat_ms) {
+            buf_add(&d, "\n");
+            callback_limits_text(&d, o);
+        }
+        break;
+    case OP_FAIL:
+        if (o->err_type)
+            buf_add(&d, o->err_type);
+        break;
+    default:
+        break;
+    }
+    if (d.len)
+        buf_printf(&b, "\n%s", buf_str(&d));
+    if (!buf_ok(&d))
+        b.oom = 1;
+    buf_cleanup(&d);
+    return label_take(g, &b);
+}
+
+/* Does the catch pattern p handle error type t (exact, family, or ALL)? */
+static int catch_matches(const char *t, const char *p)
+{
+    size_t n = strlen(p);
+    return !strcmp(p, "ALL") || !strcmp(t, p) || (!strncmp(t, p, n) && t[n] == '.');
+}
+
+/* The first catch of o that handles type t, or NULL. */
+static const catch_spec *catch_for(const op *o, const char *t)
+{
+    for (size_t i = 0; i < o->ncatches; i++)
+        for (size_t j = 0; j < o->catches[i].nerrors; j++)
+            if (catch_matches(t, o->catches[i].errors[j]))
+                return &o->catches[i];
+    return NULL;
+}
+
+static int lists_exactly(const catch_spec *c, const char *t)
+{
+    for (size_t j = 0; j < c->nerrors; j++)
+        if (!strcmp(c->errors[j], t))
+            return 1;
+    return 0;
+}
+
+static void add_retry_loop(graph *g, int i, const retry_spec *r)
+{
+    if (r->none || r->max_attempts <= 1)
+        return;
+    buf b;
+    buf_init(&b);
+    buf_printf(&b, "retry ×%d on ", r->max_attempts - 1);
+    if (!r->on)
+        buf_add(&b, "any error");
+    for (size_t j = 0; r->on && j < r->non; j++)
+        buf_printf(&b, "%s%s", j ? ", " : "", r->on[j]);
+    add_edge(g, i, i, label_take(g, &b), ED_RETRY);
+}
+
+/* A callback's timeout and heartbeat exits from operation i, where lim
+ * holds the limits (the callback itself, or the one an await waits for).
+ * An exit a catch lists by name is already on that catch's edge. */
+static void add_callback_exits(graph *g, int i, const op *o, const op *lim)
+{
+    static const char *const types[] = {"Callback.Timeout", "Callback.HeartbeatTimeout"};
+    int64_t limits[] = {lim->timeout_ms, lim->heartbeat_ms};
+    for (int k = 0; k < 2; k++) {
+        if (!limits[k])
+            continue;
+        const catch_spec *c = catch_for(o, types[k]);
+        if (c && lists_exactly(c, types[k]))
+            continue;
+        add_edge(g, i, c ? c->target : NODE_FAILED(g), label_dup(g, types[k]), ED_TIMEOUT);
+    }
+}
+
+static void add_catches(graph *g, int i, const op *o)
+{
+    for (size_t c = 0; c < o->ncatches; c++) {
+        buf b;
+        buf_init(&b);
+        for (size_t j = 0; j < o->catches[c].nerrors; j++)
+            buf_printf(&b, "%s%s", j ? ", " : "", o->catches[c].errors[j]);
+        add_edge(g, i, o->catches[c].target, label_take(g, &b), ED_CATCH);
+    }
+}
+
+static void build_graph(graph *g)
+{
+    const workflow *wf = g->wf;
+    int n = (int)wf->nops;
+    g->nnodes = n + 3;
+    g->labels = calloc((size_t)g->nnodes, sizeof *g->labels);
+    if (!g->labels) {
+        g->oom = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        g->labels[i] = op_label(g, &wf->ops[i]);
+    g->labels[NODE_START(g)] = label_dup(g, "●");
+    g->labels[NODE_SUCCEEDED(g)] = label_dup(g, "SUCCEEDED");
+    g->labels[NODE_FAILED(g)] = label_dup(g, "FAILED");
+
+    add_edge(g, NODE_START(g), n > 0 ? 0 : NODE_SUCCEEDED(g), NULL, ED_FLOW);
+    for (int i = 0; i < n; i++) {
+        const op *o = &wf->ops[i];
+        int next = i + 1 < n ? i + 1 : NODE_SUCCEEDED(g);
+        switch (o->kind) {
+        case OP_STEP:
+            add_edge(g, i, next, NULL, ED_FLOW);
+            add_retry_loop(g, i, &o->retry);
+            add_catches(g, i, o);
+            break;
+        case OP_WAIT_FOR_CALLBACK:
+            add_edge(g, i, next, NULL, ED_FLOW);
+            add_retry_loop(g, i, &o->retry);
+            add_catches(g, i, o);
+            add_callback_exits(g, i, o, o);
+            break;
+        case OP_AWAIT:
+            add_edge(g, i, next, NULL, ED_FLOW);
+            add_catches(g, i, o);
+            if (o->await_target >= 0 && o->await_target < n)
+                add_callback_exits(g, i, o, &wf->ops[o->await_target]);
+            break;
+        case OP_WAIT:
+        case OP_CALLBACK:
+            add_edge(g, i, next, NULL, ED_FLOW);
+            add_catches(g, i, o);
+            break;
+        case OP_CHOICE:
+            for (size_t w = 0; w < o->nwhens; w++) {
+                buf b;
+                buf_init(&b);
+                graph_expr_text(&b, o->whens[w].cond);
+                add_edge(g, i, o->whens[w].target, label_take(g, &b), ED_FLOW);
+            }
+            add_edge(g, i, o->else_go ? o->else_target : next, label_dup(g, "else"), ED_FLOW);
+            break;
+        case OP_SUCCEED:
+            add_edge(g, i, NODE_SUCCEEDED(g), NULL, ED_FLOW);
+            break;
+        case OP_FAIL:
+            add_edge(g, i, NODE_FAILED(g), NULL, ED_FLOW);
+            break;
+        }
+    }
+}
+
+static void graph_cleanup(graph *g)
+{
+    for (int i = 0; g->labels && i < g->nnodes; i++)
+        free(g->labels[i]);
+    free(g->labels);
+    for (size_t i = 0; i < g->nedges; i++)
+        free(g->edges[i].label);
+    free(g->edges);
+}
+
+/* Nodes in drawing order: start, the operations, SUCCEEDED, FAILED. */
+static int node_at(const graph *g, int k)
+{
+    return k == 0 ? NODE_START(g) : k - 1 < (int)g->wf->nops ? k - 1 : k;
+}
+
+/* ---- Mermaid ---- */
+
+static void node_id(buf *b, const graph *g, int n)
+{
+    if (n == NODE_START(g))
+        buf_add(b, "start");
+    else if (n == NODE_SUCCEEDED(g))
+        buf_add(b, "SUCCEEDED");
+    else if (n == NODE_FAILED(g))
+        buf_add(b, "FAILED");
+    else
+        buf_printf(b, "op%d", n + 1);
+}
+
+/* A Mermaid "…" string: entities for what the parser or the HTML would
+ * take as syntax, <br/> for new lines. */
+static void mermaid_text(buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (; *s; s++) {
+        switch (*s) {
+        case '"':
+            buf_add(b, "#quot;");
+            break;
+        case '#':
+            buf_add(b, "#35;");
+            break;
+        case '&':
+            buf_add(b, "#amp;");
+            break;
+        case '<':
+            buf_add(b, "#lt;");
+            break;
+        case '>':
+            buf_add(b, "#gt;");
+            break;
+        case '|':
+            buf_add(b, "#124;");
+            break;
+        case '`':
+            buf_add(b, "#96;");
+            break;
+        case '\n':
+            buf_add(b, "<br/>");
+            break;
+        case '\r':
+        case '\t':
+            buf_addc(b, ' ');
+            break;
+        default:
+            buf_addc(b, *s);
+        }
+    }
+    buf_addc(b, '"');
+}
+
+static void render_mermaid(buf *b, const graph *g)
+{
+    static const char *const open[] = {
+        [SH_START] = "((", [SH_SUCCEEDED] = "(((", [SH_FAILED] = "(((", [SH_STEP] = "[",
+        [SH_WAIT] = "{{", [SH_CALLBACK] = "[/", [SH_AWAIT] = "[\\",
+        [SH_WAIT_FOR_CALLBACK] = "[[", [SH_CHOICE] = "{", [SH_SUCCEED] = "([", [SH_FAIL] = "(["};
+    static const char *const close[] = {
+        [SH_START] = "))", [SH_SUCCEEDED] = ")))", [SH_FAILED] = ")))", [SH_STEP] = "]",
+        [SH_WAIT] = "}}", [SH_CALLBACK] = "/]", [SH_AWAIT] = "\\]",
+        [SH_WAIT_FOR_CALLBACK] = "]]", [SH_CHOICE] = "}", [SH_SUCCEED] = "])", [SH_FAIL] = "])"};
+    static const char *const arrow[] = {
+        [ED_FLOW] = "-->", [ED_RETRY] = "-->", [ED_CATCH] = "-.->", [ED_TIMEOUT] = "-.->"};
+
+    buf_printf(b, "%%%% cairn graph: workflow %s (sha256 %s)\n", g->wf->name, g->wf->sha256);
+    buf_add(b, "flowchart TD\n");
+    for (int k = 0; k < g->nnodes; k++) {
+        int n = node_at(g, k);
+        if (n == NODE_FAILED(g) && !g->used_failed)
+            continue;
+        node_shape sh = node_shape_of(g, n);
+        buf_add(b, "    ");
+        node_id(b, g, n);
+        buf_add(b, open[sh]);
+        mermaid_text(b, g->labels[n]);
+        buf_add(b, close[sh]);
+        buf_addc(b, '\n');
+    }
+    for (size_t i = 0; i < g->nedges; i++) {
+        const edge *e = &g->edges[i];
+        buf_add(b, "    ");
+        node_id(b, g, e->from);
+        buf_printf(b, " %s", arrow[e->style]);
+        if (e->label) {
+            buf_addc(b, '|');
+            mermaid_text(b, e->label);
+            buf_addc(b, '|');
+        }
+        buf_addc(b, ' ');
+        node_id(b, g, e->to);
+        buf_addc(b, '\n');
+    }
+    buf_add(b, "    classDef ok fill:#d8f0dc,stroke:#2e7d32\n"
+               "    classDef ko fill:#fadadd,stroke:#c62828\n"
+               "    class SUCCEEDED ok\n");
+    if (g->used_failed)
+        buf_add(b, "    class FAILED ko\n");
+}
+
+/* ---- DOT ---- */
+
+/* A DOT "…" string: \" and \\ escaped, \n for new lines. */
+static void dot_text(buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (; *s; s++) {
+        switch (*s) {
+        case '"':
+        case '\\':
+            buf_addc(b, '\\');
+            buf_addc(b, *s);
+            break;
+        case '\n':
+            buf_add(b, "\\n");
+            break;
+        case '\r':
+        case '\t':
+            buf_addc(b, ' ');
+            break;
+        default:
+            buf_addc(b, *s);
+        }
+    }
+    buf_addc(b, '"');
+}
+
+static void render_dot(buf *b, const graph *g)
+{
+    static const char *const attrs[] = {
+        [SH_START] = "shape=circle, style=filled, fillcolor=black, width=0.25, fixedsize=true",
+        [SH_SUCCEEDED] = "shape=doublecircle, style=filled, fillcolor=\"#d8f0dc\", "
+                         "color=\"#2e7d32\"",
+        [SH_FAILED] = "shape=doublecircle, style=filled, fillcolor=\"#fadadd\", "
+                      "color=\"#c62828\"",
+        [SH_STEP] = "shape=box",
+        [SH_WAIT] = "shape=hexagon",
+        [SH_CALLBACK] = "shape=parallelogram",
+        [SH_AWAIT] = "shape=trapezium",
+        [SH_WAIT_FOR_CALLBACK] = "shape=box, peripheries=2",
+        [SH_CHOICE] = "shape=diamond",
+        [SH_SUCCEED] = "shape=box, style=rounded, color=\"#2e7d32\"",
+        [SH_FAIL] = "shape=box, style=rounded, color=\"#c62828\""};
+    static const char *const styles[] = {[ED_FLOW] = "",
+                                         [ED_RETRY] = ", color=\"#6a6a6a\"",
+                                         [ED_CATCH] = ", style=dashed, color=\"#c62828\"",
+                                         [ED_TIMEOUT] = ", style=dotted, color=\"#c62828\""};
+
+    buf_printf(b, "// cairn graph: workflow %s (sha256 %s)\n", g->wf->name, g->wf->sha256);
+    buf_add(b, "digraph ");
+    dot_text(b, g->wf->name);
+    buf_add(b, " {\n"
+               "    graph [fontname=\"Helvetica\"];\n"
+               "    node [fontname=\"Helvetica\", fontsize=11];\n"
+               "    edge [fontname=\"Helvetica\", fontsize=9];\n");
+    for (int k = 0; k < g->nnodes; k++) {
+        int n = node_at(g, k);
+        if (n == NODE_FAILED(g) && !g->used_failed)
+            continue;
+        buf_add(b, "    ");
+        node_id(b, g, n);
+        buf_printf(b, " [%s, label=", attrs[node_shape_of(g, n)]);
+        dot_text(b, n == NODE_START(g) ? "" : g->labels[n]);
+        buf_add(b, "];\n");
+    }
+    for (size_t i = 0; i < g->nedges; i++) {
+        const edge *e = &g->edges[i];
+        buf_add(b, "    ");
+        node_id(b, g, e->from);
+        buf_add(b, " -> ");
+        node_id(b, g, e->to);
+        if (e->label) {
+            buf_add(b, " [label=");
+            dot_text(b, e->label);
+            buf_printf(b, "%s]", styles[e->style]);
+        } else if (*styles[e->style]) {
+            buf_printf(b, " [%s]", styles[e->style] + 2);
+        }
+        buf_add(b, ";\n");
+    }
+    buf_add(b, "}\n");
+}
+
+char *graph_render(const workflow *wf, graph_format fmt)
+{
+    graph g = {.wf = wf};
+    buf b;
+    buf_init(&b);
+    build_graph(&g);
+    if (!g.oom) {
+        if (fmt == GRAPH_DOT)
+            render_dot(&b, &g);
+        else
+            render_mermaid(&b, &g);
+    }
+    char *text = g.oom ? NULL : buf_take(&b);
+    buf_cleanup(&b);
+    graph_cleanup(&g);
+    return text;
+}
+
+/* ---- the command ---- */
+
+static void graph_usage(FILE *f)
+{
+    fputs("usage: cairn graph FILE [--format mermaid|dot] [-o OUT]\n"
+          "\n"
+          "Draws the state machine of a workflow: one node per operation (kind and\n"
+          "name), one edge per transition (sequence, choice conditions, catches,\n"
+          "retries, callback timeouts, the ends). Mermaid by default; DOT renders\n"
+          "with `dot -Tsvg`. Exit status: 0 drawn, 1 the file has an error, 2 usage.\n"
+          "\n"
+          "  --format F   mermaid (default) or dot\n"
+          "  -o OUT       write to OUT instead of stdout\n"
+          "  -h, --help   this help\n",
+          f);
+}
+
+int cmd_graph(int argc, char **argv)
+{
+    graph_format fmt = GRAPH_MERMAID;
+    const char *file = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            graph_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
+            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (f && !strcmp(f, "mermaid")) {
+                fmt = GRAPH_MERMAID;
+            } else if (f && !strcmp(f, "dot")) {
+                fmt = GRAPH_DOT;
+            } else {
+                fprintf(stderr, "cairn graph: --format takes mermaid or dot\n");
+                goto usage;
+            }
+        } else if (!strcmp(a, "-o")) {
+            if (i + 1 >= argc) {
+                fputs("cairn graph: -o needs a file\n", stderr);
+                goto usage;
+            }
+            out = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "cairn graph: unknown option '%s'\n", a);
+            goto usage;
+        } else if (file) {
+            fputs("cairn graph: one workflow file at a time\n", stderr);
+            goto usage;
+        } else {
+            file = a;
+        }
+    }
+    if (!file) {
+        fputs("cairn graph: no workflow file given\n", stderr);
+        goto usage;
+    }
+
+    int rc = 1;
+    diag *d = diag_new(stderr, 0);
+    workflow *wf = d ? load_workflow(file, d) : NULL;
+    char *text = wf ? graph_render(wf, fmt) : NULL;
+    if (wf && !text)
+        fputs("cairn graph: out of memory\n", stderr);
+    if (text) {
+        FILE *f = out ? fopen(out, "wb") : stdout;
+        if (!f) {
+            fprintf(stderr, "cairn graph: cannot write %s: %s\n", out, strerror(errno));
+        } else {
+            size_t len = strlen(text);
+            int ok = fwrite(text, 1, len, f) == len;
+            ok = (out ? fclose(f) : fflush(f)) == 0 && ok;
+            if (ok)
+                rc = 0;
+            else
+                fprintf(stderr, "cairn graph: cannot write %s: %s\n", out ? out : "stdout",
+                        strerror(errno));
+        }
+    }
+    free(text);
+    model_free(wf);
+    diag_free(d);
+    return rc;
+
+usage:
+    graph_usage(stderr);
+    return 2;
+}
