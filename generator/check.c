@@ -476,6 +476,56 @@ static void check_callbacks(checker *c)
     }
 }
 
+/* ---- variables that would hide each other ---- */
+
+/* The YAML node of key in the mapping at `at` inside list (an op's item, a
+ * catch entry), or NULL. The model keeps no position for `as`. */
+static const yml_node *key_in_item(const yml_node *list, pos at, const char *key)
+{
+    for (size_t i = 0; list && list->kind == YML_SEQ && i < list->n; i++) {
+        const yml_node *it = list->items[i];
+        if (it->kind == YML_MAP && it->at.line == at.line && it->at.col == at.col)
+            return yml_get(it, key);
+    }
+    return NULL;
+}
+
+/* A callback's name is the variable holding its id: no `as` may reuse it,
+ * and it may not be a built-in name itself. */
+static void check_shadowing(checker *c, const yml_node *root)
+{
+    workflow *wf = c->wf;
+    const yml_node *steps = yml_get(root, "steps");
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *cb = &wf->ops[i];
+        if (cb->kind != OP_CALLBACK || !cb->name)
+            continue;
+        if (!strcmp(cb->name, "input") || !strcmp(cb->name, "execution") ||
+            !strcmp(cb->name, "callback"))
+            report(c, DIAG_ERROR, CHECK_E_NAME, cb->name_at,
+                   "callback '%s' would hide the built-in '%s' (a callback's name holds its id): "
+                   "choose another name",
+                   cb->name, cb->name);
+        for (size_t j = 0; j < wf->nops; j++) {
+            const op *o = &wf->ops[j];
+            const yml_node *list = key_in_item(steps, o->at, "catch");
+            for (size_t k = 0; k <= o->ncatches; k++) {
+                /* k == 0: the operation's own `as`; then each catch's */
+                const char *as = k == 0 ? o->as : o->catches[k - 1].as;
+                if (!as || strcmp(as, cb->name))
+                    continue;
+                const yml_node *n = k == 0 ? key_in_item(steps, o->at, "as")
+                                           : key_in_item(list, o->catches[k - 1].at, "as");
+                report(c, DIAG_ERROR, CHECK_E_NAME, n ? n->at : o->name_at,
+                       "'as: %s' would overwrite the id of callback '%s': choose another name",
+                       as, as);
+                report(c, DIAG_NOTE, CHECK_E_NAME, cb->name_at, "callback '%s' is created here",
+                       cb->name);
+            }
+        }
+    }
+}
+
 /* ---- reachability ---- */
 
 static int falls_through(const op *o)
@@ -537,6 +587,7 @@ void check_workflow(workflow *wf, const yml_node *root, diag *d)
     check_scopes(&c);
     check_hooks(&c, root);
     check_callbacks(&c);
+    check_shadowing(&c, root);
     check_reachable(&c);
     free(c.scope);
 }

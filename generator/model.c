@@ -481,28 +481,95 @@ static int duration_of(builder *b, const yml_node *map, const char *key, int64_t
     return 1;
 }
 
-/* A list of literal names (errors, retry on); a single scalar counts as one. */
-static char **names_of(builder *b, const yml_node *n, const char *key, size_t *count)
+/* An error type: dotted words, [A-Za-z][A-Za-z0-9_]*(.[A-Za-z][A-Za-z0-9_]*)*
+ * (ALL is one). */
+static int is_error_type(const char *s)
+{
+    for (;;) {
+        if (!isalpha((unsigned char)*s))
+            return 0;
+        s += strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        if (!*s)
+            return 1;
+        if (*s++ != '.')
+            return 0;
+    }
+}
+
+static void check_error_type(builder *b, const yml_node *n, const char *s)
+{
+    if (!is_error_type(s))
+        err(b, CHECK_E_NAME, n->at,
+            "bad error type '%s': dot-separated words of letters, digits and '_', each starting "
+            "with a letter (Payment.Declined), or ALL",
+            s);
+}
+
+/* A list of error types (catch errors, retry on); a single scalar counts as
+ * one; an empty list is refused with code empty_code. */
+static char **names_of(builder *b, const yml_node *n, const char *key, const char *empty_code,
+                       size_t *count)
 {
     *count = 0;
     if (!n)
         return NULL;
-    size_t total = n->kind == YML_SEQ ? n->n : 1;
-    char **out = calloc(total ? total : 1, sizeof *out);
-    if (!out)
-        return NULL;
     if (n->kind == YML_MAP) {
         err(b, CHECK_E_TYPE, n->at, "'%s' must be a list of error types, not a mapping", key);
-        free(out);
         return NULL;
     }
+    if (n->kind == YML_SEQ && n->n == 0) {
+        err(b, empty_code, n->at,
+            "'%s' must list at least one error type (ALL for every error)%s", key,
+            !strcmp(key, "on") ? "; leave 'on' out to retry every error" : "");
+        return NULL;
+    }
+    size_t total = n->kind == YML_SEQ ? n->n : 1;
+    char **out = calloc(total, sizeof *out);
+    if (!out)
+        return NULL;
     for (size_t i = 0; i < total; i++) {
         const yml_node *it = n->kind == YML_SEQ ? n->items[i] : n;
         const char *s = scalar_of(b, it, key, "a list of error types");
-        if (s)
-            out[(*count)++] = strdup(s);
+        if (!s)
+            continue;
+        check_error_type(b, it, s);
+        out[(*count)++] = strdup(s);
     }
     return out;
+}
+
+/* What a plain scalar that is not a string is, for messages. */
+static const char *scalar_kind(const yml_node *n)
+{
+    int bl;
+    if (is_null_plain(n))
+        return "null (quote it to make it a string)";
+    if (bool_plain(n, &bl))
+        return "a boolean (quote it to make it a string)";
+    return "a number (quote it to make it a string)";
+}
+
+/* Is n a scalar that YAML reads as a string (not null, a boolean or a number)? */
+static int string_scalar(const yml_node *n)
+{
+    int bl, is_int;
+    double d;
+    char *json = NULL;
+    if (n->kind != YML_SCALAR || is_null_plain(n) || bool_plain(n, &bl))
+        return 0;
+    int num = number_plain(n, &d, &json, &is_int);
+    free(json);
+    return num == 0;
+}
+
+/* Reports a value under key that is not a string (what: "a string", ...). */
+static int want_string(builder *b, const yml_node *n, const char *key, const char *what)
+{
+    if (string_scalar(n))
+        return 1;
+    err(b, CHECK_E_TYPE, n->at, "'%s' must be %s, not %s", key, what,
+        n->kind != YML_SCALAR ? yml_kind_name(n) : scalar_kind(n));
+    return 0;
 }
 
 static const char *const retry_keys[] = {"max_attempts", "initial", "max", "rate",
@@ -582,7 +649,9 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
     const yml_node *on = yml_get(n, "on");
     if (on) {
         r->has_on = 1;
-        r->v.on = names_of(b, on, "on", &r->v.non);
+        r->v.on = names_of(b, on, "on", CHECK_E_RETRY, &r->v.non);
+        if (!r->v.on)
+            r->has_on = 0;
     }
 }
 
@@ -674,6 +743,22 @@ static void ok_of(builder *b, const yml_node *n, http_spec *h)
     }
 }
 
+/* Header values are scalars (strings, numbers, booleans) or expressions. */
+static int headers_ok(builder *b, const yml_node *map)
+{
+    int ok = 1;
+    for (size_t i = 0; i < map->n; i++) {
+        const yml_node *v = map->items[i];
+        if (v->kind == YML_SCALAR && !is_null_plain(v))
+            continue;
+        err(b, CHECK_E_TYPE, v->at,
+            "header '%s' must be a string, number or boolean (or an expression), not %s",
+            map->keys[i]->text, v->kind == YML_SCALAR ? "null" : yml_kind_name(v));
+        ok = 0;
+    }
+    return ok;
+}
+
 static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
 {
     r->at = n->at;
@@ -735,9 +820,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
                     h->method->text);
         }
         if ((f = yml_get(x, "url"))) {
-            if (f->kind != YML_SCALAR)
-                err(b, CHECK_E_TYPE, f->at, "'url' must be a string");
-            else
+            if (want_string(b, f, "url", "a string (it may hold ${...})"))
                 h->url = val_of(b, f);
         } else {
             err(b, CHECK_E_MISSING_KEY, x->at, "an http call needs 'url'");
@@ -746,7 +829,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
             if (f->kind != YML_MAP)
                 err(b, CHECK_E_TYPE, f->at,
                     "'headers' must be a mapping of header names to values");
-            else
+            else if (headers_ok(b, f))
                 h->headers = val_of(b, f);
         }
         if ((f = yml_get(x, "body")))
@@ -825,7 +908,8 @@ static int all_of(const char *s, const char *set)
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGIT "0123456789"
 
-/* An `as` name (op or catch): [A-Za-z_][A-Za-z0-9_]*, not input/execution. */
+/* An `as` name (op or catch): [A-Za-z_][A-Za-z0-9_]*, not input, execution
+ * or callback (what a submitter sees as callback.id). */
 static char *as_of(builder *b, const yml_node *map)
 {
     char *s = name_of(b, map, "as", "a name");
@@ -838,6 +922,10 @@ static char *as_of(builder *b, const yml_node *map)
     else if (!strcmp(s, "input") || !strcmp(s, "execution"))
         err(b, CHECK_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s,
             s);
+    else if (!strcmp(s, "callback"))
+        err(b, CHECK_E_NAME, at,
+            "'as: callback' would be hidden by the callback a submitter sees (callback.id): choose "
+            "another name");
     return s;
 }
 
@@ -846,6 +934,11 @@ static void catches_of(builder *b, const yml_node *n, op *o)
     if (n->kind != YML_SEQ) {
         err(b, CHECK_E_TYPE, n->at, "'catch' must be a list of {errors, goto, as}, not %s",
             yml_kind_name(n));
+        return;
+    }
+    if (n->n == 0) {
+        err(b, CHECK_E_VALUE, n->at,
+            "'catch' must hold at least one entry {errors, goto}; leave it out to catch nothing");
         return;
     }
     o->catches = calloc(n->n ? n->n : 1, sizeof *o->catches);
@@ -864,7 +957,7 @@ static void catches_of(builder *b, const yml_node *n, op *o)
         cs->target = -1;
         const yml_node *e = yml_get(c, "errors");
         if (e)
-            cs->errors = names_of(b, e, "errors", &cs->nerrors);
+            cs->errors = names_of(b, e, "errors", CHECK_E_VALUE, &cs->nerrors);
         else
             err(b, CHECK_E_MISSING_KEY, c->at,
                 "a catch entry needs 'errors' (a list of error types, or [ALL])");
@@ -932,20 +1025,13 @@ static void error_of(builder *b, const yml_node *n, op *o)
         err(b, CHECK_E_MISSING_KEY, n->at, "'error' needs 'type' (a name such as Rejected)");
     } else {
         const char *s = scalar_of(b, t, "type", "an error type name");
-        if (s && (!(isalpha((unsigned char)s[0]) || s[0] == '_') ||
-                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
-                      strlen(s)))
-            err(b, CHECK_E_NAME, t->at,
-                "bad error type '%s': letters, digits, '_' and '.', starting with a letter", s);
+        if (s)
+            check_error_type(b, t, s);
         o->err_type = dup(s);
     }
     const yml_node *m = yml_get(n, "message");
-    if (m) {
-        if (m->kind != YML_SCALAR)
-            err(b, CHECK_E_TYPE, m->at, "'message' must be a string");
-        else
-            o->err_message = val_of(b, m);
-    }
+    if (m && want_string(b, m, "message", "a string (it may hold ${...})"))
+        o->err_message = val_of(b, m);
     const yml_node *dt = yml_get(n, "data");
     if (dt)
         o->err_data = val_of(b, dt);
@@ -1118,6 +1204,68 @@ static cJSON *json_of(const yml_node *n)
     return o;
 }
 
+/*
+ * The parts of an `input:` schema the runtime reads by name: `type` (a JSON
+ * type name or a non-empty list of them) and `required` (a list of strings),
+ * in it and in its nested `properties` and `items` schemas.
+ */
+static void input_schema_check(builder *b, const yml_node *n)
+{
+    static const char *const types[] = {"object", "array",   "string", "number",
+                                        "integer", "boolean", "null",   NULL};
+    const yml_node *t = yml_get(n, "type");
+    if (t) {
+        size_t total = t->kind == YML_SEQ ? t->n : 1;
+        if (t->kind == YML_MAP || total == 0)
+            err(b, CHECK_E_TYPE, t->at,
+                "'type' in the input schema must be a type name or a non-empty list of them");
+        for (size_t i = 0; t->kind != YML_MAP && i < total; i++) {
+            const yml_node *it = t->kind == YML_SEQ ? t->items[i] : t;
+            if (it->kind != YML_SCALAR)
+                err(b, CHECK_E_TYPE, it->at, "a type in the input schema must be a name, not %s",
+                    yml_kind_name(it));
+            else if (!listed(types, it->text))
+                err(b, CHECK_E_VALUE, it->at,
+                    "unknown type '%s' in the input schema: expected object, array, string, "
+                    "number, integer, boolean or null",
+                    it->text);
+        }
+    }
+    const yml_node *r = yml_get(n, "required");
+    if (r && r->kind != YML_SEQ) {
+        err(b, CHECK_E_TYPE, r->at, "'required' in the input schema must be a list of names, not %s",
+            r->kind == YML_SCALAR ? "a scalar" : yml_kind_name(r));
+    } else if (r) {
+        for (size_t i = 0; i < r->n; i++)
+            if (!string_scalar(r->items[i]))
+                err(b, CHECK_E_TYPE, r->items[i]->at,
+                    "'required' in the input schema must list member names (strings), not %s",
+                    r->items[i]->kind != YML_SCALAR ? yml_kind_name(r->items[i])
+                                                    : scalar_kind(r->items[i]));
+    }
+    const yml_node *p = yml_get(n, "properties");
+    if (p && p->kind != YML_MAP) {
+        err(b, CHECK_E_TYPE, p->at,
+            "'properties' in the input schema must map member names to schemas, not %s",
+            yml_kind_name(p));
+    } else if (p) {
+        for (size_t i = 0; i < p->n; i++) {
+            if (p->items[i]->kind == YML_MAP)
+                input_schema_check(b, p->items[i]);
+            else
+                err(b, CHECK_E_TYPE, p->items[i]->at,
+                    "the schema of property '%s' must be a mapping, not %s", p->keys[i]->text,
+                    yml_kind_name(p->items[i]));
+        }
+    }
+    const yml_node *items = yml_get(n, "items");
+    if (items && items->kind == YML_MAP)
+        input_schema_check(b, items);
+    else if (items)
+        err(b, CHECK_E_TYPE, items->at, "'items' in the input schema must be a schema (a mapping), not %s",
+            yml_kind_name(items));
+}
+
 static const char *const top_keys[] = {"cairn",   "name",  "version", "description",
                                        "timeout", "input", "hooks",   "defaults",
                                        "output",  "steps", NULL};
@@ -1167,7 +1315,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
             err(&b, CHECK_E_TYPE, n->at, "'version' must be a positive integer");
         free(json);
     }
-    if ((n = yml_get(root, "description")))
+    if ((n = yml_get(root, "description")) && want_string(&b, n, "description", "a string"))
         wf->description = dup(scalar_of(&b, n, "description", "a string"));
     duration_of(&b, root, "timeout", &wf->timeout_ms);
     if ((n = yml_get(root, "input"))) {
@@ -1175,6 +1323,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
             err(&b, CHECK_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s",
                 yml_kind_name(n));
         } else {
+            input_schema_check(&b, n);
             cJSON *j = json_of(n);
             wf->input_schema_json = j ? cJSON_PrintUnformatted(j) : NULL;
             cJSON_Delete(j);
