@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# test_approval.sh HOST CAIRN — drives the approval example through its
+# outcomes with real processes: the host, the `cairn` tool answering the
+# callback from another process, and receiver.py as the manager's inbox.
+#   approved:   the submitter POSTed the callback id to the inbox (the same
+#               id `history` shows on the CALLBACK); `callback succeed`
+#               resumes it to SUCCEEDED with the manager's name; a second
+#               answer is refused (exit 1);
+#   rejected:   an approval of 32000 (over the managers' limit) FAILS
+#               Approval.Rejected;
+#   declined:   `callback fail` ends it FAILED Callback.Failed, the
+#               manager's error type kept in the error's data;
+#   silence:    on the virtual clock the heartbeat deadline passes, the
+#               catch runs escalate (which POSTs to the inbox), and the
+#               execution FAILS Approval.Escalated (Callback.HeartbeatTimeout);
+#   busy inbox: the inbox answers 503 once; the submitter's second attempt
+#               gets through and the execution waits for the answer.
+# Each case has its own database in a temporary folder. Needs python3.
+set -uo pipefail
+
+host=${1:?usage: test_approval.sh HOST CAIRN}
+cairn=${2:?usage: test_approval.sh HOST CAIRN}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-approval.XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+STEP=""
+
+check() { STEP=$*; echo "check: $*"; }
+fail() {
+    echo "FAIL: ${STEP:+$STEP: }$*" >&2
+    failures=$((failures + 1))
+}
+die() { echo "FAIL: ${STEP:+$STEP: }$*" >&2; exit 1; }
+
+# jcheck FILE EXPR...: with `d` the JSON of FILE, `ops` its operations by
+# name (history; the first of each name), each Python expression must be true.
+jcheck() {
+    local file=$1
+    shift
+    python3 - "$file" "$@" <<'PY' || fail "JSON check failed on $file"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ops = {}
+for o in d.get("operations", []) if isinstance(d, dict) else []:
+    ops.setdefault(o["name"], o)  # the first of a name: a CONTEXT before its children
+bad = [e for e in sys.argv[2:] if not eval(e, {"d": d, "ops": ops, "json": json})]
+for e in bad:
+    print("     not true:", e, file=sys.stderr)
+if bad:
+    print("     document:", json.dumps(d)[:2500], file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# start_inbox NAME [receiver options]: starts receiver.py on a free port,
+# logging to $tmp/NAME.log; sets $inbox to its URL.
+start_inbox() {
+    local name=$1
+    shift
+    python3 "$here/receiver.py" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
+    pids+=($!)
+    for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
+    [ -s "$tmp/$name.port" ] || die "receiver.py did not start"
+    inbox="http://127.0.0.1:$(cat "$tmp/$name.port")/inbox"
+    touch "$tmp/$name.log"
+}
+
+# input FILE: the input of inputs/FILE.json with the inbox of this test.
+input() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["inbox"]=sys.argv[2]; print(json.dumps(d))' "$here/inputs/$1.json" "$inbox"; }
+
+# callback_id DB ID: the callback id of the execution's CALLBACK operation.
+callback_id() {
+    "$host" history "$2" --db "$1" --json |
+        python3 -c 'import json,sys; print([o["callback_id"] for o in json.load(sys.stdin)["operations"] if o["type"] == "CALLBACK"][0])'
+}
+
+# begin CASE INPUT: runs the workflow until it waits; sets $db, $id, $cb.
+begin() {
+    local case=$1
+    db=$tmp/$case.db
+    "$host" run approval --db "$db" --input "$(input "$2")" --json >"$tmp/$case.run.json" 2>"$tmp/$case.run.err"
+    jcheck "$tmp/$case.run.json" 'd["status"] == "PENDING"'
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.run.json") || die "no execution id: $(cat "$tmp/$case.run.err")"
+    cb=$(callback_id "$db" "$id") || die "no CALLBACK in the history of $id"
+}
+
+# finish CASE: a worker runs what is due, then the history is in $tmp/CASE.json.
+finish() {
+    "$host" worker --db "$db" --until-idle "${@:2}" 2>>"$tmp/$1.worker.err" || fail "worker exit $?: $(cat "$tmp/$1.worker.err")"
+    "$host" history "$id" --db "$db" --json >"$tmp/$1.json" || fail "history of $id"
+}
+
+start_inbox inbox
+
+check "approved: the submitter hands the callback id to the inbox"
+begin approved laptop
+python3 - "$tmp/inbox.log" "$cb" <<'PY' || fail "the inbox did not get the callback id"
+import json, sys
+msgs = [json.loads(l)["message"] for l in open(sys.argv[1])]
+assert any(m.get("callback_id") == sys.argv[2] and m["request"] == "PR-1001" and m["kind"] == "approval-request" for m in msgs), msgs
+PY
+check "approved: callback succeed from another process resumes it to SUCCEEDED"
+"$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "ana"}' || fail "callback succeed exit $?"
+finish approved
+jcheck "$tmp/approved.json" \
+    'd["execution"]["status"] == "SUCCEEDED"' \
+    'd["execution"]["result"] == {"request": "PR-1001", "approved": True, "by": "ana"}' \
+    'ops["manager-approval"]["type"] == "CONTEXT" and ops["manager-approval"]["status"] == "SUCCEEDED"' \
+    '"escalate" not in ops'
+check "approved: a second answer is refused and changes nothing"
+rc=0
+"$cairn" callback succeed "$cb" --db "$db" --result '{"approved": false, "by": "bob"}' 2>"$tmp/dup.err" || rc=$?
+[ "$rc" = 1 ] || fail "second succeed: exit $rc, expected 1"
+"$host" status "$id" --db "$db" --json >"$tmp/approved.status.json"
+jcheck "$tmp/approved.status.json" 'd["result"]["by"] == "ana"'
+
+check "rejected: 32000 is over the managers' limit"
+begin rejected forklift
+"$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "ana"}' || fail "callback succeed exit $?"
+finish rejected
+jcheck "$tmp/rejected.json" \
+    'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Approval.Rejected"' \
+    'd["execution"]["error"]["message"] == "request PR-1002 rejected by ana"'
+
+check "declined: callback fail ends it FAILED Callback.Failed with the sender's error kept"
+begin declined laptop
+"$cairn" callback fail "$cb" --db "$db" --error-type Manager.Away --error-message "on leave until May" || fail "callback fail exit $?"
+finish declined
+jcheck "$tmp/declined.json" \
+    'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Callback.Failed"' \
+    '"Manager.Away" in json.dumps(d["execution"]["error"]["data"])' \
+    '"on leave until May" in json.dumps(d["execution"]["error"])'
+
+check "silence: the heartbeat deadline passes, escalate runs, FAILED Approval.Escalated"
+begin silence laptop
+finish silence --skip-time
+jcheck "$tmp/silence.json" \
+    'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Approval.Escalated"' \
+    'd["execution"]["error"]["data"] == {"reason": "Callback.HeartbeatTimeout", "ticket": "ESC-PR-1001"}' \
+    'ops["escalate"]["status"] == "SUCCEEDED"'
+grep -q '"kind": "escalation".*"reason": "Callback.HeartbeatTimeout"' "$tmp/inbox.log" ||
+    grep -q '"reason": "Callback.HeartbeatTimeout"' "$tmp/inbox.log" || fail "the director was not told: $(cat "$tmp/inbox.log")"
+check "silence: the callback is closed; a late answer is refused"
+rc=0
+"$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "ana"}' 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "late succeed: exit $rc, expected 1"
+
+check "busy inbox: the submitter's retry gets through"
+start_inbox busy --fail 1
+begin busy laptop
+sleep 1.2 # the retry delay (1s, no jitter) on the real clock
+finish busy
+python3 - "$tmp/busy.log" <<'PY' || fail "the inbox did not see a 503 then a 200"
+import json, sys
+answers = [json.loads(l)["answered"] for l in open(sys.argv[1])]
+assert answers == [503, 200], answers
+PY
+jcheck "$tmp/busy.json" 'd["execution"]["status"] == "PENDING"' \
+    'any(o["type"] == "STEP" and o["status"] == "SUCCEEDED" and o["attempt"] == 2 for o in d["operations"])'
+cb=$(callback_id "$db" "$id")
+"$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "cy"}' || fail "callback succeed exit $?"
+finish busy
+jcheck "$tmp/busy.json" 'd["execution"]["status"] == "SUCCEEDED" and d["execution"]["result"]["by"] == "cy"'
+
+if ((failures)); then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "all approval example checks passed"
