@@ -70,6 +70,8 @@ const SEMANTIC = new Map([
     ["tests/schema/invalid/semantic_heartbeat_not_shorter.yaml", "heartbeat not shorter than timeout"],
     ["tests/schema/invalid/semantic_retry_initial_over_max.yaml", "retry initial delay over its max"],
     ["tests/schema/invalid/semantic_ok_range_reversed.yaml", "status range 299-200"],
+    // A value of one key (as) compared with the names of other operations.
+    ["tests/schema/invalid/semantic_as_callback_name.yaml", "an as that overwrites a callback's id"],
 ]);
 
 /*
