@@ -1,7 +1,11 @@
 /*
  * cli.c — the store commands shared by every host binary and the `cairn`
  * tool: `list`, `status EXEC`, `history EXEC`, as aligned text tables or,
- * with --json, exactly the documents engine_*_json() build.
+ * with --json, exactly the documents engine_*_json() build. `history
+ * --timeline` adds where the time went (offsets, durations, attempts and a
+ * bar per operation), `history --format mermaid` draws it as a Mermaid
+ * gantt chart; both are computed from the journal's timestamps only, so the
+ * same journal prints the same text.
  *
  * Owns: the command line of those three commands and their output format.
  * Never: writes to the store (a missing database file is not created: there
@@ -259,18 +263,226 @@ oom:
     return 1;
 }
 
+/* ---- timeline ---- */
+
+/* Characters in a timeline bar; the whole bar is the execution's span. */
+enum { BAR_WIDTH = 40 };
+
+/* 1500 -> "1.500s", 1800000 -> "30m", 5400250 -> "1h30m0.250s", 7 -> "7ms". */
+static void format_duration(int64_t ms, char *buf, size_t len)
+{
+    if (ms < 1000) {
+        snprintf(buf, len, "%lldms", (long long)(ms < 0 ? 0 : ms));
+        return;
+    }
+    long long h = (long long)(ms / 3600000), m = (long long)(ms / 60000 % 60);
+    long long sec = (long long)(ms / 1000 % 60), frac = (long long)(ms % 1000);
+    size_t n = 0;
+    buf[0] = '\0';
+    if (h && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%lldh", h);
+    if (m && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%lldm", m);
+    if (frac && n < len)
+        snprintf(buf + n, len - n, "%lld.%03llds", sec, frac);
+    else if (sec && n < len)
+        snprintf(buf + n, len - n, "%llds", sec);
+}
+
+/* The time in member key of op, or -1 when absent or unreadable. */
+static int64_t op_time(const cJSON *op, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(op, key);
+    int64_t ms;
+    if (!cJSON_IsString(v) || engine_parse_time(v->valuestring, &ms) != 0)
+        return -1;
+    return ms;
+}
+
+static const char *op_str(const cJSON *op, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(op, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The span of an execution: from its first to its last journaled instant. */
+typedef struct span {
+    int64_t t0, t1;
+} span;
+
+static span history_span(const cJSON *ops)
+{
+    span sp = {-1, -1};
+    const cJSON *op;
+    cJSON_ArrayForEach(op, ops)
+    {
+        int64_t a = op_time(op, "started_at"), b = op_time(op, "ended_at");
+        if (a >= 0 && (sp.t0 < 0 || a < sp.t0))
+            sp.t0 = a;
+        if (a > sp.t1)
+            sp.t1 = a;
+        if (b > sp.t1)
+            sp.t1 = b;
+    }
+    if (sp.t0 < 0)
+        sp.t0 = sp.t1 = 0;
+    return sp;
+}
+
+/* One operation's interval: [*a, *b]; an open one (not ended) runs to the
+ * end of the span. Returns 1 when it has ended. */
+static int op_interval(const cJSON *op, span sp, int64_t *a, int64_t *b)
+{
+    *a = op_time(op, "started_at");
+    *b = op_time(op, "ended_at");
+    if (*a < 0)
+        *a = sp.t0;
+    int ended = *b >= 0;
+    if (!ended || *b < *a)
+        *b = ended ? *a : sp.t1;
+    return ended;
+}
+
+/* "|   ====     |": the interval [a, b] on a bar of BAR_WIDTH characters. */
+static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
+{
+    int64_t len = sp.t1 - sp.t0 > 0 ? sp.t1 - sp.t0 : 1;
+    int64_t c0 = (a - sp.t0) * BAR_WIDTH / len;
+    int64_t c1 = ((b - sp.t0) * BAR_WIDTH + len - 1) / len;
+    if (c0 > BAR_WIDTH - 1)
+        c0 = BAR_WIDTH - 1;
+    if (c1 <= c0)
+        c1 = c0 + 1;
+    if (c1 > BAR_WIDTH)
+        c1 = BAR_WIDTH;
+    char *bar = malloc(BAR_WIDTH + 3);
+    if (!bar)
+        return NULL;
+    bar[0] = '|';
+    for (int64_t i = 0; i < BAR_WIDTH; i++)
+        bar[i + 1] = i >= c0 && i < c1 ? '=' : ' ';
+    if (!ended)
+        bar[c1] = '>'; /* still open: it goes on past the journal */
+    bar[BAR_WIDTH + 1] = '|';
+    bar[BAR_WIDTH + 2] = '\0';
+    return bar;
+}
+
+/* What a reader needs beyond the numbers: how long a wait or a callback
+ * waited, and how an operation that did not succeed ended. */
+static char *timeline_note(const cJSON *op, int64_t a, int64_t b, int ended)
+{
+    char dur[48], note[256];
+    const char *type = op_str(op, "type"), *status = op_str(op, "status");
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(op, "error");
+    const cJSON *etype = cJSON_GetObjectItemCaseSensitive(error, "type");
+    size_t n = 0;
+    note[0] = '\0';
+    format_duration(b - a, dur, sizeof dur);
+    if (!strcmp(type, "WAIT"))
+        n += (size_t)snprintf(note, sizeof note, "%s %s", ended ? "waited" : "waiting, so far",
+                              dur);
+    else if (!strcmp(type, "CALLBACK"))
+        n += (size_t)snprintf(note, sizeof note, "callback %s %s",
+                              ended ? "open for" : "open, so far", dur);
+    if (strcmp(status, "SUCCEEDED") && n < sizeof note)
+        n += (size_t)snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", status);
+    if (cJSON_IsString(etype) && n < sizeof note)
+        snprintf(note + n, sizeof note - n, " %s", etype->valuestring);
+    return dup_str(n || note[0] ? note : "-");
+}
+
+static int history_timeline(const cJSON *hist)
+{
+    static const char *const head[] = {"NAME",     "TYPE",     "START",   "DURATION",
+                                       "ATTEMPTS", "TIMELINE", "WAITED/OUTCOME"};
+    enum { NCOLS = 7 };
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
+    span sp = history_span(ops);
+    char total[48], from[40];
+    format_duration(sp.t1 - sp.t0, total, sizeof total);
+    engine_format_time(sp.t0, from, sizeof from);
+    printf("timeline: %s from %s (the bar is that whole span)\n", total, from);
+
+    table t;
+    if (table_init(&t, head, NCOLS, (size_t)cJSON_GetArraySize(ops)) != 0)
+        goto oom;
+    size_t r = 0;
+    const cJSON *op;
+    cJSON_ArrayForEach(op, ops)
+    {
+        int64_t a, b;
+        int ended = op_interval(op, sp, &a, &b);
+        char start[56], dur[48];
+        start[0] = '+';
+        format_duration(a - sp.t0, start + 1, sizeof start - 1);
+        format_duration(b - a, dur, sizeof dur);
+        char **row = t.cells + r * NCOLS;
+        row[0] = dup_str(op_str(op, "name"));
+        row[1] = dup_str(op_str(op, "type"));
+        row[2] = dup_str(start);
+        row[3] = dup_str(ended ? dur : "open");
+        row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
+        row[5] = timeline_bar(sp, a, b, ended);
+        row[6] = timeline_note(op, a, b, ended);
+        r++;
+    }
+    int rc = table_print(&t, stdout);
+    table_cleanup(&t);
+    if (rc == 0)
+        return 0;
+oom:
+    fputs("cairn: out of memory\n", stderr);
+    return 1;
+}
+
+/* The journal as a Mermaid gantt chart: one bar per operation, in order. */
+static int history_mermaid(const cJSON *hist)
+{
+    const cJSON *exe = cJSON_GetObjectItemCaseSensitive(hist, "execution");
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
+    span sp = history_span(ops);
+    printf("gantt\n"
+           "    title %s %s: %s\n"
+           "    dateFormat x\n"
+           "    axisFormat %%H:%%M:%%S\n"
+           "    section %s\n",
+           op_str(exe, "workflow"), op_str(exe, "id"), op_str(exe, "status"),
+           op_str(exe, "workflow"));
+    const cJSON *op;
+    cJSON_ArrayForEach(op, ops)
+    {
+        int64_t a, b;
+        int ended = op_interval(op, sp, &a, &b);
+        const char *status = op_str(op, "status"), *type = op_str(op, "type");
+        const char *tag = !ended                        ? "active, "
+                          : !strcmp(status, "SUCCEEDED") ? "done, "
+                                                         : "crit, ";
+        char dur[48];
+        format_duration(b - a, dur, sizeof dur);
+        /* Names are [A-Za-z0-9_.-]: nothing in them ends a gantt task's text. */
+        printf("    %s %s %s %s :%s%lld, %lld\n", op_str(op, "name"), type, status, dur, tag,
+               (long long)a, (long long)(b > a ? b : a + 1));
+    }
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: cairn list [--db PATH] [--json]\n"
           "       cairn status EXEC [--db PATH] [--json]\n"
-          "       cairn history EXEC [--db PATH] [--json]\n"
+          "       cairn history EXEC [--db PATH] [--json | --timeline | --format mermaid]\n"
           "\n"
           "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
           "  status    one execution: its fields, input, result and error\n"
           "  history   its journal: one operation per line, in order\n"
           "\n"
           "  --db PATH   the store (default: $CAIRN_DB, else ./cairn.db)\n"
-          "  --json      print the JSON document instead of text\n",
+          "  --json      print the JSON document instead of text\n"
+          "  --timeline  history: after the table, each operation's start, duration,\n"
+          "              attempts and a bar on the execution's span; waits and\n"
+          "              callbacks say how long they waited\n"
+          "  --format F  history: text (the table, default) or mermaid (a gantt chart)\n",
           f);
 }
 
@@ -278,9 +490,11 @@ int cli_store_command(int argc, char **argv)
 {
     const char *cmd = argv[0];
     const char *db_flag = NULL;
-    int json = 0, help = 0;
-    const args_opt opts[] = {
-        {"db", &db_flag, NULL}, {"json", NULL, &json}, {"help", NULL, &help}, {NULL, NULL, NULL}};
+    const char *format = NULL;
+    int json = 0, help = 0, timeline = 0;
+    const args_opt opts[] = {{"db", &db_flag, NULL},         {"json", NULL, &json},
+                             {"help", NULL, &help},         {"timeline", NULL, &timeline},
+                             {"format", &format, NULL},     {NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];
@@ -298,6 +512,19 @@ int cli_store_command(int argc, char **argv)
                 want ? "cairn %s: which execution? (cairn %s EXEC)\n"
                      : "cairn %s: takes no argument\n",
                 cmd, cmd);
+        return 2;
+    }
+    int mermaid = format && !strcmp(format, "mermaid");
+    if (format && !mermaid && strcmp(format, "text")) {
+        fprintf(stderr, "cairn %s: --format takes text or mermaid\n", cmd);
+        return 2;
+    }
+    if ((timeline || format) && strcmp(cmd, "history")) {
+        fprintf(stderr, "cairn %s: --timeline and --format belong to history\n", cmd);
+        return 2;
+    }
+    if (json + timeline + mermaid > 1) {
+        fprintf(stderr, "cairn %s: choose one of --json, --timeline, --format mermaid\n", cmd);
         return 2;
     }
     const char *db = cli_db_path(db_flag);
@@ -339,8 +566,10 @@ int cli_store_command(int argc, char **argv)
         code = list_text(doc);
     else if (!strcmp(cmd, "status"))
         code = status_text(doc);
-    else
-        code = history_text(doc);
+    else if (mermaid)
+        code = history_mermaid(doc);
+    else if ((code = history_text(doc)) == 0 && timeline)
+        code = (putchar('\n'), history_timeline(doc));
 done:
     cJSON_Delete(doc);
     if (e)
