@@ -1,0 +1,74 @@
+# Callback deadlines.
+#   - under --skip-time a callback nobody answers times out at its `timeout`
+#     (1h later on the virtual clock): Callback.Timeout, CALLBACK TIMED_OUT;
+#   - under --skip-time a callback with `heartbeat: 2s` and no heartbeat
+#     ends with Callback.HeartbeatTimeout before its 6s timeout;
+#   - on the real clock, heartbeats every 0.3 s keep that callback alive past
+#     its first heartbeat deadline, and the overall 6s timeout still ends it
+#     (Callback.Timeout, not HeartbeatTimeout).
+. "$CAIRN_SOURCE_DIR/tests/callback/lib.sh"
+
+# ms FIELD-EXPR: RFC 3339 text to milliseconds, inside json_check.
+T='(lambda s: __import__("datetime").datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000)'
+
+check "skip-time: an unanswered callback times out at its 1h timeout"
+start cbsimple '{}'
+"$HOST" worker --until-idle --skip-time 2>/dev/null || fail "worker"
+history "$ID"
+json_check "$H" 'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Callback.Timeout"' \
+    'op("cb", "CALLBACK")["status"] == "TIMED_OUT"' \
+    "abs($T(op('cb', 'CALLBACK')['timeout_at']) - $T(op('cb', 'CALLBACK')['started_at']) - 3600000) < 1000" \
+    "$T(op('cb', 'CALLBACK')['ended_at']) >= $T(op('cb', 'CALLBACK')['timeout_at'])"
+[ "$(side_count after "$ID")" = 0 ] || fail "the step after a timed-out callback ran"
+
+check "skip-time: no heartbeat within 2s gives Callback.HeartbeatTimeout"
+start cbbeat '{}'
+json_check "$WORK/run.out" 'd["status"] == "PENDING"'
+"$HOST" worker --until-idle --skip-time 2>/dev/null || fail "worker"
+history "$ID"
+json_check "$H" 'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Callback.HeartbeatTimeout"' \
+    'op("work", "CALLBACK")["status"] == "TIMED_OUT"' \
+    "$T(op('work', 'CALLBACK')['ended_at']) < $T(op('work', 'CALLBACK')['timeout_at'])"
+
+check "real clock: heartbeats keep the callback alive past its heartbeat deadline"
+bg worker "$HOST" worker
+ID=$("$HOST" start cbbeat --input '{}') || fail "start"
+wait_until "$ID" 'any(o["type"] == "CALLBACK" and o["callback_id"] for o in d["operations"])'
+get_cb "$ID"
+t0=$(date +%s%N)
+beats=0
+checked_alive=0
+while :; do
+    elapsed=$((($(date +%s%N) - t0) / 1000000))
+    status=$(status_of "$ID")
+    [ "$status" = PENDING ] || [ "$status" = RUNNING ] || break
+    if [ "$checked_alive" = 0 ] && [ "$elapsed" -ge 3000 ]; then
+        # 3 s after creation: past the first heartbeat deadline (2 s).
+        history "$ID" "$WORK/alive.json"
+        json_check "$WORK/alive.json" 'd["execution"]["status"] in ("PENDING", "RUNNING")' \
+            'op("work", "CALLBACK")["status"] in ("STARTED", "PENDING")'
+        checked_alive=1
+        echo "  still waiting after ${elapsed} ms and $beats heartbeats"
+    fi
+    [ "$elapsed" -lt 20000 ] || fail "the execution still waits after 20 s: the 6 s timeout did not hold"
+    if "$CAIRN" callback heartbeat "$CB" 2>"$WORK/beat.err"; then
+        beats=$((beats + 1))
+    else
+        # Refused only once the callback closed: the timeout.
+        status=$(status_of "$ID")
+        [ "$status" = FAILED ] || fail "heartbeat refused while the execution is $status: $(cat "$WORK/beat.err")"
+        break
+    fi
+    sleep 0.3
+done
+[ "$checked_alive" = 1 ] || fail "the callback ended before its heartbeats could be checked"
+history "$ID"
+json_check "$H" 'd["execution"]["status"] == "FAILED"' \
+    'd["execution"]["error"]["type"] == "Callback.Timeout"' \
+    'op("work", "CALLBACK")["status"] == "TIMED_OUT"'
+echo "  ended Callback.Timeout after $beats heartbeats"
+run_cmd late "$CAIRN" callback heartbeat "$CB"
+expect_rc 1
+echo "ok"
