@@ -1,15 +1,143 @@
 /*
- * cli_callback.c — `callback succeed|fail|heartbeat` (placeholder while the
- * callback runtime is being built; the callback issue replaces this file).
+ * cli_callback.c — `callback succeed|fail|heartbeat ID`: answers a callback
+ * on the store, from the `cairn` tool or any host, with the words of
+ * `sam local callback`.
+ *
+ * Owns: the command line of the three subcommands and their messages.
+ * Never: touches the store other than through the callback API of engine.h
+ * (one transaction per answer), or opens the store before the command line
+ * is known to be good (a usage error changes nothing).
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "engine.h"
+#include "error.h"
+
+/* The most bytes --result-file reads: one over the limit, so the engine refuses it by size. */
+enum { RESULT_FILE_MAX = 256 * 1024 + 1 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: callback succeed ID [--result JSON | --result-file F] [--db PATH]\n"
+          "       callback fail ID --error-type T --error-message M [--error-data D] [--db PATH]\n"
+          "       callback heartbeat ID [--db PATH]\n"
+          "\n"
+          "Answers the callback ID of a waiting execution:\n"
+          "  succeed    deliver a result: the text of --result, or the bytes of --result-file,\n"
+          "             sent as they are (neither: an empty result)\n"
+          "  fail       report a failure: the await raises Callback.Failed, with the type,\n"
+          "             message and data given kept in its data\n"
+          "  heartbeat  re-arm the callback's heartbeat deadline (its timeout still holds)\n"
+          "\n"
+          "--db PATH defaults to $CAIRN_DB, else ./cairn.db.\n"
+          "Exit status: 0 done, 1 refused (unknown or closed callback), 2 usage.\n",
+          f);
+}
+
+/* Reads file path whole into *out (caller frees), at most RESULT_FILE_MAX bytes. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *buf = malloc(RESULT_FILE_MAX);
+    size_t n = buf ? fread(buf, 1, RESULT_FILE_MAX, f) : 0;
+    int bad = !buf || ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        if (!buf)
+            errno = ENOMEM;
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
 
 int cli_callback_command(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("callback: not built yet\n", stderr);
-    return 2;
+    const char *db = NULL, *result = NULL, *result_file = NULL;
+    const char *etype = NULL, *emsg = NULL, *edata = NULL;
+    int help = 0;
+    const args_opt opts[] = {{"db", &db, NULL},
+                             {"result", &result, NULL},
+                             {"result-file", &result_file, NULL},
+                             {"error-type", &etype, NULL},
+                             {"error-message", &emsg, NULL},
+                             {"error-data", &edata, NULL},
+                             {"help", NULL, &help},
+                             {NULL, NULL, NULL}};
+    const char *pos[2];
+    int npos = 0;
+    char msg[256];
+    if (args_parse(argc, argv, 1, opts, pos, 2, &npos, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cairn callback: %s\n", msg);
+        return 2;
+    }
+    if (help) {
+        usage(stdout);
+        return 0;
+    }
+    const char *verb = npos > 0 ? pos[0] : "";
+    int succeed = !strcmp(verb, "succeed"), fail = !strcmp(verb, "fail");
+    int heartbeat = !strcmp(verb, "heartbeat");
+    const char *problem = NULL;
+    if (!succeed && !fail && !heartbeat)
+        problem = npos ? "the first argument must be succeed, fail or heartbeat"
+                       : "missing succeed, fail or heartbeat";
+    else if (npos < 2 || !*pos[1])
+        problem = "missing the callback ID";
+    else if (!succeed && (result || result_file))
+        problem = "--result and --result-file go with succeed only";
+    else if (succeed && result && result_file)
+        problem = "give --result or --result-file, not both";
+    else if (!fail && (etype || emsg || edata))
+        problem = "--error-type, --error-message and --error-data go with fail only";
+    else if (fail && (!etype || !emsg))
+        problem = "fail needs --error-type and --error-message";
+    if (problem) {
+        fprintf(stderr, "cairn callback: %s\n", problem);
+        usage(stderr);
+        return 2;
+    }
+    const char *id = pos[1];
+
+    char *payload = NULL;
+    size_t len = 0;
+    if (result_file && read_file(result_file, &payload, &len) != 0) {
+        fprintf(stderr, "cairn callback: cannot read %s: %s\n", result_file, strerror(errno));
+        return 2;
+    }
+    cairn_error err;
+    err_init(&err);
+    engine *e = NULL;
+    int rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
+    if (rc == CAIRN_OK) {
+        if (succeed)
+            rc = engine_callback_succeed(e, id, result_file ? payload : result ? result : "",
+                                         result_file ? len : result ? strlen(result) : 0, &err);
+        else if (fail)
+            rc = engine_callback_fail(e, id, etype, emsg, edata, &err);
+        else
+            rc = engine_callback_heartbeat(e, id, &err);
+    }
+    int code = 0;
+    if (rc == CAIRN_OK) {
+        printf("callback %s %s\n", id,
+               succeed ? "succeeded" : fail ? "failed" : "heartbeat recorded");
+    } else {
+        fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(rc));
+        code = 1;
+    }
+    engine_close(e);
+    err_cleanup(&err);
+    free(payload);
+    return code;
 }

@@ -2,7 +2,9 @@
  * exec.c — the replay engine (DESIGN §5): starts executions, runs one
  * invocation of one by replaying its journal, and implements the operation
  * calls of the generated state machines (cairn_step, cairn_wait_*,
- * cairn_succeed, cairn_fail).
+ * cairn_succeed, cairn_fail), the callbacks (cairn_callback, cairn_await,
+ * cairn_wait_for_callback) and the callback API that resolves them from any
+ * process (engine_callback_*), and the idle wait of workers.
  *
  * Owns: the engine (store, clock, the host's workflow table) and, for one
  * invocation, the cairn_exec (execution row, journal, scope), all freed when
@@ -12,13 +14,17 @@
  * than the definition it is pinned to; overwrites what a concurrent
  * invocation of the same execution wrote (every write expects the row it
  * last saw); leaves an invocation without an outcome (ended, suspended, or
- * an error returned to the caller).
+ * an error returned to the caller); lets a suspend sleep past a callback
+ * result that arrived during its invocation (the `poked` flag); resolves a
+ * callback twice, or one that is closed.
  */
 #include "engine.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +34,7 @@
 
 #include "clock.h"
 #include "hook.h"
+#include "http.h"
 #include "ids.h"
 #include "retry.h"
 #include "schema.h"
@@ -42,6 +49,9 @@
  * $CAIRN_LEASE_MS overrides it (tests of crashed workers). */
 #define LEASE_MS_DEFAULT 60000
 
+/* How often an idle worker looks at the store for commits of other processes. */
+#define WATCH_MS 2
+
 struct engine {
     store *st;
     char host[64];     /* this machine's name, as lease owners spell it */
@@ -51,7 +61,18 @@ struct engine {
     const cairn_workflow **wfs; /* the host's table, copied; the descriptors are borrowed */
     size_t nwfs;
     clock_src clk;
+    int wake_pipe[2];     /* engine_poke() writes, engine_wait_change() reads; owned */
+    int64_t data_version; /* the store's data_version when last looked at */
 };
+
+/* A callback that this invocation reached, for the awaits after it. */
+typedef struct cb_seen {
+    const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
+    char id[24];         /* its operation id */
+    const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
+    char callback_id[64];
+    int64_t timeout_at, heartbeat_at; /* deadlines of one created now */
+} cb_seen;
 
 struct cairn_exec {
     engine *e;
@@ -69,6 +90,11 @@ struct cairn_exec {
      * expects exactly that, so a concurrent invocation is caught, not undone. */
     const char *cur_status;
     int cur_attempt;
+    const char *cur_parent;      /* parent id of the current operation; NULL: top level */
+    const char *cur_callback_id; /* a submitter's callback id, for its hook */
+    int in_submitter;            /* a step that gives up leaves the outcome to its caller */
+    cb_seen *cbs;                /* the callbacks reached, in order; owned */
+    size_t ncbs;
     scope sc;
     int64_t lease_until; /* real time our lease on the execution runs out */
     int ended;           /* the invocation is over: the execution suspended or ended */
@@ -131,12 +157,25 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
         if (*c == '/')
             *c = '_';
     snprintf(e->owner, sizeof e->owner, "%s/%ld/%s", e->host, (long)getpid(), rnd);
+    if (pipe(e->wake_pipe) != 0) {
+        err_set(err, "Cairn.Internal", "cannot create a pipe: %s", strerror(errno));
+        free(e->wfs);
+        free(e);
+        return CAIRN_ERR_INTERNAL;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(e->wake_pipe[i], F_SETFL, fcntl(e->wake_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(e->wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
     int rc = store_open(&e->st, db_path, err);
     if (rc != CAIRN_OK) {
+        close(e->wake_pipe[0]);
+        close(e->wake_pipe[1]);
         free(e->wfs);
         free(e);
         return rc;
     }
+    e->data_version = store_data_version(e->st);
     *out = e;
     return CAIRN_OK;
 }
@@ -146,6 +185,8 @@ void engine_close(engine *e)
     if (!e)
         return;
     store_close(e->st);
+    close(e->wake_pipe[0]);
+    close(e->wake_pipe[1]);
     free(e->wfs);
     free(e);
 }
@@ -238,11 +279,11 @@ static int take_lease(engine *e, const char *id, int64_t *until, cairn_error *er
 {
     int64_t real = clock_real_ms();
     *until = real + e->lease_ms;
-    int rc = store_exec_claim(e->st, id, e->owner, *until, real, err);
+    int rc = store_exec_take(e->st, id, e->owner, *until, real, err);
     if (rc == CAIRN_ERR_CONFLICT) {
         reap_dead_leases(e);
         err_cleanup(err);
-        rc = store_exec_claim(e->st, id, e->owner, *until, real, err);
+        rc = store_exec_take(e->st, id, e->owner, *until, real, err);
     }
     return rc;
 }
@@ -351,6 +392,9 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
             };
             rc = store_op_put(st, x->row.id, &o, &err);
         }
+        /* Its callbacks close with it: the callback API refuses them from now on. */
+        if (rc == CAIRN_OK && ends)
+            rc = store_callbacks_close(st, x->row.id, now, &err);
     }
     if (rc == CAIRN_OK)
         rc = store_commit(st, &err);
@@ -368,10 +412,13 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
     return 0;
 }
 
-/* Suspends the execution until wake (or its timeout), writing op with it. */
+/*
+ * Suspends the execution until wake (STORE_NO_TIME: until a callback
+ * resolves), or its timeout if that comes first, writing op with it.
+ */
 static int suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
-    if (x->row.timeout_at != STORE_NO_TIME && x->row.timeout_at < wake)
+    if (x->row.timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row.timeout_at < wake))
         wake = x->row.timeout_at;
     exec_change c = {.status = "PENDING", .wake_at = wake};
     if (checkpoint(x, op, &c) == 0)
@@ -542,8 +589,28 @@ static int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const s
     x->cur_seq = r ? r->seq : x->next_seq++;
     x->cur_status = r ? r->status : NULL;
     x->cur_attempt = r ? r->attempt : 0;
+    x->cur_parent = NULL;
     *row = r;
     return 0;
+}
+
+/* A child operation of the current journal, by its id ("4-1"); NULL when new. */
+static const store_op *journal_find(const cairn_exec *x, const char *id)
+{
+    for (size_t i = 0; i < x->nops; i++)
+        if (strcmp(x->ops[i].id, id) == 0)
+            return &x->ops[i];
+    return NULL;
+}
+
+/* Makes operation id (a child of parent, or top level) current, as row holds it (NULL: new). */
+static void op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row)
+{
+    snprintf(x->cur_id, sizeof x->cur_id, "%s", id);
+    x->cur_parent = parent;
+    x->cur_seq = row ? row->seq : x->next_seq++;
+    x->cur_status = row ? row->status : NULL;
+    x->cur_attempt = row ? row->attempt : 0;
 }
 
 /* The row of the current operation, with what every write shares. */
@@ -553,6 +620,7 @@ static store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type
     store_op r = {
         .seq = x->cur_seq,
         .id = x->cur_id,
+        .parent_id = x->cur_parent,
         .name = op->name,
         .type = type,
         .sub_type = sub_type,
@@ -627,6 +695,9 @@ static int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
     return end_exec(x, row, "FAILED", NULL, e);
 }
 
+/* A submitter step failed for good (its row is written): the wait_for_callback decides. */
+enum { STEP_GAVE_UP = -2 };
+
 /*
  * Attempt `attempt` failed with e: retry later (the row goes PENDING and the
  * execution suspends), or fail the step for good.
@@ -647,6 +718,9 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
         r.status = "PENDING";
         r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
         out = suspend(x, &r, r.next_attempt_at);
+    } else if (x->in_submitter) {
+        r.ended_at = now;
+        out = checkpoint(x, &r, NULL) == 0 ? STEP_GAVE_UP : CAIRN_STOP;
     } else {
         r.ended_at = now;
         out = catch_or_fail(x, op, &r, e);
@@ -665,9 +739,9 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
     err_init(&e);
     int64_t started = engine_now(x->e);
 
-    if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C) {
-        out = fail_exec(x, "Step.Unsupported",
-                        "step '%s': run: http is not supported by this runtime yet", op->name);
+    if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C && op->run != CAIRN_RUN_HTTP) {
+        out = fail_exec(x, "Step.Unsupported", "step '%s': unknown run kind %d", op->name,
+                        (int)op->run);
         goto done;
     }
     if (op->at_most_once) {
@@ -684,9 +758,14 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
             goto done;
         }
     }
-    hook_ctx ctx = {.execution_id = x->row.id, .operation = op->name, .attempt = attempt};
+    hook_ctx ctx = {.execution_id = x->row.id,
+                    .operation = op->name,
+                    .attempt = attempt,
+                    .callback_id = x->cur_callback_id};
     int hrc;
-    if (op->run == CAIRN_RUN_LUA) {
+    if (op->run == CAIRN_RUN_HTTP) {
+        hrc = http_call(args, op->http_timeout_ms, op->http_ok, op->nhttp_ok, &result, &e);
+    } else if (op->run == CAIRN_RUN_LUA) {
         if (!x->wf->lua_source) {
             err_set(&e, "Lua.Error", "step '%s': workflow '%s' has no Lua hooks", op->name,
                     x->wf->name);
@@ -854,6 +933,507 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
         cJSON_free(shown);
     }
 done:
+    scope_reset(&x->sc);
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static const char *status_literal(const char *status)
+{
+    static const char *const all[] = {"STARTED", "PENDING",   "READY",    "SUCCEEDED",
+                                      "FAILED",  "TIMED_OUT", "CANCELLED"};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(status, all[i]) == 0)
+            return all[i];
+    return "UNKNOWN";
+}
+
+/* Sets variable var to {"id": callback_id} without making it the default output. */
+static int set_callback_var(cairn_exec *x, const char *var, const char *callback_id)
+{
+    cJSON *last = x->sc.last_as;
+    cJSON *v = cJSON_CreateObject();
+    int rc = v && cJSON_AddStringToObject(v, "id", callback_id) ? scope_set(&x->sc, var, v) : -1;
+    cJSON_Delete(v);
+    x->sc.last_as = last;
+    if (rc != 0)
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    return rc;
+}
+
+/*
+ * The CALLBACK operation at the current id: replayed from row, or created
+ * (a new callback id, committed STARTED with its deadlines before anything
+ * can see it). Sets variable var to {"id": ...} and fills *seen.
+ * Returns 0, or -1 with the invocation stopped.
+ */
+static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row, const char *var,
+                          cb_seen *seen)
+{
+    memset(seen, 0, sizeof *seen);
+    snprintf(seen->id, sizeof seen->id, "%s", x->cur_id);
+    seen->row = row;
+    seen->timeout_at = seen->heartbeat_at = STORE_NO_TIME;
+    if (row) {
+        if (!row->callback_id || strlen(row->callback_id) >= sizeof seen->callback_id) {
+            stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                      "%s: execution %s: callback operation %s has no valid callback id",
+                      store_path(x->e->st), x->row.id, x->cur_id);
+            return -1;
+        }
+        snprintf(seen->callback_id, sizeof seen->callback_id, "%s", row->callback_id);
+    } else {
+        if (ids_callback(seen->callback_id, sizeof seen->callback_id) != 0) {
+            stop_with(x, CAIRN_ERR_INTERNAL, "Cairn.Internal",
+                      "no randomness for a callback id (getrandom failed)");
+            return -1;
+        }
+        int64_t now = engine_now(x->e);
+        store_op r = op_row(x, op, "CALLBACK", "Callback", "STARTED");
+        r.started_at = now;
+        r.callback_id = seen->callback_id;
+        if (op->timeout_ms > 0)
+            r.timeout_at = now + op->timeout_ms;
+        if (op->heartbeat_ms > 0) {
+            r.heartbeat_ms = op->heartbeat_ms;
+            r.heartbeat_at = now + op->heartbeat_ms;
+        }
+        if (checkpoint(x, &r, NULL) != 0)
+            return -1;
+        seen->timeout_at = r.timeout_at;
+        seen->heartbeat_at = r.heartbeat_at;
+    }
+    return set_callback_var(x, var, seen->callback_id);
+}
+
+/* Where a callback stands. */
+typedef struct cb_state {
+    const char *status; /* a literal: STARTED SUCCEEDED FAILED TIMED_OUT CANCELLED */
+    char *result;       /* SUCCEEDED: the journaled result (a JSON string of the raw text); owned */
+    cairn_error error;  /* FAILED, TIMED_OUT, CANCELLED */
+    int64_t timeout_at, heartbeat_at;
+} cb_state;
+
+static void cb_state_cleanup(cb_state *s)
+{
+    free(s->result);
+    err_cleanup(&s->error);
+    memset(s, 0, sizeof *s);
+}
+
+/* From a journal row. Returns 0, or -1 (out of memory, or an unreadable error). */
+static int cb_state_from_row(cb_state *s, const store_op *r)
+{
+    memset(s, 0, sizeof *s);
+    err_init(&s->error);
+    s->status = status_literal(r->status);
+    s->timeout_at = r->timeout_at;
+    s->heartbeat_at = r->heartbeat_at;
+    if (r->result && !(s->result = strdup(r->result)))
+        return -1;
+    if (strcmp(s->status, "SUCCEEDED") == 0 || strcmp(s->status, "STARTED") == 0)
+        return 0;
+    if (r->error) {
+        cJSON *j = cJSON_Parse(r->error);
+        int rc = j ? err_from_json(&s->error, j) : -1;
+        cJSON_Delete(j);
+        return rc;
+    }
+    if (strcmp(s->status, "CANCELLED") == 0)
+        err_set(&s->error, "Callback.Cancelled", "Callback cancelled");
+    else
+        err_set(&s->error, "Callback.Failed", "Callback failed");
+    return err_isset(&s->error) ? 0 : -1;
+}
+
+static int cb_state_from_seen(cb_state *s, const cb_seen *c)
+{
+    if (c->row)
+        return cb_state_from_row(s, c->row);
+    memset(s, 0, sizeof *s);
+    err_init(&s->error);
+    s->status = "STARTED";
+    s->timeout_at = c->timeout_at;
+    s->heartbeat_at = c->heartbeat_at;
+    return 0;
+}
+
+/* The deadline error of a STARTED callback at now (Callback.Timeout first), if one passed. */
+static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t now,
+                              cairn_error *e)
+{
+    if (timeout_at != STORE_NO_TIME && now >= timeout_at)
+        return err_set(e, "Callback.Timeout", "Callback timed out");
+    if (heartbeat_at != STORE_NO_TIME && now >= heartbeat_at)
+        return err_set(e, "Callback.HeartbeatTimeout", "Callback timed out on heartbeat");
+    return 0;
+}
+
+/*
+ * Reads callback opid afresh and, in the same transaction, closes it if it is
+ * still STARTED: TIMED_OUT when a deadline has passed, else CANCELLED when
+ * cancel is set. A result or heartbeat that got there first wins. *s gets
+ * the outcome. Returns 0, or -1 with the invocation stopped.
+ */
+static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
+{
+    store *st = x->e->st;
+    cairn_error err, e;
+    err_init(&err);
+    err_init(&e);
+    store_op r;
+    memset(&r, 0, sizeof r);
+    char *etext = NULL;
+    int64_t now = engine_now(x->e);
+    int rc = store_begin(st, &err);
+    if (rc == CAIRN_OK)
+        rc = store_op_get(st, x->row.id, opid, &r, &err);
+    if (rc == CAIRN_OK && strcmp(r.status, "STARTED") == 0 &&
+        (cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel)) {
+        if (err_isset(&e) && !(etext = error_text(&e))) {
+            err_set(&err, "Cairn.NoMemory", "out of memory");
+            rc = CAIRN_ERR_NOMEM;
+        } else {
+            store_op w = r;
+            w.mem = NULL;
+            w.status = err_isset(&e) ? "TIMED_OUT" : "CANCELLED";
+            w.error = etext;
+            w.ended_at = now;
+            rc = store_op_write(st, x->row.id, &w, "STARTED", r.attempt, &err);
+            r.status = w.status;
+            r.error = etext;
+        }
+    }
+    if (rc == CAIRN_OK)
+        rc = store_commit(st, &err);
+    if (rc == CAIRN_OK && cb_state_from_row(s, &r) != 0) {
+        cb_state_cleanup(s);
+        err_set(&err, "Store.Error",
+                "%s: execution %s: the journaled error of operation %s is unreadable",
+                store_path(st), x->row.id, opid);
+        rc = CAIRN_ERR_STORE;
+    }
+    if (rc != CAIRN_OK) {
+        store_rollback(st);
+        stop_store(x, rc, &err);
+    }
+    store_op_cleanup(&r);
+    cJSON_free(etext);
+    err_cleanup(&e);
+    err_cleanup(&err);
+    return rc == CAIRN_OK ? 0 : -1;
+}
+
+/*
+ * The value of a SUCCEEDED callback: the raw text that was sent, kept a
+ * string (`result: text`) or parsed as JSON (empty: null). NULL with e set
+ * (Callback.InvalidResult), or NULL alone when out of memory.
+ */
+static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
+{
+    cJSON *j = journaled ? cJSON_Parse(journaled) : NULL;
+    const char *raw = cJSON_IsString(j) ? j->valuestring : "";
+    cJSON *v;
+    if (as_text) {
+        v = cJSON_CreateString(raw);
+    } else if (*raw == '\0') {
+        v = cJSON_CreateNull();
+    } else if (!(v = cJSON_ParseWithOpts(raw, NULL, 1))) {
+        err_set(e, "Callback.InvalidResult",
+                "the callback result is not JSON (use `result: text` to take it as text): %.60s",
+                raw);
+    }
+    cJSON_Delete(j);
+    return v;
+}
+
+/* A wait_for_callback's CONTEXT operation, as this invocation knows it. */
+typedef struct ctx_ref {
+    char id[24];
+    int64_t seq;
+    const char *status; /* as last written or loaded; NULL: no row */
+    int64_t started_at;
+} ctx_ref;
+
+/* Makes the CONTEXT current again and gives its row with status. */
+static store_op ctx_row(cairn_exec *x, const cairn_op *op, const ctx_ref *c, const char *status)
+{
+    snprintf(x->cur_id, sizeof x->cur_id, "%s", c->id);
+    x->cur_parent = NULL;
+    x->cur_seq = c->seq;
+    x->cur_status = c->status;
+    x->cur_attempt = 0;
+    store_op r = op_row(x, op, "CONTEXT", "WaitForCallback", status);
+    r.started_at = c->started_at;
+    return r;
+}
+
+/*
+ * The end of an await (ctx NULL) or of a wait_for_callback (ctx: its
+ * CONTEXT, which ends with the callback): suspend while callback opid is
+ * open, else its result (`as`, CAIRN_NEXT) or its error through the catches.
+ * Takes s (cleans it up).
+ */
+static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_state *s,
+                      const ctx_ref *ctx)
+{
+    int out = CAIRN_STOP;
+    cJSON *v = NULL;
+    char *text = NULL;
+    cairn_error e;
+    err_init(&e);
+    int64_t now = engine_now(x->e);
+    if (strcmp(s->status, "STARTED") == 0 &&
+        cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e)) {
+        err_cleanup(&e);
+        cb_state_cleanup(s);
+        if (cb_settle(x, opid, 0, s) != 0)
+            goto done;
+    }
+    if (strcmp(s->status, "STARTED") == 0) {
+        int64_t wake = s->timeout_at;
+        if (s->heartbeat_at != STORE_NO_TIME && (wake == STORE_NO_TIME || s->heartbeat_at < wake))
+            wake = s->heartbeat_at;
+        out = suspend(x, NULL, wake);
+        goto done;
+    }
+    if (strcmp(s->status, "SUCCEEDED") == 0) {
+        if (!(v = cb_value(s->result, op->result_text, &e)) && !err_isset(&e)) {
+            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            goto done;
+        }
+    } else {
+        err_move(&e, &s->error);
+    }
+    if (v) {
+        if (ctx) {
+            if (!(text = json_text(v))) {
+                out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+                goto done;
+            }
+            store_op r = ctx_row(x, op, ctx, "SUCCEEDED");
+            r.result = text;
+            r.ended_at = now;
+            if (checkpoint(x, &r, NULL) != 0)
+                goto done;
+        }
+        if (op->as && scope_set(&x->sc, op->as, v) != 0) {
+            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            goto done;
+        }
+        out = CAIRN_NEXT;
+    } else if (ctx) {
+        if (!(text = error_text(&e))) {
+            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            goto done;
+        }
+        store_op r = ctx_row(x, op, ctx, "FAILED");
+        r.error = text;
+        r.ended_at = now;
+        out = catch_or_fail(x, op, &r, &e);
+    } else {
+        out = catch_or_fail(x, op, NULL, &e);
+    }
+done:
+    cJSON_Delete(v);
+    cJSON_free(text);
+    err_cleanup(&e);
+    cb_state_cleanup(s);
+    return out;
+}
+
+int cairn_callback(cairn_exec *x, const cairn_op *op)
+{
+    const store_op *row;
+    int out = CAIRN_STOP;
+    cb_seen seen;
+    if (op_enter(x, "CALLBACK", op, &row) != 0 || callback_enter(x, op, row, op->name, &seen) != 0)
+        goto done;
+    cb_seen *v = realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
+    if (!v) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    seen.name = op->name;
+    v[x->ncbs++] = seen;
+    x->cbs = v;
+    out = CAIRN_NEXT;
+done:
+    scope_reset(&x->sc);
+    return out;
+}
+
+int cairn_await(cairn_exec *x, const cairn_op *op)
+{
+    int out = CAIRN_STOP;
+    const cb_seen *c = NULL;
+    cb_state s;
+    if (x->ended)
+        goto done;
+    if (x->sc.oom) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    if (timed_out(x))
+        goto done;
+    for (size_t i = x->ncbs; i-- > 0 && !c;)
+        if (op->callback && strcmp(x->cbs[i].name, op->callback) == 0)
+            c = &x->cbs[i];
+    if (!c) {
+        fail_exec(x, "Cairn.Internal",
+                  "await '%s': callback '%s' was not created before it in this execution "
+                  "(a bug in the generated code)",
+                  op->name, op->callback ? op->callback : "");
+        goto done;
+    }
+    if (cb_state_from_seen(&s, c) != 0) {
+        cb_state_cleanup(&s);
+        stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                  "%s: execution %s: the journaled callback %s is unreadable",
+                  store_path(x->e->st), x->row.id, c->id);
+        goto done;
+    }
+    out = cb_outcome(x, op, c->id, &s, NULL);
+done:
+    scope_reset(&x->sc);
+    return out;
+}
+
+/* The submitter (STEP sid) gave up: the CONTEXT fails with Submitter.Failed and the cause. */
+static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ctx, const char *sid)
+{
+    int out = CAIRN_STOP;
+    store_op step;
+    cairn_error err, cause, e;
+    err_init(&err);
+    err_init(&cause);
+    err_init(&e);
+    char *text = NULL;
+    cJSON *j = NULL;
+    int rc = store_op_get(x->e->st, x->row.id, sid, &step, &err);
+    if (rc != CAIRN_OK) {
+        out = stop_store(x, rc, &err);
+        goto done;
+    }
+    j = step.error ? cJSON_Parse(step.error) : NULL;
+    if (!j || err_from_json(&cause, j) != 0)
+        err_set(&cause, "Step.Failed", "the submitter failed without an error");
+    cJSON *data = err_to_json(&cause);
+    if (data && !cJSON_HasObjectItem(data, "data"))
+        cJSON_AddNullToObject(data, "data");
+    err_set_data(&e, "Submitter.Failed", data, "the submitter of '%s' failed after %d attempt%s: %s: %s",
+                 op->name, step.attempt, step.attempt == 1 ? "" : "s", cause.type, cause.message);
+    if (!data || !(text = error_text(&e))) {
+        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    store_op r = ctx_row(x, op, ctx, "FAILED");
+    r.error = text;
+    r.ended_at = engine_now(x->e);
+    out = catch_or_fail(x, op, &r, &e);
+done:
+    cJSON_Delete(j);
+    cJSON_free(text);
+    store_op_cleanup(&step);
+    err_cleanup(&err);
+    err_cleanup(&cause);
+    err_cleanup(&e);
+    return out;
+}
+
+int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn args)
+{
+    const store_op *row;
+    int out = CAIRN_STOP;
+    cairn_error e;
+    err_init(&e);
+    if (op_enter(x, "CONTEXT", op, &row) != 0)
+        goto done;
+    ctx_ref ctx = {.seq = x->cur_seq,
+                   .status = x->cur_status,
+                   .started_at = row ? row->started_at : engine_now(x->e)};
+    snprintf(ctx.id, sizeof ctx.id, "%s", x->cur_id);
+
+    /* A finished wait_for_callback returns its journaled outcome. */
+    if (row && strcmp(row->status, "SUCCEEDED") == 0) {
+        out = set_as_text(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+        goto done;
+    }
+    if (row && strcmp(row->status, "FAILED") == 0) {
+        cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
+        if (!j || err_from_json(&e, j) != 0)
+            out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                            "%s: execution %s: the journaled error of operation %s is unreadable",
+                            store_path(x->e->st), x->row.id, x->cur_id);
+        else
+            out = catch_or_fail(x, op, NULL, &e);
+        cJSON_Delete(j);
+        goto done;
+    }
+    if (!row) {
+        store_op r = ctx_row(x, op, &ctx, "STARTED");
+        if (checkpoint(x, &r, NULL) != 0)
+            goto done;
+        ctx.status = "STARTED";
+    }
+
+    /* Child N-1: the callback; its id is the variable `callback`. */
+    char cid[32], sid[32];
+    snprintf(cid, sizeof cid, "%s-1", ctx.id);
+    snprintf(sid, sizeof sid, "%s-2", ctx.id);
+    cb_seen seen;
+    const store_op *crow = journal_find(x, cid);
+    op_at(x, cid, ctx.id, crow);
+    if (callback_enter(x, op, crow, "callback", &seen) != 0)
+        goto done;
+
+    /* Child N-2: the submitter, a step retried as any other. */
+    const store_op *srow = journal_find(x, sid);
+    op_at(x, sid, ctx.id, srow);
+    int sub;
+    if (srow && strcmp(srow->status, "SUCCEEDED") == 0) {
+        sub = CAIRN_NEXT;
+    } else if (srow && strcmp(srow->status, "FAILED") == 0) {
+        sub = STEP_GAVE_UP;
+    } else {
+        cairn_op step = *op; /* its result and errors are not the operation's */
+        step.as = NULL;
+        step.catches = NULL;
+        step.ncatches = 0;
+        const cJSON *a = args ? args(x) : NULL;
+        x->in_submitter = 1;
+        x->cur_callback_id = seen.callback_id;
+        sub = srow ? step_replay(x, &step, a, srow) : step_attempt(x, &step, a, 1);
+        x->in_submitter = 0;
+        x->cur_callback_id = NULL;
+    }
+
+    cb_state s;
+    if (sub == STEP_GAVE_UP) {
+        /* Never left waiting: the callback is cancelled, unless it resolved already. */
+        if (cb_settle(x, cid, 1, &s) != 0)
+            goto done;
+        if (strcmp(s.status, "CANCELLED") == 0) {
+            cb_state_cleanup(&s);
+            out = submitter_failed(x, op, &ctx, sid);
+            goto done;
+        }
+    } else if (sub != CAIRN_NEXT) {
+        goto done; /* suspended for a retry, or stopped */
+    } else if (cb_state_from_seen(&s, &seen) != 0) {
+        cb_state_cleanup(&s);
+        out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                        "%s: execution %s: the journaled callback %s is unreadable",
+                        store_path(x->e->st), x->row.id, cid);
+        goto done;
+    }
+    out = cb_outcome(x, op, cid, &s, &ctx);
+done:
+    x->cur_parent = NULL;
+    err_cleanup(&e);
     scope_reset(&x->sc);
     return out;
 }
@@ -1064,6 +1644,7 @@ static void exec_free(cairn_exec *x)
     scope_cleanup(&x->sc);
     store_ops_free(x->ops, x->nops);
     free(x->by_num);
+    free(x->cbs);
     store_exec_cleanup(&x->row);
     err_cleanup(&x->err);
     free(x);
@@ -1199,6 +1780,202 @@ int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *
     if (real - e->reaped_at >= 1000)
         reap_dead_leases(e);
     return store_next_due(e->st, engine_now(e), real, skip, id_out, next_wake, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The callback API                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef enum cb_action { CB_SUCCEED, CB_FAIL, CB_HEARTBEAT } cb_action;
+
+/* Why callback row r of execution ex refuses everything at now, or NULL when it is open. */
+static const char *closed_reason(const store_op *r, const store_exec *ex, int64_t now)
+{
+    int open = strcmp(r->status, "STARTED") == 0;
+    if (is_terminal(ex->status) && (open || strcmp(r->status, "CANCELLED") == 0))
+        return "its execution ended";
+    if (strcmp(r->status, "SUCCEEDED") == 0)
+        return "it already succeeded";
+    if (strcmp(r->status, "FAILED") == 0)
+        return "it already failed";
+    if (strcmp(r->status, "TIMED_OUT") == 0)
+        return "it timed out";
+    if (!open)
+        return "it was cancelled";
+    if (r->timeout_at != STORE_NO_TIME && now >= r->timeout_at)
+        return "it timed out";
+    if (r->heartbeat_at != STORE_NO_TIME && now >= r->heartbeat_at)
+        return "it timed out on heartbeat";
+    return NULL;
+}
+
+/*
+ * One transaction: find callback id, refuse it when closed, then record the
+ * result (SUCCEEDED) or error (FAILED) and make its execution due, or re-arm
+ * its heartbeat deadline.
+ */
+static int callback_api(engine *e, const char *id, cb_action act, const char *result,
+                        const char *error, cairn_error *err)
+{
+    char *exec_id = NULL, *op_id = NULL;
+    store_op r;
+    store_exec ex;
+    memset(&r, 0, sizeof r);
+    memset(&ex, 0, sizeof ex);
+    int64_t now = engine_now(e);
+    int rc = store_begin(e->st, err);
+    if (rc != CAIRN_OK)
+        return rc;
+    rc = store_callback_find(e->st, id, &exec_id, &op_id, err);
+    if (rc == CAIRN_ERR_NOT_FOUND) {
+        err_cleanup(err);
+        err_set(err, "Callback.NotFound", "callback %.100s: unknown callback", id);
+    }
+    if (rc == CAIRN_OK)
+        rc = store_op_get(e->st, exec_id, op_id, &r, err);
+    if (rc == CAIRN_OK)
+        rc = store_exec_get(e->st, exec_id, &ex, err);
+    const char *why = rc == CAIRN_OK ? closed_reason(&r, &ex, now) : NULL;
+    if (why) {
+        err_set(err, "Callback.Closed", "callback %s is closed: %s", id, why);
+        rc = CAIRN_ERR_CONFLICT;
+    }
+    store_op w = r;
+    w.mem = NULL;
+    if (rc == CAIRN_OK && act != CB_HEARTBEAT) {
+        w.status = act == CB_SUCCEED ? "SUCCEEDED" : "FAILED";
+        w.result = result;
+        w.error = error;
+        w.ended_at = now;
+        rc = store_op_write(e->st, exec_id, &w, "STARTED", r.attempt, err);
+        if (rc == CAIRN_OK)
+            rc = store_exec_poke(e->st, exec_id, now, err);
+    } else if (rc == CAIRN_OK && r.heartbeat_ms > 0) {
+        w.heartbeat_at = now + r.heartbeat_ms; /* the overall timeout stays */
+        rc = store_op_write(e->st, exec_id, &w, "STARTED", r.attempt, err);
+    }
+    if (rc == CAIRN_OK)
+        rc = store_commit(e->st, err);
+    if (rc != CAIRN_OK)
+        store_rollback(e->st);
+    store_op_cleanup(&r);
+    store_exec_cleanup(&ex);
+    free(exec_id);
+    free(op_id);
+    return rc;
+}
+
+int engine_callback_succeed(engine *e, const char *id, const char *payload, size_t len,
+                            cairn_error *err)
+{
+    if (len > PAYLOAD_MAX) {
+        err_set(err, "Callback.Invalid",
+                "callback %.100s: the result is %zu bytes; a callback result holds at most %d "
+                "(256 KiB)",
+                id, len, PAYLOAD_MAX);
+        return CAIRN_ERR_INPUT;
+    }
+    if (len && memchr(payload, '\0', len)) {
+        err_set(err, "Callback.Invalid", "callback %.100s: the result holds a NUL byte", id);
+        return CAIRN_ERR_INPUT;
+    }
+    /* Journaled as a JSON string of the raw text; the await decides how to read it. */
+    char *raw = malloc(len + 1);
+    cJSON *s = NULL;
+    char *text = NULL;
+    if (raw) {
+        if (len)
+            memcpy(raw, payload, len);
+        raw[len] = '\0';
+        s = cJSON_CreateString(raw);
+        text = s ? json_text(s) : NULL;
+    }
+    int rc = CAIRN_ERR_NOMEM;
+    if (text)
+        rc = callback_api(e, id, CB_SUCCEED, text, NULL, err);
+    else
+        err_set(err, "Cairn.NoMemory", "out of memory");
+    free(raw);
+    cJSON_Delete(s);
+    cJSON_free(text);
+    return rc;
+}
+
+int engine_callback_fail(engine *e, const char *id, const char *type, const char *message,
+                         const char *data, cairn_error *err)
+{
+    size_t len = (type ? strlen(type) : 0) + (message ? strlen(message) : 0) +
+                 (data ? strlen(data) : 0);
+    if (len > PAYLOAD_MAX) {
+        err_set(err, "Callback.Invalid",
+                "callback %.100s: the error is %zu bytes; a callback error holds at most %d "
+                "(256 KiB)",
+                id, len, PAYLOAD_MAX);
+        return CAIRN_ERR_INPUT;
+    }
+    /* Journaled as the error the await raises: Callback.Failed, the sender's error in data. */
+    cJSON *sent = cJSON_CreateObject();
+    if (sent) {
+        cJSON_AddItemToObject(sent, "ErrorType",
+                              type ? cJSON_CreateString(type) : cJSON_CreateNull());
+        cJSON_AddItemToObject(sent, "ErrorMessage",
+                              message ? cJSON_CreateString(message) : cJSON_CreateNull());
+        cJSON_AddItemToObject(sent, "ErrorData",
+                              data ? cJSON_CreateString(data) : cJSON_CreateNull());
+    }
+    cairn_error failed;
+    err_init(&failed);
+    err_set_data(&failed, "Callback.Failed", sent, "%s",
+                 message && *message ? message : "Callback failed");
+    char *text = sent && cJSON_GetArraySize(sent) == 3 ? error_text(&failed) : NULL;
+    int rc = CAIRN_ERR_NOMEM;
+    if (text)
+        rc = callback_api(e, id, CB_FAIL, NULL, text, err);
+    else
+        err_set(err, "Cairn.NoMemory", "out of memory");
+    cJSON_free(text);
+    err_cleanup(&failed);
+    return rc;
+}
+
+int engine_callback_heartbeat(engine *e, const char *id, cairn_error *err)
+{
+    return callback_api(e, id, CB_HEARTBEAT, NULL, NULL, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waiting for work                                                          */
+/* ------------------------------------------------------------------------ */
+
+int engine_wait_change(engine *e, int64_t max_ms)
+{
+    int64_t end = clock_real_ms() + (max_ms > 0 ? max_ms : 0);
+    for (;;) {
+        int64_t v = store_data_version(e->st);
+        if (v != e->data_version) {
+            e->data_version = v;
+            return 1;
+        }
+        int64_t left = end - clock_real_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = e->wake_pipe[0], .events = POLLIN};
+        int n = poll(&p, 1, left < WATCH_MS ? (int)left : WATCH_MS);
+        if (n > 0) {
+            char buf[64];
+            while (read(e->wake_pipe[0], buf, sizeof buf) > 0)
+                ;
+            return 1;
+        }
+        if (n < 0 && errno == EINTR)
+            return 0; /* a signal: the caller looks at its flags */
+    }
+}
+
+void engine_poke(engine *e)
+{
+    ssize_t n = write(e->wake_pipe[1], "!", 1);
+    (void)n; /* a full pipe is already a pending wake-up */
 }
 
 /* ------------------------------------------------------------------------ */

@@ -380,7 +380,9 @@ static int cmd_worker(const host *h, int argc, char **argv)
         int64_t wait = POLL_MS;
         if (next_wake >= 0 && next_wake - engine_now(e) < wait)
             wait = next_wake - engine_now(e);
-        sleep_ms(wait > 10 ? wait : 10);
+        /* Woken early by a commit of another process (a start, a callback) or a poke;
+         * a signal cuts it short too. */
+        engine_wait_change(e, wait > 1 ? wait : 1);
     }
     code = 0;
 done:

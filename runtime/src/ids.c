@@ -56,6 +56,11 @@ int ids_execution(char *out, size_t outlen)
     return ids_random(out, outlen, IDS_EXEC_BYTES);
 }
 
+int ids_callback(char *out, size_t outlen)
+{
+    return ids_random(out, outlen, IDS_CALLBACK_BYTES);
+}
+
 double ids_random_unit(void)
 {
     uint64_t v = 0;

@@ -22,6 +22,17 @@ int ids_random(char *out, size_t outlen, size_t nbytes);
 /* A new execution id into out (>= IDS_EXEC_LEN + 1 bytes). 0 or -1. */
 int ids_execution(char *out, size_t outlen);
 
+/* Bytes of randomness in a callback id (192 bits) and its text length. */
+#define IDS_CALLBACK_BYTES 24
+#define IDS_CALLBACK_LEN 32
+
+/*
+ * A new callback id into out (>= IDS_CALLBACK_LEN + 1 bytes): fresh
+ * randomness of its own, so it cannot be derived from its execution's id
+ * or from any other callback's. 0 or -1.
+ */
+int ids_callback(char *out, size_t outlen);
+
 /* A uniform random number in [0, 1), for retry jitter. */
 double ids_random_unit(void);
 

@@ -26,6 +26,12 @@ enum {
     ST_OP_INSERT,
     ST_OP_UPDATE,
     ST_OPS_LOAD,
+    ST_TAKE,
+    ST_POKE,
+    ST_OP_GET,
+    ST_CB_FIND,
+    ST_CB_CLOSE_ALL,
+    ST_DATA_VERSION,
     ST_COUNT
 };
 
@@ -34,7 +40,7 @@ enum {
     "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at"
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms"
 
 static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -45,7 +51,9 @@ static const char *const statements[ST_COUNT] = {
     [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
     [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
     [ST_EXEC_UPDATE] = "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
-                       "updated_at = ?5, ended_at = ?6, wake_at = ?7, lease_owner = NULL, lease_until = NULL "
+                       "updated_at = ?5, ended_at = ?6, lease_owner = NULL, lease_until = NULL, "
+                       /* a poke during the invocation makes a suspended execution due now */
+                       "wake_at = CASE WHEN poked = 1 AND ?6 IS NULL THEN ?5 ELSE ?7 END, poked = 0 "
                        "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
     [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
@@ -60,7 +68,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                   "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
                   "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
                   "status = excluded.status, attempt = excluded.attempt, "
@@ -68,16 +76,28 @@ static const char *const statements[ST_COUNT] = {
                   "started_at = excluded.started_at, ended_at = excluded.ended_at, "
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
-                  "heartbeat_at = excluded.heartbeat_at",
+                  "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms",
     [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
-                     "timeout_at = ?16, heartbeat_at = ?17 "
-                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?18 AND attempt IS ?19",
+                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18 "
+                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?19 AND attempt IS ?20",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
+    /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
+    [ST_TAKE] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3, poked = 0 "
+                "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
+                "AND (lease_until IS NULL OR lease_until <= ?4 OR lease_owner = ?2)",
+    [ST_POKE] = "UPDATE executions SET poked = 1, "
+                "wake_at = CASE WHEN wake_at IS NULL OR wake_at > ?2 THEN ?2 ELSE wake_at END "
+                "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
+    [ST_OP_GET] = "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 AND id = ?2",
+    [ST_CB_FIND] = "SELECT execution_id, id FROM operations WHERE callback_id = ?1",
+    [ST_CB_CLOSE_ALL] = "UPDATE operations SET status = 'CANCELLED', ended_at = ?2 "
+                        "WHERE execution_id = ?1 AND type = 'CALLBACK' AND status = 'STARTED'",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 static const char schema_sql[] =
@@ -100,6 +120,7 @@ static const char schema_sql[] =
     "  timeout_at INTEGER,\n"
     "  lease_owner TEXT,\n"
     "  lease_until INTEGER,\n"
+    "  poked INTEGER NOT NULL DEFAULT 0,\n"
     "  UNIQUE (workflow, name)\n"
     ");\n"
     "CREATE INDEX executions_due ON executions (wake_at) WHERE status IN ('RUNNING', 'PENDING');\n"
@@ -122,6 +143,7 @@ static const char schema_sql[] =
     "  callback_id TEXT UNIQUE,\n"
     "  timeout_at INTEGER,\n"
     "  heartbeat_at INTEGER,\n"
+    "  heartbeat_ms INTEGER,\n"
     "  PRIMARY KEY (execution_id, id)\n"
     ") WITHOUT ROWID;\n";
 
@@ -240,6 +262,7 @@ static int read_op(sqlite3_stmt *q, store_op *r)
     r->next_attempt_at = column_time(q, 12);
     r->timeout_at = column_time(q, 14);
     r->heartbeat_at = column_time(q, 15);
+    r->heartbeat_ms = sqlite3_column_int64(q, 16);
     return 0;
 }
 
@@ -592,6 +615,32 @@ int store_exec_claim(store *s, const char *id, const char *owner, int64_t until,
     return rc;
 }
 
+int store_exec_take(store *s, const char *id, const char *owner, int64_t until, int64_t now,
+                    cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_TAKE];
+    bind_text(q, 1, id);
+    bind_text(q, 2, owner);
+    sqlite3_bind_int64(q, 3, until);
+    sqlite3_bind_int64(q, 4, now);
+    int rc = run_lease_stmt(s, ST_TAKE, "cannot take the lease of an execution", err);
+    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
+        err_set(err, "Execution.Busy",
+                "execution %s is being run by another process (or has ended); it is left to it",
+                id);
+        rc = CAIRN_ERR_CONFLICT;
+    }
+    return rc;
+}
+
+int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_POKE];
+    bind_text(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    return run_stmt(s, ST_POKE, "cannot wake an execution", err);
+}
+
 int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_RELEASE];
@@ -700,7 +749,7 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Binds the 17 columns of r (statement parameters ?1 to ?17). */
+/* Binds the 18 columns of r (statement parameters ?1 to ?18). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
     bind_text(q, 1, execution_id);
@@ -723,6 +772,10 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
     bind_text(q, 15, r->callback_id);
     bind_time(q, 16, r->timeout_at);
     bind_time(q, 17, r->heartbeat_at);
+    if (r->heartbeat_ms > 0)
+        sqlite3_bind_int64(q, 18, r->heartbeat_ms);
+    else
+        sqlite3_bind_null(q, 18);
 }
 
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
@@ -738,11 +791,11 @@ int store_op_write(store *s, const char *execution_id, const store_op *r, const 
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
     if (expect_status) {
-        bind_text(q, 18, expect_status);
+        bind_text(q, 19, expect_status);
         if (expect_attempt > 0)
-            sqlite3_bind_int(q, 19, expect_attempt);
+            sqlite3_bind_int(q, 20, expect_attempt);
         else
-            sqlite3_bind_null(q, 19);
+            sqlite3_bind_null(q, 20);
     }
     int step = sqlite3_step(q);
     int changed = sqlite3_changes(s->db);
@@ -757,6 +810,75 @@ int store_op_write(store *s, const char *execution_id, const store_op *r, const 
     if (step != SQLITE_DONE)
         return db_fail(s, err, "cannot write an operation");
     return CAIRN_OK;
+}
+
+int store_op_get(store *s, const char *execution_id, const char *id, store_op *out,
+                 cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_OP_GET];
+    memset(out, 0, sizeof *out);
+    bind_text(q, 1, execution_id);
+    bind_text(q, 2, id);
+    int step = sqlite3_step(q);
+    int rc = CAIRN_OK;
+    if (step == SQLITE_ROW) {
+        if (read_op(q, out) != 0) {
+            err_set(err, "Store.Error", "%s: out of memory", s->path);
+            rc = CAIRN_ERR_NOMEM;
+        }
+    } else if (step == SQLITE_DONE) {
+        err_set(err, "Store.Error", "%s: execution %s has no operation %s", s->path,
+                execution_id, id);
+        rc = CAIRN_ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, err, "cannot read an operation");
+    }
+    done_stmt(q);
+    return rc;
+}
+
+int store_callback_find(store *s, const char *callback_id, char **execution_id_out,
+                        char **op_id_out, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_CB_FIND];
+    *execution_id_out = *op_id_out = NULL;
+    bind_text(q, 1, callback_id);
+    int step = sqlite3_step(q);
+    int rc = CAIRN_OK;
+    if (step == SQLITE_ROW) {
+        *execution_id_out = strdup((const char *)sqlite3_column_text(q, 0));
+        *op_id_out = strdup((const char *)sqlite3_column_text(q, 1));
+        if (!*execution_id_out || !*op_id_out) {
+            free(*execution_id_out);
+            free(*op_id_out);
+            *execution_id_out = *op_id_out = NULL;
+            err_set(err, "Store.Error", "%s: out of memory", s->path);
+            rc = CAIRN_ERR_NOMEM;
+        }
+    } else if (step == SQLITE_DONE) {
+        err_set(err, "Callback.NotFound", "no callback '%s' in %s", callback_id, s->path);
+        rc = CAIRN_ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, err, "cannot look up a callback");
+    }
+    done_stmt(q);
+    return rc;
+}
+
+int store_callbacks_close(store *s, const char *execution_id, int64_t now, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_CB_CLOSE_ALL];
+    bind_text(q, 1, execution_id);
+    sqlite3_bind_int64(q, 2, now);
+    return run_stmt(s, ST_CB_CLOSE_ALL, "cannot close the callbacks of an execution", err);
+}
+
+int64_t store_data_version(store *s)
+{
+    sqlite3_stmt *q = s->st[ST_DATA_VERSION];
+    int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_reset(q);
+    return v;
 }
 
 static int by_seq(const void *a, const void *b)

@@ -57,6 +57,7 @@ typedef struct store_op {
     int64_t started_at, ended_at, next_attempt_at;
     const char *callback_id;
     int64_t timeout_at, heartbeat_at;
+    int64_t heartbeat_ms; /* callbacks: the heartbeat interval; 0: none */
     void *mem;
 } store_op;
 
@@ -105,6 +106,20 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
  */
 int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
                      cairn_error *err);
+/*
+ * store_exec_claim for a new invocation: also clears the execution's poke
+ * flag, so a callback resolved from now on is seen by this invocation's
+ * suspend (it reads the journal after this).
+ */
+int store_exec_take(store *s, const char *id, const char *owner, int64_t until, int64_t now,
+                    cairn_error *err);
+/*
+ * A callback of running execution id resolved: it becomes due at `now` (or
+ * stays due earlier), and the flag `poked` is set, so that the suspend of an
+ * invocation in flight (store_exec_update) makes it due at once instead of
+ * sleeping past the result. No change (and CAIRN_OK) when it has ended.
+ */
+int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err);
 /* Frees owner's lease on id, if it still holds it. */
 int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err);
 /* Calls fn for every live lease at now (real time); fn must not use the store. */
@@ -130,6 +145,22 @@ int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_er
  */
 int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
                    int expect_attempt, cairn_error *err);
+/* Operation id of the execution: CAIRN_OK, CAIRN_ERR_NOT_FOUND or CAIRN_ERR_STORE. */
+int store_op_get(store *s, const char *execution_id, const char *id, store_op *out,
+                 cairn_error *err);
+/*
+ * The operation holding callback_id: *execution_id_out and *op_id_out
+ * (caller frees both). CAIRN_OK, CAIRN_ERR_NOT_FOUND or CAIRN_ERR_STORE.
+ */
+int store_callback_find(store *s, const char *callback_id, char **execution_id_out,
+                        char **op_id_out, cairn_error *err);
+/* Closes (CANCELLED, ended_at now) every STARTED callback of the execution: it ended. */
+int store_callbacks_close(store *s, const char *execution_id, int64_t now, cairn_error *err);
+/*
+ * SQLite's data_version of this connection: it changes when another
+ * connection commits. -1 on error.
+ */
+int64_t store_data_version(store *s);
 /* Every operation of the execution in journal order (one query). */
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
                    cairn_error *err);
