@@ -476,7 +476,7 @@ static void check_callbacks(checker *c)
     }
 }
 
-/* ---- variables that would hide each other ---- */
+/* ---- keys without effect ---- */
 
 /* The YAML node of key in the mapping at `at` inside list (an op's item, a
  * catch entry), or NULL. The model keeps no position for `as`. */
@@ -489,6 +489,23 @@ static const yml_node *key_in_item(const yml_node *list, pos at, const char *key
     }
     return NULL;
 }
+
+/* An http call's args are its request: a `with` beside it would be dropped. */
+static void check_unused(checker *c, const yml_node *root)
+{
+    const yml_node *steps = yml_get(root, "steps");
+    for (size_t i = 0; i < c->wf->nops; i++) {
+        const op *o = &c->wf->ops[i];
+        const run_spec *r = o->kind == OP_STEP ? &o->run : &o->submitter;
+        if (!o->with || r->kind != RUN_HTTP)
+            continue;
+        const yml_node *n = key_in_item(steps, o->at, "with");
+        report(c, DIAG_WARNING, CHECK_W_UNUSED, n ? n->at : o->name_at,
+               "'with' is not used by an http call: put the values in its url, headers or body");
+    }
+}
+
+/* ---- variables that would hide each other ---- */
 
 /* A callback's name is the variable holding its id: no `as` may reuse it,
  * and it may not be a built-in name itself. */
@@ -588,6 +605,7 @@ void check_workflow(workflow *wf, const yml_node *root, diag *d)
     check_hooks(&c, root);
     check_callbacks(&c);
     check_shadowing(&c, root);
+    check_unused(&c, root);
     check_reachable(&c);
     free(c.scope);
 }

@@ -37,6 +37,7 @@
 #define CHECK_E_VALUE "E017"        /* a value outside its allowed set */
 #define CHECK_W_LUA_FN "W001"       /* a lua: function not found in the hooks */
 #define CHECK_W_UNREACHABLE "W002"  /* an operation no path reaches */
+#define CHECK_W_UNUSED "W003"       /* a key that has no effect (with: on an http call) */
 
 /*
  * Builds the model from the YAML tree (root borrowed). Returns the model
