@@ -1,17 +1,742 @@
 /*
- * serve.c — `HOST serve` (placeholder while the HTTP API is being built; the
- * callback issue replaces this file).
+ * serve.c — `HOST serve`: a worker plus the HTTP API of DESIGN §6 on
+ * libmicrohttpd: the three Lambda callback routes (as @aws-sdk/client-lambda
+ * speaks them), and start, status and history of executions.
+ *
+ * Threads: the main thread only waits for SIGINT/SIGTERM (blocked everywhere
+ * else, taken with sigwait); the worker thread runs due invocations on its
+ * own engine; libmicrohttpd's one polling thread answers requests on another
+ * engine. An engine is not thread-safe: each is used by exactly one thread,
+ * and they meet only in the store and through engine_poke(), which wakes the
+ * worker the moment a request recorded something.
+ *
+ * Owns: the two engines, the token (read at start, compared in constant
+ * time, never printed), the request bodies being received (capped at
+ * BODY_MAX: past it the reading stops and 413 goes out).
+ * Never: touches the store other than through engine.h, blocks the HTTP
+ * thread on anything but the store, or stops in the middle of an invocation.
  */
 #include "serve.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "args.h"
+#include "cli.h"
+#include "engine.h"
+#include "error.h"
+#include "json.h"
+
+#define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
+#define TOKEN_MAX 4096
+#define CONN_LIMIT 256    /* connections at once */
+#define CONN_TIMEOUT_S 10 /* idle or slow connections are cut off after this */
+#define IDLE_MS 1000      /* longest worker sleep without any wake-up */
+#define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
+
+#define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
+#define EXECUTIONS_PREFIX "/executions"
+
+typedef struct server {
+    const cairn_workflow *const *wfs; /* borrowed */
+    size_t n;
+    const char *db; /* borrowed */
+    int skip_time;
+    char *token; /* owned; NULL: no token required */
+    size_t token_len;
+    engine *api;    /* owned; only the HTTP thread uses it */
+    engine *worker; /* owned; only the worker thread uses it (and engine_poke) */
+    atomic_int stop;
+    atomic_llong vnow; /* skip-time: the worker's virtual clock, for the API's */
+} server;
+
+/* ------------------------------------------------------------------------ */
+/* Worker                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The ids this worker will not invoke again: a NULL-terminated array. */
+typedef struct skiplist {
+    char **ids; /* owned, each owned */
+    size_t n;
+} skiplist;
+
+/* Takes ownership of id. Returns -1 when out of memory. */
+static int skip_add(skiplist *s, char *id)
+{
+    char **ids = realloc(s->ids, (s->n + 2) * sizeof *ids);
+    if (!ids) {
+        free(id);
+        return -1;
+    }
+    ids[s->n++] = id;
+    ids[s->n] = NULL;
+    s->ids = ids;
+    return 0;
+}
+
+/* The loop of `worker`, woken by engine_poke() instead of polling. */
+static void *worker_main(void *arg)
+{
+    server *s = arg;
+    skiplist skip = {NULL, 0};
+    cairn_error err;
+    err_init(&err);
+    while (!atomic_load(&s->stop)) {
+        char *id = NULL;
+        int64_t next_wake = -1;
+        int due = engine_next_due(s->worker, (const char *const *)skip.ids, &id, &next_wake, &err);
+        if (due < 0) {
+            fprintf(stderr, "serve: worker: %s (will retry)\n",
+                    err.message ? err.message : "store error");
+            err_cleanup(&err);
+            engine_wait_change(s->worker, STORE_RETRY_MS);
+            continue;
+        }
+        if (due == 1) {
+            int rc = engine_invoke(s->worker, id, &err);
+            if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
+                free(id); /* done, or completed meanwhile by another process */
+            } else if (rc == CAIRN_ERR_STORE) {
+                fprintf(stderr, "serve: execution %s: %s (will retry)\n", id,
+                        err.message ? err.message : cairn_strerror(rc));
+                free(id);
+                engine_wait_change(s->worker, STORE_RETRY_MS);
+            } else {
+                const char *m = err.message ? err.message : cairn_strerror(rc);
+                fprintf(stderr, "serve: execution %s: %s (skipped)\n", id, m);
+                if (skip_add(&skip, id) != 0) {
+                    fputs("serve: worker: out of memory\n", stderr);
+                    engine_wait_change(s->worker, IDLE_MS);
+                }
+            }
+            err_cleanup(&err);
+            continue;
+        }
+        int64_t now = engine_now(s->worker);
+        if (s->skip_time && next_wake > now) {
+            engine_advance_clock(s->worker, next_wake);
+            atomic_store(&s->vnow, (long long)next_wake);
+            continue;
+        }
+        int64_t wait = IDLE_MS;
+        if (next_wake >= 0 && next_wake - now < wait)
+            wait = next_wake - now > 0 ? next_wake - now : 0;
+        engine_wait_change(s->worker, wait);
+    }
+    for (size_t i = 0; i < skip.n; i++)
+        free(skip.ids[i]);
+    free(skip.ids);
+    err_cleanup(&err);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Requests                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* One request being received. */
+typedef struct request {
+    char *body; /* owned; NUL-terminated */
+    size_t len, cap;
+    int answered;  /* a response is queued: the rest of the body is dropped */
+    int too_large; /* over BODY_MAX: dropped, 413 at the end */
+} request;
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const char *errtype,
+                                 const char *text)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (errtype)
+        MHD_add_response_header(r, "x-amzn-errortype", errtype);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* An error as AWS sends it: status, x-amzn-errortype, {"Type":"User","Message":...}. */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *name,
+                                  const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    if (o && cJSON_AddStringToObject(o, "Type", status >= 500 ? "Service" : "User") &&
+        cJSON_AddStringToObject(o, "Message", message))
+        text = json_print(o);
+    cJSON_Delete(o);
+    enum MHD_Result ret = send_json(c, status, name, text ? text : "{}");
+    free(text);
+    return ret;
+}
+
+static enum MHD_Result send_doc(struct MHD_Connection *c, const cJSON *doc)
+{
+    char *text = cJSON_Print(doc); /* as --json prints it */
+    if (!text)
+        return send_error(c, 500, "ServiceException", "out of memory");
+    enum MHD_Result ret = send_json(c, 200, NULL, text);
+    free(text);
+    return ret;
+}
+
+/* An engine error as an HTTP error: unknown 404, closed 400, bad input 400, else 500. */
+static enum MHD_Result send_engine_error(struct MHD_Connection *c, int rc, const cairn_error *err,
+                                         int callback)
+{
+    const char *m = err->message ? err->message : cairn_strerror(rc);
+    switch (rc) {
+    case CAIRN_ERR_NOT_FOUND:
+        return send_error(c, 404, "ResourceNotFoundException", m);
+    case CAIRN_ERR_CONFLICT:
+        return send_error(c, 400, callback ? "CallbackTimeoutException" : "ResourceConflictException",
+                          m);
+    case CAIRN_ERR_INPUT:
+    case CAIRN_ERR_USAGE:
+        return send_error(c, 400, "InvalidParameterValueException", m);
+    default:
+        return send_error(c, 500, "ServiceException", m);
+    }
+}
+
+/* Constant-time check of "Authorization: Bearer TOKEN". */
+static int authorized(const server *s, struct MHD_Connection *c)
+{
+    if (!s->token)
+        return 1;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncmp(h, "Bearer ", 7) != 0)
+        return 0;
+    const char *given = h + 7;
+    size_t glen = strlen(given);
+    unsigned char diff = glen != s->token_len;
+    for (size_t i = 0; i < s->token_len; i++)
+        diff |= (unsigned char)(s->token[i] ^ (i < glen ? given[i] : 0));
+    return diff == 0;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes [p, p+len) into out (size > len). -1 on a bad escape or a NUL. */
+static int pct_decode(const char *p, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = p[i];
+        if (ch == '%') {
+            if (len - i < 3)
+                return -1;
+            int a = hexval(p[i + 1]), b = a < 0 ? -1 : hexval(p[i + 2]);
+            if (a < 0 || b < 0)
+                return -1;
+            ch = (char)(a * 16 + b);
+            i += 2;
+        }
+        if (ch == '\0')
+            return -1;
+        out[o++] = ch;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Routes, as parsed from the path. */
+typedef enum route {
+    R_NONE,
+    R_SUCCEED,
+    R_FAIL,
+    R_HEARTBEAT,
+    R_START,
+    R_STATUS,
+    R_HISTORY
+} route;
+
+/*
+ * Parses url into a route and its decoded id (id: out buffer of idlen).
+ * R_NONE for an unknown path; -1 in *bad when the id is malformed.
+ */
+static route parse_route(const char *url, char *id, size_t idlen, int *bad)
+{
+    *bad = 0;
+    id[0] = '\0';
+    const char *rest, *slash;
+    size_t plen = strlen(CALLBACKS_PREFIX);
+    if (!strncmp(url, CALLBACKS_PREFIX, plen)) {
+        rest = url + plen;
+        slash = strchr(rest, '/');
+        if (!slash)
+            return R_NONE;
+        route r = !strcmp(slash, "/succeed")     ? R_SUCCEED
+                  : !strcmp(slash, "/fail")      ? R_FAIL
+                  : !strcmp(slash, "/heartbeat") ? R_HEARTBEAT
+                                                 : R_NONE;
+        if (r == R_NONE)
+            return R_NONE;
+        size_t len = (size_t)(slash - rest);
+        *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
+        return r;
+    }
+    if (!strcmp(url, EXECUTIONS_PREFIX) || !strcmp(url, EXECUTIONS_PREFIX "/"))
+        return R_START;
+    plen = strlen(EXECUTIONS_PREFIX "/");
+    if (strncmp(url, EXECUTIONS_PREFIX "/", plen) != 0)
+        return R_NONE;
+    rest = url + plen;
+    slash = strchr(rest, '/');
+    route r = R_STATUS;
+    if (slash) {
+        if (strcmp(slash, "/history") != 0)
+            return R_NONE;
+        r = R_HISTORY;
+    }
+    size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+    *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
+    return r;
+}
+
+/* A string member, or NULL; *wrong = 1 when it is there but not a string (null is absent). */
+static const char *opt_string(const cJSON *o, const char *key, int *wrong)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (!cJSON_IsString(v)) {
+        *wrong = 1;
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+static enum MHD_Result do_fail(server *s, struct MHD_Connection *c, const char *id,
+                               const request *rq, cairn_error *err)
+{
+    cJSON *body = NULL;
+    char *data_text = NULL;
+    enum MHD_Result ret;
+    if (rq->len > 0) {
+        body = strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1) : NULL;
+        if (!cJSON_IsObject(body)) {
+            ret = send_error(c, 400, "InvalidParameterValueException",
+                             "the body of fail must be a JSON object {ErrorType, ErrorMessage, "
+                             "ErrorData, StackTrace}");
+            goto done;
+        }
+    }
+    int wrong = 0;
+    const char *type = opt_string(body, "ErrorType", &wrong);
+    const char *message = opt_string(body, "ErrorMessage", &wrong);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "ErrorData");
+    const cJSON *trace = cJSON_GetObjectItemCaseSensitive(body, "StackTrace");
+    if (trace && !cJSON_IsNull(trace) && !cJSON_IsArray(trace))
+        wrong = 1;
+    if (wrong) {
+        ret = send_error(c, 400, "InvalidParameterValueException",
+                         "ErrorType and ErrorMessage must be strings, StackTrace a list");
+        goto done;
+    }
+    if (data && !cJSON_IsNull(data)) {
+        data_text = cJSON_IsString(data) ? strdup(data->valuestring) : json_print(data);
+        if (!data_text) {
+            ret = send_error(c, 500, "ServiceException", "out of memory");
+            goto done;
+        }
+    }
+    int rc = engine_callback_fail(s->api, id, type, message, data_text, err);
+    if (rc != CAIRN_OK) {
+        ret = send_engine_error(c, rc, err, 1);
+        goto done;
+    }
+    engine_poke(s->worker);
+    ret = send_json(c, 200, NULL, "{}");
+done:
+    cJSON_Delete(body);
+    free(data_text);
+    return ret;
+}
+
+static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const request *rq,
+                                cairn_error *err)
+{
+    cJSON *body = NULL, *out = NULL;
+    char *input = NULL, *id = NULL, *text = NULL;
+    enum MHD_Result ret;
+    body = rq->len > 0 && strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1)
+                                                        : NULL;
+    int wrong = 0;
+    const char *workflow = cJSON_IsObject(body) ? opt_string(body, "workflow", &wrong) : NULL;
+    const char *name = opt_string(body, "name", &wrong);
+    if (!workflow || wrong || (name && !*name)) {
+        ret = send_error(c, 400, "InvalidParameterValueException",
+                         "the body must be a JSON object {\"workflow\": NAME, \"input\": JSON, "
+                         "\"name\": KEY (optional)}");
+        goto done;
+    }
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(body, "input");
+    input = in ? json_print(in) : strdup("{}");
+    if (!input) {
+        ret = send_error(c, 500, "ServiceException", "out of memory");
+        goto done;
+    }
+    int created = 0;
+    int rc = engine_start(s->api, workflow, input, name, &id, &created, err);
+    if (rc == CAIRN_ERR_NOT_FOUND)
+        rc = CAIRN_ERR_INPUT; /* an unknown workflow is a bad parameter, not a missing resource */
+    if (rc != CAIRN_OK) {
+        ret = send_engine_error(c, rc, err, 0);
+        goto done;
+    }
+    engine_poke(s->worker);
+    out = cJSON_CreateObject();
+    if (out && cJSON_AddStringToObject(out, "id", id))
+        text = json_print(out);
+    ret = text ? send_json(c, 200, NULL, text) : send_error(c, 500, "ServiceException", "out of memory");
+done:
+    cJSON_Delete(body);
+    cJSON_Delete(out);
+    free(input);
+    free(id);
+    free(text);
+    return ret;
+}
+
+/* The whole request is in: run it. */
+static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, const char *id,
+                                const request *rq)
+{
+    cairn_error err;
+    err_init(&err);
+    enum MHD_Result ret;
+    int rc = CAIRN_OK;
+    cJSON *doc = NULL;
+    if (s->skip_time && r != R_STATUS && r != R_HISTORY)
+        engine_advance_clock(s->api, (int64_t)atomic_load(&s->vnow));
+    switch (r) {
+    case R_SUCCEED:
+        rc = engine_callback_succeed(s->api, id, rq->body ? rq->body : "", rq->len, &err);
+        break;
+    case R_HEARTBEAT:
+        rc = engine_callback_heartbeat(s->api, id, &err);
+        break;
+    case R_FAIL:
+        ret = do_fail(s, c, id, rq, &err);
+        goto done;
+    case R_START:
+        ret = do_start(s, c, rq, &err);
+        goto done;
+    case R_STATUS:
+    case R_HISTORY:
+        doc = r == R_STATUS ? engine_status_json(s->api, id, &rc, &err)
+                            : engine_history_json(s->api, id, &rc, &err);
+        ret = doc ? send_doc(c, doc) : send_engine_error(c, rc ? rc : CAIRN_ERR_INTERNAL, &err, 0);
+        goto done;
+    default:
+        ret = send_error(c, 404, "UnknownOperationException", "no such route");
+        goto done;
+    }
+    if (rc != CAIRN_OK) {
+        ret = send_engine_error(c, rc, &err, 1);
+        goto done;
+    }
+    engine_poke(s->worker);
+    ret = send_json(c, 200, NULL, "{}");
+done:
+    cJSON_Delete(doc);
+    err_cleanup(&err);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *size, void **con_cls)
+{
+    (void)version;
+    server *s = cls;
+    request *rq = *con_cls;
+    char id[512];
+    int bad = 0;
+    route r = parse_route(url, id, sizeof id, &bad);
+    int is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
+    int is_get = !strcmp(method, MHD_HTTP_METHOD_GET);
+
+    if (!rq) { /* headers only: answer now what needs no body */
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        enum MHD_Result ret = MHD_YES;
+        if (!authorized(s, c))
+            ret = send_error(c, 403, "AccessDeniedException",
+                             "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+        else if (r == R_NONE)
+            ret = send_error(c, 404, "UnknownOperationException", "no such route");
+        else if ((r == R_STATUS || r == R_HISTORY) ? !is_get : !is_post)
+            ret = send_error(c, 405, "MethodNotAllowedException",
+                             (r == R_STATUS || r == R_HISTORY) ? "this route takes GET only"
+                                                               : "this route takes POST only");
+        else if (bad)
+            ret = send_error(c, 400, "InvalidParameterValueException", "malformed id in the path");
+        else if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
+            ret = send_error(c, 413, "RequestTooLargeException",
+                             "request body over 262144 bytes");
+        else
+            return MHD_YES;
+        rq->answered = 1;
+        return ret;
+    }
+    if (*size > 0) {
+        /* A body without Content-Length that grows past the limit (chunked): the
+         * rest is dropped as it comes, and 413 goes out at its end. */
+        if (!rq->answered && !rq->too_large && *size > BODY_MAX - rq->len)
+            rq->too_large = 1;
+        if (!rq->answered && !rq->too_large) {
+            if (rq->len + *size + 1 > rq->cap) {
+                size_t cap = rq->cap ? rq->cap : 1024;
+                while (cap < rq->len + *size + 1)
+                    cap *= 2;
+                char *p = realloc(rq->body, cap);
+                if (!p)
+                    return MHD_NO;
+                rq->body = p;
+                rq->cap = cap;
+            }
+            memcpy(rq->body + rq->len, data, *size);
+            rq->len += *size;
+            rq->body[rq->len] = '\0';
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    if (rq->too_large && !rq->answered) {
+        rq->answered = 1;
+        return send_error(c, 413, "RequestTooLargeException", "request body over 262144 bytes");
+    }
+    if (rq->answered)
+        return MHD_YES;
+    rq->answered = 1;
+    return dispatch(s, c, r, id, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    request *rq = *con_cls;
+    if (rq) {
+        free(rq->body);
+        free(rq);
+    }
+    *con_cls = NULL;
+}
+
+/* Leaves the path as it came: ids are decoded after the path is split at '/'. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start and stop                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Reads the token: the whole file, trailing newline stripped. -1 with a message. */
+static int read_token(const char *path, server *s)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "serve: cannot read --token-file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *buf = malloc(TOKEN_MAX + 1);
+    size_t n = buf ? fread(buf, 1, TOKEN_MAX + 1, f) : 0;
+    fclose(f);
+    if (!buf || n > TOKEN_MAX) {
+        fprintf(stderr, "serve: --token-file %s: %s\n", path,
+                buf ? "token longer than 4096 bytes" : "out of memory");
+        free(buf);
+        return -1;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = '\0';
+    if (n == 0 || strlen(buf) != n) {
+        fprintf(stderr, "serve: --token-file %s: the token is empty or holds a zero byte\n",
+                path);
+        free(buf);
+        return -1;
+    }
+    s->token = buf;
+    s->token_len = n;
+    return 0;
+}
+
+/* "ADDR:PORT" (IPv4, or [IPv6]:PORT) into addr. -1 when malformed. */
+static int parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *alen)
+{
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    if (!colon || (size_t)(colon - text) >= sizeof host)
+        return -1;
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = '\0';
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || errno || port > 65535)
+        return -1;
+    memset(addr, 0, sizeof *addr);
+    size_t hl = strlen(host);
+    if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        host[hl - 1] = '\0';
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *alen = sizeof *a6;
+        return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *alen = sizeof *a4;
+    if (!strcmp(host, "localhost"))
+        strcpy(host, "127.0.0.1");
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: HOST serve [--listen ADDR:PORT] [--token-file F] [--db PATH] [--skip-time]\n"
+          "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0: any free)\n"
+          "  --token-file F      require `Authorization: Bearer TOKEN`, TOKEN read from F\n"
+          "  --skip-time         virtual clock: jump to the next wake-up instead of waiting\n"
+          "Routes: POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat,\n"
+          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history\n",
+          f);
+}
 
 int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n)
 {
-    (void)argc;
-    (void)argv;
-    (void)wfs;
-    (void)n;
-    fputs("serve: not built yet\n", stderr);
-    return 2;
+    const char *db_flag = NULL, *listen_at = "127.0.0.1:8080", *token_file = NULL;
+    int skip_time = 0, help = 0;
+    const args_opt opts[] = {{"db", &db_flag, NULL},          {"listen", &listen_at, NULL},
+                             {"token-file", &token_file, NULL}, {"skip-time", NULL, &skip_time},
+                             {"help", NULL, &help},           {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos = 0, code = 1, worker_started = 0;
+    char msg[256];
+    struct sockaddr_storage addr;
+    socklen_t alen = 0;
+    struct MHD_Daemon *d = NULL;
+    pthread_t worker;
+    sigset_t sigs;
+    cairn_error err;
+    err_init(&err);
+    server s = {.wfs = wfs, .n = n, .skip_time = skip_time};
+
+    if (args_parse(argc, argv, 1, opts, pos, 0, &npos, msg, sizeof msg)) {
+        fprintf(stderr, "serve: %s\n", msg);
+        return 2;
+    }
+    if (help) {
+        usage(stdout);
+        return 0;
+    }
+    if (parse_listen(listen_at, &addr, &alen) != 0) {
+        fprintf(stderr, "serve: --listen wants ADDR:PORT (like 127.0.0.1:8080), not '%s'\n",
+                listen_at);
+        return 2;
+    }
+    s.skip_time = skip_time;
+    s.db = cli_db_path(db_flag);
+    atomic_init(&s.stop, 0);
+    atomic_init(&s.vnow, 0);
+    if (token_file && read_token(token_file, &s) != 0)
+        goto done;
+
+    /* SIGINT/SIGTERM go to sigwait below; every thread made from here inherits the mask. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0) {
+        fputs("serve: cannot block signals\n", stderr);
+        goto done;
+    }
+    if (engine_open(&s.worker, s.db, wfs, n, &err) != CAIRN_OK ||
+        engine_open(&s.api, s.db, wfs, n, &err) != CAIRN_OK) {
+        fprintf(stderr, "serve: %s\n", err.message ? err.message : "cannot open the store");
+        goto done;
+    }
+    engine_set_skip_time(s.worker, skip_time);
+    engine_set_skip_time(s.api, skip_time);
+    atomic_store(&s.vnow, (long long)engine_now(s.worker));
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "serve: cannot listen on %s: %s\n", listen_at, strerror(errno));
+        goto done;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen_at, ':') - listen_at), listen_at);
+    printf("serve: listening on http://%s:%u (db %s)\n", host, info ? info->port : 0, s.db);
+    fflush(stdout);
+
+    if (pthread_create(&worker, NULL, worker_main, &s) != 0) {
+        fputs("serve: cannot start the worker thread\n", stderr);
+        goto done;
+    }
+    worker_started = 1;
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    code = 0;
+done:
+    if (d)
+        MHD_stop_daemon(d); /* stops accepting; a request in flight finishes first */
+    if (worker_started) {
+        atomic_store(&s.stop, 1);
+        engine_poke(s.worker);
+        pthread_join(worker, NULL); /* the invocation in flight finishes */
+    }
+    if (s.api)
+        engine_close(s.api);
+    if (s.worker)
+        engine_close(s.worker);
+    free(s.token);
+    err_cleanup(&err);
+    return code;
 }
