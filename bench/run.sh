@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh [N] — the figures the issues ask for, measured on this machine:
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
-#   - `cairn gen` of a 1,000-operation workflow (20 runs).
+#   - `cairn gen` of a 1,000-operation workflow (20 runs);
+#   - the callback round trip inside `serve`, HTTP succeed -> completed
+#     (bench_callback.sh, 1,000 callbacks).
 # Builds a Release tree in build-bench/ first. Prints a small report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,6 @@ for _ in range(20):
 print(f"  median {statistics.median(runs):.1f} ms   min {min(runs):.1f} ms   max {max(runs):.1f} ms  (20 runs, process start included)")
 PY
 wc -l "$tmp/out/big.c" | awk '{print "  generated big.c: " $1 " lines"}'
+
+# The callback round trip inside serve: HTTP succeed -> execution completed (1,000 callbacks).
+bash bench/bench_callback.sh 1000
