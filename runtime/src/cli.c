@@ -369,8 +369,9 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
 }
 
 /* What a reader needs beyond the numbers: how long a wait or a callback
- * waited, and how an operation that did not succeed ended. */
-static char *timeline_note(const cJSON *op, int64_t a, int64_t b, int ended)
+ * waited, how an operation that did not succeed ended, and when a pending
+ * retry is due (an offset from t0). */
+static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended)
 {
     char dur[48], note[256];
     const char *type = op_str(op, "type"), *status = op_str(op, "status");
@@ -379,17 +380,27 @@ static char *timeline_note(const cJSON *op, int64_t a, int64_t b, int ended)
     size_t n = 0;
     note[0] = '\0';
     format_duration(b - a, dur, sizeof dur);
+    int64_t limit = op_time(op, "timeout_at");
+    char lim[48] = "";
+    if (limit >= a)
+        format_duration(limit - a, lim, sizeof lim);
     if (!strcmp(type, "WAIT"))
-        n += (size_t)snprintf(note, sizeof note, "%s %s", ended ? "waited" : "waiting, so far",
-                              dur);
+        n += (size_t)snprintf(note, sizeof note, "%s %s%s%s%s", ended ? "waited" : "waiting, so far",
+                              dur, *lim ? " (for " : "", lim, *lim ? ")" : "");
     else if (!strcmp(type, "CALLBACK"))
-        n += (size_t)snprintf(note, sizeof note, "callback %s %s",
-                              ended ? "open for" : "open, so far", dur);
+        n += (size_t)snprintf(note, sizeof note, "callback %s %s%s%s%s",
+                              ended ? "open for" : "open, so far", dur,
+                              *lim ? " (timeout " : "", lim, *lim ? ")" : "");
     if (strcmp(status, "SUCCEEDED") && n < sizeof note)
         n += (size_t)snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", status);
     if (cJSON_IsString(etype) && n < sizeof note)
-        snprintf(note + n, sizeof note - n, " %s", etype->valuestring);
-    return dup_str(n || note[0] ? note : "-");
+        n += (size_t)snprintf(note + n, sizeof note - n, " %s", etype->valuestring);
+    int64_t next = op_time(op, "next_attempt_at");
+    if (!ended && next >= t0 && n < sizeof note) {
+        format_duration(next - t0, dur, sizeof dur);
+        snprintf(note + n, sizeof note - n, "%snext attempt at +%s", n ? ", " : "", dur);
+    }
+    return dup_str(note[0] ? note : "-");
 }
 
 static int history_timeline(const cJSON *hist)
@@ -424,7 +435,7 @@ static int history_timeline(const cJSON *hist)
         row[3] = dup_str(ended ? dur : "open");
         row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
         row[5] = timeline_bar(sp, a, b, ended);
-        row[6] = timeline_note(op, a, b, ended);
+        row[6] = timeline_note(op, sp.t0, a, b, ended);
         r++;
     }
     int rc = table_print(&t, stdout);
