@@ -34,12 +34,13 @@ fail() {
 
 # start_serve [OPTIONS...]: runs serve in the background on a free port.
 start_serve() {
+    rm -f "$WORK/serve.out" # now: the child's own truncation may come after our first look
     "$HOST" serve --listen 127.0.0.1:0 --db "$DB" "$@" >"$WORK/serve.out" 2>"$WORK/serve.err" &
     SERVE_PID=$!
     PIDS="$PIDS $SERVE_PID"
     local i
     for i in $(seq 1 100); do
-        if grep -q 'listening on' "$WORK/serve.out" 2>/dev/null; then
+        if grep -q "listening on" "$WORK/serve.out" 2>/dev/null; then
             BASE=$(sed -n 's|^serve: listening on \(http://[^ ]*\) .*|\1|p' "$WORK/serve.out")
             return 0
         fi
