@@ -210,10 +210,10 @@ typedef enum node_shape {
 } node_shape;
 
 typedef enum edge_style {
-    ED_FLOW,    /* sequence, goto, choice branch, end */
-    ED_RETRY,   /* a self-loop: the operation runs again */
-    ED_CATCH,   /* an error handled by a catch */
-    ED_TIMEOUT  /* a callback's timeout or heartbeat exit */
+    ED_FLOW,   /* sequence, goto, choice branch, end */
+    ED_RETRY,  /* a self-loop: the operation runs again */
+    ED_CATCH,  /* an error handled by a catch */
+    ED_TIMEOUT /* a callback's timeout or heartbeat exit */
 } edge_style;
 
 typedef struct edge {
@@ -593,14 +593,18 @@ static void mermaid_text(buf *b, const char *s)
 
 static void render_mermaid(buf *b, const graph *g)
 {
-    static const char *const open[] = {
-        [SH_START] = "((", [SH_SUCCEEDED] = "(((", [SH_FAILED] = "(((", [SH_STEP] = "[",
-        [SH_WAIT] = "{{", [SH_CALLBACK] = "[/", [SH_AWAIT] = "[\\",
-        [SH_WAIT_FOR_CALLBACK] = "[[", [SH_CHOICE] = "{", [SH_SUCCEED] = "([", [SH_FAIL] = "(["};
-    static const char *const close[] = {
-        [SH_START] = "))", [SH_SUCCEEDED] = ")))", [SH_FAILED] = ")))", [SH_STEP] = "]",
-        [SH_WAIT] = "}}", [SH_CALLBACK] = "/]", [SH_AWAIT] = "\\]",
-        [SH_WAIT_FOR_CALLBACK] = "]]", [SH_CHOICE] = "}", [SH_SUCCEED] = "])", [SH_FAIL] = "])"};
+    static const char *const open[] = {[SH_START] = "((",   [SH_SUCCEEDED] = "(((",
+                                       [SH_FAILED] = "(((", [SH_STEP] = "[",
+                                       [SH_WAIT] = "{{",    [SH_CALLBACK] = "[/",
+                                       [SH_AWAIT] = "[\\",  [SH_WAIT_FOR_CALLBACK] = "[[",
+                                       [SH_CHOICE] = "{",   [SH_SUCCEED] = "([",
+                                       [SH_FAIL] = "(["};
+    static const char *const close[] = {[SH_START] = "))",   [SH_SUCCEEDED] = ")))",
+                                        [SH_FAILED] = ")))", [SH_STEP] = "]",
+                                        [SH_WAIT] = "}}",    [SH_CALLBACK] = "/]",
+                                        [SH_AWAIT] = "\\]",  [SH_WAIT_FOR_CALLBACK] = "]]",
+                                        [SH_CHOICE] = "}",   [SH_SUCCEED] = "])",
+                                        [SH_FAIL] = "])"};
     static const char *const arrow[] = {
         [ED_FLOW] = "-->", [ED_RETRY] = "-->", [ED_CATCH] = "-.->", [ED_TIMEOUT] = "-.->"};
 

@@ -380,17 +380,21 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
     size_t n = 0;
     note[0] = '\0';
     format_duration(b - a, dur, sizeof dur);
+    int wait = !strcmp(type, "WAIT"), callback = !strcmp(type, "CALLBACK");
+    /* A wait's set length, a callback's timeout: from its start to timeout_at. */
     int64_t limit = op_time(op, "timeout_at");
-    char lim[48] = "";
-    if (limit >= a)
-        format_duration(limit - a, lim, sizeof lim);
-    if (!strcmp(type, "WAIT"))
-        n += (size_t)snprintf(note, sizeof note, "%s %s%s%s%s", ended ? "waited" : "waiting, so far",
-                              dur, *lim ? " (for " : "", lim, *lim ? ")" : "");
-    else if (!strcmp(type, "CALLBACK"))
-        n += (size_t)snprintf(note, sizeof note, "callback %s %s%s%s%s",
-                              ended ? "open for" : "open, so far", dur,
-                              *lim ? " (timeout " : "", lim, *lim ? ")" : "");
+    char lim[64] = "";
+    if (limit >= a) {
+        char d[48];
+        format_duration(limit - a, d, sizeof d);
+        snprintf(lim, sizeof lim, " (%s %s)", wait ? "for" : "timeout", d);
+    }
+    if (wait)
+        n += (size_t)snprintf(note, sizeof note, "%s %s%s", ended ? "waited" : "waiting, so far",
+                              dur, lim);
+    else if (callback)
+        n += (size_t)snprintf(note, sizeof note, "callback %s %s%s",
+                              ended ? "open for" : "open, so far", dur, lim);
     if (strcmp(status, "SUCCEEDED") && n < sizeof note)
         n += (size_t)snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", status);
     if (cJSON_IsString(etype) && n < sizeof note)
@@ -405,7 +409,7 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
 
 static int history_timeline(const cJSON *hist)
 {
-    static const char *const head[] = {"NAME",     "TYPE",     "START",   "DURATION",
+    static const char *const head[] = {"NAME",     "TYPE",     "START",         "DURATION",
                                        "ATTEMPTS", "TIMELINE", "WAITED/OUTCOME"};
     enum { NCOLS = 7 };
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
@@ -466,9 +470,7 @@ static int history_mermaid(const cJSON *hist)
         int64_t a, b;
         int ended = op_interval(op, sp, &a, &b);
         const char *status = op_str(op, "status"), *type = op_str(op, "type");
-        const char *tag = !ended                        ? "active, "
-                          : !strcmp(status, "SUCCEEDED") ? "done, "
-                                                         : "crit, ";
+        const char *tag = !ended ? "active, " : !strcmp(status, "SUCCEEDED") ? "done, " : "crit, ";
         char dur[48];
         format_duration(b - a, dur, sizeof dur);
         /* Names are [A-Za-z0-9_.-]: nothing in them ends a gantt task's text. */
@@ -503,9 +505,9 @@ int cli_store_command(int argc, char **argv)
     const char *db_flag = NULL;
     const char *format = NULL;
     int json = 0, help = 0, timeline = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},         {"json", NULL, &json},
-                             {"help", NULL, &help},         {"timeline", NULL, &timeline},
-                             {"format", &format, NULL},     {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db_flag, NULL},    {"json", NULL, &json},
+                             {"help", NULL, &help},     {"timeline", NULL, &timeline},
+                             {"format", &format, NULL}, {NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];

@@ -214,7 +214,8 @@ static void test_callback_exits(void **state)
     /* The await of `payment` (timeout 1h, no heartbeat) is not caught. */
     has_line(m, "    op6 -.->|\"Callback.Timeout\"| FAILED");
     lacks(m, "op6 -.->|\"Callback.HeartbeatTimeout\"");
-    has_line(m, "    op3 -->|\"decision.approved == true #amp;#amp; input.amount #lt; 10000\"| op4");
+    has_line(m,
+             "    op3 -->|\"decision.approved == true #amp;#amp; input.amount #lt; 10000\"| op4");
     has_line(m, "    op3 -->|\"else\"| op9");
     free(m);
 }
@@ -263,9 +264,9 @@ static void test_no_failed_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_expr_text),      cmocka_unit_test(test_order_mermaid),
-        cmocka_unit_test(test_order_dot),      cmocka_unit_test(test_callback_exits),
-        cmocka_unit_test(test_escapes),        cmocka_unit_test(test_no_failed_end),
+        cmocka_unit_test(test_expr_text), cmocka_unit_test(test_order_mermaid),
+        cmocka_unit_test(test_order_dot), cmocka_unit_test(test_callback_exits),
+        cmocka_unit_test(test_escapes),   cmocka_unit_test(test_no_failed_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
