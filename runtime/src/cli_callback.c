@@ -103,8 +103,7 @@ int cli_callback_command(int argc, char **argv)
     else if (fail && (!etype || !emsg))
         problem = "fail needs --error-type and --error-message";
     if (problem) {
-        fprintf(stderr, "cairn callback: %s\n", problem);
-        usage(stderr);
+        fprintf(stderr, "cairn callback: %s (see callback --help)\n", problem);
         return 2;
     }
     const char *id = pos[1];
