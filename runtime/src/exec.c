@@ -871,10 +871,10 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
 /* Waits                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* A wait that ends at `end` (new), or as its journal row says. */
-static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t end)
+/* A wait that ends at `end` (new), or as its journal row says; now is the clock's time. */
+static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t now,
+                   int64_t end)
 {
-    int64_t now = engine_now(x->e);
     if (row) {
         if (strcmp(row->status, "SUCCEEDED") == 0)
             return CAIRN_NEXT;
@@ -907,7 +907,7 @@ int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
     if (op_enter(x, "WAIT", op, &row) == 0) {
         int64_t now = engine_now(x->e);
         int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
-        out = wait_op(x, op, row, end);
+        out = wait_op(x, op, row, now, end);
     }
     scope_reset(&x->sc);
     return out;
@@ -921,9 +921,9 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
     if (op_enter(x, "WAIT", op, &row) != 0)
         goto done;
     if (row) {
-        out = wait_op(x, op, row, 0);
+        out = wait_op(x, op, row, engine_now(x->e), 0);
     } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
-        out = wait_op(x, op, NULL, end);
+        out = wait_op(x, op, NULL, engine_now(x->e), end);
     } else {
         char *shown = json_text(when);
         out = fail_exec(x, "Wait.InvalidTime",
