@@ -30,13 +30,17 @@ run_cmd late "$CAIRN" callback succeed "$CB" --result '{}'
 expect_rc 1
 expect_err_i 'fail'
 
-check "callback fail with a type only: message and data are optional"
+check "callback fail needs --error-type and --error-message (exit 2); --error-data is optional"
 start cbsimple '{}'
 get_cb "$ID"
-run_cmd fail2 "$CAIRN" callback fail "$CB" --error-type Vendor.Gone
+run_cmd nomsg "$CAIRN" callback fail "$CB" --error-type Vendor.Gone
+expect_rc 2
+run_cmd fail2 "$CAIRN" callback fail "$CB" --error-type Vendor.Gone --error-message "out of business"
 expect_rc 0
 "$HOST" worker --until-idle 2>/dev/null || fail "worker"
 history "$ID"
 json_check "$H" 'd["execution"]["error"]["type"] == "Callback.Failed"' \
-    'd["execution"]["error"]["data"]["ErrorType"] == "Vendor.Gone"'
+    'd["execution"]["error"]["data"]["ErrorType"] == "Vendor.Gone"' \
+    'd["execution"]["error"]["data"]["ErrorMessage"] == "out of business"' \
+    'd["execution"]["error"]["data"].get("ErrorData") is None'
 echo "ok"

@@ -43,4 +43,30 @@ kill -TERM "$WORKER"
 rc=0
 wait "$WORKER" || rc=$?
 [ "$rc" = 0 ] || fail "worker exit $rc on SIGTERM: $(cat "$WORK/worker.err")"
+
+check "serve: a success POSTed over HTTP completes the waiting execution"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bg serve "$HOST" serve --listen "127.0.0.1:$PORT"
+SERVE=$BG
+for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/executions/none" && break
+    sleep 0.05
+done
+ID=$("$HOST" start cbsimple --input '{}') || fail "start"
+wait_until "$ID" 'd["execution"]["status"] == "PENDING" and any(o["type"] == "CALLBACK" and o["callback_id"] for o in d["operations"])'
+get_cb "$ID"
+ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$CB")
+code=$(curl -s -o "$WORK/http.out" -w '%{http_code}' -X POST -H 'Content-Type: application/octet-stream' \
+    --data-binary '{"http": true}' "http://127.0.0.1:$PORT/2025-12-01/durable-execution-callbacks/$ENC/succeed")
+[ "$code" = 200 ] || fail "HTTP succeed answered $code: $(cat "$WORK/http.out") $(cat "$WORK/serve.err")"
+wait_until "$ID" 'd["execution"]["status"] == "SUCCEEDED"' 10
+history "$ID"
+json_check "$H" 'd["execution"]["result"]["got"] == {"http": True}'
+code=$(curl -s -o "$WORK/http.out" -w '%{http_code}' -X POST --data-binary '{}' \
+    "http://127.0.0.1:$PORT/2025-12-01/durable-execution-callbacks/$ENC/succeed")
+[ "$code" = 400 ] || fail "a second HTTP succeed answered $code, expected 400: $(cat "$WORK/http.out")"
+kill -TERM "$SERVE"
+rc=0
+wait "$SERVE" || rc=$?
+[ "$rc" = 0 ] || fail "serve exit $rc on SIGTERM: $(cat "$WORK/serve.err")"
 echo "ok"
