@@ -137,8 +137,8 @@ finish declined
 jcheck "$tmp/declined.json" \
     'd["execution"]["status"] == "FAILED"' \
     'd["execution"]["error"]["type"] == "Callback.Failed"' \
-    '"Manager.Away" in json.dumps(d["execution"]["error"]["data"])' \
-    '"on leave until May" in json.dumps(d["execution"]["error"])'
+    'd["execution"]["error"]["data"]["ErrorType"] == "Manager.Away"' \
+    'd["execution"]["error"]["data"]["ErrorMessage"] == "on leave until May"'
 
 check "silence: the heartbeat deadline passes, escalate runs, FAILED Approval.Escalated"
 begin silence laptop
