@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -40,7 +41,8 @@
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
 #define CONN_LIMIT 256    /* connections at once */
-#define CONN_TIMEOUT_S 10 /* idle or slow connections are cut off after this */
+#define CONN_TIMEOUT_S 10 /* a connection idle this long is closed */
+#define BODY_TIME_MS 30000 /* a body still arriving after this is cut off (slow senders) */
 #define IDLE_MS 1000      /* longest worker sleep without any wake-up */
 #define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
 
@@ -150,6 +152,7 @@ typedef struct request {
     size_t len, cap;
     int answered;  /* a response is queued: the rest of the body is dropped */
     int too_large; /* over BODY_MAX: dropped, 413 at the end */
+    int64_t started_ms; /* monotonic, when the headers were in */
 } request;
 
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const char *errtype,
@@ -209,6 +212,13 @@ static enum MHD_Result send_engine_error(struct MHD_Connection *c, int rc, const
     default:
         return send_error(c, 500, "ServiceException", m);
     }
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Constant-time check of "Authorization: Bearer TOKEN". */
@@ -484,6 +494,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!rq)
             return MHD_NO;
         *con_cls = rq;
+        rq->started_ms = monotonic_ms();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         enum MHD_Result ret = MHD_YES;
@@ -507,6 +518,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return ret;
     }
     if (*size > 0) {
+        if (monotonic_ms() - rq->started_ms > BODY_TIME_MS)
+            return MHD_NO; /* a body trickling in: close the connection */
         /* A body without Content-Length that grows past the limit (chunked): the
          * rest is dropped as it comes, and 413 goes out at its end. */
         if (!rq->answered && !rq->too_large && *size > BODY_MAX - rq->len)

@@ -2,10 +2,12 @@
 #include <stddef.h>
 
 #include "hello.h"
+#include "slowstep.h"
 #include "waiter.h"
 
 int main(int argc, char **argv)
 {
-    static const cairn_workflow *const workflows[] = {&hello_workflow, &waiter_workflow};
+    static const cairn_workflow *const workflows[] = {&hello_workflow, &waiter_workflow,
+                                                      &slowstep_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }
