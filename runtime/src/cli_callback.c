@@ -120,8 +120,14 @@ int cli_callback_command(int argc, char **argv)
     int rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
     if (rc == CAIRN_OK) {
         if (succeed)
-            rc = engine_callback_succeed(e, id, result_file ? payload : result ? result : "",
-                                         result_file ? len : result ? strlen(result) : 0, &err);
+            rc = engine_callback_succeed(e, id,
+                                         result_file ? payload
+                                         : result    ? result
+                                                     : "",
+                                         result_file ? len
+                                         : result    ? strlen(result)
+                                                     : 0,
+                                         &err);
         else if (fail)
             rc = engine_callback_fail(e, id, etype, emsg, edata, &err);
         else
@@ -130,7 +136,9 @@ int cli_callback_command(int argc, char **argv)
     int code = 0;
     if (rc == CAIRN_OK) {
         printf("callback %s %s\n", id,
-               succeed ? "succeeded" : fail ? "failed" : "heartbeat recorded");
+               succeed ? "succeeded"
+               : fail  ? "failed"
+                       : "heartbeat recorded");
     } else {
         fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(rc));
         code = 1;

@@ -820,15 +820,15 @@ static void test_callback_command_exit_codes(void **state)
     char *id = start(f, "cbj", "{}");
     invoke(f, id);
     char *cb = callback_id(f, id, "1");
-    assert_int_equal(run_cli(f, "succeed", NULL, NULL, NULL), 2);        /* no id */
-    assert_int_equal(run_cli(f, "approve", cb, NULL, NULL), 2);          /* no such verb */
-    assert_int_equal(run_cli(f, "fail", cb, "--error-type", "X"), 2);    /* no message */
-    assert_int_equal(run_cli(f, "heartbeat", cb, "--result", "1"), 2);   /* not for heartbeat */
+    assert_int_equal(run_cli(f, "succeed", NULL, NULL, NULL), 2);      /* no id */
+    assert_int_equal(run_cli(f, "approve", cb, NULL, NULL), 2);        /* no such verb */
+    assert_int_equal(run_cli(f, "fail", cb, "--error-type", "X"), 2);  /* no message */
+    assert_int_equal(run_cli(f, "heartbeat", cb, "--result", "1"), 2); /* not for heartbeat */
     assert_op_status(f, id, "1", "STARTED");
-    assert_int_equal(run_cli(f, "heartbeat", "nope", NULL, NULL), 1);    /* unknown */
+    assert_int_equal(run_cli(f, "heartbeat", "nope", NULL, NULL), 1); /* unknown */
     assert_int_equal(run_cli(f, "heartbeat", cb, NULL, NULL), 0);
     assert_int_equal(run_cli(f, "succeed", cb, "--result", "{\"via\":\"cli\"}"), 0);
-    assert_int_equal(run_cli(f, "succeed", cb, "--result", "2"), 1);     /* closed */
+    assert_int_equal(run_cli(f, "succeed", cb, "--result", "2"), 1); /* closed */
     invoke(f, id);
     cJSON *s = status(f, id);
     assert_string_equal(str(get(s, "result"), "via"), "cli");
