@@ -121,8 +121,8 @@ int main(int argc, char **argv)
                 if (cJSON_IsString(cb))
                     cbs[i] = strdup(cb->valuestring);
             }
-            int pending = !strcmp(status_of(cJSON_GetObjectItemCaseSensitive(doc, "execution")),
-                                  "PENDING");
+            int pending =
+                !strcmp(status_of(cJSON_GetObjectItemCaseSensitive(doc, "execution")), "PENDING");
             cJSON_Delete(doc);
             if (cbs[i] && !pending) { /* created, not yet suspended: look again */
                 free(cbs[i]);

@@ -473,16 +473,20 @@ static int http_request(lua_State *L)
     const cJSON *oks = cJSON_GetObjectItemCaseSensitive(req->json, "ok");
     if (oks && !cJSON_IsNull(oks)) {
         if (!cJSON_IsArray(oks) || cJSON_GetArraySize(oks) > HTTP_MAX_OK)
-            return luaL_error(L, "cairn.http.request: ok must be a list of at most %d statuses "
-                                 "or {lo, hi} ranges", HTTP_MAX_OK);
+            return luaL_error(L,
+                              "cairn.http.request: ok must be a list of at most %d statuses "
+                              "or {lo, hi} ranges",
+                              HTTP_MAX_OK);
         for (const cJSON *o = oks->child; o; o = o->next, nok++) {
             const cJSON *lo = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, 0) : o;
             const cJSON *hi = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, 1) : o;
             if (!json_is_integer(lo) || !json_is_integer(hi) ||
                 (cJSON_IsArray(o) && cJSON_GetArraySize(o) != 2) ||
                 lo->valuedouble > hi->valuedouble)
-                return luaL_error(L, "cairn.http.request: ok[%d] is not a status or a "
-                                     "{lo, hi} range", nok + 1);
+                return luaL_error(L,
+                                  "cairn.http.request: ok[%d] is not a status or a "
+                                  "{lo, hi} range",
+                                  nok + 1);
             ok[nok].lo = (int)lo->valuedouble;
             ok[nok].hi = (int)hi->valuedouble;
         }

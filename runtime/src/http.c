@@ -176,8 +176,8 @@ static int has_header(const cJSON *headers, const char *name)
 }
 
 /* The request's headers as curl wants them; values that are not strings as JSON text. */
-static int build_headers(const cJSON *headers, const char *content_type,
-                         struct curl_slist **out, cairn_error *err)
+static int build_headers(const cJSON *headers, const char *content_type, struct curl_slist **out,
+                         cairn_error *err)
 {
     struct curl_slist *list = NULL;
     if (headers && !cJSON_IsObject(headers) && !cJSON_IsNull(headers)) {
@@ -267,12 +267,12 @@ int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range
 
     pthread_once(&global_once, global_init);
     if (global_rc != CURLE_OK) {
-        err_set(err, "Http.Transport", "libcurl failed to start: %s", curl_easy_strerror(global_rc));
+        err_set(err, "Http.Transport", "libcurl failed to start: %s",
+                curl_easy_strerror(global_rc));
         return -1;
     }
     if (!cJSON_IsObject(request)) {
-        err_set(err, "Http.Transport", "the request is %s, not an object",
-                json_type_name(request));
+        err_set(err, "Http.Transport", "the request is %s, not an object", json_type_name(request));
         return -1;
     }
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(request, "url");
@@ -360,8 +360,7 @@ int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range
         goto done;
     }
     if (!status_ok(status, ok, nok)) {
-        err_set_data(err, "Http.Status", res, "%s %s answered %ld", verb, url->valuestring,
-                     status);
+        err_set_data(err, "Http.Status", res, "%s %s answered %ld", verb, url->valuestring, status);
         goto done;
     }
     *result = res;

@@ -40,11 +40,11 @@
 
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
-#define CONN_LIMIT 256    /* connections at once */
-#define CONN_TIMEOUT_S 10 /* a connection idle this long is closed */
+#define CONN_LIMIT 256     /* connections at once */
+#define CONN_TIMEOUT_S 10  /* a connection idle this long is closed */
 #define BODY_TIME_MS 30000 /* a body still arriving after this is cut off (slow senders) */
-#define IDLE_MS 1000      /* longest worker sleep without any wake-up */
-#define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
+#define IDLE_MS 1000       /* longest worker sleep without any wake-up */
+#define STORE_RETRY_MS 50  /* after a store error (another process holds the lock) */
 
 #define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
 #define EXECUTIONS_PREFIX "/executions"
@@ -150,8 +150,8 @@ static void *worker_main(void *arg)
 typedef struct request {
     char *body; /* owned; NUL-terminated */
     size_t len, cap;
-    int answered;  /* a response is queued: the rest of the body is dropped */
-    int too_large; /* over BODY_MAX: dropped, 413 at the end */
+    int answered;       /* a response is queued: the rest of the body is dropped */
+    int too_large;      /* over BODY_MAX: dropped, 413 at the end */
     int64_t started_ms; /* monotonic, when the headers were in */
 } request;
 
@@ -204,8 +204,8 @@ static enum MHD_Result send_engine_error(struct MHD_Connection *c, int rc, const
     case CAIRN_ERR_NOT_FOUND:
         return send_error(c, 404, "ResourceNotFoundException", m);
     case CAIRN_ERR_CONFLICT:
-        return send_error(c, 400, callback ? "CallbackTimeoutException" : "ResourceConflictException",
-                          m);
+        return send_error(c, 400,
+                          callback ? "CallbackTimeoutException" : "ResourceConflictException", m);
     case CAIRN_ERR_INPUT:
     case CAIRN_ERR_USAGE:
         return send_error(c, 400, "InvalidParameterValueException", m);
@@ -272,15 +272,7 @@ static int pct_decode(const char *p, size_t len, char *out)
 }
 
 /* Routes, as parsed from the path. */
-typedef enum route {
-    R_NONE,
-    R_SUCCEED,
-    R_FAIL,
-    R_HEARTBEAT,
-    R_START,
-    R_STATUS,
-    R_HISTORY
-} route;
+typedef enum route { R_NONE, R_SUCCEED, R_FAIL, R_HEARTBEAT, R_START, R_STATUS, R_HISTORY } route;
 
 /*
  * Parses url into a route and its decoded id (id: out buffer of idlen).
@@ -391,8 +383,8 @@ static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const reque
     cJSON *body = NULL, *out = NULL;
     char *input = NULL, *id = NULL, *text = NULL;
     enum MHD_Result ret;
-    body = rq->len > 0 && strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1)
-                                                        : NULL;
+    body =
+        rq->len > 0 && strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1) : NULL;
     int wrong = 0;
     const char *workflow = cJSON_IsObject(body) ? opt_string(body, "workflow", &wrong) : NULL;
     const char *name = opt_string(body, "name", &wrong);
@@ -420,7 +412,8 @@ static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const reque
     out = cJSON_CreateObject();
     if (out && cJSON_AddStringToObject(out, "id", id))
         text = json_print(out);
-    ret = text ? send_json(c, 200, NULL, text) : send_error(c, 500, "ServiceException", "out of memory");
+    ret = text ? send_json(c, 200, NULL, text)
+               : send_error(c, 500, "ServiceException", "out of memory");
 done:
     cJSON_Delete(body);
     cJSON_Delete(out);
@@ -495,8 +488,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = rq;
         rq->started_ms = monotonic_ms();
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         enum MHD_Result ret = MHD_YES;
         if (!authorized(s, c))
             ret = send_error(c, 403, "AccessDeniedException",
@@ -510,8 +503,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         else if (bad)
             ret = send_error(c, 400, "InvalidParameterValueException", "malformed id in the path");
         else if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
-            ret = send_error(c, 413, "RequestTooLargeException",
-                             "request body over 262144 bytes");
+            ret = send_error(c, 413, "RequestTooLargeException", "request body over 262144 bytes");
         else
             return MHD_YES;
         rq->answered = 1;
@@ -599,8 +591,7 @@ static int read_token(const char *path, server *s)
         n--;
     buf[n] = '\0';
     if (n == 0 || strlen(buf) != n) {
-        fprintf(stderr, "serve: --token-file %s: the token is empty or holds a zero byte\n",
-                path);
+        fprintf(stderr, "serve: --token-file %s: the token is empty or holds a zero byte\n", path);
         free(buf);
         return -1;
     }
@@ -657,9 +648,12 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
 {
     const char *db_flag = NULL, *listen_at = "127.0.0.1:8080", *token_file = NULL;
     int skip_time = 0, help = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},          {"listen", &listen_at, NULL},
-                             {"token-file", &token_file, NULL}, {"skip-time", NULL, &skip_time},
-                             {"help", NULL, &help},           {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db_flag, NULL},
+                             {"listen", &listen_at, NULL},
+                             {"token-file", &token_file, NULL},
+                             {"skip-time", NULL, &skip_time},
+                             {"help", NULL, &help},
+                             {NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1, worker_started = 0;
     char msg[256];

@@ -148,8 +148,8 @@ static int setup(void **state)
     struct sockaddr_in addr = loopback();
     daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                    MHD_USE_ERROR_LOG,
-                               0, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-                               completed, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
+                               0, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+                               NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
     if (!daemon_)
         return -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
@@ -275,8 +275,7 @@ static void test_bodies_and_headers_sent(void **state)
     const cJSON *echo = cJSON_GetObjectItem(res, "body");
     assert_string_equal(cJSON_GetObjectItem(echo, "method")->valuestring, "POST");
     assert_string_equal(cJSON_GetObjectItem(echo, "body")->valuestring, "{\"amount\":3}");
-    assert_string_equal(cJSON_GetObjectItem(echo, "content_type")->valuestring,
-                        "application/json");
+    assert_string_equal(cJSON_GetObjectItem(echo, "content_type")->valuestring, "application/json");
     assert_string_equal(cJSON_GetObjectItem(echo, "x_custom")->valuestring, "v1");
     cJSON_Delete(res);
     cJSON_Delete(r);
@@ -319,9 +318,8 @@ static void test_transport_failures(void **state)
 
     /* a port that just stopped listening: connection refused */
     struct sockaddr_in addr = loopback();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-                                            handler, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-                                            MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler,
+                                            NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
     assert_non_null(d);
     unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
     MHD_stop_daemon(d);
