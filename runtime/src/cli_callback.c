@@ -5,8 +5,8 @@
  *
  * Owns: the command line of the three subcommands and their messages.
  * Never: touches the store other than through the callback API of engine.h
- * (one transaction per answer), or opens the store before the command line
- * is known to be good (a usage error changes nothing).
+ * (one transaction per answer), opens the store before the command line is
+ * known to be good (a usage error changes nothing), or creates a store.
  */
 #include "cli.h"
 
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "engine.h"
@@ -117,7 +118,15 @@ int cli_callback_command(int argc, char **argv)
     cairn_error err;
     err_init(&err);
     engine *e = NULL;
-    int rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
+    int rc;
+    if (access(cli_db_path(db), F_OK) != 0) {
+        /* No store, no callback: say so without creating one. */
+        err_set(&err, "Callback.NotFound", "callback %.100s: unknown callback (no store at %s)", id,
+                cli_db_path(db));
+        rc = CAIRN_ERR_NOT_FOUND;
+    } else {
+        rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
+    }
     if (rc == CAIRN_OK) {
         if (succeed)
             rc = engine_callback_succeed(e, id,

@@ -835,6 +835,32 @@ static void test_callback_command_exit_codes(void **state)
     cJSON_Delete(s);
     free(cb);
     free(id);
+
+    /* --result-file sends the file's bytes as they are. */
+    id = start(f, "cbt", "{}");
+    invoke(f, id);
+    cb = callback_id(f, id, "1");
+    char file[96];
+    snprintf(file, sizeof file, "%s.result", f->path);
+    FILE *out = fopen(file, "wb");
+    assert_non_null(out);
+    fputs("line one\nline \"two\"\n", out);
+    fclose(out);
+    assert_int_equal(run_cli(f, "succeed", cb, "--result-file", file), 0);
+    unlink(file);
+    invoke(f, id);
+    s = status(f, id);
+    assert_string_equal(str(s, "result"), "line one\nline \"two\"\n");
+    cJSON_Delete(s);
+    free(cb);
+    free(id);
+
+    /* No store at --db: unknown, and no store is created. */
+    char missing[96];
+    snprintf(missing, sizeof missing, "%s-missing.db", f->path);
+    char *argv[] = {"callback", "heartbeat", "abc", "--db", missing, NULL};
+    assert_int_equal(cli_callback_command(5, argv), 1);
+    assert_int_not_equal(access(missing, F_OK), 0);
 }
 
 int main(void)
