@@ -91,7 +91,9 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 /*
  * Writes status, result, error, updated_at, ended_at, wake_at of row r->id,
  * if it has not ended: CAIRN_ERR_CONFLICT when it has (or is gone). It ends
- * an invocation, so it also frees the lease.
+ * an invocation, so it also frees the lease. A suspend (ended_at none) of an
+ * execution poked since its lease was taken sets wake_at to updated_at
+ * instead: a callback resolved meanwhile is never slept past.
  */
 int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
