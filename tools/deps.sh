@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # tools/deps.sh [--test] — install, with apt-get, the Debian packages cairn
 # needs that are missing. --test adds what the test suite needs (node for the
-# JSON Schema check, valgrind). Safe to run again: installs only what is missing.
+# JSON Schema check and the AWS SDK client, valgrind, graphviz and chromium to
+# render diagrams). Safe to run again: installs only what is missing.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libcjson-dev
       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    pkgs+=(python3 valgrind)
+    # graphviz and chromium render the diagrams (dot -Tsvg, mermaid-cli) in tests/graph.
+    pkgs+=(python3 valgrind graphviz chromium)
     # Node.js for ajv: any recent one will do; take Debian's only when none is there.
     command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
