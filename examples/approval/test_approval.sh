@@ -14,7 +14,10 @@
 #               catch runs escalate (which POSTs to the inbox), and the
 #               execution FAILS Approval.Escalated (Callback.HeartbeatTimeout);
 #   busy inbox: the inbox answers 503 once; the submitter's second attempt
-#               gets through and the execution waits for the answer.
+#               gets through and the execution waits for the answer;
+#   no inbox:   nothing listens at the inbox URL: after 3 attempts the
+#               operation fails with Submitter.Failed (Http.Transport in its
+#               data) and the execution ends FAILED instead of waiting.
 # Each case has its own database in a temporary folder. Needs python3.
 set -uo pipefail
 
@@ -148,8 +151,13 @@ jcheck "$tmp/silence.json" \
     'd["execution"]["error"]["type"] == "Approval.Escalated"' \
     'd["execution"]["error"]["data"] == {"reason": "Callback.HeartbeatTimeout", "ticket": "ESC-PR-1001"}' \
     'ops["escalate"]["status"] == "SUCCEEDED"'
-grep -q '"kind": "escalation".*"reason": "Callback.HeartbeatTimeout"' "$tmp/inbox.log" ||
-    grep -q '"reason": "Callback.HeartbeatTimeout"' "$tmp/inbox.log" || fail "the director was not told: $(cat "$tmp/inbox.log")"
+python3 - "$tmp/inbox.log" <<'PY' || fail "the director was not told: $(cat "$tmp/inbox.log")"
+import json, sys
+msgs = [json.loads(l)["message"] for l in open(sys.argv[1])]
+esc = [m for m in msgs if m.get("kind") == "escalation"]
+assert esc == [{"kind": "escalation", "request": "PR-1001", "amount": 1450,
+                "reason": "Callback.HeartbeatTimeout", "ticket": "ESC-PR-1001"}], esc
+PY
 check "silence: the callback is closed; a late answer is refused"
 rc=0
 "$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "ana"}' 2>/dev/null || rc=$?
@@ -171,6 +179,20 @@ cb=$(callback_id "$db" "$id")
 "$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "cy"}' || fail "callback succeed exit $?"
 finish busy
 jcheck "$tmp/busy.json" 'd["execution"]["status"] == "SUCCEEDED" and d["execution"]["result"]["by"] == "cy"'
+
+check "no inbox: Submitter.Failed after 3 attempts, not a wait"
+inbox="http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')/inbox"
+rc=0
+"$host" run approval --db "$tmp/down.db" --input "$(input laptop)" --skip-time --json >"$tmp/down.run.json" 2>"$tmp/down.err" || rc=$?
+[ "$rc" = 1 ] || fail "run exit $rc, expected 1: $(cat "$tmp/down.err")"
+jcheck "$tmp/down.run.json" 'd["status"] == "FAILED"' 'd["error"]["type"] == "Submitter.Failed"' \
+    '"Http.Transport" in json.dumps(d["error"]["data"])'
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/down.run.json")
+"$host" history "$id" --db "$tmp/down.db" --json >"$tmp/down.json"
+jcheck "$tmp/down.json" \
+    'any(o["type"] == "STEP" and o["status"] == "FAILED" and o["attempt"] == 3 for o in d["operations"])' \
+    'any(o["type"] == "CALLBACK" and o["status"] == "CANCELLED" for o in d["operations"])' \
+    '"escalate" not in ops'
 
 if ((failures)); then
     echo "$failures check(s) failed"
