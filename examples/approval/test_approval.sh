@@ -68,7 +68,7 @@ start_inbox() {
     local name=$1
     shift
     python3 "$here/receiver.py" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
-    pids+=($!)
+    pids+=("$!")
     for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
     [ -s "$tmp/$name.port" ] || die "receiver.py did not start"
     inbox="http://127.0.0.1:$(cat "$tmp/$name.port")/inbox"

@@ -64,7 +64,7 @@ start_service() {
     local name=$1
     shift
     python3 "$here/payment_service.py" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
-    pids+=($!)
+    pids+=("$!")
     for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
     [ -s "$tmp/$name.port" ] || die "payment_service.py did not start"
     service="http://127.0.0.1:$(cat "$tmp/$name.port")"
@@ -164,7 +164,7 @@ start_service busy --fail 1
 db=$tmp/busy.db
 "$host" worker --db "$db" 2>"$tmp/busy.worker.err" &
 worker=$!
-pids+=($worker)
+pids+=("$worker")
 id=$("$host" start payment --db "$db" --input "$(input A-2004)") || die "start"
 wait_for "$db" "$id" 'any(o["name"] == "request-charge" and o["status"] == "SUCCEEDED" and o["attempt"] == 2 for o in d["operations"])'
 cb=$(callback_id "$db" "$id")

@@ -64,7 +64,8 @@ int cbt_submit(cairn_call *call, const cJSON *args)
     const char *id = cairn_call_callback_id(call);
     const cJSON *arg_id = cJSON_GetObjectItemCaseSensitive(args, "id");
     if (!id || !cJSON_IsString(arg_id) || strcmp(id, arg_id->valuestring) != 0)
-        return cairn_call_fail(call, "Test.Mismatch", "ctx callback id differs from ${callback.id}", NULL);
+        return cairn_call_fail(call, "Test.Mismatch", "ctx callback id differs from ${callback.id}",
+                               NULL);
     char line[256];
     snprintf(line, sizeof line, "submit %s %s %d\n", cairn_call_execution_id(call), id,
              cairn_call_attempt(call));
@@ -74,7 +75,8 @@ int cbt_submit(cairn_call *call, const cJSON *args)
     if (cJSON_IsNumber(fail) && cairn_call_attempt(call) <= fail->valueint) {
         char msg[64];
         snprintf(msg, sizeof msg, "down on attempt %d", cairn_call_attempt(call));
-        return cairn_call_fail(call, "Submit.Down", msg, cJSON_CreateNumber(cairn_call_attempt(call)));
+        return cairn_call_fail(call, "Submit.Down", msg,
+                               cJSON_CreateNumber(cairn_call_attempt(call)));
     }
     return cairn_call_return(call, cJSON_CreateString(id));
 }
