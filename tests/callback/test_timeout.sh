@@ -5,7 +5,8 @@
 #     ends with Callback.HeartbeatTimeout before its 8s timeout;
 #   - on the real clock, heartbeats every 0.2 s keep that callback alive past
 #     its first heartbeat deadline, and the overall 8s timeout still ends it
-#     (Callback.Timeout, not HeartbeatTimeout).
+#     (Callback.Timeout, not HeartbeatTimeout); heartbeat_at moves past its
+#     first deadline, and starts 3s after creation.
 . "$CAIRN_SOURCE_DIR/tests/callback/lib.sh"
 
 # ms FIELD-EXPR: RFC 3339 text to milliseconds, inside json_check.
@@ -30,6 +31,7 @@ history "$ID"
 json_check "$H" 'd["execution"]["status"] == "FAILED"' \
     'd["execution"]["error"]["type"] == "Callback.HeartbeatTimeout"' \
     'op("work", "CALLBACK")["status"] == "TIMED_OUT"' \
+    "abs($T(op('work', 'CALLBACK')['heartbeat_at']) - $T(op('work', 'CALLBACK')['started_at']) - 3000) < 1000" \
     "$T(op('work', 'CALLBACK')['ended_at']) < $T(op('work', 'CALLBACK')['timeout_at'])"
 
 check "real clock: heartbeats keep the callback alive past its heartbeat deadline"
@@ -46,7 +48,8 @@ while :; do
         # 4 s after creation: past the first heartbeat deadline (3 s).
         history "$ID" "$WORK/alive.json"
         json_check "$WORK/alive.json" 'd["execution"]["status"] in ("PENDING", "RUNNING")' \
-            'op("work", "CALLBACK")["status"] in ("STARTED", "PENDING")'
+            'op("work", "CALLBACK")["status"] in ("STARTED", "PENDING")' \
+            "$T(op('work', 'CALLBACK')['heartbeat_at']) > $T(op('work', 'CALLBACK')['started_at']) + 3000"
         checked_alive=1
         echo "  still waiting after ${elapsed} ms and $beats heartbeats"
     fi
