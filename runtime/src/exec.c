@@ -68,7 +68,7 @@ struct engine {
 /* A callback that this invocation reached, for the awaits after it. */
 typedef struct cb_seen {
     const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
-    char id[24];         /* its operation id */
+    char id[32];         /* its operation id */
     const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
     char callback_id[64];
     int64_t timeout_at, heartbeat_at; /* deadlines of one created now */
@@ -84,7 +84,7 @@ struct cairn_exec {
     size_t nby_num;
     int64_t next_seq; /* seq of the next new row */
     long counter;     /* the last operation id handed out */
-    char cur_id[24];  /* id of the operation being called */
+    char cur_id[32];  /* id of the operation being called */
     int64_t cur_seq;  /* its seq */
     /* Its row as this invocation last saw it (status NULL: no row); a write
      * expects exactly that, so a concurrent invocation is caught, not undone. */
@@ -1152,7 +1152,7 @@ static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
 
 /* A wait_for_callback's CONTEXT operation, as this invocation knows it. */
 typedef struct ctx_ref {
-    char id[24];
+    char id[32];
     int64_t seq;
     const char *status; /* as last written or loaded; NULL: no row */
     int64_t started_at;
@@ -1380,10 +1380,11 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         ctx.status = "STARTED";
     }
 
-    /* Child N-1: the callback; its id is the variable `callback`. */
+    /* Child N-1: the callback; its id is the variable `callback`. (Operation
+     * ids are decimal counters, far shorter than the bound the compiler sees.) */
     char cid[32], sid[32];
-    snprintf(cid, sizeof cid, "%s-1", ctx.id);
-    snprintf(sid, sizeof sid, "%s-2", ctx.id);
+    snprintf(cid, sizeof cid, "%.29s-1", ctx.id);
+    snprintf(sid, sizeof sid, "%.29s-2", ctx.id);
     cb_seen seen;
     const store_op *crow = journal_find(x, cid);
     op_at(x, cid, ctx.id, crow);
