@@ -15,6 +15,8 @@
 #               execution FAILS Approval.Escalated (Callback.HeartbeatTimeout);
 #   busy inbox: the inbox answers 503 once; the submitter's second attempt
 #               gets through and the execution waits for the answer;
+#   over HTTP:  `serve` starts the request (POST /executions), takes the
+#               manager's answer on the Lambda callback route and resumes it;
 #   no inbox:   nothing listens at the inbox URL: after 3 attempts the
 #               operation fails with Submitter.Failed (Http.Transport in its
 #               data) and the execution ends FAILED instead of waiting.
@@ -179,6 +181,34 @@ cb=$(callback_id "$db" "$id")
 "$cairn" callback succeed "$cb" --db "$db" --result '{"approved": true, "by": "cy"}' || fail "callback succeed exit $?"
 finish busy
 jcheck "$tmp/busy.json" 'd["execution"]["status"] == "SUCCEEDED" and d["execution"]["result"]["by"] == "cy"'
+
+check "over HTTP: serve starts the request and takes the answer on the Lambda route"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$host" serve --db "$tmp/serve.db" --listen "127.0.0.1:$port" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+serve=$!
+pids+=("$serve")
+api=http://127.0.0.1:$port
+for _ in $(seq 100); do curl -s -o /dev/null "$api/executions/none" && break; sleep 0.05; done
+start_inbox http
+id=$(curl -sf -X POST -H 'Content-Type: application/json' \
+    --data "{\"workflow\": \"approval\", \"input\": $(input laptop)}" "$api/executions" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "POST /executions failed: $(cat "$tmp/serve.err")"
+for _ in $(seq 200); do grep -q callback_id "$tmp/http.log" && break; sleep 0.05; done
+cb=$(python3 -c 'import json,sys; print([json.loads(l)["message"]["callback_id"] for l in open(sys.argv[1])][0])' "$tmp/http.log") ||
+    die "the inbox got no callback id"
+enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$cb")
+code=$(curl -s -o "$tmp/http.out" -w '%{http_code}' -X POST --data-binary '{"approved": true, "by": "dee"}' \
+    "$api/2025-12-01/durable-execution-callbacks/$enc/succeed")
+[ "$code" = 200 ] || fail "the succeed route answered $code: $(cat "$tmp/http.out")"
+for _ in $(seq 200); do
+    curl -sf "$api/executions/$id" >"$tmp/http.status.json" &&
+        python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "SUCCEEDED")' "$tmp/http.status.json" && break
+    sleep 0.05
+done
+jcheck "$tmp/http.status.json" 'd["status"] == "SUCCEEDED"' \
+    'd["result"] == {"request": "PR-1001", "approved": True, "by": "dee"}'
+kill -TERM "$serve"
+wait "$serve" || fail "serve did not stop cleanly on SIGTERM: $(cat "$tmp/serve.err")"
 
 check "no inbox: Submitter.Failed after 3 attempts, not a wait"
 inbox="http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')/inbox"
