@@ -217,7 +217,7 @@ static int status_text(const cJSON *st)
 /*
  * The RESULT/ERROR cell: the error when there is one, else the result; a
  * null result shows as null only where it is one (a succeeded step or
- * execution), else as "-" (a wait has none).
+ * execution); a callback still open shows its id; else "-" (a wait has none).
  */
 static char *outcome_cell(const cJSON *op)
 {
@@ -232,6 +232,15 @@ static char *outcome_cell(const cJSON *op)
         return cell_json(error);
     if ((result && !cJSON_IsNull(result)) || (succeeded && has_result))
         return cell_json(result);
+    /* An open callback: its id is what the outside system needs. */
+    const cJSON *cb = cJSON_GetObjectItemCaseSensitive(op, "callback_id");
+    if (cJSON_IsString(cb)) {
+        size_t n = strlen(cb->valuestring) + sizeof "callback id ";
+        char *cell = malloc(n);
+        if (cell)
+            snprintf(cell, n, "callback id %s", cb->valuestring);
+        return cell;
+    }
     return dup_str("-");
 }
 
