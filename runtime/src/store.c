@@ -6,6 +6,8 @@
  */
 #include "store.h"
 
+#include "fault.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,6 +402,7 @@ static int pragma(store *s, const char *sql, cairn_error *err)
 int store_open(store **out, const char *path, cairn_error *err)
 {
     *out = NULL;
+    fault_init(); /* test-only faults, inert unless asked for ($CAIRN_FAULT) */
     store *s = calloc(1, sizeof *s);
     int rc = CAIRN_ERR_NOMEM;
     if (!s || !(s->path = strdup(path))) {
@@ -477,7 +480,9 @@ int store_begin(store *s, cairn_error *err)
 
 int store_commit(store *s, cairn_error *err)
 {
+    FAULT_KILL_POINT();
     int rc = run_stmt(s, ST_COMMIT, "cannot commit", err);
+    FAULT_KILL_POINT();
     if (rc != CAIRN_OK)
         store_rollback(s);
     return rc;

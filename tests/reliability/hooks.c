@@ -1,0 +1,68 @@
+/*
+ * hooks.c — the C hooks of the reliability workflows (torture.yaml,
+ * relay.yaml). Each call appends one line "OPERATION EXECUTION ATTEMPT
+ * [CALLBACK-ID]" to $CAIRN_REL_SIDE (one write, O_APPEND) before it returns,
+ * so a test counts how often each body ran. Never keeps state between calls:
+ * every result depends on the arguments only, not on the attempt.
+ */
+#include "relay.h"
+#include "torture.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void record(cairn_call *call, const char *extra)
+{
+    const char *side = getenv("CAIRN_REL_SIDE");
+    if (!side || !*side)
+        return;
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s %s %d%s%s\n", cairn_call_operation(call),
+                     cairn_call_execution_id(call), cairn_call_attempt(call), extra ? " " : "",
+                     extra ? extra : "");
+    if (n <= 0 || (size_t)n >= sizeof line)
+        return;
+    int fd = open(side, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0)
+        return;
+    if (write(fd, line, (size_t)n) != n)
+        perror("reliability hook: write");
+    close(fd);
+}
+
+/* Returns a copy of its arguments. */
+int tt_echo(cairn_call *call, const cJSON *args)
+{
+    record(call, NULL);
+    return cairn_call_return(call, cJSON_Duplicate(args, 1));
+}
+
+/* Fails its first attempt (Torture.Flaky), then returns its arguments. */
+int tt_flaky(cairn_call *call, const cJSON *args)
+{
+    record(call, NULL);
+    if (cairn_call_attempt(call) == 1)
+        return cairn_call_fail(call, "Torture.Flaky", "first attempts fail", NULL);
+    return cairn_call_return(call, cJSON_Duplicate(args, 1));
+}
+
+/* Always fails with Torture.Boom (caught by the workflow). */
+int tt_boom(cairn_call *call, const cJSON *args)
+{
+    (void)args;
+    record(call, NULL);
+    return cairn_call_fail(call, "Torture.Boom", "boom", cJSON_CreateNumber(42));
+}
+
+/* Records the callback id it is given, for the test to answer. */
+int tt_announce(cairn_call *call, const cJSON *args)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(args, "id");
+    if (!cJSON_IsString(id))
+        return cairn_call_fail(call, "Torture.NoId", "no callback id", NULL);
+    record(call, id->valuestring);
+    return cairn_call_return(call, NULL);
+}

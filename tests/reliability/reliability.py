@@ -1,0 +1,279 @@
+"""reliability.py — the drivers of tests/reliability/test_*.sh (not a test itself).
+
+    python3 reliability.py kill      every kill point of examples/order and torture
+    python3 reliability.py workers   4 workers, 1,000 executions, callbacks from a 5th
+    python3 reliability.py faults    VFS faults, a locked, corrupt and newer store
+
+Env: CAIRN (the cairn tool), CAIRN_BINARY_DIR (the build folder: the hosts are
+examples/order/order and tests/reliability/reliability_host), CAIRN_SOURCE_DIR.
+Each check that fails raises Failure with what was expected; the process exits 1.
+"""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+CAIRN = os.environ["CAIRN"]
+BIN = os.environ["CAIRN_BINARY_DIR"]
+SRC = os.environ["CAIRN_SOURCE_DIR"]
+HOST = os.path.join(BIN, "tests/reliability/reliability_host")
+ORDER = os.path.join(BIN, "examples/order/order")
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED")
+FAULT_ENV = ("CAIRN_KILL_AT", "CAIRN_KILL_COUNT", "CAIRN_FAULT")
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Proc:
+    def __init__(self, rc, out, err):
+        self.rc, self.out, self.err = rc, out, err
+
+    def __repr__(self):
+        return "exit %s, stdout %r, stderr %r" % (self.rc, self.out[-400:], self.err[-600:])
+
+
+def run(cmd, env=None, timeout=120):
+    """Runs cmd with the test env plus env (a dict); the fault variables only when given."""
+    full = {k: v for k, v in os.environ.items() if k not in FAULT_ENV}
+    full.update(env or {})
+    p = subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=timeout)
+    return Proc(p.returncode, p.stdout, p.stderr)
+
+
+def kill_points(p):
+    """The count a process printed with CAIRN_KILL_COUNT=1 (0 if none)."""
+    for line in p.err.splitlines():
+        if line.startswith("cairn: ") and line.endswith(" kill points"):
+            return int(line.split()[1])
+    return 0
+
+
+def executions(host, db):
+    p = run([host, "list", "--db", db, "--json"])
+    expect(p.rc == 0, "list: %r" % p)
+    return json.loads(p.out)
+
+
+def history(host, db, xid):
+    p = run([host, "history", xid, "--db", db, "--json"])
+    expect(p.rc == 0, "history %s: %r" % (xid, p))
+    return json.loads(p.out)
+
+
+def comparable(op):
+    """What must be the same in any two complete runs (not times, attempts or callback ids)."""
+    err = op.get("error")
+    return (op["id"], op["name"], op["type"], op["status"], json.dumps(op.get("result"), sort_keys=True),
+            json.dumps(err, sort_keys=True) if err else None)
+
+
+def settled(op):
+    """What a completed operation must keep forever."""
+    return comparable(op) + (op.get("attempt"),)
+
+
+# ---------------------------------------------------------------------------
+# Crashes: every kill point in turn
+# ---------------------------------------------------------------------------
+
+class Scenario:
+    """One workflow run the uninterrupted way as phases (argv lists); {db} and {cb} are filled in."""
+
+    def __init__(self, name, host, start, phases, answer=None):
+        self.name, self.host, self.start, self.phases, self.answer = name, host, start, phases, answer
+
+
+def fill(argv, db, cb=None):
+    return [a.replace("{db}", db).replace("{cb}", cb or "") for a in argv]
+
+
+def callback_op(h):
+    cbs = [o for o in h["operations"] if o["type"] == "CALLBACK"]
+    return cbs
+
+
+def send_callback(sc, db, cb, env=None):
+    return run([CAIRN, "callback", "succeed", cb, "--result", sc.answer, "--db", db], env)
+
+
+def recover(sc, work, db, state):
+    """Drives the store to the end without faults, as an operator would after a crash."""
+    for _ in range(8):
+        xs = executions(sc.host, db)
+        if not xs:
+            # The start never committed: its client saw no id and starts again.
+            p = run(fill(sc.start, db), {"CAIRN_REL_SIDE": state["side"]})
+            state["log"] += p.err
+            expect(p.rc == 0, "%s: restart: %r" % (sc.name, p))
+            continue
+        expect(len(xs) == 1, "%s: one execution, found %d" % (sc.name, len(xs)))
+        x = xs[0]
+        if x["status"] in TERMINAL:
+            return x["id"]
+        cbs = callback_op(history(sc.host, db, x["id"]))
+        if cbs and cbs[0]["status"] == "STARTED" and not state["answered"]:
+            p = send_callback(sc, db, cbs[0]["callback_id"])
+            expect(p.rc == 0, "%s: answering the callback: %r" % (sc.name, p))
+            state["answered"] = True
+            continue
+        p = run([sc.host, "worker", "--until-idle", "--skip-time", "--db", db],
+                {"CAIRN_REL_SIDE": state["side"]})
+        state["log"] += p.err
+        expect(p.rc == 0, "%s: worker: %r" % (sc.name, p))
+    raise Failure("%s: the execution did not complete after 8 rounds of recovery" % sc.name)
+
+
+def drive(sc, work, kill_phase=None, kill_at=None):
+    """Runs the scenario in a fresh store, killing phase kill_phase at kill point kill_at.
+    Returns (execution id, points per phase, snapshot of the journal right after the kill, state)."""
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    db = os.path.join(work, "cairn.db")
+    state = {"side": os.path.join(work, "side.txt"), "answered": False, "log": ""}
+    points, snapshot = [], None
+    for i, phase in enumerate(sc.phases):
+        cb = None
+        if "{cb}" in phase:
+            xs = executions(sc.host, db)
+            cb = callback_op(history(sc.host, db, xs[0]["id"]))[0]["callback_id"]
+        env = {"CAIRN_REL_SIDE": state["side"], "CAIRN_KILL_COUNT": "1"}
+        if i == kill_phase:
+            env["CAIRN_KILL_AT"] = str(kill_at)
+        p = run(fill(phase, db, cb), env)
+        state["log"] += p.err
+        if i == kill_phase:
+            expect(p.rc == -signal.SIGKILL,
+                   "%s: phase %d did not die at kill point %d: %r" % (sc.name, i, kill_at, p))
+            xs = executions(sc.host, db)
+            snapshot = history(sc.host, db, xs[0]["id"])["operations"] if xs else []
+            break
+        expect(p.rc in (0, 1), "%s: phase %d: %r" % (sc.name, i, p))
+        if cb:
+            state["answered"] = True
+        points.append(kill_points(p))
+    xid = recover(sc, work, db, state) if kill_phase is not None else executions(sc.host, db)[0]["id"]
+    return db, xid, points, snapshot, state
+
+
+def check_run(sc, label, ref, db, xid, snapshot, state):
+    x = history(sc.host, db, xid)
+    ex = x["execution"]
+    expect(ex["status"] == ref["execution"]["status"],
+           "%s: status %s, uninterrupted %s" % (label, ex["status"], ref["execution"]["status"]))
+    expect(ex["result"] == ref["execution"]["result"] and ex["error"] == ref["execution"]["error"],
+           "%s: result %r / error %r differ from the uninterrupted run's %r / %r"
+           % (label, ex["result"], ex["error"], ref["execution"]["result"], ref["execution"]["error"]))
+    # An at_most_once step found STARTED after the kill was retried as
+    # Step.Interrupted: its later attempt may return another result (order's
+    # reserve-stock returns its attempt). Every other result must be the same.
+    interrupted = {o["id"] for o in snapshot or [] if o["type"] == "STEP" and o["status"] == "STARTED"}
+
+    def pair(o, r):
+        retried = o["id"] in interrupted and o["id"] == r["id"] and o["attempt"] != r["attempt"]
+        n = 4 if retried else 6
+        return comparable(o)[:n], comparable(r)[:n]
+
+    pairs = [pair(o, r) for o, r in zip(x["operations"], ref["operations"])]
+    got = [g for g, _ in pairs] + [comparable(o) for o in x["operations"][len(pairs):]]
+    want = [w for _, w in pairs] + [comparable(o) for o in ref["operations"][len(pairs):]]
+    expect(got == want, "%s: history differs from the uninterrupted run:\n  got  %s\n  want %s"
+           % (label, got, want))
+    final = {o["id"]: o for o in x["operations"]}
+    for o in snapshot or []:
+        if o["status"] in TERMINAL:
+            expect(o["id"] in final and settled(final[o["id"]]) == settled(o),
+                   "%s: completed operation %s (%s) was lost or changed: %r became %r"
+                   % (label, o["id"], o["name"], o, final.get(o["id"])))
+    # at_most_once bodies: never twice for one attempt.
+    runs = open(state["side"]).read().split("\n") if os.path.exists(state["side"]) else []
+    once = [tuple(line.split()[1:3]) for line in runs if line.startswith("once ")]
+    expect(len(once) == len(set(once)), "%s: an at_most_once body ran twice in one attempt: %s"
+           % (label, once))
+    if sc.name == "order":  # Lua hooks log instead: reserve-stock is at_most_once
+        reserved = [l for l in state["log"].split("[cairn]") if "reserve-stock: reserved" in l]
+        attempts = [l.split("on attempt")[1].split()[0] for l in reserved]
+        expect(len(attempts) == len(set(attempts)),
+               "%s: reserve-stock (at_most_once) ran twice in one attempt: %s" % (label, attempts))
+    cbs = callback_op(x)
+    if sc.answer:
+        expect(len(cbs) == 1 and cbs[0]["status"] == "SUCCEEDED"
+               and cbs[0]["result"] == sc.answer,
+               "%s: the callback is not SUCCEEDED once with the answer: %r" % (label, cbs))
+        p = send_callback(sc, db, cbs[0]["callback_id"])
+        expect(p.rc == 1, "%s: a second delivery of the callback was not refused: %r" % (label, p))
+
+
+def test_kill():
+    order_in = open(os.path.join(SRC, "examples/order/inputs/success.json")).read()
+    scenarios = [
+        Scenario("order", ORDER,
+                 [ORDER, "start", "order", "--db", "{db}", "--input", order_in],
+                 [[ORDER, "run", "order", "--db", "{db}", "--input", order_in, "--skip-time"]]),
+        Scenario("torture", HOST,
+                 [HOST, "start", "torture", "--db", "{db}", "--input", '{"n": 7}'],
+                 [[HOST, "run", "torture", "--db", "{db}", "--input", '{"n": 7}', "--skip-time"],
+                  [CAIRN, "callback", "succeed", "{cb}", "--result", '{"ok": true}', "--db", "{db}"],
+                  [HOST, "worker", "--until-idle", "--skip-time", "--db", "{db}"]],
+                 answer='{"ok": true}'),
+    ]
+    tmp = tempfile.mkdtemp(prefix="cairn-kill.")
+    total = 0
+    try:
+        for sc in scenarios:
+            work = os.path.join(tmp, sc.name)
+            db, xid, points, _, state = drive(sc, work)
+            ref = history(sc.host, db, xid)
+            expect(ref["execution"]["status"] == "SUCCEEDED",
+                   "%s: the uninterrupted run did not succeed: %r" % (sc.name, ref["execution"]))
+            check_run(sc, sc.name + " uninterrupted", ref, db, xid, None, state)
+            expect(sum(points) > 0, "%s: no kill points counted" % sc.name)
+            print("%s: %s kill points (per process %s)" % (sc.name, sum(points), points))
+            for phase, n in enumerate(points):
+                for k in range(1, n + 1):
+                    label = "%s: phase %d killed at point %d" % (sc.name, phase, k)
+                    db, xid, _, snap, state = drive(sc, work, phase, k)
+                    check_run(sc, label, ref, db, xid, snap, state)
+                    total += 1
+            print("ok   %s: every kill point recovered to the same result" % sc.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("kill points exercised: %d" % total)
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+
+def main():
+    tests = {"kill": test_kill}
+    for extra in ("workers", "faults"):
+        fn = globals().get("test_" + extra)
+        if fn:
+            tests[extra] = fn
+    name = sys.argv[1] if len(sys.argv) > 1 else ""
+    if name not in tests:
+        print("usage: reliability.py %s" % "|".join(tests), file=sys.stderr)
+        return 2
+    try:
+        tests[name]()
+    except Failure as f:
+        print("FAIL: %s" % f, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
