@@ -1,6 +1,6 @@
 /*
  * hooks.c — the C hooks of the reliability workflows (torture.yaml,
- * relay.yaml). Each call appends one line "OPERATION EXECUTION ATTEMPT
+ * relay.yaml). Each call appends one line "OPERATION EXECUTION ATTEMPT PID
  * [CALLBACK-ID]" to $CAIRN_REL_SIDE (one write, O_APPEND) before it returns,
  * so a test counts how often each body ran. Never keeps state between calls:
  * every result depends on the arguments only, not on the attempt.
@@ -20,9 +20,9 @@ static void record(cairn_call *call, const char *extra)
     if (!side || !*side)
         return;
     char line[512];
-    int n = snprintf(line, sizeof line, "%s %s %d%s%s\n", cairn_call_operation(call),
-                     cairn_call_execution_id(call), cairn_call_attempt(call), extra ? " " : "",
-                     extra ? extra : "");
+    int n = snprintf(line, sizeof line, "%s %s %d %ld%s%s\n", cairn_call_operation(call),
+                     cairn_call_execution_id(call), cairn_call_attempt(call), (long)getpid(),
+                     extra ? " " : "", extra ? extra : "");
     if (n <= 0 || (size_t)n >= sizeof line)
         return;
     int fd = open(side, O_WRONLY | O_APPEND | O_CREAT, 0644);

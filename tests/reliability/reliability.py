@@ -8,6 +8,7 @@ Env: CAIRN (the cairn tool), CAIRN_BINARY_DIR (the build folder: the hosts are
 examples/order/order and tests/reliability/reliability_host), CAIRN_SOURCE_DIR.
 Each check that fails raises Failure with what was expected; the process exits 1.
 """
+import collections
 import json
 import os
 import shutil
@@ -251,6 +252,114 @@ def test_kill():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("kill points exercised: %d" % total)
+
+
+# ---------------------------------------------------------------------------
+# Several workers on one store
+# ---------------------------------------------------------------------------
+
+def parallel(cmds, env, jobs=2):
+    """Runs the argv lists, `jobs` at a time; returns their Procs in order."""
+    full = {k: v for k, v in os.environ.items() if k not in FAULT_ENV}
+    full.update(env)
+    out, running = [None] * len(cmds), []
+    for i, cmd in enumerate(cmds):
+        running.append((i, subprocess.Popen(cmd, env=full, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)))
+        while len(running) >= jobs or (i == len(cmds) - 1 and running):
+            j, p = running.pop(0)
+            o, e = p.communicate(timeout=120)
+            out[j] = Proc(p.returncode, o, e)
+    return out
+
+
+def side_lines(path, op):
+    if not os.path.exists(path):
+        return []
+    return [l.split() for l in open(path).read().split("\n") if l.startswith(op + " ")]
+
+
+def test_workers():
+    count = int(os.environ.get("CAIRN_REL_EXECUTIONS", "1000"))
+    tmp = tempfile.mkdtemp(prefix="cairn-workers.")
+    db, side = os.path.join(tmp, "cairn.db"), os.path.join(tmp, "side.txt")
+    env = {"CAIRN_REL_SIDE": side}
+    full = {k: v for k, v in os.environ.items() if k not in FAULT_ENV}
+    full.update(env)
+    workers, codes = [], []
+    t0 = time.monotonic()
+    try:
+        workers_run(tmp, db, side, env, full, count, workers, codes, t0)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def workers_run(tmp, db, side, env, full, count, workers, codes, t0):
+    try:
+        expect(run([HOST, "list", "--db", db]).rc == 0, "cannot create the store")
+        for w in range(4):
+            workers.append(subprocess.Popen([HOST, "worker", "--db", db], env=full,
+                                            stdout=subprocess.DEVNULL,
+                                            stderr=open(os.path.join(tmp, "worker%d.err" % w), "w")))
+        # The executions, started while the workers already run.
+        starts = parallel([[HOST, "start", "relay", "--db", db, "--input", '{"n": %d}' % i]
+                           for i in range(count)], env)
+        ids = {}
+        for i, p in enumerate(starts):
+            expect(p.rc == 0, "start %d: %r" % (i, p))
+            ids[p.out.strip()] = i
+        expect(len(ids) == count, "%d distinct ids for %d starts" % (len(ids), count))
+        print("started %d executions in %.1fs" % (count, time.monotonic() - t0))
+
+        # The fifth process: answers every callback announced, once.
+        answered, deadline = set(), time.monotonic() + 150
+        while len(answered) < count:
+            expect(time.monotonic() < deadline,
+                   "only %d of %d callbacks were announced: executions stalled"
+                   % (len(answered), count))
+            todo = [(x, cb) for _, x, _, _, cb in side_lines(side, "announce") if cb not in answered]
+            if not todo:
+                time.sleep(0.05)
+                continue
+            res = parallel([[CAIRN, "callback", "succeed", cb, "--db", db,
+                             "--result", json.dumps({"v": "reply-" + x})] for x, cb in todo], {})
+            for (x, cb), p in zip(todo, res):
+                expect(p.rc == 0, "callback of %s: %r" % (x, p))
+                answered.add(cb)
+        print("answered %d callbacks at %.1fs" % (count, time.monotonic() - t0))
+
+        # Every execution completes: none stalls while workers are free.
+        while True:
+            xs = executions(HOST, db)
+            done = [x for x in xs if x["status"] in TERMINAL]
+            if len(done) == count:
+                break
+            expect(time.monotonic() < deadline,
+                   "%d of %d executions stalled: %s" % (count - len(done), count,
+                   [x["id"] for x in xs if x["status"] not in TERMINAL][:5]))
+            time.sleep(0.1)
+        print("completed %d executions at %.1fs" % (count, time.monotonic() - t0))
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        codes += [w.wait(timeout=60) for w in workers]
+    expect(codes == [0, 0, 0, 0], "workers exited %s after SIGTERM" % codes)
+    expect(len(xs) == count, "%d executions in the store, %d started" % (len(xs), count))
+    for x in xs:
+        want = {"n": ids.get(x["id"]), "got": "reply-" + x["id"]}
+        expect(x["status"] == "SUCCEEDED" and x["result"] == want,
+               "execution %s: %s %r, expected SUCCEEDED %r" % (x["id"], x["status"],
+                                                              x["result"], want))
+    # Each body ran exactly once: nothing crashed, so no at_least_once rerun either.
+    for op in ("announce", "finish"):
+        runs = [l[1] for l in side_lines(side, op)]
+        twice = sorted(r for r, n in collections.Counter(runs).items() if n > 1)
+        expect(len(runs) == count and not twice and set(runs) == set(ids),
+               "%s ran %d times for %d executions (twice: %s)" % (op, len(runs), count, twice[:5]))
+    pids = {l[3] for l in side_lines(side, "finish")}
+    expect(len(pids) >= 2, "one worker did all the work: the others never shared it")
+    print("ok   %d executions completed exactly once with the right result, "
+          "by %d workers, in %.1fs" % (count, len(pids), time.monotonic() - t0))
 
 
 # ---------------------------------------------------------------------------
