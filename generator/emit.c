@@ -451,6 +451,7 @@ typedef struct writer {
     const char *yaml;  /* `"basic.yaml"`, a C literal (borrowed) */
     const char *cfile; /* `"basic.c"` */
     int in_yaml;       /* the last #line pointed into the YAML */
+    int base;          /* columns the template indents this text by */
 } writer;
 
 static void w_indent(writer *w, int indent)
@@ -467,20 +468,240 @@ static void w_back(writer *w)
     w->in_yaml = 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Layout: long statements broken as clang-format breaks them                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The generated files pass `clang-format --dry-run` with the project's
+ * .clang-format (LLVM, 4 spaces, 100 columns). A statement that fits stays on
+ * one line. One that does not is bin-packed at its outermost group, the way
+ * clang-format breaks a call or a condition: the arguments (or the operands of
+ * the lowest-precedence operator) fill each line up to column 100, the next
+ * lines aligned after the opening bracket; a group holding a single call is
+ * broken inside that call instead. When some piece would still not fit (an
+ * expression nested deeply), clang-format's choice depends on its penalty
+ * search, which the emitter does not imitate: the statement is then laid out
+ * one level deeper by the same rule and marked `// clang-format off/on`.
+ */
+#define COLUMNS 100
+/* The CASES point of templates/workflow.c.in sits this many columns in. */
+#define CASES_INDENT 8
+
+/* The offset just past the string or char literal, or comment, at s[i]. */
+static size_t lay_skip(const char *s, size_t n, size_t i)
+{
+    if (s[i] == '"' || s[i] == '\'') {
+        char q = s[i++];
+        while (i < n && s[i] != q)
+            i += s[i] == '\\' ? 2 : 1;
+        return i < n ? i + 1 : n;
+    }
+    if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+        const char *end = strstr(s + i + 2, "*/");
+        return end && (size_t)(end - s) + 2 <= n ? (size_t)(end - s) + 2 : n;
+    }
+    return i + 1;
+}
+
+/* The last non-empty bracketed group at depth 0 of s[0..n): a ( or { whose
+ * matching closer is in s. 0 when there is none. */
+static int lay_group(const char *s, size_t n, size_t *open, size_t *close)
+{
+    int depth = 0, found = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n;) {
+        char c = s[i];
+        if (c == '(' || c == '{' || c == '[') {
+            if (depth++ == 0)
+                at = i;
+        } else if (c == ')' || c == '}' || c == ']') {
+            if (--depth == 0 && s[at] != '[' && i > at + 1) {
+                *open = at;
+                *close = i;
+                found = 1;
+            }
+        }
+        i = lay_skip(s, n, i);
+    }
+    return found;
+}
+
+/* The separators a group is split at, lowest precedence first. */
+static const char *const lay_seps[] = {
+    ", ", " || ", " && ", " == ", " != ", " <= ", " >= ", " < ", " > "};
+static const int lay_prec[] = {0, 1, 2, 3, 3, 4, 4, 4, 4};
+
+/* The separator at s[i] at depth 0, as an index in lay_seps, or -1. */
+static int lay_sep_at(const char *s, size_t n, size_t i)
+{
+    for (size_t k = 0; k < sizeof lay_seps / sizeof lay_seps[0]; k++) {
+        size_t len = strlen(lay_seps[k]);
+        if (i + len <= n && !memcmp(s + i, lay_seps[k], len))
+            return (int)k;
+    }
+    return -1;
+}
+
+/* Splits s[0..n) at its depth-0 separators of the lowest precedence: piece k
+ * is s[at[k] .. at[k] + len[k]), its separator (but the space after it)
+ * included. Returns the number of pieces (at most max). */
+static size_t lay_pieces(const char *s, size_t n, size_t *at, size_t *len, size_t max)
+{
+    int low = 99;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t np = 0, start = 0;
+        int depth = 0;
+        for (size_t i = 0; i < n;) {
+            char c = s[i];
+            if (c == '(' || c == '{' || c == '[')
+                depth++;
+            else if (c == ')' || c == '}' || c == ']')
+                depth--;
+            int k = depth == 0 && c != '"' && c != '\'' ? lay_sep_at(s, n, i) : -1;
+            if (k >= 0 && pass == 0) {
+                if (lay_prec[k] < low)
+                    low = lay_prec[k];
+            } else if (k >= 0 && lay_prec[k] == low && np + 1 < max) {
+                size_t seplen = strlen(lay_seps[k]);
+                at[np] = start;
+                len[np++] = i + seplen - 1 - start; /* up to the separator's last char */
+                start = i + seplen;
+                i = start;
+                continue;
+            }
+            i = lay_skip(s, n, i);
+        }
+        if (pass == 1) {
+            at[np] = start;
+            len[np++] = n - start;
+            return np;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Lays s[0..n) out from column col (the current line holds col characters
+ * already) the way clang-format does when it only has to break the outermost
+ * group: every line within COLUMNS, or -1. The template indents every line by
+ * base columns: a continuation line gets that many spaces fewer. Returns the
+ * column after the text.
+ */
+static int lay(buf *out, const char *s, size_t n, int col, int base)
+{
+    size_t open, close;
+    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
+        buf_addn(out, s, n);
+        return col + (int)n <= COLUMNS ? col + (int)n : -1;
+    }
+    buf_addn(out, s, open + 1);
+    int align = col + (int)open + 1;
+    /* The pieces of the group; the last one carries the closer and the rest. */
+    size_t at[64], len[64];
+    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
+    len[np - 1] = n - (open + 1) - at[np - 1];
+    if (np == 1)
+        return lay(out, s + open + 1 + at[0], len[0], align, base);
+    int c = align;
+    for (size_t k = 0; k < np; k++) {
+        if (k && c + 1 + (int)len[k] > COLUMNS) {
+            buf_printf(out, "\n%*s", align - base, "");
+            c = align;
+        } else if (k) {
+            buf_addc(out, ' ');
+            c++;
+        }
+        if (c + (int)len[k] > COLUMNS)
+            return -1;
+        buf_addn(out, s + open + 1 + at[k], len[k]);
+        c += (int)len[k];
+    }
+    return c;
+}
+
+/*
+ * The layout of a statement too deeply nested for lay(): each group that does
+ * not fit is broken, its pieces bin-packed on the next lines one indent
+ * deeper than the line it opens on (after a short head like `if (` or `!(`,
+ * aligned after the bracket instead); a piece that fits on no line is broken
+ * the same way. ind: the indentation of the current line.
+ */
+static int lay_deep(buf *out, const char *s, size_t n, int col, int ind, int base)
+{
+    size_t open, close;
+    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
+        buf_addn(out, s, n);
+        return col + (int)n;
+    }
+    buf_addn(out, s, open + 1);
+    int short_head = open + 1 <= 4;
+    int align = short_head ? col + (int)open + 1 : ind + 4;
+    size_t at[64], len[64];
+    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
+    len[np - 1] = n - (open + 1) - at[np - 1];
+    int c = col + (int)open + 1, broken = !short_head;
+    for (size_t k = 0; k < np; k++) {
+        const char *p = s + open + 1 + at[k];
+        if (broken || (k && c + 1 + (int)len[k] > COLUMNS)) {
+            buf_printf(out, "\n%*s", align - base, "");
+            c = align;
+        } else if (k) {
+            buf_addc(out, ' ');
+            c++;
+        }
+        broken = c + (int)len[k] > COLUMNS;
+        c = lay_deep(out, p, len[k], c, align, base);
+    }
+    return c;
+}
+
+/* Writes statement text at indent (levels of 4 columns), laid out; with a
+ * `#line` before it when yaml_line > 0 and lines are on. */
+static void w_text(writer *w, int indent, int yaml_line, const char *text)
+{
+    buf lines;
+    buf_init(&lines);
+    size_t n = strlen(text);
+    int col = w->base + 4 * indent;
+    int flat = lay(&lines, text, n, col, w->base) >= 0;
+    if (!flat) {
+        buf_reset(&lines);
+        lay_deep(&lines, text, n, col, col, w->base);
+        w_indent(w, indent);
+        buf_add(w->out, "// clang-format off\n");
+    }
+    if (yaml_line > 0 && !w->no_line)
+        buf_printf(w->out, "#line %d %s\n", yaml_line, w->yaml);
+    w_indent(w, indent);
+    buf_add(w->out, buf_str(&lines));
+    buf_addc(w->out, '\n');
+    if (!flat) {
+        /* Back to the file's own numbering first: clang-format indents a
+         * comment before a preprocessor line unlike one before code. */
+        w_back(w);
+        /* In the body an `if` or a `{` opens, as clang-format indents it. */
+        w_indent(w, indent + (!strncmp(text, "if (", 4) || (n && text[n - 1] == '{')));
+        buf_add(w->out, "// clang-format on\n");
+    }
+    if (!buf_ok(&lines))
+        w->out->oom = 1;
+    buf_cleanup(&lines);
+}
+
 /* A line of the generated file's own. */
 static void w_line(writer *w, int indent, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void w_line(writer *w, int indent, const char *fmt, ...)
 {
     w_back(w);
-    w_indent(w, indent);
     va_list ap;
     va_start(ap, fmt);
     char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n >= 0 && (size_t)n < sizeof small) {
-        buf_add(w->out, small);
+        w_text(w, indent, 0, small);
     } else if (n >= 0) {
         char *big = malloc((size_t)n + 1);
         if (!big) {
@@ -490,21 +711,16 @@ static void w_line(writer *w, int indent, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(big, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        buf_add(w->out, big);
+        w_text(w, indent, 0, big);
         free(big);
     }
-    buf_addc(w->out, '\n');
 }
 
 /* A statement compiled from YAML line `line`: `#line` before it. */
 static void w_yaml(writer *w, int line, int indent, const char *text)
 {
-    if (!w->no_line)
-        buf_printf(w->out, "#line %d %s\n", line > 0 ? line : 1, w->yaml);
     w->in_yaml = 1;
-    w_indent(w, indent);
-    buf_add(w->out, text);
-    buf_addc(w->out, '\n');
+    w_text(w, indent, line > 0 ? line : 1, text);
 }
 
 /* A blank line (always the generated file's own). */
@@ -702,6 +918,102 @@ static int tpl_fill(const char *where, const char *text, const tvar *vars, size_
     return ok ? 0 : -1;
 }
 
+/*
+ * The finishing touches clang-format would make to a whole file:
+ * - a first line `/_* ... *_/` wider than 100 columns is reflowed: words fill
+ *   each line up to column 100, the next lines starting ` * `;
+ * - trailing comments on consecutive lines are aligned one column after the
+ *   longest code among them (not in `// clang-format off` regions, not on
+ *   preprocessor lines).
+ */
+static size_t trailing_comment(const char *line, size_t n)
+{
+    size_t code_end = 0;
+    for (size_t i = 0; i < n;) {
+        if (line[i] == '/' && i + 1 < n && (line[i + 1] == '*' || line[i + 1] == '/')) {
+            size_t end = line[i + 1] == '/' ? n : lay_skip(line, n, i);
+            return code_end > 0 && end == n ? i : 0;
+        }
+        if (line[i] != ' ')
+            code_end = i + 1;
+        i = lay_skip(line, n, i);
+    }
+    return 0;
+}
+
+static void tidy(const char *in, buf *out)
+{
+    const char *p = in;
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    if (n > COLUMNS && !strncmp(p, "/* ", 3) && n >= 2 && !strncmp(p + n - 2, "*/", 2)) {
+        size_t col = 0;
+        for (size_t i = 0; i < n;) {
+            size_t w = i;
+            while (w < n && p[w] != ' ')
+                w++;
+            if (i > 0 && col + 1 + (w - i) > COLUMNS) {
+                buf_add(out, "\n *");
+                col = 2;
+            }
+            if (i > 0) {
+                buf_addc(out, ' ');
+                col++;
+            }
+            buf_addn(out, p + i, w - i);
+            col += w - i;
+            i = w < n ? w + 1 : n;
+        }
+        p += n;
+    }
+    int off = 0;
+    while (*p) {
+        /* A run of lines with trailing comments: [p, q). */
+        const char *q = p;
+        size_t width = 0, count = 0;
+        while (*q && !off) {
+            const char *e = strchr(q, '\n');
+            size_t len = e ? (size_t)(e - q) : strlen(q);
+            size_t c = q[0] == '#' ? 0 : trailing_comment(q, len);
+            if (!c)
+                break;
+            size_t code = c;
+            while (code > 0 && q[code - 1] == ' ')
+                code--;
+            if (code > width)
+                width = code;
+            count++;
+            q += e ? len + 1 : len;
+        }
+        for (size_t k = 0; k < count; k++) {
+            const char *e = strchr(p, '\n');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            size_t c = trailing_comment(p, len), code = c;
+            while (code > 0 && p[code - 1] == ' ')
+                code--;
+            buf_addn(out, p, code);
+            buf_printf(out, "%*s", (int)(width + 1 - code), "");
+            buf_addn(out, p + c, len - c);
+            if (e)
+                buf_addc(out, '\n');
+            p += e ? len + 1 : len;
+        }
+        if (count)
+            continue;
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
+        const char *t = p;
+        while (*t == ' ')
+            t++;
+        if (!strncmp(t, "// clang-format off", 19))
+            off = 1;
+        else if (!strncmp(t, "// clang-format on", 18))
+            off = 0;
+        buf_addn(out, p, len);
+        p += len;
+    }
+}
+
 /* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
 static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars, diag *d,
                       char **text)
@@ -710,13 +1022,15 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
     char *tpl = tpl_load(o, name, where, sizeof where, d);
     if (!tpl)
         return -1;
-    buf filled, fixed;
+    buf filled, tidied, fixed;
     buf_init(&filled);
+    buf_init(&tidied);
     buf_init(&fixed);
     int rc = tpl_fill(where, tpl, vars, nvars, &filled, d);
     if (rc == 0) {
-        fix_lines(buf_str(&filled), &fixed);
-        if (!buf_ok(&filled) || !buf_ok(&fixed)) {
+        tidy(buf_str(&filled), &tidied);
+        fix_lines(buf_str(&tidied), &fixed);
+        if (!buf_ok(&filled) || !buf_ok(&tidied) || !buf_ok(&fixed)) {
             diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, where, (pos){1, 1}, "out of memory");
             rc = -1;
         }
@@ -724,6 +1038,7 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
     if (rc == 0)
         *text = buf_take(&fixed);
     buf_cleanup(&filled);
+    buf_cleanup(&tidied);
     buf_cleanup(&fixed);
     free(tpl);
     return rc;
@@ -920,7 +1235,7 @@ static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
                                           "CAIRN_JITTER_NONE"};
     const retry_spec *r = &op->retry;
     if (r->none) {
-        w_line(w, 1, ".retry = {.max_attempts = 1}, /* retry: none */");
+        w_line(w, 1, ".retry = {.max_attempts = 1}, // retry: none");
         return;
     }
     buf rate;
@@ -1025,7 +1340,9 @@ static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
     w_line(&w, 0, "}");
 }
 
-/* `.field = MS, /_* duration *_/` for a non-zero duration. */
+/* `.field = MS, // duration` for a non-zero duration. A line comment: after
+ * the last field of an initializer, a block comment would hide its trailing
+ * comma from clang-format, which would then pack the fields on one line. */
 static void emit_ms_field(writer *w, const char *field, int64_t ms)
 {
     if (ms <= 0)
@@ -1033,7 +1350,7 @@ static void emit_ms_field(writer *w, const char *field, int64_t ms)
     buf dur;
     buf_init(&dur);
     duration_text(&dur, ms);
-    w_line(w, 1, ".%s = %" PRId64 ", /* %s */", field, ms, buf_str(&dur));
+    w_line(w, 1, ".%s = %" PRId64 ", // %s", field, ms, buf_str(&dur));
     if (!buf_ok(&dur))
         w->out->oom = 1;
     buf_cleanup(&dur);
@@ -1050,7 +1367,15 @@ static void emit_run_fields(writer *w, const run_spec *r)
         w_line(w, 1, ".lua_fn = %s,", buf_str(&name));
     } else if (r->kind == RUN_C) {
         w_line(w, 1, ".run = CAIRN_RUN_C,");
-        w_line(w, 1, ".c_fn = %s,", r->fn ? r->fn : "NULL");
+        /* Under a #line to the `run:`, so a hook of the wrong type is
+         * reported at the YAML line that names it. */
+        buf fn;
+        buf_init(&fn);
+        buf_printf(&fn, ".c_fn = %s,", r->fn ? r->fn : "NULL");
+        w_yaml(w, r->at.line, 1, buf_str(&fn));
+        if (!buf_ok(&fn))
+            w->out->oom = 1;
+        buf_cleanup(&fn);
         w_line(w, 1, ".c_name = %s,", buf_str(&name));
     } else if (r->kind == RUN_HTTP) {
         w_line(w, 1, ".run = CAIRN_RUN_HTTP,");
@@ -1322,6 +1647,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
     const char *wn = e->wf->name;
     const char *id = e->ids[i];
     writer w = emitter_writer(e, out);
+    w.base = CASES_INDENT;
     buf t, call;
     buf_init(&t);
     buf_init(&call);
@@ -1448,6 +1774,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
 static void emit_end_case(emitter *e, buf *out)
 {
     writer w = emitter_writer(e, out);
+    w.base = CASES_INDENT;
     buf call;
     buf_init(&call);
     buf_add(&call, "cairn_succeed(x, ");
@@ -1541,20 +1868,60 @@ static void emit_hooks(emitter *e, buf *out)
     buf_add(out, "/* ");
     comment_text(out, wf->hooks ? wf->hooks : "hooks");
     buf_add(out, ", embedded: the definition hash covers it. */\n");
-    buf_printf(out, "static const char %s_lua[] =", wf->name);
+    /* One literal per source line: aligned after `= ` when every line fits
+     * there, else each on its own line indented once (clang-format's two
+     * layouts); when even that is too wide, clang-format would split the
+     * literals, so the block is marked to be left alone. */
     size_t len = wf->hooks_len ? wf->hooks_len : strlen(wf->hooks_source);
-    if (len == 0)
-        buf_add(out, " \"\"");
-    for (size_t i = 0; i < len;) {
+    buf decl, lits;
+    buf_init(&decl);
+    buf_init(&lits);
+    buf_printf(&decl, "static const char %s_lua[] =", wf->name);
+    size_t widest = 0, nlits = 0;
+    for (size_t i = 0; i < len; nlits++) {
         const char *p = wf->hooks_source + i;
         const char *nl = memchr(p, '\n', len - i);
         size_t n = nl ? (size_t)(nl - p) + 1 : len - i;
-        buf_add(out, "\n    \"");
-        emit_c_escape(out, p, n);
-        buf_addc(out, '"');
+        size_t before = lits.len;
+        buf_addc(&lits, '"');
+        emit_c_escape(&lits, p, n);
+        buf_add(&lits, "\"\n");
+        if (lits.len - before - 1 > widest)
+            widest = lits.len - before - 1;
         i += n;
     }
-    buf_add(out, ";\n\n");
+    if (nlits == 0) {
+        buf_add(&lits, "\"\"\n");
+        widest = 2;
+        nlits = 1;
+    }
+    size_t pad = decl.len + 1;
+    /* + 1: the `;` after the last literal */
+    int aligned = pad + widest + 1 <= COLUMNS;
+    int off = !aligned && 4 + widest + 1 > COLUMNS;
+    if (off)
+        buf_add(out, "// clang-format off\n");
+    buf_add(out, buf_str(&decl));
+    const char *p = buf_str(&lits);
+    for (size_t k = 0; k < nlits; k++) {
+        const char *nl = strchr(p, '\n');
+        if (aligned && k == 0)
+            buf_addc(out, ' ');
+        else if (aligned)
+            buf_printf(out, "\n%*s", (int)pad, "");
+        else
+            buf_add(out, "\n    ");
+        buf_addn(out, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    buf_add(out, ";\n");
+    if (off)
+        buf_add(out, "// clang-format on\n");
+    buf_addc(out, '\n');
+    if (!buf_ok(&decl) || !buf_ok(&lits))
+        out->oom = 1;
+    buf_cleanup(&decl);
+    buf_cleanup(&lits);
 }
 
 /* The C hooks a workflow names, once each, in document order. */
@@ -1652,11 +2019,25 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         buf_init(&lit);
         c_string(&lit, wf->input_schema_json);
         buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] =", wf->name);
-        /* On the next line when it would not fit in 100 columns (clang-format's way). */
+        /* On the next line when it would not fit in 100 columns (clang-format's
+         * way); marked when even there it would not: clang-format would split it. */
         size_t width = strlen(buf_str(&parts[P_SCHEMA])) + 1 + lit.len + 1;
-        buf_add(&parts[P_SCHEMA], width > 100 ? "\n    " : " ");
+        int off = 4 + lit.len + 1 > COLUMNS;
+        buf_add(&parts[P_SCHEMA], width > COLUMNS ? "\n    " : " ");
         buf_add(&parts[P_SCHEMA], buf_str(&lit));
-        buf_add(&parts[P_SCHEMA], ";\n\n");
+        buf_add(&parts[P_SCHEMA], ";\n");
+        if (off) {
+            buf tmp;
+            buf_init(&tmp);
+            buf_printf(&tmp, "// clang-format off\n%s// clang-format on\n",
+                       buf_str(&parts[P_SCHEMA]));
+            buf_reset(&parts[P_SCHEMA]);
+            buf_add(&parts[P_SCHEMA], buf_str(&tmp));
+            if (!buf_ok(&tmp))
+                parts[P_SCHEMA].oom = 1;
+            buf_cleanup(&tmp);
+        }
+        buf_addc(&parts[P_SCHEMA], '\n');
         if (!buf_ok(&lit))
             parts[P_SCHEMA].oom = 1;
         buf_cleanup(&lit);

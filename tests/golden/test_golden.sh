@@ -9,18 +9,25 @@
 #
 # It also checks, on every case: determinism (twice → same bytes; from a copy
 # in another folder → same bytes once that folder's path is removed), that
-# the generated C compiles with -Wall -Wextra -Werror, that --no-line leaves
-# no #line, that unchanged files are not rewritten; and, once: that a bad
-# YAML writes nothing and leaves existing outputs byte-identical, that a
+# the generated C compiles with -Wall -Wextra -Werror under gcc and clang,
+# that every generated file (with and without --no-line) passes
+# `clang-format --dry-run -Werror` with the project's .clang-format, that
+# --no-line leaves no #line, that unchanged files are not rewritten; and,
+# once: that a C hook of the wrong type is reported at its YAML line, that a
+# bad YAML writes nothing and leaves existing outputs byte-identical, that a
 # callback misuse writes nothing either, and the usage errors.
 #
-# Env: CAIRN (the tool), CAIRN_SOURCE_DIR.
+# Env: CAIRN (the tool), CAIRN_SOURCE_DIR; CC (default cc), CLANG (default
+# clang), CLANG_FORMAT (default clang-format).
 set -u
 
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
 GOLDEN="$CAIRN_SOURCE_DIR/tests/golden"
 CC="${CC:-cc}"
+CLANG="${CLANG:-clang}"
+CLANG_FORMAT="${CLANG_FORMAT:-clang-format}"
+STYLE="--style=file:$CAIRN_SOURCE_DIR/.clang-format"
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtime/include")
 
 tmp="$(mktemp -d)"
@@ -30,6 +37,34 @@ failures=0
 fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
+}
+
+# compiles DIR CASE WHAT: every generated .c in DIR compiles with gcc and clang.
+compiles() {
+    local dir="$1" case="$2" what="$3" c cc
+    for c in "$dir"/*.c; do
+        for cc in "$CC" "$CLANG"; do
+            "$cc" "${CFLAGS[@]}" "-I$dir" "$c" ||
+                fail "$case: $(basename "$c") does not compile with $cc$what"
+        done
+    done
+}
+
+# formatted DIR CASE WHAT: every generated file in DIR is as clang-format lays it out.
+formatted() {
+    local dir="$1" case="$2" what="$3" f
+    for f in "$dir"/*; do
+        "$CLANG_FORMAT" "$STYLE" --dry-run -Werror "$f" ||
+            fail "$case: $(basename "$f") is not clang-formatted$what"
+    done
+}
+
+# header_joined FILE: FILE with its first comment (which clang-format may
+# have wrapped over several lines) joined on one line.
+header_joined() {
+    awk 'h == 0 { sub(/^ \* /, ""); line = line (NR > 1 ? " " : "") $0
+                  if (index($0, "*/")) { print line; h = 1 }; next }
+         { print }' "$1"
 }
 
 # gen_case CASE OUTDIR [extra args...]: generate CASE from inside its folder.
@@ -87,34 +122,52 @@ for dir in "$GOLDEN"/*/; do
     if (cd "$tmp/copy" && "$CAIRN" gen "${yamls[@]}" -o "$tmp/$case.copy" "${main[@]}"); then
         for f in "$out"/*; do
             name="$(basename "$f")"
-            sed "s|elsewhere/$case/||g" "$tmp/$case.copy/$name" >"$tmp/$case.copy.$name"
-            cmp -s "$f" "$tmp/$case.copy.$name" ||
+            header_joined "$tmp/$case.copy/$name" | sed "s|elsewhere/$case/||g" \
+                >"$tmp/$case.copy.$name"
+            header_joined "$f" >"$tmp/$case.orig.$name"
+            cmp -s "$tmp/$case.orig.$name" "$tmp/$case.copy.$name" ||
                 fail "$case: $name from a copy differs beyond its path"
         done
     else
         fail "$case: gen from a copy failed"
     fi
 
-    # The generated C compiles cleanly.
-    for c in "$out"/*.c; do
-        "$CC" "${CFLAGS[@]}" "-I$out" "$c" || fail "$case: $(basename "$c") does not compile"
-    done
+    # The generated C compiles cleanly with both compilers, and is formatted.
+    compiles "$out" "$case" ""
+    formatted "$out" "$case" ""
 
     # --no-line: no #line at all, and still compiles.
     gen_case "$case" "$tmp/$case.noline" --no-line || fail "$case: --no-line failed"
     if grep -l '#line' "$tmp/$case.noline"/* >/dev/null 2>&1; then
         fail "$case: --no-line left #line directives"
     fi
-    for c in "$tmp/$case.noline"/*.c; do
-        "$CC" "${CFLAGS[@]}" "-I$tmp/$case.noline" "$c" ||
-            fail "$case: $(basename "$c") does not compile without #line"
-    done
+    compiles "$tmp/$case.noline" "$case" " without #line"
+    formatted "$tmp/$case.noline" "$case" " without #line"
 
     # Unchanged outputs are not rewritten (same inode after a second run).
     before="$(stat -c '%i' "$out"/* | tr '\n' ' ')"
     gen_case "$case" "$out" || fail "$case: regenerating in place failed"
     after="$(stat -c '%i' "$out"/* | tr '\n' ' ')"
     [ "$before" = "$after" ] || fail "$case: unchanged outputs were rewritten"
+done
+
+# A C hook of the wrong type: the compiler's error points at the YAML line of
+# the `run: { c: ... }` that names it. The hook is declared in the generated
+# header; a copy of it declares basic_charge as taking an int instead.
+hookline="$(grep -n 'run: { c: basic_charge }' "$GOLDEN/basic/basic.yaml" | cut -d: -f1)"
+mkdir -p "$tmp/wrong"
+cp "$tmp/basic/basic.c" "$tmp/wrong/"
+sed 's/^int basic_charge(.*;$/int basic_charge(int n);/' "$tmp/basic/basic.h" \
+    >"$tmp/wrong/basic.h"
+if cmp -s "$tmp/basic/basic.h" "$tmp/wrong/basic.h"; then
+    fail "could not find basic_charge's prototype in basic.h to break it"
+fi
+for cc in "$CC" "$CLANG"; do
+    if "$cc" "${CFLAGS[@]}" "-I$tmp/wrong" "$tmp/wrong/basic.c" 2>"$tmp/wrong/err"; then
+        fail "$cc: a C hook of the wrong type compiled"
+    elif ! grep -q "^basic.yaml:$hookline:[0-9]*: error: .*incompatible" "$tmp/wrong/err"; then
+        fail "$cc: the error for a hook of the wrong type is not at basic.yaml:$hookline: $(cat "$tmp/wrong/err")"
+    fi
 done
 
 # A bad YAML among good ones: exit 1, nothing written, existing files intact.
