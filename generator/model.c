@@ -600,7 +600,7 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
     const yml_node *a = yml_get(n, "max_attempts");
     if (a) {
         double d;
-        char *json;
+        char *json = NULL;
         int is_int;
         if (a->kind == YML_SCALAR && number_plain(a, &d, &json, &is_int) == 1 && is_int && d >= 1 &&
             d <= INT_MAX) {
@@ -619,7 +619,7 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
     const yml_node *rate = yml_get(n, "rate");
     if (rate) {
         double d;
-        char *json;
+        char *json = NULL;
         int is_int;
         if (rate->kind == YML_SCALAR && number_plain(rate, &d, &json, &is_int) == 1 && d >= 1) {
             r->has_rate = 1;
@@ -1306,7 +1306,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     }
     if ((n = yml_get(root, "version"))) {
         double v;
-        char *json;
+        char *json = NULL;
         int is_int;
         if (n->kind == YML_SCALAR && number_plain(n, &v, &json, &is_int) == 1 && is_int && v >= 1 &&
             v <= INT_MAX)
