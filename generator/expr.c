@@ -315,14 +315,17 @@ static expr *parse_path(parser *p)
             lex(p);
         } else {
             lex(p);
-            if (p->t.kind != T_NUM || p->src[p->t.off] == '-' ||
-                strspn(p->src + p->t.off, "0123456789") < p->t.len) {
+            /* A copy: src is not NUL-terminated at len. */
+            char *digits = p->t.kind == T_NUM ? tok_text(p) : NULL;
+            if (!digits || strspn(digits, "0123456789") < p->t.len) {
+                free(digits);
                 char d[64];
                 describe(p, d, sizeof d);
                 fail(p, p->t.off, "expected a list index (0, 1, ...) after '[', found %s", d);
                 goto fail;
             }
-            seg.index = strtol(p->src + p->t.off, NULL, 10);
+            seg.index = strtol(digits, NULL, 10);
+            free(digits);
             lex(p);
             if (p->t.kind != T_RBRACK) {
                 char d[64];
