@@ -296,7 +296,6 @@ def test_workers():
 
 def workers_run(tmp, db, side, env, full, count, workers, codes, t0):
     try:
-        expect(run([HOST, "list", "--db", db]).rc == 0, "cannot create the store")
         for w in range(4):
             workers.append(subprocess.Popen([HOST, "worker", "--db", db], env=full,
                                             stdout=subprocess.DEVNULL,
@@ -360,6 +359,167 @@ def workers_run(tmp, db, side, env, full, count, workers, codes, t0):
     expect(len(pids) >= 2, "one worker did all the work: the others never shared it")
     print("ok   %d executions completed exactly once with the right result, "
           "by %d workers, in %.1fs" % (count, len(pids), time.monotonic() - t0))
+
+
+# ---------------------------------------------------------------------------
+# Disk and database faults
+# ---------------------------------------------------------------------------
+
+CAUSES = {"write": "disk I/O error", "fsync": "disk I/O error", "full": "database or disk is full"}
+
+
+def torture():
+    return Scenario("torture", HOST,
+                    [HOST, "start", "torture", "--db", "{db}", "--input", '{"n": 7}'], [],
+                    answer='{"ok": true}')
+
+
+def fresh(work):
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    db = os.path.join(work, "cairn.db")  # created by the first command that writes
+    return db, {"side": os.path.join(work, "side.txt"), "answered": False, "log": ""}
+
+
+def names_fault(p, db, cause, label):
+    expect(p.rc not in (0, -signal.SIGKILL) and db in p.err and cause in p.err,
+           "%s: expected a non-zero exit naming %s and '%s': %r" % (label, db, cause, p))
+
+
+def snapshot_of(db):
+    xs = executions(HOST, db)
+    return xs, (history(HOST, db, xs[0]["id"])["operations"] if xs else [])
+
+
+def fault_runs(sc, ref, tmp, kind, step, limit=400):
+    """CAIRN_FAULT=KIND:after=N on `run`, for N = 0, step, 2 step, ... until a run goes through."""
+    tried = 0
+    for n in range(0, limit, step):
+        label = "run with %s:after=%d" % (kind, n)
+        db, state = fresh(os.path.join(tmp, "vfs"))
+        p = run([HOST, "run", "torture", "--db", db, "--input", '{"n": 7}', "--skip-time", "--json"],
+                {"CAIRN_FAULT": "%s:after=%d" % (kind, n), "CAIRN_REL_SIDE": state["side"]})
+        state["log"] += p.err
+        xs, snap = snapshot_of(db)
+        if p.rc == 0:
+            # Success is only reported for what the store holds.
+            told = json.loads(p.out)
+            expect(len(xs) == 1 and xs[0]["id"] == told["id"] and xs[0]["status"] == told["status"],
+                   "%s: reported %s %s, the store holds %r" % (label, told["id"], told["status"], xs))
+        else:
+            names_fault(p, db, CAUSES[kind], label)
+        xid = recover(sc, None, db, state)
+        check_run(sc, label, ref, db, xid, snap, state)
+        tried += 1
+        if p.rc == 0:
+            return tried
+    raise Failure("%s: runs still fail after %d writes allowed" % (kind, limit))
+
+
+def test_faults():
+    sc = torture()
+    tmp = tempfile.mkdtemp(prefix="cairn-faults.")
+    try:
+        db, state = fresh(os.path.join(tmp, "ref"))
+        expect(run(sc.start[:-4] + ["--db", db, "--input", '{"n": 7}'],
+                   {"CAIRN_REL_SIDE": state["side"]}).rc == 0, "reference start")
+        ref = history(HOST, db, recover(sc, None, db, state))
+        expect(ref["execution"]["status"] == "SUCCEEDED", "reference: %r" % ref["execution"])
+
+        # The VFS shim on a whole run, at every write (sync) it makes in turn.
+        for kind, step in (("write", 2), ("fsync", 1), ("full", 3)):
+            tried = fault_runs(sc, ref, tmp, kind, step)
+            print("ok   %s faults: %d runs, each failed naming the store and the cause, "
+                  "then recovered to the same result" % (kind, tried))
+
+        # A callback answer that cannot be committed is not reported delivered.
+        for kind in ("write", "fsync", "full"):
+            label = "callback succeed with %s:after=0" % kind
+            db, state = fresh(os.path.join(tmp, "cb"))
+            p = run([HOST, "run", "torture", "--db", db, "--input", '{"n": 7}', "--skip-time"],
+                    {"CAIRN_REL_SIDE": state["side"]})
+            expect(p.rc == 0, "run to the callback: %r" % p)
+            xs, snap = snapshot_of(db)
+            cb = callback_op({"operations": snap})[0]["callback_id"]
+            p = send_callback(sc, db, cb, {"CAIRN_FAULT": kind + ":after=0"})
+            names_fault(p, db, CAUSES[kind], label)
+            again = send_callback(sc, db, cb)
+            expect(again.rc == 0, "%s: the answer was refused after a failed delivery: %r" % (label, again))
+            state["answered"] = True
+            check_run(sc, label, ref, db, recover(sc, None, db, state), snap, state)
+        print("ok   a callback answer that failed to commit is refused nowhere and delivered once")
+
+        # A long-running worker reports the fault, keeps what it had, stops on SIGTERM.
+        db, state = fresh(os.path.join(tmp, "worker"))
+        expect(run(sc.start[:-4] + ["--db", db, "--input", '{"n": 7}']).rc == 0, "start")
+        full = {k: v for k, v in os.environ.items() if k not in FAULT_ENV}
+        full.update({"CAIRN_FAULT": "fsync:after=3", "CAIRN_REL_SIDE": state["side"]})
+        errf = os.path.join(tmp, "worker.err")
+        w = subprocess.Popen([HOST, "worker", "--db", db], env=full, stdout=subprocess.DEVNULL,
+                             stderr=open(errf, "w"))
+        deadline = time.monotonic() + 30
+        while CAUSES["fsync"] not in open(errf).read() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        w.send_signal(signal.SIGTERM)
+        w.wait(timeout=30)
+        err = open(errf).read()
+        expect(db in err and CAUSES["fsync"] in err,
+               "worker with fsync:after=3: its errors do not name %s and the cause: %r" % (db, err))
+        xs, snap = snapshot_of(db)
+        check_run(sc, "worker with fsync faults", ref, db, recover(sc, None, db, state), snap, state)
+        print("ok   a worker under fsync faults names them and loses nothing")
+
+        # A database locked by another connection past busy_timeout (5 s).
+        db, state = fresh(os.path.join(tmp, "locked"))
+        p = run([HOST, "run", "torture", "--db", db, "--input", '{"n": 7}', "--skip-time"],
+                {"CAIRN_REL_SIDE": state["side"]})
+        xs, snap = snapshot_of(db)
+        cb = callback_op({"operations": snap})[0]["callback_id"]
+        lock = sqlite3.connect(db, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        lock.execute("UPDATE executions SET updated_at = updated_at")
+        p = send_callback(sc, db, cb)
+        names_fault(p, db, "database is locked", "callback succeed on a locked store")
+        p = run([HOST, "start", "torture", "--db", db, "--input", "{}"])
+        names_fault(p, db, "database is locked", "start on a locked store")
+        lock.execute("ROLLBACK")
+        lock.close()
+        expect(len(executions(HOST, db)) == 1, "a start on a locked store created an execution")
+        check_run(sc, "locked store", ref, db, recover(sc, None, db, state), snap, state)
+        print("ok   a locked store: callback and start refused naming the lock, then recovered")
+
+        # Damaged files and a newer schema: refused by every command, file unchanged.
+        db, state = fresh(os.path.join(tmp, "damaged"))
+        junk = os.path.join(tmp, "junk.db")
+        with open(junk, "wb") as f:
+            f.write(b"this is not a database, only text that looks nothing like one\n" * 100)
+        newer = os.path.join(tmp, "newer.db")
+        expect(run([HOST, "start", "torture", "--db", newer]).rc == 0, "newer: create")
+        c = sqlite3.connect(newer)
+        c.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        c.commit()
+        c.close()
+        torn = os.path.join(tmp, "torn.db")
+        for i in range(20):
+            expect(run([HOST, "start", "torture", "--db", torn, "--input", '{"pad": "%s"}' % ("x" * 2000)]).rc == 0,
+                   "torn: start")
+        with open(torn, "r+b") as f:  # the WAL was checkpointed into it by the last close
+            f.seek(2 * 4096)
+            f.write(b"\xa5" * 8 * 4096)
+        cases = [(junk, "not an SQLite database"), (torn, "malformed"),
+                 (newer, "store schema version 2 is newer than this cairn supports")]
+        for path, cause in cases:
+            before = open(path, "rb").read()
+            for cmd in ([HOST, "list"], [HOST, "worker", "--until-idle"],
+                        [HOST, "run", "torture", "--input", "{}"], [CAIRN, "list"],
+                        [CAIRN, "callback", "succeed", "x" * 32]):
+                p = run(cmd + ["--db", path])
+                names_fault(p, path, cause, " ".join(os.path.basename(a) for a in cmd[:2]))
+            expect(open(path, "rb").read() == before, "%s was changed by a refusal" % path)
+        print("ok   a corrupt store and a newer schema are refused, naming the file, unchanged")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------
