@@ -24,7 +24,9 @@
 # (one with MAIN, one without) in the same directory.
 #
 # Which cairn runs: CAIRN_EXECUTABLE if set (the cairn source tree sets it to
-# $<TARGET_FILE:cairn>), else the `cairn` program found on PATH.
+# $<TARGET_FILE:cairn>; the installed package, cairnConfig.cmake, to its own
+# bin/cairn, $<TARGET_FILE:cairn::tool>), else the `cairn` program found on
+# PATH. The generation depends on that program too, so a new cairn regenerates.
 #
 # Example:
 #   add_executable(order_host)
@@ -89,6 +91,8 @@ function(cairn_add_workflow target yaml)
 
   if(TARGET cairn)
     set(tool_dep cairn)
+  elseif(TARGET cairn::tool)
+    set(tool_dep $<TARGET_FILE:cairn::tool>)
   else()
     set(tool_dep "${CAIRN_EXECUTABLE}")
   endif()

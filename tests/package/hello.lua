@@ -1,0 +1,3 @@
+function greet(args, ctx)
+  return { text = "hello, " .. args.name }
+end
