@@ -178,6 +178,32 @@ static char *joined(const char *text)
     return out;
 }
 
+/*
+ * The layout every generated text keeps: no line wider than 100 columns but
+ * inside a `// clang-format off` ... `// clang-format on` region, and the
+ * regions closed, never nested.
+ */
+static void assert_laid_out(const char *text)
+{
+    int off = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const char *t = p + strspn(p, " ");
+        if (!strncmp(t, "// clang-format off", 19)) {
+            assert_false(off);
+            off = 1;
+        } else if (!strncmp(t, "// clang-format on", 18)) {
+            assert_true(off);
+            off = 0;
+        } else if (!off && n > 100) {
+            fail_msg("a line of %zu columns: %.*s", n, (int)n, p);
+        }
+        p += nl ? n + 1 : n;
+    }
+    assert_false(off);
+}
+
 static char *gen(const workflow *wf, const emit_opts *o, int *errors, char **h)
 {
     FILE *sink = tmpfile();
@@ -188,6 +214,10 @@ static char *gen(const workflow *wf, const emit_opts *o, int *errors, char **h)
     assert_int_equal(rc == 0, *errors == 0);
     diag_free(d);
     fclose(sink);
+    if (c)
+        assert_laid_out(c);
+    if (hh)
+        assert_laid_out(hh);
     if (h)
         *h = hh;
     else
@@ -246,6 +276,21 @@ static void expressions_compile(void **state)
     char *laid = gen(wf, NULL, &errors, NULL);
     assert_int_equal(errors, 0);
     /* Long statements are broken over lines: look for each as one line. */
+    /* Too deep to bin-pack at its outermost call: one group a level, fenced. */
+    assert_non_null(strstr(laid,
+                           "    // clang-format off\n"
+                           "#line 20 \"dir/t.yaml\"\n"
+                           "    cairn_x_put(\n"
+                           "        x, v, \"ok\",\n"
+                           "        cairn_x_bool(\n"
+                           "            x,\n"
+                           "            cairn_x_cmp(\n"
+                           "                cairn_x_get(x, cairn_x_var(x, \"input\"), \"a\"), "
+                           "CAIRN_EQ, cairn_x_num(x, 16))));\n"
+                           "#line "));
+    /* One that fits stays on its line, unfenced. */
+    assert_non_null(strstr(laid, "#line 21 \"dir/t.yaml\"\n"
+                                 "    cairn_x_put(x, v, \"lit\", cairn_x_str(x, \"t\\\"x\"));\n"));
     char *c = joined(laid);
     assert_non_null(strstr(
         c, "if (cairn_x_cmp(cairn_x_get(x, cairn_x_var(x, \"input\"), \"a\"), CAIRN_GT, "
