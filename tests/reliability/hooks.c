@@ -2,8 +2,10 @@
  * hooks.c — the C hooks of the reliability workflows (torture.yaml,
  * relay.yaml). Each call appends one line "OPERATION EXECUTION ATTEMPT PID
  * [CALLBACK-ID]" to $CAIRN_REL_SIDE (one write, O_APPEND) before it returns,
- * so a test counts how often each body ran. Never keeps state between calls:
- * every result depends on the arguments only, not on the attempt.
+ * so a test counts how often each body ran. tt_echo then blocks while the
+ * file named by $CAIRN_REL_HOLD exists (a hung worker that holds its lease).
+ * Never keeps state between calls: every result depends on the arguments
+ * only, not on the attempt.
  */
 #include "relay.h"
 #include "torture.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void record(cairn_call *call, const char *extra)
@@ -33,10 +36,20 @@ static void record(cairn_call *call, const char *extra)
     close(fd);
 }
 
+/* Sleeps while the file named by $CAIRN_REL_HOLD exists. */
+static void hold_while_asked(void)
+{
+    const char *hold = getenv("CAIRN_REL_HOLD");
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    while (hold && *hold && access(hold, F_OK) == 0)
+        nanosleep(&tick, NULL);
+}
+
 /* Returns a copy of its arguments. */
 int tt_echo(cairn_call *call, const cJSON *args)
 {
     record(call, NULL);
+    hold_while_asked();
     return cairn_call_return(call, cJSON_Duplicate(args, 1));
 }
 

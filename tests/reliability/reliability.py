@@ -361,6 +361,69 @@ def workers_run(tmp, db, side, env, full, count, workers, codes, t0):
           "by %d workers, in %.1fs" % (count, len(pids), time.monotonic() - t0))
 
 
+def test_takeover():
+    """A hung worker holds its lease; a second takes the execution over once the
+    lease runs out, and the first one's late result is refused."""
+    tmp = tempfile.mkdtemp(prefix="cairn-takeover.")
+    procs = []
+    try:
+        db, side, hold = (os.path.join(tmp, n) for n in ("cairn.db", "side.txt", "hold"))
+        open(hold, "w").close()
+        lease = {"CAIRN_LEASE_MS": "1500", "CAIRN_REL_SIDE": side}
+        p = run([HOST, "start", "relay", "--db", db, "--input", '{"n": 5}'], lease)
+        expect(p.rc == 0, "start: %r" % p)
+        xid = p.out.strip()
+        full = {k: v for k, v in os.environ.items() if k not in FAULT_ENV}
+        full.update(lease)
+
+        def worker(name, extra):
+            env = dict(full, **extra)
+            w = subprocess.Popen([HOST, "worker", "--db", db], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=open(os.path.join(tmp, name + ".err"), "w"))
+            procs.append(w)
+            return w
+
+        hung = worker("hung", {"CAIRN_REL_HOLD": hold})
+        deadline = time.monotonic() + 60
+        while not side_lines(side, "announce"):
+            expect(time.monotonic() < deadline, "the first worker never announced the callback")
+            time.sleep(0.05)
+        cb = side_lines(side, "announce")[0][4]
+        p = send_callback(Scenario("relay", HOST, [], [], answer='{"v": "late"}'), db, cb)
+        expect(p.rc == 0, "callback: %r" % p)
+        while not side_lines(side, "finish"):
+            expect(time.monotonic() < deadline, "the first worker never reached finish")
+            time.sleep(0.05)
+        # The first worker now hangs inside `finish`, its lease running out.
+        other = worker("other", {})
+        while executions(HOST, db)[0]["status"] != "SUCCEEDED":
+            expect(time.monotonic() < deadline, "the execution was never taken over")
+            time.sleep(0.1)
+        done = history(HOST, db, xid)
+        finish = [l for l in side_lines(side, "finish")]
+        expect(len(finish) == 2 and finish[0][3] == str(hung.pid) and finish[1][3] == str(other.pid),
+               "finish ran %r: expected once in the hung worker, then once in the other" % finish)
+        # The hung worker wakes up: its result comes too late and is refused.
+        # (A worker finishes the invocation in flight before SIGTERM stops it.)
+        for w in procs:
+            w.send_signal(signal.SIGTERM)
+        os.unlink(hold)
+        codes = [w.wait(timeout=30) for w in procs]
+        expect(codes == [0, 0], "workers exited %s after SIGTERM" % codes)
+        after = history(HOST, db, xid)
+        expect(after == done, "the hung worker changed the journal after the takeover")
+        expect(after["execution"]["result"] == {"n": 5, "got": "late"},
+               "result %r" % after["execution"]["result"])
+        print("ok   a hung worker's execution was taken over when its lease ran out; "
+              "its late result changed nothing")
+    finally:
+        for w in procs:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------
 # Disk and database faults
 # ---------------------------------------------------------------------------
@@ -530,7 +593,7 @@ def test_faults():
 
 def main():
     tests = {"kill": test_kill}
-    for extra in ("workers", "faults"):
+    for extra in ("workers", "takeover", "faults"):
         fn = globals().get("test_" + extra)
         if fn:
             tests[extra] = fn
