@@ -5,7 +5,8 @@
 #
 # Builds with clang in build-fuzz/ (or $CAIRN_FUZZ_BUILD) with -DCAIRN_FUZZ=ON,
 # the whole tree instrumented for coverage. Each target starts from its
-# committed corpus (tests/fuzz/corpus/NAME, read only); what it finds goes to
+# committed corpus (tests/fuzz/corpus/NAME, read only) and dictionary
+# (tests/fuzz/NAME.dict, when there is one); what it finds goes to
 # build-fuzz/fuzz/corpus/NAME. Prints the executions per target (libFuzzer's
 # final stats). Any crash, leak, UB or timeout fails the run: the input that
 # did it is left in build-fuzz/fuzz/crashes/NAME/ and the log beside it. To
@@ -36,9 +37,12 @@ for t in "${targets[@]}"; do
   crashes=$build/fuzz/crashes/$t
   log=$build/fuzz/$t.log
   mkdir -p "$corpus" "$crashes"
+  dict=()
+  [ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
   rc=0
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=30 -print_final_stats=1 \
-    -artifact_prefix="$crashes/" "$corpus" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    "${dict[@]}" -artifact_prefix="$crashes/" "$corpus" "$root/tests/fuzz/corpus/$t" \
+    >"$log" 2>&1 || rc=$?
   execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log")
   rate=$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$log")
   result=ok

@@ -17,15 +17,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[] = "/tmp/cairn-fuzz-yaml-XXXXXX";
+static FILE *sink;
+
+static void cleanup(void)
+{
+    fclose(sink);
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[] = "/tmp/cairn-fuzz-yaml-XXXXXX";
     static char path[sizeof dir + 16];
-    static FILE *sink;
     if (!sink) {
         if (!mkdtemp(dir) || !(sink = fopen("/dev/null", "w")))
             abort();
         snprintf(path, sizeof path, "%s/wf.yaml", dir);
+        atexit(cleanup);
     }
     FILE *f = fopen(path, "wb");
     if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
