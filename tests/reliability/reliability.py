@@ -124,9 +124,15 @@ def recover(sc, work, db, state):
         if x["status"] in TERMINAL:
             return x["id"]
         cbs = callback_op(history(sc.host, db, x["id"]))
-        if cbs and cbs[0]["status"] == "STARTED" and not state["answered"]:
+        if cbs and not state["answered"]:
+            # The client never saw its answer accepted: it sends it (again). Refused
+            # only if a killed `callback succeed` had committed it already.
             p = send_callback(sc, db, cbs[0]["callback_id"])
-            expect(p.rc == 0, "%s: answering the callback: %r" % (sc.name, p))
+            if cbs[0]["status"] == "STARTED":
+                expect(p.rc == 0, "%s: answering the callback: %r" % (sc.name, p))
+            else:
+                expect(p.rc == 1 and cbs[0]["status"] == "SUCCEEDED" and cbs[0]["result"] == sc.answer,
+                       "%s: a resent answer of a delivered callback: %r, callback %r" % (sc.name, p, cbs[0]))
             state["answered"] = True
             continue
         p = run([sc.host, "worker", "--until-idle", "--skip-time", "--db", db],
