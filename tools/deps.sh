@@ -8,8 +8,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libcjson-dev
       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    # graphviz and chromium render the diagrams (dot -Tsvg, mermaid-cli) in tests/graph.
-    pkgs+=(python3 valgrind graphviz chromium)
+    # graphviz and chromium render the diagrams (dot -Tsvg, mermaid-cli) in tests/graph;
+    # clang and clang-format check the generated code (tests/golden, tests/package).
+    pkgs+=(python3 valgrind graphviz chromium clang clang-format)
     # Node.js for ajv: any recent one will do; take Debian's only when none is there.
     command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
