@@ -101,15 +101,15 @@ def fill(argv, db, cb=None):
 
 
 def callback_op(h):
-    cbs = [o for o in h["operations"] if o["type"] == "CALLBACK"]
-    return cbs
+    """The CALLBACK operations of a history."""
+    return [o for o in h["operations"] if o["type"] == "CALLBACK"]
 
 
 def send_callback(sc, db, cb, env=None):
     return run([CAIRN, "callback", "succeed", cb, "--result", sc.answer, "--db", db], env)
 
 
-def recover(sc, work, db, state):
+def recover(sc, db, state):
     """Drives the store to the end without faults, as an operator would after a crash."""
     for _ in range(8):
         xs = executions(sc.host, db)
@@ -144,7 +144,8 @@ def recover(sc, work, db, state):
 
 def drive(sc, work, kill_phase=None, kill_at=None):
     """Runs the scenario in a fresh store, killing phase kill_phase at kill point kill_at.
-    Returns (execution id, points per phase, snapshot of the journal right after the kill, state)."""
+    Returns (store, execution id, kill points per phase run uninterrupted, the journal right
+    after the kill, state)."""
     if os.path.exists(work):
         shutil.rmtree(work)
     os.makedirs(work)
@@ -171,7 +172,7 @@ def drive(sc, work, kill_phase=None, kill_at=None):
         if cb:
             state["answered"] = True
         points.append(kill_points(p))
-    xid = recover(sc, work, db, state) if kill_phase is not None else executions(sc.host, db)[0]["id"]
+    xid = recover(sc, db, state) if kill_phase is not None else executions(sc.host, db)[0]["id"]
     return db, xid, points, snapshot, state
 
 
@@ -485,7 +486,7 @@ def fault_runs(sc, ref, tmp, kind, step, limit=400):
                    "%s: reported %s %s, the store holds %r" % (label, told["id"], told["status"], xs))
         else:
             names_fault(p, db, CAUSES[kind], label)
-        xid = recover(sc, None, db, state)
+        xid = recover(sc, db, state)
         check_run(sc, label, ref, db, xid, snap, state)
         tried += 1
         if p.rc == 0:
@@ -500,7 +501,7 @@ def test_faults():
         db, state = fresh(os.path.join(tmp, "ref"))
         expect(run(sc.start[:-4] + ["--db", db, "--input", '{"n": 7}'],
                    {"CAIRN_REL_SIDE": state["side"]}).rc == 0, "reference start")
-        ref = history(HOST, db, recover(sc, None, db, state))
+        ref = history(HOST, db, recover(sc, db, state))
         expect(ref["execution"]["status"] == "SUCCEEDED", "reference: %r" % ref["execution"])
 
         # The VFS shim on a whole run, at every write (sync) it makes in turn.
@@ -523,7 +524,7 @@ def test_faults():
             again = send_callback(sc, db, cb)
             expect(again.rc == 0, "%s: the answer was refused after a failed delivery: %r" % (label, again))
             state["answered"] = True
-            check_run(sc, label, ref, db, recover(sc, None, db, state), snap, state)
+            check_run(sc, label, ref, db, recover(sc, db, state), snap, state)
         print("ok   a callback answer that failed to commit is reported failed, and delivered once when resent")
 
         # A long-running worker reports the fault, keeps what it had, stops on SIGTERM.
@@ -543,7 +544,7 @@ def test_faults():
         expect(db in err and CAUSES["fsync"] in err,
                "worker with fsync:after=3: its errors do not name %s and the cause: %r" % (db, err))
         xs, snap = snapshot_of(db)
-        check_run(sc, "worker with fsync faults", ref, db, recover(sc, None, db, state), snap, state)
+        check_run(sc, "worker with fsync faults", ref, db, recover(sc, db, state), snap, state)
         print("ok   a worker under fsync faults names them and loses nothing")
 
         # A database locked by another connection past busy_timeout (5 s).
@@ -562,7 +563,7 @@ def test_faults():
         lock.execute("ROLLBACK")
         lock.close()
         expect(len(executions(HOST, db)) == 1, "a start on a locked store created an execution")
-        check_run(sc, "locked store", ref, db, recover(sc, None, db, state), snap, state)
+        check_run(sc, "locked store", ref, db, recover(sc, db, state), snap, state)
         print("ok   a locked store: callback and start refused naming the lock, then recovered")
 
         # Damaged files and a newer schema: refused by every command, file unchanged.
