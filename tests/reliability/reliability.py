@@ -510,6 +510,25 @@ def test_faults():
             print("ok   %s faults: %d runs, each failed naming the store and the cause, "
                   "then recovered to the same result" % (kind, tried))
 
+        # `start` under faults: an id printed is an execution the store holds.
+        for kind in ("write", "fsync", "full"):
+            for n in range(0, 60):
+                label = "start with %s:after=%d" % (kind, n)
+                db, state = fresh(os.path.join(tmp, "start"))
+                p = run([HOST, "start", "torture", "--db", db, "--input", '{"n": 7}'],
+                        {"CAIRN_FAULT": "%s:after=%d" % (kind, n)})
+                if p.rc != 0:
+                    names_fault(p, db, CAUSES[kind], label)
+                    continue
+                xs = executions(HOST, db)
+                expect([x["id"] for x in xs] == [p.out.strip()],
+                       "%s: printed %r, the store holds %r" % (label, p.out, xs))
+                check_run(sc, label, ref, db, recover(sc, db, state), [], state)
+                break
+            else:
+                raise Failure("start with %s faults never went through" % kind)
+        print("ok   start under write, fsync and full faults: refused naming them, or its id is stored")
+
         # A callback answer that cannot be committed is not reported delivered.
         for kind in ("write", "fsync", "full"):
             label = "callback succeed with %s:after=0" % kind
