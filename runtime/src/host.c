@@ -301,6 +301,9 @@ static void skip_cleanup(skiplist *s)
     free(s->ids);
 }
 
+/* With --until-idle: this many store errors in a row end the worker (exit 1). */
+enum { STORE_ERRORS_MAX = 10 };
+
 static int cmd_worker(const host *h, int argc, char **argv)
 {
     const char *db_flag = NULL;
@@ -338,6 +341,9 @@ static int cmd_worker(const host *h, int argc, char **argv)
     }
     engine_set_skip_time(e, skip_time);
 
+    /* A store error is retried (another process may hold the database); with
+     * --until-idle, a run of them ends the worker instead of looping forever. */
+    int store_errors = 0;
     while (!stop_requested) {
         char *id = NULL;
         int64_t next_wake = -1;
@@ -350,11 +356,16 @@ static int cmd_worker(const host *h, int argc, char **argv)
             int rc = engine_invoke(e, id, &err);
             if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
                 free(id); /* done, or completed meanwhile by another process */
+                store_errors = 0;
             } else if (rc == CAIRN_ERR_STORE) {
                 /* Perhaps another process holds the database: try again soon. */
-                fprintf(stderr, "%s worker: execution %s: %s (will retry)\n", h->prog, id,
-                        err.message ? err.message : cairn_strerror(rc));
+                int give_up = until_idle && ++store_errors >= STORE_ERRORS_MAX;
+                fprintf(stderr, "%s worker: execution %s: %s (%s)\n", h->prog, id,
+                        err.message ? err.message : cairn_strerror(rc),
+                        give_up ? "giving up" : "will retry");
                 free(id);
+                if (give_up)
+                    goto done;
                 sleep_ms(POLL_MS);
             } else {
                 /* Reported once: the id is skipped from now on. */
