@@ -238,6 +238,10 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
+    if (!r->id || !r->workflow || !r->definition_sha256 || !r->status || !r->input) {
+        store_exec_cleanup(r);
+        return -2; /* NULL in a NOT NULL column: a damaged file */
+    }
     r->version = sqlite3_column_int(q, 2);
     r->created_at = column_time(q, 9);
     r->updated_at = column_time(q, 10);
@@ -257,6 +261,10 @@ static int read_op(sqlite3_stmt *q, store_op *r)
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
+    if (!r->id || !r->type || !r->status) {
+        store_op_cleanup(r);
+        return -2; /* NULL in a NOT NULL column: a damaged file */
+    }
     r->seq = sqlite3_column_int64(q, 0);
     r->attempt = sqlite3_column_int(q, 7);
     r->started_at = column_time(q, 10);
@@ -266,6 +274,18 @@ static int read_op(sqlite3_stmt *q, store_op *r)
     r->heartbeat_at = column_time(q, 15);
     r->heartbeat_ms = sqlite3_column_int64(q, 16);
     return 0;
+}
+
+/* The error of read_exec / read_op returning bad (-1 out of memory, -2 a damaged row). */
+static int read_fail(const store *s, int bad, cairn_error *err)
+{
+    if (bad == -2) {
+        err_set(err, "Store.Error", "%s: the database is damaged (a row lacks a required value)",
+                s->path);
+        return CAIRN_ERR_STORE;
+    }
+    err_set(err, "Store.Error", "%s: out of memory", s->path);
+    return CAIRN_ERR_NOMEM;
 }
 
 static int bind_text(sqlite3_stmt *q, int i, const char *v)
@@ -530,8 +550,9 @@ int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
-        if (read_exec(q, out) != 0)
-            rc = CAIRN_ERR_NOMEM;
+        int bad = read_exec(q, out);
+        if (bad)
+            rc = read_fail(s, bad, err);
     } else if (step == SQLITE_DONE) {
         err_set(err, "Execution.NotFound", "no execution '%s' in %s", id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
@@ -685,8 +706,11 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
             v = nv;
             cap = ncap;
         }
-        if (read_exec(q, &v[len]) != 0)
-            goto nomem;
+        int bad = read_exec(q, &v[len]);
+        if (bad) {
+            rc = read_fail(s, bad, err);
+            goto fail;
+        }
         len++;
     }
     if (step != SQLITE_DONE) {
@@ -827,10 +851,9 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
-        if (read_op(q, out) != 0) {
-            err_set(err, "Store.Error", "%s: out of memory", s->path);
-            rc = CAIRN_ERR_NOMEM;
-        }
+        int bad = read_op(q, out);
+        if (bad)
+            rc = read_fail(s, bad, err);
     } else if (step == SQLITE_DONE) {
         err_set(err, "Store.Error", "%s: execution %s has no operation %s", s->path,
                 execution_id, id);
@@ -908,8 +931,11 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
             v = nv;
             cap = ncap;
         }
-        if (read_op(q, &v[len]) != 0)
-            goto nomem;
+        int bad = read_op(q, &v[len]);
+        if (bad) {
+            rc = read_fail(s, bad, err);
+            goto fail;
+        }
         len++;
     }
     if (step != SQLITE_DONE) {
