@@ -1,17 +1,34 @@
 # cairn.cmake — build-time generation of cairn workflows.
 #
-#   cairn_add_workflow(TARGET YAML [HOOKS file...] [MAIN])
+#   cairn_add_workflow(TARGET target YAML file [HOOKS file...] [OUTPUT_DIR dir]
+#                      [MAIN] [SHARED])
+#   cairn_add_workflow(target yaml [HOOKS file...] [OUTPUT_DIR dir] [MAIN] [SHARED])
 #
-# At build time, runs `cairn gen YAML -o <binary dir>/cairn_gen/<target>/<name> [--main]`
-# (from the folder of the calling CMakeLists.txt, with YAML relative to it, so
-# the generated files name no absolute path) and adds to TARGET:
+# The two forms are the same call: keywords (as issue 4 writes it), or the
+# target and the YAML first, positionally (what the examples use).
+#
+# At build time, runs `cairn gen YAML -o <dir> [--main]` (from the folder of
+# the calling CMakeLists.txt, with YAML relative to it, so the generated files
+# name no absolute path) and adds to the target:
 #   - the generated NAME.c (and main.c with MAIN: a ready host main() that
 #     runs this workflow; give MAIN to one workflow of a target);
 #   - every `.c` file among HOOKS (the `run: { c: SYMBOL }` functions);
 #   - the generated folder as an include directory (so hooks can include NAME.h);
-#   - cairn::cairn (libcairn), linked PRIVATE.
+#   - libcairn, linked PRIVATE: cairn::cairn (static) by default,
+#     cairn::cairn_shared (libcairn.so) with SHARED or when the variable
+#     CAIRN_LINK_SHARED is true where cairn_add_workflow is called.
+# <dir> is OUTPUT_DIR (relative to the current binary folder), by default
+# <binary dir>/cairn_gen/<target>/<name>: per target, so one workflow can serve
+# several targets (one with MAIN, one without) in the same directory. With
+# OUTPUT_DIR, give each workflow its own folder (main.c has one name).
+#
 # The generation reruns when the YAML, any HOOKS file (list the Lua hooks file
-# here too: it is embedded in the generated C) or the cairn tool changes;
+# here too: it is embedded in the generated C) or the templates change —
+# through the cairn tool, which embeds its templates: the generation depends
+# on the tool binary, rebuilt in the cairn tree when a templates/*.in file
+# changes, and, in that tree, on the templates/*.in files themselves. (The
+# installed share/cairn/templates are copies that `cairn gen` does not read,
+# so an installed tool's binary is the dependency that counts.) And only then:
 # `cairn gen` leaves unchanged files untouched, so nothing recompiles
 # needlessly. (With Makefiles, an input touched without a change makes the
 # cheap generation rerun on each build until the output changes; Ninja
@@ -20,9 +37,6 @@
 # `name:` is read from the YAML at configure time (the top-level `name:` line);
 # the YAML is a configure dependency, so renaming the workflow reconfigures.
 #
-# The output folder is per target, so one workflow can serve several targets
-# (one with MAIN, one without) in the same directory.
-#
 # Which cairn runs: CAIRN_EXECUTABLE if set (the cairn source tree sets it to
 # $<TARGET_FILE:cairn>; the installed package, cairnConfig.cmake, to its own
 # bin/cairn, $<TARGET_FILE:cairn::tool>), else the `cairn` program found on
@@ -30,7 +44,8 @@
 #
 # Example:
 #   add_executable(order_host)
-#   cairn_add_workflow(order_host order.yaml HOOKS order.lua order_charge.c MAIN)
+#   cairn_add_workflow(TARGET order_host YAML order.yaml
+#                      HOOKS order.lua order_charge.c MAIN)
 
 include_guard(GLOBAL)
 
@@ -41,10 +56,31 @@ if(NOT CAIRN_EXECUTABLE)
   endif()
 endif()
 
-function(cairn_add_workflow target yaml)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "MAIN" "" "HOOKS")
+function(cairn_add_workflow)
+  # Keyword form: TARGET and YAML are keywords; positional: the first two arguments.
+  set(options MAIN SHARED)
+  set(one_value OUTPUT_DIR)
+  if(ARGC GREATER 0 AND ARGV0 STREQUAL "TARGET")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "${options}" "TARGET;YAML;${one_value}" "HOOKS")
+    set(target "${arg_TARGET}")
+    set(yaml "${arg_YAML}")
+    if(target STREQUAL "" OR yaml STREQUAL "")
+      message(FATAL_ERROR "cairn_add_workflow: TARGET and YAML each need a value")
+    endif()
+  else()
+    if(ARGC LESS 2)
+      message(FATAL_ERROR "cairn_add_workflow: usage: cairn_add_workflow(TARGET name YAML file "
+                          "[HOOKS file...] [OUTPUT_DIR dir] [MAIN] [SHARED])")
+    endif()
+    set(target "${ARGV0}")
+    set(yaml "${ARGV1}")
+    cmake_parse_arguments(PARSE_ARGV 2 arg "${options}" "${one_value}" "HOOKS")
+  endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "cairn_add_workflow(${target}): unexpected arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(DEFINED arg_KEYWORDS_MISSING_VALUES AND NOT arg_KEYWORDS_MISSING_VALUES STREQUAL "")
+    message(FATAL_ERROR "cairn_add_workflow(${target}): no value for ${arg_KEYWORDS_MISSING_VALUES}")
   endif()
   if(NOT TARGET ${target})
     message(FATAL_ERROR "cairn_add_workflow(${target}): no such target")
@@ -71,7 +107,11 @@ function(cairn_add_workflow target yaml)
       "with a valid workflow name ([a-z][a-z0-9_]*), e.g. `name: order`")
   endif()
 
-  set(outdir "${CMAKE_CURRENT_BINARY_DIR}/cairn_gen/${target}/${name}")
+  if(DEFINED arg_OUTPUT_DIR)
+    get_filename_component(outdir "${arg_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  else()
+    set(outdir "${CMAKE_CURRENT_BINARY_DIR}/cairn_gen/${target}/${name}")
+  endif()
   set(outputs "${outdir}/${name}.c" "${outdir}/${name}.h")
   set(main_flag "")
   if(arg_MAIN)
@@ -89,8 +129,15 @@ function(cairn_add_workflow target yaml)
     endif()
   endforeach()
 
+  # The tool embeds the templates: depending on it covers them. In the cairn
+  # tree, depend on the template sources as well (they are what the tool is
+  # rebuilt from).
+  set(template_deps "")
   if(TARGET cairn)
     set(tool_dep cairn)
+    if(DEFINED cairn_SOURCE_DIR)
+      file(GLOB template_deps CONFIGURE_DEPENDS "${cairn_SOURCE_DIR}/templates/*.in")
+    endif()
   elseif(TARGET cairn::tool)
     set(tool_dep $<TARGET_FILE:cairn::tool>)
   else()
@@ -102,11 +149,15 @@ function(cairn_add_workflow target yaml)
     OUTPUT ${outputs}
     COMMAND ${CAIRN_EXECUTABLE} gen "${yaml_rel}" -o "${outdir}" ${main_flag}
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
-    DEPENDS "${yaml_abs}" ${hooks_abs} ${tool_dep}
+    DEPENDS "${yaml_abs}" ${hooks_abs} ${tool_dep} ${template_deps}
     COMMENT "Generating ${name}.c from ${yaml_rel}"
     VERBATIM)
 
   target_sources(${target} PRIVATE ${outputs} ${hooks_c})
   target_include_directories(${target} PRIVATE "${outdir}")
-  target_link_libraries(${target} PRIVATE cairn::cairn)
+  if(arg_SHARED OR CAIRN_LINK_SHARED)
+    target_link_libraries(${target} PRIVATE cairn::cairn_shared)
+  else()
+    target_link_libraries(${target} PRIVATE cairn::cairn)
+  endif()
 endfunction()

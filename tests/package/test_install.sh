@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # test_install.sh — cairn as an installed package, used from outside its tree.
 #
-# Installs this build into a temporary prefix and checks the layout, then
-# builds tests/package/hello.yaml (one Lua step) two ways, each run to
-# SUCCEEDED with the greeting as its result:
+# Installs this build into a temporary prefix and checks the layout (libcairn
+# static and shared, with SONAME libcairn.so.0), then builds
+# tests/package/hello.yaml (one Lua step) several ways, each run to SUCCEEDED
+# with the greeting as its result:
 #   1. a CMake project of exactly three lines beyond its project() —
 #      find_package(cairn REQUIRED); add_executable(hello);
 #      cairn_add_workflow(hello hello.yaml HOOKS hello.lua MAIN) — found
 #      through CMAKE_PREFIX_PATH, generating with the installed bin/cairn
-#      (no cairn on PATH);
-#   2. a plain Makefile: the installed `cairn gen --main`, then cc with
-#      `pkg-config --cflags --libs --static cairn`.
-# Also: editing the YAML regenerates and rebuilds, a rebuild without a change
-# regenerates nothing.
+#      (no cairn on PATH), linked with the static libcairn.a;
+#   2. in the same project, the keyword form
+#      cairn_add_workflow(TARGET ... YAML ... OUTPUT_DIR gen/kw SHARED), whose
+#      files land in OUTPUT_DIR and whose host needs libcairn.so.0, and the
+#      positional form under CAIRN_LINK_SHARED, linked shared as well;
+#   3. plain Makefiles: the installed `cairn gen --main`, then cc with
+#      `pkg-config --libs cairn` (libcairn.so; run with LD_LIBRARY_PATH) and
+#      with `pkg-config --libs --static cairn-static` (libcairn.a).
+# Also: editing the YAML regenerates and rebuilds, a newer installed cairn
+# (which embeds the templates) regenerates, a rebuild without a change
+# regenerates nothing; in this build tree, the examples' generation depends
+# on templates/*.in.
 #
 # Env: CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (a built tree).
 set -u
@@ -40,12 +48,17 @@ if ! cmake --install "$CAIRN_BINARY_DIR" --prefix "$prefix" >"$tmp/install.log" 
     fail "cmake --install failed"
     exit 1
 fi
-for f in bin/cairn lib/libcairn.a include/cairn/cairn.h lib/cmake/cairn/cairnConfig.cmake \
+for f in bin/cairn lib/libcairn.a lib/libcairn.so lib/libcairn.so.0 lib/libcairn.so.0.1.0 \
+    include/cairn/cairn.h lib/cmake/cairn/cairnConfig.cmake \
     lib/cmake/cairn/cairnConfigVersion.cmake lib/cmake/cairn/cairnTargets.cmake \
-    lib/cmake/cairn/cairn.cmake lib/pkgconfig/cairn.pc share/cairn/workflow.schema.json \
-    share/cairn/templates/workflow.c.in; do
+    lib/cmake/cairn/cairn.cmake lib/pkgconfig/cairn.pc lib/pkgconfig/cairn-static.pc \
+    share/cairn/workflow.schema.json share/cairn/templates/workflow.c.in; do
     [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
+[ -L "$prefix/lib/libcairn.so" ] && [ -L "$prefix/lib/libcairn.so.0" ] ||
+    fail "libcairn.so and libcairn.so.0 are not symlinks to the versioned library"
+readelf -d "$prefix/lib/libcairn.so.0.1.0" | grep -q 'Library soname: \[libcairn.so.0\]' ||
+    fail "libcairn.so.0.1.0 has no SONAME libcairn.so.0"
 [ -x "$prefix/bin/cairn" ] || fail "bin/cairn is not executable"
 "$prefix/bin/cairn" gen --help >/dev/null || fail "the installed cairn does not run"
 
@@ -62,6 +75,17 @@ run_host() {
     esac
 }
 
+# linked_shared HOST: true when HOST needs libcairn.so.0 at run time.
+linked_shared() {
+    readelf -d "$1" | grep -q 'Shared library: \[libcairn.so.0\]'
+}
+
+# In this build tree the generation depends on the template sources (besides
+# the tool that embeds them).
+grep -rqs --include=build.make --include=build.ninja "templates/workflow.c.in" \
+    "$CAIRN_BINARY_DIR/examples/order" "$CAIRN_BINARY_DIR/build.ninja" ||
+    fail "in-tree: the generation of examples/order does not depend on templates/workflow.c.in"
+
 # 1. CMake: find_package + cairn_add_workflow.
 proj="$tmp/cmake-project"
 mkdir -p "$proj"
@@ -72,11 +96,26 @@ project(hello LANGUAGES C)
 find_package(cairn REQUIRED)
 add_executable(hello)
 cairn_add_workflow(hello hello.yaml HOOKS hello.lua MAIN)
+
+add_executable(hello_kw)
+cairn_add_workflow(TARGET hello_kw YAML hello.yaml HOOKS hello.lua OUTPUT_DIR gen/kw MAIN SHARED)
+set(CAIRN_LINK_SHARED ON)
+add_executable(hello_var)
+cairn_add_workflow(hello_var hello.yaml HOOKS hello.lua MAIN)
 CMAKE
 if cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_C_FLAGS="$extra" -DCMAKE_EXE_LINKER_FLAGS="$extra" >"$tmp/configure.log" 2>&1 &&
     cmake --build "$proj/build" >"$tmp/build.log" 2>&1; then
     run_host "$proj/build/hello" cmake
+    linked_shared "$proj/build/hello" && fail "cmake: hello (default) links libcairn.so, not libcairn.a"
+    for f in hello.c hello.h main.c; do
+        [ -f "$proj/build/gen/kw/$f" ] || fail "cmake: OUTPUT_DIR gen/kw has no $f"
+    done
+    # RUNPATH (CMake's build-tree rpath) finds the installed libcairn.so.
+    for h in hello_kw hello_var; do
+        run_host "$proj/build/$h" "cmake-$h"
+        linked_shared "$proj/build/$h" || fail "cmake: $h does not link libcairn.so.0"
+    done
     grep -q "$prefix/bin/cairn" "$proj/build/CMakeFiles/hello.dir/build.make" 2>/dev/null ||
         grep -rq "$prefix/bin/cairn" "$proj/build" ||
         fail "cmake: the build does not run the installed cairn"
@@ -84,6 +123,13 @@ if cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
     # No change: nothing is regenerated.
     cmake --build "$proj/build" >"$tmp/build2.log" 2>&1 || fail "cmake: a second build failed"
     grep -q "Generating hello.c" "$tmp/build2.log" && fail "cmake: a build without a change regenerated"
+    # A newer cairn (it embeds the templates): regenerated. Restore the
+    # tool's time after, so the next builds see the outputs up to date again.
+    touch -r "$prefix/bin/cairn" "$tmp/tool-time"
+    touch "$prefix/bin/cairn"
+    cmake --build "$proj/build" >"$tmp/build-tool.log" 2>&1 || fail "cmake: the build after a new cairn failed"
+    grep -q "Generating hello.c" "$tmp/build-tool.log" || fail "cmake: a newer cairn did not regenerate"
+    touch -r "$tmp/tool-time" "$prefix/bin/cairn"
     # A changed YAML: regenerated, rebuilt, and the new text runs.
     sed -i 's/^# The outside project.*/# changed: regenerate/' "$proj/hello.yaml"
     sed -i 's/"hello, "/"hi, "/' "$proj/hello.lua"
@@ -99,38 +145,60 @@ else
     fail "cmake: the outside project did not configure and build"
 fi
 
-# 2. A plain Makefile with pkg-config.
-mk="$tmp/make-project"
-mkdir -p "$mk"
-cp "$HERE/hello.yaml" "$HERE/hello.lua" "$mk/"
-printf '%s\n' \
-    'CAIRN = $(shell pkg-config --variable=cairn cairn)' \
-    'CFLAGS += -std=c11 -Wall -Wextra -Werror -Igen $(shell pkg-config --cflags cairn) $(EXTRA)' \
-    'LDLIBS += $(shell pkg-config --libs --static cairn)' \
-    'LDFLAGS += $(EXTRA)' \
-    '' \
-    'hello: gen/hello.c gen/main.c' \
-    '	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)' \
-    '' \
-    'gen/hello.c gen/main.c: hello.yaml hello.lua' \
-    '	$(CAIRN) gen hello.yaml -o gen --main' >"$mk/Makefile"
-if PKG_CONFIG_PATH="$prefix/lib/pkgconfig" make -C "$mk" EXTRA="$extra" >"$tmp/make.log" 2>&1; then
-    run_host "$mk/hello" make
+# 3. Plain Makefiles with pkg-config: cairn (shared), cairn-static (static).
+# make_project DIR PACKAGE [--static]: builds hello in DIR linked with
+# `pkg-config --libs PACKAGE [--static]`.
+make_project() {
+    local mk="$1" pkg="$2" static="${3:-}"
+    mkdir -p "$mk"
+    cp "$HERE/hello.yaml" "$HERE/hello.lua" "$mk/"
+    printf '%s\n' \
+        "PKG = $pkg" \
+        'CAIRN = $(shell pkg-config --variable=cairn $(PKG))' \
+        'CFLAGS += -std=c11 -Wall -Wextra -Werror -Igen $(shell pkg-config --cflags $(PKG)) $(EXTRA)' \
+        "LDLIBS += \$(shell pkg-config --libs $static \$(PKG))" \
+        'LDFLAGS += $(EXTRA)' \
+        '' \
+        'hello: gen/hello.c gen/main.c' \
+        '	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)' \
+        '' \
+        'gen/hello.c gen/main.c: hello.yaml hello.lua' \
+        '	$(CAIRN) gen hello.yaml -o gen --main' >"$mk/Makefile"
+    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" make -C "$mk" EXTRA="$extra" >"$tmp/make-$pkg.log" 2>&1 || {
+        cat "$tmp/make-$pkg.log" >&2
+        return 1
+    }
+}
+if make_project "$tmp/make-shared" cairn; then
+    linked_shared "$tmp/make-shared/hello" || fail "make: pkg-config --libs cairn did not link libcairn.so.0"
+    LD_LIBRARY_PATH="$prefix/lib" run_host "$tmp/make-shared/hello" make-shared
 else
-    cat "$tmp/make.log" >&2
-    fail "make: the pkg-config project did not build"
+    fail "make: the project on pkg-config cairn did not build"
 fi
-# --static lists every library libcairn needs.
-libs="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs --static cairn)"
-for l in -lcairn -lcjson -llua5.4 -lsqlite3 -lcurl -lmicrohttpd -lm; do
-    case " $libs " in
-    *" $l "*) ;;
-    *) fail "pkg-config --libs --static cairn lacks $l: $libs" ;;
-    esac
+if make_project "$tmp/make-static" cairn-static --static; then
+    linked_shared "$tmp/make-static/hello" && fail "make: pkg-config --libs --static cairn-static linked libcairn.so"
+    run_host "$tmp/make-static/hello" make-static
+else
+    fail "make: the project on pkg-config cairn-static did not build"
+fi
+# cairn-static lists libcairn.a and every library it needs, with or without
+# --static; cairn --static lists them after -lcairn.
+for args in "--libs cairn-static" "--libs --static cairn-static" "--libs --static cairn"; do
+    libs="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config $args)"
+    for l in -lcjson -llua5.4 -lsqlite3 -lcurl -lmicrohttpd -lm; do
+        case " $libs " in
+        *" $l "*) ;;
+        *) fail "pkg-config $args lacks $l: $libs" ;;
+        esac
+    done
 done
+case " $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs cairn-static) " in
+*"/lib/libcairn.a "*) ;;
+*) fail "pkg-config --libs cairn-static does not name libcairn.a" ;;
+esac
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
 fi
-echo "package: installed cairn builds and runs hello with CMake and with pkg-config"
+echo "package: installed cairn builds and runs hello with CMake and with pkg-config, static and shared"
