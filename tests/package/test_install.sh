@@ -17,6 +17,7 @@
 #   3. plain Makefiles: the installed `cairn gen --main`, then cc with
 #      `pkg-config --libs cairn` (libcairn.so; run with LD_LIBRARY_PATH) and
 #      with `pkg-config --libs --static cairn-static` (libcairn.a).
+# A keyword call without YAML is refused at configure time.
 # Also: editing the YAML regenerates and rebuilds, a newer installed cairn
 # (which embeds the templates) regenerates, a rebuild without a change
 # regenerates nothing; in this build tree, the examples' generation depends
@@ -143,6 +144,24 @@ if cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
 else
     cat "$tmp/configure.log" "$tmp/build.log" >&2 2>/dev/null
     fail "cmake: the outside project did not configure and build"
+fi
+
+# A keyword call without its YAML is refused at configure time, by name.
+bad="$tmp/bad-project"
+mkdir -p "$bad"
+cp "$HERE/hello.yaml" "$HERE/hello.lua" "$bad/"
+cat >"$bad/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(bad LANGUAGES C)
+find_package(cairn REQUIRED)
+add_executable(hello)
+cairn_add_workflow(TARGET hello HOOKS hello.lua MAIN)
+CMAKE
+if cmake -S "$bad" -B "$bad/build" -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/bad.log" 2>&1; then
+    fail "cmake: cairn_add_workflow(TARGET hello) without YAML configured"
+else
+    grep -q "TARGET and YAML each need a value" "$tmp/bad.log" ||
+        fail "cmake: the refusal does not say YAML is missing: $(cat "$tmp/bad.log")"
 fi
 
 # 3. Plain Makefiles with pkg-config: cairn (shared), cairn-static (static).
