@@ -2,7 +2,7 @@
 # test_install.sh — cairn as an installed package, used from outside its tree.
 #
 # Installs this build into a temporary prefix and checks the layout (libcairn
-# static and shared, with SONAME libcairn.so.0), then builds
+# static and shared, with SONAME libcairn.so.0, exporting only cairn_*), then builds
 # tests/package/hello.yaml (one Lua step) several ways, each run to SUCCEEDED
 # with the greeting as its result:
 #   1. a CMake project of exactly three lines beyond its project() —
@@ -60,6 +60,11 @@ done
     fail "libcairn.so and libcairn.so.0 are not symlinks to the versioned library"
 readelf -d "$prefix/lib/libcairn.so.0.1.0" | grep -q 'Library soname: \[libcairn.so.0\]' ||
     fail "libcairn.so.0.1.0 has no SONAME libcairn.so.0"
+# It exports the public API and nothing else.
+exported="$(nm -D --defined-only "$prefix/lib/libcairn.so.0.1.0" | awk '{print $3}')"
+echo "$exported" | grep -qx cairn_host_main || fail "libcairn.so does not export cairn_host_main"
+others="$(echo "$exported" | grep -v '^cairn_')"
+[ -z "$others" ] || fail "libcairn.so exports more than cairn_*: $(echo $others)"
 [ -x "$prefix/bin/cairn" ] || fail "bin/cairn is not executable"
 "$prefix/bin/cairn" gen --help >/dev/null || fail "the installed cairn does not run"
 
