@@ -21,7 +21,7 @@ echo "\$ order run order --input \"\$(cat examples/order/inputs/out_of_stock.jso
 echo
 echo "\$ cairn list"
 build/generator/cairn list --db "$db"
-first=$(build/generator/cairn list --db "$db" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+first=$(build/generator/cairn list --db "$db" | awk '$3 == "SUCCEEDED" { print $1; exit }')
 echo
 echo "\$ cairn history $first"
 build/generator/cairn history --db "$db" "$first"
