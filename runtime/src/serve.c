@@ -40,9 +40,9 @@
 
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
-#define CONN_LIMIT 256     /* connections at once */
-#define CONN_TIMEOUT_S 10  /* a connection idle this long is closed */
-#define BODY_TIME_MS 30000 /* a body still arriving after this is cut off (slow senders) */
+#define CONN_LIMIT 256    /* connections at once (tests: CAIRN_SERVE_MAX_CONNS) */
+#define CONN_TIMEOUT_S 10 /* a connection idle this long is closed (CAIRN_SERVE_CONN_TIMEOUT_S) */
+#define BODY_TIMES 3      /* a body still arriving after BODY_TIMES idle timeouts is cut off */
 #define IDLE_MS 1000       /* longest worker sleep without any wake-up */
 #define STORE_RETRY_MS 50  /* after a store error (another process holds the lock) */
 
@@ -60,6 +60,7 @@ typedef struct server {
     engine *worker; /* owned; only the worker thread uses it (and engine_poke) */
     atomic_int stop;
     atomic_llong vnow; /* skip-time: the worker's virtual clock, for the API's */
+    unsigned conn_limit, conn_timeout_s;
 } server;
 
 /* ------------------------------------------------------------------------ */
@@ -510,7 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return ret;
     }
     if (*size > 0) {
-        if (monotonic_ms() - rq->started_ms > BODY_TIME_MS)
+        if (monotonic_ms() - rq->started_ms > (int64_t)s->conn_timeout_s * BODY_TIMES * 1000)
             return MHD_NO; /* a body trickling in: close the connection */
         /* A body without Content-Length that grows past the limit (chunked): the
          * rest is dropped as it comes, and 413 goes out at its end. */
@@ -601,6 +602,15 @@ static int read_token(const char *path, server *s)
 }
 
 /* "ADDR:PORT" (IPv4, or [IPv6]:PORT) into addr. -1 when malformed. */
+/* The positive number in the environment variable name, or dflt. */
+static unsigned env_unsigned(const char *name, unsigned dflt)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+    unsigned long n = v ? strtoul(v, &end, 10) : 0;
+    return v && *v && !*end && n > 0 && n <= 1000000 ? (unsigned)n : dflt;
+}
+
 static int parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *alen)
 {
     char host[64];
@@ -681,6 +691,8 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
     }
     s.skip_time = skip_time;
     s.db = cli_db_path(db_flag);
+    s.conn_limit = env_unsigned("CAIRN_SERVE_MAX_CONNS", CONN_LIMIT);
+    s.conn_timeout_s = env_unsigned("CAIRN_SERVE_CONN_TIMEOUT_S", CONN_TIMEOUT_S);
     atomic_init(&s.stop, 0);
     atomic_init(&s.vnow, 0);
     if (token_file && read_token(token_file, &s) != 0)
@@ -709,8 +721,8 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
     d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                          MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_LIMIT, s.conn_limit,
+                         MHD_OPTION_CONNECTION_TIMEOUT, s.conn_timeout_s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "serve: cannot listen on %s: %s\n", listen_at, strerror(errno));
         goto done;
