@@ -135,3 +135,11 @@ kill -0 "$LOCKED_PID" 2>/dev/null || fail "serve with a token died"
 SERVE_PID=$OPEN_PID PORT=$OPEN_PORT
 alive
 echo "both serves still up, both stores empty"
+
+for pid in "$OPEN_PID" "$LOCKED_PID"; do
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" = 0 ] || fail "serve exited $rc on SIGTERM"
+done
+echo "both serves stopped cleanly"
