@@ -43,8 +43,8 @@
 #define CONN_LIMIT 256    /* connections at once (tests: CAIRN_SERVE_MAX_CONNS) */
 #define CONN_TIMEOUT_S 10 /* a connection idle this long is closed (CAIRN_SERVE_CONN_TIMEOUT_S) */
 #define BODY_TIMES 3      /* a body still arriving after BODY_TIMES idle timeouts is cut off */
-#define IDLE_MS 1000       /* longest worker sleep without any wake-up */
-#define STORE_RETRY_MS 50  /* after a store error (another process holds the lock) */
+#define IDLE_MS 1000      /* longest worker sleep without any wake-up */
+#define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
 
 #define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
 #define EXECUTIONS_PREFIX "/executions"
@@ -601,7 +601,6 @@ static int read_token(const char *path, server *s)
     return 0;
 }
 
-/* "ADDR:PORT" (IPv4, or [IPv6]:PORT) into addr. -1 when malformed. */
 /* The positive number in the environment variable name, or dflt. */
 static unsigned env_unsigned(const char *name, unsigned dflt)
 {
@@ -611,6 +610,7 @@ static unsigned env_unsigned(const char *name, unsigned dflt)
     return v && *v && !*end && n > 0 && n <= 1000000 ? (unsigned)n : dflt;
 }
 
+/* "ADDR:PORT" (IPv4, or [IPv6]:PORT) into addr. -1 when malformed. */
 static int parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *alen)
 {
     char host[64];
@@ -721,8 +721,8 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
     d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                          MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-                         MHD_OPTION_CONNECTION_LIMIT, s.conn_limit,
-                         MHD_OPTION_CONNECTION_TIMEOUT, s.conn_timeout_s, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_LIMIT, s.conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                         s.conn_timeout_s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "serve: cannot listen on %s: %s\n", listen_at, strerror(errno));
         goto done;
