@@ -196,11 +196,21 @@ static enum MHD_Result send_doc(struct MHD_Connection *c, const cJSON *doc)
     return ret;
 }
 
-/* An engine error as an HTTP error: unknown 404, closed 400, bad input 400, else 500. */
-static enum MHD_Result send_engine_error(struct MHD_Connection *c, int rc, const cairn_error *err,
-                                         int callback)
+/*
+ * An engine error as an HTTP error: unknown 404, closed 400, bad input 400,
+ * else 500. Engine messages name the store file for the operator; a client
+ * is told "the store" instead, so the server's paths never leave it.
+ */
+static enum MHD_Result send_engine_error(const server *s, struct MHD_Connection *c, int rc,
+                                         const cairn_error *err, int callback)
 {
     const char *m = err->message ? err->message : cairn_strerror(rc);
+    char buf[1024];
+    const char *at = s->db && *s->db ? strstr(m, s->db) : NULL;
+    if (at) {
+        snprintf(buf, sizeof buf, "%.*sthe store%s", (int)(at - m), m, at + strlen(s->db));
+        m = buf;
+    }
     switch (rc) {
     case CAIRN_ERR_NOT_FOUND:
         return send_error(c, 404, "ResourceNotFoundException", m);
@@ -367,7 +377,7 @@ static enum MHD_Result do_fail(server *s, struct MHD_Connection *c, const char *
     }
     int rc = engine_callback_fail(s->api, id, type, message, data_text, err);
     if (rc != CAIRN_OK) {
-        ret = send_engine_error(c, rc, err, 1);
+        ret = send_engine_error(s, c, rc, err, 1);
         goto done;
     }
     engine_poke(s->worker);
@@ -406,7 +416,7 @@ static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const reque
     if (rc == CAIRN_ERR_NOT_FOUND)
         rc = CAIRN_ERR_INPUT; /* an unknown workflow is a bad parameter, not a missing resource */
     if (rc != CAIRN_OK) {
-        ret = send_engine_error(c, rc, err, 0);
+        ret = send_engine_error(s, c, rc, err, 0);
         goto done;
     }
     engine_poke(s->worker);
@@ -452,14 +462,15 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
     case R_HISTORY:
         doc = r == R_STATUS ? engine_status_json(s->api, id, &rc, &err)
                             : engine_history_json(s->api, id, &rc, &err);
-        ret = doc ? send_doc(c, doc) : send_engine_error(c, rc ? rc : CAIRN_ERR_INTERNAL, &err, 0);
+        ret =
+            doc ? send_doc(c, doc) : send_engine_error(s, c, rc ? rc : CAIRN_ERR_INTERNAL, &err, 0);
         goto done;
     default:
         ret = send_error(c, 404, "UnknownOperationException", "no such route");
         goto done;
     }
     if (rc != CAIRN_OK) {
-        ret = send_engine_error(c, rc, &err, 1);
+        ret = send_engine_error(s, c, rc, &err, 1);
         goto done;
     }
     engine_poke(s->worker);
