@@ -40,11 +40,7 @@ static const cairn_workflow *const all_workflows[] = {
 
 #define MINUTE INT64_C(60000)
 
-typedef struct fixture {
-    char path[64];
-    engine *e;
-    cairn_error err;
-} fixture;
+#include "engine_fixture.h"
 
 static void reset_hooks(void)
 {
@@ -61,114 +57,12 @@ static void reset_hooks(void)
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->path, "/tmp/cairn-test-callback-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    err_init(&f->err);
-    assert_int_equal(engine_open(&f->e, f->path, all_workflows, NWORKFLOWS, &f->err), CAIRN_OK);
+    *state = fixture_open("/tmp/cairn-test-callback", all_workflows, NWORKFLOWS);
     reset_hooks();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    char buf[96];
-    engine_close(f->e);
-    err_cleanup(&f->err);
-    unlink(f->path);
-    snprintf(buf, sizeof buf, "%s-wal", f->path);
-    unlink(buf);
-    snprintf(buf, sizeof buf, "%s-shm", f->path);
-    unlink(buf);
-    free(f);
     return 0;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static char *start(fixture *f, const char *wf, const char *input)
-{
-    char *id = NULL;
-    int created = -1;
-    int rc = engine_start(f->e, wf, input, NULL, &id, &created, &f->err);
-    if (rc != CAIRN_OK)
-        fail_msg("engine_start: %s", f->err.message);
-    assert_int_equal(created, 1);
-    return id;
-}
-
-static void invoke(fixture *f, const char *id)
-{
-    int rc = engine_invoke(f->e, id, &f->err);
-    if (rc != CAIRN_OK)
-        fail_msg("engine_invoke: %s: %s", cairn_strerror(rc), f->err.message);
-}
-
-static void drive(fixture *f, const char *id)
-{
-    int rc = engine_drive(f->e, id, &f->err);
-    if (rc != CAIRN_OK)
-        fail_msg("engine_drive: %s: %s", cairn_strerror(rc), f->err.message);
-}
-
-static cJSON *status(fixture *f, const char *id)
-{
-    int rc;
-    cJSON *s = engine_status_json(f->e, id, &rc, &f->err);
-    assert_non_null(s);
-    return s;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *get(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static int64_t time_of(const cJSON *o, const char *key)
-{
-    const char *s = str(o, key);
-    if (!s)
-        return -1;
-    int64_t ms;
-    assert_int_equal(engine_parse_time(s, &ms), 0);
-    return ms;
-}
-
-static void assert_status(fixture *f, const char *id, const char *expected)
-{
-    cJSON *s = status(f, id);
-    assert_string_equal(str(s, "status"), expected);
-    cJSON_Delete(s);
-}
-
-/* Operation `opid` of the execution's journal (a copy; caller frees). */
-static cJSON *operation(fixture *f, const char *id, const char *opid)
-{
-    int rc;
-    cJSON *h = engine_history_json(f->e, id, &rc, &f->err);
-    assert_non_null(h);
-    const cJSON *op;
-    cJSON *found = NULL;
-    cJSON_ArrayForEach(op, get(h, "operations"))
-    {
-        if (strcmp(str(op, "id"), opid) == 0)
-            found = cJSON_Duplicate(op, 1);
-    }
-    cJSON_Delete(h);
-    assert_non_null(found);
-    return found;
-}
 
 /* The callback id of operation opid (a copy; caller frees). */
 static char *callback_id(fixture *f, const char *id, const char *opid)
@@ -883,7 +777,7 @@ static void test_callback_command_exit_codes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
         T(test_callback_created_then_awaited_with_a_json_result),
         T(test_text_result_stays_a_string),
         T(test_empty_payload_is_null),
