@@ -48,15 +48,17 @@ static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_EXEC_INSERT] = "INSERT INTO executions (" EXEC_COLUMNS ") "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_EXEC_INSERT] =
+        "INSERT INTO executions (" EXEC_COLUMNS ") "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
     [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
-    [ST_EXEC_UPDATE] = "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
-                       "updated_at = ?5, ended_at = ?6, lease_owner = NULL, lease_until = NULL, "
-                       /* a poke during the invocation makes a suspended execution due now */
-                       "wake_at = CASE WHEN poked = 1 AND ?6 IS NULL THEN ?5 ELSE ?7 END, poked = 0 "
-                       "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
+    [ST_EXEC_UPDATE] =
+        "UPDATE executions SET status = ?2, result = ?3, error = ?4, "
+        "updated_at = ?5, ended_at = ?6, lease_owner = NULL, lease_until = NULL, "
+        /* a poke during the invocation makes a suspended execution due now */
+        "wake_at = CASE WHEN poked = 1 AND ?6 IS NULL THEN ?5 ELSE ?7 END, poked = 0 "
+        "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
     [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                "AND wake_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= ?1) "
@@ -618,8 +620,9 @@ static int run_lease_stmt(store *s, int which, const char *what, cairn_error *er
         sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
     int rc = run_stmt(s, which, what, err);
     if (own_tx)
-        sqlite3_exec(s->db, s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
-                     NULL, NULL, NULL);
+        sqlite3_exec(s->db,
+                     s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
+                     NULL, NULL);
     return rc;
 }
 
@@ -691,22 +694,31 @@ int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_erro
     return rc;
 }
 
-int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
+/*
+ * Steps q to its end, reading each row into a growing array of `size`-byte
+ * rows with `read`. On success *rows (caller frees with free_rows) and *n;
+ * on failure the rows read so far are freed with free_rows, *rows is NULL.
+ */
+static int read_rows(store *s, sqlite3_stmt *q, size_t size, int (*read)(sqlite3_stmt *, void *),
+                     void (*free_rows)(void *, size_t), const char *what, void **rows, size_t *n,
+                     cairn_error *err)
 {
-    sqlite3_stmt *q = s->st[ST_EXEC_LIST];
-    store_exec *v = NULL;
+    char *v = NULL;
     size_t len = 0, cap = 0;
     int step, rc = CAIRN_OK;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            store_exec *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv)
-                goto nomem;
+            char *nv = realloc(v, ncap * size);
+            if (!nv) {
+                err_set(err, "Store.Error", "%s: out of memory", s->path);
+                rc = CAIRN_ERR_NOMEM;
+                goto fail;
+            }
             v = nv;
             cap = ncap;
         }
-        int bad = read_exec(q, &v[len]);
+        int bad = read(q, v + len * size);
         if (bad) {
             rc = read_fail(s, bad, err);
             goto fail;
@@ -714,21 +726,37 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
         len++;
     }
     if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, "cannot list executions");
+        rc = db_fail(s, err, what);
         goto fail;
     }
     done_stmt(q);
     *rows = v;
     *n = len;
     return CAIRN_OK;
-nomem:
-    err_set(err, "Store.Error", "%s: out of memory", s->path);
-    rc = CAIRN_ERR_NOMEM;
 fail:
     done_stmt(q);
-    store_execs_free(v, len);
+    free_rows(v, len);
     *rows = NULL;
     *n = 0;
+    return rc;
+}
+
+static int read_exec_row(sqlite3_stmt *q, void *row)
+{
+    return read_exec(q, row);
+}
+
+static void free_exec_rows(void *rows, size_t n)
+{
+    store_execs_free(rows, n);
+}
+
+int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
+{
+    void *v;
+    int rc = read_rows(s, s->st[ST_EXEC_LIST], sizeof **rows, read_exec_row, free_exec_rows,
+                       "cannot list executions", &v, n, err);
+    *rows = v;
     return rc;
 }
 
@@ -740,8 +768,8 @@ static int in_list(const char *id, const char *const *list)
     return 0;
 }
 
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
-                   char **id_out, int64_t *next_wake, cairn_error *err)
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_DUE];
     sqlite3_bind_int64(q, 1, real_now);
@@ -855,8 +883,8 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
         if (bad)
             rc = read_fail(s, bad, err);
     } else if (step == SQLITE_DONE) {
-        err_set(err, "Store.Error", "%s: execution %s has no operation %s", s->path,
-                execution_id, id);
+        err_set(err, "Store.Error", "%s: execution %s has no operation %s", s->path, execution_id,
+                id);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
         rc = db_fail(s, err, "cannot read an operation");
@@ -915,46 +943,25 @@ static int by_seq(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int read_op_row(sqlite3_stmt *q, void *row)
+{
+    return read_op(q, row);
+}
+
+static void free_op_rows(void *rows, size_t n)
+{
+    store_ops_free(rows, n);
+}
+
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD];
-    store_op *v = NULL;
-    size_t len = 0, cap = 0;
-    int step, rc = CAIRN_OK;
     bind_text(q, 1, execution_id);
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            store_op *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv)
-                goto nomem;
-            v = nv;
-            cap = ncap;
-        }
-        int bad = read_op(q, &v[len]);
-        if (bad) {
-            rc = read_fail(s, bad, err);
-            goto fail;
-        }
-        len++;
-    }
-    if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, "cannot read the journal");
-        goto fail;
-    }
-    done_stmt(q);
-    if (len > 1)
-        qsort(v, len, sizeof *v, by_seq);
+    void *v;
+    int rc = read_rows(s, q, sizeof **rows, read_op_row, free_op_rows, "cannot read the journal",
+                       &v, n, err);
     *rows = v;
-    *n = len;
-    return CAIRN_OK;
-nomem:
-    err_set(err, "Store.Error", "%s: out of memory", s->path);
-    rc = CAIRN_ERR_NOMEM;
-fail:
-    done_stmt(q);
-    store_ops_free(v, len);
-    *rows = NULL;
-    *n = 0;
+    if (rc == CAIRN_OK && *n > 1)
+        qsort(*rows, *n, sizeof **rows, by_seq);
     return rc;
 }
