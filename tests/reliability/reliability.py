@@ -1,6 +1,6 @@
 """reliability.py — the drivers of tests/reliability/test_*.sh (not a test itself).
 
-    python3 reliability.py kill      every kill point of examples/order and torture
+    python3 reliability.py kill      every kill point of the examples and torture
     python3 reliability.py workers   4 workers, 1,000 executions, callbacks from a 5th
     python3 reliability.py faults    VFS faults, a locked, corrupt and newer store
 
@@ -24,6 +24,8 @@ BIN = os.environ["CAIRN_BINARY_DIR"]
 SRC = os.environ["CAIRN_SOURCE_DIR"]
 HOST = os.path.join(BIN, "tests/reliability/reliability_host")
 ORDER = os.path.join(BIN, "examples/order/order")
+APPROVAL = os.path.join(BIN, "examples/approval/approval")
+PAYMENT = os.path.join(BIN, "examples/payment/payment")
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED")
 FAULT_ENV = ("CAIRN_KILL_AT", "CAIRN_KILL_COUNT", "CAIRN_FAULT")
 
@@ -73,10 +75,17 @@ def history(host, db, xid):
     return json.loads(p.out)
 
 
+def timeless(result):
+    """A result without what a real service stamps on each answer: an http step's Date."""
+    if isinstance(result, dict) and isinstance(result.get("headers"), dict):
+        result = dict(result, headers={k: v for k, v in result["headers"].items() if k != "date"})
+    return result
+
+
 def comparable(op):
     """What must be the same in any two complete runs (not times, attempts or callback ids)."""
     err = op.get("error")
-    return (op["id"], op["name"], op["type"], op["status"], json.dumps(op.get("result"), sort_keys=True),
+    return (op["id"], op["name"], op["type"], op["status"], json.dumps(timeless(op.get("result")), sort_keys=True),
             json.dumps(err, sort_keys=True) if err else None)
 
 
@@ -90,10 +99,14 @@ def settled(op):
 # ---------------------------------------------------------------------------
 
 class Scenario:
-    """One workflow run the uninterrupted way as phases (argv lists); {db} and {cb} are filled in."""
+    """One workflow run the uninterrupted way as phases (argv lists); {db} and {cb} are filled in.
+    answer is the argv tail of the `cairn callback` that answers its callback (None: no
+    callback); skip says whether recovery may run on the virtual clock (not when a
+    callback's deadline would pass before the answer); status is how it ends."""
 
-    def __init__(self, name, host, start, phases, answer=None):
-        self.name, self.host, self.start, self.phases, self.answer = name, host, start, phases, answer
+    def __init__(self, name, host, start, phases, answer=None, skip=True, status="SUCCEEDED"):
+        self.name, self.host, self.start, self.phases = name, host, start, phases
+        self.answer, self.skip, self.status = answer, skip, status
 
 
 def fill(argv, db, cb=None):
@@ -105,8 +118,22 @@ def callback_op(h):
     return [o for o in h["operations"] if o["type"] == "CALLBACK"]
 
 
+def answer_phase(answer):
+    """The phase that answers the callback: `cairn callback succeed|fail {cb} ...`."""
+    return [CAIRN, "callback", answer[0], "{cb}"] + answer[1:] + ["--db", "{db}"]
+
+
 def send_callback(sc, db, cb, env=None):
-    return run([CAIRN, "callback", "succeed", cb, "--result", sc.answer, "--db", db], env)
+    return run(fill(answer_phase(sc.answer), db, cb), env)
+
+
+def answered(sc, op):
+    """Whether the CALLBACK operation op holds the scenario's answer."""
+    if sc.answer[0] == "succeed":
+        return op["status"] == "SUCCEEDED" and op["result"] == sc.answer[2]
+    err = op.get("error") or {}
+    return (op["status"] == "FAILED" and err.get("type") == "Callback.Failed"
+            and (err.get("data") or {}).get("ErrorType") == sc.answer[2])
 
 
 def recover(sc, db, state):
@@ -131,11 +158,11 @@ def recover(sc, db, state):
             if cbs[0]["status"] == "STARTED":
                 expect(p.rc == 0, "%s: answering the callback: %r" % (sc.name, p))
             else:
-                expect(p.rc == 1 and cbs[0]["status"] == "SUCCEEDED" and cbs[0]["result"] == sc.answer,
+                expect(p.rc == 1 and answered(sc, cbs[0]),
                        "%s: a resent answer of a delivered callback: %r, callback %r" % (sc.name, p, cbs[0]))
             state["answered"] = True
             continue
-        p = run([sc.host, "worker", "--until-idle", "--skip-time", "--db", db],
+        p = run([sc.host, "worker", "--until-idle", "--db", db] + (["--skip-time"] if sc.skip else []),
                 {"CAIRN_REL_SIDE": state["side"]})
         state["log"] += p.err
         expect(p.rc == 0, "%s: worker: %r" % (sc.name, p))
@@ -217,15 +244,63 @@ def check_run(sc, label, ref, db, xid, snapshot, state):
                "%s: reserve-stock (at_most_once) ran twice in one attempt: %s" % (label, attempts))
     cbs = callback_op(x)
     if sc.answer:
-        expect(len(cbs) == 1 and cbs[0]["status"] == "SUCCEEDED"
-               and cbs[0]["result"] == sc.answer,
-               "%s: the callback is not SUCCEEDED once with the answer: %r" % (label, cbs))
+        expect(len(cbs) == 1 and answered(sc, cbs[0]),
+               "%s: the callback does not hold the answer once: %r" % (label, cbs))
         p = send_callback(sc, db, cbs[0]["callback_id"])
         expect(p.rc == 1, "%s: a second delivery of the callback was not refused: %r" % (label, p))
 
 
+def stand_in(script, tmp, name):
+    """Starts an example's stand-in service (receiver.py, payment_service.py) on a free
+    port; returns (process, its base URL)."""
+    port_file = os.path.join(tmp, name + ".port")
+    p = subprocess.Popen([sys.executable, os.path.join(SRC, script), "--port", "0",
+                          "--port-file", port_file, "--log", os.path.join(tmp, name + ".log")])
+    deadline = time.monotonic() + 10
+    while not os.path.exists(port_file):
+        expect(p.poll() is None and time.monotonic() < deadline, "%s did not start" % script)
+        time.sleep(0.02)
+    return p, "http://127.0.0.1:" + open(port_file).read()
+
+
 def test_kill():
+    tmp = tempfile.mkdtemp(prefix="cairn-kill.")
+    services = []
+    try:
+        sweep(tmp, services)
+    finally:
+        for p in services:
+            p.terminate()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sweep(tmp, services):
+    """Every scenario killed at each of its kill points in turn; the stand-in services
+    it starts go into services."""
+    inbox, inbox_url = stand_in("examples/approval/receiver.py", tmp, "inbox")
+    services.append(inbox)
+    service, service_url = stand_in("examples/payment/payment_service.py", tmp, "service")
+    services.append(service)
     order_in = open(os.path.join(SRC, "examples/order/inputs/success.json")).read()
+    approval_in = json.dumps({"request_id": "PR-1001", "amount": 1450, "item": "laptop",
+                              "inbox": inbox_url + "/inbox"})
+    payment_in = json.dumps({"order_id": "A-2001", "amount": 89.9, "currency": "EUR",
+                             "service": service_url})
+    approve = ["succeed", "--result", '{"approved": true, "by": "ana"}']
+    paid = ["succeed", "--result", '{"receipt": "r-2001"}']
+    declined = ["fail", "--error-type", "Card.Declined", "--error-message", "insufficient funds",
+                "--error-data", '{"code": 51}']
+
+    def waits_for(name, workflow, host, inp, answer, status="SUCCEEDED"):
+        """A workflow that suspends on a callback with deadlines: run, answer, resume,
+        all on the real clock."""
+        return Scenario(name, host, [host, "start", workflow, "--db", "{db}", "--input", inp],
+                        [[host, "run", workflow, "--db", "{db}", "--input", inp],
+                         answer_phase(answer),
+                         [host, "worker", "--until-idle", "--db", "{db}"]],
+                        answer=answer, skip=False, status=status)
+
     scenarios = [
         Scenario("order", ORDER,
                  [ORDER, "start", "order", "--db", "{db}", "--input", order_in],
@@ -238,31 +313,33 @@ def test_kill():
         Scenario("torture", HOST,
                  [HOST, "start", "torture", "--db", "{db}", "--input", '{"n": 7}'],
                  [[HOST, "run", "torture", "--db", "{db}", "--input", '{"n": 7}', "--skip-time"],
-                  [CAIRN, "callback", "succeed", "{cb}", "--result", '{"ok": true}', "--db", "{db}"],
+                  answer_phase(["succeed", "--result", '{"ok": true}']),
                   [HOST, "worker", "--until-idle", "--skip-time", "--db", "{db}"]],
-                 answer='{"ok": true}'),
+                 answer=["succeed", "--result", '{"ok": true}']),
+        # The Lua submitter POSTs the callback id to receiver.py; the manager approves.
+        waits_for("approval", "approval", APPROVAL, approval_in, approve),
+        # callback, http step to payment_service.py, await: paid, and declined (catch,
+        # compensation, fail).
+        waits_for("payment", "payment", PAYMENT, payment_in, paid),
+        waits_for("payment-declined", "payment", PAYMENT, payment_in, declined, "FAILED"),
     ]
-    tmp = tempfile.mkdtemp(prefix="cairn-kill.")
     total = 0
-    try:
-        for sc in scenarios:
-            work = os.path.join(tmp, sc.name)
-            db, xid, points, _, state = drive(sc, work)
-            ref = history(sc.host, db, xid)
-            expect(ref["execution"]["status"] == "SUCCEEDED",
-                   "%s: the uninterrupted run did not succeed: %r" % (sc.name, ref["execution"]))
-            check_run(sc, sc.name + " uninterrupted", ref, db, xid, None, state)
-            expect(sum(points) > 0, "%s: no kill points counted" % sc.name)
-            print("%s: %s kill points (per process %s)" % (sc.name, sum(points), points))
-            for phase, n in enumerate(points):
-                for k in range(1, n + 1):
-                    label = "%s: phase %d killed at point %d" % (sc.name, phase, k)
-                    db, xid, _, snap, state = drive(sc, work, phase, k)
-                    check_run(sc, label, ref, db, xid, snap, state)
-                    total += 1
-            print("ok   %s: every kill point recovered to the same result" % sc.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for sc in scenarios:
+        work = os.path.join(tmp, sc.name)
+        db, xid, points, _, state = drive(sc, work)
+        ref = history(sc.host, db, xid)
+        expect(ref["execution"]["status"] == sc.status,
+               "%s: the uninterrupted run did not end %s: %r" % (sc.name, sc.status, ref["execution"]))
+        check_run(sc, sc.name + " uninterrupted", ref, db, xid, None, state)
+        expect(sum(points) > 0, "%s: no kill points counted" % sc.name)
+        print("%s: %s kill points (per process %s)" % (sc.name, sum(points), points))
+        for phase, n in enumerate(points):
+            for k in range(1, n + 1):
+                label = "%s: phase %d killed at point %d" % (sc.name, phase, k)
+                db, xid, _, snap, state = drive(sc, work, phase, k)
+                check_run(sc, label, ref, db, xid, snap, state)
+                total += 1
+        print("ok   %s: every kill point recovered to the same result" % sc.name)
     print("kill points exercised: %d" % total)
 
 
@@ -401,7 +478,7 @@ def test_takeover():
             expect(time.monotonic() < deadline, "the first worker never announced the callback")
             time.sleep(0.05)
         cb = side_lines(side, "announce")[0][4]
-        p = send_callback(Scenario("relay", HOST, [], [], answer='{"v": "late"}'), db, cb)
+        p = send_callback(Scenario("relay", HOST, [], [], answer=["succeed", "--result", '{"v": "late"}']), db, cb)
         expect(p.rc == 0, "callback: %r" % p)
         while not side_lines(side, "finish"):
             expect(time.monotonic() < deadline, "the first worker never reached finish")
@@ -446,7 +523,7 @@ CAUSES = {"write": "disk I/O error", "fsync": "disk I/O error", "full": "databas
 def torture():
     return Scenario("torture", HOST,
                     [HOST, "start", "torture", "--db", "{db}", "--input", '{"n": 7}'], [],
-                    answer='{"ok": true}')
+                    answer=["succeed", "--result", '{"ok": true}'])
 
 
 def fresh(work):
