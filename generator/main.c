@@ -51,9 +51,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "graph"))
         return cmd_graph(argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
-        return cli_store_command(argc - 1, argv + 1);
+        return cli_store_command("cairn", argc - 1, argv + 1);
     if (!strcmp(cmd, "callback"))
-        return cli_callback_command(argc - 1, argv + 1);
+        return cli_callback_command("cairn", argc - 1, argv + 1);
     fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

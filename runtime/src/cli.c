@@ -489,12 +489,14 @@ static int history_mermaid(const cJSON *hist)
     return 0;
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *prog)
 {
-    fputs("usage: cairn list [--db PATH] [--json]\n"
-          "       cairn status EXEC [--db PATH] [--json]\n"
-          "       cairn history EXEC [--db PATH] [--json | --timeline | --format mermaid]\n"
-          "\n"
+    fprintf(f,
+            "usage: %s list [--db PATH] [--json]\n"
+            "       %s status EXEC [--db PATH] [--json]\n"
+            "       %s history EXEC [--db PATH] [--json | --timeline | --format mermaid]\n",
+            prog, prog, prog);
+    fputs("\n"
           "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
           "  status    one execution: its fields, input, result and error\n"
           "  history   its journal: one operation per line, in order\n"
@@ -508,7 +510,7 @@ static void usage(FILE *f)
           f);
 }
 
-int cli_store_command(int argc, char **argv)
+int cli_store_command(const char *prog, int argc, char **argv)
 {
     const char *cmd = argv[0];
     const char *db_flag = NULL;
@@ -522,31 +524,31 @@ int cli_store_command(int argc, char **argv)
     char msg[256];
     int want = strcmp(cmd, "list") == 0 ? 0 : 1;
     if (args_parse(argc, argv, 1, opts, pos, 1, &npos, msg, sizeof msg) != 0) {
-        fprintf(stderr, "cairn %s: %s\n", cmd, msg);
+        fprintf(stderr, "%s %s: %s\n", prog, cmd, msg);
         return 2;
     }
     if (help) {
-        usage(stdout);
+        usage(stdout, prog);
         return 0;
     }
     if (npos != want) {
-        fprintf(stderr,
-                want ? "cairn %s: which execution? (cairn %s EXEC)\n"
-                     : "cairn %s: takes no argument\n",
-                cmd, cmd);
+        if (want)
+            fprintf(stderr, "%s %s: which execution? (%s %s EXEC)\n", prog, cmd, prog, cmd);
+        else
+            fprintf(stderr, "%s %s: takes no argument\n", prog, cmd);
         return 2;
     }
     int mermaid = format && !strcmp(format, "mermaid");
     if (format && !mermaid && strcmp(format, "text")) {
-        fprintf(stderr, "cairn %s: --format takes text or mermaid\n", cmd);
+        fprintf(stderr, "%s %s: --format takes text or mermaid\n", prog, cmd);
         return 2;
     }
     if ((timeline || format) && strcmp(cmd, "history")) {
-        fprintf(stderr, "cairn %s: --timeline and --format belong to history\n", cmd);
+        fprintf(stderr, "%s %s: --timeline and --format belong to history\n", prog, cmd);
         return 2;
     }
     if (json + timeline + mermaid > 1) {
-        fprintf(stderr, "cairn %s: choose one of --json, --timeline, --format mermaid\n", cmd);
+        fprintf(stderr, "%s %s: choose one of --json, --timeline, --format mermaid\n", prog, cmd);
         return 2;
     }
     const char *db = cli_db_path(db_flag);
@@ -556,7 +558,7 @@ int cli_store_command(int argc, char **argv)
     if (access(db, F_OK) != 0) {
         if (!id)
             return json ? (puts("[]"), 0) : list_text(NULL);
-        fprintf(stderr, "cairn: no execution '%s' in %s\n", id, db);
+        fprintf(stderr, "%s: no execution '%s' in %s\n", prog, id, db);
         return 1;
     }
 
@@ -566,7 +568,7 @@ int cli_store_command(int argc, char **argv)
     cairn_error err;
     err_init(&err);
     if (engine_open(&e, db, NULL, 0, &err) != CAIRN_OK) {
-        fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
+        fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
         goto done;
     }
     if (!strcmp(cmd, "list"))
@@ -577,9 +579,9 @@ int cli_store_command(int argc, char **argv)
         doc = engine_history_json(e, id, &rc, &err);
     if (!doc) {
         if (rc == CAIRN_ERR_NOT_FOUND)
-            fprintf(stderr, "cairn: no execution '%s' in %s\n", id, db);
+            fprintf(stderr, "%s: no execution '%s' in %s\n", prog, id, db);
         else
-            fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(rc));
+            fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
         goto done;
     }
     if (json)

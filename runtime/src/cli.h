@@ -6,10 +6,11 @@
 #define CAIRN_CLI_H
 
 /*
- * argv[0] is "list", "status" or "history". Returns the exit code: 0 done,
+ * argv[0] is "list", "status" or "history"; prog is the name messages and
+ * usage speak as ("cairn", or a host's name). Returns the exit code: 0 done,
  * 1 refused (unknown execution, store error), 2 usage.
  */
-int cli_store_command(int argc, char **argv);
+int cli_store_command(const char *prog, int argc, char **argv);
 
 /*
  * `callback succeed ID [--result JSON | --result-file F]`,
@@ -17,7 +18,7 @@ int cli_store_command(int argc, char **argv);
  * `callback heartbeat ID` (argv[0] is "callback"). Exit codes: 0 done,
  * 1 refused (unknown or closed callback; the message says which), 2 usage.
  */
-int cli_callback_command(int argc, char **argv);
+int cli_callback_command(const char *prog, int argc, char **argv);
 
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);

@@ -21,14 +21,17 @@
 #include "error.h"
 
 /* The most bytes --result-file reads: one over the limit, so the engine refuses it by size. */
-enum { RESULT_FILE_MAX = 256 * 1024 + 1 };
+enum { RESULT_KEEP = 256 * 1024 }; /* bytes of a --result-file kept: the most a result holds */
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *prog)
 {
-    fputs("usage: callback succeed ID [--result JSON | --result-file F] [--db PATH]\n"
-          "       callback fail ID --error-type T --error-message M [--error-data D] [--db PATH]\n"
-          "       callback heartbeat ID [--db PATH]\n"
-          "\n"
+    fprintf(f,
+            "usage: %s callback succeed ID [--result JSON | --result-file F] [--db PATH]\n"
+            "       %s callback fail ID --error-type T --error-message M [--error-data D] [--db "
+            "PATH]\n"
+            "       %s callback heartbeat ID [--db PATH]\n",
+            prog, prog, prog);
+    fputs("\n"
           "Answers the callback ID of a waiting execution:\n"
           "  succeed    deliver a result: the text of --result, or the bytes of --result-file,\n"
           "             sent as they are (neither: an empty result)\n"
@@ -41,14 +44,21 @@ static void usage(FILE *f)
           f);
 }
 
-/* Reads file path whole into *out (caller frees), at most RESULT_FILE_MAX bytes. */
+/*
+ * Reads the file at path into *out (caller frees): its first RESULT_KEEP
+ * bytes. *len is the whole size, read to the end (a pipe has no other), so
+ * a result too large is reported with its true size.
+ */
 static int read_file(const char *path, char **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    char *buf = malloc(RESULT_FILE_MAX);
-    size_t n = buf ? fread(buf, 1, RESULT_FILE_MAX, f) : 0;
+    char *buf = malloc(RESULT_KEEP);
+    size_t n = buf ? fread(buf, 1, RESULT_KEEP, f) : 0, total = n;
+    char rest[4096];
+    for (size_t m; n == RESULT_KEEP && (m = fread(rest, 1, sizeof rest, f)) > 0;)
+        total += m;
     int bad = !buf || ferror(f);
     fclose(f);
     if (bad) {
@@ -58,11 +68,11 @@ static int read_file(const char *path, char **out, size_t *len)
         return -1;
     }
     *out = buf;
-    *len = n;
+    *len = total;
     return 0;
 }
 
-int cli_callback_command(int argc, char **argv)
+int cli_callback_command(const char *prog, int argc, char **argv)
 {
     const char *db = NULL, *result = NULL, *result_file = NULL;
     const char *etype = NULL, *emsg = NULL, *edata = NULL;
@@ -79,11 +89,11 @@ int cli_callback_command(int argc, char **argv)
     int npos = 0;
     char msg[256];
     if (args_parse(argc, argv, 1, opts, pos, 2, &npos, msg, sizeof msg) != 0) {
-        fprintf(stderr, "cairn callback: %s\n", msg);
+        fprintf(stderr, "%s callback: %s\n", prog, msg);
         return 2;
     }
     if (help) {
-        usage(stdout);
+        usage(stdout, prog);
         return 0;
     }
     const char *verb = npos > 0 ? pos[0] : "";
@@ -104,7 +114,7 @@ int cli_callback_command(int argc, char **argv)
     else if (fail && (!etype || !emsg))
         problem = "fail needs --error-type and --error-message";
     if (problem) {
-        fprintf(stderr, "cairn callback: %s (see callback --help)\n", problem);
+        fprintf(stderr, "%s callback: %s (see %s callback --help)\n", prog, problem, prog);
         return 2;
     }
     const char *id = pos[1];
@@ -112,19 +122,20 @@ int cli_callback_command(int argc, char **argv)
     char *payload = NULL;
     size_t len = 0;
     if (result_file && read_file(result_file, &payload, &len) != 0) {
-        fprintf(stderr, "cairn callback: cannot read %s: %s\n", result_file, strerror(errno));
+        fprintf(stderr, "%s callback: cannot read %s: %s\n", prog, result_file, strerror(errno));
         return 2;
     }
     cairn_error err;
     err_init(&err);
     engine *e = NULL;
-    int rc;
-    if (access(cli_db_path(db), F_OK) != 0) {
+    /* A file too large is refused with its size, before the store is opened. */
+    int rc = result_file ? engine_callback_result_fits(id, len, &err) : CAIRN_OK;
+    if (rc == CAIRN_OK && access(cli_db_path(db), F_OK) != 0) {
         /* No store, no callback: say so without creating one. */
         err_set(&err, "Callback.NotFound", "callback %.100s: unknown callback (no store at %s)", id,
                 cli_db_path(db));
         rc = CAIRN_ERR_NOT_FOUND;
-    } else {
+    } else if (rc == CAIRN_OK) {
         rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
     }
     if (rc == CAIRN_OK) {
@@ -149,7 +160,7 @@ int cli_callback_command(int argc, char **argv)
                : fail  ? "failed"
                        : "heartbeat recorded");
     } else {
-        fprintf(stderr, "cairn: %s\n", err.message ? err.message : cairn_strerror(rc));
+        fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
         code = 1;
     }
     engine_close(e);

@@ -83,6 +83,10 @@ int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *
  */
 int engine_callback_succeed(engine *e, const char *id, const char *payload, size_t len,
                             cairn_error *err);
+/* CAIRN_OK when a callback result of len bytes fits; else CAIRN_ERR_INPUT with
+ * the message engine_callback_succeed gives (for a caller that knows a size
+ * before it has the bytes). */
+int engine_callback_result_fits(const char *id, size_t len, cairn_error *err);
 int engine_callback_fail(engine *e, const char *id, const char *type, const char *message,
                          const char *data, cairn_error *err);
 int engine_callback_heartbeat(engine *e, const char *id, cairn_error *err);

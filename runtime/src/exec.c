@@ -1866,16 +1866,21 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
     return rc;
 }
 
+int engine_callback_result_fits(const char *id, size_t len, cairn_error *err)
+{
+    if (len <= PAYLOAD_MAX)
+        return CAIRN_OK;
+    err_set(err, "Callback.Invalid",
+            "callback %.100s: the result is %zu bytes; a callback result holds at most %d (256 KiB)",
+            id, len, PAYLOAD_MAX);
+    return CAIRN_ERR_INPUT;
+}
+
 int engine_callback_succeed(engine *e, const char *id, const char *payload, size_t len,
                             cairn_error *err)
 {
-    if (len > PAYLOAD_MAX) {
-        err_set(err, "Callback.Invalid",
-                "callback %.100s: the result is %zu bytes; a callback result holds at most %d "
-                "(256 KiB)",
-                id, len, PAYLOAD_MAX);
+    if (engine_callback_result_fits(id, len, err) != CAIRN_OK)
         return CAIRN_ERR_INPUT;
-    }
     if (len && memchr(payload, '\0', len)) {
         err_set(err, "Callback.Invalid", "callback %.100s: the result holds a NUL byte", id);
         return CAIRN_ERR_INPUT;

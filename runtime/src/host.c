@@ -441,9 +441,9 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
     if (!strcmp(cmd, "serve"))
         return serve_main(argc - 1, argv + 1, h.wfs, h.n);
     if (!strcmp(cmd, "callback"))
-        return cli_callback_command(argc - 1, argv + 1);
+        return cli_callback_command(h.prog, argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
-        return cli_store_command(argc - 1, argv + 1);
+        return cli_store_command(h.prog, argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", h.prog, cmd, h.prog);
     return 2;
 }

@@ -25,8 +25,15 @@ python3 -c 'import json; print(json.dumps("x" * 300000))' >"$WORK/big.json"
 rc=0
 "$HOST" callback succeed "$CB" --result-file "$WORK/big.json" --db "$DB" 2>"$WORK/err" || rc=$?
 [ "$rc" = 1 ] || fail "callback succeed with 300 KB exited $rc, expected 1"
-grep -qF "a callback result holds at most 262144 (256 KiB)" "$WORK/err" ||
-    fail "unexpected message: $(cat "$WORK/err")"
+size=$(stat -c %s "$WORK/big.json")
+grep -qF "callback $CB: the result is $size bytes; a callback result holds at most 262144 (256 KiB)" \
+    "$WORK/err" || fail "unexpected message: $(cat "$WORK/err")"
+# From a pipe, where no size is known before reading, the size is still exact.
+rc=0
+"$HOST" callback succeed "$CB" --result-file /dev/stdin --db "$DB" <"$WORK/big.json" 2>"$WORK/err" ||
+    rc=$?
+[ "$rc" = 1 ] || fail "callback succeed with 300 KB from a pipe exited $rc, expected 1"
+grep -qF "the result is $size bytes" "$WORK/err" || fail "unexpected message: $(cat "$WORK/err")"
 "$HOST" worker --until-idle --db "$DB" >/dev/null || fail "worker"
 "$HOST" status "$ID" --db "$DB" --json >"$WORK/after.json"
 cmp -s "$WORK/before.json" "$WORK/after.json" ||

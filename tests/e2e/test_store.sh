@@ -80,7 +80,7 @@ for TOOL in "$HOST" "$CAIRN"; do
     check "$T: an unknown execution is named, exit 1"
     run_cmd unk "$TOOL" status nosuch --db "$DB"
     expect_rc 1
-    [ "$ERR" = "cairn: no execution 'nosuch' in $DB" ] || fail "message: $ERR"
+    [ "$ERR" = "$(basename "$TOOL"): no execution 'nosuch' in $DB" ] || fail "message: $ERR"
     run_cmd unk2 "$TOOL" history nosuch --db "$DB" --json
     expect_rc 1
     expect_err "no execution 'nosuch'"
@@ -91,7 +91,7 @@ for TOOL in "$HOST" "$CAIRN"; do
     expect_rc 0
     mkdir -p "$WORK/cwd"
     (cd "$WORK/cwd" && env -u CAIRN_DB "$TOOL" status "$ID") >"$WORK/cwd.out" 2>"$WORK/cwd.err" && fail "found $ID in an empty folder"
-    grep -Fxq "cairn: no execution '$ID' in ./cairn.db" "$WORK/cwd.err" || fail "message: $(cat "$WORK/cwd.err")"
+    grep -Fxq "$(basename "$TOOL"): no execution '$ID' in ./cairn.db" "$WORK/cwd.err" || fail "message: $(cat "$WORK/cwd.err")"
     [ ! -e "$WORK/cwd/cairn.db" ] || fail "reading created ./cairn.db"
 
     check "$T: a file that is not a store is refused, exit 1, with one line"

@@ -722,7 +722,7 @@ static int run_cli(fixture *f, const char *a1, const char *a2, const char *a3, c
     argv[argc++] = "--db";
     argv[argc++] = f->path;
     argv[argc] = NULL;
-    return cli_callback_command(argc, argv);
+    return cli_callback_command("cairn", argc, argv);
 }
 
 static void test_callback_command_exit_codes(void **state)
@@ -770,7 +770,7 @@ static void test_callback_command_exit_codes(void **state)
     char missing[96];
     snprintf(missing, sizeof missing, "%s-missing.db", f->path);
     char *argv[] = {"callback", "heartbeat", "abc", "--db", missing, NULL};
-    assert_int_equal(cli_callback_command(5, argv), 1);
+    assert_int_equal(cli_callback_command("cairn", 5, argv), 1);
     assert_int_not_equal(access(missing, F_OK), 0);
 }
 
