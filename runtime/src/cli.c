@@ -568,7 +568,8 @@ int cli_store_command(const char *prog, int argc, char **argv)
     cairn_error err;
     err_init(&err);
     if (engine_open(&e, db, NULL, 0, &err) != CAIRN_OK) {
-        fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
+        fprintf(stderr, "%s: %s\n", prog,
+                err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
         goto done;
     }
     if (!strcmp(cmd, "list"))
