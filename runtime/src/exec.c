@@ -1836,6 +1836,10 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
         rc = store_op_get(e->st, exec_id, op_id, &r, err);
     if (rc == CAIRN_OK)
         rc = store_exec_get(e->st, exec_id, &ex, err);
+    /* The process that made the callback may run on a virtual clock ahead of
+     * ours (--skip-time): an answer never ends before its callback started. */
+    if (rc == CAIRN_OK && now < r.started_at)
+        now = r.started_at;
     const char *why = rc == CAIRN_OK ? closed_reason(&r, &ex, now) : NULL;
     if (why) {
         err_set(err, "Callback.Closed", "callback %s is closed: %s", id, why);

@@ -287,6 +287,28 @@ static void test_heartbeat_timeout_fails_the_execution(void **state)
     free(id);
 }
 
+/* A host on a virtual clock made the callback "in the future"; an answer from
+ * another process on the real clock still ends after the callback started. */
+static void test_an_answer_never_ends_before_its_callback_started(void **state)
+{
+    fixture *f = *state;
+    engine_set_skip_time(f->e, 1);
+    engine_advance_clock(f->e, engine_now(f->e) + 5 * MINUTE);
+    char *id = start(f, "cbj", "{}");
+    invoke(f, id);
+    char *cb = callback_id(f, id, "1");
+    engine *other = NULL;
+    assert_int_equal(engine_open(&other, f->path, all_workflows, NWORKFLOWS, &f->err), CAIRN_OK);
+    assert_int_equal(engine_callback_succeed(other, cb, "{}", 2, &f->err), CAIRN_OK);
+    engine_close(other);
+    cJSON *op = operation(f, id, "1");
+    assert_string_equal(str(op, "status"), "SUCCEEDED");
+    assert_true(time_of(op, "ended_at") >= time_of(op, "started_at"));
+    cJSON_Delete(op);
+    free(cb);
+    free(id);
+}
+
 static void test_heartbeats_keep_a_callback_alive_until_its_timeout(void **state)
 {
     fixture *f = *state;
@@ -786,6 +808,7 @@ int main(void)
         T(test_failure_without_a_message_says_callback_failed),
         T(test_timeout_is_caught_under_skip_time),
         T(test_heartbeat_timeout_fails_the_execution),
+        T(test_an_answer_never_ends_before_its_callback_started),
         T(test_heartbeats_keep_a_callback_alive_until_its_timeout),
         T(test_result_arriving_before_the_await_is_reached),
         T(test_result_during_the_invocation_is_not_lost_by_its_suspend),
