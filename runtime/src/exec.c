@@ -54,10 +54,10 @@
 
 struct engine {
     store *st;
-    char host[64];     /* this machine's name, as lease owners spell it */
-    char owner[160];   /* this engine's lease owner id: "host/pid/random" */
-    int64_t lease_ms;  /* lease length */
-    int64_t reaped_at; /* real time of the last look for dead local owners */
+    char host[64];              /* this machine's name, as lease owners spell it */
+    char owner[160];            /* this engine's lease owner id: "host/pid/random" */
+    int64_t lease_ms;           /* lease length */
+    int64_t reaped_at;          /* real time of the last look for dead local owners */
     const cairn_workflow **wfs; /* the host's table, copied; the descriptors are borrowed */
     size_t nwfs;
     clock_src clk;
@@ -98,8 +98,9 @@ struct cairn_exec {
     scope sc;
     int64_t lease_until; /* real time our lease on the execution runs out */
     int ended;           /* the invocation is over: the execution suspended or ended */
-    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err; /* details of rc */
+    int pending;         /* a transaction holds checkpoints not committed yet (see flush) */
+    int rc;              /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err;     /* details of rc */
 };
 
 scope *exec_scope(cairn_exec *x)
@@ -348,14 +349,21 @@ typedef struct exec_change {
  * One transaction: the operation row op (may be NULL) and the change of the
  * execution (may be NULL). An execution that ends also ends its EXECUTION
  * operation "0". Returns 0, or -1 with the invocation stopped.
+ *
+ * With hold, the transaction stays open: the next checkpoint joins it, and
+ * flush() commits it before anything leaves the process (a hook, an HTTP
+ * call, a submitter) and when the invocation ends. So a step's result and
+ * what follows it up to the next side effect (a choice, the end) cost one
+ * commit, and no side effect ever runs before what precedes it is durable.
  */
-static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+static int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
 {
     store *st = x->e->st;
     cairn_error err;
     err_init(&err);
     int64_t now = engine_now(x->e);
-    int rc = store_begin(st, &err);
+    int rc = x->pending ? CAIRN_OK : store_begin(st, &err);
+    x->pending = 0;
     int64_t real = clock_real_ms();
     int64_t renew_to = 0;
     if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
@@ -396,7 +404,9 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
         if (rc == CAIRN_OK && ends)
             rc = store_callbacks_close(st, x->row.id, now, &err);
     }
-    if (rc == CAIRN_OK)
+    if (rc == CAIRN_OK && hold)
+        x->pending = 1;
+    else if (rc == CAIRN_OK)
         rc = store_commit(st, &err);
     if (rc != CAIRN_OK) {
         store_rollback(st);
@@ -410,6 +420,27 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
         x->cur_attempt = op->attempt;
     }
     return 0;
+}
+
+static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+{
+    return checkpoint_tx(x, op, c, 0);
+}
+
+/* Commits the checkpoints held open, if any. Returns 0, or -1 with the invocation stopped. */
+static int flush(cairn_exec *x)
+{
+    if (!x->pending)
+        return 0;
+    x->pending = 0;
+    cairn_error err;
+    err_init(&err);
+    int rc = store_commit(x->e->st, &err);
+    if (rc == CAIRN_OK)
+        return 0;
+    store_rollback(x->e->st);
+    stop_store(x, rc, &err);
+    return -1;
 }
 
 /*
@@ -758,6 +789,8 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
             goto done;
         }
     }
+    if (flush(x) != 0) /* what came before is durable before the body runs */
+        goto done;
     hook_ctx ctx = {.execution_id = x->row.id,
                     .operation = op->name,
                     .attempt = attempt,
@@ -801,7 +834,7 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
     r.result = text;
     r.started_at = started;
     r.ended_at = engine_now(x->e);
-    if (checkpoint(x, &r, NULL) != 0)
+    if (checkpoint_tx(x, &r, NULL, 1) != 0) /* committed by the next side effect, or the end */
         goto done;
     if (op->as && scope_set(&x->sc, op->as, result) != 0) {
         out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
@@ -872,8 +905,7 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
 /* ------------------------------------------------------------------------ */
 
 /* A wait that ends at `end` (new), or as its journal row says; now is the clock's time. */
-static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t now,
-                   int64_t end)
+static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t now, int64_t end)
 {
     if (row) {
         if (strcmp(row->status, "SUCCEEDED") == 0)
@@ -1062,8 +1094,7 @@ static int cb_state_from_seen(cb_state *s, const cb_seen *c)
 }
 
 /* The deadline error of a STARTED callback at now (Callback.Timeout first), if one passed. */
-static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t now,
-                              cairn_error *e)
+static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t now, cairn_error *e)
 {
     if (timeout_at != STORE_NO_TIME && now >= timeout_at)
         return err_set(e, "Callback.Timeout", "Callback timed out");
@@ -1088,7 +1119,8 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     memset(&r, 0, sizeof r);
     char *etext = NULL;
     int64_t now = engine_now(x->e);
-    int rc = store_begin(st, &err);
+    int rc = x->pending ? CAIRN_OK : store_begin(st, &err); /* joins what is held open */
+    x->pending = 0;
     if (rc == CAIRN_OK)
         rc = store_op_get(st, x->row.id, opid, &r, &err);
     if (rc == CAIRN_OK && strcmp(r.status, "STARTED") == 0 &&
@@ -1292,8 +1324,8 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
     if (cb_state_from_seen(&s, c) != 0) {
         cb_state_cleanup(&s);
         stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                  "%s: execution %s: the journaled callback %s is unreadable",
-                  store_path(x->e->st), x->row.id, c->id);
+                  "%s: execution %s: the journaled callback %s is unreadable", store_path(x->e->st),
+                  x->row.id, c->id);
         goto done;
     }
     out = cb_outcome(x, op, c->id, &s, NULL);
@@ -1324,8 +1356,9 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
     cJSON *data = err_to_json(&cause);
     if (data && !cJSON_HasObjectItem(data, "data"))
         cJSON_AddNullToObject(data, "data");
-    err_set_data(&e, "Submitter.Failed", data, "the submitter of '%s' failed after %d attempt%s: %s: %s",
-                 op->name, step.attempt, step.attempt == 1 ? "" : "s", cause.type, cause.message);
+    err_set_data(&e, "Submitter.Failed", data,
+                 "the submitter of '%s' failed after %d attempt%s: %s: %s", op->name, step.attempt,
+                 step.attempt == 1 ? "" : "s", cause.type, cause.message);
     if (!data || !(text = error_text(&e))) {
         out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
@@ -1724,6 +1757,7 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
 
     if (!timed_out(x))
         x->wf->run(x);
+    flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
 
     if (x->rc != CAIRN_OK) {
         rc = x->rc;
@@ -1874,9 +1908,10 @@ int engine_callback_result_fits(const char *id, size_t len, cairn_error *err)
 {
     if (len <= PAYLOAD_MAX)
         return CAIRN_OK;
-    err_set(err, "Callback.Invalid",
-            "callback %.100s: the result is %zu bytes; a callback result holds at most %d (256 KiB)",
-            id, len, PAYLOAD_MAX);
+    err_set(
+        err, "Callback.Invalid",
+        "callback %.100s: the result is %zu bytes; a callback result holds at most %d (256 KiB)",
+        id, len, PAYLOAD_MAX);
     return CAIRN_ERR_INPUT;
 }
 
@@ -1914,8 +1949,8 @@ int engine_callback_succeed(engine *e, const char *id, const char *payload, size
 int engine_callback_fail(engine *e, const char *id, const char *type, const char *message,
                          const char *data, cairn_error *err)
 {
-    size_t len = (type ? strlen(type) : 0) + (message ? strlen(message) : 0) +
-                 (data ? strlen(data) : 0);
+    size_t len =
+        (type ? strlen(type) : 0) + (message ? strlen(message) : 0) + (data ? strlen(data) : 0);
     if (len > PAYLOAD_MAX) {
         err_set(err, "Callback.Invalid",
                 "callback %.100s: the error is %zu bytes; a callback error holds at most %d "
@@ -2015,9 +2050,10 @@ void engine_format_time(int64_t ms, char *buf, size_t len)
     }
     /* The fields are in range already; the unsigned remainders tell the
      * compiler so, which bounds the output for -Wformat-truncation. */
-    snprintf(buf, len, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
-             (unsigned)tm.tm_mon % 12u + 1u, (unsigned)tm.tm_mday % 32u, (unsigned)tm.tm_hour % 24u,
-             (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u, (unsigned)milli % 1000u);
+    snprintf(buf, len, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+             (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)tm.tm_mon % 12u + 1u,
+             (unsigned)tm.tm_mday % 32u, (unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u,
+             (unsigned)tm.tm_sec % 61u, (unsigned)milli % 1000u);
 }
 
 /* Reads exactly n digits. */

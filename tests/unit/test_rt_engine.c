@@ -43,6 +43,7 @@ static const cairn_workflow *const all_workflows[] = {
 static void reset_hooks(void)
 {
     basic_charge_calls = 0;
+    basic_charge_probe = NULL;
     memset(flaky_plan, 0, sizeof flaky_plan);
     flaky_calls = 0;
     waits_mark_calls = 0;
@@ -130,6 +131,48 @@ static void test_basic_runs_to_succeeded_with_its_output(void **state)
     const cJSON *wait = cJSON_GetArrayItem(ops, 3);
     assert_int_equal(time_of(wait, "timeout_at") - time_of(wait, "started_at"), 600000);
     cJSON_Delete(h);
+    free(id);
+}
+
+/* What charge's body sees of the journal from another connection. */
+static const char *probe_db, *probe_id;
+static char probe_saw[16];
+
+static void probe_reserve(void)
+{
+    engine *other = NULL;
+    cairn_error err;
+    err_init(&err);
+    int rc = CAIRN_OK;
+    snprintf(probe_saw, sizeof probe_saw, "nothing");
+    if (engine_open(&other, probe_db, NULL, 0, &err) == CAIRN_OK) {
+        cJSON *h = engine_history_json(other, probe_id, &rc, &err);
+        const cJSON *op;
+        cJSON_ArrayForEach(op, cJSON_GetObjectItem(h, "operations"))
+        {
+            if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(op, "id")), "1"))
+                snprintf(probe_saw, sizeof probe_saw, "%s",
+                         cJSON_GetStringValue(cJSON_GetObjectItem(op, "status")));
+        }
+        cJSON_Delete(h);
+    }
+    engine_close(other);
+    err_cleanup(&err);
+}
+
+/* Results are committed lazily, but never after a later body has run: when
+ * charge runs, reserve's result is already durable (seen by another connection). */
+static void test_a_body_runs_only_once_what_precedes_it_is_committed(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "basic", "{\"amount\":50}");
+    probe_db = f->path;
+    probe_id = id;
+    basic_charge_probe = probe_reserve;
+    invoke(f, id);
+    assert_int_equal(basic_charge_calls, 1);
+    assert_string_equal(probe_saw, "SUCCEEDED");
+    assert_status(f, id, "PENDING");
     free(id);
 }
 
@@ -923,6 +966,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_basic_runs_to_succeeded_with_its_output),
+        T(test_a_body_runs_only_once_what_precedes_it_is_committed),
         T(test_replay_returns_journaled_results_without_running_hooks),
         T(test_caught_error_sets_as_and_takes_the_goto),
         T(test_retry_goes_pending_then_runs_when_due),
