@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh [N] — the figures the issues ask for, measured on this machine:
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
+#   - resuming an execution after 10,000 journaled steps (bench_resume, 50 runs);
+#   - the resident memory of an idle host (a worker waiting on an empty store);
 #   - `cairn gen` of a 1,000-operation workflow (20 runs);
 #   - the callback round trip inside `serve`, HTTP succeed -> completed
 #     (bench_callback.sh, 1,000 callbacks).
@@ -9,13 +11,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target cairn bench_exec >/dev/null
+cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_resume order >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== durable 10-step execution =="
 build-bench/bench/bench_exec "$tmp/bench.db" "$n"
+
+echo "== resume after 10,000 journaled steps =="
+build-bench/bench/bench_resume "$tmp/resume.db" 50
+
+echo "== idle host =="
+build-bench/examples/order/order worker --db "$tmp/idle.db" &
+idle=$!
+sleep 1
+awk '/^VmRSS/ {rss = $2} /^RssAnon/ {anon = $2} END {printf "  order worker, idle on an empty store: RSS %.1f MiB, of which %.1f MiB its own (RssAnon)\n", rss / 1024, anon / 1024}' "/proc/$idle/status"
+kill "$idle"
+wait "$idle" 2>/dev/null || true
 
 echo "== cairn gen, 1,000 operations =="
 python3 bench/gen_big.py 1000 > "$tmp/big.yaml"
