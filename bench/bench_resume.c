@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "engine.h"
 
 static int steps = 10000;
@@ -50,19 +50,6 @@ static const cairn_workflow long_workflow = {
     .run = long_run,
 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -86,14 +73,14 @@ int main(int argc, char **argv)
     int rc = engine_open(&e, db, wfs, 1, &err);
     if (rc == CAIRN_OK)
         rc = engine_start(e, "long", "{}", NULL, &id, NULL, &err);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (rc == CAIRN_OK)
         rc = engine_invoke(e, id, &err); /* writes the journal: every body runs once */
-    double fill = now_ms() - t0;
+    double fill = bench_now_ms() - t0;
     for (int i = 0; rc == CAIRN_OK && i < n; i++) {
-        double s = now_ms();
+        double s = bench_now_ms();
         rc = engine_invoke(e, id, &err);
-        lat[i] = now_ms() - s;
+        lat[i] = bench_now_ms() - s;
     }
     if (rc != CAIRN_OK) {
         fprintf(stderr, "bench_resume: %s\n", err.message ? err.message : "failed");
@@ -107,11 +94,10 @@ int main(int argc, char **argv)
         return 1;
     }
     cJSON_Delete(st);
-    qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+    double p50 = bench_percentile(lat, (size_t)n, 50), p99 = bench_percentile(lat, (size_t)n, 99);
     printf("resume after %d journaled steps (replay all, suspend again: one commit), %d runs:\n",
            steps, n);
-    printf("  p50 %.3f ms   p99 %.3f ms   (writing the journal took %.0f ms)\n", lat[n / 2],
-           lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], fill);
+    printf("  p50 %.3f ms   p99 %.3f ms   (writing the journal took %.0f ms)\n", p50, p99, fill);
     free(lat);
     free(id);
     engine_close(e);
