@@ -23,6 +23,7 @@
 #include "serve.h"
 #include "engine.h"
 #include "error.h"
+#include "skiplist.h"
 
 /* The longest a worker sleeps before it looks for new executions again. */
 enum { POLL_MS = 200 };
@@ -274,33 +275,6 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL); /* EINTR: a stop request, seen by the caller */
 }
 
-/* The ids this worker will not invoke again: a NULL-terminated array. */
-typedef struct skiplist {
-    char **ids; /* owned, each owned */
-    size_t n;
-} skiplist;
-
-/* Takes ownership of id. Returns -1 when out of memory. */
-static int skip_add(skiplist *s, char *id)
-{
-    char **ids = realloc(s->ids, (s->n + 2) * sizeof *ids);
-    if (!ids) {
-        free(id);
-        return -1;
-    }
-    ids[s->n++] = id;
-    ids[s->n] = NULL;
-    s->ids = ids;
-    return 0;
-}
-
-static void skip_cleanup(skiplist *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->ids[i]);
-    free(s->ids);
-}
-
 /* With --until-idle: this many store errors in a row end the worker (exit 1). */
 enum { STORE_ERRORS_MAX = 10 };
 
@@ -374,7 +348,7 @@ static int cmd_worker(const host *h, int argc, char **argv)
                     fprintf(stderr, "%s worker: %s (skipped)\n", h->prog, m);
                 else
                     fprintf(stderr, "%s worker: execution %s: %s (skipped)\n", h->prog, id, m);
-                if (skip_add(&skip, id) != 0) {
+                if (skiplist_add(&skip, id) != 0) {
                     fprintf(stderr, "%s worker: out of memory\n", h->prog);
                     goto done;
                 }
@@ -397,7 +371,7 @@ static int cmd_worker(const host *h, int argc, char **argv)
     }
     code = 0;
 done:
-    skip_cleanup(&skip);
+    skiplist_cleanup(&skip);
     if (e)
         engine_close(e);
     err_cleanup(&err);

@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "error.h"
 #include "json.h"
+#include "skiplist.h"
 
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
@@ -66,26 +67,6 @@ typedef struct server {
 /* ------------------------------------------------------------------------ */
 /* Worker                                                                    */
 /* ------------------------------------------------------------------------ */
-
-/* The ids this worker will not invoke again: a NULL-terminated array. */
-typedef struct skiplist {
-    char **ids; /* owned, each owned */
-    size_t n;
-} skiplist;
-
-/* Takes ownership of id. Returns -1 when out of memory. */
-static int skip_add(skiplist *s, char *id)
-{
-    char **ids = realloc(s->ids, (s->n + 2) * sizeof *ids);
-    if (!ids) {
-        free(id);
-        return -1;
-    }
-    ids[s->n++] = id;
-    ids[s->n] = NULL;
-    s->ids = ids;
-    return 0;
-}
 
 /* The loop of `worker`, woken by engine_poke() instead of polling. */
 static void *worker_main(void *arg)
@@ -117,7 +98,7 @@ static void *worker_main(void *arg)
             } else {
                 const char *m = err.message ? err.message : cairn_strerror(rc);
                 fprintf(stderr, "serve: execution %s: %s (skipped)\n", id, m);
-                if (skip_add(&skip, id) != 0) {
+                if (skiplist_add(&skip, id) != 0) {
                     fputs("serve: worker: out of memory\n", stderr);
                     engine_wait_change(s->worker, IDLE_MS);
                 }
@@ -136,9 +117,7 @@ static void *worker_main(void *arg)
             wait = next_wake - now > 0 ? next_wake - now : 0;
         engine_wait_change(s->worker, wait);
     }
-    for (size_t i = 0; i < skip.n; i++)
-        free(skip.ids[i]);
-    free(skip.ids);
+    skiplist_cleanup(&skip);
     err_cleanup(&err);
     return NULL;
 }

@@ -626,15 +626,16 @@ static int run_lease_stmt(store *s, int which, const char *what, cairn_error *er
     return rc;
 }
 
-int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
-                     cairn_error *err)
+/* ST_CLAIM or ST_TAKE: the lease of id for owner until `until`, if free at now or already ours. */
+static int take_lease(store *s, int which, const char *id, const char *owner, int64_t until,
+                      int64_t now, cairn_error *err)
 {
-    sqlite3_stmt *q = s->st[ST_CLAIM];
+    sqlite3_stmt *q = s->st[which];
     bind_text(q, 1, id);
     bind_text(q, 2, owner);
     sqlite3_bind_int64(q, 3, until);
     sqlite3_bind_int64(q, 4, now);
-    int rc = run_lease_stmt(s, ST_CLAIM, "cannot take the lease of an execution", err);
+    int rc = run_lease_stmt(s, which, "cannot take the lease of an execution", err);
     if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
         err_set(err, "Execution.Busy",
                 "execution %s is being run by another process (or has ended); it is left to it",
@@ -644,22 +645,16 @@ int store_exec_claim(store *s, const char *id, const char *owner, int64_t until,
     return rc;
 }
 
+int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
+                     cairn_error *err)
+{
+    return take_lease(s, ST_CLAIM, id, owner, until, now, err);
+}
+
 int store_exec_take(store *s, const char *id, const char *owner, int64_t until, int64_t now,
                     cairn_error *err)
 {
-    sqlite3_stmt *q = s->st[ST_TAKE];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
-    sqlite3_bind_int64(q, 3, until);
-    sqlite3_bind_int64(q, 4, now);
-    int rc = run_lease_stmt(s, ST_TAKE, "cannot take the lease of an execution", err);
-    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
-        err_set(err, "Execution.Busy",
-                "execution %s is being run by another process (or has ended); it is left to it",
-                id);
-        rc = CAIRN_ERR_CONFLICT;
-    }
-    return rc;
+    return take_lease(s, ST_TAKE, id, owner, until, now, err);
 }
 
 int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
