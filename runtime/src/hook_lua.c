@@ -10,7 +10,9 @@
  * are removed; print goes to stderr like ctx.log; source is loaded as text;
  * setmetatable refuses __gc, as finalizers run with hooks off),
  * runs past its limits (a counting allocator caps memory, a count hook caps
- * VM instructions, and the instruction limit cannot be caught by pcall), or
+ * VM instructions, the string and table functions that loop in C are
+ * hook_lualib's, which charge their steps as instructions, and the
+ * instruction limit cannot be caught by pcall), or
  * lets a longjmp cross a cairn frame: every Lua API call that may raise runs
  * inside lua_pcall, and C memory held across such a call is anchored in a
  * Lua userdata whose __gc frees it.
@@ -26,6 +28,7 @@
 #include <lualib.h>
 
 #include "hook.h"
+#include "hook_lualib.h"
 #include "http.h"
 #include "json.h"
 
@@ -85,11 +88,13 @@ static lua_run *run_of(lua_State *L)
     return ud;
 }
 
-static void count_hook(lua_State *L, lua_Debug *ar)
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Adds steps to the run's count; past the limit, raises (and keeps raising). */
+static void charge_instructions(lua_State *L, uint64_t steps)
 {
-    (void)ar;
     lua_run *r = run_of(L);
-    r->instr_counted += (uint64_t)r->instr_step;
+    r->instr_counted += steps;
     if (r->instr_hit || r->instr_counted >= r->instr_limit) {
         /* From now on every instruction raises, so a pcall in the hook can
          * catch this error but can never run on. */
@@ -97,6 +102,18 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
         luaL_error(L, "instruction limit of %" PRIu64 " reached", r->instr_limit);
     }
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    charge_instructions(L, (uint64_t)run_of(L)->instr_step);
+}
+
+/* The steps of hook_lualib's string and table functions count as instructions. */
+static void charge_lualib(lua_State *L, unsigned long steps)
+{
+    charge_instructions(L, steps);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -592,6 +609,7 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
+    lualib_open(L, charge_lualib); /* pattern matching and table moves that count */
 
     luaL_newmetatable(L, BOX_META);
     lua_pushcfunction(L, box_gc);

@@ -1,0 +1,35 @@
+/*
+ * hook_lualib.h — the sandbox's bounded string and table functions.
+ *
+ * Lua's own string.find, match, gmatch, gsub and rep, and table.insert,
+ * remove and move, loop in C, where the count hook of hook_lua.c never
+ * fires: a pattern can backtrack for years and a __len of 1e15 moves
+ * elements for as long. lualib gives the same functions, with Lua 5.4's
+ * results and error messages, charging their work to the run's
+ * instruction budget through a callback.
+ */
+#ifndef CAIRN_HOOK_LUALIB_H
+#define CAIRN_HOOK_LUALIB_H
+
+#include <lua.h>
+
+/* Steps charged at most this many at a time while a function works. */
+#define LUALIB_BATCH 1024
+
+/*
+ * Called with the steps a function did (one per character test, matcher
+ * call or element moved), in batches of about LUALIB_BATCH and once more at
+ * its end. It may raise a Lua error (the limit); lualib holds no C memory
+ * when it calls it.
+ */
+typedef void (*lualib_charge_fn)(lua_State *L, unsigned long steps);
+
+/*
+ * Replaces find, match, gmatch, gsub and rep of the loaded string library
+ * and insert, remove and move of the loaded table library (both must be
+ * open: package.loaded's "string" and "table") with the bounded ones, which
+ * call charge. May raise (memory): call it inside lua_pcall.
+ */
+void lualib_open(lua_State *L, lualib_charge_fn charge);
+
+#endif
