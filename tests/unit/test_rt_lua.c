@@ -433,6 +433,74 @@ static void test_instruction_limit(void **state)
                       "f", &lim, "Done", "500500");
 }
 
+/* String and table functions that loop in C count against the limit too. */
+static void test_instruction_limit_in_c_loops(void **state)
+{
+    (void)state;
+    hook_limits lim = {.instructions = 100000};
+    static const char *const runaways[] = {
+        /* exponential backtracking */
+        "function f() return ('a'):rep(40):find(('a*'):rep(30) .. 'b') end\n",
+        "function f() return string.match(('a'):rep(40), ('a*'):rep(30) .. 'b') end\n",
+        "function f() for m in ('a'):rep(40):gmatch(('a*'):rep(30) .. 'b') do end end\n",
+        "function f() return (('a'):rep(40):gsub(('a*'):rep(30) .. 'b', 'x')) end\n",
+        /* quadratic scans of a long subject */
+        "function f() return string.rep('a', 1e6):find('a*b') end\n",
+        "function f() return string.rep('a', 1e6):find('.-b') end\n",
+        "function f() return string.rep('a', 1e6):find(string.rep('a', 5e5) .. 'b', 1, true) end\n",
+        "function f() return string.rep('a', 1e6):find('[' .. string.rep('x', 1e5) .. ']') end\n",
+        /* loops that allocate nothing */
+        "function f() local t = setmetatable({}, {__len = function() return 1e15 end})\n"
+        "  table.insert(t, 1, 'x') end\n",
+        "function f() local t = setmetatable({}, {__len = function() return 1e15 end})\n"
+        "  return table.remove(t, 1) end\n",
+        "function f() return table.move({}, 1, 1e15, 2) end\n",
+        "function f() return table.move({}, 2, 1e15, 1) end\n",
+        /* pcall catches the limit once, but the hook never runs on */
+        "function f() pcall(string.find, ('a'):rep(40), ('a*'):rep(30) .. 'b') return 'escaped' "
+        "end\n",
+        "function f() while true do pcall(table.move, {}, 1, 1e15, 2) end end\n",
+    };
+    for (size_t i = 0; i < sizeof runaways / sizeof *runaways; i++)
+        assert_error_with(runaways[i], "f", &lim, "Lua.Limit",
+                          "instruction limit of 100000 reached");
+
+    /* ordinary uses still work, under the same limit */
+    const char src[] =
+        "function f()\n"
+        "  local words = {}\n"
+        "  for w in ('the quick brown fox'):gmatch('%a+') do words[#words + 1] = w end\n"
+        "  local s, n = ('a-b-c'):gsub('%a', function(c) return c:upper() end)\n"
+        "  local t = {1, 2, 3}\n"
+        "  table.insert(t, 1, 0)\n"
+        "  table.insert(t, 9)\n"
+        "  local removed = table.remove(t, 2)\n"
+        "  table.move(t, 1, 2, 3)\n"
+        "  return {words = table.concat(words, ','), s = s, n = n, removed = removed,\n"
+        "          t = table.concat(t, ','), at = ('key=val'):find('=', 1, true),\n"
+        "          m = ('key=val'):match('^(%w+)='), rep = ('ab'):rep(3, '-')}\n"
+        "end\n";
+    outcome o = call_with(src, "f", NULL, &ctx, &lim);
+    if (o.rc != 0)
+        fail_msg("f failed: %s: %s", o.err.type, o.err.message);
+    cJSON *want = cJSON_Parse("{\"words\":\"the,quick,brown,fox\",\"s\":\"A-B-C\",\"n\":3,"
+                              "\"removed\":1,\"t\":\"0,2,0,2\",\"at\":4,\"m\":\"key\","
+                              "\"rep\":\"ab-ab-ab\"}");
+    assert_non_null(want);
+    assert_true(json_equal(o.result, want));
+    cJSON_Delete(want);
+    outcome_cleanup(&o);
+    /* Lua's string.rep copies 1e15 empty strings; lualib's makes none */
+    outcome e =
+        call_with("function f() return string.rep('', 1e15, '') end\n", "f", NULL, &ctx, &lim);
+    assert_int_equal(e.rc, 0);
+    assert_string_equal(e.result->valuestring, "");
+    outcome_cleanup(&e);
+    /* a long but linear match fits the default limit */
+    assert_result("function f() return (string.rep('ab', 1e5):gsub('a(b)', '%1')):len() end\n", "f",
+                  NULL, "100000");
+}
+
 static void test_memory_limit(void **state)
 {
     (void)state;
@@ -530,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_sandbox_escapes_refused),
         cmocka_unit_test(test_globals_do_not_survive),
         cmocka_unit_test(test_instruction_limit),
+        cmocka_unit_test(test_instruction_limit_in_c_loops),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_args_over_the_limits),
         cmocka_unit_test(test_deep_recursion),
