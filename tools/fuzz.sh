@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/fuzz.sh [SECONDS [TARGET...]] — runs every fuzz target of tests/fuzz/
-# (or the TARGETs named: yaml expr payload http journal) for SECONDS (default
+# (or the TARGETs named: yaml expr payload http journal lualib) for SECONDS (default
 # 60) each, with libFuzzer, ASan and UBSan.
 #
 # Builds with clang in build-fuzz/ (or $CAIRN_FUZZ_BUILD) with -DCAIRN_FUZZ=ON,
@@ -21,7 +21,7 @@ if ! [[ $secs =~ ^[1-9][0-9]*$ ]]; then
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CAIRN_FUZZ_BUILD:-$root/build-fuzz}
-targets=(yaml expr payload http journal)
+targets=(yaml expr payload http journal lualib)
 [ $# -gt 1 ] && targets=("${@:2}")
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCAIRN_FUZZ=ON \
