@@ -10,7 +10,8 @@
  * are removed; print goes to stderr like ctx.log; source is loaded as text;
  * setmetatable refuses __gc, as finalizers run with hooks off),
  * runs past its limits (a counting allocator caps memory, a count hook caps
- * VM instructions, the string and table functions that loop in C are
+ * VM instructions, the string and table functions whose C loops a hook
+ * can make endless (patterns, table moves, unpack, concat, byte) are
  * hook_lualib's, which charge their steps as instructions, and the
  * instruction limit cannot be caught by pcall), or
  * lets a longjmp cross a cairn frame: every Lua API call that may raise runs

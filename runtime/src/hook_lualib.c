@@ -4,16 +4,16 @@
  *
  * Owns: a pattern matcher written from Lua 5.4's manual (§6.4.1) and the
  * observed behaviour of liblua5.4: string.find, match, gmatch and gsub,
- * plus string.rep and table.insert, remove and move, each with Lua's
- * results, argument checks and error messages; and the meter that charges
- * their steps to the caller's budget in batches.
+ * plus string.rep and byte and table.insert, remove, move, unpack and
+ * concat, each with Lua's results, argument checks and error messages; and
+ * the meter that charges their steps to the caller's budget in batches.
  *
  * Never: runs a loop whose length the hook controls without charging it
  * (every matcher call, character test, byte compared in bulk, repetition
- * and element moved counts), recurses deeper than MATCH_DEPTH ("pattern
- * too complex", as Lua), holds C memory across a call that may raise (all
- * state lives on the C stack or in a Lua userdata), or reads a string
- * outside its bytes and the '\0' Lua keeps after them.
+ * and element moved or pushed counts), recurses deeper than MATCH_DEPTH
+ * ("pattern too complex", as Lua), holds C memory across a call that may
+ * raise (all state lives on the C stack or in a Lua userdata), or reads a
+ * string outside its bytes and the '\0' Lua keeps after them.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -758,6 +758,42 @@ static int lualib_rep(lua_State *L)
     return 1;
 }
 
+/* The end of a 1-based slice (negative: from the end), clipped to 0..len. */
+static size_t end_index(lua_State *L, int arg, lua_Integer def, size_t len)
+{
+    lua_Integer pos = luaL_optinteger(L, arg, def);
+    if (pos > (lua_Integer)len)
+        return len;
+    if (pos >= 0)
+        return (size_t)pos;
+    if (pos < -(lua_Integer)len)
+        return 0;
+    return len + (size_t)pos + 1;
+}
+
+/* string.byte: up to a million values per call, each charged. */
+static int lualib_byte(lua_State *L)
+{
+    meter m = meter_of(L, 1);
+    size_t l;
+    const char *s = luaL_checklstring(L, 1, &l);
+    lua_Integer first = luaL_optinteger(L, 2, 1);
+    size_t from = start_index(first, l);
+    size_t to = end_index(L, 3, first, l);
+    if (from > to)
+        return 0;
+    if (to - from >= (size_t)INT_MAX)
+        return luaL_error(L, "string slice too long");
+    int n = (int)(to - from) + 1;
+    luaL_checkstack(L, n, "string slice too long");
+    for (int i = 0; i < n; i++) {
+        meter_add(&m, 1);
+        lua_pushinteger(L, uc(s[from + (size_t)i - 1]));
+    }
+    meter_flush(&m);
+    return n;
+}
+
 /* ------------------------------------------------------------------------ */
 /* table.insert, remove, move                                               */
 /* ------------------------------------------------------------------------ */
@@ -872,6 +908,59 @@ static int lualib_move(lua_State *L)
     return 1;
 }
 
+/* table.unpack: up to a million values per call, each charged. */
+static int lualib_unpack(lua_State *L)
+{
+    meter m = meter_of(L, 1);
+    lua_Integer i = luaL_optinteger(L, 2, 1);
+    lua_Integer e = lua_isnoneornil(L, 3) ? luaL_len(L, 1) : luaL_checkinteger(L, 3);
+    if (i > e)
+        return 0;
+    lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)i; /* one less than the count */
+    if (n >= (unsigned)INT_MAX || !lua_checkstack(L, (int)++n))
+        return luaL_error(L, "too many results to unpack");
+    for (; i < e; i++) { /* up to e - 1 first, so i never overflows */
+        meter_add(&m, 1);
+        lua_geti(L, 1, i);
+    }
+    meter_flush(&m);
+    lua_geti(L, 1, e);
+    return (int)n;
+}
+
+/* Appends t[i] to b for table.concat, or raises. */
+static void concat_add(lua_State *L, luaL_Buffer *b, lua_Integer i)
+{
+    lua_geti(L, 1, i);
+    if (!lua_isstring(L, -1))
+        luaL_error(L, "invalid value (%s) at index %I in table for 'concat'", luaL_typename(L, -1),
+                   (LUAI_UACINT)i);
+    luaL_addvalue(b);
+}
+
+/* table.concat: empty strings cost nothing to append, so each element is charged. */
+static int lualib_concat(lua_State *L)
+{
+    meter m = meter_of(L, 1);
+    lua_Integer last = table_len(L, TAB_R);
+    size_t lsep;
+    const char *sep = luaL_optlstring(L, 2, "", &lsep);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    last = luaL_optinteger(L, 4, last);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (; i < last; i++) {
+        meter_add(&m, 1);
+        concat_add(L, &b, i);
+        luaL_addlstring(&b, sep, lsep);
+    }
+    meter_flush(&m);
+    if (i == last)
+        concat_add(L, &b, i);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Opening                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -891,13 +980,12 @@ void lualib_open(lua_State *L, lualib_charge_fn charge)
 {
     static const luaL_Reg string_funcs[] = {
         {"find", lualib_find}, {"match", lualib_match}, {"gmatch", lualib_gmatch},
-        {"gsub", lualib_gsub}, {"rep", lualib_rep},     {NULL, NULL},
+        {"gsub", lualib_gsub}, {"rep", lualib_rep},     {"byte", lualib_byte},
+        {NULL, NULL},
     };
     static const luaL_Reg table_funcs[] = {
-        {"insert", lualib_insert},
-        {"remove", lualib_remove},
-        {"move", lualib_move},
-        {NULL, NULL},
+        {"insert", lualib_insert}, {"remove", lualib_remove}, {"move", lualib_move},
+        {"unpack", lualib_unpack}, {"concat", lualib_concat}, {NULL, NULL},
     };
     meter_fn *f = lua_newuserdatauv(L, sizeof *f, 0);
     f->charge = charge;

@@ -1,12 +1,13 @@
 /*
  * hook_lualib.h — the sandbox's bounded string and table functions.
  *
- * Lua's own string.find, match, gmatch, gsub and rep, and table.insert,
- * remove and move, loop in C, where the count hook of hook_lua.c never
- * fires: a pattern can backtrack for years and a __len of 1e15 moves
- * elements for as long. lualib gives the same functions, with Lua 5.4's
- * results and error messages, charging their work to the run's
- * instruction budget through a callback.
+ * Lua's own string.find, match, gmatch, gsub, rep and byte, and
+ * table.insert, remove, move, unpack and concat, loop in C, where the count
+ * hook of hook_lua.c never fires: a pattern can backtrack for years, a
+ * __len of 1e15 moves elements for as long, and one call of table.unpack
+ * or string.byte pushes a million values. lualib gives the same functions,
+ * with Lua 5.4's results and error messages, charging their work to the
+ * run's instruction budget through a callback.
  */
 #ifndef CAIRN_HOOK_LUALIB_H
 #define CAIRN_HOOK_LUALIB_H
@@ -25,8 +26,9 @@
 typedef void (*lualib_charge_fn)(lua_State *L, unsigned long steps);
 
 /*
- * Replaces find, match, gmatch, gsub and rep of the loaded string library
- * and insert, remove and move of the loaded table library (both must be
+ * Replaces find, match, gmatch, gsub, rep and byte of the loaded string
+ * library and insert, remove, move, unpack and concat of the loaded table
+ * library (both must be
  * open: package.loaded's "string" and "table") with the bounded ones, which
  * call charge. May raise (memory): call it inside lua_pcall.
  */

@@ -456,6 +456,9 @@ static void test_instruction_limit_in_c_loops(void **state)
         "  return table.remove(t, 1) end\n",
         "function f() return table.move({}, 1, 1e15, 2) end\n",
         "function f() return table.move({}, 2, 1e15, 1) end\n",
+        /* up to a million values per call, each call one instruction */
+        "function f() local t = {} while true do table.unpack(t, 1, 999000) end end\n",
+        "function f() local s = ('x'):rep(999000) while true do s:byte(1, -1) end end\n",
         /* pcall catches the limit once, but the hook never runs on */
         "function f() pcall(string.find, ('a'):rep(40), ('a*'):rep(30) .. 'b') return 'escaped' "
         "end\n",
@@ -464,6 +467,12 @@ static void test_instruction_limit_in_c_loops(void **state)
     for (size_t i = 0; i < sizeof runaways / sizeof *runaways; i++)
         assert_error_with(runaways[i], "f", &lim, "Lua.Limit",
                           "instruction limit of 100000 reached");
+
+    /* table.concat of empty strings appends nothing, yet takes time per element */
+    hook_limits lim6 = {.instructions = 1000000};
+    assert_error_with("function f() local t = {} for i = 1, 1e5 do t[i] = '' end\n"
+                      "  while true do table.concat(t) end end\n",
+                      "f", &lim6, "Lua.Limit", "instruction limit of 1000000 reached");
 
     /* ordinary uses still work, under the same limit */
     const char src[] =
@@ -478,14 +487,15 @@ static void test_instruction_limit_in_c_loops(void **state)
         "  table.move(t, 1, 2, 3)\n"
         "  return {words = table.concat(words, ','), s = s, n = n, removed = removed,\n"
         "          t = table.concat(t, ','), at = ('key=val'):find('=', 1, true),\n"
-        "          m = ('key=val'):match('^(%w+)='), rep = ('ab'):rep(3, '-')}\n"
+        "          m = ('key=val'):match('^(%w+)='), rep = ('ab'):rep(3, '-'),\n"
+        "          b = select(2, ('AB'):byte(1, -1)), u = select('#', table.unpack({1, 2, 3}))}\n"
         "end\n";
     outcome o = call_with(src, "f", NULL, &ctx, &lim);
     if (o.rc != 0)
         fail_msg("f failed: %s: %s", o.err.type, o.err.message);
     cJSON *want = cJSON_Parse("{\"words\":\"the,quick,brown,fox\",\"s\":\"A-B-C\",\"n\":3,"
                               "\"removed\":1,\"t\":\"0,2,0,2\",\"at\":4,\"m\":\"key\","
-                              "\"rep\":\"ab-ab-ab\"}");
+                              "\"rep\":\"ab-ab-ab\",\"b\":66,\"u\":3}");
     assert_non_null(want);
     assert_true(json_equal(o.result, want));
     cJSON_Delete(want);

@@ -1,13 +1,12 @@
 /*
  * test_rt_lualib.c — hook_lualib.c against Lua 5.4's own string and table
  * libraries: the same Lua chunk runs in a stock state and in a state whose
- * string.find, match, gmatch, gsub, rep and table.insert, remove, move are
- * lualib's, and every result (count, types, values) and error message must
- * be the same. A hand-written table covers each feature and each error
- * message (and checks the stock side really gives that error); a fixed-seed
- * generator adds thousands of random patterns and subjects over a small
- * alphabet, malformed ones included. lualib's side has a generous step
- * budget; a case that exhausts it fails the test.
+ * string.find, match, gmatch, gsub, rep, byte and table.insert, remove,
+ * move, unpack, concat are lualib's, and every result (count, types,
+ * values) and error message must be the same. A hand-written table covers each feature and each
+ * error message (and checks the stock side really gives that error); a fixed-seed generator adds
+ * thousands of random patterns and subjects over a small alphabet, malformed ones included.
+ * lualib's side has a generous step budget; a case that exhausts it fails the test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,6 +85,7 @@ static lua_State *state_new(int bounded)
     luaL_openlibs(L);
     if (bounded)
         lualib_open(L, test_charge);
+    budget_left = BUDGET;
     if (luaL_dostring(L, prelude) != LUA_OK)
         fail_msg("prelude: %s", lua_tostring(L, -1));
     return L;
@@ -533,6 +533,67 @@ static const hand_case hand_cases[] = {
     {"return string.rep(nil, 1)", "bad argument #1"},
     {"return string.rep('x', 2, {})", "bad argument #3"},
     {"return ('ab'):rep(2)", NULL},
+    /* string.byte */
+    {"return string.byte('abc')", NULL},
+    {"return string.byte('abc', 2)", NULL},
+    {"return string.byte('abc', 1, -1)", NULL},
+    {"return string.byte('abc', -2, 10)", NULL},
+    {"return string.byte('abc', 0, 0)", NULL},
+    {"return string.byte('abc', 3, 2)", NULL},
+    {"return string.byte('abc', -10, -10)", NULL},
+    {"return string.byte('abc', math.mininteger, math.maxinteger)", NULL},
+    {"return string.byte('', 1, -1)", NULL},
+    {"return string.byte('\\0\\255', 1, 2)", NULL},
+    {"return string.byte(ALL, 1, -1)", NULL},
+    {"return string.byte(123, 2)", NULL},
+    {"return ('xyz'):byte(-1)", NULL},
+    {"return select('#', string.byte(('x'):rep(5000), 1, -1))", NULL},
+    {"return string.byte('abc', 1.5)", "number has no integer representation"},
+    {"return string.byte('abc', 1, 'x')", "bad argument #3"},
+    {"return string.byte()", "bad argument #1"},
+    {"return select('#', string.byte(('x'):rep(2000000), 1, -1))", "string slice too long"},
+    /* table.unpack */
+    {"return table.unpack({1, 2, 3})", NULL},
+    {"return table.unpack({1, 2, 3}, 2)", NULL},
+    {"return table.unpack({1, 2, 3}, 2, 5)", NULL},
+    {"return table.unpack({1, 2, 3}, -1, 1)", NULL},
+    {"return table.unpack({1, 2, 3}, 3, 2)", NULL},
+    {"return table.unpack({1, 2, 3}, nil, 2)", NULL},
+    {"return table.unpack({}, math.maxinteger, math.maxinteger)", NULL},
+    {"return table.unpack({}, math.mininteger, math.mininteger + 1)", NULL},
+    {"return table.unpack({}, 1, math.maxinteger)", "too many results to unpack"},
+    {"return table.unpack({}, math.mininteger, math.maxinteger)", "too many results to unpack"},
+    {"return table.unpack({}, 1, 2000000)", "too many results to unpack"},
+    {"return select('#', table.unpack({}, 1, 5000))", NULL},
+    {"return table.unpack(setmetatable({}, {__len = function() return 2 end}))", NULL},
+    {"return table.unpack('abc', 1, 2)", NULL},
+    {"return table.unpack(nil)", "attempt to get length of a nil value"},
+    {"return table.unpack({}, 'x')", "bad argument #2"},
+    {"return table.unpack({}, 1, 'x')", "bad argument #3"},
+    {"local log = {} local a, b = table.unpack(log_proxy(log, 2)) return a, b, table.concat(log, "
+     "',')",
+     NULL},
+    /* table.concat */
+    {"return table.concat({1, 2, 3})", NULL},
+    {"return table.concat({1, 2, 3}, ', ')", NULL},
+    {"return table.concat({1, 2.5, 'x'}, '-', 2)", NULL},
+    {"return table.concat({1, 2, 3}, '-', 2, 3)", NULL},
+    {"return table.concat({1, 2, 3}, '-', 3, 2)", NULL},
+    {"return table.concat({1, 2, 3}, '-', 3, 3)", NULL},
+    {"return table.concat({}, 'x')", NULL},
+    {"return table.concat({1, 2, 3}, 5)", NULL},
+    {"return table.concat({1, {}, 3})", "invalid value (table) at index 2 in table for 'concat'"},
+    {"return table.concat({1, 2}, '', 1, 3)",
+     "invalid value (nil) at index 3 in table for 'concat'"},
+    {"return table.concat({}, '', math.maxinteger, math.maxinteger)",
+     "invalid value (nil) at index 9223372036854775807"},
+    {"return table.concat({}, '', math.maxinteger - 1, math.maxinteger)", "invalid value"},
+    {"return table.concat({1, 2, 3}, {})", "bad argument #2"},
+    {"return table.concat({1, 2, 3}, '', 'x')", "bad argument #3"},
+    {"return table.concat({1, 2, 3}, '', 1, 'x')", "bad argument #4"},
+    {"return table.concat(nil)", "bad argument #1"},
+    {"return table.concat('abc')", "table expected, got string"},
+    {"local log = {} return table.concat(log_proxy(log, 3), ','), table.concat(log, ',')", NULL},
     /* table.insert */
     {"local t = {1, 2, 3} table.insert(t, 4) return table.concat(t, ',')", NULL},
     {"local t = {1, 2, 3} table.insert(t, 1, 0) return table.concat(t, ','), #t", NULL},
