@@ -610,7 +610,7 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
-    lualib_open(L, charge_lualib); /* pattern matching and table moves that count */
+    lualib_open(L, charge_lualib); /* string and table functions whose loops count */
 
     luaL_newmetatable(L, BOX_META);
     lua_pushcfunction(L, box_gc);

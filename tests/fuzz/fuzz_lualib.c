@@ -122,12 +122,21 @@ static int same_value(lua_State *a, lua_State *b, int i)
     }
 }
 
+/* The two states live across inputs, closed at exit. */
+static lua_State *stock, *bounded;
+
+static void states_close(void)
+{
+    lua_close(stock);
+    lua_close(bounded);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static lua_State *stock, *bounded;
     if (!stock) {
         stock = state_new(0);
         bounded = state_new(1);
+        atexit(states_close);
     }
     if (size < 2)
         return 0;
