@@ -26,65 +26,18 @@ set -uo pipefail
 host=${1:?usage: test_approval.sh HOST CAIRN}
 cairn=${2:?usage: test_approval.sh HOST CAIRN}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-approval.XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-STEP=""
+# shellcheck source=../testlib.sh
+. "$here/../testlib.sh"
 
-check() { STEP=$*; echo "check: $*"; }
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    failures=$((failures + 1))
-}
-die() { echo "FAIL: ${STEP:+$STEP: }$*" >&2; exit 1; }
-
-# jcheck FILE EXPR...: with `d` the JSON of FILE, `ops` its operations by
-# name (history; the first of each name), each Python expression must be true.
-jcheck() {
-    local file=$1
-    shift
-    python3 - "$file" "$@" <<'PY' || fail "JSON check failed on $file"
-import json, sys
-d = json.load(open(sys.argv[1]))
-ops = {}
-for o in d.get("operations", []) if isinstance(d, dict) else []:
-    if o["type"] != "EXECUTION":  # named after the workflow
-        ops.setdefault(o["name"], o)  # the first of a name: a CONTEXT before its children
-bad = [e for e in sys.argv[2:] if not eval(e, {"d": d, "ops": ops, "json": json})]
-for e in bad:
-    print("     not true:", e, file=sys.stderr)
-if bad:
-    print("     document:", json.dumps(d)[:2500], file=sys.stderr)
-sys.exit(1 if bad else 0)
-PY
-}
-
-# start_inbox NAME [receiver options]: starts receiver.py on a free port,
-# logging to $tmp/NAME.log; sets $inbox to its URL.
+# start_inbox NAME [receiver options]: receiver.py on a free port (see
+# stand_in); sets $inbox to its URL.
 start_inbox() {
-    local name=$1
-    shift
-    python3 "$here/receiver.py" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
-    pids+=("$!")
-    for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
-    [ -s "$tmp/$name.port" ] || die "receiver.py did not start"
-    inbox="http://127.0.0.1:$(cat "$tmp/$name.port")/inbox"
-    touch "$tmp/$name.log"
+    stand_in receiver.py "$@"
+    inbox=$url/inbox
 }
 
 # input FILE: the input of inputs/FILE.json with the inbox of this test.
 input() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["inbox"]=sys.argv[2]; print(json.dumps(d))' "$here/inputs/$1.json" "$inbox"; }
-
-# callback_id DB ID: the callback id of the execution's CALLBACK operation.
-callback_id() {
-    "$host" history "$2" --db "$1" --json |
-        python3 -c 'import json,sys; print([o["callback_id"] for o in json.load(sys.stdin)["operations"] if o["type"] == "CALLBACK"][0])'
-}
 
 # begin CASE INPUT: runs the workflow until it waits; sets $db, $id, $cb.
 begin() {
@@ -224,8 +177,4 @@ jcheck "$tmp/down.json" \
     'any(o["type"] == "CALLBACK" and o["status"] == "CANCELLED" for o in d["operations"])' \
     '"escalate" not in ops'
 
-if ((failures)); then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all approval example checks passed"
+report

@@ -20,63 +20,17 @@ set -uo pipefail
 host=${1:?usage: test_payment.sh HOST CAIRN}
 cairn=${2:?usage: test_payment.sh HOST CAIRN}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-payment.XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-STEP=""
+# shellcheck source=../testlib.sh
+. "$here/../testlib.sh"
 
-check() { STEP=$*; echo "check: $*"; }
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    failures=$((failures + 1))
-}
-die() { echo "FAIL: ${STEP:+$STEP: }$*" >&2; exit 1; }
-
-# jcheck FILE EXPR...: with `d` the JSON of FILE and `ops` its operations by
-# name (history), each Python expression must be true.
-jcheck() {
-    local file=$1
-    shift
-    python3 - "$file" "$@" <<'PY' || fail "JSON check failed on $file"
-import json, sys
-d = json.load(open(sys.argv[1]))
-ops = {}
-for o in d.get("operations", []) if isinstance(d, dict) else []:
-    if o["type"] != "EXECUTION":  # named after the workflow
-        ops.setdefault(o["name"], o)
-bad = [e for e in sys.argv[2:] if not eval(e, {"d": d, "ops": ops, "json": json})]
-for e in bad:
-    print("     not true:", e, file=sys.stderr)
-if bad:
-    print("     document:", json.dumps(d)[:2500], file=sys.stderr)
-sys.exit(1 if bad else 0)
-PY
-}
-
-# start_service NAME [options]: payment_service.py on a free port, logging
-# to $tmp/NAME.log; sets $service to its base URL.
+# start_service NAME [options]: payment_service.py on a free port (see
+# stand_in); sets $service to its base URL.
 start_service() {
-    local name=$1
-    shift
-    python3 "$here/payment_service.py" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
-    pids+=("$!")
-    for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
-    [ -s "$tmp/$name.port" ] || die "payment_service.py did not start"
-    service="http://127.0.0.1:$(cat "$tmp/$name.port")"
-    touch "$tmp/$name.log"
+    stand_in payment_service.py "$@"
+    service=$url
 }
 
 input() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["service"]=sys.argv[2]; d["order_id"]=sys.argv[3]; print(json.dumps(d))' "$here/inputs/order.json" "$service" "$1"; }
-
-callback_id() {
-    "$host" history "$2" --db "$1" --json |
-        python3 -c 'import json,sys; print([o["callback_id"] for o in json.load(sys.stdin)["operations"] if o["type"] == "CALLBACK"][0])'
-}
 
 # begin CASE ORDER: runs the workflow until it awaits; sets $db, $id, $cb.
 begin() {
@@ -175,8 +129,4 @@ python3 -c 'import json,sys; a=[json.loads(l)["answered"] for l in open(sys.argv
 kill -TERM "$worker"
 wait "$worker" || fail "the worker did not stop cleanly on SIGTERM"
 
-if ((failures)); then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all payment example checks passed"
+report
