@@ -23,6 +23,7 @@
 #include "args.h"
 #include "engine.h"
 #include "error.h"
+#include "mem.h"
 
 /* The longest JSON shown in a table cell, in characters; longer ones end in "…". */
 enum { CELL_MAX = 60 };
@@ -54,7 +55,7 @@ static size_t width(const char *s)
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = malloc(n);
+    char *p = mem_malloc(n);
     if (p)
         memcpy(p, s, n);
     return p;
@@ -71,12 +72,12 @@ static char *cut(char *s)
             break; /* s[i] starts the last character kept: replace it */
     }
     static const char ellipsis[] = "\xE2\x80\xA6"; /* … */
-    char *out = malloc(i + sizeof ellipsis);
+    char *out = mem_malloc(i + sizeof ellipsis);
     if (out) {
         memcpy(out, s, i);
         memcpy(out + i, ellipsis, sizeof ellipsis);
     }
-    free(s);
+    mem_free(s);
     return out;
 }
 
@@ -112,15 +113,15 @@ static int table_init(table *t, const char *const *head, int ncols, size_t nrows
     t->ncols = ncols;
     t->head = head;
     t->nrows = nrows;
-    t->cells = calloc(nrows * (size_t)ncols + 1, sizeof *t->cells);
+    t->cells = mem_calloc(nrows * (size_t)ncols + 1, sizeof *t->cells);
     return t->cells ? 0 : -1;
 }
 
 static void table_cleanup(table *t)
 {
     for (size_t i = 0; t->cells && i < t->nrows * (size_t)t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
+        mem_free(t->cells[i]);
+    mem_free(t->cells);
     t->cells = NULL;
 }
 
@@ -160,7 +161,7 @@ static int print_json(const cJSON *doc)
         return 1;
     }
     puts(text);
-    free(text);
+    mem_free(text);
     return 0;
 }
 
@@ -209,7 +210,7 @@ static int status_text(const cJSON *st)
             return 1;
         }
         printf("%-*s  %s\n", (int)w, f->string, s);
-        free(s);
+        mem_free(s);
     }
     return 0;
 }
@@ -236,7 +237,7 @@ static char *outcome_cell(const cJSON *op)
     const cJSON *cb = cJSON_GetObjectItemCaseSensitive(op, "callback_id");
     if (cJSON_IsString(cb)) {
         size_t n = strlen(cb->valuestring) + sizeof "callback id ";
-        char *cell = malloc(n);
+        char *cell = mem_malloc(n);
         if (cell)
             snprintf(cell, n, "callback id %s", cb->valuestring);
         return cell;
@@ -364,7 +365,7 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
         c1 = c0 + 1;
     if (c1 > BAR_WIDTH)
         c1 = BAR_WIDTH;
-    char *bar = malloc(BAR_WIDTH + 3);
+    char *bar = mem_malloc(BAR_WIDTH + 3);
     if (!bar)
         return NULL;
     bar[0] = '|';
@@ -512,6 +513,7 @@ static void usage(FILE *f, const char *prog)
 
 int cli_store_command(const char *prog, int argc, char **argv)
 {
+    mem_init();
     const char *cmd = argv[0];
     const char *db_flag = NULL;
     const char *format = NULL;

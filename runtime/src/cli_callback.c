@@ -19,6 +19,7 @@
 #include "args.h"
 #include "engine.h"
 #include "error.h"
+#include "mem.h"
 
 /* The most bytes --result-file reads: one over the limit, so the engine refuses it by size. */
 enum { RESULT_KEEP = 256 * 1024 }; /* bytes of a --result-file kept: the most a result holds */
@@ -54,7 +55,7 @@ static int read_file(const char *path, char **out, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    char *buf = malloc(RESULT_KEEP);
+    char *buf = mem_malloc(RESULT_KEEP);
     size_t n = buf ? fread(buf, 1, RESULT_KEEP, f) : 0, total = n;
     char rest[4096];
     for (size_t m; n == RESULT_KEEP && (m = fread(rest, 1, sizeof rest, f)) > 0;)
@@ -62,7 +63,7 @@ static int read_file(const char *path, char **out, size_t *len)
     int bad = !buf || ferror(f);
     fclose(f);
     if (bad) {
-        free(buf);
+        mem_free(buf);
         if (!buf)
             errno = ENOMEM;
         return -1;
@@ -74,6 +75,7 @@ static int read_file(const char *path, char **out, size_t *len)
 
 int cli_callback_command(const char *prog, int argc, char **argv)
 {
+    mem_init();
     const char *db = NULL, *result = NULL, *result_file = NULL;
     const char *etype = NULL, *emsg = NULL, *edata = NULL;
     int help = 0;
@@ -165,6 +167,6 @@ int cli_callback_command(const char *prog, int argc, char **argv)
     }
     engine_close(e);
     err_cleanup(&err);
-    free(payload);
+    mem_free(payload);
     return code;
 }

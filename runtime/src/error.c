@@ -3,6 +3,7 @@
  * prints anything.
  */
 #include "error.h"
+#include "mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,16 @@ void err_init(cairn_error *e)
     e->data = NULL;
 }
 
+/* What an error holds when reporting it ran out of memory: static, never freed. */
+static char oom_type[] = "Cairn.NoMemory";
+static char oom_message[] = "out of memory";
+
 void err_cleanup(cairn_error *e)
 {
-    free(e->type);
-    free(e->message);
+    if (e->type != oom_type)
+        mem_free(e->type);
+    if (e->message != oom_message)
+        mem_free(e->message);
     cJSON_Delete(e->data);
     err_init(e);
 }
@@ -31,7 +38,7 @@ int err_isset(const cairn_error *e)
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = malloc(n);
+    char *p = mem_malloc(n);
     if (p)
         memcpy(p, s, n);
     return p;
@@ -45,12 +52,14 @@ int err_vset(cairn_error *e, const char *type, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    char *msg = malloc(n < 0 ? 1 : (size_t)n + 1);
+    char *msg = mem_malloc(n < 0 ? 1 : (size_t)n + 1);
     char *t = dup_str(type);
     if (!msg || !t) {
-        /* Out of memory while reporting: keep a static-free, best-effort form. */
-        free(msg);
-        free(t);
+        /* Out of memory while reporting: a static error, so one is always set. */
+        mem_free(msg);
+        mem_free(t);
+        e->type = oom_type;
+        e->message = oom_message;
         return 1;
     }
     if (n < 0)

@@ -40,6 +40,7 @@
 #include "schema.h"
 #include "scope.h"
 #include "store.h"
+#include "mem.h"
 
 /* AWS's limit on one operation payload. */
 #define PAYLOAD_MAX (256 * 1024)
@@ -122,9 +123,10 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
                 cairn_error *err)
 {
     *out = NULL;
-    engine *e = calloc(1, sizeof *e);
-    if (!e || (n && !(e->wfs = malloc(n * sizeof *e->wfs)))) {
-        free(e);
+    mem_init();
+    engine *e = mem_calloc(1, sizeof *e);
+    if (!e || (n && !(e->wfs = mem_malloc(n * sizeof *e->wfs)))) {
+        mem_free(e);
         err_set(err, "Store.Error", "%s: out of memory", db_path);
         return CAIRN_ERR_NOMEM;
     }
@@ -134,8 +136,8 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
                     "workflow '%s' was generated for libcairn ABI %d, this is ABI %d: "
                     "regenerate it with cairn gen",
                     wfs[i]->name, wfs[i]->abi, CAIRN_ABI);
-            free(e->wfs);
-            free(e);
+            mem_free(e->wfs);
+            mem_free(e);
             return CAIRN_ERR_DEFINITION;
         }
         e->wfs[i] = wfs[i];
@@ -147,8 +149,8 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
     char rnd[32];
     if (ids_execution(rnd, sizeof rnd) != 0) {
         err_set(err, "Cairn.Internal", "no randomness for a lease owner id (getrandom failed)");
-        free(e->wfs);
-        free(e);
+        mem_free(e->wfs);
+        mem_free(e);
         return CAIRN_ERR_INTERNAL;
     }
     if (gethostname(e->host, sizeof e->host) != 0)
@@ -160,8 +162,8 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
     snprintf(e->owner, sizeof e->owner, "%s/%ld/%s", e->host, (long)getpid(), rnd);
     if (pipe(e->wake_pipe) != 0) {
         err_set(err, "Cairn.Internal", "cannot create a pipe: %s", strerror(errno));
-        free(e->wfs);
-        free(e);
+        mem_free(e->wfs);
+        mem_free(e);
         return CAIRN_ERR_INTERNAL;
     }
     for (int i = 0; i < 2; i++) {
@@ -172,8 +174,8 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
     if (rc != CAIRN_OK) {
         close(e->wake_pipe[0]);
         close(e->wake_pipe[1]);
-        free(e->wfs);
-        free(e);
+        mem_free(e->wfs);
+        mem_free(e);
         return rc;
     }
     e->data_version = store_data_version(e->st);
@@ -188,8 +190,8 @@ void engine_close(engine *e)
     store_close(e->st);
     close(e->wake_pipe[0]);
     close(e->wake_pipe[1]);
-    free(e->wfs);
-    free(e);
+    mem_free(e->wfs);
+    mem_free(e);
 }
 
 void engine_set_skip_time(engine *e, int on)
@@ -246,14 +248,14 @@ static void collect_dead(void *arg, const char *id, const char *owner)
         return;
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 8;
-        dead_lease *v = realloc(r->v, cap * sizeof *v);
+        dead_lease *v = mem_realloc(r->v, cap * sizeof *v);
         if (!v)
             return; /* best effort: the lease still runs out */
         r->v = v;
         r->cap = cap;
     }
-    r->v[r->n].id = strdup(id);
-    r->v[r->n].owner = strdup(owner);
+    r->v[r->n].id = mem_strdup(id);
+    r->v[r->n].owner = mem_strdup(owner);
     r->n++;
 }
 
@@ -268,10 +270,10 @@ static void reap_dead_leases(engine *e)
     for (size_t i = 0; i < r.n; i++) {
         if (r.v[i].id && r.v[i].owner)
             store_exec_release(e->st, r.v[i].id, r.v[i].owner, &err);
-        free(r.v[i].id);
-        free(r.v[i].owner);
+        mem_free(r.v[i].id);
+        mem_free(r.v[i].owner);
     }
-    free(r.v);
+    mem_free(r.v);
     err_cleanup(&err);
 }
 
@@ -570,7 +572,7 @@ static int index_journal(cairn_exec *x)
     }
     x->next_seq = max_seq + 1;
     x->nby_num = max + 1;
-    x->by_num = calloc(x->nby_num, sizeof *x->by_num);
+    x->by_num = mem_calloc(x->nby_num, sizeof *x->by_num);
     if (!x->by_num)
         return -1;
     for (size_t i = 0; i < x->nops; i++) {
@@ -1051,7 +1053,7 @@ typedef struct cb_state {
 
 static void cb_state_cleanup(cb_state *s)
 {
-    free(s->result);
+    mem_free(s->result);
     err_cleanup(&s->error);
     memset(s, 0, sizeof *s);
 }
@@ -1064,7 +1066,7 @@ static int cb_state_from_row(cb_state *s, const store_op *r)
     s->status = status_literal(r->status);
     s->timeout_at = r->timeout_at;
     s->heartbeat_at = r->heartbeat_at;
-    if (r->result && !(s->result = strdup(r->result)))
+    if (r->result && !(s->result = mem_strdup(r->result)))
         return -1;
     if (strcmp(s->status, "SUCCEEDED") == 0 || strcmp(s->status, "STARTED") == 0)
         return 0;
@@ -1284,7 +1286,7 @@ int cairn_callback(cairn_exec *x, const cairn_op *op)
     cb_seen seen;
     if (op_enter(x, "CALLBACK", op, &row) != 0 || callback_enter(x, op, row, op->name, &seen) != 0)
         goto done;
-    cb_seen *v = realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
+    cb_seen *v = mem_realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
     if (!v) {
         stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
@@ -1654,7 +1656,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
         (rc = store_op_put(e->st, id, &o, err)) != CAIRN_OK ||
         (rc = store_commit(e->st, err)) != CAIRN_OK)
         goto rollback;
-    if (!(*id_out = strdup(id))) {
+    if (!(*id_out = mem_strdup(id))) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
         goto done;
@@ -1677,11 +1679,11 @@ static void exec_free(cairn_exec *x)
         return;
     scope_cleanup(&x->sc);
     store_ops_free(x->ops, x->nops);
-    free(x->by_num);
-    free(x->cbs);
+    mem_free(x->by_num);
+    mem_free(x->cbs);
     store_exec_cleanup(&x->row);
     err_cleanup(&x->err);
-    free(x);
+    mem_free(x);
 }
 
 /* The variables every expression sees from the start: input and execution. */
@@ -1711,7 +1713,7 @@ done:
 int engine_invoke(engine *e, const char *id, cairn_error *err)
 {
     int rc;
-    cairn_exec *x = calloc(1, sizeof *x);
+    cairn_exec *x = mem_calloc(1, sizeof *x);
     if (!x) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         return CAIRN_ERR_NOMEM;
@@ -1899,8 +1901,8 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
         store_rollback(e->st);
     store_op_cleanup(&r);
     store_exec_cleanup(&ex);
-    free(exec_id);
-    free(op_id);
+    mem_free(exec_id);
+    mem_free(op_id);
     return rc;
 }
 
@@ -1925,7 +1927,7 @@ int engine_callback_succeed(engine *e, const char *id, const char *payload, size
         return CAIRN_ERR_INPUT;
     }
     /* Journaled as a JSON string of the raw text; the await decides how to read it. */
-    char *raw = malloc(len + 1);
+    char *raw = mem_malloc(len + 1);
     cJSON *s = NULL;
     char *text = NULL;
     if (raw) {
@@ -1940,7 +1942,7 @@ int engine_callback_succeed(engine *e, const char *id, const char *payload, size
         rc = callback_api(e, id, CB_SUCCEED, text, NULL, err);
     else
         err_set(err, "Cairn.NoMemory", "out of memory");
-    free(raw);
+    mem_free(raw);
     cJSON_Delete(s);
     cJSON_free(text);
     return rc;

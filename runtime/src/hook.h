@@ -3,7 +3,8 @@
  *
  * Both kinds take the evaluated `with:` as JSON and give back either a new
  * JSON result or a typed error. A hook can never crash the host: Lua runs
- * under lua_pcall with a counting allocator and an instruction limit.
+ * under lua_pcall with a counting allocator, an instruction limit and a
+ * CPU-time limit.
  */
 #ifndef CAIRN_HOOK_H
 #define CAIRN_HOOK_H
@@ -27,6 +28,7 @@ typedef struct hook_ctx {
 typedef struct hook_limits {
     uint64_t instructions; /* default 100,000,000 VM instructions */
     size_t memory;         /* default 64 MiB */
+    uint32_t cpu_ms;       /* default 10,000 ms of the calling thread's CPU time */
 } hook_limits;
 
 /*
@@ -36,7 +38,7 @@ typedef struct hook_limits {
  * On failure returns -1, *result is NULL and err holds the error:
  *   the hook's own {type, message, data} from error({type=...}),
  *   Lua.Error (any other error, a missing function, a result that is not
- *   JSON-shaped), or Lua.Limit (instruction or memory limit).
+ *   JSON-shaped), or Lua.Limit (instruction, CPU-time or memory limit).
  * limits may be NULL (defaults).
  */
 int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,

@@ -10,10 +10,12 @@
  * are removed; print goes to stderr like ctx.log; source is loaded as text;
  * setmetatable refuses __gc, as finalizers run with hooks off),
  * runs past its limits (a counting allocator caps memory, a count hook caps
- * VM instructions, the string and table functions whose C loops a hook
- * can make endless (patterns, table moves, unpack, concat, byte) are
- * hook_lualib's, which charge their steps as instructions, and the
- * instruction limit cannot be caught by pcall), or
+ * VM instructions, the library functions whose C loops a hook can make
+ * endless or long (patterns, table moves, unpack, concat, byte, sort, utf8,
+ * tonumber, pack) are hook_lualib's, which charge their steps as
+ * instructions; and as a backstop for what one instruction can still cost
+ * (comparing two long strings, copying varargs), the same checks cap the
+ * thread's CPU time; neither limit can be caught by pcall), or
  * lets a longjmp cross a cairn frame: every Lua API call that may raise runs
  * inside lua_pcall, and C memory held across such a call is anchored in a
  * Lua userdata whose __gc frees it.
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -35,6 +38,7 @@
 
 #define DEFAULT_INSTRUCTIONS 100000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
+#define DEFAULT_CPU_MS 10000u
 #define HOOK_STEP 1000      /* instructions between two calls of the count hook */
 #define RESULT_MAX_DEPTH 64 /* tables nested in a value converted to JSON */
 #define ARGS_MAX_DEPTH 1000 /* containers nested in JSON given to Lua (cJSON's limit) */
@@ -50,7 +54,11 @@ typedef struct lua_run {
     int mem_denied; /* the allocator refused a block because of the limit */
     uint64_t instr_counted, instr_limit;
     int instr_step;
-    int instr_hit;                       /* sticky: every later instruction raises again */
+    uint32_t cpu_ms;                     /* the CPU-time limit */
+    uint64_t cpu_start;                  /* the thread's CPU clock when the call began, ns */
+    uint64_t cpu_used;                   /* CPU time used at the last reading, ns */
+    uint64_t cpu_read_at;                /* the monotonic clock at that reading, ns */
+    char limit_hit[80];                  /* sticky: set, every later instruction raises again */
     const char *source, *chunkname, *fn; /* borrowed */
     const cJSON *args;                   /* borrowed */
     const hook_ctx *ctx;                 /* borrowed, may be NULL */
@@ -89,20 +97,54 @@ static lua_run *run_of(lua_State *L)
     return ud;
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts = {0, 0};
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Has the call used up its CPU time? The thread's CPU clock is a system
+ * call (about 200 ns); the monotonic clock is not (about 20 ns). A thread
+ * never runs for longer than the time that passes, so the CPU clock is read
+ * only when the monotonic one says the limit may have been reached: a few
+ * times near the limit, and once after each wait (an HTTP request).
+ */
+static int cpu_exhausted(lua_run *r)
+{
+    uint64_t limit = (uint64_t)r->cpu_ms * 1000000u;
+    uint64_t now = clock_ns(CLOCK_MONOTONIC);
+    if (r->cpu_used + (now - r->cpu_read_at) < limit)
+        return 0;
+    r->cpu_used = clock_ns(CLOCK_THREAD_CPUTIME_ID) - r->cpu_start;
+    r->cpu_read_at = now; /* read before the CPU clock: the bound stays an upper one */
+    return r->cpu_used >= limit;
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar);
 
-/* Adds steps to the run's count; past the limit, raises (and keeps raising). */
+/*
+ * Adds steps to the run's count and checks its CPU time; past either limit,
+ * raises, and from then on every instruction raises again, so a pcall in
+ * the hook can catch the error but can never run on.
+ */
 static void charge_instructions(lua_State *L, uint64_t steps)
 {
     lua_run *r = run_of(L);
     r->instr_counted += steps;
-    if (r->instr_hit || r->instr_counted >= r->instr_limit) {
-        /* From now on every instruction raises, so a pcall in the hook can
-         * catch this error but can never run on. */
-        r->instr_hit = 1;
+    if (!r->limit_hit[0]) {
+        if (r->instr_counted >= r->instr_limit)
+            snprintf(r->limit_hit, sizeof r->limit_hit, "instruction limit of %" PRIu64 " reached",
+                     r->instr_limit);
+        else if (cpu_exhausted(r))
+            snprintf(r->limit_hit, sizeof r->limit_hit,
+                     "time limit of %" PRIu32 " ms of CPU reached", r->cpu_ms);
+        else
+            return;
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "instruction limit of %" PRIu64 " reached", r->instr_limit);
     }
+    luaL_error(L, "%s", r->limit_hit);
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar)
@@ -111,7 +153,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     charge_instructions(L, (uint64_t)run_of(L)->instr_step);
 }
 
-/* The steps of hook_lualib's string and table functions count as instructions. */
+/* The steps of hook_lualib's functions count as instructions. */
 static void charge_lualib(lua_State *L, unsigned long steps)
 {
     charge_instructions(L, steps);
@@ -610,7 +652,7 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
-    lualib_open(L, charge_lualib); /* string and table functions whose loops count */
+    lualib_open(L, charge_lualib); /* library functions whose loops count */
 
     luaL_newmetatable(L, BOX_META);
     lua_pushcfunction(L, box_gc);
@@ -791,6 +833,7 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
     lua_run r = {
         .mem_limit = limits && limits->memory ? limits->memory : DEFAULT_MEMORY,
         .instr_limit = limits && limits->instructions ? limits->instructions : DEFAULT_INSTRUCTIONS,
+        .cpu_ms = limits && limits->cpu_ms ? limits->cpu_ms : DEFAULT_CPU_MS,
         .source = source,
         .chunkname = chunkname ? chunkname : "=hooks",
         .fn = fn,
@@ -809,6 +852,8 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
         return -1;
     }
 
+    r.cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    r.cpu_read_at = clock_ns(CLOCK_MONOTONIC);
     lua_State *L = lua_newstate(limited_alloc, &r);
     if (!L) {
         set_error(&r, NULL, LUA_ERRMEM, 0, err);
@@ -820,8 +865,8 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
     int st = lua_pcall(L, 1, 0, 0);
 
     int failed = 1;
-    if (r.instr_hit)
-        err_set(err, "Lua.Limit", "instruction limit of %" PRIu64 " reached", r.instr_limit);
+    if (r.limit_hit[0])
+        err_set(err, "Lua.Limit", "%s", r.limit_hit);
     else if (err_isset(&r.err))
         err_move(err, &r.err);
     else if (st != LUA_OK)

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "error.h"
 #include "skiplist.h"
+#include "mem.h"
 
 /* The longest a worker sleeps before it looks for new executions again. */
 enum { POLL_MS = 200 };
@@ -117,7 +118,7 @@ static int print_json_field(const char *label, const cJSON *v)
     if (v && !s)
         return -1;
     printf("%-9s  %s\n", label, s ? s : "null");
-    free(s);
+    mem_free(s);
     return 0;
 }
 
@@ -135,7 +136,7 @@ static int print_outcome(const cJSON *st, int json)
         if (!text)
             return 1;
         puts(text);
-        free(text);
+        mem_free(text);
         return failed;
     }
     printf("%-9s  %s\n", "execution", str_field(st, "id") ? str_field(st, "id") : "?");
@@ -242,7 +243,7 @@ fail:
     fprintf(stderr, "%s %s: %s\n", h->prog, cmd, err.message ? err.message : cairn_strerror(rc));
 done:
     cJSON_Delete(st);
-    free(id);
+    mem_free(id);
     if (e)
         engine_close(e);
     err_cleanup(&err);
@@ -329,7 +330,7 @@ static int cmd_worker(const host *h, int argc, char **argv)
         if (due == 1) {
             int rc = engine_invoke(e, id, &err);
             if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
-                free(id); /* done, or completed meanwhile by another process */
+                mem_free(id); /* done, or completed meanwhile by another process */
                 store_errors = 0;
             } else if (rc == CAIRN_ERR_STORE) {
                 /* Perhaps another process holds the database: try again soon. */
@@ -337,7 +338,7 @@ static int cmd_worker(const host *h, int argc, char **argv)
                 fprintf(stderr, "%s worker: execution %s: %s (%s)\n", h->prog, id,
                         err.message ? err.message : cairn_strerror(rc),
                         give_up ? "giving up" : "will retry");
-                free(id);
+                mem_free(id);
                 if (give_up)
                     goto done;
                 sleep_ms(POLL_MS);
@@ -382,6 +383,7 @@ done:
 
 int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflows, size_t n)
 {
+    mem_init();
     host h = {argc > 0 && argv[0] ? argv[0] : "host", workflows, n};
     const char *slash = strrchr(h.prog, '/');
     if (slash)

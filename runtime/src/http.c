@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "json.h"
+#include "mem.h"
 
 #define HTTP_DEFAULT_TIMEOUT_MS 30000
 #define HTTP_BODY_MAX ((size_t)1 << 20) /* 1 MiB of response body */
@@ -54,7 +55,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         size_t cap = r->cap ? r->cap : 1024;
         while (cap < r->len + n + 1)
             cap *= 2;
-        char *p = realloc(r->body, cap);
+        char *p = mem_realloc(r->body, cap);
         if (!p) {
             r->oom = 1;
             return 0;
@@ -89,8 +90,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         v++;
     while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    char *name = malloc(nlen + 1);
-    char *value = malloc((size_t)(end - v) + 1);
+    char *name = mem_malloc(nlen + 1);
+    char *value = mem_malloc((size_t)(end - v) + 1);
     if (!name || !value) {
         r->oom = 1;
         goto done;
@@ -105,7 +106,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     cJSON *old = cJSON_GetObjectItemCaseSensitive(r->headers, name);
     if (old && cJSON_IsString(old)) {
         size_t olen = strlen(old->valuestring), vlen = strlen(value);
-        char *joined = malloc(olen + 2 + vlen + 1);
+        char *joined = mem_malloc(olen + 2 + vlen + 1);
         if (!joined) {
             r->oom = 1;
             goto done;
@@ -114,7 +115,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         memcpy(joined + olen, ", ", 2);
         memcpy(joined + olen + 2, value, vlen + 1);
         cJSON *item = cJSON_CreateString(joined);
-        free(joined);
+        mem_free(joined);
         if (!item || !cJSON_ReplaceItemInObjectCaseSensitive(r->headers, name, item)) {
             cJSON_Delete(item);
             r->oom = 1;
@@ -123,8 +124,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         r->oom = 1;
     }
 done:
-    free(name);
-    free(value);
+    mem_free(name);
+    mem_free(value);
     return n;
 }
 
@@ -155,12 +156,12 @@ static int status_ok(long status, const cairn_status_range *ok, int nok)
 static int add_header(struct curl_slist **list, const char *name, const char *value)
 {
     size_t len = strlen(name) + 2 + strlen(value) + 1;
-    char *line = malloc(len);
+    char *line = mem_malloc(len);
     if (!line)
         return -1;
     snprintf(line, len, "%s: %s", name, value);
     struct curl_slist *l = curl_slist_append(*list, line);
-    free(line);
+    mem_free(line);
     if (!l)
         return -1;
     *list = l;
@@ -197,7 +198,7 @@ static int build_headers(const cJSON *headers, const char *content_type, struct 
         const char *value = cJSON_IsString(h) ? h->valuestring : text;
         int bad = !value || strpbrk(value, "\r\n") != NULL;
         int rc = bad ? -1 : add_header(&list, h->string, value);
-        free(text);
+        mem_free(text);
         if (bad) {
             err_set(err, "Http.Transport", "bad value for request header '%s'", h->string);
             goto fail;
@@ -370,7 +371,7 @@ done:
         curl_easy_cleanup(curl);
     curl_slist_free_all(headers);
     cJSON_Delete(r.headers);
-    free(r.body);
-    free(body_text);
+    mem_free(r.body);
+    mem_free(body_text);
     return rc;
 }

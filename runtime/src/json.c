@@ -4,6 +4,7 @@
  * json_print allocates (the string it returns).
  */
 #include "json.h"
+#include "mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ static void sb_add(strbuf *b, const char *s, size_t n)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n + 1)
             cap *= 2;
-        char *p = realloc(b->p, cap);
+        char *p = mem_realloc(b->p, cap);
         if (!p) {
             b->failed = 1;
             return;
@@ -219,7 +220,7 @@ char *json_print(const cJSON *v)
     strbuf b = {0};
     print_value(&b, v);
     if (b.failed) {
-        free(b.p);
+        mem_free(b.p);
         return NULL;
     }
     return b.p;

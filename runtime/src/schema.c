@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "mem.h"
 
 /* Where the check is, as text: "input.items[2]". */
 typedef struct where {
@@ -70,7 +71,7 @@ static void brief(const cJSON *v, char *buf, size_t len)
         snprintf(buf, len, "%.37s...", text);
     else
         snprintf(buf, len, "%s", text);
-    free(text);
+    mem_free(text);
 }
 
 static int type_matches(const char *type, const cJSON *v)

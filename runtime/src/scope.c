@@ -7,6 +7,7 @@
  * hands out a shared null), never frees a variable during scope_reset().
  */
 #include "scope.h"
+#include "mem.h"
 
 #include <stdlib.h>
 
@@ -38,7 +39,7 @@ void scope_reset(scope *s)
 void scope_cleanup(scope *s)
 {
     scope_reset(s);
-    free(s->temps);
+    mem_free(s->temps);
     cJSON_Delete(s->vars);
     s->temps = NULL;
     s->captemps = 0;
@@ -71,7 +72,7 @@ const cJSON *scope_keep(scope *s, cJSON *v)
         goto oom;
     if (s->ntemps == s->captemps) {
         size_t cap = s->captemps ? 2 * s->captemps : 16;
-        cJSON **t = realloc(s->temps, cap * sizeof(cJSON *));
+        cJSON **t = mem_realloc(s->temps, cap * sizeof(cJSON *));
         if (!t)
             goto oom;
         s->temps = t;

@@ -38,6 +38,7 @@
 #include "error.h"
 #include "json.h"
 #include "skiplist.h"
+#include "mem.h"
 
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
@@ -89,11 +90,11 @@ static void *worker_main(void *arg)
         if (due == 1) {
             int rc = engine_invoke(s->worker, id, &err);
             if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
-                free(id); /* done, or completed meanwhile by another process */
+                mem_free(id); /* done, or completed meanwhile by another process */
             } else if (rc == CAIRN_ERR_STORE) {
                 fprintf(stderr, "serve: execution %s: %s (will retry)\n", id,
                         err.message ? err.message : cairn_strerror(rc));
-                free(id);
+                mem_free(id);
                 engine_wait_change(s->worker, STORE_RETRY_MS);
             } else {
                 const char *m = err.message ? err.message : cairn_strerror(rc);
@@ -161,7 +162,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
         text = json_print(o);
     cJSON_Delete(o);
     enum MHD_Result ret = send_json(c, status, name, text ? text : "{}");
-    free(text);
+    mem_free(text);
     return ret;
 }
 
@@ -171,7 +172,7 @@ static enum MHD_Result send_doc(struct MHD_Connection *c, const cJSON *doc)
     if (!text)
         return send_error(c, 500, "ServiceException", "out of memory");
     enum MHD_Result ret = send_json(c, 200, NULL, text);
-    free(text);
+    mem_free(text);
     return ret;
 }
 
@@ -348,7 +349,7 @@ static enum MHD_Result do_fail(server *s, struct MHD_Connection *c, const char *
         goto done;
     }
     if (data && !cJSON_IsNull(data)) {
-        data_text = cJSON_IsString(data) ? strdup(data->valuestring) : json_print(data);
+        data_text = cJSON_IsString(data) ? mem_strdup(data->valuestring) : json_print(data);
         if (!data_text) {
             ret = send_error(c, 500, "ServiceException", "out of memory");
             goto done;
@@ -363,7 +364,7 @@ static enum MHD_Result do_fail(server *s, struct MHD_Connection *c, const char *
     ret = send_json(c, 200, NULL, "{}");
 done:
     cJSON_Delete(body);
-    free(data_text);
+    mem_free(data_text);
     return ret;
 }
 
@@ -385,7 +386,7 @@ static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const reque
         goto done;
     }
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(body, "input");
-    input = in ? json_print(in) : strdup("{}");
+    input = in ? json_print(in) : mem_strdup("{}");
     if (!input) {
         ret = send_error(c, 500, "ServiceException", "out of memory");
         goto done;
@@ -407,9 +408,9 @@ static enum MHD_Result do_start(server *s, struct MHD_Connection *c, const reque
 done:
     cJSON_Delete(body);
     cJSON_Delete(out);
-    free(input);
-    free(id);
-    free(text);
+    mem_free(input);
+    mem_free(id);
+    mem_free(text);
     return ret;
 }
 
@@ -474,7 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int is_get = !strcmp(method, MHD_HTTP_METHOD_GET);
 
     if (!rq) { /* headers only: answer now what needs no body */
-        rq = calloc(1, sizeof *rq);
+        rq = mem_calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
         *con_cls = rq;
@@ -512,7 +513,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 size_t cap = rq->cap ? rq->cap : 1024;
                 while (cap < rq->len + *size + 1)
                     cap *= 2;
-                char *p = realloc(rq->body, cap);
+                char *p = mem_realloc(rq->body, cap);
                 if (!p)
                     return MHD_NO;
                 rq->body = p;
@@ -543,8 +544,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     request *rq = *con_cls;
     if (rq) {
-        free(rq->body);
-        free(rq);
+        mem_free(rq->body);
+        mem_free(rq);
     }
     *con_cls = NULL;
 }
@@ -569,13 +570,13 @@ static int read_token(const char *path, server *s)
         fprintf(stderr, "serve: cannot read --token-file %s: %s\n", path, strerror(errno));
         return -1;
     }
-    char *buf = malloc(TOKEN_MAX + 1);
+    char *buf = mem_malloc(TOKEN_MAX + 1);
     size_t n = buf ? fread(buf, 1, TOKEN_MAX + 1, f) : 0;
     fclose(f);
     if (!buf || n > TOKEN_MAX) {
         fprintf(stderr, "serve: --token-file %s: %s\n", path,
                 buf ? "token longer than 4096 bytes" : "out of memory");
-        free(buf);
+        mem_free(buf);
         return -1;
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -583,7 +584,7 @@ static int read_token(const char *path, server *s)
     buf[n] = '\0';
     if (n == 0 || strlen(buf) != n) {
         fprintf(stderr, "serve: --token-file %s: the token is empty or holds a zero byte\n", path);
-        free(buf);
+        mem_free(buf);
         return -1;
     }
     s->token = buf;
@@ -745,7 +746,7 @@ done:
         engine_close(s.api);
     if (s.worker)
         engine_close(s.worker);
-    free(s.token);
+    mem_free(s.token);
     err_cleanup(&err);
     return code;
 }

@@ -5,14 +5,15 @@
  * doing (a worker adds an id only after the engine handed it out as due).
  */
 #include "skiplist.h"
+#include "mem.h"
 
 #include <stdlib.h>
 
 int skiplist_add(skiplist *s, char *id)
 {
-    char **ids = realloc(s->ids, (s->n + 2) * sizeof *ids);
+    char **ids = mem_realloc(s->ids, (s->n + 2) * sizeof *ids);
     if (!ids) {
-        free(id);
+        mem_free(id);
         return -1;
     }
     ids[s->n++] = id;
@@ -24,8 +25,8 @@ int skiplist_add(skiplist *s, char *id)
 void skiplist_cleanup(skiplist *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        free(s->ids[i]);
-    free(s->ids);
+        mem_free(s->ids[i]);
+    mem_free(s->ids);
     s->ids = NULL;
     s->n = 0;
 }

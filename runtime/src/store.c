@@ -7,6 +7,7 @@
 #include "store.h"
 
 #include "fault.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,13 +171,13 @@ static int db_fail(store *s, cairn_error *err, const char *what)
 
 void store_exec_cleanup(store_exec *r)
 {
-    free(r->mem);
+    mem_free(r->mem);
     memset(r, 0, sizeof *r);
 }
 
 void store_op_cleanup(store_op *r)
 {
-    free(r->mem);
+    mem_free(r->mem);
     memset(r, 0, sizeof *r);
 }
 
@@ -184,14 +185,14 @@ void store_ops_free(store_op *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         store_op_cleanup(&rows[i]);
-    free(rows);
+    mem_free(rows);
 }
 
 void store_execs_free(store_exec *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         store_exec_cleanup(&rows[i]);
-    free(rows);
+    mem_free(rows);
 }
 
 /* Copies the text columns cols[i] into one block; dst[i] = NULL for SQL NULL. */
@@ -206,7 +207,7 @@ static void *copy_texts(sqlite3_stmt *q, const int *cols, const char **dst[], si
         len[i] = text[i] ? (size_t)sqlite3_column_bytes(q, cols[i]) : 0;
         total += len[i] + 1;
     }
-    char *mem = malloc(total);
+    char *mem = mem_malloc(total);
     if (!mem)
         return NULL;
     char *p = mem;
@@ -425,9 +426,9 @@ int store_open(store **out, const char *path, cairn_error *err)
 {
     *out = NULL;
     fault_init(); /* test-only faults, inert unless asked for ($CAIRN_FAULT) */
-    store *s = calloc(1, sizeof *s);
+    store *s = mem_calloc(1, sizeof *s);
     int rc = CAIRN_ERR_NOMEM;
-    if (!s || !(s->path = strdup(path))) {
+    if (!s || !(s->path = mem_strdup(path))) {
         err_set(err, "Store.Error", "%s: out of memory", path);
         goto fail;
     }
@@ -477,8 +478,8 @@ void store_close(store *s)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
-    free(s->path);
-    free(s);
+    mem_free(s->path);
+    mem_free(s);
 }
 
 const char *store_path(const store *s)
@@ -577,7 +578,7 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
     int step = sqlite3_step(q);
     int rc = CAIRN_ERR_NOT_FOUND;
     if (step == SQLITE_ROW) {
-        *id_out = strdup((const char *)sqlite3_column_text(q, 0));
+        *id_out = mem_strdup((const char *)sqlite3_column_text(q, 0));
         rc = *id_out ? CAIRN_OK : CAIRN_ERR_NOMEM;
     } else if (step != SQLITE_DONE) {
         rc = db_fail(s, err, "cannot look up an execution by name");
@@ -704,7 +705,7 @@ static int read_rows(store *s, sqlite3_stmt *q, size_t size, int (*read)(sqlite3
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            char *nv = realloc(v, ncap * size);
+            char *nv = mem_realloc(v, ncap * size);
             if (!nv) {
                 err_set(err, "Store.Error", "%s: out of memory", s->path);
                 rc = CAIRN_ERR_NOMEM;
@@ -777,7 +778,7 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
         if (!id || in_list(id, skip))
             continue;
         if (wake <= now) {
-            if (!(*id_out = strdup(id))) {
+            if (!(*id_out = mem_strdup(id))) {
                 done_stmt(q);
                 err_set(err, "Store.Error", "%s: out of memory", s->path);
                 return -1;
@@ -897,11 +898,11 @@ int store_callback_find(store *s, const char *callback_id, char **execution_id_o
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
-        *execution_id_out = strdup((const char *)sqlite3_column_text(q, 0));
-        *op_id_out = strdup((const char *)sqlite3_column_text(q, 1));
+        *execution_id_out = mem_strdup((const char *)sqlite3_column_text(q, 0));
+        *op_id_out = mem_strdup((const char *)sqlite3_column_text(q, 1));
         if (!*execution_id_out || !*op_id_out) {
-            free(*execution_id_out);
-            free(*op_id_out);
+            mem_free(*execution_id_out);
+            mem_free(*op_id_out);
             *execution_id_out = *op_id_out = NULL;
             err_set(err, "Store.Error", "%s: out of memory", s->path);
             rc = CAIRN_ERR_NOMEM;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "mem.h"
 
 /* Shared constants; nobody may change them (put/push refuse non-containers). */
 static cJSON null_value = {.type = cJSON_NULL};
@@ -117,7 +118,7 @@ const cJSON *value_concat(scope *s, const cJSON *const *parts)
     size_t n = 0, total = 0;
     while (parts && parts[n])
         n++;
-    char **texts = calloc(n ? n : 1, sizeof *texts); /* NULL for strings and nulls */
+    char **texts = mem_calloc(n ? n : 1, sizeof *texts); /* NULL for strings and nulls */
     cJSON *r = NULL;
     if (!texts)
         goto done;
@@ -131,7 +132,7 @@ const cJSON *value_concat(scope *s, const cJSON *const *parts)
             total += strlen(texts[i]);
         }
     }
-    char *out = malloc(total + 1), *p = out;
+    char *out = mem_malloc(total + 1), *p = out;
     if (!out)
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -144,11 +145,11 @@ const cJSON *value_concat(scope *s, const cJSON *const *parts)
     }
     *p = '\0';
     r = cJSON_CreateString(out);
-    free(out);
+    mem_free(out);
 done:
     for (size_t i = 0; texts && i < n; i++)
-        free(texts[i]);
-    free(texts);
+        mem_free(texts[i]);
+    mem_free(texts);
     return scope_keep(s, r); /* NULL: oom, and null */
 }
 
