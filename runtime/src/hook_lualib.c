@@ -5,12 +5,16 @@
  * Owns: a pattern matcher written from Lua 5.4's manual (§6.4.1) and the
  * observed behaviour of liblua5.4: string.find, match, gmatch and gsub,
  * plus string.rep and byte and table.insert, remove, move, unpack and
- * concat, each with Lua's results, argument checks and error messages; and
- * the meter that charges their steps to the caller's budget in batches.
+ * concat, each with Lua's results, argument checks and error messages;
+ * the wrappers that charge Lua's own table.sort, utf8.len, offset,
+ * codepoint, tonumber and string.pack, packsize, unpack by their input
+ * before running them; and the meter that charges steps to the caller's
+ * budget.
  *
  * Never: runs a loop whose length the hook controls without charging it
  * (every matcher call, character test, byte compared in bulk, repetition
- * and element moved or pushed counts), recurses deeper than MATCH_DEPTH
+ * and element moved or pushed counts; a wrapped function is charged its
+ * bound before it starts), recurses deeper than MATCH_DEPTH
  * ("pattern too complex", as Lua), holds C memory across a call that may
  * raise (all state lives on the C stack or in a Lua userdata), or reads a
  * string outside its bytes and the '\0' Lua keeps after them.
@@ -962,6 +966,110 @@ static int lualib_concat(lua_State *L)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Lua's own functions, charged by their input before they run              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Each wrapper reads the arguments its stock function reads, in the same
+ * order (so a bad one raises Lua's own message, from this same frame),
+ * charges the work they imply when they are valid, and then runs the stock
+ * C function (upvalue 2) directly in this frame: called through lua_call,
+ * its argument errors would name the function '?'. None of the wrapped
+ * functions use upvalues of their own.
+ */
+
+/* Charges steps at once (may raise). */
+static void charge_now(lua_State *L, unsigned long long steps)
+{
+    const meter_fn *f = lua_touserdata(L, lua_upvalueindex(1));
+    if (steps)
+        f->charge(L, steps > ULONG_MAX ? ULONG_MAX : (unsigned long)steps);
+}
+
+static int run_stock(lua_State *L)
+{
+    return lua_tocfunction(L, lua_upvalueindex(2))(L);
+}
+
+/* table.sort: n·log2(n) comparisons, n as sort sees it (__len runs twice). */
+static int lualib_sort(lua_State *L)
+{
+    lua_Integer n = table_len(L, TAB_R | TAB_W);
+    if (n > 1 && n < INT_MAX) {
+        if (!lua_isnoneornil(L, 2))
+            luaL_checktype(L, 2, LUA_TFUNCTION);
+        unsigned long long log2n = 0;
+        for (lua_Integer k = n; k > 0; k >>= 1)
+            log2n++;
+        charge_now(L, (unsigned long long)n * log2n);
+    }
+    return run_stock(L);
+}
+
+/* A relative utf8 position, as lutf8lib's u_posrelat. */
+static lua_Integer utf8_pos(lua_Integer pos, size_t len)
+{
+    if (pos >= 0)
+        return pos;
+    if (0u - (size_t)pos > len)
+        return 0;
+    return (lua_Integer)len + pos + 1;
+}
+
+/* utf8.len: the bytes from i to j. */
+static int lualib_utf8_len(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer i = utf8_pos(luaL_optinteger(L, 2, 1), len);
+    lua_Integer j = utf8_pos(luaL_optinteger(L, 3, -1), len);
+    if (1 <= i && i <= j && j <= (lua_Integer)len)
+        charge_now(L, (unsigned long long)(j - i + 1) / BULK);
+    return run_stock(L);
+}
+
+/* utf8.codepoint: one step per byte from i to j, as many as values it may push. */
+static int lualib_utf8_codepoint(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer i = utf8_pos(luaL_optinteger(L, 2, 1), len);
+    lua_Integer j = utf8_pos(luaL_optinteger(L, 3, i), len);
+    if (1 <= i && i <= j && j <= (lua_Integer)len)
+        charge_now(L, (unsigned long long)(j - i + 1));
+    return run_stock(L);
+}
+
+/* utf8.offset: the bytes it may walk from i, forwards (n > 0) or backwards. */
+static int lualib_utf8_offset(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    lua_Integer i = utf8_pos(luaL_optinteger(L, 3, n >= 0 ? 1 : (lua_Integer)len + 1), len);
+    if (1 <= i && i <= (lua_Integer)len + 1)
+        charge_now(L, (unsigned long long)(n > 0 ? (lua_Integer)len + 1 - i : i) / BULK);
+    return run_stock(L);
+}
+
+/* tonumber: a string is scanned to its end. */
+static int lualib_tonumber(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING)
+        charge_now(L, lua_rawlen(L, 1) / BULK);
+    return run_stock(L);
+}
+
+/* string.pack, packsize, unpack: one step per byte of the format. */
+static int lualib_pack_format(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    charge_now(L, len);
+    return run_stock(L);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Opening                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -976,6 +1084,25 @@ static void set_funcs(lua_State *L, const char *lib, const luaL_Reg *funcs, int 
     lua_pop(L, 2);
 }
 
+/* Wraps each function of the loaded library `lib` in funcs: upvalues meter, stock. */
+static void wrap_funcs(lua_State *L, const char *lib, const luaL_Reg *funcs, int meter_idx)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, lib) != LUA_TTABLE)
+        luaL_error(L, "lualib_open: the %s library is not open", lib);
+    for (; funcs->name; funcs++) {
+        lua_getfield(L, -1, funcs->name);
+        lua_CFunction stock = lua_tocfunction(L, -1);
+        if (!stock || stock == funcs->func) /* wrapping a wrapper would recurse */
+            luaL_error(L, "lualib_open: %s.%s is not Lua's own", lib, funcs->name);
+        lua_pushvalue(L, meter_idx);
+        lua_insert(L, -2);
+        lua_pushcclosure(L, funcs->func, 2);
+        lua_setfield(L, -2, funcs->name);
+    }
+    lua_pop(L, 2);
+}
+
 void lualib_open(lua_State *L, lualib_charge_fn charge)
 {
     static const luaL_Reg string_funcs[] = {
@@ -987,10 +1114,28 @@ void lualib_open(lua_State *L, lualib_charge_fn charge)
         {"insert", lualib_insert}, {"remove", lualib_remove}, {"move", lualib_move},
         {"unpack", lualib_unpack}, {"concat", lualib_concat}, {NULL, NULL},
     };
+    static const luaL_Reg string_wrapped[] = {
+        {"pack", lualib_pack_format},
+        {"packsize", lualib_pack_format},
+        {"unpack", lualib_pack_format},
+        {NULL, NULL},
+    };
+    static const luaL_Reg table_wrapped[] = {{"sort", lualib_sort}, {NULL, NULL}};
+    static const luaL_Reg utf8_wrapped[] = {
+        {"len", lualib_utf8_len},
+        {"codepoint", lualib_utf8_codepoint},
+        {"offset", lualib_utf8_offset},
+        {NULL, NULL},
+    };
+    static const luaL_Reg base_wrapped[] = {{"tonumber", lualib_tonumber}, {NULL, NULL}};
     meter_fn *f = lua_newuserdatauv(L, sizeof *f, 0);
     f->charge = charge;
     int idx = lua_gettop(L);
     set_funcs(L, LUA_STRLIBNAME, string_funcs, idx);
     set_funcs(L, LUA_TABLIBNAME, table_funcs, idx);
+    wrap_funcs(L, LUA_STRLIBNAME, string_wrapped, idx);
+    wrap_funcs(L, LUA_TABLIBNAME, table_wrapped, idx);
+    wrap_funcs(L, LUA_UTF8LIBNAME, utf8_wrapped, idx);
+    wrap_funcs(L, LUA_GNAME, base_wrapped, idx);
     lua_pop(L, 1);
 }

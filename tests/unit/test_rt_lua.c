@@ -62,10 +62,10 @@ static void outcome_cleanup(outcome *o)
     err_cleanup(&o->err);
 }
 
-static void assert_result(const char *source, const char *fn, const char *args,
-                          const char *expected)
+static void assert_result_with(const char *source, const char *fn, const char *args,
+                               const hook_limits *limits, const char *expected)
 {
-    outcome o = call(source, fn, args);
+    outcome o = call_with(source, fn, args, &ctx, limits);
     if (o.rc != 0)
         fail_msg("%s failed: %s: %s", fn, o.err.type, o.err.message);
     cJSON *want = cJSON_Parse(expected);
@@ -76,6 +76,12 @@ static void assert_result(const char *source, const char *fn, const char *args,
     }
     cJSON_Delete(want);
     outcome_cleanup(&o);
+}
+
+static void assert_result(const char *source, const char *fn, const char *args,
+                          const char *expected)
+{
+    assert_result_with(source, fn, args, NULL, expected);
 }
 
 /* Asserts the call fails with type, and a message containing `part`. */
@@ -511,6 +517,85 @@ static void test_instruction_limit_in_c_loops(void **state)
                   NULL, "100000");
 }
 
+/* Functions whose work grows with their input charge it before they run. */
+static void test_instruction_limit_in_library_calls(void **state)
+{
+    (void)state;
+    /* Each loop ends well within 1e6 instructions if the calls are not charged. */
+    hook_limits lim = {.instructions = 1000000};
+    static const char *const loops[] = {
+        "function f() local t = {} for i = 1, 1e4 do t[i] = i end\n"
+        "  for k = 1, 100 do table.sort(t) end end\n",
+        "function f() local t = {} for i = 1, 1e4 do t[i] = i end\n"
+        "  for k = 1, 100 do table.sort(t, math.ult) end end\n",
+        "function f() local s = ('x'):rep(1e6) for k = 1, 100 do utf8.len(s) end end\n",
+        "function f() local s = ('x'):rep(1e5)\n"
+        "  for k = 1, 100 do utf8.codepoint(s, 1, -1) end end\n",
+        "function f() local s = ('x'):rep(1e6) for k = 1, 100 do utf8.offset(s, -1) end end\n",
+        "function f() local s = ('x'):rep(1e6) for k = 1, 100 do utf8.offset(s, 1e6) end end\n",
+        "function f() local s = (' '):rep(1e6) .. '1' for k = 1, 100 do tonumber(s) end end\n",
+        "function f() local s = ('1'):rep(1e6) for k = 1, 100 do tonumber(s, 16) end end\n",
+        "function f() local s = ('b'):rep(1e5) for k = 1, 100 do string.packsize(s) end end\n",
+        "function f() local s = ('x'):rep(1e5) for k = 1, 100 do string.pack(s) end end\n",
+        "function f() local s = ('x'):rep(1e5) for k = 1, 100 do s.unpack(s, s) end end\n",
+        /* pcall catches the limit once, but the hook never runs on */
+        "function f() local s = ('x'):rep(1e6)\n"
+        "  for k = 1, 100 do pcall(utf8.len, s) end return 'escaped' end\n",
+    };
+    for (size_t i = 0; i < sizeof loops / sizeof *loops; i++)
+        assert_error_with(loops[i], "f", &lim, "Lua.Limit", "instruction limit of 1000000 reached");
+
+    /* ordinary uses still work, with Lua's results */
+    const char src[] =
+        "function f()\n"
+        "  local t = {5, 3, 9, 1}\n"
+        "  table.sort(t)\n"
+        "  local u = {'b', 'c', 'a'}\n"
+        "  table.sort(u, function(x, y) return x > y end)\n"
+        "  local s = 'h\xc3\xa9llo'\n"
+        "  return {t = table.concat(t, ','), u = table.concat(u, ','), len = utf8.len(s),\n"
+        "          bad = select(2, utf8.len('a\\255')), cp = {utf8.codepoint(s, 1, -1)},\n"
+        "          off = utf8.offset(s, 3), back = utf8.offset(s, -1), n = tonumber(' 0x10 '),\n"
+        "          n36 = tonumber('z', 36), none = tonumber('x') == nil,\n"
+        "          size = string.packsize('i4i8'),\n"
+        "          v = string.unpack('<i4', string.pack('<i4', 7))}\n"
+        "end\n";
+    assert_result(src, "f", NULL,
+                  "{\"t\":\"1,3,5,9\",\"u\":\"c,b,a\",\"len\":5,\"bad\":2,"
+                  "\"cp\":[104,233,108,108,111],\"off\":4,\"back\":6,\"n\":16,\"n36\":35,"
+                  "\"none\":true,\"size\":12,\"v\":7}");
+    /* a sort of 1e5 elements fits the default limit */
+    assert_result("function f() local t = {} for i = 1, 1e5 do t[i] = (i * 7919) % 1e5 end\n"
+                  "  table.sort(t) return t[1] + t[#t] end\n",
+                  "f", NULL, "99999");
+}
+
+/*
+ * One instruction can cost milliseconds (comparing two long strings), so
+ * 1e8 of them would run for a day: the CPU-time limit ends the call.
+ */
+static void test_cpu_time_limit(void **state)
+{
+    (void)state;
+    hook_limits lim = {.instructions = UINT64_MAX, .cpu_ms = 200};
+    static const char *const spins[] = {
+        "function f() local a, b = ('x'):rep(2e6), ('x'):rep(2e6)\n"
+        "  while true do local _ = (a == b) end end\n",
+        /* pcall catches the limit once, but the hook never runs on */
+        "function f() local a, b = ('x'):rep(2e6), ('x'):rep(2e6)\n"
+        "  while true do pcall(function() while true do local _ = (a == b) end end) end end\n",
+        "function f() local a, b = ('x'):rep(2e6), ('x'):rep(2e6)\n"
+        "  pcall(function() while true do local _ = (a == b) end end) return 'escaped' end\n",
+        /* the library's charge path checks the time too */
+        "function f() local s = ('a'):rep(2e6) while true do s:find('b', 1, true) end end\n",
+    };
+    for (size_t i = 0; i < sizeof spins / sizeof *spins; i++)
+        assert_error_with(spins[i], "f", &lim, "Lua.Limit", "time limit of 200 ms of CPU reached");
+    /* under the limit, work completes */
+    assert_result_with("function f() local n = 0 for i = 1, 1000 do n = n + i end return n end\n",
+                       "f", NULL, &lim, "500500");
+}
+
 static void test_memory_limit(void **state)
 {
     (void)state;
@@ -609,6 +694,8 @@ int main(void)
         cmocka_unit_test(test_globals_do_not_survive),
         cmocka_unit_test(test_instruction_limit),
         cmocka_unit_test(test_instruction_limit_in_c_loops),
+        cmocka_unit_test(test_instruction_limit_in_library_calls),
+        cmocka_unit_test(test_cpu_time_limit),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_args_over_the_limits),
         cmocka_unit_test(test_deep_recursion),
