@@ -108,6 +108,8 @@ void err_move(cairn_error *dst, cairn_error *src)
 
 cJSON *err_to_json(const cairn_error *e)
 {
+    if (e->type == oom_type)
+        return NULL; /* not the error that was meant: never let it be journaled */
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;

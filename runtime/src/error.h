@@ -33,7 +33,12 @@ int err_set_data(cairn_error *e, const char *type, cJSON *data, const char *fmt,
 /* Moves src into dst (dst must be empty, or src is dropped); src ends empty. */
 void err_move(cairn_error *dst, cairn_error *src);
 
-/* {"type","message","data"}: a new object (data omitted when NULL); NULL on OOM. */
+/*
+ * {"type","message","data"}: a new object (data omitted when NULL); NULL on
+ * OOM, and for the static Cairn.NoMemory an error holds when setting it ran
+ * out of memory (err_set always leaves an error set), so that one is never
+ * journaled in place of the error that was meant.
+ */
 cJSON *err_to_json(const cairn_error *e);
 /* Reads that shape back; returns 0 on success, -1 if j is not such an object. */
 int err_from_json(cairn_error *e, const cJSON *j);

@@ -672,7 +672,12 @@ static int set_as_text(cairn_exec *x, const char *as, const char *text)
 {
     if (!as)
         return 0;
+    long failed_before = mem_failures();
     cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
+    if (!v && mem_failures() != failed_before) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
     if (!v) {
         stop_with(x, CAIRN_ERR_STORE, "Store.Error",
                   "%s: execution %s: the journaled result of operation %s is not JSON",
@@ -798,6 +803,7 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
                     .attempt = attempt,
                     .callback_id = x->cur_callback_id};
     int hrc;
+    long failed_before = mem_failures(); /* this thread's failed allocations */
     if (op->run == CAIRN_RUN_HTTP) {
         hrc = http_call(args, op->http_timeout_ms, op->http_ok, op->nhttp_ok, &result, &e);
     } else if (op->run == CAIRN_RUN_LUA) {
@@ -811,6 +817,12 @@ static int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, in
         }
     } else {
         hrc = hook_c_call(op->c_fn, op->c_name, args, &ctx, &result, &e);
+    }
+    if (mem_failures() != failed_before) {
+        /* Whatever the body made of it, its outcome is not the step's: run it again later. */
+        out =
+            stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'", op->name);
+        goto done;
     }
     if (hrc != 0) {
         if (!err_isset(&e))
@@ -1168,14 +1180,17 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
  */
 static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
 {
+    long failed_before = mem_failures();
     cJSON *j = journaled ? cJSON_Parse(journaled) : NULL;
     const char *raw = cJSON_IsString(j) ? j->valuestring : "";
-    cJSON *v;
-    if (as_text) {
+    cJSON *v = NULL;
+    if (mem_failures() != failed_before) {
+        /* out of memory: NULL alone */
+    } else if (as_text) {
         v = cJSON_CreateString(raw);
     } else if (*raw == '\0') {
         v = cJSON_CreateNull();
-    } else if (!(v = cJSON_ParseWithOpts(raw, NULL, 1))) {
+    } else if (!(v = cJSON_ParseWithOpts(raw, NULL, 1)) && mem_failures() == failed_before) {
         err_set(e, "Callback.InvalidResult",
                 "the callback result is not JSON (use `result: text` to take it as text): %.60s",
                 raw);
@@ -2140,8 +2155,9 @@ static int add_str(cJSON *o, const char *key, const char *s)
 /* A journaled JSON text as a value (null when absent; a string if it is not JSON). */
 static int add_json(cJSON *o, const char *key, const char *text)
 {
+    long failed_before = mem_failures();
     cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
-    if (!v && text)
+    if (!v && text && mem_failures() == failed_before) /* not JSON, rather than out of memory */
         v = cJSON_CreateString(text);
     if (!v)
         return 0;

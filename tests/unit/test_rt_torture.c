@@ -1,0 +1,502 @@
+/*
+ * test_rt_torture.c — the runtime out of memory (curl's torture mode): for
+ * each scenario, count the allocations K of a clean run, then for every i in
+ * 1..K run it again on a fresh store with allocation i failing (mem.h's
+ * fault switch) and check that nothing crashes or leaks, that every call
+ * that failed said so (an error code and a set error, never success with a
+ * wrong result), and that, failures off, driving the same store to the end
+ * gives exactly the clean run's outcome: status, result, error and the
+ * journal's operations with their statuses and results.
+ *
+ * Scenarios: (a) a workflow of C steps with a retry and a catch, opened,
+ * started and driven to its end; (b) a callback workflow invoked until it
+ * waits, the callback resolved from a second engine on the same store, then
+ * driven to its end; (c) status, history and list of a finished execution.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "mem.h"
+
+#include "fixtures/callbacks.c"
+#include "fixtures/callbacks_hooks.c"
+#include "fixtures/torture.c"
+
+static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow};
+#define NWORKFLOWS (sizeof workflows / sizeof workflows[0])
+
+/* ---- the hooks of torture.yaml: careful with memory, as hooks should be -- */
+
+/* Attempt 1 is busy (retried), attempt 2 declined (caught), 3 never comes. */
+int torture_charge(cairn_call *call, const cJSON *args)
+{
+    (void)args;
+    if (cairn_call_attempt(call) == 1)
+        return cairn_call_fail(call, "Card.Busy", "try again", NULL);
+    return cairn_call_fail(call, "Card.Declined", "insufficient funds", cJSON_CreateNumber(42));
+}
+
+/* {"refunded": args.amount, "reason": args.reason} */
+int torture_refund(cairn_call *call, const cJSON *args)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON *amount = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(args, "amount"), 1);
+    cJSON *reason = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(args, "reason"), 1);
+    if (!out || !amount || !reason || !cJSON_AddItemToObject(out, "refunded", amount)) {
+        cJSON_Delete(amount);
+        cJSON_Delete(reason);
+        cJSON_Delete(out);
+        return cairn_call_fail(call, "Torture.NoMemory", "out of memory", NULL);
+    }
+    if (!cJSON_AddItemToObject(out, "reason", reason)) {
+        cJSON_Delete(reason);
+        cJSON_Delete(out);
+        return cairn_call_fail(call, "Torture.NoMemory", "out of memory", NULL);
+    }
+    return cairn_call_return(call, out);
+}
+
+/* ---- stores ------------------------------------------------------------- */
+
+typedef struct store_file {
+    char path[64];
+} store_file;
+
+static void store_new(store_file *s)
+{
+    snprintf(s->path, sizeof s->path, "/tmp/cairn-test-torture-XXXXXX");
+    int fd = mkstemp(s->path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void store_remove(store_file *s)
+{
+    char buf[96];
+    unlink(s->path);
+    snprintf(buf, sizeof buf, "%s-wal", s->path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", s->path);
+    unlink(buf);
+}
+
+static engine *open_clean(const store_file *s, int skip_time)
+{
+    engine *e = NULL;
+    cairn_error err;
+    err_init(&err);
+    int rc = engine_open(&e, s->path, workflows, NWORKFLOWS, &err);
+    if (rc != CAIRN_OK)
+        fail_msg("engine_open: %s", err.message);
+    err_cleanup(&err);
+    engine_set_skip_time(e, skip_time);
+    return e;
+}
+
+/*
+ * Checks the outcome of one call made while an allocation may fail: success,
+ * or an error code with a set error. Returns 1 when the call succeeded.
+ */
+static int ok(int rc, cairn_error *err, const char *what)
+{
+    if (rc == CAIRN_OK) {
+        if (err_isset(err))
+            fail_msg("%s succeeded with an error set: %s", what, err->message);
+        return 1;
+    }
+    if (!err_isset(err) || !err->message)
+        fail_msg("%s failed (%s) without saying why", what, cairn_strerror(rc));
+    err_cleanup(err);
+    return 0;
+}
+
+/* ---- outcomes ----------------------------------------------------------- */
+
+static void add_field(cJSON *to, const cJSON *from, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, key);
+    assert_non_null(v);
+    assert_non_null(cJSON_AddItemToObject(to, key, cJSON_Duplicate(v, 1)) ? to : NULL);
+}
+
+/*
+ * The outcome of execution id as text: its status, result and error, and
+ * each journaled operation's name, type, sub-type, status, attempt, result
+ * and error (ids and times differ from run to run; these must not).
+ */
+static char *outcome(engine *e, const char *id)
+{
+    int rc;
+    cairn_error err;
+    err_init(&err);
+    cJSON *h = engine_history_json(e, id, &rc, &err);
+    if (!h)
+        fail_msg("engine_history_json: %s", err.message);
+    cJSON *o = cJSON_CreateObject();
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(h, "execution");
+    add_field(o, x, "status");
+    add_field(o, x, "result");
+    add_field(o, x, "error");
+    cJSON *ops = cJSON_AddArrayToObject(o, "operations");
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItemCaseSensitive(h, "operations"))
+    {
+        cJSON *p = cJSON_CreateObject();
+        static const char *const keys[] = {"name",    "type",   "sub_type", "status",
+                                           "attempt", "result", "error"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            add_field(p, op, keys[k]);
+        cJSON_AddItemToArray(ops, p);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    assert_non_null(text);
+    cJSON_Delete(o);
+    cJSON_Delete(h);
+    err_cleanup(&err);
+    return text;
+}
+
+/* The callback id of the first CALLBACK operation of id's journal (caller frees), or NULL. */
+static char *callback_of(engine *e, const char *id, int *rc, cairn_error *err)
+{
+    cJSON *h = engine_history_json(e, id, rc, err);
+    if (!h)
+        return NULL;
+    char *cb = NULL;
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItemCaseSensitive(h, "operations"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(op, "type");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(op, "callback_id");
+        if (!cb && cJSON_IsString(t) && strcmp(t->valuestring, "CALLBACK") == 0 &&
+            cJSON_IsString(c))
+            cb = mem_strdup(c->valuestring);
+    }
+    cJSON_Delete(h);
+    if (!cb && *rc == CAIRN_OK) {
+        /* no callback id although the history came back: allowed only under a failure */
+        *rc = CAIRN_ERR_NOMEM;
+        err_set(err, "Cairn.NoMemory", "no callback id");
+    }
+    return cb;
+}
+
+/* ---- scenarios ---------------------------------------------------------- */
+
+/*
+ * A scenario runs its calls with failures possibly on, stopping at the first
+ * that fails; then `finish` drives the same store to the end with failures
+ * off and returns the outcome (caller frees).
+ */
+typedef struct scenario {
+    const char *name;
+    void (*run)(const store_file *s, char **id);
+    char *(*finish)(const store_file *s, char *id);
+} scenario;
+
+static const char torture_input[] = "{\"amount\":50}";
+
+/* (a) open, start (named, so a retried start finds it), drive to the end. */
+static void run_steps(const store_file *s, char **id)
+{
+    engine *e = NULL;
+    cairn_error err;
+    err_init(&err);
+    int created;
+    if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
+        goto done;
+    if (e == NULL)
+        fail_msg("engine_open succeeded without an engine");
+    engine_set_skip_time(e, 1);
+    if (!ok(engine_start(e, "torture", torture_input, "a", id, &created, &err), &err,
+            "engine_start"))
+        goto done;
+    if (!*id || created != 1)
+        fail_msg("engine_start succeeded without creating an execution");
+    ok(engine_drive(e, *id, &err), &err, "engine_drive");
+done:
+    engine_close(e);
+    err_cleanup(&err);
+}
+
+static char *finish_steps(const store_file *s, char *id)
+{
+    engine *e = open_clean(s, 1);
+    cairn_error err;
+    err_init(&err);
+    char *again = NULL;
+    int created;
+    if (engine_start(e, "torture", torture_input, "a", &again, &created, &err) != CAIRN_OK)
+        fail_msg("engine_start: %s", err.message);
+    if (id)
+        assert_string_equal(again, id); /* the name finds the first one */
+    if (engine_drive(e, again, &err) != CAIRN_OK)
+        fail_msg("engine_drive: %s", err.message);
+    char *out = outcome(e, again);
+    mem_free(again);
+    engine_close(e);
+    err_cleanup(&err);
+    return out;
+}
+
+static const char approval[] = "{\"approved\":true,\"by\":\"ann\"}";
+
+/* (b) start and drive until it waits; a second engine resolves the callback; drive on. */
+static void run_callback(const store_file *s, char **id)
+{
+    engine *e = NULL, *other = NULL;
+    char *cb = NULL;
+    cairn_error err;
+    err_init(&err);
+    int created, rc;
+    if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
+        goto done;
+    if (!ok(engine_start(e, "cbj", "{}", "b", id, &created, &err), &err, "engine_start"))
+        goto done;
+    if (!ok(engine_drive(e, *id, &err), &err, "engine_drive"))
+        goto done;
+    cb = callback_of(e, *id, &rc, &err);
+    if (!ok(cb ? CAIRN_OK : rc, &err, "engine_history_json"))
+        goto done;
+    if (!ok(engine_open(&other, s->path, NULL, 0, &err), &err, "engine_open (second)"))
+        goto done;
+    if (!ok(engine_callback_succeed(other, cb, approval, strlen(approval), &err), &err,
+            "engine_callback_succeed"))
+        goto done;
+    ok(engine_drive(e, *id, &err), &err, "engine_drive (after the callback)");
+done:
+    mem_free(cb);
+    engine_close(other);
+    engine_close(e);
+    err_cleanup(&err);
+}
+
+static char *finish_callback(const store_file *s, char *id)
+{
+    engine *e = open_clean(s, 0);
+    cairn_error err;
+    err_init(&err);
+    char *again = NULL;
+    int created, rc;
+    if (engine_start(e, "cbj", "{}", "b", &again, &created, &err) != CAIRN_OK)
+        fail_msg("engine_start: %s", err.message);
+    if (id)
+        assert_string_equal(again, id);
+    if (engine_drive(e, again, &err) != CAIRN_OK)
+        fail_msg("engine_drive: %s", err.message);
+    char *cb = callback_of(e, again, &rc, &err);
+    assert_non_null(cb);
+    rc = engine_callback_succeed(e, cb, approval, strlen(approval), &err);
+    if (rc != CAIRN_OK && rc != CAIRN_ERR_CONFLICT) /* CONFLICT: resolved before */
+        fail_msg("engine_callback_succeed: %s", err.message);
+    err_cleanup(&err);
+    if (engine_drive(e, again, &err) != CAIRN_OK)
+        fail_msg("engine_drive: %s", err.message);
+    char *out = outcome(e, again);
+    mem_free(cb);
+    mem_free(again);
+    engine_close(e);
+    err_cleanup(&err);
+    return out;
+}
+
+/* (b') the same workflow under skip-time, left alone: the callback times out on heartbeat. */
+static void run_timeout(const store_file *s, char **id)
+{
+    engine *e = NULL;
+    cairn_error err;
+    err_init(&err);
+    int created;
+    if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
+        goto done;
+    engine_set_skip_time(e, 1);
+    if (!ok(engine_start(e, "cbj", "{}", "t", id, &created, &err), &err, "engine_start"))
+        goto done;
+    ok(engine_drive(e, *id, &err), &err, "engine_drive");
+done:
+    engine_close(e);
+    err_cleanup(&err);
+}
+
+static char *finish_timeout(const store_file *s, char *id)
+{
+    engine *e = open_clean(s, 1);
+    cairn_error err;
+    err_init(&err);
+    char *again = NULL;
+    int created;
+    if (engine_start(e, "cbj", "{}", "t", &again, &created, &err) != CAIRN_OK)
+        fail_msg("engine_start: %s", err.message);
+    if (id)
+        assert_string_equal(again, id);
+    if (engine_drive(e, again, &err) != CAIRN_OK)
+        fail_msg("engine_drive: %s", err.message);
+    char *out = outcome(e, again);
+    mem_free(again);
+    engine_close(e);
+    err_cleanup(&err);
+    return out;
+}
+
+/*
+ * Runs scenario sc clean, counting its allocations, then with allocation i
+ * failing for each i that `pick` selects (all when NULL). Returns K.
+ */
+static long torture(const scenario *sc, int (*pick)(long i, long k))
+{
+    store_file s;
+    store_new(&s);
+    char *id = NULL;
+    mem_fail_at(0);
+    sc->run(&s, &id);
+    long k = mem_allocations();
+    assert_non_null(id);
+    char *clean = sc->finish(&s, id);
+    mem_free(id);
+    store_remove(&s);
+    assert_true(k > 0);
+
+    long tried = 0;
+    for (long i = 1; i <= k; i++) {
+        if (pick && !pick(i, k))
+            continue;
+        store_new(&s);
+        id = NULL;
+        mem_fail_at(i);
+        sc->run(&s, &id);
+        mem_fail_at(0);
+        char *got = sc->finish(&s, id);
+        if (strcmp(got, clean) != 0)
+            fail_msg("%s, allocation %ld of %ld failing: the outcome is\n  %s\nnot\n  %s", sc->name,
+                     i, k, got, clean);
+        mem_free(got);
+        mem_free(id);
+        store_remove(&s);
+        tried++;
+    }
+    print_message("%s: %ld allocations, %ld failed in turn\n", sc->name, k, tried);
+    mem_free(clean);
+    return k;
+}
+
+static void test_steps_with_retry_and_catch(void **state)
+{
+    (void)state;
+    static const scenario sc = {"steps", run_steps, finish_steps};
+    torture(&sc, NULL);
+    /* the clean outcome itself is the workflow's */
+    store_file s;
+    store_new(&s);
+    char *out = finish_steps(&s, NULL);
+    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
+    assert_non_null(
+        strstr(out, "{\"refunded\":50,\"reason\":\"Card.Declined: insufficient funds\"}"));
+    mem_free(out);
+    store_remove(&s);
+}
+
+static void test_callback_from_a_second_engine(void **state)
+{
+    (void)state;
+    static const scenario sc = {"callback", run_callback, finish_callback};
+    torture(&sc, NULL);
+    store_file s;
+    store_new(&s);
+    char *out = finish_callback(&s, NULL);
+    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
+    assert_non_null(strstr(out, "\"result\":{\"approved\":true,\"by\":\"ann\"}"));
+    mem_free(out);
+    store_remove(&s);
+}
+
+static void test_callback_heartbeat_timeout(void **state)
+{
+    (void)state;
+    static const scenario sc = {"timeout", run_timeout, finish_timeout};
+    torture(&sc, NULL);
+    store_file s;
+    store_new(&s);
+    char *out = finish_timeout(&s, NULL);
+    assert_non_null(strstr(out, "\"status\":\"FAILED\""));
+    assert_non_null(strstr(out, "\"type\":\"Callback.HeartbeatTimeout\""));
+    mem_free(out);
+    store_remove(&s);
+}
+
+/* (c) the read side of a finished execution: a copy equal to the clean one, or an error. */
+static void test_status_history_list(void **state)
+{
+    (void)state;
+    store_file s;
+    store_new(&s);
+    char *out = finish_steps(&s, NULL);
+    mem_free(out);
+    engine *e = open_clean(&s, 1);
+    cairn_error err;
+    err_init(&err);
+    char *id = NULL;
+    int created, rc;
+    assert_int_equal(engine_start(e, "torture", torture_input, "a", &id, &created, &err), CAIRN_OK);
+
+    cJSON *clean[3];
+    mem_fail_at(0);
+    clean[0] = engine_status_json(e, id, &rc, &err);
+    clean[1] = engine_history_json(e, id, &rc, &err);
+    clean[2] = engine_list_json(e, &rc, &err);
+    long k = mem_allocations();
+    for (int j = 0; j < 3; j++)
+        assert_non_null(clean[j]);
+
+    for (long i = 1; i <= k; i++) {
+        mem_fail_at(i);
+        cJSON *got[3];
+        got[0] = engine_status_json(e, id, &rc, &err);
+        got[1] = got[0] ? engine_history_json(e, id, &rc, &err) : NULL;
+        got[2] = got[1] ? engine_list_json(e, &rc, &err) : NULL;
+        mem_fail_at(0);
+        for (int j = 0; j < 3; j++) {
+            if (got[j] && !cJSON_Compare(got[j], clean[j], 1)) {
+                char *a = cJSON_PrintUnformatted(got[j]), *b = cJSON_PrintUnformatted(clean[j]);
+                fail_msg("read %d, allocation %ld of %ld failing: got\n  %s\nnot\n  %s", j, i, k, a,
+                         b);
+            } else if (got[j]) {
+            } else if (j == 0 || got[j - 1]) { /* the one that failed */
+                assert_int_not_equal(rc, CAIRN_OK);
+                assert_true(err_isset(&err));
+                err_cleanup(&err);
+            }
+            cJSON_Delete(got[j]);
+        }
+    }
+    print_message("read side: %ld allocations, %ld failed in turn\n", k, k);
+    /* nothing changed on disk */
+    cJSON *after = engine_history_json(e, id, &rc, &err);
+    assert_true(cJSON_Compare(after, clean[1], 1));
+    cJSON_Delete(after);
+    for (int j = 0; j < 3; j++)
+        cJSON_Delete(clean[j]);
+    mem_free(id);
+    engine_close(e);
+    err_cleanup(&err);
+    store_remove(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_steps_with_retry_and_catch),
+        cmocka_unit_test(test_callback_from_a_second_engine),
+        cmocka_unit_test(test_callback_heartbeat_timeout),
+        cmocka_unit_test(test_status_history_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
