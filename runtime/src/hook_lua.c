@@ -39,7 +39,8 @@
 #define DEFAULT_INSTRUCTIONS 100000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
 #define DEFAULT_CPU_MS 10000u
-#define HOOK_STEP 1000      /* instructions between two calls of the count hook */
+#define HOOK_STEP 1000      /* instructions between two calls of the count hook, at most */
+#define HOOK_GAP_NS 1000000 /* the time the count hook aims to leave between its calls */
 #define RESULT_MAX_DEPTH 64 /* tables nested in a value converted to JSON */
 #define ARGS_MAX_DEPTH 1000 /* containers nested in JSON given to Lua (cJSON's limit) */
 #define BOX_META "cairn.box"
@@ -53,7 +54,8 @@ typedef struct lua_run {
     size_t mem_used, mem_limit;
     int mem_denied; /* the allocator refused a block because of the limit */
     uint64_t instr_counted, instr_limit;
-    int instr_step;
+    int instr_step, instr_step_max;
+    uint64_t hook_at;                    /* the monotonic clock at the last count hook, ns */
     uint32_t cpu_ms;                     /* the CPU-time limit */
     uint64_t cpu_start;                  /* the thread's CPU clock when the call began, ns */
     uint64_t cpu_used;                   /* CPU time used at the last reading, ns */
@@ -111,10 +113,9 @@ static uint64_t clock_ns(clockid_t id)
  * only when the monotonic one says the limit may have been reached: a few
  * times near the limit, and once after each wait (an HTTP request).
  */
-static int cpu_exhausted(lua_run *r)
+static int cpu_exhausted(lua_run *r, uint64_t now)
 {
     uint64_t limit = (uint64_t)r->cpu_ms * 1000000u;
-    uint64_t now = clock_ns(CLOCK_MONOTONIC);
     if (r->cpu_used + (now - r->cpu_read_at) < limit)
         return 0;
     r->cpu_used = clock_ns(CLOCK_THREAD_CPUTIME_ID) - r->cpu_start;
@@ -127,30 +128,56 @@ static void count_hook(lua_State *L, lua_Debug *ar);
 /*
  * Adds steps to the run's count and checks its CPU time; past either limit,
  * raises, and from then on every instruction raises again, so a pcall in
- * the hook can catch the error but can never run on.
+ * the hook can catch the error but can never run on. Returns the monotonic
+ * clock.
  */
-static void charge_instructions(lua_State *L, uint64_t steps)
+static uint64_t charge_instructions(lua_State *L, uint64_t steps)
 {
     lua_run *r = run_of(L);
     r->instr_counted += steps;
     if (!r->limit_hit[0]) {
+        uint64_t now = 0;
         if (r->instr_counted >= r->instr_limit)
             snprintf(r->limit_hit, sizeof r->limit_hit, "instruction limit of %" PRIu64 " reached",
                      r->instr_limit);
-        else if (cpu_exhausted(r))
+        else if (cpu_exhausted(r, now = clock_ns(CLOCK_MONOTONIC)))
             snprintf(r->limit_hit, sizeof r->limit_hit,
                      "time limit of %" PRIu32 " ms of CPU reached", r->cpu_ms);
         else
-            return;
+            return now;
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
     }
     luaL_error(L, "%s", r->limit_hit);
+    return 0; /* not reached */
 }
 
+/*
+ * Charges the instructions since the last call. When they cost much each
+ * (comparing two long strings), HOOK_STEP of them would space the checks
+ * far apart and let the call run long past its CPU time: the step then
+ * shrinks (to a power of two) to bring the calls about HOOK_GAP_NS apart,
+ * and grows back eightfold at a time when they come much closer. The band
+ * between keeps it from changing often: lua_sethook walks the call stack.
+ */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
-    charge_instructions(L, (uint64_t)run_of(L)->instr_step);
+    lua_run *r = run_of(L);
+    uint64_t gap = charge_instructions(L, (uint64_t)r->instr_step) - r->hook_at;
+    int step = r->instr_step;
+    if (gap > 2 * HOOK_GAP_NS) {
+        uint64_t fit = (uint64_t)step * HOOK_GAP_NS / gap;
+        for (step = 1; (uint64_t)step * 2 <= fit; step *= 2)
+            ;
+    } else if (gap < HOOK_GAP_NS / 4 && step < r->instr_step_max) {
+        /* by steps: a few cheap instructions after a dear one prove little */
+        step = step < r->instr_step_max / 8 ? step * 8 : r->instr_step_max;
+    }
+    if (step != r->instr_step) {
+        r->instr_step = step;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, step); /* counts again from step */
+    }
+    r->hook_at = clock_ns(CLOCK_MONOTONIC); /* the gap leaves out the hook's own work */
 }
 
 /* The steps of hook_lualib's functions count as instructions. */
@@ -840,7 +867,8 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
         .args = args,
         .ctx = ctx,
     };
-    r.instr_step = r.instr_limit < HOOK_STEP ? (int)r.instr_limit : HOOK_STEP;
+    r.instr_step_max = r.instr_limit < HOOK_STEP ? (int)r.instr_limit : HOOK_STEP;
+    r.instr_step = r.instr_step_max < 8 ? r.instr_step_max : 8; /* grows at once if cheap */
     err_init(&r.err);
     *result = NULL;
     if (!fn) {
@@ -853,7 +881,7 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
     }
 
     r.cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    r.cpu_read_at = clock_ns(CLOCK_MONOTONIC);
+    r.cpu_read_at = r.hook_at = clock_ns(CLOCK_MONOTONIC);
     lua_State *L = lua_newstate(limited_alloc, &r);
     if (!L) {
         set_error(&r, NULL, LUA_ERRMEM, 0, err);
