@@ -140,7 +140,7 @@ int err_from_json(cairn_error *e, const cJSON *j)
     if (d && !(dd = cJSON_Duplicate(d, 1)))
         return -1;
     err_set_data(e, t->valuestring, dd, "%s", cJSON_IsString(m) ? m->valuestring : "");
-    return err_isset(e) ? 0 : -1;
+    return err_isset(e) && e->type != oom_type ? 0 : -1;
 }
 
 int err_matches(const char *type, const char *pattern)

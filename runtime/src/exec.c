@@ -1367,12 +1367,20 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
         out = stop_store(x, rc, &err);
         goto done;
     }
+    long failed_before = mem_failures();
     j = step.error ? cJSON_Parse(step.error) : NULL;
-    if (!j || err_from_json(&cause, j) != 0)
+    int read = j && err_from_json(&cause, j) == 0;
+    if (!read && mem_failures() != failed_before) { /* out of memory, not a missing error */
+        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    if (!read)
         err_set(&cause, "Step.Failed", "the submitter failed without an error");
     cJSON *data = err_to_json(&cause);
-    if (data && !cJSON_HasObjectItem(data, "data"))
-        cJSON_AddNullToObject(data, "data");
+    if (data && !cJSON_HasObjectItem(data, "data") && !cJSON_AddNullToObject(data, "data")) {
+        cJSON_Delete(data);
+        data = NULL;
+    }
     err_set_data(&e, "Submitter.Failed", data,
                  "the submitter of '%s' failed after %d attempt%s: %s: %s", op->name, step.attempt,
                  step.attempt == 1 ? "" : "s", cause.type, cause.message);
@@ -1963,6 +1971,15 @@ int engine_callback_succeed(engine *e, const char *id, const char *payload, size
     return rc;
 }
 
+/* Adds v to o as key, taking ownership of v (NULL: out of memory). 1, or 0 with v freed. */
+static int add_item(cJSON *o, const char *key, cJSON *v)
+{
+    if (v && cJSON_AddItemToObject(o, key, v))
+        return 1;
+    cJSON_Delete(v);
+    return 0;
+}
+
 int engine_callback_fail(engine *e, const char *id, const char *type, const char *message,
                          const char *data, cairn_error *err)
 {
@@ -1977,19 +1994,19 @@ int engine_callback_fail(engine *e, const char *id, const char *type, const char
     }
     /* Journaled as the error the await raises: Callback.Failed, the sender's error in data. */
     cJSON *sent = cJSON_CreateObject();
-    if (sent) {
-        cJSON_AddItemToObject(sent, "ErrorType",
-                              type ? cJSON_CreateString(type) : cJSON_CreateNull());
-        cJSON_AddItemToObject(sent, "ErrorMessage",
-                              message ? cJSON_CreateString(message) : cJSON_CreateNull());
-        cJSON_AddItemToObject(sent, "ErrorData",
-                              data ? cJSON_CreateString(data) : cJSON_CreateNull());
+    if (sent &&
+        (!add_item(sent, "ErrorType", type ? cJSON_CreateString(type) : cJSON_CreateNull()) ||
+         !add_item(sent, "ErrorMessage",
+                   message ? cJSON_CreateString(message) : cJSON_CreateNull()) ||
+         !add_item(sent, "ErrorData", data ? cJSON_CreateString(data) : cJSON_CreateNull()))) {
+        cJSON_Delete(sent);
+        sent = NULL;
     }
     cairn_error failed;
     err_init(&failed);
     err_set_data(&failed, "Callback.Failed", sent, "%s",
                  message && *message ? message : "Callback failed");
-    char *text = sent && cJSON_GetArraySize(sent) == 3 ? error_text(&failed) : NULL;
+    char *text = sent ? error_text(&failed) : NULL;
     int rc = CAIRN_ERR_NOMEM;
     if (text)
         rc = callback_api(e, id, CB_FAIL, NULL, text, err);

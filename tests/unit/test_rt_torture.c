@@ -9,9 +9,12 @@
  * journal's operations with their statuses and results.
  *
  * Scenarios: (a) a workflow of C steps with a retry and a catch, opened,
- * started and driven to its end; (b) a callback workflow invoked until it
- * waits, the callback resolved from a second engine on the same store, then
- * driven to its end; (c) status, history and list of a finished execution.
+ * started and driven to its end; (b) callback workflows invoked until they
+ * wait, the callback resolved (succeeded, or failed) from a second engine on
+ * the same store, then driven to the end; or left alone under skip-time
+ * until a heartbeat times out; or a wait_for_callback whose submitter fails
+ * twice and is caught; (c) status, history and list of a finished
+ * execution. Large scenarios sample their failure points (see pick()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +34,7 @@
 #include "fixtures/callbacks_hooks.c"
 #include "fixtures/torture.c"
 
-static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow};
+static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow, &wfcc_workflow};
 #define NWORKFLOWS (sizeof workflows / sizeof workflows[0])
 
 /* ---- the hooks of torture.yaml: careful with memory, as hooks should be -- */
@@ -250,7 +253,29 @@ static char *finish_steps(const store_file *s, char *id)
 
 static const char approval[] = "{\"approved\":true,\"by\":\"ann\"}";
 
-/* (b) start and drive until it waits; a second engine resolves the callback; drive on. */
+/*
+ * (b) callback workflows: start, drive until it waits (under skip-time a
+ * deadline may pass instead), then a second engine on the same store
+ * resolves the callback (or nobody does), then drive on to the end.
+ */
+typedef enum { LEAVE, SUCCEED, FAIL } resolution;
+typedef struct callback_case {
+    const char *workflow;
+    const char *name; /* of the execution, so a retried start finds it */
+    int skip_time;
+    int submit_fails; /* cb_submit_fail */
+    resolution resolve;
+} callback_case;
+
+static const callback_case *cur; /* the case run_callback and finish_callback play */
+
+static int resolve(engine *e, const char *cb, cairn_error *err)
+{
+    if (cur->resolve == SUCCEED)
+        return engine_callback_succeed(e, cb, approval, strlen(approval), err);
+    return engine_callback_fail(e, cb, "Approval.Denied", "no budget", "{\"left\":0}", err);
+}
+
 static void run_callback(const store_file *s, char **id)
 {
     engine *e = NULL, *other = NULL;
@@ -258,19 +283,23 @@ static void run_callback(const store_file *s, char **id)
     cairn_error err;
     err_init(&err);
     int created, rc;
+    cb_submit_fail = cur->submit_fails;
     if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
         goto done;
-    if (!ok(engine_start(e, "cbj", "{}", "b", id, &created, &err), &err, "engine_start"))
+    engine_set_skip_time(e, cur->skip_time);
+    if (!ok(engine_start(e, cur->workflow, "{}", cur->name, id, &created, &err), &err,
+            "engine_start"))
         goto done;
-    if (!ok(engine_drive(e, *id, &err), &err, "engine_drive"))
+    if (!*id || created != 1)
+        fail_msg("engine_start succeeded without creating an execution");
+    if (!ok(engine_drive(e, *id, &err), &err, "engine_drive") || cur->resolve == LEAVE)
         goto done;
     cb = callback_of(e, *id, &rc, &err);
     if (!ok(cb ? CAIRN_OK : rc, &err, "engine_history_json"))
         goto done;
     if (!ok(engine_open(&other, s->path, NULL, 0, &err), &err, "engine_open (second)"))
         goto done;
-    if (!ok(engine_callback_succeed(other, cb, approval, strlen(approval), &err), &err,
-            "engine_callback_succeed"))
+    if (!ok(resolve(other, cb, &err), &err, "engine_callback_succeed/fail"))
         goto done;
     ok(engine_drive(e, *id, &err), &err, "engine_drive (after the callback)");
 done:
@@ -282,65 +311,30 @@ done:
 
 static char *finish_callback(const store_file *s, char *id)
 {
-    engine *e = open_clean(s, 0);
+    engine *e = open_clean(s, cur->skip_time);
     cairn_error err;
     err_init(&err);
     char *again = NULL;
     int created, rc;
-    if (engine_start(e, "cbj", "{}", "b", &again, &created, &err) != CAIRN_OK)
+    if (engine_start(e, cur->workflow, "{}", cur->name, &again, &created, &err) != CAIRN_OK)
         fail_msg("engine_start: %s", err.message);
     if (id)
-        assert_string_equal(again, id);
+        assert_string_equal(again, id); /* the name finds the first one */
     if (engine_drive(e, again, &err) != CAIRN_OK)
         fail_msg("engine_drive: %s", err.message);
-    char *cb = callback_of(e, again, &rc, &err);
-    assert_non_null(cb);
-    rc = engine_callback_succeed(e, cb, approval, strlen(approval), &err);
-    if (rc != CAIRN_OK && rc != CAIRN_ERR_CONFLICT) /* CONFLICT: resolved before */
-        fail_msg("engine_callback_succeed: %s", err.message);
-    err_cleanup(&err);
-    if (engine_drive(e, again, &err) != CAIRN_OK)
-        fail_msg("engine_drive: %s", err.message);
+    char *cb = NULL;
+    if (cur->resolve != LEAVE) {
+        cb = callback_of(e, again, &rc, &err);
+        assert_non_null(cb);
+        rc = resolve(e, cb, &err);
+        if (rc != CAIRN_OK && rc != CAIRN_ERR_CONFLICT) /* CONFLICT: resolved before */
+            fail_msg("engine_callback_succeed/fail: %s", err.message);
+        err_cleanup(&err);
+        if (engine_drive(e, again, &err) != CAIRN_OK)
+            fail_msg("engine_drive: %s", err.message);
+    }
     char *out = outcome(e, again);
     mem_free(cb);
-    mem_free(again);
-    engine_close(e);
-    err_cleanup(&err);
-    return out;
-}
-
-/* (b') the same workflow under skip-time, left alone: the callback times out on heartbeat. */
-static void run_timeout(const store_file *s, char **id)
-{
-    engine *e = NULL;
-    cairn_error err;
-    err_init(&err);
-    int created;
-    if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
-        goto done;
-    engine_set_skip_time(e, 1);
-    if (!ok(engine_start(e, "cbj", "{}", "t", id, &created, &err), &err, "engine_start"))
-        goto done;
-    ok(engine_drive(e, *id, &err), &err, "engine_drive");
-done:
-    engine_close(e);
-    err_cleanup(&err);
-}
-
-static char *finish_timeout(const store_file *s, char *id)
-{
-    engine *e = open_clean(s, 1);
-    cairn_error err;
-    err_init(&err);
-    char *again = NULL;
-    int created;
-    if (engine_start(e, "cbj", "{}", "t", &again, &created, &err) != CAIRN_OK)
-        fail_msg("engine_start: %s", err.message);
-    if (id)
-        assert_string_equal(again, id);
-    if (engine_drive(e, again, &err) != CAIRN_OK)
-        fail_msg("engine_drive: %s", err.message);
-    char *out = outcome(e, again);
     mem_free(again);
     engine_close(e);
     err_cleanup(&err);
@@ -383,7 +377,7 @@ static long torture(const scenario *sc, int (*pick)(long i, long k))
         store_remove(&s);
         tried++;
     }
-    print_message("%s: %ld allocations, %ld failed in turn\n", sc->name, k, tried);
+    print_message("%s: %ld allocations, %ld of them failed in turn\n", sc->name, k, tried);
     mem_free(clean);
     return k;
 }
@@ -404,32 +398,70 @@ static void test_steps_with_retry_and_catch(void **state)
     store_remove(&s);
 }
 
-static void test_callback_from_a_second_engine(void **state)
+/*
+ * Which failure points a run exercises: every one when $CAIRN_TORTURE_ALL=1
+ * or the scenario has at most 200; else the first and last 20 and every
+ * third one between, which keeps the suite under valgrind within a minute. Every point of every
+ * scenario passes (run with the variable set).
+ */
+static int pick(long i, long k)
 {
-    (void)state;
+    const char *all = getenv("CAIRN_TORTURE_ALL");
+    if ((all && strcmp(all, "1") == 0) || k <= 200)
+        return 1;
+    return i <= 20 || i > k - 20 || i % 3 == 0;
+}
+
+/* Tortures callback case c, then checks its clean outcome holds each of `expect`. */
+static void torture_callback(const callback_case *c, const char *const *expect)
+{
     static const scenario sc = {"callback", run_callback, finish_callback};
-    torture(&sc, NULL);
+    cur = c;
+    print_message("%s/%s: ", c->workflow, c->name);
+    torture(&sc, pick);
     store_file s;
     store_new(&s);
     char *out = finish_callback(&s, NULL);
-    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
-    assert_non_null(strstr(out, "\"result\":{\"approved\":true,\"by\":\"ann\"}"));
+    for (; *expect; expect++)
+        if (!strstr(out, *expect))
+            fail_msg("no %s in %s", *expect, out);
     mem_free(out);
     store_remove(&s);
+    cb_submit_fail = 0;
+}
+
+static void test_callback_resolved_from_a_second_engine(void **state)
+{
+    (void)state;
+    static const callback_case c = {"cbj", "b", 0, 0, SUCCEED};
+    torture_callback(&c,
+                     (const char *const[]){"\"status\":\"SUCCEEDED\"",
+                                           "\"result\":{\"approved\":true,\"by\":\"ann\"}", NULL});
 }
 
 static void test_callback_heartbeat_timeout(void **state)
 {
     (void)state;
-    static const scenario sc = {"timeout", run_timeout, finish_timeout};
-    torture(&sc, NULL);
-    store_file s;
-    store_new(&s);
-    char *out = finish_timeout(&s, NULL);
-    assert_non_null(strstr(out, "\"status\":\"FAILED\""));
-    assert_non_null(strstr(out, "\"type\":\"Callback.HeartbeatTimeout\""));
-    mem_free(out);
-    store_remove(&s);
+    static const callback_case c = {"cbj", "t", 1, 0, LEAVE};
+    torture_callback(&c, (const char *const[]){"\"status\":\"FAILED\"",
+                                               "\"type\":\"Callback.HeartbeatTimeout\"", NULL});
+}
+
+static void test_wait_for_callback_failed_from_a_second_engine(void **state)
+{
+    (void)state;
+    static const callback_case c = {"wfcc", "f", 0, 0, FAIL};
+    torture_callback(&c,
+                     (const char *const[]){"\"status\":\"FAILED\"", "\"type\":\"Callback.Failed\"",
+                                           "\"ErrorType\":\"Approval.Denied\"", NULL});
+}
+
+static void test_wait_for_callback_submitter_fails_and_is_caught(void **state)
+{
+    (void)state;
+    static const callback_case c = {"wfcc", "s", 1, 1, LEAVE};
+    torture_callback(&c, (const char *const[]){"\"status\":\"SUCCEEDED\"",
+                                               "\"type\":\"Submitter.Failed\"", NULL});
 }
 
 /* (c) the read side of a finished execution: a copy equal to the clean one, or an error. */
@@ -490,12 +522,40 @@ static void test_status_history_list(void **state)
     store_remove(&s);
 }
 
+/* The switch itself: exactly the n-th allocation fails, once, and is counted. */
+static void test_fail_at_fails_exactly_the_nth(void **state)
+{
+    (void)state;
+    mem_fail_at(3);
+    long failed = mem_failures();
+    void *a = mem_malloc(8), *b = mem_calloc(2, 8);
+    char *c = mem_strdup("abc");
+    void *d = mem_realloc(NULL, 8);
+    char *e = mem_strndup("abcdef", 3);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_null(c);
+    assert_non_null(d);
+    assert_string_equal(e, "abc");
+    assert_int_equal(mem_allocations(), 5);
+    assert_int_equal(mem_failures(), failed + 1);
+    mem_fail_at(0);
+    assert_null(mem_calloc(SIZE_MAX / 2, 4)); /* overflow refused, not wrapped */
+    mem_free(a);
+    mem_free(b);
+    mem_free(d);
+    mem_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fail_at_fails_exactly_the_nth),
         cmocka_unit_test(test_steps_with_retry_and_catch),
-        cmocka_unit_test(test_callback_from_a_second_engine),
+        cmocka_unit_test(test_callback_resolved_from_a_second_engine),
         cmocka_unit_test(test_callback_heartbeat_timeout),
+        cmocka_unit_test(test_wait_for_callback_failed_from_a_second_engine),
+        cmocka_unit_test(test_wait_for_callback_submitter_fails_and_is_caught),
         cmocka_unit_test(test_status_history_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
