@@ -32,9 +32,12 @@
 
 #include "fixtures/callbacks.c"
 #include "fixtures/callbacks_hooks.c"
+#include "fixtures/hooks.c"
 #include "fixtures/torture.c"
+#include "fixtures/waits.c"
 
-static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow, &wfcc_workflow};
+static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow, &wfcc_workflow,
+                                                  &waits_workflow};
 #define NWORKFLOWS (sizeof workflows / sizeof workflows[0])
 
 /* ---- the hooks of torture.yaml: careful with memory, as hooks should be -- */
@@ -109,8 +112,13 @@ static engine *open_clean(const store_file *s, int skip_time)
  * Checks the outcome of one call made while an allocation may fail: success,
  * or an error code with a set error. Returns 1 when the call succeeded.
  */
+static int armed; /* an allocation is set to fail: calls may fail */
+
 static int ok(int rc, cairn_error *err, const char *what)
 {
+    if (rc != CAIRN_OK && !armed)
+        fail_msg("%s failed in a clean run: %s: %s", what, cairn_strerror(rc),
+                 err_isset(err) ? err->message : "(no error)");
     if (rc == CAIRN_OK) {
         if (err_isset(err))
             fail_msg("%s succeeded with an error set: %s", what, err->message);
@@ -342,6 +350,77 @@ static char *finish_callback(const store_file *s, char *id)
 }
 
 /*
+ * (d) a worker's loop over timer waits under skip-time: engine_next_due,
+ * engine_invoke of what is due, the clock moved to the next wake-up.
+ * Returns 1 when the loop ran to its end, 0 when a call failed.
+ */
+static int work(engine *e)
+{
+    cairn_error err;
+    err_init(&err);
+    int done = 0;
+    for (int round = 0; round < 20 && !done; round++) {
+        char *due = NULL;
+        int64_t next = -1;
+        int r = engine_next_due(e, NULL, &due, &next, &err);
+        if (r < 0) { /* -1 with err set: any code but CAIRN_OK will do for ok() */
+            ok(CAIRN_ERR_INTERNAL, &err, "engine_next_due");
+            break;
+        }
+        if (r == 1) {
+            int rc = engine_invoke(e, due, &err);
+            mem_free(due);
+            if (!ok(rc, &err, "engine_invoke"))
+                break;
+        } else if (next < 0) {
+            done = 1;
+        } else {
+            engine_advance_clock(e, next);
+        }
+    }
+    err_cleanup(&err);
+    return done;
+}
+
+static const char waits_input[] = "{\"at\":\"2020-01-01T00:00:00Z\"}";
+
+static void run_worker(const store_file *s, char **id)
+{
+    engine *e = NULL;
+    cairn_error err;
+    err_init(&err);
+    int created;
+    if (!ok(engine_open(&e, s->path, workflows, NWORKFLOWS, &err), &err, "engine_open"))
+        goto done;
+    engine_set_skip_time(e, 1);
+    if (!ok(engine_start(e, "waits", waits_input, "w", id, &created, &err), &err, "engine_start"))
+        goto done;
+    work(e);
+done:
+    engine_close(e);
+    err_cleanup(&err);
+}
+
+static char *finish_worker(const store_file *s, char *id)
+{
+    engine *e = open_clean(s, 1);
+    cairn_error err;
+    err_init(&err);
+    char *again = NULL;
+    int created;
+    if (engine_start(e, "waits", waits_input, "w", &again, &created, &err) != CAIRN_OK)
+        fail_msg("engine_start: %s", err.message);
+    if (id)
+        assert_string_equal(again, id);
+    assert_true(work(e));
+    char *out = outcome(e, again);
+    mem_free(again);
+    engine_close(e);
+    err_cleanup(&err);
+    return out;
+}
+
+/*
  * Runs scenario sc clean, counting its allocations, then with allocation i
  * failing for each i that `pick` selects (all when NULL). Returns K.
  */
@@ -366,7 +445,9 @@ static long torture(const scenario *sc, int (*pick)(long i, long k))
         store_new(&s);
         id = NULL;
         mem_fail_at(i);
+        armed = 1;
         sc->run(&s, &id);
+        armed = 0;
         mem_fail_at(0);
         char *got = sc->finish(&s, id);
         if (strcmp(got, clean) != 0)
@@ -464,6 +545,21 @@ static void test_wait_for_callback_submitter_fails_and_is_caught(void **state)
                                                "\"type\":\"Submitter.Failed\"", NULL});
 }
 
+static void test_worker_over_timer_waits(void **state)
+{
+    (void)state;
+    static const scenario sc = {"worker", run_worker, finish_worker};
+    torture(&sc, pick);
+    store_file s;
+    store_new(&s);
+    char *out = finish_worker(&s, NULL);
+    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
+    assert_non_null(strstr(out, "\"name\":\"pause\",\"type\":\"WAIT\""));
+    assert_non_null(strstr(out, "\"name\":\"mark\",\"type\":\"STEP\""));
+    mem_free(out);
+    store_remove(&s);
+}
+
 /* (c) the read side of a finished execution: a copy equal to the clean one, or an error. */
 static void test_status_history_list(void **state)
 {
@@ -556,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_callback_heartbeat_timeout),
         cmocka_unit_test(test_wait_for_callback_failed_from_a_second_engine),
         cmocka_unit_test(test_wait_for_callback_submitter_fails_and_is_caught),
+        cmocka_unit_test(test_worker_over_timer_waits),
         cmocka_unit_test(test_status_history_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
