@@ -330,6 +330,20 @@ static int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, .
     return CAIRN_STOP;
 }
 
+/*
+ * Stops the invocation because the journaled `what` (e.g. "error of
+ * operation 3") could not be read back: out of memory when an allocation of
+ * this thread failed since `failed_before` (mem_failures()), else a bad store.
+ */
+static int stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id)
+{
+    if (mem_failures() != failed_before)
+        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    return stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                     "%s: execution %s: the journaled %s %s is unreadable", store_path(x->e->st),
+                     x->row.id, what, id);
+}
+
 static int stop_store(cairn_exec *x, int rc, cairn_error *err)
 {
     err_move(&x->err, err);
@@ -871,11 +885,10 @@ static int step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, con
     if (strcmp(row->status, "SUCCEEDED") == 0) {
         out = set_as_text(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
     } else if (strcmp(row->status, "FAILED") == 0) {
+        long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
-            out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                            "%s: execution %s: the journaled error of operation %s is unreadable",
-                            store_path(x->e->st), x->row.id, x->cur_id);
+            out = stop_unreadable(x, failed_before, "error of operation", x->cur_id);
         else
             out = catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
@@ -1155,12 +1168,18 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     }
     if (rc == CAIRN_OK)
         rc = store_commit(st, &err);
+    long failed_before = mem_failures();
     if (rc == CAIRN_OK && cb_state_from_row(s, &r) != 0) {
         cb_state_cleanup(s);
-        err_set(&err, "Store.Error",
-                "%s: execution %s: the journaled error of operation %s is unreadable",
-                store_path(st), x->row.id, opid);
-        rc = CAIRN_ERR_STORE;
+        if (mem_failures() != failed_before) {
+            err_set(&err, "Cairn.NoMemory", "out of memory");
+            rc = CAIRN_ERR_NOMEM;
+        } else {
+            err_set(&err, "Store.Error",
+                    "%s: execution %s: the journaled error of operation %s is unreadable",
+                    store_path(st), x->row.id, opid);
+            rc = CAIRN_ERR_STORE;
+        }
     }
     if (rc != CAIRN_OK) {
         store_rollback(st);
@@ -1338,11 +1357,10 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
                   op->name, op->callback ? op->callback : "");
         goto done;
     }
+    long failed_before = mem_failures();
     if (cb_state_from_seen(&s, c) != 0) {
         cb_state_cleanup(&s);
-        stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                  "%s: execution %s: the journaled callback %s is unreadable", store_path(x->e->st),
-                  x->row.id, c->id);
+        stop_unreadable(x, failed_before, "callback", c->id);
         goto done;
     }
     out = cb_outcome(x, op, c->id, &s, NULL);
@@ -1421,11 +1439,10 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         goto done;
     }
     if (row && strcmp(row->status, "FAILED") == 0) {
+        long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
-            out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                            "%s: execution %s: the journaled error of operation %s is unreadable",
-                            store_path(x->e->st), x->row.id, x->cur_id);
+            out = stop_unreadable(x, failed_before, "error of operation", x->cur_id);
         else
             out = catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
@@ -1471,6 +1488,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     }
 
     cb_state s;
+    long failed_before = mem_failures();
     if (sub == STEP_GAVE_UP) {
         /* Never left waiting: the callback is cancelled, unless it resolved already. */
         if (cb_settle(x, cid, 1, &s) != 0)
@@ -1484,9 +1502,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         goto done; /* suspended for a retry, or stopped */
     } else if (cb_state_from_seen(&s, &seen) != 0) {
         cb_state_cleanup(&s);
-        out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                        "%s: execution %s: the journaled callback %s is unreadable",
-                        store_path(x->e->st), x->row.id, cid);
+        out = stop_unreadable(x, failed_before, "callback", cid);
         goto done;
     }
     out = cb_outcome(x, op, cid, &s, &ctx);
@@ -1596,7 +1612,13 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
         return CAIRN_ERR_NOT_FOUND;
     }
     const char *end = NULL;
+    long failed_before = mem_failures();
     input = cJSON_ParseWithOpts(input_json ? input_json : "null", &end, 1);
+    if (!input && mem_failures() != failed_before) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
     if (!input) {
         err_set(err, "Input.Invalid", "input of workflow '%s' is not valid JSON (near \"%.20s\")",
                 workflow, end ? end : "");
