@@ -35,6 +35,7 @@
 #include "hook_lualib.h"
 #include "http.h"
 #include "json.h"
+#include "mem.h"
 
 #define DEFAULT_INSTRUCTIONS 100000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
@@ -77,7 +78,7 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     lua_run *r = ud;
     size_t old = ptr ? osize : 0; /* without ptr, osize is a type tag */
     if (nsize == 0) {
-        free(ptr);
+        mem_free(ptr);
         r->mem_used -= old;
         return NULL;
     }
@@ -85,7 +86,7 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         r->mem_denied = 1;
         return NULL; /* Lua collects garbage and retries, then raises LUA_ERRMEM */
     }
-    void *p = realloc(ptr, nsize);
+    void *p = mem_realloc(ptr, nsize);
     if (!p)
         return nsize <= old ? ptr : NULL; /* a failed shrink keeps the block */
     r->mem_used = r->mem_used - old + nsize;
@@ -198,7 +199,7 @@ typedef struct box {
 static void box_free(box *b)
 {
     cJSON_Delete(b->json);
-    free(b->text);
+    mem_free(b->text);
     b->json = NULL;
     b->text = NULL;
 }
@@ -386,7 +387,7 @@ static cJSON *table_to_json(conv *c, int idx)
         }
     } else if (n > 0) {
         /* Keys in byte order, so the same table always gives the same text. */
-        members = calloc(n, sizeof *members);
+        members = mem_calloc(n, sizeof *members);
         if (!members)
             goto oom;
         lua_pushnil(L);
@@ -417,14 +418,14 @@ static cJSON *table_to_json(conv *c, int idx)
         }
     }
     c->depth--;
-    free(members);
+    mem_free(members);
     return out;
 oom:
     conv_fail(c, "out of memory");
 fail:
     for (size_t i = 0; i < nmembers; i++)
         cJSON_Delete(members[i].value);
-    free(members);
+    mem_free(members);
     cJSON_Delete(out);
     return NULL;
 }
@@ -587,12 +588,13 @@ static int http_request(lua_State *L)
         box_free(res);
         return 1;
     }
-    /* The error's parts move into the box before anything may raise. */
-    const char *type = !strcmp(err.type, "Http.Status") ? "Http.Status" : "Http.Transport";
+    /* The error's parts move into the box before anything may raise (the
+     * message is copied: out of memory, err holds a static one). */
+    const char *type =
+        err_isset(&err) && !strcmp(err.type, "Http.Status") ? "Http.Status" : "Http.Transport";
     res->json = err.data;
-    res->text = err.message;
+    res->text = err.message ? mem_strdup(err.message) : NULL;
     err.data = NULL;
-    err.message = NULL;
     err_cleanup(&err);
     lua_createtable(L, 0, 3);
     lua_pushstring(L, type);
