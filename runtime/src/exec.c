@@ -1627,13 +1627,20 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
     }
     if (wf->input_schema) {
         char msg[512];
-        if (!(schema = cJSON_Parse(wf->input_schema))) {
+        int bad = !(schema = cJSON_Parse(wf->input_schema)) ||
+                  schema_check(schema, input, msg, sizeof msg) != 0;
+        if (bad && mem_failures() != failed_before) {
+            err_set(err, "Cairn.NoMemory", "out of memory");
+            rc = CAIRN_ERR_NOMEM;
+            goto done;
+        }
+        if (!schema) {
             err_set(err, "Cairn.Internal", "the input schema of workflow '%s' is not JSON",
                     workflow);
             rc = CAIRN_ERR_INTERNAL;
             goto done;
         }
-        if (schema_check(schema, input, msg, sizeof msg) != 0) {
+        if (bad) {
             err_set(err, "Input.Invalid", "input rejected by the input schema of workflow '%s': %s",
                     workflow, msg);
             rc = CAIRN_ERR_INPUT;
