@@ -525,21 +525,29 @@ static long torture(const scenario *sc, int (*pick)(long i, long k))
     return k;
 }
 
+/* The clean outcome of sc itself is the workflow's: it holds each of `expect`. */
+static void assert_clean_outcome(const scenario *sc, const char *const *expect)
+{
+    store_file s;
+    store_new(&s);
+    char *out = sc->finish(&s, NULL);
+    for (; *expect; expect++)
+        if (!strstr(out, *expect))
+            fail_msg("%s: no %s in the outcome %s", sc->name, *expect, out);
+    mem_free(out);
+    store_remove(&s);
+}
+
 static void test_steps_with_retry_and_catch(void **state)
 {
     (void)state;
     static const scenario sc = {"steps", run_steps, finish_steps};
     steps_cur = &c_steps;
     torture(&sc, NULL);
-    /* the clean outcome itself is the workflow's */
-    store_file s;
-    store_new(&s);
-    char *out = finish_steps(&s, NULL);
-    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
-    assert_non_null(
-        strstr(out, "{\"refunded\":50,\"reason\":\"Card.Declined: insufficient funds\"}"));
-    mem_free(out);
-    store_remove(&s);
+    assert_clean_outcome(
+        &sc, (const char *const[]){
+                 "\"status\":\"SUCCEEDED\"",
+                 "{\"refunded\":50,\"reason\":\"Card.Declined: insufficient funds\"}", NULL});
 }
 
 /*
@@ -563,14 +571,7 @@ static void torture_callback(const callback_case *c, const char *const *expect)
     cur = c;
     print_message("%s/%s: ", c->workflow, c->name);
     torture(&sc, pick);
-    store_file s;
-    store_new(&s);
-    char *out = finish_callback(&s, NULL);
-    for (; *expect; expect++)
-        if (!strstr(out, *expect))
-            fail_msg("no %s in %s", *expect, out);
-    mem_free(out);
-    store_remove(&s);
+    assert_clean_outcome(&sc, expect);
     cb_submit_fail = 0;
 }
 
@@ -582,14 +583,10 @@ static void test_lua_step(void **state)
     static const scenario sc = {"lua", run_steps, finish_steps};
     steps_cur = &lua_step;
     torture(&sc, pick);
-    store_file s;
-    store_new(&s);
-    char *out = finish_steps(&s, NULL);
-    if (!strstr(out, "\"status\":\"SUCCEEDED\",\"result\":{\"count\":20,\"first\":\"x8\","
-                     "\"found\":126,\"head\":\"x8,xx9,xxx10\",\"n\":7}"))
-        fail_msg("luastep's outcome: %s", out);
-    mem_free(out);
-    store_remove(&s);
+    assert_clean_outcome(
+        &sc, (const char *const[]){"\"status\":\"SUCCEEDED\",\"result\":{\"count\":20,\"first\":"
+                                   "\"x8\",\"found\":126,\"head\":\"x8,xx9,xxx10\",\"n\":7}",
+                                   NULL});
     steps_cur = &c_steps;
 }
 
@@ -632,14 +629,9 @@ static void test_worker_over_timer_waits(void **state)
     (void)state;
     static const scenario sc = {"worker", run_worker, finish_worker};
     torture(&sc, pick);
-    store_file s;
-    store_new(&s);
-    char *out = finish_worker(&s, NULL);
-    assert_non_null(strstr(out, "\"status\":\"SUCCEEDED\""));
-    assert_non_null(strstr(out, "\"name\":\"pause\",\"type\":\"WAIT\""));
-    assert_non_null(strstr(out, "\"name\":\"mark\",\"type\":\"STEP\""));
-    mem_free(out);
-    store_remove(&s);
+    assert_clean_outcome(&sc, (const char *const[]){"\"status\":\"SUCCEEDED\"",
+                                                    "\"name\":\"pause\",\"type\":\"WAIT\"",
+                                                    "\"name\":\"mark\",\"type\":\"STEP\"", NULL});
 }
 
 /* (c) the read side of a finished execution: a copy equal to the clean one, or an error. */
