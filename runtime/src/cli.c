@@ -151,15 +151,28 @@ static int table_print(const table *t, FILE *f)
     return 0;
 }
 
+/* Says so on stderr; returns the exit code of a command that ran out of memory. */
+static int out_of_memory(void)
+{
+    fputs("cairn: out of memory\n", stderr);
+    return 1;
+}
+
+/* Prints t on stdout and frees it; returns the command's exit code (a missing cell: 1). */
+static int table_finish(table *t)
+{
+    int rc = table_print(t, stdout);
+    table_cleanup(t);
+    return rc == 0 ? 0 : out_of_memory();
+}
+
 /* ---- the three commands ---- */
 
 static int print_json(const cJSON *doc)
 {
     char *text = cJSON_Print(doc);
-    if (!text) {
-        fputs("cairn: out of memory\n", stderr);
-        return 1;
-    }
+    if (!text)
+        return out_of_memory();
     puts(text);
     mem_free(text);
     return 0;
@@ -172,7 +185,7 @@ static int list_text(const cJSON *list)
                                        "created_at", "ended_at", "name"};
     table t;
     if (table_init(&t, head, 6, (size_t)cJSON_GetArraySize(list)) != 0)
-        goto oom;
+        return out_of_memory();
     size_t r = 0;
     const cJSON *x;
     cJSON_ArrayForEach(x, list)
@@ -181,13 +194,7 @@ static int list_text(const cJSON *list)
             t.cells[r * 6 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(x, keys[c]));
         r++;
     }
-    int rc = table_print(&t, stdout);
-    table_cleanup(&t);
-    if (rc == 0)
-        return 0;
-oom:
-    fputs("cairn: out of memory\n", stderr);
-    return 1;
+    return table_finish(&t);
 }
 
 /* Fields one per line; input, result and error as compact JSON. */
@@ -205,10 +212,8 @@ static int status_text(const cJSON *st)
         int json = !strcmp(f->string, "input") || !strcmp(f->string, "result") ||
                    !strcmp(f->string, "error");
         char *s = json ? cJSON_PrintUnformatted(f) : cell_text(f);
-        if (!s) {
-            fputs("cairn: out of memory\n", stderr);
-            return 1;
-        }
+        if (!s)
+            return out_of_memory();
         printf("%-*s  %s\n", (int)w, f->string, s);
         mem_free(s);
     }
@@ -254,7 +259,7 @@ static int history_text(const cJSON *hist)
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
     table t;
     if (table_init(&t, head, 8, (size_t)cJSON_GetArraySize(ops)) != 0)
-        goto oom;
+        return out_of_memory();
     size_t r = 0;
     const cJSON *op;
     cJSON_ArrayForEach(op, ops)
@@ -264,13 +269,7 @@ static int history_text(const cJSON *hist)
         t.cells[r * 8 + 7] = outcome_cell(op);
         r++;
     }
-    int rc = table_print(&t, stdout);
-    table_cleanup(&t);
-    if (rc == 0)
-        return 0;
-oom:
-    fputs("cairn: out of memory\n", stderr);
-    return 1;
+    return table_finish(&t);
 }
 
 /* ---- timeline ---- */
@@ -431,7 +430,7 @@ static int history_timeline(const cJSON *hist)
 
     table t;
     if (table_init(&t, head, NCOLS, (size_t)cJSON_GetArraySize(ops)) != 0)
-        goto oom;
+        return out_of_memory();
     size_t r = 0;
     const cJSON *op;
     cJSON_ArrayForEach(op, ops)
@@ -452,13 +451,7 @@ static int history_timeline(const cJSON *hist)
         row[6] = timeline_note(op, sp.t0, a, b, ended);
         r++;
     }
-    int rc = table_print(&t, stdout);
-    table_cleanup(&t);
-    if (rc == 0)
-        return 0;
-oom:
-    fputs("cairn: out of memory\n", stderr);
-    return 1;
+    return table_finish(&t);
 }
 
 /* The journal as a Mermaid gantt chart: one bar per operation, in order. */
