@@ -361,6 +361,14 @@ typedef struct exec_change {
     int64_t wake_at;
 } exec_change;
 
+/* Opens the invocation's transaction, or takes over the one held open (see checkpoint_tx). */
+static int begin_tx(cairn_exec *x, cairn_error *err)
+{
+    int held = x->pending;
+    x->pending = 0;
+    return held ? CAIRN_OK : store_begin(x->e->st, err);
+}
+
 /*
  * One transaction: the operation row op (may be NULL) and the change of the
  * execution (may be NULL). An execution that ends also ends its EXECUTION
@@ -378,8 +386,7 @@ static int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
     cairn_error err;
     err_init(&err);
     int64_t now = engine_now(x->e);
-    int rc = x->pending ? CAIRN_OK : store_begin(st, &err);
-    x->pending = 0;
+    int rc = begin_tx(x, &err);
     int64_t real = clock_real_ms();
     int64_t renew_to = 0;
     if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
@@ -443,20 +450,11 @@ static int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
     return checkpoint_tx(x, op, c, 0);
 }
 
-/* Commits the checkpoints held open, if any. Returns 0, or -1 with the invocation stopped. */
+/* Commits the checkpoints held open, if any, as an empty checkpoint that joins
+ * them. Returns 0, or -1 with the invocation stopped. */
 static int flush(cairn_exec *x)
 {
-    if (!x->pending)
-        return 0;
-    x->pending = 0;
-    cairn_error err;
-    err_init(&err);
-    int rc = store_commit(x->e->st, &err);
-    if (rc == CAIRN_OK)
-        return 0;
-    store_rollback(x->e->st);
-    stop_store(x, rc, &err);
-    return -1;
+    return x->pending ? checkpoint(x, NULL, NULL) : 0;
 }
 
 /*
@@ -1146,8 +1144,7 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     memset(&r, 0, sizeof r);
     char *etext = NULL;
     int64_t now = engine_now(x->e);
-    int rc = x->pending ? CAIRN_OK : store_begin(st, &err); /* joins what is held open */
-    x->pending = 0;
+    int rc = begin_tx(x, &err); /* joins what is held open */
     if (rc == CAIRN_OK)
         rc = store_op_get(st, x->row.id, opid, &r, &err);
     if (rc == CAIRN_OK && strcmp(r.status, "STARTED") == 0 &&
