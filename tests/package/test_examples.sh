@@ -14,31 +14,9 @@
 # CAIRN_BUILD_TESTS set (their tests need the in-tree cairn target).
 #
 # Env: CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (a built tree).
-set -u
-: "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
-: "${CAIRN_BINARY_DIR:?set CAIRN_BINARY_DIR}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 EXAMPLES="$CAIRN_SOURCE_DIR/examples"
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# A sanitized build installs a sanitized libcairn: its users link the same runtime.
-extra=""
-if grep -q '^CAIRN_SANITIZE:BOOL=ON' "$CAIRN_BINARY_DIR/CMakeCache.txt"; then
-    extra="-fsanitize=address,undefined"
-fi
-
-prefix="$tmp/prefix"
-if ! cmake --install "$CAIRN_BINARY_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
-    cat "$tmp/install.log" >&2
-    fail "cmake --install failed"
-    exit 1
-fi
 export PATH=/usr/local/bin:/usr/bin:/bin
 
 # build WHAT SOURCE BUILD: configures and builds SOURCE against the prefix.

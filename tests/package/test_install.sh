@@ -24,31 +24,9 @@
 # on templates/*.in.
 #
 # Env: CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (a built tree).
-set -u
-: "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
-: "${CAIRN_BINARY_DIR:?set CAIRN_BINARY_DIR}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 HERE="$CAIRN_SOURCE_DIR/tests/package"
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# A sanitized build installs a sanitized libcairn: its users link the same runtime.
-extra=""
-if grep -q '^CAIRN_SANITIZE:BOOL=ON' "$CAIRN_BINARY_DIR/CMakeCache.txt"; then
-    extra="-fsanitize=address,undefined"
-fi
-
-prefix="$tmp/prefix"
-if ! cmake --install "$CAIRN_BINARY_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
-    cat "$tmp/install.log" >&2
-    fail "cmake --install failed"
-    exit 1
-fi
 for f in bin/cairn lib/libcairn.a lib/libcairn.so lib/libcairn.so.0 lib/libcairn.so.0.1.0 \
     include/cairn/cairn.h lib/cmake/cairn/cairnConfig.cmake \
     lib/cmake/cairn/cairnConfigVersion.cmake lib/cmake/cairn/cairnTargets.cmake \
