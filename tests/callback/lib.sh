@@ -26,16 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-STEP=""
-check() {
-    STEP=$*
-    echo "check: $*"
-}
-
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    exit 1
-}
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # bg NAME CMD...: starts CMD in the background (stdout/stderr in
 # $WORK/NAME.out/.err); its pid in $BG, killed on exit if still running.
@@ -45,20 +37,6 @@ bg() {
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     BG=$!
     BG_PIDS+=("$BG")
-}
-
-# run_cmd NAME CMD...: stdout in $OUT, stderr in $ERR, exit status in $RC.
-run_cmd() {
-    local name=$1
-    shift
-    RC=0
-    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || RC=$?
-    OUT=$(cat "$WORK/$name.out")
-    ERR=$(cat "$WORK/$name.err")
-}
-
-expect_rc() {
-    [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
 }
 
 expect_err_i() { # stderr must match this extended regexp, ignoring case

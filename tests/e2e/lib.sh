@@ -13,31 +13,8 @@ DB=$WORK/cairn.db
 export CAIRN_DB=$DB
 trap 'rm -rf "$WORK"' EXIT
 
-STEP=""
-check() {
-    STEP=$*
-    echo "check: $*"
-}
-
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    exit 1
-}
-
-# run_cmd NAME CMD...: runs CMD with stdout in $WORK/NAME.out, stderr in
-# $WORK/NAME.err, exit status in $RC.
-run_cmd() {
-    local name=$1
-    shift
-    RC=0
-    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || RC=$?
-    OUT=$(cat "$WORK/$name.out")
-    ERR=$(cat "$WORK/$name.err")
-}
-
-expect_rc() {
-    [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
-}
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 expect_out() { # a fixed string that stdout must contain
     case $OUT in *"$1"*) ;; *) fail "stdout lacks '$1': $OUT" ;; esac
