@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cairn/workflow.h>
+
 #include "bench.h"
 #include "engine.h"
 

@@ -4,7 +4,8 @@
 #   bin/cairn                              the tool (templates embedded)
 #   lib/libcairn.a                         the runtime, static (cairn::cairn)
 #   lib/libcairn.so.0.1.0, .so.0, .so      the runtime, shared (cairn::cairn_shared)
-#   include/cairn/cairn.h                  its public header
+#   include/cairn/cairn.h                  its public header (C hooks, hosts)
+#   include/cairn/workflow.h               the header generated code includes
 #   lib/cmake/cairn/cairnConfig.cmake      find_package(cairn): cairn::cairn,
 #     cairnConfigVersion.cmake             cairn::cairn_shared, cairn::tool,
 #     cairnTargets*.cmake, cairn.cmake       cairn_add_workflow()
@@ -31,6 +32,7 @@ install(TARGETS cairn_runtime cairn_runtime_shared EXPORT cairnTargets
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS cairn EXPORT cairnTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/cairn/cairn.h
+  ${PROJECT_SOURCE_DIR}/runtime/include/cairn/workflow.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cairn)
 install(EXPORT cairnTargets NAMESPACE cairn:: DESTINATION ${CAIRN_INSTALL_CMAKEDIR})
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cairn/cairn.h>
+#include <cairn/workflow.h>
 
 #include "buf.h"
 

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cairn/cairn.h"
+#include "cairn/workflow.h"
 #include "error.h"
 
 /*

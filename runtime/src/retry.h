@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "cairn/cairn.h"
+#include "cairn/workflow.h"
 
 #define RETRY_DEFAULT_ATTEMPTS 6
 #define RETRY_DEFAULT_INITIAL_MS 5000

@@ -13,7 +13,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cairn/cairn.h"
+#include "cairn/workflow.h"
 
 typedef struct scope {
     cJSON *vars;    /* object: "input", "execution", each `as` name; owned */

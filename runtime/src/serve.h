@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "cairn/cairn.h"
+#include "cairn/workflow.h"
 
 /*
  * argv[0] is "serve"; options --listen ADDR:PORT (default 127.0.0.1:8080),

@@ -28,7 +28,7 @@
 . "$(dirname "$0")/lib.sh"
 HERE="$CAIRN_SOURCE_DIR/tests/package"
 for f in bin/cairn lib/libcairn.a lib/libcairn.so lib/libcairn.so.0 lib/libcairn.so.0.1.0 \
-    include/cairn/cairn.h lib/cmake/cairn/cairnConfig.cmake \
+    include/cairn/cairn.h include/cairn/workflow.h lib/cmake/cairn/cairnConfig.cmake \
     lib/cmake/cairn/cairnConfigVersion.cmake lib/cmake/cairn/cairnTargets.cmake \
     lib/cmake/cairn/cairn.cmake lib/pkgconfig/cairn.pc lib/pkgconfig/cairn-static.pc \
     share/cairn/workflow.schema.json share/cairn/templates/workflow.c.in; do
