@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 libs=$(pkg-config --libs libcjson lua5.4 sqlite3 libcurl libmicrohttpd)
 "$build/generator/cairn" gen bench/waiter.yaml -o "$tmp/gen" --main
-cc -std=c11 -O2 -I runtime/include "$tmp"/gen/*.c "$build/runtime/libcairn.a" $libs -lpthread -lm \
+cc -std=c11 -O2 -I runtime/include -I "$build/include" "$tmp"/gen/*.c "$build/runtime/libcairn.a" $libs -lpthread -lm \
     -o "$tmp/host"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 bench/callback_client.c \
     $(pkg-config --cflags --libs libcurl libcjson) -o "$tmp/client"

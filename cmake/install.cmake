@@ -6,6 +6,7 @@
 #   lib/libcairn.so.0.1.0, .so.0, .so      the runtime, shared (cairn::cairn_shared)
 #   include/cairn/cairn.h                  its public header (C hooks, hosts)
 #   include/cairn/workflow.h               the header generated code includes
+#   include/cairn/version.h                CAIRN_VERSION (configured from project())
 #   lib/cmake/cairn/cairnConfig.cmake      find_package(cairn): cairn::cairn,
 #     cairnConfigVersion.cmake             cairn::cairn_shared, cairn::tool,
 #     cairnTargets*.cmake, cairn.cmake       cairn_add_workflow()
@@ -33,6 +34,7 @@ install(TARGETS cairn_runtime cairn_runtime_shared EXPORT cairnTargets
 install(TARGETS cairn EXPORT cairnTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/cairn/cairn.h
   ${PROJECT_SOURCE_DIR}/runtime/include/cairn/workflow.h
+  ${PROJECT_BINARY_DIR}/include/cairn/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cairn)
 install(EXPORT cairnTargets NAMESPACE cairn:: DESTINATION ${CAIRN_INSTALL_CMAKEDIR})
 

@@ -2092,7 +2092,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     snprintf(guard, sizeof guard, "CAIRN_GEN_%s_H", e.upper);
     const char *first = wf->nops ? e.states[0] : e.end_state;
     const tvar vars[] = {
-        {"VERSION", CAIRN_VERSION_STRING},
+        {"VERSION", CAIRN_VERSION},
         {"ABI", abi},
         {"NAME", wf->name},
         {"UPPER", e.upper},
@@ -2160,7 +2160,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
         diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
     } else {
         const tvar vars[] = {
-            {"VERSION", CAIRN_VERSION_STRING},
+            {"VERSION", CAIRN_VERSION},
             {"SOURCES", buf_str(&sources)},
             {"INCLUDES", buf_str(&includes)},
             {"WORKFLOWS", buf_str(&list)},

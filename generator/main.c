@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cairn/version.h>
+
 #include "cli.h"
 #include "cmd.h"
 #include "graph.h"
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("cairn %s\n", CAIRN_VERSION_STRING);
+        printf("cairn %s\n", CAIRN_VERSION);
         return 0;
     }
     if (!strcmp(cmd, "check"))

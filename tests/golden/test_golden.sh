@@ -17,18 +17,20 @@
 # bad YAML writes nothing and leaves existing outputs byte-identical, that a
 # callback misuse writes nothing either, and the usage errors.
 #
-# Env: CAIRN (the tool), CAIRN_SOURCE_DIR; CC (default cc), CLANG (default
+# Env: CAIRN (the tool), CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (for cairn/version.h); CC (default cc), CLANG (default
 # clang), CLANG_FORMAT (default clang-format).
 set -u
 
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
+: "${CAIRN_BINARY_DIR:?set CAIRN_BINARY_DIR}"
 GOLDEN="$CAIRN_SOURCE_DIR/tests/golden"
 CC="${CC:-cc}"
 CLANG="${CLANG:-clang}"
 CLANG_FORMAT="${CLANG_FORMAT:-clang-format}"
 STYLE="--style=file:$CAIRN_SOURCE_DIR/.clang-format"
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtime/include")
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtime/include"
+    "-I$CAIRN_BINARY_DIR/include")
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -9,12 +9,14 @@
 # cairn/workflow.h, then raises the number in the generated guards (only there; the
 # header is untouched) and compiles again.
 #
-# Env: CAIRN (the tool), CAIRN_SOURCE_DIR.
+# Env: CAIRN (the tool), CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (for cairn/version.h).
 set -u
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
+: "${CAIRN_BINARY_DIR:?set CAIRN_BINARY_DIR}"
 CC="${CC:-cc}"
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtime/include")
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtime/include"
+    "-I$CAIRN_BINARY_DIR/include")
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -20,11 +20,11 @@
 
 #include <cjson/cJSON.h>
 
+#include <cairn/version.h> /* CAIRN_VERSION, configured by CMake */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define CAIRN_VERSION "0.1.0"
 
 /* Status of a runtime call. CAIRN_OK is 0; cairn_strerror() names each. */
 typedef enum cairn_rc {
