@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cairn/version.h>
+#include <cairn/cairn.h>
 
-#include "cli.h"
 #include "cmd.h"
 #include "graph.h"
 
@@ -52,10 +51,9 @@ int main(int argc, char **argv)
         return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(cmd, "graph"))
         return cmd_graph(argc - 1, argv + 1);
-    if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
-        return cli_store_command("cairn", argc - 1, argv + 1);
-    if (!strcmp(cmd, "callback"))
-        return cli_callback_command("cairn", argc - 1, argv + 1);
+    if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history") ||
+        !strcmp(cmd, "callback"))
+        return cairn_store_main("cairn", argc - 1, argv + 1);
     fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

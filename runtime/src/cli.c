@@ -7,6 +7,9 @@
  * gantt chart; both are computed from the journal's timestamps only, so the
  * same journal prints the same text.
  *
+ * Also cairn_store_main() (cairn.h), which hands these and `callback` (see
+ * cli_callback.c) to the `cairn` tool.
+ *
  * Owns: the command line of those three commands and their output format.
  * Never: writes to the store (a missing database file is not created: there
  * is simply nothing in it), or reads it other than through engine.h.
@@ -596,4 +599,19 @@ done:
         engine_close(e);
     err_cleanup(&err);
     return code;
+}
+
+int cairn_store_main(const char *prog, int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "%s: which command?\n", prog);
+        return 2;
+    }
+    const char *cmd = argv[0];
+    if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
+        return cli_store_command(prog, argc, argv);
+    if (!strcmp(cmd, "callback"))
+        return cli_callback_command(prog, argc, argv);
+    fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+    return 2;
 }

@@ -41,6 +41,7 @@ readelf -d "$prefix/lib/libcairn.so.0.1.0" | grep -q 'Library soname: \[libcairn
 # It exports the public API and nothing else.
 exported="$(nm -D --defined-only "$prefix/lib/libcairn.so.0.1.0" | awk '{print $3}')"
 echo "$exported" | grep -qx cairn_host_main || fail "libcairn.so does not export cairn_host_main"
+echo "$exported" | grep -qx cairn_store_main || fail "libcairn.so does not export cairn_store_main"
 others="$(echo "$exported" | grep -v '^cairn_')"
 [ -z "$others" ] || fail "libcairn.so exports more than cairn_*: $(echo $others)"
 [ -x "$prefix/bin/cairn" ] || fail "bin/cairn is not executable"

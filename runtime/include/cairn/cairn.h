@@ -91,6 +91,15 @@ typedef struct cairn_workflow cairn_workflow;
  */
 int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflows, size_t n);
 
+/*
+ * The commands that need no workflow code, as the `cairn` tool runs them:
+ * argv[0] is "list", "status", "history" or "callback" (see `cairn --help`);
+ * prog is the name messages and usage speak as. Returns the exit code: 0
+ * done, 1 refused (unknown execution or callback, store error), 2 usage
+ * (also for any other argv[0]).
+ */
+int cairn_store_main(const char *prog, int argc, char **argv);
+
 #ifdef __cplusplus
 }
 #endif
