@@ -3,9 +3,9 @@
  * workflows + libcairn): start, run, worker, and the store commands of cli.c.
  *
  * Owns: argument checking (everything is checked before the store is
- * opened, so a refused command changes nothing), the worker loop, and its
- * signal handling (the handler only sets a flag; the invocation in flight
- * always finishes).
+ * opened, so a refused command changes nothing), the worker's policy (the
+ * loop is worker.c's) and its signal handling (the handler only sets a flag;
+ * the invocation in flight always finishes).
  * Never: touches the store other than through engine.h, or retries in a
  * loop an execution this host cannot run.
  */
@@ -13,20 +13,21 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "args.h"
 #include "cli.h"
 #include "serve.h"
 #include "engine.h"
 #include "error.h"
-#include "skiplist.h"
 #include "mem.h"
+#include "worker.h"
 
-/* The longest a worker sleeps before it looks for new executions again. */
+/* The longest a worker waits before it looks for new executions again, and
+ * its wait after a store error. */
 enum { POLL_MS = 200 };
 
 typedef struct host {
@@ -252,15 +253,16 @@ done:
 
 /* ---- worker ---- */
 
-static volatile sig_atomic_t stop_requested;
+/* Set by SIGINT/SIGTERM; the worker loop looks at it between invocations. */
+static atomic_int stop_requested;
 
 static void on_stop(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    atomic_store(&stop_requested, 1);
 }
 
-/* No SA_RESTART: a signal cuts the sleep short, so the worker exits at once. */
+/* No SA_RESTART: a signal cuts the wait short, so the worker exits at once. */
 static int install_handlers(void)
 {
     struct sigaction sa;
@@ -268,12 +270,6 @@ static int install_handlers(void)
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* EINTR: a stop request, seen by the caller */
 }
 
 /* With --until-idle: this many store errors in a row end the worker (exit 1). */
@@ -291,8 +287,8 @@ static int cmd_worker(const host *h, int argc, char **argv)
     const char *pos[1];
     int npos = 0, code = 1;
     char msg[256];
+    char who[256];
     engine *e = NULL;
-    skiplist skip = {NULL, 0};
     cairn_error err;
     err_init(&err);
 
@@ -317,62 +313,22 @@ static int cmd_worker(const host *h, int argc, char **argv)
     engine_set_skip_time(e, skip_time);
 
     /* A store error is retried (another process may hold the database); with
-     * --until-idle, a run of them ends the worker instead of looping forever. */
-    int store_errors = 0;
-    while (!stop_requested) {
-        char *id = NULL;
-        int64_t next_wake = -1;
-        int due = engine_next_due(e, (const char *const *)skip.ids, &id, &next_wake, &err);
-        if (due < 0) {
-            fprintf(stderr, "%s worker: %s\n", h->prog, err.message ? err.message : "store error");
-            goto done;
-        }
-        if (due == 1) {
-            int rc = engine_invoke(e, id, &err);
-            if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
-                mem_free(id); /* done, or completed meanwhile by another process */
-                store_errors = 0;
-            } else if (rc == CAIRN_ERR_STORE) {
-                /* Perhaps another process holds the database: try again soon. */
-                int give_up = until_idle && ++store_errors >= STORE_ERRORS_MAX;
-                fprintf(stderr, "%s worker: execution %s: %s (%s)\n", h->prog, id,
-                        err.message ? err.message : cairn_strerror(rc),
-                        give_up ? "giving up" : "will retry");
-                mem_free(id);
-                if (give_up)
-                    goto done;
-                sleep_ms(POLL_MS);
-            } else {
-                /* Reported once: the id is skipped from now on. */
-                const char *m = err.message ? err.message : cairn_strerror(rc);
-                if (strstr(m, id))
-                    fprintf(stderr, "%s worker: %s (skipped)\n", h->prog, m);
-                else
-                    fprintf(stderr, "%s worker: execution %s: %s (skipped)\n", h->prog, id, m);
-                if (skiplist_add(&skip, id) != 0) {
-                    fprintf(stderr, "%s worker: out of memory\n", h->prog);
-                    goto done;
-                }
-            }
-            err_cleanup(&err);
-            continue;
-        }
-        if (skip_time && next_wake > engine_now(e)) {
-            engine_advance_clock(e, next_wake);
-            continue;
-        }
-        if (until_idle)
-            break;
-        int64_t wait = POLL_MS;
-        if (next_wake >= 0 && next_wake - engine_now(e) < wait)
-            wait = next_wake - engine_now(e);
-        /* Woken early by a commit of another process (a start, a callback) or a poke;
-         * a signal cuts it short too. */
-        engine_wait_change(e, wait > 1 ? wait : 1);
-    }
-    code = 0;
+     * --until-idle, a run of them ends the worker instead of looping forever.
+     * Any other failure to look for work ends it at once. */
+    snprintf(who, sizeof who, "%s worker", h->prog);
+    const worker_policy policy = {
+        .who = who,
+        .exec_who = who,
+        .stop = &stop_requested,
+        .skip_time = skip_time,
+        .until_idle = until_idle,
+        .retry_forever = 0,
+        .max_store_errors = until_idle ? STORE_ERRORS_MAX : 0,
+        .retry_ms = POLL_MS,
+        .idle_ms = POLL_MS,
+    };
+    code = worker_run(e, &policy);
 done:
-    skiplist_cleanup(&skip);
     if (e)
         engine_close(e);
     err_cleanup(&err);

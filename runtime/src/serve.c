@@ -37,8 +37,8 @@
 #include "engine.h"
 #include "error.h"
 #include "json.h"
-#include "skiplist.h"
 #include "mem.h"
+#include "worker.h"
 
 #define BODY_MAX ((size_t)256 * 1024) /* one payload, as AWS (RequestTooLargeException) */
 #define TOKEN_MAX 4096
@@ -69,57 +69,32 @@ typedef struct server {
 /* Worker                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* The loop of `worker`, woken by engine_poke() instead of polling. */
+/* skip-time: the worker's clock moved; the API's engine reads it from vnow. */
+static void on_advance(void *ctx, int64_t now_ms)
+{
+    server *s = ctx;
+    atomic_store(&s->vnow, (long long)now_ms);
+}
+
+/* The loop of `worker` (worker.c), woken by engine_poke() instead of polling,
+ * retrying every error until serve stops. */
 static void *worker_main(void *arg)
 {
     server *s = arg;
-    skiplist skip = {NULL, 0};
-    cairn_error err;
-    err_init(&err);
-    while (!atomic_load(&s->stop)) {
-        char *id = NULL;
-        int64_t next_wake = -1;
-        int due = engine_next_due(s->worker, (const char *const *)skip.ids, &id, &next_wake, &err);
-        if (due < 0) {
-            fprintf(stderr, "serve: worker: %s (will retry)\n",
-                    err.message ? err.message : "store error");
-            err_cleanup(&err);
-            engine_wait_change(s->worker, STORE_RETRY_MS);
-            continue;
-        }
-        if (due == 1) {
-            int rc = engine_invoke(s->worker, id, &err);
-            if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
-                mem_free(id); /* done, or completed meanwhile by another process */
-            } else if (rc == CAIRN_ERR_STORE) {
-                fprintf(stderr, "serve: execution %s: %s (will retry)\n", id,
-                        err.message ? err.message : cairn_strerror(rc));
-                mem_free(id);
-                engine_wait_change(s->worker, STORE_RETRY_MS);
-            } else {
-                const char *m = err.message ? err.message : cairn_strerror(rc);
-                fprintf(stderr, "serve: execution %s: %s (skipped)\n", id, m);
-                if (skiplist_add(&skip, id) != 0) {
-                    fputs("serve: worker: out of memory\n", stderr);
-                    engine_wait_change(s->worker, IDLE_MS);
-                }
-            }
-            err_cleanup(&err);
-            continue;
-        }
-        int64_t now = engine_now(s->worker);
-        if (s->skip_time && next_wake > now) {
-            engine_advance_clock(s->worker, next_wake);
-            atomic_store(&s->vnow, (long long)next_wake);
-            continue;
-        }
-        int64_t wait = IDLE_MS;
-        if (next_wake >= 0 && next_wake - now < wait)
-            wait = next_wake - now > 0 ? next_wake - now : 0;
-        engine_wait_change(s->worker, wait);
-    }
-    skiplist_cleanup(&skip);
-    err_cleanup(&err);
+    const worker_policy policy = {
+        .who = "serve: worker",
+        .exec_who = "serve",
+        .stop = &s->stop,
+        .skip_time = s->skip_time,
+        .until_idle = 0,
+        .retry_forever = 1,
+        .max_store_errors = 0,
+        .retry_ms = STORE_RETRY_MS,
+        .idle_ms = IDLE_MS,
+        .on_advance = on_advance,
+        .ctx = s,
+    };
+    worker_run(s->worker, &policy);
     return NULL;
 }
 
