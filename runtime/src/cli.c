@@ -514,9 +514,9 @@ int cli_store_command(const char *prog, int argc, char **argv)
     const char *db_flag = NULL;
     const char *format = NULL;
     int json = 0, help = 0, timeline = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},    {"json", NULL, &json},
-                             {"help", NULL, &help},     {"timeline", NULL, &timeline},
-                             {"format", &format, NULL}, {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db_flag, NULL, NULL},    {"json", NULL, &json, NULL},
+                             {"help", NULL, &help, NULL},     {"timeline", NULL, &timeline, NULL},
+                             {"format", &format, NULL, NULL}, {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];

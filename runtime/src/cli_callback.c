@@ -79,14 +79,14 @@ int cli_callback_command(const char *prog, int argc, char **argv)
     const char *db = NULL, *result = NULL, *result_file = NULL;
     const char *etype = NULL, *emsg = NULL, *edata = NULL;
     int help = 0;
-    const args_opt opts[] = {{"db", &db, NULL},
-                             {"result", &result, NULL},
-                             {"result-file", &result_file, NULL},
-                             {"error-type", &etype, NULL},
-                             {"error-message", &emsg, NULL},
-                             {"error-data", &edata, NULL},
-                             {"help", NULL, &help},
-                             {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db, NULL, NULL},
+                             {"result", &result, NULL, NULL},
+                             {"result-file", &result_file, NULL, NULL},
+                             {"error-type", &etype, NULL, NULL},
+                             {"error-message", &emsg, NULL, NULL},
+                             {"error-data", &edata, NULL, NULL},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
     const char *pos[2];
     int npos = 0;
     char msg[256];

@@ -163,15 +163,18 @@ static int cmd_start(const host *h, int argc, char **argv, int run)
     const char *cmd = argv[0];
     const char *db_flag = NULL, *input = NULL, *name = NULL;
     int skip_time = 0, json = 0, help = 0;
-    const args_opt start_opts[] = {{"db", &db_flag, NULL},
-                                   {"input", &input, NULL},
-                                   {"name", &name, NULL},
-                                   {"help", NULL, &help},
-                                   {NULL, NULL, NULL}};
-    const args_opt run_opts[] = {
-        {"db", &db_flag, NULL}, {"input", &input, NULL},         {"name", &name, NULL},
-        {"help", NULL, &help},  {"skip-time", NULL, &skip_time}, {"json", NULL, &json},
-        {NULL, NULL, NULL}};
+    const args_opt start_opts[] = {{"db", &db_flag, NULL, NULL},
+                                   {"input", &input, NULL, NULL},
+                                   {"name", &name, NULL, NULL},
+                                   {"help", NULL, &help, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+    const args_opt run_opts[] = {{"db", &db_flag, NULL, NULL},
+                                 {"input", &input, NULL, NULL},
+                                 {"name", &name, NULL, NULL},
+                                 {"help", NULL, &help, NULL},
+                                 {"skip-time", NULL, &skip_time, NULL},
+                                 {"json", NULL, &json, NULL},
+                                 {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1;
     char msg[256];
@@ -279,11 +282,11 @@ static int cmd_worker(const host *h, int argc, char **argv)
 {
     const char *db_flag = NULL;
     int skip_time = 0, until_idle = 0, help = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},
-                             {"skip-time", NULL, &skip_time},
-                             {"until-idle", NULL, &until_idle},
-                             {"help", NULL, &help},
-                             {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db_flag, NULL, NULL},
+                             {"skip-time", NULL, &skip_time, NULL},
+                             {"until-idle", NULL, &until_idle, NULL},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1;
     char msg[256];

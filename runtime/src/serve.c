@@ -624,12 +624,12 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
 {
     const char *db_flag = NULL, *listen_at = "127.0.0.1:8080", *token_file = NULL;
     int skip_time = 0, help = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL},
-                             {"listen", &listen_at, NULL},
-                             {"token-file", &token_file, NULL},
-                             {"skip-time", NULL, &skip_time},
-                             {"help", NULL, &help},
-                             {NULL, NULL, NULL}};
+    const args_opt opts[] = {{"db", &db_flag, NULL, NULL},
+                             {"listen", &listen_at, NULL, NULL},
+                             {"token-file", &token_file, NULL, NULL},
+                             {"skip-time", NULL, &skip_time, NULL},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1, worker_started = 0;
     char msg[256];

@@ -17,12 +17,12 @@ static const args_opt *find(const args_opt *opts, const char *name, size_t len)
 }
 
 /*
- * Is a an option? Only "--word" or "--word=value", the word in [a-z-], and
- * "-h" (made "--help" above). Anything else is an argument: an execution id
- * is base64url and may start with '-' or even "--", but not with "--" then
- * only lowercase letters and dashes up to its end or an '='.
+ * Is a a long option? Only "--word" or "--word=value", the word in [a-z-].
+ * Anything else is not: an execution id is base64url and may start with '-'
+ * or even "--", but not with "--" then only lowercase letters and dashes up
+ * to its end or an '='.
  */
-static int is_option(const char *a)
+static int is_long(const char *a)
 {
     if (strncmp(a, "--", 2) != 0 || a[2] == '\0' || a[2] == '=')
         return 0;
@@ -32,8 +32,38 @@ static int is_option(const char *a)
     return 1;
 }
 
-int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos, int maxpos,
-               int *npos, char *msg, size_t msglen)
+/* Is a a declared short option ("-o")? ("-h" is made "--help" before.) */
+static int is_short(const args_opt *opts, const char *a)
+{
+    if (a[0] != '-' || a[1] == '\0' || a[1] == '-' || a[2] != '\0')
+        return 0;
+    return find(opts, a + 1, 1) != NULL;
+}
+
+/* Sets o from argv[*i] (its "=value" part eq, or NULL): its flag, or its value. */
+static int take(const args_opt *o, const char *dashes, const char *eq, int argc, char **argv,
+                int *i, const args_opt *opts, char *msg, size_t msglen)
+{
+    if (o->flag) {
+        if (eq) {
+            snprintf(msg, msglen, "%s%s takes no value", dashes, o->name);
+            return -1;
+        }
+        *o->flag = 1;
+    } else if (eq) {
+        *o->value = eq + 1;
+    } else if (*i + 1 < argc && !is_long(argv[*i + 1]) && !is_short(opts, argv[*i + 1])) {
+        *o->value = argv[++*i];
+    } else {
+        snprintf(msg, msglen, "%s%s %s", dashes, o->name,
+                 o->missing ? o->missing : "needs a value");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, int first, const args_opt *opts, const char **pos,
+                 int maxpos, int *npos, char *msg, size_t msglen, int files)
 {
     int only_pos = 0;
     *npos = 0;
@@ -45,7 +75,16 @@ int args_parse(int argc, char **argv, int first, const args_opt *opts, const cha
         }
         if (!only_pos && strcmp(a, "-h") == 0)
             a = "--help";
-        if (only_pos || !is_option(a)) {
+        if (!only_pos && is_short(opts, a)) {
+            if (take(find(opts, a + 1, 1), "-", NULL, argc, argv, &i, opts, msg, msglen) != 0)
+                return -1;
+            continue;
+        }
+        if (!only_pos && files && a[0] == '-' && a[1] != '\0' && !is_long(a)) {
+            snprintf(msg, msglen, "unknown option '%s'", a);
+            return -1;
+        }
+        if (only_pos || !is_long(a)) {
             if (*npos >= maxpos) {
                 snprintf(msg, msglen, "unexpected argument '%s'", a);
                 return -1;
@@ -56,25 +95,25 @@ int args_parse(int argc, char **argv, int first, const args_opt *opts, const cha
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const args_opt *o = find(opts, name, len);
+        const args_opt *o = len > 1 ? find(opts, name, len) : NULL;
         if (!o) {
             snprintf(msg, msglen, "unknown option '--%.*s'", (int)len, name);
             return -1;
         }
-        if (o->flag) {
-            if (eq) {
-                snprintf(msg, msglen, "--%s takes no value", o->name);
-                return -1;
-            }
-            *o->flag = 1;
-        } else if (eq) {
-            *o->value = eq + 1;
-        } else if (i + 1 < argc && !is_option(argv[i + 1])) {
-            *o->value = argv[++i];
-        } else {
-            snprintf(msg, msglen, "--%s needs a value", o->name);
+        if (take(o, "--", eq, argc, argv, &i, opts, msg, msglen) != 0)
             return -1;
-        }
     }
     return 0;
+}
+
+int args_parse(int argc, char **argv, int first, const args_opt *opts, const char **pos, int maxpos,
+               int *npos, char *msg, size_t msglen)
+{
+    return parse(argc, argv, first, opts, pos, maxpos, npos, msg, msglen, 0);
+}
+
+int args_parse_files(int argc, char **argv, int first, const args_opt *opts, const char **pos,
+                     int maxpos, int *npos, char *msg, size_t msglen)
+{
+    return parse(argc, argv, first, opts, pos, maxpos, npos, msg, msglen, 1);
 }
