@@ -5,8 +5,10 @@
  * in some file, 2 usage). It never generates anything.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "diag.h"
 #include "load.h"
@@ -24,56 +26,53 @@ static void check_usage(FILE *f)
 
 int cmd_check(int argc, char **argv)
 {
-    int json = 0, nfiles = 0, rc = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            check_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (f && !strcmp(f, "json"))
-                json = 1;
-            else if (f && !strcmp(f, "text"))
-                json = 0;
-            else {
-                fprintf(stderr, "cairn check: --format takes text or json\n");
-                check_usage(stderr);
-                return 2;
-            }
-            continue;
-        }
-        if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cairn check: unknown option '%s'\n", a);
-            check_usage(stderr);
-            return 2;
-        }
-        nfiles++;
-    }
-    if (!nfiles) {
-        fprintf(stderr, "cairn check: no workflow file given\n");
-        check_usage(stderr);
-        return 2;
-    }
-    diag *d = diag_new(json ? stdout : stderr, json);
-    if (!d) {
-        fprintf(stderr, "cairn check: out of memory\n");
+    const char *format = NULL;
+    int help = 0, nfiles = 0, rc = 2;
+    const args_opt opts[] = {{"format", &format, NULL, "takes text or json"},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    char msg[256];
+    diag *d = NULL;
+
+    if (!files) {
+        fputs("cairn check: out of memory\n", stderr);
         return 1;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--format")) {
-            i++;
-            continue;
-        }
-        if (a[0] == '-' && a[1])
-            continue;
-        workflow *wf = load_workflow(a, d);
-        model_free(wf);
+    if (args_parse_files(argc, argv, 1, opts, files, argc, &nfiles, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cairn check: %s\n", msg);
+        goto usage;
     }
+    if (help) {
+        check_usage(stdout);
+        rc = 0;
+        goto done;
+    }
+    int json = format && !strcmp(format, "json");
+    if (format && !json && strcmp(format, "text")) {
+        fputs("cairn check: --format takes text or json\n", stderr);
+        goto usage;
+    }
+    if (!nfiles) {
+        fputs("cairn check: no workflow file given\n", stderr);
+        goto usage;
+    }
+    d = diag_new(json ? stdout : stderr, json);
+    if (!d) {
+        fputs("cairn check: out of memory\n", stderr);
+        rc = 1;
+        goto done;
+    }
+    for (int i = 0; i < nfiles; i++)
+        model_free(load_workflow(files[i], d));
     diag_finish(d);
     rc = diag_errors(d) ? 1 : 0;
+    goto done;
+
+usage:
+    check_usage(stderr);
+done:
     diag_free(d);
+    free(files);
     return rc;
 }

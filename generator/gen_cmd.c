@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "buf.h"
 #include "cmd.h"
 #include "diag.h"
@@ -144,6 +145,7 @@ int cmd_gen(int argc, char **argv)
     emit_opts opts = {0};
     int want_main = 0;
     int check_only = 0; /* --check: compare with DIR, write nothing */
+    int help = 0;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     size_t nfiles = 0;
     workflow **wfs = NULL;
@@ -156,33 +158,24 @@ int cmd_gen(int argc, char **argv)
         fputs("cairn gen: out of memory\n", stderr);
         return 1;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            gen_usage(stdout);
-            rc = 0;
-            goto done;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "-T")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cairn gen: %s needs a directory\n", a);
-                goto usage;
-            }
-            if (a[1] == 'o')
-                outdir = argv[++i];
-            else
-                opts.template_dir = argv[++i];
-        } else if (!strcmp(a, "--no-line")) {
-            opts.no_line = 1;
-        } else if (!strcmp(a, "--main")) {
-            want_main = 1;
-        } else if (!strcmp(a, "--check")) {
-            check_only = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cairn gen: unknown option '%s'\n", a);
-            goto usage;
-        } else {
-            files[nfiles++] = a;
-        }
+    const args_opt args[] = {{"o", &outdir, NULL, "needs a directory"},
+                             {"T", &opts.template_dir, NULL, "needs a directory"},
+                             {"no-line", NULL, &opts.no_line, NULL},
+                             {"main", NULL, &want_main, NULL},
+                             {"check", NULL, &check_only, NULL},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
+    int npos = 0;
+    char msg[256];
+    if (args_parse_files(argc, argv, 1, args, files, argc, &npos, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cairn gen: %s\n", msg);
+        goto usage;
+    }
+    nfiles = (size_t)npos;
+    if (help) {
+        gen_usage(stdout);
+        rc = 0;
+        goto done;
     }
     if (nfiles == 0) {
         fputs("cairn gen: no workflow file given\n", stderr);

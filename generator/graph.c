@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "buf.h"
 #include "diag.h"
 #include "graph.h"
@@ -764,43 +765,37 @@ static void graph_usage(FILE *f)
 int cmd_graph(int argc, char **argv)
 {
     graph_format fmt = GRAPH_MERMAID;
-    const char *file = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            graph_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (f && !strcmp(f, "mermaid")) {
-                fmt = GRAPH_MERMAID;
-            } else if (f && !strcmp(f, "dot")) {
-                fmt = GRAPH_DOT;
-            } else {
-                fprintf(stderr, "cairn graph: --format takes mermaid or dot\n");
-                goto usage;
-            }
-        } else if (!strcmp(a, "-o")) {
-            if (i + 1 >= argc) {
-                fputs("cairn graph: -o needs a file\n", stderr);
-                goto usage;
-            }
-            out = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cairn graph: unknown option '%s'\n", a);
-            goto usage;
-        } else if (file) {
-            fputs("cairn graph: one workflow file at a time\n", stderr);
-            goto usage;
-        } else {
-            file = a;
-        }
+    const char *format = NULL, *out = NULL;
+    int help = 0, npos = 0;
+    const args_opt opts[] = {{"format", &format, NULL, "takes mermaid or dot"},
+                             {"o", &out, NULL, "needs a file"},
+                             {"help", NULL, &help, NULL},
+                             {NULL, NULL, NULL, NULL}};
+    const char *pos[2];
+    char msg[256];
+    if (args_parse_files(argc, argv, 1, opts, pos, 2, &npos, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cairn graph: %s\n", msg);
+        goto usage;
     }
-    if (!file) {
+    if (help) {
+        graph_usage(stdout);
+        return 0;
+    }
+    if (format && !strcmp(format, "dot")) {
+        fmt = GRAPH_DOT;
+    } else if (format && strcmp(format, "mermaid")) {
+        fputs("cairn graph: --format takes mermaid or dot\n", stderr);
+        goto usage;
+    }
+    if (npos > 1) {
+        fputs("cairn graph: one workflow file at a time\n", stderr);
+        goto usage;
+    }
+    if (npos == 0) {
         fputs("cairn graph: no workflow file given\n", stderr);
         goto usage;
     }
+    const char *file = pos[0];
 
     int rc = 1;
     diag *d = diag_new(stderr, 0);
