@@ -4,7 +4,7 @@
  * lexical helpers the model builder shares (durations, edit distance).
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
- * check.h). It resolves targets and reads the hooks text into the model; it
+ * diag.h). It resolves targets and reads the hooks text into the model; it
  * never changes what the YAML said and never stops at the first problem.
  */
 #include "check.h"
@@ -161,10 +161,10 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
         return t;
     const char *near = nearest_op(c->wf, name);
     if (near)
-        report(c, DIAG_ERROR, CHECK_E_TARGET, at,
+        report(c, DIAG_ERROR, DIAG_E_TARGET, at,
                "%s goes to unknown operation '%s' (did you mean '%s'?)", what, name, near);
     else
-        report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
+        report(c, DIAG_ERROR, DIAG_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
     return -1;
 }
 
@@ -179,9 +179,9 @@ static void check_duplicates(checker *c)
             op *p = &wf->ops[j];
             if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
                 continue;
-            report(c, DIAG_ERROR, CHECK_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
+            report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
                    o->name);
-            report(c, DIAG_NOTE, CHECK_E_DUPLICATE, p->name_at, "'%s' is first defined here",
+            report(c, DIAG_NOTE, DIAG_E_DUPLICATE, p->name_at, "'%s' is first defined here",
                    p->name);
             break;
         }
@@ -250,15 +250,15 @@ static void check_expr(checker *c, const expr *e)
                 later = o->catches[k].as && !strcmp(o->catches[k].as, e->root);
         }
         if (later)
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "'%s' is not known yet here: it is set by a later operation (names come from "
                    "earlier `as`)",
                    e->root);
         else if (best)
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
                    e->root, best);
         else
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "unknown name '%s': known are input, execution and the `as` names of earlier "
                    "operations",
                    e->root);
@@ -394,7 +394,7 @@ static void check_hooks(checker *c, const yml_node *root)
         if (wf->hooks_path)
             snprintf(wf->hooks_path, n, "%.*s%s", (int)dirlen, wf->path, wf->hooks);
         if (!wf->hooks_path || read_file(wf->hooks_path, &wf->hooks_source, &wf->hooks_len) < 0)
-            report(c, DIAG_ERROR, CHECK_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
+            report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
                    wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(errno));
     }
     for (size_t i = 0; i < wf->nops; i++) {
@@ -405,11 +405,11 @@ static void check_hooks(checker *c, const yml_node *root)
             if (r->kind != RUN_LUA || !r->fn)
                 continue;
             if (!wf->hooks)
-                report(c, DIAG_ERROR, CHECK_E_HOOKS, r->at,
+                report(c, DIAG_ERROR, DIAG_E_HOOKS, r->at,
                        "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level",
                        r->fn);
             else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
-                report(c, DIAG_WARNING, CHECK_W_LUA_FN, r->at,
+                report(c, DIAG_WARNING, DIAG_W_LUA_FN, r->at,
                        "Lua function '%s' is not defined in %s", r->fn, wf->hooks);
         }
     }
@@ -424,12 +424,12 @@ static void check_callbacks(checker *c)
         op *o = &wf->ops[i];
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
             o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'",
                    (long long)o->heartbeat_ms, (long long)o->timeout_ms, o->name);
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms &&
             wf->timeout_ms && o->timeout_ms > wf->timeout_ms)
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it "
                    "could never fire",
                    o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
@@ -446,30 +446,30 @@ static void check_callbacks(checker *c)
                 other = (int)j;
         }
         if (cb < 0 && other >= 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "'%s' is a %s, not a callback: await needs 'callback: %s'", o->await_of,
                    model_kind_name(wf->ops[other].kind), o->await_of);
             continue;
         }
         if (cb < 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
                    o->await_of);
             continue;
         }
         o->await_target = cb;
         if ((size_t)cb > i) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "await of callback '%s' before it is created", o->await_of);
-            report(c, DIAG_NOTE, CHECK_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
+            report(c, DIAG_NOTE, DIAG_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
                    o->await_of);
             continue;
         }
         for (size_t j = 0; j < i; j++) {
             const op *p = &wf->ops[j];
             if (p->kind == OP_AWAIT && p->await_of && !strcmp(p->await_of, o->await_of)) {
-                report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                        "callback '%s' is awaited twice: a callback resolves once", o->await_of);
-                report(c, DIAG_NOTE, CHECK_E_CALLBACK, p->name_at, "first awaited here");
+                report(c, DIAG_NOTE, DIAG_E_CALLBACK, p->name_at, "first awaited here");
                 break;
             }
         }
@@ -500,7 +500,7 @@ static void check_unused(checker *c, const yml_node *root)
         if (!o->with || r->kind != RUN_HTTP)
             continue;
         const yml_node *n = key_in_item(steps, o->at, "with");
-        report(c, DIAG_WARNING, CHECK_W_UNUSED, n ? n->at : o->name_at,
+        report(c, DIAG_WARNING, DIAG_W_UNUSED, n ? n->at : o->name_at,
                "'with' is not used by an http call: put the values in its url, headers or body");
     }
 }
@@ -519,7 +519,7 @@ static void check_shadowing(checker *c, const yml_node *root)
             continue;
         if (!strcmp(cb->name, "input") || !strcmp(cb->name, "execution") ||
             !strcmp(cb->name, "callback"))
-            report(c, DIAG_ERROR, CHECK_E_NAME, cb->name_at,
+            report(c, DIAG_ERROR, DIAG_E_NAME, cb->name_at,
                    "callback '%s' would hide the built-in '%s' (a callback's name holds its id): "
                    "choose another name",
                    cb->name, cb->name);
@@ -533,10 +533,10 @@ static void check_shadowing(checker *c, const yml_node *root)
                     continue;
                 const yml_node *n = k == 0 ? key_in_item(steps, o->at, "as")
                                            : key_in_item(list, o->catches[k - 1].at, "as");
-                report(c, DIAG_ERROR, CHECK_E_NAME, n ? n->at : o->name_at,
+                report(c, DIAG_ERROR, DIAG_E_NAME, n ? n->at : o->name_at,
                        "'as: %s' would overwrite the id of callback '%s': choose another name",
                        as, as);
-                report(c, DIAG_NOTE, CHECK_E_NAME, cb->name_at, "callback '%s' is created here",
+                report(c, DIAG_NOTE, DIAG_E_NAME, cb->name_at, "callback '%s' is created here",
                        cb->name);
             }
         }
@@ -591,7 +591,7 @@ static void check_reachable(checker *c)
     free(stack);
     for (size_t i = 0; i < wf->nops; i++)
         if (!wf->ops[i].reachable)
-            report(c, DIAG_WARNING, CHECK_W_UNREACHABLE, wf->ops[i].name_at,
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
                    "%s '%s' is never reached from the first operation",
                    model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");
 }

@@ -1,5 +1,5 @@
 /*
- * check.h — the front end's internal steps and the table of diagnostic codes.
+ * check.h — the front end's internal steps.
  *
  * load_workflow() (load.c) runs: yml_parse → model_build → check_workflow.
  * model_build turns the YAML tree into the model and reports what is wrong
@@ -13,31 +13,6 @@
 #include "diag.h"
 #include "model.h"
 #include "yml.h"
-
-/*
- * Diagnostic codes: stable, one per kind of problem. A note carries the code
- * of the diagnostic it belongs to.
- */
-#define CHECK_E_IO "E001"           /* the file cannot be read */
-#define CHECK_E_YAML "E002"         /* not YAML: libyaml's syntax errors */
-#define CHECK_E_YAML_FEATURE "E003" /* anchors, aliases, tags, several documents */
-#define CHECK_E_UNKNOWN_KEY "E004"  /* a key the language does not have */
-#define CHECK_E_MISSING_KEY "E005"  /* a required key is absent */
-#define CHECK_E_TYPE "E006"         /* a value of the wrong type */
-#define CHECK_E_KIND "E007"         /* a list item with no kind key, or two */
-#define CHECK_E_NAME "E008"         /* a workflow, operation or `as` name is malformed */
-#define CHECK_E_DUPLICATE "E009"    /* a name or key defined twice */
-#define CHECK_E_TARGET "E010"       /* goto / else / catch goto to no operation */
-#define CHECK_E_DURATION "E011"     /* a malformed or non-positive duration */
-#define CHECK_E_RETRY "E012"        /* a bad retry value */
-#define CHECK_E_EXPR "E013"         /* a ${...} that does not parse */
-#define CHECK_E_SCOPE "E014"        /* an unknown name in an expression */
-#define CHECK_E_HOOKS "E015"        /* lua: without hooks, or hooks unreadable */
-#define CHECK_E_CALLBACK "E016"     /* await / callback / submitter misuse */
-#define CHECK_E_VALUE "E017"        /* a value outside its allowed set */
-#define CHECK_W_LUA_FN "W001"       /* a lua: function not found in the hooks */
-#define CHECK_W_UNREACHABLE "W002"  /* an operation no path reaches */
-#define CHECK_W_UNUSED "W003"       /* a key that has no effect (with: on an http call) */
 
 /*
  * Builds the model from the YAML tree (root borrowed). Returns the model

@@ -791,7 +791,7 @@ static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t 
         snprintf(where, wherelen, "%s/%s", o->template_dir, name);
         char *text = read_file(where);
         if (!text)
-            diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+            diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
                         "cannot read the template: %s", strerror(errno));
         return text;
     }
@@ -799,7 +799,7 @@ static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t 
     for (const struct cairn_embedded *t = cairn_embedded_templates; t->name; t++)
         if (!strcmp(t->name, name))
             return strdup(t->text);
-    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
                 "no such embedded template (a build problem)");
     return NULL;
 }
@@ -848,7 +848,7 @@ static int tpl_fill(const char *where, const char *text, const tvar *vars, size_
             int last = n >= 3 && !strncmp(p + n - 3, "%*/", 3);
             if (!nl) {
                 if (!last) {
-                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+                    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
                                 "the template's header comment does not end (a line ending "
                                 "with %%*/)");
                     return -1;
@@ -878,7 +878,7 @@ static int tpl_fill(const char *where, const char *text, const tvar *vars, size_
         if (m && rest == n) {
             const tvar *v = tpl_find(vars, nvars, p + ind + 2, m - 4);
             if (!v) {
-                diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)ind + 1},
+                diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){line, (int)ind + 1},
                             "unknown insertion point %.*s", (int)m, p + ind);
                 ok = 0;
             } else {
@@ -902,7 +902,7 @@ static int tpl_fill(const char *where, const char *text, const tvar *vars, size_
                 }
                 const tvar *v = tpl_find(vars, nvars, p + i + 2, mk - 4);
                 if (!v) {
-                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)i + 1},
+                    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){line, (int)i + 1},
                                 "unknown insertion point %.*s", (int)mk, p + i);
                     ok = 0;
                 } else {
@@ -1031,7 +1031,7 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
         tidy(buf_str(&filled), &tidied);
         fix_lines(buf_str(&tidied), &fixed);
         if (!buf_ok(&filled) || !buf_ok(&tidied) || !buf_ok(&fixed)) {
-            diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, where, (pos){1, 1}, "out of memory");
+            diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, where, (pos){1, 1}, "out of memory");
             rc = -1;
         }
     }
@@ -1969,7 +1969,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     int rc = -1;
 
     if (!wf->path || !wf->name) {
-        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
+        diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
                     "the workflow has no %s (a bug in the front end)", wf->path ? "name" : "path");
         goto done;
     }
@@ -2126,7 +2126,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     rc = 0;
     goto done;
 oom:
-    diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path, (pos){1, 1}, "out of memory");
+    diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, wf->path, (pos){1, 1}, "out of memory");
 done:
     free(c);
     free(h);
@@ -2157,7 +2157,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
     }
     int rc = -1;
     if (!buf_ok(&sources) || !buf_ok(&includes) || !buf_ok(&list)) {
-        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
+        diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
     } else {
         const tvar vars[] = {
             {"VERSION", CAIRN_VERSION_STRING},

@@ -15,11 +15,6 @@
 #include "diag.h"
 #include "model.h"
 
-/* Diagnostic codes of `cairn gen` (the front end's are in check.h). */
-#define EMIT_E_UNSUPPORTED "E101" /* a construct gen does not support (none in this version) */
-#define EMIT_E_TEMPLATE "E102"    /* a template is unreadable or malformed */
-#define EMIT_E_OUTPUT "E103"      /* outputs clash or cannot be written */
-
 typedef struct emit_opts {
     int no_line;              /* emit no #line directives (--no-line) */
     const char *template_dir; /* borrowed; NULL: the embedded templates */

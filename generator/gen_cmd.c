@@ -209,7 +209,7 @@ int cmd_gen(int argc, char **argv)
             continue;
         for (size_t j = 0; j < i; j++) {
             if (wfs[j] && !strcmp(wfs[i]->name, wfs[j]->name)) {
-                diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, files[i], (pos){1, 1},
+                diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, files[i], (pos){1, 1},
                             "workflow name '%s' is also the name of %s: both would "
                             "write %s.c",
                             wfs[i]->name, files[j], wfs[i]->name);
@@ -217,7 +217,7 @@ int cmd_gen(int argc, char **argv)
             }
         }
         if (want_main && !strcmp(wfs[i]->name, "main"))
-            diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, files[i], (pos){1, 1},
+            diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, files[i], (pos){1, 1},
                         "a workflow named 'main' would write main.c, which --main writes too");
     }
     if (diag_errors(d))

@@ -60,7 +60,7 @@ workflow *load_workflow(const char *path, diag *d)
     int errors_before = diag_errors(d);
 
     if (slurp(path, &src, &len) < 0) {
-        diag_report(d, DIAG_ERROR, CHECK_E_IO, path, (pos){1, 1}, "cannot read the file: %s",
+        diag_report(d, DIAG_ERROR, DIAG_E_IO, path, (pos){1, 1}, "cannot read the file: %s",
                     strerror(errno));
         goto done;
     }

@@ -194,10 +194,10 @@ static void check_keys_but(builder *b, const yml_node *map, const char *const *a
         if (known)
             continue;
         if (best)
-            err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at,
+            err(b, DIAG_E_UNKNOWN_KEY, map->keys[i]->at,
                 "unknown key '%s' in %s (did you mean '%s'?)", k, where, best);
         else
-            err(b, CHECK_E_UNKNOWN_KEY, map->keys[i]->at, "unknown key '%s' in %s", k, where);
+            err(b, DIAG_E_UNKNOWN_KEY, map->keys[i]->at, "unknown key '%s' in %s", k, where);
     }
 }
 
@@ -228,11 +228,11 @@ static const char *scalar_of(builder *b, const yml_node *n, const char *key, con
     if (!n)
         return NULL;
     if (n->kind != YML_SCALAR) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be %s, not %s", key, what, yml_kind_name(n));
+        err(b, DIAG_E_TYPE, n->at, "'%s' must be %s, not %s", key, what, yml_kind_name(n));
         return NULL;
     }
     if (has_expr_text(n)) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be %s written out: expressions are not allowed here",
+        err(b, DIAG_E_TYPE, n->at, "'%s' must be %s written out: expressions are not allowed here",
             key, what);
         return NULL;
     }
@@ -391,7 +391,7 @@ static void split_exprs(builder *b, const yml_node *n, val *v)
             if (e) {
                 expr_free(e);
                 int ex2;
-                err(b, CHECK_E_EXPR, scalar_pos(n, i, &ex2), "unterminated '${': expected '}'");
+                err(b, DIAG_E_EXPR, scalar_pos(n, i, &ex2), "unterminated '${': expected '}'");
             }
             return;
         }
@@ -436,7 +436,7 @@ static val *val_of(builder *b, const yml_node *n)
                 v->text = json;
             } else {
                 if (r == 2)
-                    err(b, CHECK_E_TYPE, n->at,
+                    err(b, DIAG_E_TYPE, n->at,
                         "'%s' has no JSON form: quote it to make it a string", n->text);
                 v->kind = V_STR;
                 v->text = strdup(n->text);
@@ -475,7 +475,7 @@ static int duration_of(builder *b, const yml_node *map, const char *key, int64_t
         return 0;
     const char *why;
     if (check_duration(s, ms, &why) < 0) {
-        err(b, CHECK_E_DURATION, n->at, "bad duration '%s' for '%s': %s", s, key, why);
+        err(b, DIAG_E_DURATION, n->at, "bad duration '%s' for '%s': %s", s, key, why);
         return 0;
     }
     return 1;
@@ -499,7 +499,7 @@ static int is_error_type(const char *s)
 static void check_error_type(builder *b, const yml_node *n, const char *s)
 {
     if (!is_error_type(s))
-        err(b, CHECK_E_NAME, n->at,
+        err(b, DIAG_E_NAME, n->at,
             "bad error type '%s': dot-separated words of letters, digits and '_', each starting "
             "with a letter (Payment.Declined), or ALL",
             s);
@@ -514,7 +514,7 @@ static char **names_of(builder *b, const yml_node *n, const char *key, const cha
     if (!n)
         return NULL;
     if (n->kind == YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be a list of error types, not a mapping", key);
+        err(b, DIAG_E_TYPE, n->at, "'%s' must be a list of error types, not a mapping", key);
         return NULL;
     }
     if (n->kind == YML_SEQ && n->n == 0) {
@@ -567,7 +567,7 @@ static int want_string(builder *b, const yml_node *n, const char *key, const cha
 {
     if (string_scalar(n))
         return 1;
-    err(b, CHECK_E_TYPE, n->at, "'%s' must be %s, not %s", key, what,
+    err(b, DIAG_E_TYPE, n->at, "'%s' must be %s, not %s", key, what,
         n->kind != YML_SCALAR ? yml_kind_name(n) : scalar_kind(n));
     return 0;
 }
@@ -587,12 +587,12 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
             r->none = 1;
             return;
         }
-        err(b, CHECK_E_RETRY, n->at,
+        err(b, DIAG_E_RETRY, n->at,
             "'retry' must be a mapping (max_attempts, initial, max, rate, jitter, on) or 'none'");
         return;
     }
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s",
+        err(b, DIAG_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s",
             yml_kind_name(n));
         return;
     }
@@ -607,7 +607,7 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
             r->has_attempts = 1;
             r->v.max_attempts = (int)d;
         } else {
-            err(b, CHECK_E_RETRY, a->at,
+            err(b, DIAG_E_RETRY, a->at,
                 "max_attempts must be an integer of at least 1 (the first try included)");
         }
         free(json);
@@ -625,7 +625,7 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
             r->has_rate = 1;
             r->v.rate = d;
         } else {
-            err(b, CHECK_E_RETRY, rate->at, "rate must be a number of at least 1");
+            err(b, DIAG_E_RETRY, rate->at, "rate must be a number of at least 1");
         }
         free(json);
     }
@@ -642,14 +642,14 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
                 r->v.jitter = JITTER_NONE;
             else {
                 r->has_jitter = 0;
-                err(b, CHECK_E_RETRY, j->at, "unknown jitter '%s': expected full, half or none", s);
+                err(b, DIAG_E_RETRY, j->at, "unknown jitter '%s': expected full, half or none", s);
             }
         }
     }
     const yml_node *on = yml_get(n, "on");
     if (on) {
         r->has_on = 1;
-        r->v.on = names_of(b, on, "on", CHECK_E_RETRY, &r->v.non);
+        r->v.on = names_of(b, on, "on", DIAG_E_RETRY, &r->v.non);
         if (!r->v.on)
             r->has_on = 0;
     }
@@ -704,7 +704,7 @@ static void retry_resolve(builder *b, const retry_raw *own, const retry_raw *def
     }
     /* report where the conflict is written, once: not at every inheritor */
     if (out->initial_ms > out->max_ms && (own->has_initial || own->has_max))
-        err(b, CHECK_E_RETRY, out->at,
+        err(b, DIAG_E_RETRY, out->at,
             "retry initial delay (%lldms) is longer than its max (%lldms)",
             (long long)out->initial_ms, (long long)out->max_ms);
 }
@@ -730,12 +730,12 @@ static void ok_of(builder *b, const yml_node *n, http_spec *h)
         } else if (sscanf(s, "%d%n", &lo, &used) == 1 && !s[used]) {
             hi = lo;
         } else {
-            err(b, CHECK_E_VALUE, it->at,
+            err(b, DIAG_E_VALUE, it->at,
                 "bad status '%s' in 'ok': expected 200 or a range such as 200-299", s);
             continue;
         }
         if (lo < 100 || hi > 599 || lo > hi) {
-            err(b, CHECK_E_VALUE, it->at,
+            err(b, DIAG_E_VALUE, it->at,
                 "bad status range '%s' in 'ok': statuses go from 100 to 599", s);
             continue;
         }
@@ -751,7 +751,7 @@ static int headers_ok(builder *b, const yml_node *map)
         const yml_node *v = map->items[i];
         if (v->kind == YML_SCALAR && !is_null_plain(v))
             continue;
-        err(b, CHECK_E_TYPE, v->at,
+        err(b, DIAG_E_TYPE, v->at,
             "header '%s' must be a string, number or boolean (or an expression), not %s",
             map->keys[i]->text, v->kind == YML_SCALAR ? "null" : yml_kind_name(v));
         ok = 0;
@@ -763,7 +763,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
 {
     r->at = n->at;
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s",
+        err(b, DIAG_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s",
             key, yml_kind_name(n));
         return;
     }
@@ -772,7 +772,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
     for (size_t i = 0; run_keys[i]; i++)
         count += yml_get(n, run_keys[i]) != NULL;
     if (count != 1) {
-        err(b, count ? CHECK_E_KIND : CHECK_E_MISSING_KEY, n->at,
+        err(b, count ? DIAG_E_KIND : DIAG_E_MISSING_KEY, n->at,
             "'%s' needs exactly one of lua, c or http (found %d)", key, count);
         if (!count)
             return;
@@ -791,12 +791,12 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         if (s && (!(isalpha((unsigned char)s[0]) || s[0] == '_') ||
                   strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
                       strlen(s)))
-            err(b, CHECK_E_NAME, x->at, "'%s' is not a C identifier", s);
+            err(b, DIAG_E_NAME, x->at, "'%s' is not a C identifier", s);
     } else if ((x = yml_get(n, "http"))) {
         r->kind = RUN_HTTP;
         r->at = x->at;
         if (x->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, x->at,
+            err(b, DIAG_E_TYPE, x->at,
                 "'http' must be a mapping (method, url, headers, body, timeout, ok)");
             return;
         }
@@ -805,7 +805,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         const yml_node *f;
         if ((f = yml_get(x, "method"))) {
             if (f->kind != YML_SCALAR)
-                err(b, CHECK_E_TYPE, f->at, "'method' must be a string such as GET or POST");
+                err(b, DIAG_E_TYPE, f->at, "'method' must be a string such as GET or POST");
             else
                 h->method = val_of(b, f);
             static const char *const methods[] = {"GET",    "POST", "PUT",     "PATCH",
@@ -814,7 +814,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
             for (size_t i = 0; !known && methods[i]; i++)
                 known = !strcmp(h->method->text, methods[i]);
             if (!known)
-                err(b, CHECK_E_VALUE, f->at,
+                err(b, DIAG_E_VALUE, f->at,
                     "unknown HTTP method '%s': expected GET, POST, PUT, PATCH, DELETE, HEAD or "
                     "OPTIONS",
                     h->method->text);
@@ -823,11 +823,11 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
             if (want_string(b, f, "url", "a string (it may hold ${...})"))
                 h->url = val_of(b, f);
         } else {
-            err(b, CHECK_E_MISSING_KEY, x->at, "an http call needs 'url'");
+            err(b, DIAG_E_MISSING_KEY, x->at, "an http call needs 'url'");
         }
         if ((f = yml_get(x, "headers"))) {
             if (f->kind != YML_MAP)
-                err(b, CHECK_E_TYPE, f->at,
+                err(b, DIAG_E_TYPE, f->at,
                     "'headers' must be a mapping of header names to values");
             else if (headers_ok(b, f))
                 h->headers = val_of(b, f);
@@ -917,13 +917,13 @@ static char *as_of(builder *b, const yml_node *map)
         return NULL;
     pos at = yml_get(map, "as")->at;
     if (!*s || isdigit((unsigned char)s[0]) || !all_of(s, LOWER UPPER DIGIT "_"))
-        err(b, CHECK_E_NAME, at,
+        err(b, DIAG_E_NAME, at,
             "bad 'as' name '%s': letters, digits and '_', not starting with a digit", s);
     else if (!strcmp(s, "input") || !strcmp(s, "execution"))
-        err(b, CHECK_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s,
+        err(b, DIAG_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s,
             s);
     else if (!strcmp(s, "callback"))
-        err(b, CHECK_E_NAME, at,
+        err(b, DIAG_E_NAME, at,
             "'as: callback' would be hidden by the callback a submitter sees (callback.id): choose "
             "another name");
     return s;
@@ -932,12 +932,12 @@ static char *as_of(builder *b, const yml_node *map)
 static void catches_of(builder *b, const yml_node *n, op *o)
 {
     if (n->kind != YML_SEQ) {
-        err(b, CHECK_E_TYPE, n->at, "'catch' must be a list of {errors, goto, as}, not %s",
+        err(b, DIAG_E_TYPE, n->at, "'catch' must be a list of {errors, goto, as}, not %s",
             yml_kind_name(n));
         return;
     }
     if (n->n == 0) {
-        err(b, CHECK_E_VALUE, n->at,
+        err(b, DIAG_E_VALUE, n->at,
             "'catch' must hold at least one entry {errors, goto}; leave it out to catch nothing");
         return;
     }
@@ -947,7 +947,7 @@ static void catches_of(builder *b, const yml_node *n, op *o)
     for (size_t i = 0; i < n->n; i++) {
         const yml_node *c = n->items[i];
         if (c->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, c->at,
+            err(b, DIAG_E_TYPE, c->at,
                 "a catch entry must be a mapping {errors, goto, as}, not %s", yml_kind_name(c));
             continue;
         }
@@ -957,13 +957,13 @@ static void catches_of(builder *b, const yml_node *n, op *o)
         cs->target = -1;
         const yml_node *e = yml_get(c, "errors");
         if (e)
-            cs->errors = names_of(b, e, "errors", CHECK_E_VALUE, &cs->nerrors);
+            cs->errors = names_of(b, e, "errors", DIAG_E_VALUE, &cs->nerrors);
         else
-            err(b, CHECK_E_MISSING_KEY, c->at,
+            err(b, DIAG_E_MISSING_KEY, c->at,
                 "a catch entry needs 'errors' (a list of error types, or [ALL])");
         cs->go = name_of(b, c, "goto", "an operation name");
         if (!yml_get(c, "goto"))
-            err(b, CHECK_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
+            err(b, DIAG_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
         cs->as = as_of(b, c);
     }
 }
@@ -971,7 +971,7 @@ static void catches_of(builder *b, const yml_node *n, op *o)
 static void whens_of(builder *b, const yml_node *n, op *o)
 {
     if (n->kind != YML_SEQ || !n->n) {
-        err(b, CHECK_E_TYPE, n->at, "'when' must be a non-empty list of {if, goto}");
+        err(b, DIAG_E_TYPE, n->at, "'when' must be a non-empty list of {if, goto}");
         return;
     }
     o->whens = calloc(n->n, sizeof *o->whens);
@@ -981,7 +981,7 @@ static void whens_of(builder *b, const yml_node *n, op *o)
     for (size_t i = 0; i < n->n; i++) {
         const yml_node *w = n->items[i];
         if (w->kind != YML_MAP) {
-            err(b, CHECK_E_TYPE, w->at, "a when entry must be a mapping {if, goto}, not %s",
+            err(b, DIAG_E_TYPE, w->at, "a when entry must be a mapping {if, goto}, not %s",
                 yml_kind_name(w));
             continue;
         }
@@ -991,23 +991,23 @@ static void whens_of(builder *b, const yml_node *n, op *o)
         cw->target = -1;
         const yml_node *c = yml_get(w, "if");
         if (!c) {
-            err(b, CHECK_E_MISSING_KEY, w->at, "a when entry needs 'if'");
+            err(b, DIAG_E_MISSING_KEY, w->at, "a when entry needs 'if'");
         } else {
             val *v = val_of(b, c);
             if (v && v->kind == V_EXPR) {
                 cw->cond = v->e;
                 v->e = NULL;
             } else if (v && v->kind != V_INTERP) {
-                err(b, CHECK_E_TYPE, c->at, "'if' must be one expression: ${...}");
+                err(b, DIAG_E_TYPE, c->at, "'if' must be one expression: ${...}");
             } else if (v && v->nparts) {
-                err(b, CHECK_E_TYPE, c->at,
+                err(b, DIAG_E_TYPE, c->at,
                     "'if' must be exactly one ${...}, with no text around it");
             }
             val_free(v);
         }
         cw->go = name_of(b, w, "goto", "an operation name");
         if (!yml_get(w, "goto"))
-            err(b, CHECK_E_MISSING_KEY, w->at, "a when entry needs 'goto'");
+            err(b, DIAG_E_MISSING_KEY, w->at, "a when entry needs 'goto'");
     }
 }
 
@@ -1015,14 +1015,14 @@ static void error_of(builder *b, const yml_node *n, op *o)
 {
     static const char *const error_keys[] = {"type", "message", "data", NULL};
     if (n->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, n->at, "'error' must be a mapping {type, message, data}, not %s",
+        err(b, DIAG_E_TYPE, n->at, "'error' must be a mapping {type, message, data}, not %s",
             yml_kind_name(n));
         return;
     }
     check_keys(b, n, error_keys, "an error");
     const yml_node *t = yml_get(n, "type");
     if (!t) {
-        err(b, CHECK_E_MISSING_KEY, n->at, "'error' needs 'type' (a name such as Rejected)");
+        err(b, DIAG_E_MISSING_KEY, n->at, "'error' needs 'type' (a name such as Rejected)");
     } else {
         const char *s = scalar_of(b, t, "type", "an error type name");
         if (s)
@@ -1046,13 +1046,13 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
     o->await_target = o->else_target = -1;
     o->name = dup(scalar_of(b, kind_node, kname, "an operation name"));
     if (o->name && (!*o->name || strlen(o->name) > 64 || !all_of(o->name, LOWER UPPER DIGIT "_.-")))
-        err(b, CHECK_E_NAME, kind_node->at,
+        err(b, DIAG_E_NAME, kind_node->at,
             "bad operation name '%s': 1 to 64 letters, digits, '_', '.' or '-'", o->name);
 
     /* submitter anywhere but wait_for_callback gets its own message */
     for (size_t i = 0; i < item->n; i++)
         if (!strcmp(item->keys[i]->text, "submitter") && k != OP_WAIT_FOR_CALLBACK)
-            err(b, CHECK_E_CALLBACK, item->keys[i]->at,
+            err(b, DIAG_E_CALLBACK, item->keys[i]->at,
                 "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
     /* the other kind keys and submitter have had their own message */
     static const char *const reported[] = {
@@ -1067,7 +1067,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if ((n = yml_get(item, rk)))
             run_of(b, n, rk, r);
         else
-            err(b, CHECK_E_MISSING_KEY, o->name_at, "%s needs '%s' (one of lua, c or http)",
+            err(b, DIAG_E_MISSING_KEY, o->name_at, "%s needs '%s' (one of lua, c or http)",
                 kind_articles[k], rk);
         retry_raw own;
         retry_raw_of(b, yml_get(item, "retry"), &own);
@@ -1081,7 +1081,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if (s && !strcmp(s, "at_most_once"))
             o->at_most_once = 1;
         else if (s && strcmp(s, "at_least_once"))
-            err(b, CHECK_E_VALUE, n->at,
+            err(b, DIAG_E_VALUE, n->at,
                 "unknown semantics '%s': expected at_least_once or at_most_once", s);
     }
     o->as = as_of(b, item);
@@ -1092,21 +1092,21 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         const yml_node *f = yml_get(item, "for"), *u = yml_get(item, "until");
         o->for_ms = -1;
         if (f && u)
-            err(b, CHECK_E_KIND, key_pos(item, "until"), "a wait takes 'for' or 'until', not both");
+            err(b, DIAG_E_KIND, key_pos(item, "until"), "a wait takes 'for' or 'until', not both");
         else if (!f && !u)
-            err(b, CHECK_E_MISSING_KEY, o->name_at,
+            err(b, DIAG_E_MISSING_KEY, o->name_at,
                 "a wait needs 'for' (a duration) or 'until' (a time)");
         if (f) {
             o->for_ms = 0;
             duration_of(b, item, "for", &o->for_ms);
         } else if (u) {
             if (u->kind != YML_SCALAR)
-                err(b, CHECK_E_TYPE, u->at,
+                err(b, DIAG_E_TYPE, u->at,
                     "'until' must be an RFC 3339 time or an expression, not %s", yml_kind_name(u));
             else
                 o->until = val_of(b, u);
             if (o->until && o->until->kind == V_STR && !is_rfc3339(o->until->text))
-                err(b, CHECK_E_VALUE, u->at,
+                err(b, DIAG_E_VALUE, u->at,
                     "'until' must be an RFC 3339 time such as 2026-01-31T09:00:00Z, or an "
                     "expression");
         }
@@ -1119,7 +1119,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
             if (s && !strcmp(s, "text"))
                 o->result_text = 1;
             else if (s && strcmp(s, "json"))
-                err(b, CHECK_E_VALUE, n->at, "unknown result '%s': expected json or text", s);
+                err(b, DIAG_E_VALUE, n->at, "unknown result '%s': expected json or text", s);
         }
     }
     if (k == OP_AWAIT)
@@ -1128,7 +1128,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if ((n = yml_get(item, "when")))
             whens_of(b, n, o);
         else
-            err(b, CHECK_E_MISSING_KEY, o->name_at, "a choice needs 'when' (a list of {if, goto})");
+            err(b, DIAG_E_MISSING_KEY, o->name_at, "a choice needs 'when' (a list of {if, goto})");
         o->else_go = name_of(b, item, "else", "an operation name");
     }
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
@@ -1137,7 +1137,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
         if ((n = yml_get(item, "error")))
             error_of(b, n, o);
         else
-            err(b, CHECK_E_MISSING_KEY, o->name_at, "a fail needs 'error' with at least 'type'");
+            err(b, DIAG_E_MISSING_KEY, o->name_at, "a fail needs 'error' with at least 'type'");
     }
 }
 
@@ -1153,7 +1153,7 @@ static int item_kind(builder *b, const yml_node *item, const yml_node **kind_nod
                 found = k;
                 *kind_node = item->items[i];
             } else {
-                err(b, CHECK_E_KIND, item->keys[i]->at,
+                err(b, DIAG_E_KIND, item->keys[i]->at,
                     "'%s' and '%s' in one item: each item is exactly one operation",
                     kind_names[found], kind_names[k]);
             }
@@ -1164,11 +1164,11 @@ static int item_kind(builder *b, const yml_node *item, const yml_node **kind_nod
     for (size_t i = 0; i < item->n; i++)
         for (int k = 0; k < 8; k++)
             if (check_edit_distance(item->keys[i]->text, kind_names[k], 2) <= 2) {
-                err(b, CHECK_E_KIND, item->keys[i]->at, "unknown key '%s' (did you mean '%s'?)",
+                err(b, DIAG_E_KIND, item->keys[i]->at, "unknown key '%s' (did you mean '%s'?)",
                     item->keys[i]->text, kind_names[k]);
                 return -1;
             }
-    err(b, CHECK_E_KIND, item->at,
+    err(b, DIAG_E_KIND, item->at,
         "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
         "choice, "
         "succeed, fail");
@@ -1217,15 +1217,15 @@ static void input_schema_check(builder *b, const yml_node *n)
     if (t) {
         size_t total = t->kind == YML_SEQ ? t->n : 1;
         if (t->kind == YML_MAP || total == 0)
-            err(b, CHECK_E_TYPE, t->at,
+            err(b, DIAG_E_TYPE, t->at,
                 "'type' in the input schema must be a type name or a non-empty list of them");
         for (size_t i = 0; t->kind != YML_MAP && i < total; i++) {
             const yml_node *it = t->kind == YML_SEQ ? t->items[i] : t;
             if (it->kind != YML_SCALAR)
-                err(b, CHECK_E_TYPE, it->at, "a type in the input schema must be a name, not %s",
+                err(b, DIAG_E_TYPE, it->at, "a type in the input schema must be a name, not %s",
                     yml_kind_name(it));
             else if (!listed(types, it->text))
-                err(b, CHECK_E_VALUE, it->at,
+                err(b, DIAG_E_VALUE, it->at,
                     "unknown type '%s' in the input schema: expected object, array, string, "
                     "number, integer, boolean or null",
                     it->text);
@@ -1233,19 +1233,19 @@ static void input_schema_check(builder *b, const yml_node *n)
     }
     const yml_node *r = yml_get(n, "required");
     if (r && r->kind != YML_SEQ) {
-        err(b, CHECK_E_TYPE, r->at, "'required' in the input schema must be a list of names, not %s",
+        err(b, DIAG_E_TYPE, r->at, "'required' in the input schema must be a list of names, not %s",
             r->kind == YML_SCALAR ? "a scalar" : yml_kind_name(r));
     } else if (r) {
         for (size_t i = 0; i < r->n; i++)
             if (!string_scalar(r->items[i]))
-                err(b, CHECK_E_TYPE, r->items[i]->at,
+                err(b, DIAG_E_TYPE, r->items[i]->at,
                     "'required' in the input schema must list member names (strings), not %s",
                     r->items[i]->kind != YML_SCALAR ? yml_kind_name(r->items[i])
                                                     : scalar_kind(r->items[i]));
     }
     const yml_node *p = yml_get(n, "properties");
     if (p && p->kind != YML_MAP) {
-        err(b, CHECK_E_TYPE, p->at,
+        err(b, DIAG_E_TYPE, p->at,
             "'properties' in the input schema must map member names to schemas, not %s",
             yml_kind_name(p));
     } else if (p) {
@@ -1253,7 +1253,7 @@ static void input_schema_check(builder *b, const yml_node *n)
             if (p->items[i]->kind == YML_MAP)
                 input_schema_check(b, p->items[i]);
             else
-                err(b, CHECK_E_TYPE, p->items[i]->at,
+                err(b, DIAG_E_TYPE, p->items[i]->at,
                     "the schema of property '%s' must be a mapping, not %s", p->keys[i]->text,
                     yml_kind_name(p->items[i]));
         }
@@ -1262,7 +1262,7 @@ static void input_schema_check(builder *b, const yml_node *n)
     if (items && items->kind == YML_MAP)
         input_schema_check(b, items);
     else if (items)
-        err(b, CHECK_E_TYPE, items->at, "'items' in the input schema must be a schema (a mapping), not %s",
+        err(b, DIAG_E_TYPE, items->at, "'items' in the input schema must be a schema (a mapping), not %s",
             yml_kind_name(items));
 }
 
@@ -1274,7 +1274,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
 {
     builder b = {.file = path, .d = d};
     if (root->kind != YML_MAP) {
-        err(&b, CHECK_E_TYPE, root->at, "a workflow is a mapping (cairn, name, steps, ...), not %s",
+        err(&b, DIAG_E_TYPE, root->at, "a workflow is a mapping (cairn, name, steps, ...), not %s",
             yml_kind_name(root));
         return NULL;
     }
@@ -1286,9 +1286,9 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
 
     const yml_node *n;
     if (!(n = yml_get(root, "cairn"))) {
-        err(&b, CHECK_E_MISSING_KEY, root->at, "missing 'cairn: 1' (the language version)");
+        err(&b, DIAG_E_MISSING_KEY, root->at, "missing 'cairn: 1' (the language version)");
     } else if (n->kind != YML_SCALAR || !n->plain || strcmp(n->text, "1")) {
-        err(&b, CHECK_E_VALUE, n->at,
+        err(&b, DIAG_E_VALUE, n->at,
             "unsupported language version '%s': this cairn reads 'cairn: 1'",
             n->kind == YML_SCALAR ? n->text : yml_kind_name(n));
     }
@@ -1296,12 +1296,12 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
         wf->name = dup(scalar_of(&b, n, "name", "a name"));
         if (wf->name &&
             (!islower((unsigned char)wf->name[0]) || !all_of(wf->name, LOWER DIGIT "_")))
-            err(&b, CHECK_E_NAME, n->at,
+            err(&b, DIAG_E_NAME, n->at,
                 "bad workflow name '%s': a lowercase letter, then lowercase letters, digits or '_' "
                 "(it names C symbols)",
                 wf->name);
     } else {
-        err(&b, CHECK_E_MISSING_KEY, root->at,
+        err(&b, DIAG_E_MISSING_KEY, root->at,
             "missing 'name' (the workflow's name, [a-z][a-z0-9_]*)");
     }
     if ((n = yml_get(root, "version"))) {
@@ -1312,7 +1312,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
             v <= INT_MAX)
             wf->version = (int)v;
         else
-            err(&b, CHECK_E_TYPE, n->at, "'version' must be a positive integer");
+            err(&b, DIAG_E_TYPE, n->at, "'version' must be a positive integer");
         free(json);
     }
     if ((n = yml_get(root, "description")) && want_string(&b, n, "description", "a string"))
@@ -1320,7 +1320,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     duration_of(&b, root, "timeout", &wf->timeout_ms);
     if ((n = yml_get(root, "input"))) {
         if (n->kind != YML_MAP) {
-            err(&b, CHECK_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s",
+            err(&b, DIAG_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s",
                 yml_kind_name(n));
         } else {
             input_schema_check(&b, n);
@@ -1334,7 +1334,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     if ((n = yml_get(root, "defaults"))) {
         static const char *const defaults_keys[] = {"retry", NULL};
         if (n->kind != YML_MAP) {
-            err(&b, CHECK_E_TYPE, n->at, "'defaults' must be a mapping, not %s", yml_kind_name(n));
+            err(&b, DIAG_E_TYPE, n->at, "'defaults' must be a mapping, not %s", yml_kind_name(n));
         } else {
             check_keys(&b, n, defaults_keys, "defaults");
             retry_raw_of(&b, yml_get(n, "retry"), &b.defaults);
@@ -1347,15 +1347,15 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
 
     const yml_node *steps = yml_get(root, "steps");
     if (!steps) {
-        err(&b, CHECK_E_MISSING_KEY, root->at, "missing 'steps' (the list of operations)");
+        err(&b, DIAG_E_MISSING_KEY, root->at, "missing 'steps' (the list of operations)");
     } else if (steps->kind != YML_SEQ || !steps->n) {
-        err(&b, CHECK_E_TYPE, steps->at, "'steps' must be a non-empty list of operations");
+        err(&b, DIAG_E_TYPE, steps->at, "'steps' must be a non-empty list of operations");
     } else {
         wf->ops = calloc(steps->n, sizeof *wf->ops);
         for (size_t i = 0; wf->ops && i < steps->n; i++) {
             const yml_node *item = steps->items[i], *kind_node = NULL;
             if (item->kind != YML_MAP) {
-                err(&b, CHECK_E_TYPE, item->at,
+                err(&b, DIAG_E_TYPE, item->at,
                     "an operation is a mapping such as '- step: NAME', not %s",
                     yml_kind_name(item));
                 continue;

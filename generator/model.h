@@ -10,9 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct pos {
-    int line, col;
-} pos;
+#include "diag.h" /* pos */
 
 /* ---- expressions: the AST of one ${...} ---- */
 
@@ -100,13 +98,13 @@ const char *model_kind_name(op_kind k);
 typedef enum jitter_kind { JITTER_FULL, JITTER_HALF, JITTER_NONE } jitter_kind;
 
 typedef struct retry_spec {
-    int given;          /* `retry:` was written here (or in defaults) */
-    int none;           /* `retry: none` */
-    int max_attempts;   /* resolved: defaults and the AWS default fill the gaps */
+    int given;        /* `retry:` was written here (or in defaults) */
+    int none;         /* `retry: none` */
+    int max_attempts; /* resolved: defaults and the AWS default fill the gaps */
     int64_t initial_ms, max_ms;
     double rate;
     jitter_kind jitter;
-    char **on;          /* error types, NULL when every error retries */
+    char **on; /* error types, NULL when every error retries */
     size_t non;
     pos at;
 } retry_spec;
@@ -116,10 +114,10 @@ typedef struct status_range {
 } status_range;
 
 typedef struct http_spec {
-    val *method;  /* NULL: "GET" (POST when there is a body) */
-    val *url;     /* required */
-    val *headers; /* V_MAP or NULL */
-    val *body;    /* any value or NULL */
+    val *method;        /* NULL: "GET" (POST when there is a body) */
+    val *url;           /* required */
+    val *headers;       /* V_MAP or NULL */
+    val *body;          /* any value or NULL */
     int64_t timeout_ms; /* 0: the runtime default */
     status_range *ok;   /* NULL: 200-299 */
     size_t nok;
@@ -188,7 +186,7 @@ typedef struct op {
 } op;
 
 typedef struct workflow {
-    char *path;        /* the YAML path as given */
+    char *path; /* the YAML path as given */
     char *name;
     int version;       /* 0: none */
     char *description; /* NULL when absent */
