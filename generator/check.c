@@ -1,7 +1,6 @@
 /*
  * check.c — the meaning of a built workflow: duplicate names, goto targets,
- * expression scopes, the hooks file, callbacks, reachability; and the small
- * lexical helpers the model builder shares (durations, edit distance).
+ * expression scopes, the hooks file, callbacks, reachability.
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
  * diag.h). It resolves targets and reads the hooks text into the model; it
@@ -15,87 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers shared with model.c ---- */
-
-int check_duration(const char *s, int64_t *ms, const char **why)
-{
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    int64_t total = 0;
-    int next = 0; /* units must come in descending order, each once */
-    const char *p = s;
-    if (!*p) {
-        *why = "empty; write e.g. 30s, 10m, 24h or 1h30m";
-        return -1;
-    }
-    while (*p) {
-        if (*p < '0' || *p > '9') {
-            *why = "expected a number followed by ms, s, m, h or d";
-            return -1;
-        }
-        int64_t n = 0;
-        while (*p >= '0' && *p <= '9') {
-            n = n * 10 + (*p++ - '0');
-            if (n > 1000000000) {
-                *why = "too large";
-                return -1;
-            }
-        }
-        int u = -1;
-        if (p[0] == 'm' && p[1] == 's')
-            u = 4;
-        else
-            for (int i = 0; i < 4; i++)
-                if (*p == units[i].unit[0])
-                    u = i;
-        if (u < 0) {
-            *why = *p ? "unknown unit: use ms, s, m, h or d" : "missing unit: use ms, s, m, h or d";
-            return -1;
-        }
-        if (u < next) {
-            *why = "units must go from largest to smallest, each at most once (1h30m)";
-            return -1;
-        }
-        next = u + 1;
-        p += strlen(units[u].unit);
-        total += n * units[u].ms;
-    }
-    if (total <= 0) {
-        *why = "must be longer than zero";
-        return -1;
-    }
-    *ms = total;
-    return 0;
-}
-
-int check_edit_distance(const char *a, const char *b, int cap)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return cap + 1;
-    if ((la > lb ? la - lb : lb - la) > (size_t)cap)
-        return cap + 1;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag_prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag_prev + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag_prev = up;
-        }
-    }
-    return row[lb] > cap ? cap + 1 : row[lb];
-}
+#include "lex.h"
 
 /* ---- the checker ---- */
 
@@ -143,7 +62,7 @@ static const char *nearest_op(const workflow *wf, const char *name)
     for (size_t i = 0; i < wf->nops; i++) {
         if (!wf->ops[i].name)
             continue;
-        int dist = check_edit_distance(name, wf->ops[i].name, 2);
+        int dist = lex_edit_distance(name, wf->ops[i].name, 2);
         if (dist < best_d) {
             best_d = dist;
             best = wf->ops[i].name;
@@ -234,7 +153,7 @@ static void check_expr(checker *c, const expr *e)
         const char *best = NULL;
         int best_d = 3;
         for (size_t i = 0; i < c->nscope; i++) {
-            int dist = check_edit_distance(e->root, c->scope[i], 2);
+            int dist = lex_edit_distance(e->root, c->scope[i], 2);
             if (dist < best_d) {
                 best_d = dist;
                 best = c->scope[i];
@@ -534,8 +453,8 @@ static void check_shadowing(checker *c, const yml_node *root)
                 const yml_node *n = k == 0 ? key_in_item(steps, o->at, "as")
                                            : key_in_item(list, o->catches[k - 1].at, "as");
                 report(c, DIAG_ERROR, DIAG_E_NAME, n ? n->at : o->name_at,
-                       "'as: %s' would overwrite the id of callback '%s': choose another name",
-                       as, as);
+                       "'as: %s' would overwrite the id of callback '%s': choose another name", as,
+                       as);
                 report(c, DIAG_NOTE, DIAG_E_NAME, cb->name_at, "callback '%s' is created here",
                        cb->name);
             }

@@ -19,8 +19,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "check.h"
 #include "expr.h"
+#include "lex.h"
 #include "yml.h"
 
 #define DIGIT_CHARS "0123456789"
@@ -185,7 +185,7 @@ static void check_keys_but(builder *b, const yml_node *map, const char *const *a
                 known = 1;
                 break;
             }
-            int dist = check_edit_distance(k, allowed[j], 2);
+            int dist = lex_edit_distance(k, allowed[j], 2);
             if (dist < best_d) {
                 best_d = dist;
                 best = allowed[j];
@@ -474,7 +474,7 @@ static int duration_of(builder *b, const yml_node *map, const char *key, int64_t
     if (!s)
         return 0;
     const char *why;
-    if (check_duration(s, ms, &why) < 0) {
+    if (lex_duration(s, ms, &why) < 0) {
         err(b, DIAG_E_DURATION, n->at, "bad duration '%s' for '%s': %s", s, key, why);
         return 0;
     }
@@ -518,9 +518,8 @@ static char **names_of(builder *b, const yml_node *n, const char *key, const cha
         return NULL;
     }
     if (n->kind == YML_SEQ && n->n == 0) {
-        err(b, empty_code, n->at,
-            "'%s' must list at least one error type (ALL for every error)%s", key,
-            !strcmp(key, "on") ? "; leave 'on' out to retry every error" : "");
+        err(b, empty_code, n->at, "'%s' must list at least one error type (ALL for every error)%s",
+            key, !strcmp(key, "on") ? "; leave 'on' out to retry every error" : "");
         return NULL;
     }
     size_t total = n->kind == YML_SEQ ? n->n : 1;
@@ -592,8 +591,7 @@ static void retry_raw_of(builder *b, const yml_node *n, retry_raw *r)
         return;
     }
     if (n->kind != YML_MAP) {
-        err(b, DIAG_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s",
-            yml_kind_name(n));
+        err(b, DIAG_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s", yml_kind_name(n));
         return;
     }
     check_keys(b, n, retry_keys, "a retry");
@@ -763,8 +761,8 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
 {
     r->at = n->at;
     if (n->kind != YML_MAP) {
-        err(b, DIAG_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s",
-            key, yml_kind_name(n));
+        err(b, DIAG_E_TYPE, n->at, "'%s' must be a mapping with one of lua, c or http, not %s", key,
+            yml_kind_name(n));
         return;
     }
     check_keys(b, n, run_keys, key[0] == 'r' ? "a run" : "a submitter");
@@ -827,8 +825,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         }
         if ((f = yml_get(x, "headers"))) {
             if (f->kind != YML_MAP)
-                err(b, DIAG_E_TYPE, f->at,
-                    "'headers' must be a mapping of header names to values");
+                err(b, DIAG_E_TYPE, f->at, "'headers' must be a mapping of header names to values");
             else if (headers_ok(b, f))
                 h->headers = val_of(b, f);
         }
@@ -920,8 +917,7 @@ static char *as_of(builder *b, const yml_node *map)
         err(b, DIAG_E_NAME, at,
             "bad 'as' name '%s': letters, digits and '_', not starting with a digit", s);
     else if (!strcmp(s, "input") || !strcmp(s, "execution"))
-        err(b, DIAG_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s,
-            s);
+        err(b, DIAG_E_NAME, at, "'as: %s' would hide the built-in '%s': choose another name", s, s);
     else if (!strcmp(s, "callback"))
         err(b, DIAG_E_NAME, at,
             "'as: callback' would be hidden by the callback a submitter sees (callback.id): choose "
@@ -947,8 +943,8 @@ static void catches_of(builder *b, const yml_node *n, op *o)
     for (size_t i = 0; i < n->n; i++) {
         const yml_node *c = n->items[i];
         if (c->kind != YML_MAP) {
-            err(b, DIAG_E_TYPE, c->at,
-                "a catch entry must be a mapping {errors, goto, as}, not %s", yml_kind_name(c));
+            err(b, DIAG_E_TYPE, c->at, "a catch entry must be a mapping {errors, goto, as}, not %s",
+                yml_kind_name(c));
             continue;
         }
         check_keys(b, c, catch_keys, "a catch entry");
@@ -1163,7 +1159,7 @@ static int item_kind(builder *b, const yml_node *item, const yml_node **kind_nod
         return found;
     for (size_t i = 0; i < item->n; i++)
         for (int k = 0; k < 8; k++)
-            if (check_edit_distance(item->keys[i]->text, kind_names[k], 2) <= 2) {
+            if (lex_edit_distance(item->keys[i]->text, kind_names[k], 2) <= 2) {
                 err(b, DIAG_E_KIND, item->keys[i]->at, "unknown key '%s' (did you mean '%s'?)",
                     item->keys[i]->text, kind_names[k]);
                 return -1;
@@ -1211,7 +1207,7 @@ static cJSON *json_of(const yml_node *n)
  */
 static void input_schema_check(builder *b, const yml_node *n)
 {
-    static const char *const types[] = {"object", "array",   "string", "number",
+    static const char *const types[] = {"object",  "array",   "string", "number",
                                         "integer", "boolean", "null",   NULL};
     const yml_node *t = yml_get(n, "type");
     if (t) {
@@ -1262,7 +1258,8 @@ static void input_schema_check(builder *b, const yml_node *n)
     if (items && items->kind == YML_MAP)
         input_schema_check(b, items);
     else if (items)
-        err(b, DIAG_E_TYPE, items->at, "'items' in the input schema must be a schema (a mapping), not %s",
+        err(b, DIAG_E_TYPE, items->at,
+            "'items' in the input schema must be a schema (a mapping), not %s",
             yml_kind_name(items));
 }
 

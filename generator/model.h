@@ -203,6 +203,16 @@ typedef struct workflow {
     char sha256[65]; /* hex of sha256(YAML bytes || hooks bytes) */
 } workflow;
 
+struct yml_node;
+
+/*
+ * Builds the model from the YAML tree (root borrowed). Returns the model
+ * (caller frees with model_free) even when errors were reported, so the
+ * checker can report more; NULL only when root is not a mapping or memory
+ * runs out. path is copied into wf->path.
+ */
+workflow *model_build(const struct yml_node *root, const char *path, diag *d);
+
 void model_free(workflow *wf);
 
 #endif
