@@ -7,6 +7,7 @@
  */
 #include "lex.h"
 
+#include <ctype.h>
 #include <string.h>
 
 int lex_duration(const char *s, int64_t *ms, const char **why)
@@ -87,4 +88,41 @@ int lex_edit_distance(const char *a, const char *b, int cap)
         }
     }
     return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGIT "0123456789"
+
+static int all_of(const char *s, const char *set)
+{
+    return strspn(s, set) == strlen(s);
+}
+
+int lex_workflow_name(const char *s)
+{
+    return islower((unsigned char)s[0]) && all_of(s, LOWER DIGIT "_");
+}
+
+int lex_op_name(const char *s)
+{
+    return *s && strlen(s) <= 64 && all_of(s, LOWER UPPER DIGIT "_.-");
+}
+
+int lex_c_ident(const char *s)
+{
+    return *s && !isdigit((unsigned char)s[0]) && all_of(s, LOWER UPPER DIGIT "_");
+}
+
+int lex_error_type(const char *s)
+{
+    for (;;) {
+        if (!isalpha((unsigned char)*s))
+            return 0;
+        s += strspn(s, LOWER UPPER DIGIT "_");
+        if (!*s)
+            return 1;
+        if (*s++ != '.')
+            return 0;
+    }
 }

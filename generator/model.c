@@ -481,24 +481,9 @@ static int duration_of(builder *b, const yml_node *map, const char *key, int64_t
     return 1;
 }
 
-/* An error type: dotted words, [A-Za-z][A-Za-z0-9_]*(.[A-Za-z][A-Za-z0-9_]*)*
- * (ALL is one). */
-static int is_error_type(const char *s)
-{
-    for (;;) {
-        if (!isalpha((unsigned char)*s))
-            return 0;
-        s += strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-        if (!*s)
-            return 1;
-        if (*s++ != '.')
-            return 0;
-    }
-}
-
 static void check_error_type(builder *b, const yml_node *n, const char *s)
 {
-    if (!is_error_type(s))
+    if (!lex_error_type(s))
         err(b, DIAG_E_NAME, n->at,
             "bad error type '%s': dot-separated words of letters, digits and '_', each starting "
             "with a letter (Payment.Declined), or ALL",
@@ -786,9 +771,7 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
         r->kind = RUN_C;
         r->fn = dup(s);
         r->at = x->at;
-        if (s && (!(isalpha((unsigned char)s[0]) || s[0] == '_') ||
-                  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                      strlen(s)))
+        if (s && !lex_c_ident(s))
             err(b, DIAG_E_NAME, x->at, "'%s' is not a C identifier", s);
     } else if ((x = yml_get(n, "http"))) {
         r->kind = RUN_HTTP;
@@ -896,15 +879,6 @@ static char *name_of(builder *b, const yml_node *map, const char *key, const cha
     return n ? dup(scalar_of(b, n, key, what)) : NULL;
 }
 
-static int all_of(const char *s, const char *set)
-{
-    return strspn(s, set) == strlen(s);
-}
-
-#define LOWER "abcdefghijklmnopqrstuvwxyz"
-#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define DIGIT "0123456789"
-
 /* An `as` name (op or catch): [A-Za-z_][A-Za-z0-9_]*, not input, execution
  * or callback (what a submitter sees as callback.id). */
 static char *as_of(builder *b, const yml_node *map)
@@ -913,7 +887,7 @@ static char *as_of(builder *b, const yml_node *map)
     if (!s)
         return NULL;
     pos at = yml_get(map, "as")->at;
-    if (!*s || isdigit((unsigned char)s[0]) || !all_of(s, LOWER UPPER DIGIT "_"))
+    if (!lex_c_ident(s))
         err(b, DIAG_E_NAME, at,
             "bad 'as' name '%s': letters, digits and '_', not starting with a digit", s);
     else if (!strcmp(s, "input") || !strcmp(s, "execution"))
@@ -1041,7 +1015,7 @@ static void op_of(builder *b, const yml_node *item, const yml_node *kind_node, o
     o->name_at = kind_node->at;
     o->await_target = o->else_target = -1;
     o->name = dup(scalar_of(b, kind_node, kname, "an operation name"));
-    if (o->name && (!*o->name || strlen(o->name) > 64 || !all_of(o->name, LOWER UPPER DIGIT "_.-")))
+    if (o->name && !lex_op_name(o->name))
         err(b, DIAG_E_NAME, kind_node->at,
             "bad operation name '%s': 1 to 64 letters, digits, '_', '.' or '-'", o->name);
 
@@ -1291,8 +1265,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     }
     if ((n = yml_get(root, "name"))) {
         wf->name = dup(scalar_of(&b, n, "name", "a name"));
-        if (wf->name &&
-            (!islower((unsigned char)wf->name[0]) || !all_of(wf->name, LOWER DIGIT "_")))
+        if (wf->name && !lex_workflow_name(wf->name))
             err(&b, DIAG_E_NAME, n->at,
                 "bad workflow name '%s': a lowercase letter, then lowercase letters, digits or '_' "
                 "(it names C symbols)",
