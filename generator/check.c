@@ -3,12 +3,11 @@
  * expression scopes, the hooks file, callbacks, reachability.
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
- * diag.h). It resolves targets and reads the hooks text into the model; it
+ * diag.h). It resolves targets in the model and reads no file; it
  * never changes what the YAML said and never stops at the first problem.
  */
 #include "check.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,41 +238,6 @@ static void check_scopes(checker *c)
 
 /* ---- hooks ---- */
 
-static int read_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f) || !buf;
-    int saved = errno;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        errno = saved ? saved : EIO;
-        return -1;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
 /* Does the hooks text define `function NAME` (a plain text search)? */
 static int defines_function(const char *src, const char *name)
 {
@@ -303,19 +267,9 @@ static void check_hooks(checker *c, const yml_node *root)
     workflow *wf = c->wf;
     const yml_node *hooks_node = yml_get(root, "hooks");
     pos hooks_at = hooks_node ? hooks_node->at : (pos){1, 1};
-    if (wf->hooks) {
-        const char *slash = strrchr(wf->path, '/');
-        size_t dirlen = slash ? (size_t)(slash - wf->path + 1) : 0;
-        if (wf->hooks[0] == '/')
-            dirlen = 0;
-        size_t n = dirlen + strlen(wf->hooks) + 1;
-        wf->hooks_path = malloc(n);
-        if (wf->hooks_path)
-            snprintf(wf->hooks_path, n, "%.*s%s", (int)dirlen, wf->path, wf->hooks);
-        if (!wf->hooks_path || read_file(wf->hooks_path, &wf->hooks_source, &wf->hooks_len) < 0)
-            report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
-                   wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(errno));
-    }
+    if (wf->hooks && !wf->hooks_source)
+        report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
+               wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(wf->hooks_errno));
     for (size_t i = 0; i < wf->nops; i++) {
         const op *o = &wf->ops[i];
         const run_spec *runs[2] = {&o->run, &o->submitter};

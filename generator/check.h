@@ -16,7 +16,7 @@
 
 /*
  * Semantic checks of a built model: duplicate names, targets (resolved in
- * place), expression scopes, the hooks file (read into wf->hooks_source),
+ * place), expression scopes, the hooks (read by the loader into wf->hooks_source),
  * callbacks and reachability (op.reachable). root (borrowed) gives the
  * positions the model does not keep. Reports to d.
  */

@@ -1,9 +1,12 @@
 /*
  * load.c — the front end (load.h): read the file, parse YAML, build the
- * model, check it, hash the definition.
+ * model, read the hooks file, check it, hash the definition.
  *
- * Owns: the order of the front-end passes and the definition hash. It never
- * prints anything itself: every problem goes to the diag sink.
+ * Owns: every file the generator reads (the workflow, its hooks, the
+ * templates of `-T DIR`), the order of the front-end passes and the
+ * definition hash. It never prints anything itself: every problem goes to
+ * the diag sink (an unreadable hooks file is reported by the checker, in its
+ * place among the other checks).
  */
 #include "load.h"
 
@@ -51,6 +54,25 @@ static int slurp(const char *path, char **buf, size_t *len)
     return 0;
 }
 
+/* Resolves wf->hooks against the YAML's folder into wf->hooks_path and reads
+ * it into wf->hooks_source, or leaves that NULL and sets wf->hooks_errno. */
+static void read_hooks(workflow *wf)
+{
+    const char *slash = strrchr(wf->path, '/');
+    size_t dirlen = slash ? (size_t)(slash - wf->path + 1) : 0;
+    if (wf->hooks[0] == '/')
+        dirlen = 0;
+    size_t n = dirlen + strlen(wf->hooks) + 1;
+    wf->hooks_path = malloc(n);
+    if (!wf->hooks_path) {
+        wf->hooks_errno = ENOMEM;
+        return;
+    }
+    snprintf(wf->hooks_path, n, "%.*s%s", (int)dirlen, wf->path, wf->hooks);
+    if (slurp(wf->hooks_path, &wf->hooks_source, &wf->hooks_len) < 0)
+        wf->hooks_errno = errno;
+}
+
 workflow *load_workflow(const char *path, diag *d)
 {
     char *src = NULL;
@@ -70,6 +92,8 @@ workflow *load_workflow(const char *path, diag *d)
     wf = model_build(root, path, d);
     if (!wf)
         goto done;
+    if (wf->hooks)
+        read_hooks(wf);
     check_workflow(wf, root, d);
 
     sha256_ctx h;

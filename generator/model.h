@@ -194,8 +194,9 @@ typedef struct workflow {
     char *input_schema_json; /* `input:` as compact JSON text, or NULL */
     char *hooks;             /* `hooks:` as written, or NULL */
     char *hooks_path;        /* resolved relative to the YAML */
-    char *hooks_source;      /* its text, read by the checker */
+    char *hooks_source;      /* its text, read by the loader; NULL when unreadable */
     size_t hooks_len;
+    int hooks_errno; /* why hooks_source is NULL (the checker reports it) */
     retry_spec default_retry;
     val *output;
     op *ops;
