@@ -1,11 +1,12 @@
 /*
  * emit.c — the emitter (emit.h): a checked workflow to NAME.c, NAME.h, main.c.
  *
- * Owns: the C text of every construct (operation descriptors, builder
- * functions, expressions, state machine cases), C identifiers for operation
- * names, C string literals, template filling and the `#line` fix-up pass.
- * The file skeleton lives in templates/ (*.in); this file only builds the text
- * of their insertion points.
+ * Owns: the C text of every construct of one workflow (operation
+ * descriptors, builder functions, state machine cases), C identifiers for
+ * operation names, the code writer and the `#line` fix-up pass. The file
+ * skeleton lives in templates/ (*.in); this file only builds the text of
+ * their insertion points. Values and expressions are spelled by emit_expr.c,
+ * laid out by layout.c, and templates filled by tpl.c.
  *
  * Never: writes a file, reads anything but templates, or consults hash
  * order, the clock or the environment (same input, same bytes).
@@ -23,6 +24,9 @@
 #include <cairn/cairn.h>
 
 #include "buf.h"
+#include "emit_expr.h"
+#include "layout.h"
+#include "tpl.h"
 
 /* The templates, embedded at build time by cmake/embed.cmake. */
 struct cairn_embedded {
@@ -39,46 +43,7 @@ extern const struct cairn_embedded cairn_embedded_templates[];
 /* Text helpers                                                              */
 /* ------------------------------------------------------------------------ */
 
-void emit_c_escape(buf *out, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            buf_add(out, "\\\"");
-            break;
-        case '\\':
-            buf_add(out, "\\\\");
-            break;
-        case '\n':
-            buf_add(out, "\\n");
-            break;
-        case '\t':
-            buf_add(out, "\\t");
-            break;
-        case '\r':
-            buf_add(out, "\\r");
-            break;
-        case '?':
-            buf_add(out, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f)
-                buf_printf(out, "\\%03o", c);
-            else
-                buf_addc(out, (char)c);
-        }
-    }
-}
-
 /* A whole C string literal, quotes included. */
-static void c_string(buf *out, const char *s)
-{
-    buf_addc(out, '"');
-    emit_c_escape(out, s, strlen(s));
-    buf_addc(out, '"');
-}
-
 /* Text that is safe inside a C block comment on one line: no comment
  * delimiters, no trigraphs, no control characters. */
 static void comment_text(buf *out, const char *s)
@@ -94,73 +59,6 @@ static void comment_text(buf *out, const char *s)
         } else {
             buf_addc(out, c);
         }
-    }
-}
-
-/* The shortest of %.15g, %.16g, %.17g that reads back as d. */
-static void double_text(buf *out, double d)
-{
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    buf_add(out, tmp);
-}
-
-/* Is s a JSON number that is also a C constant of type int or double? */
-static int plain_number(const char *s)
-{
-    if (!s)
-        return 0;
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return 0;
-    size_t int_digits = (size_t)(p - s);
-    int integral = 1;
-    if (*p == '.') {
-        integral = 0;
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        integral = 0;
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    /* An integer literal must fit an int, or C would type it otherwise. */
-    return *p == '\0' && (!integral || int_digits <= 9);
-}
-
-/* A number as written when that is plain JSON and C, else its value. */
-static void number_text(buf *out, const char *text, double num)
-{
-    if (plain_number(text))
-        buf_add(out, text);
-    else if (!isfinite(num))
-        buf_add(out, "null"); /* callers test isfinite first; JSON has no inf */
-    else {
-        size_t start = out->len;
-        double_text(out, num);
-        const char *t = buf_str(out) + start;
-        if (!strpbrk(t, ".eEn") && strlen(t) > 9)
-            buf_add(out, ".0"); /* a double constant, not an overflowing int */
     }
 }
 
@@ -191,257 +89,6 @@ static const char *kind_name(op_kind k)
 }
 
 /* ------------------------------------------------------------------------ */
-/* JSON text of constant values                                              */
-/* ------------------------------------------------------------------------ */
-
-static void json_string(buf *out, const char *s)
-{
-    buf_addc(out, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf_addc(out, '\\');
-            buf_addc(out, (char)c);
-        } else if (c == '\n') {
-            buf_add(out, "\\n");
-        } else if (c == '\t') {
-            buf_add(out, "\\t");
-        } else if (c < 0x20) {
-            buf_printf(out, "\\u%04x", c);
-        } else {
-            buf_addc(out, (char)c);
-        }
-    }
-    buf_addc(out, '"');
-}
-
-/* Compact JSON of a value without expressions, in document order. */
-static void json_text(buf *out, const val *v)
-{
-    switch (v->kind) {
-    case V_BOOL:
-        buf_add(out, v->b ? "true" : "false");
-        break;
-    case V_NUM:
-        if (isfinite(v->num))
-            number_text(out, v->text, v->num);
-        else
-            buf_add(out, "null");
-        break;
-    case V_STR:
-        json_string(out, v->text ? v->text : "");
-        break;
-    case V_MAP:
-        buf_addc(out, '{');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_addc(out, ',');
-            json_string(out, v->keys[i]);
-            buf_addc(out, ':');
-            json_text(out, v->items[i]);
-        }
-        buf_addc(out, '}');
-        break;
-    case V_LIST:
-        buf_addc(out, '[');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_addc(out, ',');
-            json_text(out, v->items[i]);
-        }
-        buf_addc(out, ']');
-        break;
-    default: /* V_NULL; expressions never reach here */
-        buf_add(out, "null");
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Expressions and values as C expressions                                   */
-/* ------------------------------------------------------------------------ */
-
-static void ex_value(buf *out, const expr *e);
-static void ex_cond(buf *out, const expr *e);
-
-static void ex_path(buf *out, const expr *e, size_t nsegs)
-{
-    if (nsegs == 0) {
-        buf_add(out, "cairn_x_var(x, ");
-        c_string(out, e->root ? e->root : "");
-        buf_addc(out, ')');
-        return;
-    }
-    const path_seg *s = &e->segs[nsegs - 1];
-    buf_add(out, s->key ? "cairn_x_get(x, " : "cairn_x_at(x, ");
-    ex_path(out, e, nsegs - 1);
-    buf_add(out, ", ");
-    if (s->key)
-        c_string(out, s->key);
-    else
-        buf_printf(out, "%ld", s->index);
-    buf_addc(out, ')');
-}
-
-/* A JSON-valued C expression (const cJSON *). */
-static void ex_value(buf *out, const expr *e)
-{
-    switch (e->kind) {
-    case EX_NULL:
-        buf_add(out, "cairn_x_null(x)");
-        break;
-    case EX_BOOL:
-        buf_printf(out, "cairn_x_bool(x, %d)", e->b ? 1 : 0);
-        break;
-    case EX_NUM:
-        if (isfinite(e->num)) {
-            buf_add(out, "cairn_x_num(x, ");
-            number_text(out, e->str, e->num);
-            buf_addc(out, ')');
-        } else {
-            buf_add(out, "cairn_x_null(x)");
-        }
-        break;
-    case EX_STR:
-        buf_add(out, "cairn_x_str(x, ");
-        c_string(out, e->str ? e->str : "");
-        buf_addc(out, ')');
-        break;
-    case EX_PATH:
-        ex_path(out, e, e->nsegs);
-        break;
-    default: /* a boolean operator: its truth as a JSON boolean */
-        buf_add(out, "cairn_x_bool(x, ");
-        ex_cond(out, e);
-        buf_addc(out, ')');
-    }
-}
-
-/* An operand of && / ||: parenthesised when it is the other operator (which
- * -Wparentheses wants even where precedence would do). */
-static void ex_operand(buf *out, const expr *e, expr_kind parent)
-{
-    int paren = (e->kind == EX_AND || e->kind == EX_OR) && e->kind != parent;
-    if (paren)
-        buf_addc(out, '(');
-    ex_cond(out, e);
-    if (paren)
-        buf_addc(out, ')');
-}
-
-/* A C condition (int). */
-static void ex_cond(buf *out, const expr *e)
-{
-    static const char *const cmp_names[] = {"CAIRN_EQ", "CAIRN_NE", "CAIRN_LT",
-                                            "CAIRN_LE", "CAIRN_GT", "CAIRN_GE"};
-    switch (e->kind) {
-    case EX_CMP:
-        buf_add(out, "cairn_x_cmp(");
-        ex_value(out, e->a);
-        buf_printf(out, ", %s, ", cmp_names[e->cmp]);
-        ex_value(out, e->bx);
-        buf_addc(out, ')');
-        break;
-    case EX_AND:
-    case EX_OR:
-        ex_operand(out, e->a, e->kind);
-        buf_add(out, e->kind == EX_AND ? " && " : " || ");
-        ex_operand(out, e->bx, e->kind);
-        break;
-    case EX_NOT:
-        buf_addc(out, '!');
-        if (e->a->kind == EX_AND || e->a->kind == EX_OR) {
-            buf_addc(out, '(');
-            ex_cond(out, e->a);
-            buf_addc(out, ')');
-        } else {
-            ex_cond(out, e->a);
-        }
-        break;
-    default:
-        buf_add(out, "cairn_x_truthy(");
-        ex_value(out, e);
-        buf_addc(out, ')');
-    }
-}
-
-/* Does v hold an expression anywhere? */
-static int holds_expr(const val *v)
-{
-    if (!v)
-        return 0;
-    if (v->kind == V_EXPR || v->kind == V_INTERP)
-        return 1;
-    if (v->kind == V_MAP || v->kind == V_LIST)
-        for (size_t i = 0; i < v->n; i++)
-            if (holds_expr(v->items[i]))
-                return 1;
-    return 0;
-}
-
-/* A map or list with expressions needs statements (a builder function). */
-static int needs_builder(const val *v)
-{
-    return v && (v->kind == V_MAP || v->kind == V_LIST) && holds_expr(v);
-}
-
-/* A value as one C expression; v must not need a builder. */
-static void val_inline(buf *out, const val *v)
-{
-    switch (v->kind) {
-    case V_NULL:
-        buf_add(out, "cairn_x_null(x)");
-        break;
-    case V_BOOL:
-        buf_printf(out, "cairn_x_bool(x, %d)", v->b ? 1 : 0);
-        break;
-    case V_NUM:
-        if (isfinite(v->num)) {
-            buf_add(out, "cairn_x_num(x, ");
-            number_text(out, v->text, v->num);
-            buf_addc(out, ')');
-        } else {
-            buf_add(out, "cairn_x_null(x)");
-        }
-        break;
-    case V_STR:
-        buf_add(out, "cairn_x_str(x, ");
-        c_string(out, v->text ? v->text : "");
-        buf_addc(out, ')');
-        break;
-    case V_EXPR:
-        ex_value(out, v->e);
-        break;
-    case V_INTERP:
-        buf_add(out, "cairn_x_concat(x, (const cJSON *const[]){");
-        for (size_t i = 0; i < v->nparts; i++) {
-            if (v->parts[i].e) {
-                ex_value(out, v->parts[i].e);
-            } else {
-                buf_add(out, "cairn_x_str(x, ");
-                c_string(out, v->parts[i].text ? v->parts[i].text : "");
-                buf_addc(out, ')');
-            }
-            buf_add(out, ", ");
-        }
-        buf_add(out, "NULL})");
-        break;
-    case V_MAP:
-    case V_LIST: {
-        buf json;
-        buf_init(&json);
-        json_text(&json, v);
-        buf_add(out, "cairn_x_json(x, ");
-        c_string(out, buf_str(&json));
-        buf_addc(out, ')');
-        if (!buf_ok(&json))
-            out->oom = 1;
-        buf_cleanup(&json);
-        break;
-    }
-    }
-}
-
-/* ------------------------------------------------------------------------ */
 /* The code writer: indented lines, and #line directives                     */
 /* ------------------------------------------------------------------------ */
 
@@ -468,193 +115,8 @@ static void w_back(writer *w)
     w->in_yaml = 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Layout: long statements broken as clang-format breaks them                */
-/* ------------------------------------------------------------------------ */
-
-/*
- * The generated files pass `clang-format --dry-run` with the project's
- * .clang-format (LLVM, 4 spaces, 100 columns). A statement that fits stays on
- * one line. One that does not is bin-packed at its outermost group, the way
- * clang-format breaks a call or a condition: the arguments (or the operands of
- * the lowest-precedence operator) fill each line up to column 100, the next
- * lines aligned after the opening bracket; a group holding a single call is
- * broken inside that call instead. When some piece would still not fit (an
- * expression nested deeply), clang-format's choice depends on its penalty
- * search, which the emitter does not imitate: the statement is then laid out
- * one level deeper by the same rule and marked `// clang-format off/on`.
- */
-#define COLUMNS 100
 /* The CASES point of templates/workflow.c.in sits this many columns in. */
 #define CASES_INDENT 8
-
-/* The offset just past the string or char literal, or comment, at s[i]. */
-static size_t lay_skip(const char *s, size_t n, size_t i)
-{
-    if (s[i] == '"' || s[i] == '\'') {
-        char q = s[i++];
-        while (i < n && s[i] != q)
-            i += s[i] == '\\' ? 2 : 1;
-        return i < n ? i + 1 : n;
-    }
-    if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-        const char *end = strstr(s + i + 2, "*/");
-        return end && (size_t)(end - s) + 2 <= n ? (size_t)(end - s) + 2 : n;
-    }
-    return i + 1;
-}
-
-/* The last non-empty bracketed group at depth 0 of s[0..n): a ( or { whose
- * matching closer is in s. 0 when there is none. */
-static int lay_group(const char *s, size_t n, size_t *open, size_t *close)
-{
-    int depth = 0, found = 0;
-    size_t at = 0;
-    for (size_t i = 0; i < n;) {
-        char c = s[i];
-        if (c == '(' || c == '{' || c == '[') {
-            if (depth++ == 0)
-                at = i;
-        } else if (c == ')' || c == '}' || c == ']') {
-            if (--depth == 0 && s[at] != '[' && i > at + 1) {
-                *open = at;
-                *close = i;
-                found = 1;
-            }
-        }
-        i = lay_skip(s, n, i);
-    }
-    return found;
-}
-
-/* The separators a group is split at, lowest precedence first. */
-static const char *const lay_seps[] = {
-    ", ", " || ", " && ", " == ", " != ", " <= ", " >= ", " < ", " > "};
-static const int lay_prec[] = {0, 1, 2, 3, 3, 4, 4, 4, 4};
-
-/* The separator at s[i] at depth 0, as an index in lay_seps, or -1. */
-static int lay_sep_at(const char *s, size_t n, size_t i)
-{
-    for (size_t k = 0; k < sizeof lay_seps / sizeof lay_seps[0]; k++) {
-        size_t len = strlen(lay_seps[k]);
-        if (i + len <= n && !memcmp(s + i, lay_seps[k], len))
-            return (int)k;
-    }
-    return -1;
-}
-
-/* Splits s[0..n) at its depth-0 separators of the lowest precedence: piece k
- * is s[at[k] .. at[k] + len[k]), its separator (but the space after it)
- * included. Returns the number of pieces (at most max). */
-static size_t lay_pieces(const char *s, size_t n, size_t *at, size_t *len, size_t max)
-{
-    int low = 99;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t np = 0, start = 0;
-        int depth = 0;
-        for (size_t i = 0; i < n;) {
-            char c = s[i];
-            if (c == '(' || c == '{' || c == '[')
-                depth++;
-            else if (c == ')' || c == '}' || c == ']')
-                depth--;
-            int k = depth == 0 && c != '"' && c != '\'' ? lay_sep_at(s, n, i) : -1;
-            if (k >= 0 && pass == 0) {
-                if (lay_prec[k] < low)
-                    low = lay_prec[k];
-            } else if (k >= 0 && lay_prec[k] == low && np + 1 < max) {
-                size_t seplen = strlen(lay_seps[k]);
-                at[np] = start;
-                len[np++] = i + seplen - 1 - start; /* up to the separator's last char */
-                start = i + seplen;
-                i = start;
-                continue;
-            }
-            i = lay_skip(s, n, i);
-        }
-        if (pass == 1) {
-            at[np] = start;
-            len[np++] = n - start;
-            return np;
-        }
-    }
-    return 0;
-}
-
-/*
- * Lays s[0..n) out from column col (the current line holds col characters
- * already) the way clang-format does when it only has to break the outermost
- * group: every line within COLUMNS, or -1. The template indents every line by
- * base columns: a continuation line gets that many spaces fewer. Returns the
- * column after the text.
- */
-static int lay(buf *out, const char *s, size_t n, int col, int base)
-{
-    size_t open, close;
-    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
-        buf_addn(out, s, n);
-        return col + (int)n <= COLUMNS ? col + (int)n : -1;
-    }
-    buf_addn(out, s, open + 1);
-    int align = col + (int)open + 1;
-    /* The pieces of the group; the last one carries the closer and the rest. */
-    size_t at[64], len[64];
-    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
-    len[np - 1] = n - (open + 1) - at[np - 1];
-    if (np == 1)
-        return lay(out, s + open + 1 + at[0], len[0], align, base);
-    int c = align;
-    for (size_t k = 0; k < np; k++) {
-        if (k && c + 1 + (int)len[k] > COLUMNS) {
-            buf_printf(out, "\n%*s", align - base, "");
-            c = align;
-        } else if (k) {
-            buf_addc(out, ' ');
-            c++;
-        }
-        if (c + (int)len[k] > COLUMNS)
-            return -1;
-        buf_addn(out, s + open + 1 + at[k], len[k]);
-        c += (int)len[k];
-    }
-    return c;
-}
-
-/*
- * The layout of a statement too deeply nested for lay(): each group that does
- * not fit is broken, its pieces bin-packed on the next lines one indent
- * deeper than the line it opens on (after a short head like `if (` or `!(`,
- * aligned after the bracket instead); a piece that fits on no line is broken
- * the same way. ind: the indentation of the current line.
- */
-static int lay_deep(buf *out, const char *s, size_t n, int col, int ind, int base)
-{
-    size_t open, close;
-    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
-        buf_addn(out, s, n);
-        return col + (int)n;
-    }
-    buf_addn(out, s, open + 1);
-    int short_head = open + 1 <= 4;
-    int align = short_head ? col + (int)open + 1 : ind + 4;
-    size_t at[64], len[64];
-    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
-    len[np - 1] = n - (open + 1) - at[np - 1];
-    int c = col + (int)open + 1, broken = !short_head;
-    for (size_t k = 0; k < np; k++) {
-        const char *p = s + open + 1 + at[k];
-        if (broken || (k && c + 1 + (int)len[k] > COLUMNS)) {
-            buf_printf(out, "\n%*s", align - base, "");
-            c = align;
-        } else if (k) {
-            buf_addc(out, ' ');
-            c++;
-        }
-        broken = c + (int)len[k] > COLUMNS;
-        c = lay_deep(out, p, len[k], c, align, base);
-    }
-    return c;
-}
 
 /* Writes statement text at indent (levels of 4 columns), laid out; with a
  * `#line` before it when yaml_line > 0 and lines are on. */
@@ -664,10 +126,10 @@ static void w_text(writer *w, int indent, int yaml_line, const char *text)
     buf_init(&lines);
     size_t n = strlen(text);
     int col = w->base + 4 * indent;
-    int flat = lay(&lines, text, n, col, w->base) >= 0;
+    int flat = layout_flat(&lines, text, n, col, w->base) >= 0;
     if (!flat) {
         buf_reset(&lines);
-        lay_deep(&lines, text, n, col, col, w->base);
+        layout_deep(&lines, text, n, col, col, w->base);
         w_indent(w, indent);
         buf_add(w->out, "// clang-format off\n");
     }
@@ -755,11 +217,6 @@ static void fix_lines(const char *in, buf *out)
 /* Templates                                                                 */
 /* ------------------------------------------------------------------------ */
 
-typedef struct tvar {
-    const char *name;
-    const char *value; /* borrowed */
-} tvar;
-
 /* Reads a whole file; NULL on failure (errno set). Caller frees. */
 static char *read_file(const char *path)
 {
@@ -804,219 +261,9 @@ static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t 
     return NULL;
 }
 
-static const tvar *tpl_find(const tvar *vars, size_t nvars, const char *name, size_t len)
-{
-    for (size_t i = 0; i < nvars; i++)
-        if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len))
-            return &vars[i];
-    return NULL;
-}
-
-/* Length of the insertion point `@@NAME@@` at p, or 0. */
-static size_t tpl_marker(const char *p)
-{
-    if (p[0] != '@' || p[1] != '@')
-        return 0;
-    size_t i = 2;
-    while ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_')
-        i++;
-    return i > 2 && p[i] == '@' && p[i + 1] == '@' ? i + 2 : 0;
-}
-
-/*
- * Fills template text into out.
- *
- * The template's header comment — from a first line starting with `/ *%`
- * (no space) to the first line ending with `%* /` — is not copied. An
- * insertion point `@@NAME@@` alone on its line (but for indentation) is
- * replaced by vars' lines, each indented like the point (blank lines and
- * preprocessor lines stay at column 0); an empty value removes the line. One
- * inside other text is replaced by the value as it is. An unknown name is an
- * error at its place in the template.
- */
-static int tpl_fill(const char *where, const char *text, const tvar *vars, size_t nvars, buf *out,
-                    diag *d)
-{
-    const char *p = text;
-    int line = 1;
-    int ok = 1;
-
-    if (!strncmp(p, "/*%", 3)) {
-        for (;;) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            int last = n >= 3 && !strncmp(p + n - 3, "%*/", 3);
-            if (!nl) {
-                if (!last) {
-                    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
-                                "the template's header comment does not end (a line ending "
-                                "with %%*/)");
-                    return -1;
-                }
-                p += n;
-                break;
-            }
-            p = nl + 1;
-            line++;
-            if (last)
-                break;
-        }
-    }
-
-    for (; *p; line++) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-        /* A point alone on its line: a block. */
-        size_t ind = 0;
-        while (ind < n && (p[ind] == ' ' || p[ind] == '\t'))
-            ind++;
-        size_t m = tpl_marker(p + ind);
-        size_t rest = ind + m;
-        while (m && rest < n && (p[rest] == ' ' || p[rest] == '\t'))
-            rest++;
-        if (m && rest == n) {
-            const tvar *v = tpl_find(vars, nvars, p + ind + 2, m - 4);
-            if (!v) {
-                diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){line, (int)ind + 1},
-                            "unknown insertion point %.*s", (int)m, p + ind);
-                ok = 0;
-            } else {
-                for (const char *q = v->value; *q;) {
-                    const char *qnl = strchr(q, '\n');
-                    size_t qn = qnl ? (size_t)(qnl - q) : strlen(q);
-                    if (qn > 0 && q[0] != '#')
-                        buf_addn(out, p, ind);
-                    buf_addn(out, q, qn);
-                    buf_addc(out, '\n');
-                    q += qnl ? qn + 1 : qn;
-                }
-            }
-        } else {
-            for (size_t i = 0; i < n;) {
-                size_t mk = tpl_marker(p + i);
-                if (!mk || i + mk > n) {
-                    buf_addc(out, p[i]);
-                    i++;
-                    continue;
-                }
-                const tvar *v = tpl_find(vars, nvars, p + i + 2, mk - 4);
-                if (!v) {
-                    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){line, (int)i + 1},
-                                "unknown insertion point %.*s", (int)mk, p + i);
-                    ok = 0;
-                } else {
-                    buf_add(out, v->value);
-                }
-                i += mk;
-            }
-            if (nl)
-                buf_addc(out, '\n');
-        }
-        p += nl ? n + 1 : n;
-    }
-    return ok ? 0 : -1;
-}
-
-/*
- * The finishing touches clang-format would make to a whole file:
- * - a first line `/_* ... *_/` wider than 100 columns is reflowed: words fill
- *   each line up to column 100, the next lines starting ` * `;
- * - trailing comments on consecutive lines are aligned one column after the
- *   longest code among them (not in `// clang-format off` regions, not on
- *   preprocessor lines).
- */
-static size_t trailing_comment(const char *line, size_t n)
-{
-    size_t code_end = 0;
-    for (size_t i = 0; i < n;) {
-        if (line[i] == '/' && i + 1 < n && (line[i + 1] == '*' || line[i + 1] == '/')) {
-            size_t end = line[i + 1] == '/' ? n : lay_skip(line, n, i);
-            return code_end > 0 && end == n ? i : 0;
-        }
-        if (line[i] != ' ')
-            code_end = i + 1;
-        i = lay_skip(line, n, i);
-    }
-    return 0;
-}
-
-static void tidy(const char *in, buf *out)
-{
-    const char *p = in;
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    if (n > COLUMNS && !strncmp(p, "/* ", 3) && n >= 2 && !strncmp(p + n - 2, "*/", 2)) {
-        size_t col = 0;
-        for (size_t i = 0; i < n;) {
-            size_t w = i;
-            while (w < n && p[w] != ' ')
-                w++;
-            if (i > 0 && col + 1 + (w - i) > COLUMNS) {
-                buf_add(out, "\n *");
-                col = 2;
-            }
-            if (i > 0) {
-                buf_addc(out, ' ');
-                col++;
-            }
-            buf_addn(out, p + i, w - i);
-            col += w - i;
-            i = w < n ? w + 1 : n;
-        }
-        p += n;
-    }
-    int off = 0;
-    while (*p) {
-        /* A run of lines with trailing comments: [p, q). */
-        const char *q = p;
-        size_t width = 0, count = 0;
-        while (*q && !off) {
-            const char *e = strchr(q, '\n');
-            size_t len = e ? (size_t)(e - q) : strlen(q);
-            size_t c = q[0] == '#' ? 0 : trailing_comment(q, len);
-            if (!c)
-                break;
-            size_t code = c;
-            while (code > 0 && q[code - 1] == ' ')
-                code--;
-            if (code > width)
-                width = code;
-            count++;
-            q += e ? len + 1 : len;
-        }
-        for (size_t k = 0; k < count; k++) {
-            const char *e = strchr(p, '\n');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            size_t c = trailing_comment(p, len), code = c;
-            while (code > 0 && p[code - 1] == ' ')
-                code--;
-            buf_addn(out, p, code);
-            buf_printf(out, "%*s", (int)(width + 1 - code), "");
-            buf_addn(out, p + c, len - c);
-            if (e)
-                buf_addc(out, '\n');
-            p += e ? len + 1 : len;
-        }
-        if (count)
-            continue;
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
-        const char *t = p;
-        while (*t == ' ')
-            t++;
-        if (!strncmp(t, "// clang-format off", 19))
-            off = 1;
-        else if (!strncmp(t, "// clang-format on", 18))
-            off = 0;
-        buf_addn(out, p, len);
-        p += len;
-    }
-}
-
 /* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
-static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars, diag *d,
-                      char **text)
+static int tpl_render(const emit_opts *o, const char *name, const tpl_var *vars, size_t nvars,
+                      diag *d, char **text)
 {
     char where[4096];
     char *tpl = tpl_load(o, name, where, sizeof where, d);
@@ -1028,7 +275,7 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
     buf_init(&fixed);
     int rc = tpl_fill(where, tpl, vars, nvars, &filled, d);
     if (rc == 0) {
-        tidy(buf_str(&filled), &tidied);
+        layout_tidy(buf_str(&filled), &tidied);
         fix_lines(buf_str(&tidied), &fixed);
         if (!buf_ok(&filled) || !buf_ok(&tidied) || !buf_ok(&fixed)) {
             diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, where, (pos){1, 1}, "out of memory");
@@ -1172,10 +419,10 @@ static void build_items(writer *w, const val *v, const char *var, int depth, int
         buf_init(&stmt);
         if (v->kind == V_MAP) {
             buf_add(&key, ", ");
-            c_string(&key, v->keys[i] ? v->keys[i] : "");
+            ex_c_string(&key, v->keys[i] ? v->keys[i] : "");
         }
         const char *fn = v->kind == V_MAP ? "cairn_x_put" : "cairn_x_push";
-        if (needs_builder(it)) {
+        if (ex_needs_builder(it)) {
             char sub[24];
             snprintf(sub, sizeof sub, "v%d", depth + 1);
             w_line(w, indent, "{");
@@ -1186,7 +433,7 @@ static void build_items(writer *w, const val *v, const char *var, int depth, int
             w_line(w, indent, "}");
         } else {
             buf_printf(&stmt, "%s(x, %s%s, ", fn, var, buf_str(&key));
-            val_inline(&stmt, it);
+            ex_val_inline(&stmt, it);
             buf_add(&stmt, ");");
             w_yaml(w, it->at.line, indent, buf_str(&stmt));
         }
@@ -1217,10 +464,10 @@ static void val_ref(buf *out, const val *v, const char *fn)
 {
     if (!v)
         buf_add(out, "NULL");
-    else if (needs_builder(v))
+    else if (ex_needs_builder(v))
         buf_printf(out, "%s(x)", fn);
     else
-        val_inline(out, v);
+        ex_val_inline(out, v);
 }
 
 /* Builder function names: NAME_<what>_<id>. */
@@ -1240,7 +487,7 @@ static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
     }
     buf rate;
     buf_init(&rate);
-    double_text(&rate, r->rate);
+    ex_double(&rate, r->rate);
     const char *jitter = jitters[r->jitter <= JITTER_NONE ? r->jitter : 0];
     /* One field a line, aligned as clang-format lays out a list that does not fit. */
     w_line(w, 1, ".retry = {.max_attempts = %d,", r->max_attempts);
@@ -1262,7 +509,7 @@ static void emit_string_list(writer *w, const char *name, char *const *items, si
     buf list;
     buf_init(&list);
     for (size_t k = 0; k < n; k++) {
-        c_string(&list, items[k] ? items[k] : "");
+        ex_c_string(&list, items[k] ? items[k] : "");
         buf_add(&list, ", ");
     }
     w_line(w, 0, "static const char *const %s[] = {%sNULL};", name, buf_str(&list));
@@ -1305,7 +552,7 @@ static void http_req_init(http_req *r, const run_spec *run)
     r->map.at = run->at;
     r->map.keys = r->keys;
     r->map.items = r->items;
-    r->map.has_expr = holds_expr(&r->map);
+    r->map.has_expr = ex_holds_expr(&r->map);
 }
 
 /*
@@ -1314,7 +561,7 @@ static void http_req_init(http_req *r, const run_spec *run)
  */
 static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
 {
-    if (needs_builder(v)) {
+    if (ex_needs_builder(v)) {
         emit_builder(e, out, fn, v);
         return;
     }
@@ -1327,9 +574,9 @@ static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
         buf t;
         buf_init(&t);
         buf_add(&t, "return ");
-        val_inline(&t, v);
+        ex_val_inline(&t, v);
         buf_addc(&t, ';');
-        if (holds_expr(v))
+        if (ex_holds_expr(v))
             w_yaml(&w, v->at.line, 1, buf_str(&t));
         else
             w_line(&w, 1, "%s", buf_str(&t));
@@ -1361,7 +608,7 @@ static void emit_run_fields(writer *w, const run_spec *r)
 {
     buf name;
     buf_init(&name);
-    c_string(&name, r->fn ? r->fn : "");
+    ex_c_string(&name, r->fn ? r->fn : "");
     if (r->kind == RUN_LUA) {
         w_line(w, 1, ".run = CAIRN_RUN_LUA,");
         w_line(w, 1, ".lua_fn = %s,", buf_str(&name));
@@ -1442,7 +689,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
             buf as;
             buf_init(&as);
             if (op->catches[k].as)
-                c_string(&as, op->catches[k].as);
+                ex_c_string(&as, op->catches[k].as);
             else
                 buf_add(&as, "NULL");
             w_line(w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
@@ -1463,7 +710,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
 
     w_line(w, 0, "static const cairn_op %s_op_%s = {", wn, id);
     buf_reset(&name);
-    c_string(&name, op->name ? op->name : "");
+    ex_c_string(&name, op->name ? op->name : "");
     w_line(w, 1, ".name = %s,", buf_str(&name));
     w_line(w, 1, ".line = %d,", op->at.line);
     if (run) {
@@ -1474,7 +721,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         w_line(w, 1, ".at_most_once = 1,");
     if (op->as) {
         buf_reset(&name);
-        c_string(&name, op->as);
+        ex_c_string(&name, op->as);
         w_line(w, 1, ".as = %s,", buf_str(&name));
     }
     if (op->ncatches) {
@@ -1491,7 +738,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
     }
     if (op->kind == OP_AWAIT) {
         buf_reset(&name);
-        c_string(&name, op->await_of ? op->await_of : "");
+        ex_c_string(&name, op->await_of ? op->await_of : "");
         w_line(w, 1, ".callback = %s,", buf_str(&name));
     }
     w_line(w, 0, "};");
@@ -1522,8 +769,8 @@ static void emit_op_data(emitter *e, buf *out, size_t i)
     const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
     const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
     const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
-    int builders = needs_builder(with) || needs_builder(request) || needs_builder(until) ||
-                   needs_builder(output) || needs_builder(message) || needs_builder(data);
+    int builders = ex_needs_builder(with) || ex_needs_builder(request) || ex_needs_builder(until) ||
+                   ex_needs_builder(output) || ex_needs_builder(message) || ex_needs_builder(data);
     if (!journaled && !builders)
         goto done;
 
@@ -1551,7 +798,7 @@ static void emit_op_data(emitter *e, buf *out, size_t i)
                {output, "output"}, {message, "message"}, {data, "data"}};
     int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
-        if (!needs_builder(fns[k].v))
+        if (!ex_needs_builder(fns[k].v))
             continue;
         if (blank)
             w_blank(&w);
@@ -1574,7 +821,7 @@ done:
  */
 static void w_stmt(writer *w, int indent, const val *src, const char *stmt)
 {
-    if (holds_expr(src) && !needs_builder(src))
+    if (ex_holds_expr(src) && !ex_needs_builder(src))
         w_yaml(w, src->at.line, indent, stmt);
     else
         w_line(w, indent, "%s", stmt);
@@ -1585,13 +832,13 @@ static void output_ref(buf *out, const emitter *e, const val *v, size_t i, int o
 {
     if (!v) {
         buf_add(out, "NULL");
-    } else if (needs_builder(v)) {
+    } else if (ex_needs_builder(v)) {
         if (own)
             buf_printf(out, "%s_output_%s(x)", e->wf->name, e->ids[i]);
         else
             buf_printf(out, "%s_output(x)", e->wf->name);
     } else {
-        val_inline(out, v);
+        ex_val_inline(out, v);
     }
 }
 
@@ -1743,7 +990,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
         buf fn;
         buf_init(&fn);
         buf_add(&call, "cairn_fail(x, ");
-        c_string(&call, op->err_type ? op->err_type : "");
+        ex_c_string(&call, op->err_type ? op->err_type : "");
         buf_add(&call, ", ");
         fn_name(&fn, e, "message", i);
         val_ref(&call, op->err_message, buf_str(&fn));
@@ -1753,7 +1000,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
         val_ref(&call, op->err_data, buf_str(&fn));
         buf_add(&call, ");");
         buf_cleanup(&fn);
-        const val *src = holds_expr(op->err_message) && !needs_builder(op->err_message)
+        const val *src = ex_holds_expr(op->err_message) && !ex_needs_builder(op->err_message)
                              ? op->err_message
                              : op->err_data;
         w_stmt(&w, 1, src, buf_str(&call));
@@ -1884,7 +1131,7 @@ static void emit_hooks(emitter *e, buf *out)
         size_t n = nl ? (size_t)(nl - p) + 1 : len - i;
         size_t before = lits.len;
         buf_addc(&lits, '"');
-        emit_c_escape(&lits, p, n);
+        ex_c_escape(&lits, p, n);
         buf_add(&lits, "\"\n");
         if (lits.len - before - 1 > widest)
             widest = lits.len - before - 1;
@@ -1897,8 +1144,8 @@ static void emit_hooks(emitter *e, buf *out)
     }
     size_t pad = decl.len + 1;
     /* + 1: the `;` after the last literal */
-    int aligned = pad + widest + 1 <= COLUMNS;
-    int off = !aligned && 4 + widest + 1 > COLUMNS;
+    int aligned = pad + widest + 1 <= LAYOUT_COLUMNS;
+    int off = !aligned && 4 + widest + 1 > LAYOUT_COLUMNS;
     if (off)
         buf_add(out, "// clang-format off\n");
     buf_add(out, buf_str(&decl));
@@ -1986,11 +1233,11 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     e.end_state = buf_take(&end);
     if (!e.end_state || make_ids(&e) < 0)
         goto oom;
-    c_string(&e.yaml_lit, wf->path);
+    ex_c_string(&e.yaml_lit, wf->path);
     buf cname;
     buf_init(&cname);
     buf_printf(&cname, "%s.c", wf->name);
-    c_string(&e.cfile_lit, buf_str(&cname));
+    ex_c_string(&e.cfile_lit, buf_str(&cname));
     buf_cleanup(&cname);
 
     enum {
@@ -2017,13 +1264,13 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     if (wf->input_schema_json) {
         buf lit;
         buf_init(&lit);
-        c_string(&lit, wf->input_schema_json);
+        ex_c_string(&lit, wf->input_schema_json);
         buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] =", wf->name);
         /* On the next line when it would not fit in 100 columns (clang-format's
          * way); marked when even there it would not: clang-format would split it. */
         size_t width = strlen(buf_str(&parts[P_SCHEMA])) + 1 + lit.len + 1;
-        int off = 4 + lit.len + 1 > COLUMNS;
-        buf_add(&parts[P_SCHEMA], width > COLUMNS ? "\n    " : " ");
+        int off = 4 + lit.len + 1 > LAYOUT_COLUMNS;
+        buf_add(&parts[P_SCHEMA], width > LAYOUT_COLUMNS ? "\n    " : " ");
         buf_add(&parts[P_SCHEMA], buf_str(&lit));
         buf_add(&parts[P_SCHEMA], ";\n");
         if (off) {
@@ -2048,7 +1295,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emit_states(&e, &parts[P_STATES]);
     for (size_t i = 0; i < wf->nops; i++)
         emit_op_data(&e, &parts[P_OPS], i);
-    if (needs_builder(wf->output)) {
+    if (ex_needs_builder(wf->output)) {
         buf_add(&parts[P_OPS], "/* the workflow's output, ");
         comment_text(&parts[P_OPS], wf->path);
         buf_printf(&parts[P_OPS], ":%d */\n", wf->output->at.line);
@@ -2062,7 +1309,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     for (size_t i = 0; i < wf->nops; i++)
         emit_case(&e, &parts[P_CASES], i);
     emit_end_case(&e, &parts[P_CASES]);
-    c_string(&parts[P_SOURCE_STR], wf->path);
+    ex_c_string(&parts[P_SOURCE_STR], wf->path);
     if (wf->timeout_ms > 0)
         duration_text(&parts[P_TIMEOUT], wf->timeout_ms);
     else
@@ -2073,7 +1320,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         buf chunk;
         buf_init(&chunk);
         buf_printf(&chunk, "@%s", wf->hooks ? wf->hooks : "hooks");
-        c_string(&parts[P_CHUNK], buf_str(&chunk));
+        ex_c_string(&parts[P_CHUNK], buf_str(&chunk));
         buf_cleanup(&chunk);
     } else {
         buf_add(&parts[P_LUA_REF], "NULL");
@@ -2091,7 +1338,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     snprintf(abi, sizeof abi, "%d", CAIRN_ABI);
     snprintf(guard, sizeof guard, "CAIRN_GEN_%s_H", e.upper);
     const char *first = wf->nops ? e.states[0] : e.end_state;
-    const tvar vars[] = {
+    const tpl_var vars[] = {
         {"VERSION", CAIRN_VERSION_STRING},
         {"ABI", abi},
         {"NAME", wf->name},
@@ -2150,7 +1397,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
         buf sub;
         buf_init(&sub);
         buf_printf(&sub, "%s.h", wfs[i]->name);
-        c_string(&includes, buf_str(&sub));
+        ex_c_string(&includes, buf_str(&sub));
         buf_cleanup(&sub);
         buf_addc(&includes, '\n');
         buf_printf(&list, "&%s_workflow,\n", wfs[i]->name);
@@ -2159,7 +1406,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
     if (!buf_ok(&sources) || !buf_ok(&includes) || !buf_ok(&list)) {
         diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
     } else {
-        const tvar vars[] = {
+        const tpl_var vars[] = {
             {"VERSION", CAIRN_VERSION_STRING},
             {"SOURCES", buf_str(&sources)},
             {"INCLUDES", buf_str(&includes)},

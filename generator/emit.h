@@ -34,13 +34,4 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
  */
 int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d, char **text);
 
-/*
- * Appends to out the body of a C string literal (no quotes) holding s[0..n):
- * `"` and `\` escaped, \n \t \r by name, other control bytes and bytes
- * >= 0x80 as 3-digit octal, and `?` after `?` as `\?` (no trigraphs).
- * Exposed for the unit tests.
- */
-struct buf;
-void emit_c_escape(struct buf *out, const char *s, size_t n);
-
 #endif

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "emit.h"
+#include "emit_expr.h"
 #include "model.h"
 
 /* ---- building models by hand ---- */
@@ -235,7 +236,7 @@ static void escape_is_exact(void **state)
     const char in[] = "a\"b\\c\nd\te\x01"
                       "1\xc3\xa9"
                       "7?\?=x?";
-    emit_c_escape(&b, in, sizeof in - 1);
+    ex_c_escape(&b, in, sizeof in - 1);
     /* \001 then "1": three octal digits, so the 1 stays a character;
      * the é bytes as octal; ?? broken so no trigraph forms. */
     assert_string_equal(buf_str(&b), "a\\\"b\\\\c\\nd\\te\\0011\\303\\2517?\\?=x?");
