@@ -1,17 +1,18 @@
 /*
  * emit.c — the emitter (emit.h): a checked workflow to NAME.c, NAME.h, main.c.
  *
- * Owns: the C text of every construct of one workflow (operation
- * descriptors, builder functions, state machine cases), C identifiers for
- * operation names, the code writer and the `#line` fix-up pass. The file
- * skeleton lives in templates/ (*.in); this file only builds the text of
- * their insertion points. Values and expressions are spelled by emit_expr.c,
- * laid out by layout.c, and templates filled by tpl.c.
+ * Owns: C identifiers for operation names, the state machine (one case per
+ * operation), the summary, the embedded hooks, and which template gets which
+ * text. The file skeleton lives in templates/ (*.in); the emitter only builds
+ * the text of their insertion points. Operation descriptors and builder
+ * functions come from emit_data.c, lines and `#line`s from emit_writer.c,
+ * values and expressions from emit_expr.c, the layout from layout.c, and
+ * template filling from tpl.c.
  *
  * Never: writes a file, reads anything but templates, or consults hash
  * order, the clock or the environment (same input, same bytes).
  */
-#include "emit.h"
+#include "emit_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -34,184 +35,6 @@ struct cairn_embedded {
     const char *text;
 };
 extern const struct cairn_embedded cairn_embedded_templates[];
-
-/* Stands for "the number of the next line" in `#line` directives back to the
- * generated file, until fix_lines() knows the true numbers. */
-#define LINE_HERE '\x01'
-
-/* ------------------------------------------------------------------------ */
-/* Text helpers                                                              */
-/* ------------------------------------------------------------------------ */
-
-/* A whole C string literal, quotes included. */
-/* Text that is safe inside a C block comment on one line: no comment
- * delimiters, no trigraphs, no control characters. */
-static void comment_text(buf *out, const char *s)
-{
-    for (size_t i = 0; s[i]; i++) {
-        char c = s[i];
-        char next = s[i + 1];
-        if ((c == '/' && next == '*') || (c == '*' && next == '/') || (c == '?' && next == '?')) {
-            buf_addc(out, c);
-            buf_addc(out, ' ');
-        } else if ((unsigned char)c < 0x20 || c == 0x7f) {
-            buf_addc(out, ' ');
-        } else {
-            buf_addc(out, c);
-        }
-    }
-}
-
-/* 600000 -> "10m", 5400000 -> "1h30m", 250 -> "250ms". */
-static void duration_text(buf *out, int64_t ms)
-{
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    if (ms <= 0) {
-        buf_add(out, "0ms");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ms >= units[i].ms) {
-            buf_printf(out, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-            ms %= units[i].ms;
-        }
-    }
-}
-
-static const char *kind_name(op_kind k)
-{
-    static const char *const names[] = {
-        "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
-}
-
-/* ------------------------------------------------------------------------ */
-/* The code writer: indented lines, and #line directives                     */
-/* ------------------------------------------------------------------------ */
-
-typedef struct writer {
-    buf *out; /* borrowed */
-    int no_line;
-    const char *yaml;  /* `"basic.yaml"`, a C literal (borrowed) */
-    const char *cfile; /* `"basic.c"` */
-    int in_yaml;       /* the last #line pointed into the YAML */
-    int base;          /* columns the template indents this text by */
-} writer;
-
-static void w_indent(writer *w, int indent)
-{
-    for (int i = 0; i < indent; i++)
-        buf_add(w->out, "    ");
-}
-
-/* Back to the generated file's own numbering, if a #line left it. */
-static void w_back(writer *w)
-{
-    if (w->in_yaml && !w->no_line)
-        buf_printf(w->out, "#line %c %s\n", LINE_HERE, w->cfile);
-    w->in_yaml = 0;
-}
-
-/* The CASES point of templates/workflow.c.in sits this many columns in. */
-#define CASES_INDENT 8
-
-/* Writes statement text at indent (levels of 4 columns), laid out; with a
- * `#line` before it when yaml_line > 0 and lines are on. */
-static void w_text(writer *w, int indent, int yaml_line, const char *text)
-{
-    buf lines;
-    buf_init(&lines);
-    size_t n = strlen(text);
-    int col = w->base + 4 * indent;
-    int flat = layout_flat(&lines, text, n, col, w->base) >= 0;
-    if (!flat) {
-        buf_reset(&lines);
-        layout_deep(&lines, text, n, col, col, w->base);
-        w_indent(w, indent);
-        buf_add(w->out, "// clang-format off\n");
-    }
-    if (yaml_line > 0 && !w->no_line)
-        buf_printf(w->out, "#line %d %s\n", yaml_line, w->yaml);
-    w_indent(w, indent);
-    buf_add(w->out, buf_str(&lines));
-    buf_addc(w->out, '\n');
-    if (!flat) {
-        /* Back to the file's own numbering first: clang-format indents a
-         * comment before a preprocessor line unlike one before code. */
-        w_back(w);
-        /* In the body an `if` or a `{` opens, as clang-format indents it. */
-        w_indent(w, indent + (!strncmp(text, "if (", 4) || (n && text[n - 1] == '{')));
-        buf_add(w->out, "// clang-format on\n");
-    }
-    if (!buf_ok(&lines))
-        w->out->oom = 1;
-    buf_cleanup(&lines);
-}
-
-/* A line of the generated file's own. */
-static void w_line(writer *w, int indent, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void w_line(writer *w, int indent, const char *fmt, ...)
-{
-    w_back(w);
-    va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof small) {
-        w_text(w, indent, 0, small);
-    } else if (n >= 0) {
-        char *big = malloc((size_t)n + 1);
-        if (!big) {
-            w->out->oom = 1;
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(big, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        w_text(w, indent, 0, big);
-        free(big);
-    }
-}
-
-/* A statement compiled from YAML line `line`: `#line` before it. */
-static void w_yaml(writer *w, int line, int indent, const char *text)
-{
-    w->in_yaml = 1;
-    w_text(w, indent, line > 0 ? line : 1, text);
-}
-
-/* A blank line (always the generated file's own). */
-static void w_blank(writer *w)
-{
-    w_back(w);
-    buf_addc(w->out, '\n');
-}
-
-/*
- * Replaces each `#line LINE_HERE` with the number of the line after it, now
- * that the whole text is known.
- */
-static void fix_lines(const char *in, buf *out)
-{
-    long line = 1;
-    for (const char *p = in; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        if (n > 7 && !strncmp(p, "#line ", 6) && p[6] == LINE_HERE) {
-            buf_printf(out, "#line %ld", line + 1);
-            buf_addn(out, p + 7, n - 7);
-        } else {
-            buf_addn(out, p, n);
-        }
-        p += n;
-        line++;
-    }
-}
 
 /* ------------------------------------------------------------------------ */
 /* Templates                                                                 */
@@ -276,7 +99,7 @@ static int tpl_render(const emit_opts *o, const char *name, const tpl_var *vars,
     int rc = tpl_fill(where, tpl, vars, nvars, &filled, d);
     if (rc == 0) {
         layout_tidy(buf_str(&filled), &tidied);
-        fix_lines(buf_str(&tidied), &fixed);
+        w_fix_lines(buf_str(&tidied), &fixed);
         if (!buf_ok(&filled) || !buf_ok(&tidied) || !buf_ok(&fixed)) {
             diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, where, (pos){1, 1}, "out of memory");
             rc = -1;
@@ -295,15 +118,8 @@ static int tpl_render(const emit_opts *o, const char *name, const tpl_var *vars,
 /* One workflow                                                              */
 /* ------------------------------------------------------------------------ */
 
-typedef struct emitter {
-    const workflow *wf;
-    const emit_opts *o;
-    char **ids;    /* owned: per op, its unique lower-case C identifier part */
-    char **states; /* owned: per op, its enum constant */
-    char *end_state;
-    char *upper; /* NAME in upper case */
-    buf yaml_lit, cfile_lit;
-} emitter;
+/* The CASES point of templates/workflow.c.in sits this many columns in. */
+#define CASES_INDENT 8
 
 /* Operation names to C identifiers: `-` and `.` become `_`, lower case, and
  * a numeric suffix where two names (or a name and `end`) would collide. */
@@ -379,14 +195,6 @@ static void emitter_cleanup(emitter *e)
     buf_cleanup(&e->cfile_lit);
 }
 
-static writer emitter_writer(emitter *e, buf *out)
-{
-    return (writer){.out = out,
-                    .no_line = e->o && e->o->no_line,
-                    .yaml = buf_str(&e->yaml_lit),
-                    .cfile = buf_str(&e->cfile_lit)};
-}
-
 /* The state after op i when it completes normally. */
 static const char *next_state(const emitter *e, size_t i)
 {
@@ -396,423 +204,6 @@ static const char *next_state(const emitter *e, size_t i)
 static const char *target_state(const emitter *e, int target)
 {
     return target >= 0 && (size_t)target < e->wf->nops ? e->states[target] : e->end_state;
-}
-
-/* "step reserve, basic.yaml:17" for comments. */
-static void op_title(buf *out, const emitter *e, const op *op)
-{
-    buf_add(out, kind_name(op->kind));
-    buf_addc(out, ' ');
-    comment_text(out, op->name ? op->name : "");
-    buf_add(out, ", ");
-    comment_text(out, e->wf->path ? e->wf->path : "");
-    buf_printf(out, ":%d", op->at.line);
-}
-
-/* Statements that fill the object or array `var` with v's items. */
-static void build_items(writer *w, const val *v, const char *var, int depth, int indent)
-{
-    for (size_t i = 0; i < v->n; i++) {
-        const val *it = v->items[i];
-        buf key, stmt;
-        buf_init(&key);
-        buf_init(&stmt);
-        if (v->kind == V_MAP) {
-            buf_add(&key, ", ");
-            ex_c_string(&key, v->keys[i] ? v->keys[i] : "");
-        }
-        const char *fn = v->kind == V_MAP ? "cairn_x_put" : "cairn_x_push";
-        if (ex_needs_builder(it)) {
-            char sub[24];
-            snprintf(sub, sizeof sub, "v%d", depth + 1);
-            w_line(w, indent, "{");
-            w_line(w, indent + 1, "cJSON *%s = cairn_x_%s(x);", sub,
-                   it->kind == V_MAP ? "object" : "array");
-            build_items(w, it, sub, depth + 1, indent + 1);
-            w_line(w, indent + 1, "%s(x, %s%s, %s);", fn, var, buf_str(&key), sub);
-            w_line(w, indent, "}");
-        } else {
-            buf_printf(&stmt, "%s(x, %s%s, ", fn, var, buf_str(&key));
-            ex_val_inline(&stmt, it);
-            buf_add(&stmt, ");");
-            w_yaml(w, it->at.line, indent, buf_str(&stmt));
-        }
-        if (!buf_ok(&key) || !buf_ok(&stmt))
-            w->out->oom = 1;
-        buf_cleanup(&key);
-        buf_cleanup(&stmt);
-    }
-}
-
-/* A static function that builds v (a map or list holding expressions). */
-static void emit_builder(emitter *e, buf *out, const char *fn, const val *v)
-{
-    writer w = emitter_writer(e, out);
-    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
-    w_line(&w, 0, "{");
-    w_line(&w, 1, "cJSON *v = cairn_x_%s(x);", v->kind == V_MAP ? "object" : "array");
-    build_items(&w, v, "v", 0, 1);
-    w_line(&w, 1, "return v;");
-    w_line(&w, 0, "}");
-}
-
-/*
- * The C expression for value v at a use site: NULL when absent, a call of
- * its builder function fn when it needs one, else inline.
- */
-static void val_ref(buf *out, const val *v, const char *fn)
-{
-    if (!v)
-        buf_add(out, "NULL");
-    else if (ex_needs_builder(v))
-        buf_printf(out, "%s(x)", fn);
-    else
-        ex_val_inline(out, v);
-}
-
-/* Builder function names: NAME_<what>_<id>. */
-static void fn_name(buf *out, const emitter *e, const char *what, size_t i)
-{
-    buf_printf(out, "%s_%s_%s", e->wf->name, what, e->ids[i]);
-}
-
-static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
-{
-    static const char *const jitters[] = {"CAIRN_JITTER_FULL", "CAIRN_JITTER_HALF",
-                                          "CAIRN_JITTER_NONE"};
-    const retry_spec *r = &op->retry;
-    if (r->none) {
-        w_line(w, 1, ".retry = {.max_attempts = 1}, // retry: none");
-        return;
-    }
-    buf rate;
-    buf_init(&rate);
-    ex_double(&rate, r->rate);
-    const char *jitter = jitters[r->jitter <= JITTER_NONE ? r->jitter : 0];
-    /* One field a line, aligned as clang-format lays out a list that does not fit. */
-    w_line(w, 1, ".retry = {.max_attempts = %d,", r->max_attempts);
-    w_line(w, 0, "              .initial_ms = %" PRId64 ",", r->initial_ms);
-    w_line(w, 0, "              .max_ms = %" PRId64 ",", r->max_ms);
-    w_line(w, 0, "              .rate = %s,", buf_str(&rate));
-    if (r->on && r->non) {
-        w_line(w, 0, "              .jitter = %s,", jitter);
-        w_line(w, 0, "              .on = %s_retry_on_%s},", e->wf->name, e->ids[i]);
-    } else {
-        w_line(w, 0, "              .jitter = %s},", jitter);
-    }
-    buf_cleanup(&rate);
-}
-
-/* A NULL-terminated array of strings: `static const char *const NAME[] = {...};` */
-static void emit_string_list(writer *w, const char *name, char *const *items, size_t n)
-{
-    buf list;
-    buf_init(&list);
-    for (size_t k = 0; k < n; k++) {
-        ex_c_string(&list, items[k] ? items[k] : "");
-        buf_add(&list, ", ");
-    }
-    w_line(w, 0, "static const char *const %s[] = {%sNULL};", name, buf_str(&list));
-    if (!buf_ok(&list))
-        w->out->oom = 1;
-    buf_cleanup(&list);
-}
-
-/*
- * The request of an http call, {method, url, headers, body}, as one value to
- * build: a map whose items borrow the spec's values. The method defaults to
- * GET, or POST when there is a body; absent headers and body are left out.
- * Lives on the caller's stack; nothing in it is freed.
- */
-typedef struct http_req {
-    val map;
-    val method; /* the default method, when the YAML has none */
-    char *keys[4];
-    val *items[4];
-} http_req;
-
-static void http_req_init(http_req *r, const run_spec *run)
-{
-    const http_spec *h = &run->http;
-    memset(r, 0, sizeof *r);
-    r->method.kind = V_STR;
-    r->method.at = run->at;
-    r->method.text = h->body ? "POST" : "GET";
-    /* The values stay the spec's: the builder only reads them. */
-    val *const parts[4] = {h->method ? (val *)h->method : &r->method, (val *)h->url,
-                           (val *)h->headers, (val *)h->body};
-    static char *const names[4] = {"method", "url", "headers", "body"};
-    for (size_t k = 0; k < 4; k++) {
-        if (!parts[k])
-            continue;
-        r->keys[r->map.n] = names[k];
-        r->items[r->map.n++] = parts[k];
-    }
-    r->map.kind = V_MAP;
-    r->map.at = run->at;
-    r->map.keys = r->keys;
-    r->map.items = r->items;
-    r->map.has_expr = ex_holds_expr(&r->map);
-}
-
-/*
- * A static function that returns v as the args of a body: built by
- * statements when it needs them, else one return (an empty object for NULL).
- */
-static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
-{
-    if (ex_needs_builder(v)) {
-        emit_builder(e, out, fn, v);
-        return;
-    }
-    writer w = emitter_writer(e, out);
-    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
-    w_line(&w, 0, "{");
-    if (!v) {
-        w_line(&w, 1, "return cairn_x_object(x);");
-    } else {
-        buf t;
-        buf_init(&t);
-        buf_add(&t, "return ");
-        ex_val_inline(&t, v);
-        buf_addc(&t, ';');
-        if (ex_holds_expr(v))
-            w_yaml(&w, v->at.line, 1, buf_str(&t));
-        else
-            w_line(&w, 1, "%s", buf_str(&t));
-        if (!buf_ok(&t))
-            out->oom = 1;
-        buf_cleanup(&t);
-    }
-    w_line(&w, 0, "}");
-}
-
-/* `.field = MS, // duration` for a non-zero duration. A line comment: after
- * the last field of an initializer, a block comment would hide its trailing
- * comma from clang-format, which would then pack the fields on one line. */
-static void emit_ms_field(writer *w, const char *field, int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    buf dur;
-    buf_init(&dur);
-    duration_text(&dur, ms);
-    w_line(w, 1, ".%s = %" PRId64 ", // %s", field, ms, buf_str(&dur));
-    if (!buf_ok(&dur))
-        w->out->oom = 1;
-    buf_cleanup(&dur);
-}
-
-/* The fields of a body that runs: a step's run or a submitter. */
-static void emit_run_fields(writer *w, const run_spec *r)
-{
-    buf name;
-    buf_init(&name);
-    ex_c_string(&name, r->fn ? r->fn : "");
-    if (r->kind == RUN_LUA) {
-        w_line(w, 1, ".run = CAIRN_RUN_LUA,");
-        w_line(w, 1, ".lua_fn = %s,", buf_str(&name));
-    } else if (r->kind == RUN_C) {
-        w_line(w, 1, ".run = CAIRN_RUN_C,");
-        /* Under a #line to the `run:`, so a hook of the wrong type is
-         * reported at the YAML line that names it. */
-        buf fn;
-        buf_init(&fn);
-        buf_printf(&fn, ".c_fn = %s,", r->fn ? r->fn : "NULL");
-        w_yaml(w, r->at.line, 1, buf_str(&fn));
-        if (!buf_ok(&fn))
-            w->out->oom = 1;
-        buf_cleanup(&fn);
-        w_line(w, 1, ".c_name = %s,", buf_str(&name));
-    } else if (r->kind == RUN_HTTP) {
-        w_line(w, 1, ".run = CAIRN_RUN_HTTP,");
-    }
-    if (!buf_ok(&name))
-        w->out->oom = 1;
-    buf_cleanup(&name);
-}
-
-/* The fields of an http call that are not its request. */
-static void emit_http_fields(writer *w, const emitter *e, const run_spec *r, size_t i)
-{
-    if (r->kind != RUN_HTTP)
-        return;
-    emit_ms_field(w, "http_timeout_ms", r->http.timeout_ms);
-    if (r->http.ok && r->http.nok) {
-        w_line(w, 1, ".http_ok = %s_ok_%s,", e->wf->name, e->ids[i]);
-        w_line(w, 1, ".nhttp_ok = %zu,", r->http.nok);
-    }
-}
-
-/* The run of op (a step's or a submitter's), or NULL. */
-static const run_spec *op_run(const op *op)
-{
-    if (op->kind == OP_STEP)
-        return &op->run;
-    if (op->kind == OP_WAIT_FOR_CALLBACK)
-        return &op->submitter;
-    return NULL;
-}
-
-/* The callback whose options op carries: itself, or an await's callback. */
-static const op *op_callback(const emitter *e, const op *op)
-{
-    if (op->kind == OP_CALLBACK || op->kind == OP_WAIT_FOR_CALLBACK)
-        return op;
-    if (op->kind == OP_AWAIT && op->await_target >= 0 && (size_t)op->await_target < e->wf->nops)
-        return &e->wf->ops[op->await_target];
-    return NULL;
-}
-
-/* The static cairn_op of a journaled op i, and the arrays it points to. */
-static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
-{
-    const char *wn = e->wf->name;
-    const char *id = e->ids[i];
-    const run_spec *run = op_run(op);
-    const struct op *cb = op_callback(e, op);
-    buf name;
-    buf_init(&name);
-
-    if (run && !op->retry.none && op->retry.on && op->retry.non) {
-        buf_printf(&name, "%s_retry_on_%s", wn, id);
-        emit_string_list(w, buf_str(&name), op->retry.on, op->retry.non);
-    }
-    if (op->ncatches) {
-        for (size_t k = 0; k < op->ncatches; k++) {
-            buf_reset(&name);
-            buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
-            emit_string_list(w, buf_str(&name), op->catches[k].errors, op->catches[k].nerrors);
-        }
-        w_line(w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
-        for (size_t k = 0; k < op->ncatches; k++) {
-            buf as;
-            buf_init(&as);
-            if (op->catches[k].as)
-                ex_c_string(&as, op->catches[k].as);
-            else
-                buf_add(&as, "NULL");
-            w_line(w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
-            buf_cleanup(&as);
-        }
-        w_line(w, 0, "};");
-    }
-    if (run && run->kind == RUN_HTTP && run->http.ok && run->http.nok) {
-        buf list;
-        buf_init(&list);
-        for (size_t k = 0; k < run->http.nok; k++)
-            buf_printf(&list, "%s{%d, %d}", k ? ", " : "", run->http.ok[k].lo, run->http.ok[k].hi);
-        w_line(w, 0, "static const cairn_status_range %s_ok_%s[] = {%s};", wn, id, buf_str(&list));
-        if (!buf_ok(&list))
-            w->out->oom = 1;
-        buf_cleanup(&list);
-    }
-
-    w_line(w, 0, "static const cairn_op %s_op_%s = {", wn, id);
-    buf_reset(&name);
-    ex_c_string(&name, op->name ? op->name : "");
-    w_line(w, 1, ".name = %s,", buf_str(&name));
-    w_line(w, 1, ".line = %d,", op->at.line);
-    if (run) {
-        emit_run_fields(w, run);
-        emit_retry(w, e, op, i);
-    }
-    if (op->at_most_once)
-        w_line(w, 1, ".at_most_once = 1,");
-    if (op->as) {
-        buf_reset(&name);
-        ex_c_string(&name, op->as);
-        w_line(w, 1, ".as = %s,", buf_str(&name));
-    }
-    if (op->ncatches) {
-        w_line(w, 1, ".catches = %s_catches_%s,", wn, id);
-        w_line(w, 1, ".ncatches = %zu,", op->ncatches);
-    }
-    if (run)
-        emit_http_fields(w, e, run, i);
-    if (cb) {
-        emit_ms_field(w, "timeout_ms", cb->timeout_ms);
-        emit_ms_field(w, "heartbeat_ms", cb->heartbeat_ms);
-        if (cb->result_text)
-            w_line(w, 1, ".result_text = 1,");
-    }
-    if (op->kind == OP_AWAIT) {
-        buf_reset(&name);
-        ex_c_string(&name, op->await_of ? op->await_of : "");
-        w_line(w, 1, ".callback = %s,", buf_str(&name));
-    }
-    w_line(w, 0, "};");
-    if (!buf_ok(&name))
-        w->out->oom = 1;
-    buf_cleanup(&name);
-}
-
-/* Descriptors and builder functions of op i (the OPERATIONS point). */
-static void emit_op_data(emitter *e, buf *out, size_t i)
-{
-    const op *op = &e->wf->ops[i];
-    writer w = emitter_writer(e, out);
-    buf title, name;
-    buf_init(&title);
-    buf_init(&name);
-    op_title(&title, e, op);
-
-    int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
-                    op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK;
-    int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
-    http_req req;
-    if (http)
-        http_req_init(&req, &op->run);
-    const val *with = op->kind == OP_STEP && !http ? op->with : NULL;
-    const val *request = http ? &req.map : NULL;
-    const val *until = op->kind == OP_WAIT && op->for_ms < 0 ? op->until : NULL;
-    const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
-    const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
-    const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
-    int builders = ex_needs_builder(with) || ex_needs_builder(request) || ex_needs_builder(until) ||
-                   ex_needs_builder(output) || ex_needs_builder(message) || ex_needs_builder(data);
-    if (!journaled && !builders)
-        goto done;
-
-    w_line(&w, 0, "/* %s */", buf_str(&title));
-    if (journaled)
-        emit_descriptor(&w, e, op, i);
-
-    /* A submitter's args: built when the runtime asks, once `callback` is set. */
-    if (op->kind == OP_WAIT_FOR_CALLBACK) {
-        http_req sreq;
-        const val *args = op->with;
-        if (op->submitter.kind == RUN_HTTP) {
-            http_req_init(&sreq, &op->submitter);
-            args = &sreq.map;
-        }
-        w_blank(&w);
-        fn_name(&name, e, "submit", i);
-        emit_args_fn(e, out, buf_str(&name), args);
-    }
-
-    const struct {
-        const val *v;
-        const char *what;
-    } fns[] = {{with, "with"},     {request, "request"}, {until, "until"},
-               {output, "output"}, {message, "message"}, {data, "data"}};
-    int blank = journaled;
-    for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
-        if (!ex_needs_builder(fns[k].v))
-            continue;
-        if (blank)
-            w_blank(&w);
-        blank = 1;
-        buf_reset(&name);
-        fn_name(&name, e, fns[k].what, i);
-        emit_builder(e, out, buf_str(&name), fns[k].v);
-    }
-    w_blank(&w);
-done:
-    if (!buf_ok(&title) || !buf_ok(&name))
-        out->oom = 1;
-    buf_cleanup(&title);
-    buf_cleanup(&name);
 }
 
 /*
@@ -871,7 +262,7 @@ static void emit_branch(writer *w, const emitter *e, const op *op, size_t i, con
         for (size_t j = 0; j < c->nerrors; j++) {
             if (j)
                 buf_add(&t, ", ");
-            comment_text(&t, c->errors[j] ? c->errors[j] : "");
+            w_comment(&t, c->errors[j] ? c->errors[j] : "");
         }
         w_line(w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
         w_line(w, 2, "s = %s;", target_state(e, c->target));
@@ -898,7 +289,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
     buf t, call;
     buf_init(&t);
     buf_init(&call);
-    op_title(&t, e, op);
+    emit_op_title(&t, e, op);
 
     w_blank(&w);
     w_line(&w, 0, "/* %s */", buf_str(&t));
@@ -907,15 +298,15 @@ static void emit_case(emitter *e, buf *out, size_t i)
     case OP_STEP: {
         buf fn;
         buf_init(&fn);
-        http_req req;
+        emit_http_req req;
         const val *args = op->with;
         if (op->run.kind == RUN_HTTP) {
-            http_req_init(&req, &op->run);
+            emit_http_req_init(&req, &op->run);
             args = &req.map;
         }
-        fn_name(&fn, e, op->run.kind == RUN_HTTP ? "request" : "with", i);
+        emit_fn_name(&fn, e, op->run.kind == RUN_HTTP ? "request" : "with", i);
         buf_printf(&call, "cairn_step(x, &%s_op_%s, ", wn, id);
-        val_ref(&call, args, buf_str(&fn));
+        emit_val_ref(&call, args, buf_str(&fn));
         buf_addc(&call, ')');
         buf_cleanup(&fn);
         emit_branch(&w, e, op, i, buf_str(&call), args);
@@ -940,16 +331,16 @@ static void emit_case(emitter *e, buf *out, size_t i)
         if (op->for_ms >= 0) {
             buf dur;
             buf_init(&dur);
-            duration_text(&dur, op->for_ms);
+            w_duration(&dur, op->for_ms);
             w_line(&w, 1, "if (cairn_wait_for(x, &%s_op_%s, %" PRId64 ") != CAIRN_NEXT) /* %s */",
                    wn, id, op->for_ms, buf_str(&dur));
             buf_cleanup(&dur);
         } else {
             buf fn;
             buf_init(&fn);
-            fn_name(&fn, e, "until", i);
+            emit_fn_name(&fn, e, "until", i);
             buf_printf(&t, "if (cairn_wait_until(x, &%s_op_%s, ", wn, id);
-            val_ref(&t, op->until, buf_str(&fn));
+            emit_val_ref(&t, op->until, buf_str(&fn));
             buf_add(&t, ") != CAIRN_NEXT)");
             buf_cleanup(&fn);
             w_stmt(&w, 1, op->until, buf_str(&t));
@@ -992,12 +383,12 @@ static void emit_case(emitter *e, buf *out, size_t i)
         buf_add(&call, "cairn_fail(x, ");
         ex_c_string(&call, op->err_type ? op->err_type : "");
         buf_add(&call, ", ");
-        fn_name(&fn, e, "message", i);
-        val_ref(&call, op->err_message, buf_str(&fn));
+        emit_fn_name(&fn, e, "message", i);
+        emit_val_ref(&call, op->err_message, buf_str(&fn));
         buf_add(&call, ", ");
         buf_reset(&fn);
-        fn_name(&fn, e, "data", i);
-        val_ref(&call, op->err_data, buf_str(&fn));
+        emit_fn_name(&fn, e, "data", i);
+        emit_val_ref(&call, op->err_data, buf_str(&fn));
         buf_add(&call, ");");
         buf_cleanup(&fn);
         const val *src = ex_holds_expr(op->err_message) && !ex_needs_builder(op->err_message)
@@ -1056,7 +447,7 @@ static void emit_summary(emitter *e, buf *out)
                 out->oom = 1;
                 return;
             }
-            comment_text(out, line);
+            w_comment(out, line);
             free(line);
             p += nl ? n + 1 : n;
             if (*p)
@@ -1066,7 +457,7 @@ static void emit_summary(emitter *e, buf *out)
     buf_add(out, "\n *\n");
     size_t width = 0;
     for (size_t i = 0; i < wf->nops; i++) {
-        size_t w = strlen(kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
+        size_t w = strlen(w_kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
         if (w > width)
             width = w;
     }
@@ -1074,10 +465,10 @@ static void emit_summary(emitter *e, buf *out)
         const op *op = &wf->ops[i];
         buf t;
         buf_init(&t);
-        buf_printf(&t, "%s ", kind_name(op->kind));
-        comment_text(&t, op->name);
+        buf_printf(&t, "%s ", w_kind_name(op->kind));
+        w_comment(&t, op->name);
         buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
-        comment_text(out, wf->path);
+        w_comment(out, wf->path);
         buf_printf(out, ":%d\n", op->at.line);
         if (!buf_ok(&t))
             out->oom = 1;
@@ -1097,8 +488,8 @@ static void emit_states(emitter *e, buf *out)
         buf t;
         buf_init(&t);
         buf_printf(&t, "%s,", e->states[i]);
-        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), kind_name(op->kind));
-        comment_text(out, op->name);
+        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), w_kind_name(op->kind));
+        w_comment(out, op->name);
         buf_add(out, " */\n");
         buf_cleanup(&t);
     }
@@ -1113,7 +504,7 @@ static void emit_hooks(emitter *e, buf *out)
     if (!wf->hooks_source)
         return;
     buf_add(out, "/* ");
-    comment_text(out, wf->hooks ? wf->hooks : "hooks");
+    w_comment(out, wf->hooks ? wf->hooks : "hooks");
     buf_add(out, ", embedded: the definition hash covers it. */\n");
     /* One literal per source line: aligned after `= ` when every line fits
      * there, else each on its own line indented once (clang-format's two
@@ -1193,7 +584,7 @@ static void emit_c_hooks(const workflow *wf, buf *out)
             continue;
         if (nseen == 0) {
             buf_add(out, "/* C hooks named in ");
-            comment_text(out, wf->path);
+            w_comment(out, wf->path);
             buf_add(out, ": implement each one (cairn.h, \"Call API\"). */\n");
         }
         seen[nseen++] = r->fn;
@@ -1258,7 +649,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         P_CHOOKS,
         P_WF_VERSION
     };
-    comment_text(&parts[P_SOURCE], wf->path);
+    w_comment(&parts[P_SOURCE], wf->path);
     emit_summary(&e, &parts[P_SUMMARY]);
     emit_hooks(&e, &parts[P_HOOKS]);
     if (wf->input_schema_json) {
@@ -1297,7 +688,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         emit_op_data(&e, &parts[P_OPS], i);
     if (ex_needs_builder(wf->output)) {
         buf_add(&parts[P_OPS], "/* the workflow's output, ");
-        comment_text(&parts[P_OPS], wf->path);
+        w_comment(&parts[P_OPS], wf->path);
         buf_printf(&parts[P_OPS], ":%d */\n", wf->output->at.line);
         buf fn;
         buf_init(&fn);
@@ -1311,7 +702,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emit_end_case(&e, &parts[P_CASES]);
     ex_c_string(&parts[P_SOURCE_STR], wf->path);
     if (wf->timeout_ms > 0)
-        duration_text(&parts[P_TIMEOUT], wf->timeout_ms);
+        w_duration(&parts[P_TIMEOUT], wf->timeout_ms);
     else
         buf_add(&parts[P_TIMEOUT], "none");
     buf_printf(&parts[P_TIMEOUT_MS], "%" PRId64, wf->timeout_ms > 0 ? wf->timeout_ms : 0);
@@ -1392,7 +783,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
     for (size_t i = 0; i < n; i++) {
         if (i)
             buf_add(&sources, ", ");
-        comment_text(&sources, wfs[i]->path);
+        w_comment(&sources, wfs[i]->path);
         buf_add(&includes, "#include ");
         buf sub;
         buf_init(&sub);
