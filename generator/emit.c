@@ -9,7 +9,7 @@
  * values and expressions from emit_expr.c, the layout from layout.c, and
  * template filling from tpl.c.
  *
- * Never: writes a file, reads anything but templates, or consults hash
+ * Never: reads or writes a file (the loader reads templates), or consults hash
  * order, the clock or the environment (same input, same bytes).
  */
 #include "emit_int.h"
@@ -40,40 +40,23 @@ extern const struct cairn_embedded cairn_embedded_templates[];
 /* Templates                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Reads a whole file; NULL on failure (errno set). Caller frees. */
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf b;
-    buf_init(&b);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_addn(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        buf_cleanup(&b);
-        return NULL;
-    }
-    return buf_take(&b);
-}
-
 /*
  * The text of template `name` (caller frees) and the path to name it in
  * messages (written to where, at most wherelen bytes).
  */
 static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen, diag *d)
 {
-    if (o && o->template_dir) {
-        snprintf(where, wherelen, "%s/%s", o->template_dir, name);
-        char *text = read_file(where);
-        if (!text)
+    if (o && o->templates) {
+        for (const tpl_text *t = o->templates; t->name; t++) {
+            if (strcmp(t->name, name))
+                continue;
+            snprintf(where, wherelen, "%s", t->where);
+            if (t->text)
+                return strdup(t->text);
             diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
-                        "cannot read the template: %s", strerror(errno));
-        return text;
+                        "cannot read the template: %s", strerror(t->err));
+            return NULL;
+        }
     }
     snprintf(where, wherelen, "<embedded>/%s", name);
     for (const struct cairn_embedded *t = cairn_embedded_templates; t->name; t++)

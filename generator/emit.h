@@ -1,10 +1,11 @@
 /*
  * emit.h — the emitter: a checked workflow (model.h) to the text of NAME.c,
  * NAME.h and a host main.c, by filling the templates (templates/, embedded
- * into the tool at build time; `-T DIR` reads a user's copy instead).
+ * into the tool at build time; with `-T DIR` the loader reads a user's copy
+ * and the emitter is handed their text).
  *
- * The emitter writes no file: it returns text, and gen_cmd.c decides what to
- * write. Output is deterministic: document order only, no time, no path
+ * The emitter reads and writes no file: it returns text, and gen_cmd.c
+ * decides what to write. Output is deterministic: document order only, no time, no path
  * beyond wf->path as given.
  */
 #ifndef CAIRN_EMIT_H
@@ -15,9 +16,14 @@
 #include "diag.h"
 #include "model.h"
 
+struct tpl_text;
+
 typedef struct emit_opts {
-    int no_line;              /* emit no #line directives (--no-line) */
-    const char *template_dir; /* borrowed; NULL: the embedded templates */
+    int no_line;                      /* emit no #line directives (--no-line) */
+    const char *template_dir;         /* borrowed: -T DIR, read by load_templates(); the emitter
+                                         only uses templates */
+    const struct tpl_text *templates; /* borrowed: load_templates(template_dir); NULL: the
+                                         embedded templates */
 } emit_opts;
 
 /*

@@ -24,6 +24,7 @@
 #include "emit.h"
 #include "load.h"
 #include "model.h"
+#include "tpl.h"
 
 static void gen_usage(FILE *f)
 {
@@ -150,6 +151,7 @@ int cmd_gen(int argc, char **argv)
     out_file *outs = NULL;
     size_t nouts = 0;
     diag *d = NULL;
+    tpl_text *templates = NULL; /* owned: -T DIR's templates, read by the loader */
     int rc = 1;
 
     if (!files) {
@@ -222,6 +224,11 @@ int cmd_gen(int argc, char **argv)
     }
     if (diag_errors(d))
         goto done;
+    if (opts.template_dir && !(templates = load_templates(opts.template_dir))) {
+        fputs("cairn gen: out of memory\n", stderr);
+        goto done;
+    }
+    opts.templates = templates;
     for (size_t i = 0; i < nfiles; i++) {
         char *c = NULL, *h = NULL;
         if (emit_workflow(wfs[i], &opts, d, &c, &h) < 0)
@@ -285,6 +292,7 @@ done:
     for (size_t i = 0; wfs && i < nfiles; i++)
         model_free(wfs[i]);
     free(wfs);
+    load_templates_free(templates);
     diag_free(d);
     free(files);
     return rc;

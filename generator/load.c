@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "sha256.h"
+#include "tpl.h"
 #include "yml.h"
 
 /* Reads path whole into *buf (caller frees). 0, or -1 with errno. */
@@ -112,4 +113,37 @@ done:
         wf = NULL;
     }
     return wf;
+}
+
+tpl_text *load_templates(const char *dir)
+{
+    size_t n = 0;
+    while (tpl_names[n])
+        n++;
+    tpl_text *t = calloc(n + 1, sizeof *t);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + strlen(tpl_names[i]) + 2;
+        t[i].name = tpl_names[i];
+        t[i].where = malloc(len);
+        if (!t[i].where) {
+            load_templates_free(t);
+            return NULL;
+        }
+        snprintf(t[i].where, len, "%s/%s", dir, tpl_names[i]);
+        size_t tlen;
+        if (slurp(t[i].where, &t[i].text, &tlen) < 0)
+            t[i].err = errno;
+    }
+    return t;
+}
+
+void load_templates_free(tpl_text *t)
+{
+    for (size_t i = 0; t && t[i].name; i++) {
+        free(t[i].where);
+        free(t[i].text);
+    }
+    free(t);
 }

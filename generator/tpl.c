@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+const char *const tpl_names[] = {"workflow.c.in", "workflow.h.in", "main.c.in", NULL};
+
 static const tpl_var *tpl_find(const tpl_var *vars, size_t nvars, const char *name, size_t len)
 {
     for (size_t i = 0; i < nvars; i++)

@@ -16,6 +16,17 @@ typedef struct tpl_var {
     const char *value; /* borrowed */
 } tpl_var;
 
+/* The names of the templates the emitter fills, NULL-terminated. */
+extern const char *const tpl_names[];
+
+/* A template's text as the loader read it from a user's folder (`-T DIR`). */
+typedef struct tpl_text {
+    const char *name; /* one of tpl_names; NULL ends an array */
+    char *where;      /* owned: DIR/name, to name it in messages */
+    char *text;       /* owned: NULL when it could not be read */
+    int err;          /* errno when text is NULL */
+} tpl_text;
+
 /*
  * Fills template text into out. The header comment (a first line starting
  * with a slash, a star and %, to the first line ending with %, a star and a

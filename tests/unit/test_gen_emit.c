@@ -19,6 +19,8 @@
 #include "diag.h"
 #include "emit.h"
 #include "emit_expr.h"
+#include "load.h"
+#include "tpl.h"
 #include "model.h"
 
 /* ---- building models by hand ---- */
@@ -533,7 +535,9 @@ static void templates_from_a_folder(void **state)
     static const op_kind kinds[] = {OP_SUCCEED};
     static const char *const names[] = {"ok"};
     workflow *wf = wf_new(1, kinds, names);
-    emit_opts o = {.template_dir = dir};
+    tpl_text *tt = load_templates(dir);
+    assert_non_null(tt);
+    emit_opts o = {.template_dir = dir, .templates = tt};
     int errors;
     char *h = NULL;
     char *c = gen(wf, &o, &errors, &h);
@@ -548,6 +552,10 @@ static void templates_from_a_folder(void **state)
 
     /* An unknown point is an error at its place in the template. */
     write_file(h_in, "ok\n  x @@NOPE@@\n");
+    load_templates_free(tt);
+    tt = load_templates(dir);
+    assert_non_null(tt);
+    o.templates = tt;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -561,6 +569,21 @@ static void templates_from_a_folder(void **state)
     snprintf(want, sizeof want, "%s:2:5: error: unknown insertion point @@NOPE@@", h_in);
     assert_non_null(strstr(text, want));
     free(text);
+
+    /* The folder has no main.c.in: reported when main.c is wanted, not before. */
+    text = NULL;
+    out = open_memstream(&text, &len);
+    d = diag_new(out, 0);
+    const workflow *wfs[] = {wf};
+    char *m = NULL;
+    assert_int_equal(emit_main(wfs, 1, &o, d, &m), -1);
+    assert_null(m);
+    diag_free(d);
+    fclose(out);
+    snprintf(want, sizeof want, "%s/main.c.in:1:1: error: cannot read the template: ", dir);
+    assert_non_null(strstr(text, want));
+    free(text);
+    load_templates_free(tt);
     unlink(c_in);
     unlink(h_in);
     rmdir(dir);
