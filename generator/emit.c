@@ -440,7 +440,7 @@ static void emit_summary(emitter *e, buf *out)
     buf_add(out, "\n *\n");
     size_t width = 0;
     for (size_t i = 0; i < wf->nops; i++) {
-        size_t w = strlen(w_kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
+        size_t w = strlen(model_kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
         if (w > width)
             width = w;
     }
@@ -448,7 +448,7 @@ static void emit_summary(emitter *e, buf *out)
         const op *op = &wf->ops[i];
         buf t;
         buf_init(&t);
-        buf_printf(&t, "%s ", w_kind_name(op->kind));
+        buf_printf(&t, "%s ", model_kind_name(op->kind));
         w_comment(&t, op->name);
         buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
         w_comment(out, wf->path);
@@ -471,7 +471,7 @@ static void emit_states(emitter *e, buf *out)
         buf t;
         buf_init(&t);
         buf_printf(&t, "%s,", e->states[i]);
-        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), w_kind_name(op->kind));
+        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), model_kind_name(op->kind));
         w_comment(out, op->name);
         buf_add(out, " */\n");
         buf_cleanup(&t);

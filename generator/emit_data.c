@@ -18,7 +18,7 @@
 /* "step reserve, basic.yaml:17" for comments. */
 void emit_op_title(buf *out, const emitter *e, const op *op)
 {
-    buf_add(out, w_kind_name(op->kind));
+    buf_add(out, model_kind_name(op->kind));
     buf_addc(out, ' ');
     w_comment(out, op->name ? op->name : "");
     buf_add(out, ", ");

@@ -46,11 +46,8 @@ void w_fix_lines(const char *in, buf *out);
 /* Text that is safe inside a C block comment on one line. */
 void w_comment(buf *out, const char *s);
 
-/* 600000 -> "10m", 5400000 -> "1h30m", 250 -> "250ms". */
+/* A duration as the language writes it (duration_format): 5400000 -> "1h30m". */
 void w_duration(buf *out, int64_t ms);
-
-/* "step", "wait_for_callback", ... */
-const char *w_kind_name(op_kind k);
 
 /* ---- one workflow's emission (emit.c) ---- */
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "layout.h"
 
 /* Stands for "the number of the next line" in `#line` directives back to the
@@ -40,30 +41,10 @@ void w_comment(buf *out, const char *s)
     }
 }
 
-/* 600000 -> "10m", 5400000 -> "1h30m", 250 -> "250ms". */
 void w_duration(buf *out, int64_t ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    if (ms <= 0) {
-        buf_add(out, "0ms");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ms >= units[i].ms) {
-            buf_printf(out, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-            ms %= units[i].ms;
-        }
-    }
-}
-
-const char *w_kind_name(op_kind k)
-{
-    static const char *const names[] = {
-        "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+    char text[32];
+    buf_add(out, duration_format(ms, text, sizeof text));
 }
 
 /* ---- the code writer: indented lines, and #line directives ---- */

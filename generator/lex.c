@@ -1,67 +1,14 @@
 /*
- * lex.c — the words of the workflow language (lex.h): durations, names, and
- * the edit distance behind "did you mean".
+ * lex.c — the words of the workflow language (lex.h): names, and the edit
+ * distance behind "did you mean" (durations: common/duration.c).
  *
- * Owns: what a duration or a name may look like. It knows nothing of YAML,
+ * Owns: what a name may look like. It knows nothing of YAML,
  * the model or diagnostics: callers report, with the reason it gives.
  */
 #include "lex.h"
 
 #include <ctype.h>
 #include <string.h>
-
-int lex_duration(const char *s, int64_t *ms, const char **why)
-{
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    int64_t total = 0;
-    int next = 0; /* units must come in descending order, each once */
-    const char *p = s;
-    if (!*p) {
-        *why = "empty; write e.g. 30s, 10m, 24h or 1h30m";
-        return -1;
-    }
-    while (*p) {
-        if (*p < '0' || *p > '9') {
-            *why = "expected a number followed by ms, s, m, h or d";
-            return -1;
-        }
-        int64_t n = 0;
-        while (*p >= '0' && *p <= '9') {
-            n = n * 10 + (*p++ - '0');
-            if (n > 1000000000) {
-                *why = "too large";
-                return -1;
-            }
-        }
-        int u = -1;
-        if (p[0] == 'm' && p[1] == 's')
-            u = 4;
-        else
-            for (int i = 0; i < 4; i++)
-                if (*p == units[i].unit[0])
-                    u = i;
-        if (u < 0) {
-            *why = *p ? "unknown unit: use ms, s, m, h or d" : "missing unit: use ms, s, m, h or d";
-            return -1;
-        }
-        if (u < next) {
-            *why = "units must go from largest to smallest, each at most once (1h30m)";
-            return -1;
-        }
-        next = u + 1;
-        p += strlen(units[u].unit);
-        total += n * units[u].ms;
-    }
-    if (total <= 0) {
-        *why = "must be longer than zero";
-        return -1;
-    }
-    *ms = total;
-    return 0;
-}
 
 int lex_edit_distance(const char *a, const char *b, int cap)
 {

@@ -25,12 +25,9 @@
 #include "lex.h"
 #include "yml.h"
 
-static const char *const kind_names[] = {
-    "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
-
 const char *model_kind_name(op_kind k)
 {
-    return kind_names[k];
+    return kind_name((kind)k);
 }
 
 /* ---- freeing ---- */

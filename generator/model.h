@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h" /* pos */
+#include "diag.h"  /* pos */
+#include "kinds.h" /* the kinds and their names */
 
 /* ---- expressions: the AST of one ${...} ---- */
 
@@ -81,18 +82,19 @@ typedef struct val {
 
 /* ---- operations ---- */
 
+/* The operation kinds are common/kinds.h's, which holds their names. */
 typedef enum op_kind {
-    OP_STEP,
-    OP_WAIT,
-    OP_CALLBACK,
-    OP_AWAIT,
-    OP_WAIT_FOR_CALLBACK,
-    OP_CHOICE,
-    OP_SUCCEED,
-    OP_FAIL
+    OP_STEP = KIND_STEP,
+    OP_WAIT = KIND_WAIT,
+    OP_CALLBACK = KIND_CALLBACK,
+    OP_AWAIT = KIND_AWAIT,
+    OP_WAIT_FOR_CALLBACK = KIND_WAIT_FOR_CALLBACK,
+    OP_CHOICE = KIND_CHOICE,
+    OP_SUCCEED = KIND_SUCCEED,
+    OP_FAIL = KIND_FAIL
 } op_kind;
 
-/* The YAML kind key of each op_kind ("step", "wait_for_callback", ...). */
+/* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
 const char *model_kind_name(op_kind k);
 
 typedef enum jitter_kind { JITTER_FULL, JITTER_HALF, JITTER_NONE } jitter_kind;

@@ -16,14 +16,6 @@
 #include "model.h"
 #include "yml.h"
 
-#define DIGIT_CHARS "0123456789"
-
-/* The AWS SDK's default retry strategy. */
-#define AWS_MAX_ATTEMPTS 6
-#define AWS_INITIAL_MS 5000
-#define AWS_MAX_MS 60000
-#define AWS_RATE 2.0
-
 /* A retry as written: which fields were given, before resolution. */
 typedef struct retry_raw {
     int given, none;

@@ -19,6 +19,7 @@
 
 #include "expr.h"
 #include "lex.h"
+#include "rfc3339.h"
 
 /* ---- run / submitter ---- */
 
@@ -149,29 +150,11 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
     }
 }
 
-/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), 't' and 'z' allowed too. */
-static int is_rfc3339(const char *s)
+/* Is s a time the runtime can wait until (rfc3339_parse)? */
+static int is_time(const char *s)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    size_t i = 0;
-    for (; shape[i]; i++) {
-        char c = s[i];
-        if (shape[i] == 'd'   ? !isdigit((unsigned char)c)
-            : shape[i] == 'T' ? (c != 'T' && c != 't')
-                              : c != shape[i])
-            return 0;
-    }
-    if (s[i] == '.') {
-        size_t f = strspn(s + i + 1, DIGIT_CHARS);
-        if (!f)
-            return 0;
-        i += 1 + f;
-    }
-    if ((s[i] == 'Z' || s[i] == 'z') && !s[i + 1])
-        return 1;
-    return (s[i] == '+' || s[i] == '-') && isdigit((unsigned char)s[i + 1]) &&
-           isdigit((unsigned char)s[i + 2]) && s[i + 3] == ':' &&
-           isdigit((unsigned char)s[i + 4]) && isdigit((unsigned char)s[i + 5]) && !s[i + 6];
+    int64_t ms;
+    return rfc3339_parse(s, &ms) == 0;
 }
 
 /* ---- operations ---- */
@@ -409,7 +392,7 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
                        yml_kind_name(u));
             else
                 o->until = mb_val(b, u);
-            if (o->until && o->until->kind == V_STR && !is_rfc3339(o->until->text))
+            if (o->until && o->until->kind == V_STR && !is_time(o->until->text))
                 mb_err(b, DIAG_E_VALUE, u->at,
                        "'until' must be an RFC 3339 time such as 2026-01-31T09:00:00Z, or an "
                        "expression");

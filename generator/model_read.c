@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
+#include "duration.h"
 #include "expr.h"
 #include "lex.h"
 
@@ -351,7 +353,7 @@ int mb_duration(builder *b, const yml_node *map, const char *key, int64_t *ms)
     if (!s)
         return 0;
     const char *why;
-    if (lex_duration(s, ms, &why) < 0) {
+    if (duration_parse(s, ms, &why) < 0) {
         mb_err(b, DIAG_E_DURATION, n->at, "bad duration '%s' for '%s': %s", s, key, why);
         return 0;
     }
@@ -535,10 +537,10 @@ void mb_retry_resolve(builder *b, const retry_raw *own, const retry_raw *def, re
     memset(out, 0, sizeof *out);
     out->given = own->given || def->given;
     out->at = own->given ? own->v.at : def->v.at;
-    out->max_attempts = AWS_MAX_ATTEMPTS;
-    out->initial_ms = AWS_INITIAL_MS;
-    out->max_ms = AWS_MAX_MS;
-    out->rate = AWS_RATE;
+    out->max_attempts = DEFAULTS_RETRY_ATTEMPTS;
+    out->initial_ms = DEFAULTS_RETRY_INITIAL_MS;
+    out->max_ms = DEFAULTS_RETRY_MAX_MS;
+    out->rate = DEFAULTS_RETRY_RATE;
     out->jitter = JITTER_FULL;
     if (own->none || (!own->given && def->none)) {
         out->none = 1;

@@ -13,9 +13,10 @@
 #define DEFAULTS_RETRY_MAX_MS 60000    /* the cap on any one delay */
 #define DEFAULTS_RETRY_RATE 2.0        /* each delay is the last times this */
 
-/* The wait strategy: the jitter when none is given is FULL (a uniform delay
- * in [0, d)); no delay between attempts is shorter than this. */
-#define DEFAULTS_RETRY_JITTER_FULL 1
+/* The wait strategy between attempts: the delay before attempt n+1 is
+ * min(initial * rate^(n-1), max), jittered FULL (uniform in [0, d)) when the
+ * workflow names no jitter (the zero of cairn_jitter and jitter_kind), and
+ * never shorter than this. */
 #define DEFAULTS_RETRY_MIN_DELAY_MS 1000
 
 #endif
