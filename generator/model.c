@@ -23,6 +23,7 @@
 
 #include "expr.h"
 #include "lex.h"
+#include "schemakw.h"
 #include "yml.h"
 
 const char *model_kind_name(op_kind k)
@@ -146,68 +147,117 @@ static cJSON *json_of(const yml_node *n)
     return o;
 }
 
-/*
- * The parts of an `input:` schema the runtime reads by name: `type` (a JSON
- * type name or a non-empty list of them) and `required` (a list of strings),
- * in it and in its nested `properties` and `items` schemas.
- */
-static void input_schema_check(builder *b, const yml_node *n)
+/* n's JSON type as one of schemakw.h's bits, and in words for messages. */
+static unsigned schema_value_type(const yml_node *n, const char **words)
 {
-    static const char *const types[] = {"object",  "array",   "string", "number",
-                                        "integer", "boolean", "null",   NULL};
-    const yml_node *t = yml_get(n, "type");
-    if (t) {
-        size_t total = t->kind == YML_SEQ ? t->n : 1;
-        if (t->kind == YML_MAP || total == 0)
-            mb_err(b, DIAG_E_TYPE, t->at,
-                   "'type' in the input schema must be a type name or a non-empty list of them");
-        for (size_t i = 0; t->kind != YML_MAP && i < total; i++) {
-            const yml_node *it = t->kind == YML_SEQ ? t->items[i] : t;
-            if (it->kind != YML_SCALAR)
-                mb_err(b, DIAG_E_TYPE, it->at, "a type in the input schema must be a name, not %s",
-                       yml_kind_name(it));
-            else if (!mb_listed(types, it->text))
-                mb_err(b, DIAG_E_VALUE, it->at,
-                       "unknown type '%s' in the input schema: expected object, array, string, "
-                       "number, integer, boolean or null",
-                       it->text);
-        }
+    int bl;
+    double d;
+    char *json = NULL;
+    unsigned t = SCHEMAKW_STRING;
+    *words = "a string";
+    if (n->kind == YML_MAP) {
+        t = SCHEMAKW_OBJECT;
+        *words = "a mapping";
+    } else if (n->kind == YML_SEQ) {
+        t = SCHEMAKW_ARRAY;
+        *words = "a list";
+    } else if (mb_null_plain(n)) {
+        t = SCHEMAKW_NULL;
+        *words = "null";
+    } else if (mb_bool_plain(n, &bl)) {
+        t = SCHEMAKW_BOOL;
+        *words = "a boolean";
+    } else if (mb_number_plain(n, &d, &json, &bl) == 1) { /* as json_of() reads it */
+        t = SCHEMAKW_NUMBER;
+        *words = "a number";
     }
-    const yml_node *r = yml_get(n, "required");
-    if (r && r->kind != YML_SEQ) {
+    free(json);
+    return t;
+}
+
+/* `type`: a JSON type name or a non-empty list of them. */
+static void schema_type(builder *b, const yml_node *t)
+{
+    size_t total = t->kind == YML_SEQ ? t->n : 1;
+    if (t->kind == YML_MAP || total == 0)
+        mb_err(b, DIAG_E_TYPE, t->at,
+               "'type' in the input schema must be a type name or a non-empty list of them");
+    for (size_t i = 0; t->kind != YML_MAP && i < total; i++) {
+        const yml_node *it = t->kind == YML_SEQ ? t->items[i] : t;
+        if (it->kind != YML_SCALAR)
+            mb_err(b, DIAG_E_TYPE, it->at, "a type in the input schema must be a name, not %s",
+                   yml_kind_name(it));
+        else if (!mb_listed(schemakw_type_names, it->text))
+            mb_err(b, DIAG_E_VALUE, it->at,
+                   "unknown type '%s' in the input schema: expected object, array, string, "
+                   "number, integer, boolean or null",
+                   it->text);
+    }
+}
+
+/* `required`: a list of member names. */
+static void schema_required(builder *b, const yml_node *r)
+{
+    if (r->kind != YML_SEQ) {
         mb_err(b, DIAG_E_TYPE, r->at,
                "'required' in the input schema must be a list of names, not %s",
                r->kind == YML_SCALAR ? "a scalar" : yml_kind_name(r));
-    } else if (r) {
-        for (size_t i = 0; i < r->n; i++)
-            if (!mb_string_scalar(r->items[i]))
-                mb_err(b, DIAG_E_TYPE, r->items[i]->at,
-                       "'required' in the input schema must list member names (strings), not %s",
-                       r->items[i]->kind != YML_SCALAR ? yml_kind_name(r->items[i])
-                                                       : mb_scalar_kind(r->items[i]));
+        return;
     }
-    const yml_node *p = yml_get(n, "properties");
-    if (p && p->kind != YML_MAP) {
-        mb_err(b, DIAG_E_TYPE, p->at,
-               "'properties' in the input schema must map member names to schemas, not %s",
-               yml_kind_name(p));
-    } else if (p) {
-        for (size_t i = 0; i < p->n; i++) {
-            if (p->items[i]->kind == YML_MAP)
-                input_schema_check(b, p->items[i]);
-            else
-                mb_err(b, DIAG_E_TYPE, p->items[i]->at,
-                       "the schema of property '%s' must be a mapping, not %s", p->keys[i]->text,
-                       yml_kind_name(p->items[i]));
+    for (size_t i = 0; i < r->n; i++)
+        if (!mb_string_scalar(r->items[i]))
+            mb_err(b, DIAG_E_TYPE, r->items[i]->at,
+                   "'required' in the input schema must list member names (strings), not %s",
+                   r->items[i]->kind != YML_SCALAR ? yml_kind_name(r->items[i])
+                                                   : mb_scalar_kind(r->items[i]));
+}
+
+/*
+ * An `input:` schema against what the runtime reads (common/schemakw.h), key
+ * by key in document order: `type`, `required`, `properties` and `items` with
+ * their own messages, every other keyword's value by its type in the table
+ * (the runtime ignores a keyword whose value has another type: it would
+ * never be enforced). A schema inside is checked in turn. Unknown keywords
+ * are ignored, as JSON Schema and the runtime do.
+ */
+static void input_schema_check(builder *b, const yml_node *n)
+{
+    for (size_t i = 0; i < n->n; i++) {
+        const char *key = n->keys[i]->text;
+        const yml_node *v = n->items[i];
+        const schemakw *k = schemakw_find(key);
+        if (!k)
+            continue;
+        if (!strcmp(key, "type")) {
+            schema_type(b, v);
+        } else if (!strcmp(key, "required")) {
+            schema_required(b, v);
+        } else if (!strcmp(key, "properties") && v->kind != YML_MAP) {
+            mb_err(b, DIAG_E_TYPE, v->at,
+                   "'properties' in the input schema must map member names to schemas, not %s",
+                   yml_kind_name(v));
+        } else if (!strcmp(key, "properties")) {
+            for (size_t j = 0; j < v->n; j++) {
+                if (v->items[j]->kind == YML_MAP)
+                    input_schema_check(b, v->items[j]);
+                else
+                    mb_err(b, DIAG_E_TYPE, v->items[j]->at,
+                           "the schema of property '%s' must be a mapping, not %s",
+                           v->keys[j]->text, yml_kind_name(v->items[j]));
+            }
+        } else if (!strcmp(key, "items") && v->kind != YML_MAP) {
+            mb_err(b, DIAG_E_TYPE, v->at,
+                   "'items' in the input schema must be a schema (a mapping), not %s",
+                   yml_kind_name(v));
+        } else {
+            const char *words;
+            if (!(k->types & schema_value_type(v, &words)))
+                mb_err(b, DIAG_E_TYPE, v->at, "'%s' in the input schema must be %s, not %s", key,
+                       k->what, words);
+            else if (k->schema && v->kind == YML_MAP)
+                input_schema_check(b, v);
         }
     }
-    const yml_node *items = yml_get(n, "items");
-    if (items && items->kind == YML_MAP)
-        input_schema_check(b, items);
-    else if (items)
-        mb_err(b, DIAG_E_TYPE, items->at,
-               "'items' in the input schema must be a schema (a mapping), not %s",
-               yml_kind_name(items));
 }
 
 static const char *const top_keys[] = {"cairn",   "name",  "version", "description",
