@@ -41,10 +41,12 @@ extern const struct cairn_embedded cairn_embedded_templates[];
 /* ------------------------------------------------------------------------ */
 
 /*
- * The text of template `name` (caller frees) and the path to name it in
- * messages (written to where, at most wherelen bytes).
+ * The text of template `name` (caller frees): the user's copy the loader read
+ * (o->templates, from -T DIR), else the embedded one; and the path to name it
+ * in messages (written to where, at most wherelen bytes).
  */
-static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen, diag *d)
+static char *template_text(const emit_opts *o, const char *name, char *where, size_t wherelen,
+                           diag *d)
 {
     if (o && o->templates) {
         for (const tpl_text *t = o->templates; t->name; t++) {
@@ -68,11 +70,11 @@ static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t 
 }
 
 /* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
-static int tpl_render(const emit_opts *o, const char *name, const tpl_var *vars, size_t nvars,
-                      diag *d, char **text)
+static int render(const emit_opts *o, const char *name, const tpl_var *vars, size_t nvars, diag *d,
+                  char **text)
 {
     char where[4096];
-    char *tpl = tpl_load(o, name, where, sizeof where, d);
+    char *tpl = template_text(o, name, where, sizeof where, d);
     if (!tpl)
         return -1;
     buf filled, tidied, fixed;
@@ -738,8 +740,8 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         {"C_HOOKS", buf_str(&parts[P_CHOOKS])},
     };
     size_t nvars = sizeof vars / sizeof vars[0];
-    if (tpl_render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||
-        tpl_render(o, "workflow.h.in", vars, nvars, d, &h) < 0)
+    if (render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||
+        render(o, "workflow.h.in", vars, nvars, d, &h) < 0)
         goto done;
     *c_text = c;
     *h_text = h;
@@ -786,7 +788,7 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
             {"INCLUDES", buf_str(&includes)},
             {"WORKFLOWS", buf_str(&list)},
         };
-        rc = tpl_render(o, "main.c.in", vars, sizeof vars / sizeof vars[0], d, text);
+        rc = render(o, "main.c.in", vars, sizeof vars / sizeof vars[0], d, text);
     }
     buf_cleanup(&sources);
     buf_cleanup(&includes);

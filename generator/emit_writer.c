@@ -18,7 +18,7 @@
 #include "layout.h"
 
 /* Stands for "the number of the next line" in `#line` directives back to the
- * generated file, until fix_lines() knows the true numbers. */
+ * generated file, until w_fix_lines() knows the true numbers. */
 #define LINE_HERE '\x01'
 
 /* ---- text for comments ---- */
