@@ -1,101 +1,19 @@
 /*
  * check.c — the meaning of a built workflow: duplicate names, goto targets,
- * expression scopes, the hooks file, callbacks, reachability; and the small
- * lexical helpers the model builder shares (durations, edit distance).
+ * expression scopes, the hooks file, callbacks, reachability.
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
- * check.h). It resolves targets and reads the hooks text into the model; it
+ * diag.h). It resolves targets in the model and reads no file; it
  * never changes what the YAML said and never stops at the first problem.
  */
 #include "check.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers shared with model.c ---- */
-
-int check_duration(const char *s, int64_t *ms, const char **why)
-{
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    int64_t total = 0;
-    int next = 0; /* units must come in descending order, each once */
-    const char *p = s;
-    if (!*p) {
-        *why = "empty; write e.g. 30s, 10m, 24h or 1h30m";
-        return -1;
-    }
-    while (*p) {
-        if (*p < '0' || *p > '9') {
-            *why = "expected a number followed by ms, s, m, h or d";
-            return -1;
-        }
-        int64_t n = 0;
-        while (*p >= '0' && *p <= '9') {
-            n = n * 10 + (*p++ - '0');
-            if (n > 1000000000) {
-                *why = "too large";
-                return -1;
-            }
-        }
-        int u = -1;
-        if (p[0] == 'm' && p[1] == 's')
-            u = 4;
-        else
-            for (int i = 0; i < 4; i++)
-                if (*p == units[i].unit[0])
-                    u = i;
-        if (u < 0) {
-            *why = *p ? "unknown unit: use ms, s, m, h or d" : "missing unit: use ms, s, m, h or d";
-            return -1;
-        }
-        if (u < next) {
-            *why = "units must go from largest to smallest, each at most once (1h30m)";
-            return -1;
-        }
-        next = u + 1;
-        p += strlen(units[u].unit);
-        total += n * units[u].ms;
-    }
-    if (total <= 0) {
-        *why = "must be longer than zero";
-        return -1;
-    }
-    *ms = total;
-    return 0;
-}
-
-int check_edit_distance(const char *a, const char *b, int cap)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return cap + 1;
-    if ((la > lb ? la - lb : lb - la) > (size_t)cap)
-        return cap + 1;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag_prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag_prev + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag_prev = up;
-        }
-    }
-    return row[lb] > cap ? cap + 1 : row[lb];
-}
+#include "lex.h"
 
 /* ---- the checker ---- */
 
@@ -143,7 +61,7 @@ static const char *nearest_op(const workflow *wf, const char *name)
     for (size_t i = 0; i < wf->nops; i++) {
         if (!wf->ops[i].name)
             continue;
-        int dist = check_edit_distance(name, wf->ops[i].name, 2);
+        int dist = lex_edit_distance(name, wf->ops[i].name, 2);
         if (dist < best_d) {
             best_d = dist;
             best = wf->ops[i].name;
@@ -161,10 +79,10 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
         return t;
     const char *near = nearest_op(c->wf, name);
     if (near)
-        report(c, DIAG_ERROR, CHECK_E_TARGET, at,
+        report(c, DIAG_ERROR, DIAG_E_TARGET, at,
                "%s goes to unknown operation '%s' (did you mean '%s'?)", what, name, near);
     else
-        report(c, DIAG_ERROR, CHECK_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
+        report(c, DIAG_ERROR, DIAG_E_TARGET, at, "%s goes to unknown operation '%s'", what, name);
     return -1;
 }
 
@@ -179,9 +97,9 @@ static void check_duplicates(checker *c)
             op *p = &wf->ops[j];
             if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
                 continue;
-            report(c, DIAG_ERROR, CHECK_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
+            report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
                    o->name);
-            report(c, DIAG_NOTE, CHECK_E_DUPLICATE, p->name_at, "'%s' is first defined here",
+            report(c, DIAG_NOTE, DIAG_E_DUPLICATE, p->name_at, "'%s' is first defined here",
                    p->name);
             break;
         }
@@ -234,7 +152,7 @@ static void check_expr(checker *c, const expr *e)
         const char *best = NULL;
         int best_d = 3;
         for (size_t i = 0; i < c->nscope; i++) {
-            int dist = check_edit_distance(e->root, c->scope[i], 2);
+            int dist = lex_edit_distance(e->root, c->scope[i], 2);
             if (dist < best_d) {
                 best_d = dist;
                 best = c->scope[i];
@@ -250,15 +168,15 @@ static void check_expr(checker *c, const expr *e)
                 later = o->catches[k].as && !strcmp(o->catches[k].as, e->root);
         }
         if (later)
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "'%s' is not known yet here: it is set by a later operation (names come from "
                    "earlier `as`)",
                    e->root);
         else if (best)
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
                    e->root, best);
         else
-            report(c, DIAG_ERROR, CHECK_E_SCOPE, e->at,
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "unknown name '%s': known are input, execution and the `as` names of earlier "
                    "operations",
                    e->root);
@@ -320,41 +238,6 @@ static void check_scopes(checker *c)
 
 /* ---- hooks ---- */
 
-static int read_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f) || !buf;
-    int saved = errno;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        errno = saved ? saved : EIO;
-        return -1;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
 /* Does the hooks text define `function NAME` (a plain text search)? */
 static int defines_function(const char *src, const char *name)
 {
@@ -384,19 +267,9 @@ static void check_hooks(checker *c, const yml_node *root)
     workflow *wf = c->wf;
     const yml_node *hooks_node = yml_get(root, "hooks");
     pos hooks_at = hooks_node ? hooks_node->at : (pos){1, 1};
-    if (wf->hooks) {
-        const char *slash = strrchr(wf->path, '/');
-        size_t dirlen = slash ? (size_t)(slash - wf->path + 1) : 0;
-        if (wf->hooks[0] == '/')
-            dirlen = 0;
-        size_t n = dirlen + strlen(wf->hooks) + 1;
-        wf->hooks_path = malloc(n);
-        if (wf->hooks_path)
-            snprintf(wf->hooks_path, n, "%.*s%s", (int)dirlen, wf->path, wf->hooks);
-        if (!wf->hooks_path || read_file(wf->hooks_path, &wf->hooks_source, &wf->hooks_len) < 0)
-            report(c, DIAG_ERROR, CHECK_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
-                   wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(errno));
-    }
+    if (wf->hooks && !wf->hooks_source)
+        report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
+               wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(wf->hooks_errno));
     for (size_t i = 0; i < wf->nops; i++) {
         const op *o = &wf->ops[i];
         const run_spec *runs[2] = {&o->run, &o->submitter};
@@ -405,11 +278,11 @@ static void check_hooks(checker *c, const yml_node *root)
             if (r->kind != RUN_LUA || !r->fn)
                 continue;
             if (!wf->hooks)
-                report(c, DIAG_ERROR, CHECK_E_HOOKS, r->at,
+                report(c, DIAG_ERROR, DIAG_E_HOOKS, r->at,
                        "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level",
                        r->fn);
             else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
-                report(c, DIAG_WARNING, CHECK_W_LUA_FN, r->at,
+                report(c, DIAG_WARNING, DIAG_W_LUA_FN, r->at,
                        "Lua function '%s' is not defined in %s", r->fn, wf->hooks);
         }
     }
@@ -424,12 +297,12 @@ static void check_callbacks(checker *c)
         op *o = &wf->ops[i];
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
             o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'",
                    (long long)o->heartbeat_ms, (long long)o->timeout_ms, o->name);
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms &&
             wf->timeout_ms && o->timeout_ms > wf->timeout_ms)
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it "
                    "could never fire",
                    o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
@@ -446,30 +319,30 @@ static void check_callbacks(checker *c)
                 other = (int)j;
         }
         if (cb < 0 && other >= 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "'%s' is a %s, not a callback: await needs 'callback: %s'", o->await_of,
                    model_kind_name(wf->ops[other].kind), o->await_of);
             continue;
         }
         if (cb < 0) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
                    o->await_of);
             continue;
         }
         o->await_target = cb;
         if ((size_t)cb > i) {
-            report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "await of callback '%s' before it is created", o->await_of);
-            report(c, DIAG_NOTE, CHECK_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
+            report(c, DIAG_NOTE, DIAG_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
                    o->await_of);
             continue;
         }
         for (size_t j = 0; j < i; j++) {
             const op *p = &wf->ops[j];
             if (p->kind == OP_AWAIT && p->await_of && !strcmp(p->await_of, o->await_of)) {
-                report(c, DIAG_ERROR, CHECK_E_CALLBACK, o->name_at,
+                report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                        "callback '%s' is awaited twice: a callback resolves once", o->await_of);
-                report(c, DIAG_NOTE, CHECK_E_CALLBACK, p->name_at, "first awaited here");
+                report(c, DIAG_NOTE, DIAG_E_CALLBACK, p->name_at, "first awaited here");
                 break;
             }
         }
@@ -500,7 +373,7 @@ static void check_unused(checker *c, const yml_node *root)
         if (!o->with || r->kind != RUN_HTTP)
             continue;
         const yml_node *n = key_in_item(steps, o->at, "with");
-        report(c, DIAG_WARNING, CHECK_W_UNUSED, n ? n->at : o->name_at,
+        report(c, DIAG_WARNING, DIAG_W_UNUSED, n ? n->at : o->name_at,
                "'with' is not used by an http call: put the values in its url, headers or body");
     }
 }
@@ -519,7 +392,7 @@ static void check_shadowing(checker *c, const yml_node *root)
             continue;
         if (!strcmp(cb->name, "input") || !strcmp(cb->name, "execution") ||
             !strcmp(cb->name, "callback"))
-            report(c, DIAG_ERROR, CHECK_E_NAME, cb->name_at,
+            report(c, DIAG_ERROR, DIAG_E_NAME, cb->name_at,
                    "callback '%s' would hide the built-in '%s' (a callback's name holds its id): "
                    "choose another name",
                    cb->name, cb->name);
@@ -533,10 +406,10 @@ static void check_shadowing(checker *c, const yml_node *root)
                     continue;
                 const yml_node *n = k == 0 ? key_in_item(steps, o->at, "as")
                                            : key_in_item(list, o->catches[k - 1].at, "as");
-                report(c, DIAG_ERROR, CHECK_E_NAME, n ? n->at : o->name_at,
-                       "'as: %s' would overwrite the id of callback '%s': choose another name",
-                       as, as);
-                report(c, DIAG_NOTE, CHECK_E_NAME, cb->name_at, "callback '%s' is created here",
+                report(c, DIAG_ERROR, DIAG_E_NAME, n ? n->at : o->name_at,
+                       "'as: %s' would overwrite the id of callback '%s': choose another name", as,
+                       as);
+                report(c, DIAG_NOTE, DIAG_E_NAME, cb->name_at, "callback '%s' is created here",
                        cb->name);
             }
         }
@@ -591,7 +464,7 @@ static void check_reachable(checker *c)
     free(stack);
     for (size_t i = 0; i < wf->nops; i++)
         if (!wf->ops[i].reachable)
-            report(c, DIAG_WARNING, CHECK_W_UNREACHABLE, wf->ops[i].name_at,
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
                    "%s '%s' is never reached from the first operation",
                    model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");
 }

@@ -5,8 +5,8 @@
  * counts. It never stops the caller and never decides what is an error: the
  * loader, model builder and checker report, and callers read diag_errors().
  *
- * Codes are stable ids, one per kind of problem; their table is in check.h
- * (CHECK_E_* / CHECK_W_*), next to the checks that raise them.
+ * Codes are stable ids, one per kind of problem; their table is in diag.h
+ * (DIAG_E_* / DIAG_W_*).
  */
 #include "diag.h"
 

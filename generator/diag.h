@@ -15,7 +15,39 @@
 
 #include <stdio.h>
 
-#include "model.h"
+/* A place in a source file: 1-based line and column. */
+typedef struct pos {
+    int line, col;
+} pos;
+
+/*
+ * Diagnostic codes: stable, one per kind of problem. A note carries the code
+ * of the diagnostic it belongs to. E0xx and W0xx: the front end (loader,
+ * model builder, checker); E1xx: `cairn gen`.
+ */
+#define DIAG_E_IO "E001"           /* the file cannot be read */
+#define DIAG_E_YAML "E002"         /* not YAML: libyaml's syntax errors */
+#define DIAG_E_YAML_FEATURE "E003" /* anchors, aliases, tags, several documents */
+#define DIAG_E_UNKNOWN_KEY "E004"  /* a key the language does not have */
+#define DIAG_E_MISSING_KEY "E005"  /* a required key is absent */
+#define DIAG_E_TYPE "E006"         /* a value of the wrong type */
+#define DIAG_E_KIND "E007"         /* a list item with no kind key, or two */
+#define DIAG_E_NAME "E008"         /* a workflow, operation or `as` name is malformed */
+#define DIAG_E_DUPLICATE "E009"    /* a name or key defined twice */
+#define DIAG_E_TARGET "E010"       /* goto / else / catch goto to no operation */
+#define DIAG_E_DURATION "E011"     /* a malformed or non-positive duration */
+#define DIAG_E_RETRY "E012"        /* a bad retry value */
+#define DIAG_E_EXPR "E013"         /* a ${...} that does not parse */
+#define DIAG_E_SCOPE "E014"        /* an unknown name in an expression */
+#define DIAG_E_HOOKS "E015"        /* lua: without hooks, or hooks unreadable */
+#define DIAG_E_CALLBACK "E016"     /* await / callback / submitter misuse */
+#define DIAG_E_VALUE "E017"        /* a value outside its allowed set */
+#define DIAG_W_LUA_FN "W001"       /* a lua: function not found in the hooks */
+#define DIAG_W_UNREACHABLE "W002"  /* an operation no path reaches */
+#define DIAG_W_UNUSED "W003"       /* a key that has no effect (with: on an http call) */
+#define DIAG_E_UNSUPPORTED "E101"  /* a construct gen does not support (none in this version) */
+#define DIAG_E_TEMPLATE "E102"     /* a template is unreadable or malformed */
+#define DIAG_E_OUTPUT "E103"       /* outputs clash or cannot be written */
 
 typedef enum diag_severity { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_severity;
 

@@ -1,16 +1,18 @@
 /*
  * emit.c — the emitter (emit.h): a checked workflow to NAME.c, NAME.h, main.c.
  *
- * Owns: the C text of every construct (operation descriptors, builder
- * functions, expressions, state machine cases), C identifiers for operation
- * names, C string literals, template filling and the `#line` fix-up pass.
- * The file skeleton lives in templates/ (*.in); this file only builds the text
- * of their insertion points.
+ * Owns: C identifiers for operation names, the state machine (one case per
+ * operation), the summary, the embedded hooks, and which template gets which
+ * text. The file skeleton lives in templates/ (*.in); the emitter only builds
+ * the text of their insertion points. Operation descriptors and builder
+ * functions come from emit_data.c, lines and `#line`s from emit_writer.c,
+ * values and expressions from emit_expr.c, the layout from layout.c, and
+ * template filling from tpl.c.
  *
- * Never: writes a file, reads anything but templates, or consults hash
+ * Never: reads or writes a file (the loader reads templates), or consults hash
  * order, the clock or the environment (same input, same bytes).
  */
-#include "emit.h"
+#include "emit_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,9 @@
 #include <cairn/workflow.h>
 
 #include "buf.h"
+#include "emit_expr.h"
+#include "layout.h"
+#include "tpl.h"
 
 /* The templates, embedded at build time by cmake/embed.cmake. */
 struct cairn_embedded {
@@ -31,995 +36,45 @@ struct cairn_embedded {
 };
 extern const struct cairn_embedded cairn_embedded_templates[];
 
-/* Stands for "the number of the next line" in `#line` directives back to the
- * generated file, until fix_lines() knows the true numbers. */
-#define LINE_HERE '\x01'
-
-/* ------------------------------------------------------------------------ */
-/* Text helpers                                                              */
-/* ------------------------------------------------------------------------ */
-
-void emit_c_escape(buf *out, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            buf_add(out, "\\\"");
-            break;
-        case '\\':
-            buf_add(out, "\\\\");
-            break;
-        case '\n':
-            buf_add(out, "\\n");
-            break;
-        case '\t':
-            buf_add(out, "\\t");
-            break;
-        case '\r':
-            buf_add(out, "\\r");
-            break;
-        case '?':
-            buf_add(out, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f)
-                buf_printf(out, "\\%03o", c);
-            else
-                buf_addc(out, (char)c);
-        }
-    }
-}
-
-/* A whole C string literal, quotes included. */
-static void c_string(buf *out, const char *s)
-{
-    buf_addc(out, '"');
-    emit_c_escape(out, s, strlen(s));
-    buf_addc(out, '"');
-}
-
-/* Text that is safe inside a C block comment on one line: no comment
- * delimiters, no trigraphs, no control characters. */
-static void comment_text(buf *out, const char *s)
-{
-    for (size_t i = 0; s[i]; i++) {
-        char c = s[i];
-        char next = s[i + 1];
-        if ((c == '/' && next == '*') || (c == '*' && next == '/') || (c == '?' && next == '?')) {
-            buf_addc(out, c);
-            buf_addc(out, ' ');
-        } else if ((unsigned char)c < 0x20 || c == 0x7f) {
-            buf_addc(out, ' ');
-        } else {
-            buf_addc(out, c);
-        }
-    }
-}
-
-/* The shortest of %.15g, %.16g, %.17g that reads back as d. */
-static void double_text(buf *out, double d)
-{
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    buf_add(out, tmp);
-}
-
-/* Is s a JSON number that is also a C constant of type int or double? */
-static int plain_number(const char *s)
-{
-    if (!s)
-        return 0;
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return 0;
-    size_t int_digits = (size_t)(p - s);
-    int integral = 1;
-    if (*p == '.') {
-        integral = 0;
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        integral = 0;
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    /* An integer literal must fit an int, or C would type it otherwise. */
-    return *p == '\0' && (!integral || int_digits <= 9);
-}
-
-/* A number as written when that is plain JSON and C, else its value. */
-static void number_text(buf *out, const char *text, double num)
-{
-    if (plain_number(text))
-        buf_add(out, text);
-    else if (!isfinite(num))
-        buf_add(out, "null"); /* callers test isfinite first; JSON has no inf */
-    else {
-        size_t start = out->len;
-        double_text(out, num);
-        const char *t = buf_str(out) + start;
-        if (!strpbrk(t, ".eEn") && strlen(t) > 9)
-            buf_add(out, ".0"); /* a double constant, not an overflowing int */
-    }
-}
-
-/* 600000 -> "10m", 5400000 -> "1h30m", 250 -> "250ms". */
-static void duration_text(buf *out, int64_t ms)
-{
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-    if (ms <= 0) {
-        buf_add(out, "0ms");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ms >= units[i].ms) {
-            buf_printf(out, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-            ms %= units[i].ms;
-        }
-    }
-}
-
-static const char *kind_name(op_kind k)
-{
-    static const char *const names[] = {
-        "step", "wait", "callback", "await", "wait_for_callback", "choice", "succeed", "fail"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
-}
-
-/* ------------------------------------------------------------------------ */
-/* JSON text of constant values                                              */
-/* ------------------------------------------------------------------------ */
-
-static void json_string(buf *out, const char *s)
-{
-    buf_addc(out, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf_addc(out, '\\');
-            buf_addc(out, (char)c);
-        } else if (c == '\n') {
-            buf_add(out, "\\n");
-        } else if (c == '\t') {
-            buf_add(out, "\\t");
-        } else if (c < 0x20) {
-            buf_printf(out, "\\u%04x", c);
-        } else {
-            buf_addc(out, (char)c);
-        }
-    }
-    buf_addc(out, '"');
-}
-
-/* Compact JSON of a value without expressions, in document order. */
-static void json_text(buf *out, const val *v)
-{
-    switch (v->kind) {
-    case V_BOOL:
-        buf_add(out, v->b ? "true" : "false");
-        break;
-    case V_NUM:
-        if (isfinite(v->num))
-            number_text(out, v->text, v->num);
-        else
-            buf_add(out, "null");
-        break;
-    case V_STR:
-        json_string(out, v->text ? v->text : "");
-        break;
-    case V_MAP:
-        buf_addc(out, '{');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_addc(out, ',');
-            json_string(out, v->keys[i]);
-            buf_addc(out, ':');
-            json_text(out, v->items[i]);
-        }
-        buf_addc(out, '}');
-        break;
-    case V_LIST:
-        buf_addc(out, '[');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_addc(out, ',');
-            json_text(out, v->items[i]);
-        }
-        buf_addc(out, ']');
-        break;
-    default: /* V_NULL; expressions never reach here */
-        buf_add(out, "null");
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Expressions and values as C expressions                                   */
-/* ------------------------------------------------------------------------ */
-
-static void ex_value(buf *out, const expr *e);
-static void ex_cond(buf *out, const expr *e);
-
-static void ex_path(buf *out, const expr *e, size_t nsegs)
-{
-    if (nsegs == 0) {
-        buf_add(out, "cairn_x_var(x, ");
-        c_string(out, e->root ? e->root : "");
-        buf_addc(out, ')');
-        return;
-    }
-    const path_seg *s = &e->segs[nsegs - 1];
-    buf_add(out, s->key ? "cairn_x_get(x, " : "cairn_x_at(x, ");
-    ex_path(out, e, nsegs - 1);
-    buf_add(out, ", ");
-    if (s->key)
-        c_string(out, s->key);
-    else
-        buf_printf(out, "%ld", s->index);
-    buf_addc(out, ')');
-}
-
-/* A JSON-valued C expression (const cJSON *). */
-static void ex_value(buf *out, const expr *e)
-{
-    switch (e->kind) {
-    case EX_NULL:
-        buf_add(out, "cairn_x_null(x)");
-        break;
-    case EX_BOOL:
-        buf_printf(out, "cairn_x_bool(x, %d)", e->b ? 1 : 0);
-        break;
-    case EX_NUM:
-        if (isfinite(e->num)) {
-            buf_add(out, "cairn_x_num(x, ");
-            number_text(out, e->str, e->num);
-            buf_addc(out, ')');
-        } else {
-            buf_add(out, "cairn_x_null(x)");
-        }
-        break;
-    case EX_STR:
-        buf_add(out, "cairn_x_str(x, ");
-        c_string(out, e->str ? e->str : "");
-        buf_addc(out, ')');
-        break;
-    case EX_PATH:
-        ex_path(out, e, e->nsegs);
-        break;
-    default: /* a boolean operator: its truth as a JSON boolean */
-        buf_add(out, "cairn_x_bool(x, ");
-        ex_cond(out, e);
-        buf_addc(out, ')');
-    }
-}
-
-/* An operand of && / ||: parenthesised when it is the other operator (which
- * -Wparentheses wants even where precedence would do). */
-static void ex_operand(buf *out, const expr *e, expr_kind parent)
-{
-    int paren = (e->kind == EX_AND || e->kind == EX_OR) && e->kind != parent;
-    if (paren)
-        buf_addc(out, '(');
-    ex_cond(out, e);
-    if (paren)
-        buf_addc(out, ')');
-}
-
-/* A C condition (int). */
-static void ex_cond(buf *out, const expr *e)
-{
-    static const char *const cmp_names[] = {"CAIRN_EQ", "CAIRN_NE", "CAIRN_LT",
-                                            "CAIRN_LE", "CAIRN_GT", "CAIRN_GE"};
-    switch (e->kind) {
-    case EX_CMP:
-        buf_add(out, "cairn_x_cmp(");
-        ex_value(out, e->a);
-        buf_printf(out, ", %s, ", cmp_names[e->cmp]);
-        ex_value(out, e->bx);
-        buf_addc(out, ')');
-        break;
-    case EX_AND:
-    case EX_OR:
-        ex_operand(out, e->a, e->kind);
-        buf_add(out, e->kind == EX_AND ? " && " : " || ");
-        ex_operand(out, e->bx, e->kind);
-        break;
-    case EX_NOT:
-        buf_addc(out, '!');
-        if (e->a->kind == EX_AND || e->a->kind == EX_OR) {
-            buf_addc(out, '(');
-            ex_cond(out, e->a);
-            buf_addc(out, ')');
-        } else {
-            ex_cond(out, e->a);
-        }
-        break;
-    default:
-        buf_add(out, "cairn_x_truthy(");
-        ex_value(out, e);
-        buf_addc(out, ')');
-    }
-}
-
-/* Does v hold an expression anywhere? */
-static int holds_expr(const val *v)
-{
-    if (!v)
-        return 0;
-    if (v->kind == V_EXPR || v->kind == V_INTERP)
-        return 1;
-    if (v->kind == V_MAP || v->kind == V_LIST)
-        for (size_t i = 0; i < v->n; i++)
-            if (holds_expr(v->items[i]))
-                return 1;
-    return 0;
-}
-
-/* A map or list with expressions needs statements (a builder function). */
-static int needs_builder(const val *v)
-{
-    return v && (v->kind == V_MAP || v->kind == V_LIST) && holds_expr(v);
-}
-
-/* A value as one C expression; v must not need a builder. */
-static void val_inline(buf *out, const val *v)
-{
-    switch (v->kind) {
-    case V_NULL:
-        buf_add(out, "cairn_x_null(x)");
-        break;
-    case V_BOOL:
-        buf_printf(out, "cairn_x_bool(x, %d)", v->b ? 1 : 0);
-        break;
-    case V_NUM:
-        if (isfinite(v->num)) {
-            buf_add(out, "cairn_x_num(x, ");
-            number_text(out, v->text, v->num);
-            buf_addc(out, ')');
-        } else {
-            buf_add(out, "cairn_x_null(x)");
-        }
-        break;
-    case V_STR:
-        buf_add(out, "cairn_x_str(x, ");
-        c_string(out, v->text ? v->text : "");
-        buf_addc(out, ')');
-        break;
-    case V_EXPR:
-        ex_value(out, v->e);
-        break;
-    case V_INTERP:
-        buf_add(out, "cairn_x_concat(x, (const cJSON *const[]){");
-        for (size_t i = 0; i < v->nparts; i++) {
-            if (v->parts[i].e) {
-                ex_value(out, v->parts[i].e);
-            } else {
-                buf_add(out, "cairn_x_str(x, ");
-                c_string(out, v->parts[i].text ? v->parts[i].text : "");
-                buf_addc(out, ')');
-            }
-            buf_add(out, ", ");
-        }
-        buf_add(out, "NULL})");
-        break;
-    case V_MAP:
-    case V_LIST: {
-        buf json;
-        buf_init(&json);
-        json_text(&json, v);
-        buf_add(out, "cairn_x_json(x, ");
-        c_string(out, buf_str(&json));
-        buf_addc(out, ')');
-        if (!buf_ok(&json))
-            out->oom = 1;
-        buf_cleanup(&json);
-        break;
-    }
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* The code writer: indented lines, and #line directives                     */
-/* ------------------------------------------------------------------------ */
-
-typedef struct writer {
-    buf *out; /* borrowed */
-    int no_line;
-    const char *yaml;  /* `"basic.yaml"`, a C literal (borrowed) */
-    const char *cfile; /* `"basic.c"` */
-    int in_yaml;       /* the last #line pointed into the YAML */
-    int base;          /* columns the template indents this text by */
-} writer;
-
-static void w_indent(writer *w, int indent)
-{
-    for (int i = 0; i < indent; i++)
-        buf_add(w->out, "    ");
-}
-
-/* Back to the generated file's own numbering, if a #line left it. */
-static void w_back(writer *w)
-{
-    if (w->in_yaml && !w->no_line)
-        buf_printf(w->out, "#line %c %s\n", LINE_HERE, w->cfile);
-    w->in_yaml = 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Layout: long statements broken as clang-format breaks them                */
-/* ------------------------------------------------------------------------ */
-
-/*
- * The generated files pass `clang-format --dry-run` with the project's
- * .clang-format (LLVM, 4 spaces, 100 columns). A statement that fits stays on
- * one line. One that does not is bin-packed at its outermost group, the way
- * clang-format breaks a call or a condition: the arguments (or the operands of
- * the lowest-precedence operator) fill each line up to column 100, the next
- * lines aligned after the opening bracket; a group holding a single call is
- * broken inside that call instead. When some piece would still not fit (an
- * expression nested deeply), clang-format's choice depends on its penalty
- * search, which the emitter does not imitate: the statement is then laid out
- * one level deeper by the same rule and marked `// clang-format off/on`.
- */
-#define COLUMNS 100
-/* The CASES point of templates/workflow.c.in sits this many columns in. */
-#define CASES_INDENT 8
-
-/* The offset just past the string or char literal, or comment, at s[i]. */
-static size_t lay_skip(const char *s, size_t n, size_t i)
-{
-    if (s[i] == '"' || s[i] == '\'') {
-        char q = s[i++];
-        while (i < n && s[i] != q)
-            i += s[i] == '\\' ? 2 : 1;
-        return i < n ? i + 1 : n;
-    }
-    if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-        const char *end = strstr(s + i + 2, "*/");
-        return end && (size_t)(end - s) + 2 <= n ? (size_t)(end - s) + 2 : n;
-    }
-    return i + 1;
-}
-
-/* The last non-empty bracketed group at depth 0 of s[0..n): a ( or { whose
- * matching closer is in s. 0 when there is none. */
-static int lay_group(const char *s, size_t n, size_t *open, size_t *close)
-{
-    int depth = 0, found = 0;
-    size_t at = 0;
-    for (size_t i = 0; i < n;) {
-        char c = s[i];
-        if (c == '(' || c == '{' || c == '[') {
-            if (depth++ == 0)
-                at = i;
-        } else if (c == ')' || c == '}' || c == ']') {
-            if (--depth == 0 && s[at] != '[' && i > at + 1) {
-                *open = at;
-                *close = i;
-                found = 1;
-            }
-        }
-        i = lay_skip(s, n, i);
-    }
-    return found;
-}
-
-/* The separators a group is split at, lowest precedence first. */
-static const char *const lay_seps[] = {
-    ", ", " || ", " && ", " == ", " != ", " <= ", " >= ", " < ", " > "};
-static const int lay_prec[] = {0, 1, 2, 3, 3, 4, 4, 4, 4};
-
-/* The separator at s[i] at depth 0, as an index in lay_seps, or -1. */
-static int lay_sep_at(const char *s, size_t n, size_t i)
-{
-    for (size_t k = 0; k < sizeof lay_seps / sizeof lay_seps[0]; k++) {
-        size_t len = strlen(lay_seps[k]);
-        if (i + len <= n && !memcmp(s + i, lay_seps[k], len))
-            return (int)k;
-    }
-    return -1;
-}
-
-/* Splits s[0..n) at its depth-0 separators of the lowest precedence: piece k
- * is s[at[k] .. at[k] + len[k]), its separator (but the space after it)
- * included. Returns the number of pieces (at most max). */
-static size_t lay_pieces(const char *s, size_t n, size_t *at, size_t *len, size_t max)
-{
-    int low = 99;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t np = 0, start = 0;
-        int depth = 0;
-        for (size_t i = 0; i < n;) {
-            char c = s[i];
-            if (c == '(' || c == '{' || c == '[')
-                depth++;
-            else if (c == ')' || c == '}' || c == ']')
-                depth--;
-            int k = depth == 0 && c != '"' && c != '\'' ? lay_sep_at(s, n, i) : -1;
-            if (k >= 0 && pass == 0) {
-                if (lay_prec[k] < low)
-                    low = lay_prec[k];
-            } else if (k >= 0 && lay_prec[k] == low && np + 1 < max) {
-                size_t seplen = strlen(lay_seps[k]);
-                at[np] = start;
-                len[np++] = i + seplen - 1 - start; /* up to the separator's last char */
-                start = i + seplen;
-                i = start;
-                continue;
-            }
-            i = lay_skip(s, n, i);
-        }
-        if (pass == 1) {
-            at[np] = start;
-            len[np++] = n - start;
-            return np;
-        }
-    }
-    return 0;
-}
-
-/*
- * Lays s[0..n) out from column col (the current line holds col characters
- * already) the way clang-format does when it only has to break the outermost
- * group: every line within COLUMNS, or -1. The template indents every line by
- * base columns: a continuation line gets that many spaces fewer. Returns the
- * column after the text.
- */
-static int lay(buf *out, const char *s, size_t n, int col, int base)
-{
-    size_t open, close;
-    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
-        buf_addn(out, s, n);
-        return col + (int)n <= COLUMNS ? col + (int)n : -1;
-    }
-    buf_addn(out, s, open + 1);
-    int align = col + (int)open + 1;
-    /* The pieces of the group; the last one carries the closer and the rest. */
-    size_t at[64], len[64];
-    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
-    len[np - 1] = n - (open + 1) - at[np - 1];
-    if (np == 1)
-        return lay(out, s + open + 1 + at[0], len[0], align, base);
-    int c = align;
-    for (size_t k = 0; k < np; k++) {
-        if (k && c + 1 + (int)len[k] > COLUMNS) {
-            buf_printf(out, "\n%*s", align - base, "");
-            c = align;
-        } else if (k) {
-            buf_addc(out, ' ');
-            c++;
-        }
-        if (c + (int)len[k] > COLUMNS)
-            return -1;
-        buf_addn(out, s + open + 1 + at[k], len[k]);
-        c += (int)len[k];
-    }
-    return c;
-}
-
-/*
- * The layout of a statement too deeply nested for lay(): each group that does
- * not fit is broken, its pieces bin-packed on the next lines one indent
- * deeper than the line it opens on (after a short head like `if (` or `!(`,
- * aligned after the bracket instead); a piece that fits on no line is broken
- * the same way. ind: the indentation of the current line.
- */
-static int lay_deep(buf *out, const char *s, size_t n, int col, int ind, int base)
-{
-    size_t open, close;
-    if (col + (int)n <= COLUMNS || !lay_group(s, n, &open, &close)) {
-        buf_addn(out, s, n);
-        return col + (int)n;
-    }
-    buf_addn(out, s, open + 1);
-    int short_head = open + 1 <= 4;
-    int align = short_head ? col + (int)open + 1 : ind + 4;
-    size_t at[64], len[64];
-    size_t np = lay_pieces(s + open + 1, close - open - 1, at, len, 64);
-    len[np - 1] = n - (open + 1) - at[np - 1];
-    int c = col + (int)open + 1, broken = !short_head;
-    for (size_t k = 0; k < np; k++) {
-        const char *p = s + open + 1 + at[k];
-        if (broken || (k && c + 1 + (int)len[k] > COLUMNS)) {
-            buf_printf(out, "\n%*s", align - base, "");
-            c = align;
-        } else if (k) {
-            buf_addc(out, ' ');
-            c++;
-        }
-        broken = c + (int)len[k] > COLUMNS;
-        c = lay_deep(out, p, len[k], c, align, base);
-    }
-    return c;
-}
-
-/* Writes statement text at indent (levels of 4 columns), laid out; with a
- * `#line` before it when yaml_line > 0 and lines are on. */
-static void w_text(writer *w, int indent, int yaml_line, const char *text)
-{
-    buf lines;
-    buf_init(&lines);
-    size_t n = strlen(text);
-    int col = w->base + 4 * indent;
-    int flat = lay(&lines, text, n, col, w->base) >= 0;
-    if (!flat) {
-        buf_reset(&lines);
-        lay_deep(&lines, text, n, col, col, w->base);
-        w_indent(w, indent);
-        buf_add(w->out, "// clang-format off\n");
-    }
-    if (yaml_line > 0 && !w->no_line)
-        buf_printf(w->out, "#line %d %s\n", yaml_line, w->yaml);
-    w_indent(w, indent);
-    buf_add(w->out, buf_str(&lines));
-    buf_addc(w->out, '\n');
-    if (!flat) {
-        /* Back to the file's own numbering first: clang-format indents a
-         * comment before a preprocessor line unlike one before code. */
-        w_back(w);
-        /* In the body an `if` or a `{` opens, as clang-format indents it. */
-        w_indent(w, indent + (!strncmp(text, "if (", 4) || (n && text[n - 1] == '{')));
-        buf_add(w->out, "// clang-format on\n");
-    }
-    if (!buf_ok(&lines))
-        w->out->oom = 1;
-    buf_cleanup(&lines);
-}
-
-/* A line of the generated file's own. */
-static void w_line(writer *w, int indent, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void w_line(writer *w, int indent, const char *fmt, ...)
-{
-    w_back(w);
-    va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof small) {
-        w_text(w, indent, 0, small);
-    } else if (n >= 0) {
-        char *big = malloc((size_t)n + 1);
-        if (!big) {
-            w->out->oom = 1;
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(big, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        w_text(w, indent, 0, big);
-        free(big);
-    }
-}
-
-/* A statement compiled from YAML line `line`: `#line` before it. */
-static void w_yaml(writer *w, int line, int indent, const char *text)
-{
-    w->in_yaml = 1;
-    w_text(w, indent, line > 0 ? line : 1, text);
-}
-
-/* A blank line (always the generated file's own). */
-static void w_blank(writer *w)
-{
-    w_back(w);
-    buf_addc(w->out, '\n');
-}
-
-/*
- * Replaces each `#line LINE_HERE` with the number of the line after it, now
- * that the whole text is known.
- */
-static void fix_lines(const char *in, buf *out)
-{
-    long line = 1;
-    for (const char *p = in; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        if (n > 7 && !strncmp(p, "#line ", 6) && p[6] == LINE_HERE) {
-            buf_printf(out, "#line %ld", line + 1);
-            buf_addn(out, p + 7, n - 7);
-        } else {
-            buf_addn(out, p, n);
-        }
-        p += n;
-        line++;
-    }
-}
-
 /* ------------------------------------------------------------------------ */
 /* Templates                                                                 */
 /* ------------------------------------------------------------------------ */
 
-typedef struct tvar {
-    const char *name;
-    const char *value; /* borrowed */
-} tvar;
-
-/* Reads a whole file; NULL on failure (errno set). Caller frees. */
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf b;
-    buf_init(&b);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_addn(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        buf_cleanup(&b);
-        return NULL;
-    }
-    return buf_take(&b);
-}
-
 /*
- * The text of template `name` (caller frees) and the path to name it in
- * messages (written to where, at most wherelen bytes).
+ * The text of template `name` (caller frees): the user's copy the loader read
+ * (o->templates, from -T DIR), else the embedded one; and the path to name it
+ * in messages (written to where, at most wherelen bytes).
  */
-static char *tpl_load(const emit_opts *o, const char *name, char *where, size_t wherelen, diag *d)
+static char *template_text(const emit_opts *o, const char *name, char *where, size_t wherelen,
+                           diag *d)
 {
-    if (o && o->template_dir) {
-        snprintf(where, wherelen, "%s/%s", o->template_dir, name);
-        char *text = read_file(where);
-        if (!text)
-            diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
-                        "cannot read the template: %s", strerror(errno));
-        return text;
+    if (o && o->templates) {
+        for (const tpl_text *t = o->templates; t->name; t++) {
+            if (strcmp(t->name, name))
+                continue;
+            snprintf(where, wherelen, "%s", t->where);
+            if (t->text)
+                return strdup(t->text);
+            diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
+                        "cannot read the template: %s", strerror(t->err));
+            return NULL;
+        }
     }
     snprintf(where, wherelen, "<embedded>/%s", name);
     for (const struct cairn_embedded *t = cairn_embedded_templates; t->name; t++)
         if (!strcmp(t->name, name))
             return strdup(t->text);
-    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
+    diag_report(d, DIAG_ERROR, DIAG_E_TEMPLATE, where, (pos){1, 1},
                 "no such embedded template (a build problem)");
     return NULL;
 }
 
-static const tvar *tpl_find(const tvar *vars, size_t nvars, const char *name, size_t len)
-{
-    for (size_t i = 0; i < nvars; i++)
-        if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len))
-            return &vars[i];
-    return NULL;
-}
-
-/* Length of the insertion point `@@NAME@@` at p, or 0. */
-static size_t tpl_marker(const char *p)
-{
-    if (p[0] != '@' || p[1] != '@')
-        return 0;
-    size_t i = 2;
-    while ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_')
-        i++;
-    return i > 2 && p[i] == '@' && p[i + 1] == '@' ? i + 2 : 0;
-}
-
-/*
- * Fills template text into out.
- *
- * The template's header comment — from a first line starting with `/ *%`
- * (no space) to the first line ending with `%* /` — is not copied. An
- * insertion point `@@NAME@@` alone on its line (but for indentation) is
- * replaced by vars' lines, each indented like the point (blank lines and
- * preprocessor lines stay at column 0); an empty value removes the line. One
- * inside other text is replaced by the value as it is. An unknown name is an
- * error at its place in the template.
- */
-static int tpl_fill(const char *where, const char *text, const tvar *vars, size_t nvars, buf *out,
-                    diag *d)
-{
-    const char *p = text;
-    int line = 1;
-    int ok = 1;
-
-    if (!strncmp(p, "/*%", 3)) {
-        for (;;) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            int last = n >= 3 && !strncmp(p + n - 3, "%*/", 3);
-            if (!nl) {
-                if (!last) {
-                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){1, 1},
-                                "the template's header comment does not end (a line ending "
-                                "with %%*/)");
-                    return -1;
-                }
-                p += n;
-                break;
-            }
-            p = nl + 1;
-            line++;
-            if (last)
-                break;
-        }
-    }
-
-    for (; *p; line++) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-        /* A point alone on its line: a block. */
-        size_t ind = 0;
-        while (ind < n && (p[ind] == ' ' || p[ind] == '\t'))
-            ind++;
-        size_t m = tpl_marker(p + ind);
-        size_t rest = ind + m;
-        while (m && rest < n && (p[rest] == ' ' || p[rest] == '\t'))
-            rest++;
-        if (m && rest == n) {
-            const tvar *v = tpl_find(vars, nvars, p + ind + 2, m - 4);
-            if (!v) {
-                diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)ind + 1},
-                            "unknown insertion point %.*s", (int)m, p + ind);
-                ok = 0;
-            } else {
-                for (const char *q = v->value; *q;) {
-                    const char *qnl = strchr(q, '\n');
-                    size_t qn = qnl ? (size_t)(qnl - q) : strlen(q);
-                    if (qn > 0 && q[0] != '#')
-                        buf_addn(out, p, ind);
-                    buf_addn(out, q, qn);
-                    buf_addc(out, '\n');
-                    q += qnl ? qn + 1 : qn;
-                }
-            }
-        } else {
-            for (size_t i = 0; i < n;) {
-                size_t mk = tpl_marker(p + i);
-                if (!mk || i + mk > n) {
-                    buf_addc(out, p[i]);
-                    i++;
-                    continue;
-                }
-                const tvar *v = tpl_find(vars, nvars, p + i + 2, mk - 4);
-                if (!v) {
-                    diag_report(d, DIAG_ERROR, EMIT_E_TEMPLATE, where, (pos){line, (int)i + 1},
-                                "unknown insertion point %.*s", (int)mk, p + i);
-                    ok = 0;
-                } else {
-                    buf_add(out, v->value);
-                }
-                i += mk;
-            }
-            if (nl)
-                buf_addc(out, '\n');
-        }
-        p += nl ? n + 1 : n;
-    }
-    return ok ? 0 : -1;
-}
-
-/*
- * The finishing touches clang-format would make to a whole file:
- * - a first line `/_* ... *_/` wider than 100 columns is reflowed: words fill
- *   each line up to column 100, the next lines starting ` * `;
- * - trailing comments on consecutive lines are aligned one column after the
- *   longest code among them (not in `// clang-format off` regions, not on
- *   preprocessor lines).
- */
-static size_t trailing_comment(const char *line, size_t n)
-{
-    size_t code_end = 0;
-    for (size_t i = 0; i < n;) {
-        if (line[i] == '/' && i + 1 < n && (line[i + 1] == '*' || line[i + 1] == '/')) {
-            size_t end = line[i + 1] == '/' ? n : lay_skip(line, n, i);
-            return code_end > 0 && end == n ? i : 0;
-        }
-        if (line[i] != ' ')
-            code_end = i + 1;
-        i = lay_skip(line, n, i);
-    }
-    return 0;
-}
-
-static void tidy(const char *in, buf *out)
-{
-    const char *p = in;
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    if (n > COLUMNS && !strncmp(p, "/* ", 3) && n >= 2 && !strncmp(p + n - 2, "*/", 2)) {
-        size_t col = 0;
-        for (size_t i = 0; i < n;) {
-            size_t w = i;
-            while (w < n && p[w] != ' ')
-                w++;
-            if (i > 0 && col + 1 + (w - i) > COLUMNS) {
-                buf_add(out, "\n *");
-                col = 2;
-            }
-            if (i > 0) {
-                buf_addc(out, ' ');
-                col++;
-            }
-            buf_addn(out, p + i, w - i);
-            col += w - i;
-            i = w < n ? w + 1 : n;
-        }
-        p += n;
-    }
-    int off = 0;
-    while (*p) {
-        /* A run of lines with trailing comments: [p, q). */
-        const char *q = p;
-        size_t width = 0, count = 0;
-        while (*q && !off) {
-            const char *e = strchr(q, '\n');
-            size_t len = e ? (size_t)(e - q) : strlen(q);
-            size_t c = q[0] == '#' ? 0 : trailing_comment(q, len);
-            if (!c)
-                break;
-            size_t code = c;
-            while (code > 0 && q[code - 1] == ' ')
-                code--;
-            if (code > width)
-                width = code;
-            count++;
-            q += e ? len + 1 : len;
-        }
-        for (size_t k = 0; k < count; k++) {
-            const char *e = strchr(p, '\n');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            size_t c = trailing_comment(p, len), code = c;
-            while (code > 0 && p[code - 1] == ' ')
-                code--;
-            buf_addn(out, p, code);
-            buf_printf(out, "%*s", (int)(width + 1 - code), "");
-            buf_addn(out, p + c, len - c);
-            if (e)
-                buf_addc(out, '\n');
-            p += e ? len + 1 : len;
-        }
-        if (count)
-            continue;
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
-        const char *t = p;
-        while (*t == ' ')
-            t++;
-        if (!strncmp(t, "// clang-format off", 19))
-            off = 1;
-        else if (!strncmp(t, "// clang-format on", 18))
-            off = 0;
-        buf_addn(out, p, len);
-        p += len;
-    }
-}
-
 /* Loads template `name`, fills it, fixes the #line numbers; result in *text. */
-static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, size_t nvars, diag *d,
-                      char **text)
+static int render(const emit_opts *o, const char *name, const tpl_var *vars, size_t nvars, diag *d,
+                  char **text)
 {
     char where[4096];
-    char *tpl = tpl_load(o, name, where, sizeof where, d);
+    char *tpl = template_text(o, name, where, sizeof where, d);
     if (!tpl)
         return -1;
     buf filled, tidied, fixed;
@@ -1028,10 +83,10 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
     buf_init(&fixed);
     int rc = tpl_fill(where, tpl, vars, nvars, &filled, d);
     if (rc == 0) {
-        tidy(buf_str(&filled), &tidied);
-        fix_lines(buf_str(&tidied), &fixed);
+        layout_tidy(buf_str(&filled), &tidied);
+        w_fix_lines(buf_str(&tidied), &fixed);
         if (!buf_ok(&filled) || !buf_ok(&tidied) || !buf_ok(&fixed)) {
-            diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, where, (pos){1, 1}, "out of memory");
+            diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, where, (pos){1, 1}, "out of memory");
             rc = -1;
         }
     }
@@ -1048,15 +103,8 @@ static int tpl_render(const emit_opts *o, const char *name, const tvar *vars, si
 /* One workflow                                                              */
 /* ------------------------------------------------------------------------ */
 
-typedef struct emitter {
-    const workflow *wf;
-    const emit_opts *o;
-    char **ids;    /* owned: per op, its unique lower-case C identifier part */
-    char **states; /* owned: per op, its enum constant */
-    char *end_state;
-    char *upper; /* NAME in upper case */
-    buf yaml_lit, cfile_lit;
-} emitter;
+/* The CASES point of templates/workflow.c.in sits this many columns in. */
+#define CASES_INDENT 8
 
 /* Operation names to C identifiers: `-` and `.` become `_`, lower case, and
  * a numeric suffix where two names (or a name and `end`) would collide. */
@@ -1132,14 +180,6 @@ static void emitter_cleanup(emitter *e)
     buf_cleanup(&e->cfile_lit);
 }
 
-static writer emitter_writer(emitter *e, buf *out)
-{
-    return (writer){.out = out,
-                    .no_line = e->o && e->o->no_line,
-                    .yaml = buf_str(&e->yaml_lit),
-                    .cfile = buf_str(&e->cfile_lit)};
-}
-
 /* The state after op i when it completes normally. */
 static const char *next_state(const emitter *e, size_t i)
 {
@@ -1151,430 +191,13 @@ static const char *target_state(const emitter *e, int target)
     return target >= 0 && (size_t)target < e->wf->nops ? e->states[target] : e->end_state;
 }
 
-/* "step reserve, basic.yaml:17" for comments. */
-static void op_title(buf *out, const emitter *e, const op *op)
-{
-    buf_add(out, kind_name(op->kind));
-    buf_addc(out, ' ');
-    comment_text(out, op->name ? op->name : "");
-    buf_add(out, ", ");
-    comment_text(out, e->wf->path ? e->wf->path : "");
-    buf_printf(out, ":%d", op->at.line);
-}
-
-/* Statements that fill the object or array `var` with v's items. */
-static void build_items(writer *w, const val *v, const char *var, int depth, int indent)
-{
-    for (size_t i = 0; i < v->n; i++) {
-        const val *it = v->items[i];
-        buf key, stmt;
-        buf_init(&key);
-        buf_init(&stmt);
-        if (v->kind == V_MAP) {
-            buf_add(&key, ", ");
-            c_string(&key, v->keys[i] ? v->keys[i] : "");
-        }
-        const char *fn = v->kind == V_MAP ? "cairn_x_put" : "cairn_x_push";
-        if (needs_builder(it)) {
-            char sub[24];
-            snprintf(sub, sizeof sub, "v%d", depth + 1);
-            w_line(w, indent, "{");
-            w_line(w, indent + 1, "cJSON *%s = cairn_x_%s(x);", sub,
-                   it->kind == V_MAP ? "object" : "array");
-            build_items(w, it, sub, depth + 1, indent + 1);
-            w_line(w, indent + 1, "%s(x, %s%s, %s);", fn, var, buf_str(&key), sub);
-            w_line(w, indent, "}");
-        } else {
-            buf_printf(&stmt, "%s(x, %s%s, ", fn, var, buf_str(&key));
-            val_inline(&stmt, it);
-            buf_add(&stmt, ");");
-            w_yaml(w, it->at.line, indent, buf_str(&stmt));
-        }
-        if (!buf_ok(&key) || !buf_ok(&stmt))
-            w->out->oom = 1;
-        buf_cleanup(&key);
-        buf_cleanup(&stmt);
-    }
-}
-
-/* A static function that builds v (a map or list holding expressions). */
-static void emit_builder(emitter *e, buf *out, const char *fn, const val *v)
-{
-    writer w = emitter_writer(e, out);
-    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
-    w_line(&w, 0, "{");
-    w_line(&w, 1, "cJSON *v = cairn_x_%s(x);", v->kind == V_MAP ? "object" : "array");
-    build_items(&w, v, "v", 0, 1);
-    w_line(&w, 1, "return v;");
-    w_line(&w, 0, "}");
-}
-
-/*
- * The C expression for value v at a use site: NULL when absent, a call of
- * its builder function fn when it needs one, else inline.
- */
-static void val_ref(buf *out, const val *v, const char *fn)
-{
-    if (!v)
-        buf_add(out, "NULL");
-    else if (needs_builder(v))
-        buf_printf(out, "%s(x)", fn);
-    else
-        val_inline(out, v);
-}
-
-/* Builder function names: NAME_<what>_<id>. */
-static void fn_name(buf *out, const emitter *e, const char *what, size_t i)
-{
-    buf_printf(out, "%s_%s_%s", e->wf->name, what, e->ids[i]);
-}
-
-static void emit_retry(writer *w, const emitter *e, const op *op, size_t i)
-{
-    static const char *const jitters[] = {"CAIRN_JITTER_FULL", "CAIRN_JITTER_HALF",
-                                          "CAIRN_JITTER_NONE"};
-    const retry_spec *r = &op->retry;
-    if (r->none) {
-        w_line(w, 1, ".retry = {.max_attempts = 1}, // retry: none");
-        return;
-    }
-    buf rate;
-    buf_init(&rate);
-    double_text(&rate, r->rate);
-    const char *jitter = jitters[r->jitter <= JITTER_NONE ? r->jitter : 0];
-    /* One field a line, aligned as clang-format lays out a list that does not fit. */
-    w_line(w, 1, ".retry = {.max_attempts = %d,", r->max_attempts);
-    w_line(w, 0, "              .initial_ms = %" PRId64 ",", r->initial_ms);
-    w_line(w, 0, "              .max_ms = %" PRId64 ",", r->max_ms);
-    w_line(w, 0, "              .rate = %s,", buf_str(&rate));
-    if (r->on && r->non) {
-        w_line(w, 0, "              .jitter = %s,", jitter);
-        w_line(w, 0, "              .on = %s_retry_on_%s},", e->wf->name, e->ids[i]);
-    } else {
-        w_line(w, 0, "              .jitter = %s},", jitter);
-    }
-    buf_cleanup(&rate);
-}
-
-/* A NULL-terminated array of strings: `static const char *const NAME[] = {...};` */
-static void emit_string_list(writer *w, const char *name, char *const *items, size_t n)
-{
-    buf list;
-    buf_init(&list);
-    for (size_t k = 0; k < n; k++) {
-        c_string(&list, items[k] ? items[k] : "");
-        buf_add(&list, ", ");
-    }
-    w_line(w, 0, "static const char *const %s[] = {%sNULL};", name, buf_str(&list));
-    if (!buf_ok(&list))
-        w->out->oom = 1;
-    buf_cleanup(&list);
-}
-
-/*
- * The request of an http call, {method, url, headers, body}, as one value to
- * build: a map whose items borrow the spec's values. The method defaults to
- * GET, or POST when there is a body; absent headers and body are left out.
- * Lives on the caller's stack; nothing in it is freed.
- */
-typedef struct http_req {
-    val map;
-    val method; /* the default method, when the YAML has none */
-    char *keys[4];
-    val *items[4];
-} http_req;
-
-static void http_req_init(http_req *r, const run_spec *run)
-{
-    const http_spec *h = &run->http;
-    memset(r, 0, sizeof *r);
-    r->method.kind = V_STR;
-    r->method.at = run->at;
-    r->method.text = h->body ? "POST" : "GET";
-    /* The values stay the spec's: the builder only reads them. */
-    val *const parts[4] = {h->method ? (val *)h->method : &r->method, (val *)h->url,
-                           (val *)h->headers, (val *)h->body};
-    static char *const names[4] = {"method", "url", "headers", "body"};
-    for (size_t k = 0; k < 4; k++) {
-        if (!parts[k])
-            continue;
-        r->keys[r->map.n] = names[k];
-        r->items[r->map.n++] = parts[k];
-    }
-    r->map.kind = V_MAP;
-    r->map.at = run->at;
-    r->map.keys = r->keys;
-    r->map.items = r->items;
-    r->map.has_expr = holds_expr(&r->map);
-}
-
-/*
- * A static function that returns v as the args of a body: built by
- * statements when it needs them, else one return (an empty object for NULL).
- */
-static void emit_args_fn(emitter *e, buf *out, const char *fn, const val *v)
-{
-    if (needs_builder(v)) {
-        emit_builder(e, out, fn, v);
-        return;
-    }
-    writer w = emitter_writer(e, out);
-    w_line(&w, 0, "static const cJSON *%s(cairn_exec *x)", fn);
-    w_line(&w, 0, "{");
-    if (!v) {
-        w_line(&w, 1, "return cairn_x_object(x);");
-    } else {
-        buf t;
-        buf_init(&t);
-        buf_add(&t, "return ");
-        val_inline(&t, v);
-        buf_addc(&t, ';');
-        if (holds_expr(v))
-            w_yaml(&w, v->at.line, 1, buf_str(&t));
-        else
-            w_line(&w, 1, "%s", buf_str(&t));
-        if (!buf_ok(&t))
-            out->oom = 1;
-        buf_cleanup(&t);
-    }
-    w_line(&w, 0, "}");
-}
-
-/* `.field = MS, // duration` for a non-zero duration. A line comment: after
- * the last field of an initializer, a block comment would hide its trailing
- * comma from clang-format, which would then pack the fields on one line. */
-static void emit_ms_field(writer *w, const char *field, int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    buf dur;
-    buf_init(&dur);
-    duration_text(&dur, ms);
-    w_line(w, 1, ".%s = %" PRId64 ", // %s", field, ms, buf_str(&dur));
-    if (!buf_ok(&dur))
-        w->out->oom = 1;
-    buf_cleanup(&dur);
-}
-
-/* The fields of a body that runs: a step's run or a submitter. */
-static void emit_run_fields(writer *w, const run_spec *r)
-{
-    buf name;
-    buf_init(&name);
-    c_string(&name, r->fn ? r->fn : "");
-    if (r->kind == RUN_LUA) {
-        w_line(w, 1, ".run = CAIRN_RUN_LUA,");
-        w_line(w, 1, ".lua_fn = %s,", buf_str(&name));
-    } else if (r->kind == RUN_C) {
-        w_line(w, 1, ".run = CAIRN_RUN_C,");
-        /* Under a #line to the `run:`, so a hook of the wrong type is
-         * reported at the YAML line that names it. */
-        buf fn;
-        buf_init(&fn);
-        buf_printf(&fn, ".c_fn = %s,", r->fn ? r->fn : "NULL");
-        w_yaml(w, r->at.line, 1, buf_str(&fn));
-        if (!buf_ok(&fn))
-            w->out->oom = 1;
-        buf_cleanup(&fn);
-        w_line(w, 1, ".c_name = %s,", buf_str(&name));
-    } else if (r->kind == RUN_HTTP) {
-        w_line(w, 1, ".run = CAIRN_RUN_HTTP,");
-    }
-    if (!buf_ok(&name))
-        w->out->oom = 1;
-    buf_cleanup(&name);
-}
-
-/* The fields of an http call that are not its request. */
-static void emit_http_fields(writer *w, const emitter *e, const run_spec *r, size_t i)
-{
-    if (r->kind != RUN_HTTP)
-        return;
-    emit_ms_field(w, "http_timeout_ms", r->http.timeout_ms);
-    if (r->http.ok && r->http.nok) {
-        w_line(w, 1, ".http_ok = %s_ok_%s,", e->wf->name, e->ids[i]);
-        w_line(w, 1, ".nhttp_ok = %zu,", r->http.nok);
-    }
-}
-
-/* The run of op (a step's or a submitter's), or NULL. */
-static const run_spec *op_run(const op *op)
-{
-    if (op->kind == OP_STEP)
-        return &op->run;
-    if (op->kind == OP_WAIT_FOR_CALLBACK)
-        return &op->submitter;
-    return NULL;
-}
-
-/* The callback whose options op carries: itself, or an await's callback. */
-static const op *op_callback(const emitter *e, const op *op)
-{
-    if (op->kind == OP_CALLBACK || op->kind == OP_WAIT_FOR_CALLBACK)
-        return op;
-    if (op->kind == OP_AWAIT && op->await_target >= 0 && (size_t)op->await_target < e->wf->nops)
-        return &e->wf->ops[op->await_target];
-    return NULL;
-}
-
-/* The static cairn_op of a journaled op i, and the arrays it points to. */
-static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
-{
-    const char *wn = e->wf->name;
-    const char *id = e->ids[i];
-    const run_spec *run = op_run(op);
-    const struct op *cb = op_callback(e, op);
-    buf name;
-    buf_init(&name);
-
-    if (run && !op->retry.none && op->retry.on && op->retry.non) {
-        buf_printf(&name, "%s_retry_on_%s", wn, id);
-        emit_string_list(w, buf_str(&name), op->retry.on, op->retry.non);
-    }
-    if (op->ncatches) {
-        for (size_t k = 0; k < op->ncatches; k++) {
-            buf_reset(&name);
-            buf_printf(&name, "%s_catch_%s_%zu", wn, id, k);
-            emit_string_list(w, buf_str(&name), op->catches[k].errors, op->catches[k].nerrors);
-        }
-        w_line(w, 0, "static const cairn_catch %s_catches_%s[] = {", wn, id);
-        for (size_t k = 0; k < op->ncatches; k++) {
-            buf as;
-            buf_init(&as);
-            if (op->catches[k].as)
-                c_string(&as, op->catches[k].as);
-            else
-                buf_add(&as, "NULL");
-            w_line(w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
-            buf_cleanup(&as);
-        }
-        w_line(w, 0, "};");
-    }
-    if (run && run->kind == RUN_HTTP && run->http.ok && run->http.nok) {
-        buf list;
-        buf_init(&list);
-        for (size_t k = 0; k < run->http.nok; k++)
-            buf_printf(&list, "%s{%d, %d}", k ? ", " : "", run->http.ok[k].lo, run->http.ok[k].hi);
-        w_line(w, 0, "static const cairn_status_range %s_ok_%s[] = {%s};", wn, id, buf_str(&list));
-        if (!buf_ok(&list))
-            w->out->oom = 1;
-        buf_cleanup(&list);
-    }
-
-    w_line(w, 0, "static const cairn_op %s_op_%s = {", wn, id);
-    buf_reset(&name);
-    c_string(&name, op->name ? op->name : "");
-    w_line(w, 1, ".name = %s,", buf_str(&name));
-    w_line(w, 1, ".line = %d,", op->at.line);
-    if (run) {
-        emit_run_fields(w, run);
-        emit_retry(w, e, op, i);
-    }
-    if (op->at_most_once)
-        w_line(w, 1, ".at_most_once = 1,");
-    if (op->as) {
-        buf_reset(&name);
-        c_string(&name, op->as);
-        w_line(w, 1, ".as = %s,", buf_str(&name));
-    }
-    if (op->ncatches) {
-        w_line(w, 1, ".catches = %s_catches_%s,", wn, id);
-        w_line(w, 1, ".ncatches = %zu,", op->ncatches);
-    }
-    if (run)
-        emit_http_fields(w, e, run, i);
-    if (cb) {
-        emit_ms_field(w, "timeout_ms", cb->timeout_ms);
-        emit_ms_field(w, "heartbeat_ms", cb->heartbeat_ms);
-        if (cb->result_text)
-            w_line(w, 1, ".result_text = 1,");
-    }
-    if (op->kind == OP_AWAIT) {
-        buf_reset(&name);
-        c_string(&name, op->await_of ? op->await_of : "");
-        w_line(w, 1, ".callback = %s,", buf_str(&name));
-    }
-    w_line(w, 0, "};");
-    if (!buf_ok(&name))
-        w->out->oom = 1;
-    buf_cleanup(&name);
-}
-
-/* Descriptors and builder functions of op i (the OPERATIONS point). */
-static void emit_op_data(emitter *e, buf *out, size_t i)
-{
-    const op *op = &e->wf->ops[i];
-    writer w = emitter_writer(e, out);
-    buf title, name;
-    buf_init(&title);
-    buf_init(&name);
-    op_title(&title, e, op);
-
-    int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
-                    op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK;
-    int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
-    http_req req;
-    if (http)
-        http_req_init(&req, &op->run);
-    const val *with = op->kind == OP_STEP && !http ? op->with : NULL;
-    const val *request = http ? &req.map : NULL;
-    const val *until = op->kind == OP_WAIT && op->for_ms < 0 ? op->until : NULL;
-    const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
-    const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
-    const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
-    int builders = needs_builder(with) || needs_builder(request) || needs_builder(until) ||
-                   needs_builder(output) || needs_builder(message) || needs_builder(data);
-    if (!journaled && !builders)
-        goto done;
-
-    w_line(&w, 0, "/* %s */", buf_str(&title));
-    if (journaled)
-        emit_descriptor(&w, e, op, i);
-
-    /* A submitter's args: built when the runtime asks, once `callback` is set. */
-    if (op->kind == OP_WAIT_FOR_CALLBACK) {
-        http_req sreq;
-        const val *args = op->with;
-        if (op->submitter.kind == RUN_HTTP) {
-            http_req_init(&sreq, &op->submitter);
-            args = &sreq.map;
-        }
-        w_blank(&w);
-        fn_name(&name, e, "submit", i);
-        emit_args_fn(e, out, buf_str(&name), args);
-    }
-
-    const struct {
-        const val *v;
-        const char *what;
-    } fns[] = {{with, "with"},     {request, "request"}, {until, "until"},
-               {output, "output"}, {message, "message"}, {data, "data"}};
-    int blank = journaled;
-    for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
-        if (!needs_builder(fns[k].v))
-            continue;
-        if (blank)
-            w_blank(&w);
-        blank = 1;
-        buf_reset(&name);
-        fn_name(&name, e, fns[k].what, i);
-        emit_builder(e, out, buf_str(&name), fns[k].v);
-    }
-    w_blank(&w);
-done:
-    if (!buf_ok(&title) || !buf_ok(&name))
-        out->oom = 1;
-    buf_cleanup(&title);
-    buf_cleanup(&name);
-}
-
 /*
  * Writes `STMT` where call is a C expression that may hold YAML expressions
  * (src: the value it came from, for #line): a #line first when it does.
  */
 static void w_stmt(writer *w, int indent, const val *src, const char *stmt)
 {
-    if (holds_expr(src) && !needs_builder(src))
+    if (ex_holds_expr(src) && !ex_needs_builder(src))
         w_yaml(w, src->at.line, indent, stmt);
     else
         w_line(w, indent, "%s", stmt);
@@ -1585,13 +208,13 @@ static void output_ref(buf *out, const emitter *e, const val *v, size_t i, int o
 {
     if (!v) {
         buf_add(out, "NULL");
-    } else if (needs_builder(v)) {
+    } else if (ex_needs_builder(v)) {
         if (own)
             buf_printf(out, "%s_output_%s(x)", e->wf->name, e->ids[i]);
         else
             buf_printf(out, "%s_output(x)", e->wf->name);
     } else {
-        val_inline(out, v);
+        ex_val_inline(out, v);
     }
 }
 
@@ -1624,7 +247,7 @@ static void emit_branch(writer *w, const emitter *e, const op *op, size_t i, con
         for (size_t j = 0; j < c->nerrors; j++) {
             if (j)
                 buf_add(&t, ", ");
-            comment_text(&t, c->errors[j] ? c->errors[j] : "");
+            w_comment(&t, c->errors[j] ? c->errors[j] : "");
         }
         w_line(w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
         w_line(w, 2, "s = %s;", target_state(e, c->target));
@@ -1651,7 +274,7 @@ static void emit_case(emitter *e, buf *out, size_t i)
     buf t, call;
     buf_init(&t);
     buf_init(&call);
-    op_title(&t, e, op);
+    emit_op_title(&t, e, op);
 
     w_blank(&w);
     w_line(&w, 0, "/* %s */", buf_str(&t));
@@ -1660,15 +283,15 @@ static void emit_case(emitter *e, buf *out, size_t i)
     case OP_STEP: {
         buf fn;
         buf_init(&fn);
-        http_req req;
+        emit_http_req req;
         const val *args = op->with;
         if (op->run.kind == RUN_HTTP) {
-            http_req_init(&req, &op->run);
+            emit_http_req_init(&req, &op->run);
             args = &req.map;
         }
-        fn_name(&fn, e, op->run.kind == RUN_HTTP ? "request" : "with", i);
+        emit_fn_name(&fn, e, op->run.kind == RUN_HTTP ? "request" : "with", i);
         buf_printf(&call, "cairn_step(x, &%s_op_%s, ", wn, id);
-        val_ref(&call, args, buf_str(&fn));
+        emit_val_ref(&call, args, buf_str(&fn));
         buf_addc(&call, ')');
         buf_cleanup(&fn);
         emit_branch(&w, e, op, i, buf_str(&call), args);
@@ -1693,16 +316,16 @@ static void emit_case(emitter *e, buf *out, size_t i)
         if (op->for_ms >= 0) {
             buf dur;
             buf_init(&dur);
-            duration_text(&dur, op->for_ms);
+            w_duration(&dur, op->for_ms);
             w_line(&w, 1, "if (cairn_wait_for(x, &%s_op_%s, %" PRId64 ") != CAIRN_NEXT) /* %s */",
                    wn, id, op->for_ms, buf_str(&dur));
             buf_cleanup(&dur);
         } else {
             buf fn;
             buf_init(&fn);
-            fn_name(&fn, e, "until", i);
+            emit_fn_name(&fn, e, "until", i);
             buf_printf(&t, "if (cairn_wait_until(x, &%s_op_%s, ", wn, id);
-            val_ref(&t, op->until, buf_str(&fn));
+            emit_val_ref(&t, op->until, buf_str(&fn));
             buf_add(&t, ") != CAIRN_NEXT)");
             buf_cleanup(&fn);
             w_stmt(&w, 1, op->until, buf_str(&t));
@@ -1743,17 +366,17 @@ static void emit_case(emitter *e, buf *out, size_t i)
         buf fn;
         buf_init(&fn);
         buf_add(&call, "cairn_fail(x, ");
-        c_string(&call, op->err_type ? op->err_type : "");
+        ex_c_string(&call, op->err_type ? op->err_type : "");
         buf_add(&call, ", ");
-        fn_name(&fn, e, "message", i);
-        val_ref(&call, op->err_message, buf_str(&fn));
+        emit_fn_name(&fn, e, "message", i);
+        emit_val_ref(&call, op->err_message, buf_str(&fn));
         buf_add(&call, ", ");
         buf_reset(&fn);
-        fn_name(&fn, e, "data", i);
-        val_ref(&call, op->err_data, buf_str(&fn));
+        emit_fn_name(&fn, e, "data", i);
+        emit_val_ref(&call, op->err_data, buf_str(&fn));
         buf_add(&call, ");");
         buf_cleanup(&fn);
-        const val *src = holds_expr(op->err_message) && !needs_builder(op->err_message)
+        const val *src = ex_holds_expr(op->err_message) && !ex_needs_builder(op->err_message)
                              ? op->err_message
                              : op->err_data;
         w_stmt(&w, 1, src, buf_str(&call));
@@ -1809,7 +432,7 @@ static void emit_summary(emitter *e, buf *out)
                 out->oom = 1;
                 return;
             }
-            comment_text(out, line);
+            w_comment(out, line);
             free(line);
             p += nl ? n + 1 : n;
             if (*p)
@@ -1819,7 +442,7 @@ static void emit_summary(emitter *e, buf *out)
     buf_add(out, "\n *\n");
     size_t width = 0;
     for (size_t i = 0; i < wf->nops; i++) {
-        size_t w = strlen(kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
+        size_t w = strlen(model_kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
         if (w > width)
             width = w;
     }
@@ -1827,10 +450,10 @@ static void emit_summary(emitter *e, buf *out)
         const op *op = &wf->ops[i];
         buf t;
         buf_init(&t);
-        buf_printf(&t, "%s ", kind_name(op->kind));
-        comment_text(&t, op->name);
+        buf_printf(&t, "%s ", model_kind_name(op->kind));
+        w_comment(&t, op->name);
         buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
-        comment_text(out, wf->path);
+        w_comment(out, wf->path);
         buf_printf(out, ":%d\n", op->at.line);
         if (!buf_ok(&t))
             out->oom = 1;
@@ -1850,8 +473,8 @@ static void emit_states(emitter *e, buf *out)
         buf t;
         buf_init(&t);
         buf_printf(&t, "%s,", e->states[i]);
-        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), kind_name(op->kind));
-        comment_text(out, op->name);
+        buf_printf(out, "%-*s /* %s ", (int)width, buf_str(&t), model_kind_name(op->kind));
+        w_comment(out, op->name);
         buf_add(out, " */\n");
         buf_cleanup(&t);
     }
@@ -1866,7 +489,7 @@ static void emit_hooks(emitter *e, buf *out)
     if (!wf->hooks_source)
         return;
     buf_add(out, "/* ");
-    comment_text(out, wf->hooks ? wf->hooks : "hooks");
+    w_comment(out, wf->hooks ? wf->hooks : "hooks");
     buf_add(out, ", embedded: the definition hash covers it. */\n");
     /* One literal per source line: aligned after `= ` when every line fits
      * there, else each on its own line indented once (clang-format's two
@@ -1884,7 +507,7 @@ static void emit_hooks(emitter *e, buf *out)
         size_t n = nl ? (size_t)(nl - p) + 1 : len - i;
         size_t before = lits.len;
         buf_addc(&lits, '"');
-        emit_c_escape(&lits, p, n);
+        ex_c_escape(&lits, p, n);
         buf_add(&lits, "\"\n");
         if (lits.len - before - 1 > widest)
             widest = lits.len - before - 1;
@@ -1897,8 +520,8 @@ static void emit_hooks(emitter *e, buf *out)
     }
     size_t pad = decl.len + 1;
     /* + 1: the `;` after the last literal */
-    int aligned = pad + widest + 1 <= COLUMNS;
-    int off = !aligned && 4 + widest + 1 > COLUMNS;
+    int aligned = pad + widest + 1 <= LAYOUT_COLUMNS;
+    int off = !aligned && 4 + widest + 1 > LAYOUT_COLUMNS;
     if (off)
         buf_add(out, "// clang-format off\n");
     buf_add(out, buf_str(&decl));
@@ -1946,7 +569,7 @@ static void emit_c_hooks(const workflow *wf, buf *out)
             continue;
         if (nseen == 0) {
             buf_add(out, "/* C hooks named in ");
-            comment_text(out, wf->path);
+            w_comment(out, wf->path);
             buf_add(out, ": implement each one (cairn.h, \"Call API\"). */\n");
         }
         seen[nseen++] = r->fn;
@@ -1969,7 +592,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     int rc = -1;
 
     if (!wf->path || !wf->name) {
-        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
+        diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, wf->path ? wf->path : "?", (pos){1, 1},
                     "the workflow has no %s (a bug in the front end)", wf->path ? "name" : "path");
         goto done;
     }
@@ -1986,11 +609,11 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     e.end_state = buf_take(&end);
     if (!e.end_state || make_ids(&e) < 0)
         goto oom;
-    c_string(&e.yaml_lit, wf->path);
+    ex_c_string(&e.yaml_lit, wf->path);
     buf cname;
     buf_init(&cname);
     buf_printf(&cname, "%s.c", wf->name);
-    c_string(&e.cfile_lit, buf_str(&cname));
+    ex_c_string(&e.cfile_lit, buf_str(&cname));
     buf_cleanup(&cname);
 
     enum {
@@ -2011,19 +634,19 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         P_CHOOKS,
         P_WF_VERSION
     };
-    comment_text(&parts[P_SOURCE], wf->path);
+    w_comment(&parts[P_SOURCE], wf->path);
     emit_summary(&e, &parts[P_SUMMARY]);
     emit_hooks(&e, &parts[P_HOOKS]);
     if (wf->input_schema_json) {
         buf lit;
         buf_init(&lit);
-        c_string(&lit, wf->input_schema_json);
+        ex_c_string(&lit, wf->input_schema_json);
         buf_printf(&parts[P_SCHEMA], "static const char %s_input_schema[] =", wf->name);
         /* On the next line when it would not fit in 100 columns (clang-format's
          * way); marked when even there it would not: clang-format would split it. */
         size_t width = strlen(buf_str(&parts[P_SCHEMA])) + 1 + lit.len + 1;
-        int off = 4 + lit.len + 1 > COLUMNS;
-        buf_add(&parts[P_SCHEMA], width > COLUMNS ? "\n    " : " ");
+        int off = 4 + lit.len + 1 > LAYOUT_COLUMNS;
+        buf_add(&parts[P_SCHEMA], width > LAYOUT_COLUMNS ? "\n    " : " ");
         buf_add(&parts[P_SCHEMA], buf_str(&lit));
         buf_add(&parts[P_SCHEMA], ";\n");
         if (off) {
@@ -2048,9 +671,9 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emit_states(&e, &parts[P_STATES]);
     for (size_t i = 0; i < wf->nops; i++)
         emit_op_data(&e, &parts[P_OPS], i);
-    if (needs_builder(wf->output)) {
+    if (ex_needs_builder(wf->output)) {
         buf_add(&parts[P_OPS], "/* the workflow's output, ");
-        comment_text(&parts[P_OPS], wf->path);
+        w_comment(&parts[P_OPS], wf->path);
         buf_printf(&parts[P_OPS], ":%d */\n", wf->output->at.line);
         buf fn;
         buf_init(&fn);
@@ -2062,9 +685,9 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     for (size_t i = 0; i < wf->nops; i++)
         emit_case(&e, &parts[P_CASES], i);
     emit_end_case(&e, &parts[P_CASES]);
-    c_string(&parts[P_SOURCE_STR], wf->path);
+    ex_c_string(&parts[P_SOURCE_STR], wf->path);
     if (wf->timeout_ms > 0)
-        duration_text(&parts[P_TIMEOUT], wf->timeout_ms);
+        w_duration(&parts[P_TIMEOUT], wf->timeout_ms);
     else
         buf_add(&parts[P_TIMEOUT], "none");
     buf_printf(&parts[P_TIMEOUT_MS], "%" PRId64, wf->timeout_ms > 0 ? wf->timeout_ms : 0);
@@ -2073,7 +696,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         buf chunk;
         buf_init(&chunk);
         buf_printf(&chunk, "@%s", wf->hooks ? wf->hooks : "hooks");
-        c_string(&parts[P_CHUNK], buf_str(&chunk));
+        ex_c_string(&parts[P_CHUNK], buf_str(&chunk));
         buf_cleanup(&chunk);
     } else {
         buf_add(&parts[P_LUA_REF], "NULL");
@@ -2091,7 +714,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     snprintf(abi, sizeof abi, "%d", CAIRN_ABI);
     snprintf(guard, sizeof guard, "CAIRN_GEN_%s_H", e.upper);
     const char *first = wf->nops ? e.states[0] : e.end_state;
-    const tvar vars[] = {
+    const tpl_var vars[] = {
         {"VERSION", CAIRN_VERSION},
         {"ABI", abi},
         {"NAME", wf->name},
@@ -2117,8 +740,8 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         {"C_HOOKS", buf_str(&parts[P_CHOOKS])},
     };
     size_t nvars = sizeof vars / sizeof vars[0];
-    if (tpl_render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||
-        tpl_render(o, "workflow.h.in", vars, nvars, d, &h) < 0)
+    if (render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||
+        render(o, "workflow.h.in", vars, nvars, d, &h) < 0)
         goto done;
     *c_text = c;
     *h_text = h;
@@ -2126,7 +749,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     rc = 0;
     goto done;
 oom:
-    diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, wf->path, (pos){1, 1}, "out of memory");
+    diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, wf->path, (pos){1, 1}, "out of memory");
 done:
     free(c);
     free(h);
@@ -2145,27 +768,27 @@ int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d,
     for (size_t i = 0; i < n; i++) {
         if (i)
             buf_add(&sources, ", ");
-        comment_text(&sources, wfs[i]->path);
+        w_comment(&sources, wfs[i]->path);
         buf_add(&includes, "#include ");
         buf sub;
         buf_init(&sub);
         buf_printf(&sub, "%s.h", wfs[i]->name);
-        c_string(&includes, buf_str(&sub));
+        ex_c_string(&includes, buf_str(&sub));
         buf_cleanup(&sub);
         buf_addc(&includes, '\n');
         buf_printf(&list, "&%s_workflow,\n", wfs[i]->name);
     }
     int rc = -1;
     if (!buf_ok(&sources) || !buf_ok(&includes) || !buf_ok(&list)) {
-        diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
+        diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, "main.c", (pos){1, 1}, "out of memory");
     } else {
-        const tvar vars[] = {
+        const tpl_var vars[] = {
             {"VERSION", CAIRN_VERSION},
             {"SOURCES", buf_str(&sources)},
             {"INCLUDES", buf_str(&includes)},
             {"WORKFLOWS", buf_str(&list)},
         };
-        rc = tpl_render(o, "main.c.in", vars, sizeof vars / sizeof vars[0], d, text);
+        rc = render(o, "main.c.in", vars, sizeof vars / sizeof vars[0], d, text);
     }
     buf_cleanup(&sources);
     buf_cleanup(&includes);

@@ -1,10 +1,11 @@
 /*
  * emit.h — the emitter: a checked workflow (model.h) to the text of NAME.c,
  * NAME.h and a host main.c, by filling the templates (templates/, embedded
- * into the tool at build time; `-T DIR` reads a user's copy instead).
+ * into the tool at build time; with `-T DIR` the loader reads a user's copy
+ * and the emitter is handed their text).
  *
- * The emitter writes no file: it returns text, and gen_cmd.c decides what to
- * write. Output is deterministic: document order only, no time, no path
+ * The emitter reads and writes no file: it returns text, and gen_cmd.c
+ * decides what to write. Output is deterministic: document order only, no time, no path
  * beyond wf->path as given.
  */
 #ifndef CAIRN_EMIT_H
@@ -15,14 +16,14 @@
 #include "diag.h"
 #include "model.h"
 
-/* Diagnostic codes of `cairn gen` (the front end's are in check.h). */
-#define EMIT_E_UNSUPPORTED "E101" /* a construct gen does not support (none in this version) */
-#define EMIT_E_TEMPLATE "E102"    /* a template is unreadable or malformed */
-#define EMIT_E_OUTPUT "E103"      /* outputs clash or cannot be written */
+struct tpl_text;
 
 typedef struct emit_opts {
-    int no_line;              /* emit no #line directives (--no-line) */
-    const char *template_dir; /* borrowed; NULL: the embedded templates */
+    int no_line;                      /* emit no #line directives (--no-line) */
+    const char *template_dir;         /* borrowed: -T DIR, read by load_templates(); the emitter
+                                         only uses templates */
+    const struct tpl_text *templates; /* borrowed: load_templates(template_dir); NULL: the
+                                         embedded templates */
 } emit_opts;
 
 /*
@@ -38,14 +39,5 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
  * *text (caller frees), or reports to d and returns -1.
  */
 int emit_main(const workflow *const *wfs, size_t n, const emit_opts *o, diag *d, char **text);
-
-/*
- * Appends to out the body of a C string literal (no quotes) holding s[0..n):
- * `"` and `\` escaped, \n \t \r by name, other control bytes and bytes
- * >= 0x80 as 3-digit octal, and `?` after `?` as `\?` (no trigraphs).
- * Exposed for the unit tests.
- */
-struct buf;
-void emit_c_escape(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "diag.h"
 
 typedef enum tok_kind {
     T_EOF,
@@ -550,7 +550,7 @@ expr *expr_parse(const char *src, size_t len, pos at, int exact, const char *fil
     parser p = {.src = src, .len = len, .at = at, .exact = exact};
     expr *e = parse_all(&p);
     if (!e)
-        diag_report(d, DIAG_ERROR, CHECK_E_EXPR, file, pos_at(&p, p.err_off), "%s", p.msg);
+        diag_report(d, DIAG_ERROR, DIAG_E_EXPR, file, pos_at(&p, p.err_off), "%s", p.msg);
     return e;
 }
 

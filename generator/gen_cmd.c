@@ -25,6 +25,7 @@
 #include "emit.h"
 #include "load.h"
 #include "model.h"
+#include "tpl.h"
 
 static void gen_usage(FILE *f)
 {
@@ -152,6 +153,7 @@ int cmd_gen(int argc, char **argv)
     out_file *outs = NULL;
     size_t nouts = 0;
     diag *d = NULL;
+    tpl_text *templates = NULL; /* owned: -T DIR's templates, read by the loader */
     int rc = 1;
 
     if (!files) {
@@ -202,7 +204,7 @@ int cmd_gen(int argc, char **argv)
             continue;
         for (size_t j = 0; j < i; j++) {
             if (wfs[j] && !strcmp(wfs[i]->name, wfs[j]->name)) {
-                diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, files[i], (pos){1, 1},
+                diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, files[i], (pos){1, 1},
                             "workflow name '%s' is also the name of %s: both would "
                             "write %s.c",
                             wfs[i]->name, files[j], wfs[i]->name);
@@ -210,11 +212,16 @@ int cmd_gen(int argc, char **argv)
             }
         }
         if (want_main && !strcmp(wfs[i]->name, "main"))
-            diag_report(d, DIAG_ERROR, EMIT_E_OUTPUT, files[i], (pos){1, 1},
+            diag_report(d, DIAG_ERROR, DIAG_E_OUTPUT, files[i], (pos){1, 1},
                         "a workflow named 'main' would write main.c, which --main writes too");
     }
     if (diag_errors(d))
         goto done;
+    if (opts.template_dir && !(templates = load_templates(opts.template_dir))) {
+        fputs("cairn gen: out of memory\n", stderr);
+        goto done;
+    }
+    opts.templates = templates;
     for (size_t i = 0; i < nfiles; i++) {
         char *c = NULL, *h = NULL;
         if (emit_workflow(wfs[i], &opts, d, &c, &h) < 0)
@@ -278,6 +285,7 @@ done:
     for (size_t i = 0; wfs && i < nfiles; i++)
         model_free(wfs[i]);
     free(wfs);
+    load_templates_free(templates);
     diag_free(d);
     free(files);
     return rc;

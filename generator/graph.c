@@ -26,6 +26,8 @@
 #include "args.h"
 #include "buf.h"
 #include "diag.h"
+#include "duration.h"
+#include "errmatch.h"
 #include "graph.h"
 #include "load.h"
 #include "model.h"
@@ -175,23 +177,11 @@ static void val_text(buf *b, const val *v)
     }
 }
 
-/* 5400000 -> "1h30m", 250 -> "250ms". */
+/* 5400000 -> "1h30m", 250 -> "250ms" (duration_format). */
 static void duration_text(buf *b, int64_t ms)
 {
-    static const struct {
-        int64_t ms;
-        const char *unit;
-    } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
-    if (ms <= 0) {
-        buf_add(b, "0s");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ms >= units[i].ms) {
-            buf_printf(b, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-            ms %= units[i].ms;
-        }
-    }
+    char text[32];
+    buf_add(b, duration_format(ms, text, sizeof text));
 }
 
 /* ---- the graph: nodes and edges, independent of the syntax ---- */
@@ -391,19 +381,12 @@ static char *op_label(graph *g, const op *o)
     return label_take(g, &b);
 }
 
-/* Does the catch pattern p handle error type t (exact, family, or ALL)? */
-static int catch_matches(const char *t, const char *p)
-{
-    size_t n = strlen(p);
-    return !strcmp(p, "ALL") || !strcmp(t, p) || (!strncmp(t, p, n) && t[n] == '.');
-}
-
 /* The first catch of o that handles type t, or NULL. */
 static const catch_spec *catch_for(const op *o, const char *t)
 {
     for (size_t i = 0; i < o->ncatches; i++)
         for (size_t j = 0; j < o->catches[i].nerrors; j++)
-            if (catch_matches(t, o->catches[i].errors[j]))
+            if (errmatch(t, o->catches[i].errors[j]))
                 return &o->catches[i];
     return NULL;
 }

@@ -10,9 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct pos {
-    int line, col;
-} pos;
+#include "diag.h"  /* pos */
+#include "kinds.h" /* the kinds and their names */
 
 /* ---- expressions: the AST of one ${...} ---- */
 
@@ -83,30 +82,31 @@ typedef struct val {
 
 /* ---- operations ---- */
 
+/* The operation kinds are common/kinds.h's, which holds their names. */
 typedef enum op_kind {
-    OP_STEP,
-    OP_WAIT,
-    OP_CALLBACK,
-    OP_AWAIT,
-    OP_WAIT_FOR_CALLBACK,
-    OP_CHOICE,
-    OP_SUCCEED,
-    OP_FAIL
+    OP_STEP = KIND_STEP,
+    OP_WAIT = KIND_WAIT,
+    OP_CALLBACK = KIND_CALLBACK,
+    OP_AWAIT = KIND_AWAIT,
+    OP_WAIT_FOR_CALLBACK = KIND_WAIT_FOR_CALLBACK,
+    OP_CHOICE = KIND_CHOICE,
+    OP_SUCCEED = KIND_SUCCEED,
+    OP_FAIL = KIND_FAIL
 } op_kind;
 
-/* The YAML kind key of each op_kind ("step", "wait_for_callback", ...). */
+/* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
 const char *model_kind_name(op_kind k);
 
 typedef enum jitter_kind { JITTER_FULL, JITTER_HALF, JITTER_NONE } jitter_kind;
 
 typedef struct retry_spec {
-    int given;          /* `retry:` was written here (or in defaults) */
-    int none;           /* `retry: none` */
-    int max_attempts;   /* resolved: defaults and the AWS default fill the gaps */
+    int given;        /* `retry:` was written here (or in defaults) */
+    int none;         /* `retry: none` */
+    int max_attempts; /* resolved: defaults and the AWS default fill the gaps */
     int64_t initial_ms, max_ms;
     double rate;
     jitter_kind jitter;
-    char **on;          /* error types, NULL when every error retries */
+    char **on; /* error types, NULL when every error retries */
     size_t non;
     pos at;
 } retry_spec;
@@ -116,10 +116,10 @@ typedef struct status_range {
 } status_range;
 
 typedef struct http_spec {
-    val *method;  /* NULL: "GET" (POST when there is a body) */
-    val *url;     /* required */
-    val *headers; /* V_MAP or NULL */
-    val *body;    /* any value or NULL */
+    val *method;        /* NULL: "GET" (POST when there is a body) */
+    val *url;           /* required */
+    val *headers;       /* V_MAP or NULL */
+    val *body;          /* any value or NULL */
     int64_t timeout_ms; /* 0: the runtime default */
     status_range *ok;   /* NULL: 200-299 */
     size_t nok;
@@ -188,7 +188,7 @@ typedef struct op {
 } op;
 
 typedef struct workflow {
-    char *path;        /* the YAML path as given */
+    char *path; /* the YAML path as given */
     char *name;
     int version;       /* 0: none */
     char *description; /* NULL when absent */
@@ -196,14 +196,25 @@ typedef struct workflow {
     char *input_schema_json; /* `input:` as compact JSON text, or NULL */
     char *hooks;             /* `hooks:` as written, or NULL */
     char *hooks_path;        /* resolved relative to the YAML */
-    char *hooks_source;      /* its text, read by the checker */
+    char *hooks_source;      /* its text, read by the loader; NULL when unreadable */
     size_t hooks_len;
+    int hooks_errno; /* why hooks_source is NULL (the checker reports it) */
     retry_spec default_retry;
     val *output;
     op *ops;
     size_t nops;
     char sha256[65]; /* hex of sha256(YAML bytes || hooks bytes) */
 } workflow;
+
+struct yml_node;
+
+/*
+ * Builds the model from the YAML tree (root borrowed). Returns the model
+ * (caller frees with model_free) even when errors were reported, so the
+ * checker can report more; NULL only when root is not a mapping or memory
+ * runs out. path is copied into wf->path.
+ */
+workflow *model_build(const struct yml_node *root, const char *path, diag *d);
 
 void model_free(workflow *wf);
 

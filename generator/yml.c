@@ -13,7 +13,7 @@
 
 #include <yaml.h>
 
-#include "check.h"
+#include "diag.h"
 
 #define YML_MAX_DEPTH 200
 
@@ -87,24 +87,24 @@ static void syntax_error(yml_reader *r)
     const char *problem = p->problem ? p->problem : "not valid YAML";
     r->failed = 1;
     if (p->error == YAML_MEMORY_ERROR) {
-        diag_report(r->d, DIAG_ERROR, CHECK_E_IO, r->file, at, "out of memory");
+        diag_report(r->d, DIAG_ERROR, DIAG_E_IO, r->file, at, "out of memory");
         return;
     }
     char line[512];
     source_line(r, at.line, line, sizeof line);
     if (p->context && strstr(p->context, "flow") && strstr(line, "${")) {
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at,
+        diag_report(r->d, DIAG_ERROR, DIAG_E_YAML, r->file, at,
                     "%s: a bare ${...} cannot stand inside a flow collection ({ } or [ ]); "
                     "quote it ({ a: \"${x}\" }) or use block style",
                     problem);
         return;
     }
     if (p->context)
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at,
+        diag_report(r->d, DIAG_ERROR, DIAG_E_YAML, r->file, at,
                     "%s %s started at line %d, column %d", problem, p->context,
                     (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
     else
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, at, "%s", problem);
+        diag_report(r->d, DIAG_ERROR, DIAG_E_YAML, r->file, at, "%s", problem);
 }
 
 /* Next event into ev; 0 on success, -1 after reporting. */
@@ -120,7 +120,7 @@ static int next_event(yml_reader *r, yaml_event_t *ev)
  * "... not supported in workflow files" or is a whole sentence. */
 static int refuse(yml_reader *r, yaml_mark_t m, const char *what)
 {
-    diag_report(r->d, DIAG_ERROR, CHECK_E_YAML_FEATURE, r->file, mark_pos(m), "%s", what);
+    diag_report(r->d, DIAG_ERROR, DIAG_E_YAML_FEATURE, r->file, mark_pos(m), "%s", what);
     r->failed = 1;
     return -1;
 }
@@ -214,9 +214,9 @@ static yml_node *collection_from(yml_reader *r, yaml_event_t *start, int depth)
                 if (!strcmp(n->keys[i]->text, key->text))
                     first = n->keys[i];
             if (first) {
-                diag_report(r->d, DIAG_ERROR, CHECK_E_DUPLICATE, r->file, key->at,
+                diag_report(r->d, DIAG_ERROR, DIAG_E_DUPLICATE, r->file, key->at,
                             "duplicate key '%s'", key->text);
-                diag_report(r->d, DIAG_NOTE, CHECK_E_DUPLICATE, r->file, first->at,
+                diag_report(r->d, DIAG_NOTE, DIAG_E_DUPLICATE, r->file, first->at,
                             "'%s' first given here", key->text);
             }
             if (next_event(r, &ev) < 0) {
@@ -276,7 +276,7 @@ static yml_node *node_from(yml_reader *r, yaml_event_t *ev, int depth)
         return collection_from(r, ev, depth);
     }
     default:
-        diag_report(r->d, DIAG_ERROR, CHECK_E_YAML, r->file, mark_pos(ev->start_mark),
+        diag_report(r->d, DIAG_ERROR, DIAG_E_YAML, r->file, mark_pos(ev->start_mark),
                     "unexpected YAML event");
         r->failed = 1;
         return NULL;
@@ -290,7 +290,7 @@ yml_node *yml_parse(const char *file, const char *buf, size_t len, diag *d)
     yaml_event_t ev;
     int have_ev = 0;
     if (!yaml_parser_initialize(&r.parser)) {
-        diag_report(d, DIAG_ERROR, CHECK_E_IO, file, (pos){1, 1}, "out of memory");
+        diag_report(d, DIAG_ERROR, DIAG_E_IO, file, (pos){1, 1}, "out of memory");
         return NULL;
     }
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)buf, len);
@@ -303,7 +303,7 @@ yml_node *yml_parse(const char *file, const char *buf, size_t len, diag *d)
         goto done;
     have_ev = 1;
     if (ev.type == YAML_STREAM_END_EVENT) {
-        diag_report(d, DIAG_ERROR, CHECK_E_YAML, file, mark_pos(ev.start_mark),
+        diag_report(d, DIAG_ERROR, DIAG_E_YAML, file, mark_pos(ev.start_mark),
                     "the file is empty: expected a workflow (a mapping with cairn, name, steps)");
         goto done;
     }

@@ -12,7 +12,6 @@
 #include <stddef.h>
 
 #include "diag.h"
-#include "model.h"
 
 typedef enum yml_kind { YML_SCALAR, YML_MAP, YML_SEQ } yml_kind;
 

@@ -3,11 +3,13 @@
  * prints anything.
  */
 #include "error.h"
-#include "mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "errmatch.h"
+#include "mem.h"
 
 void err_init(cairn_error *e)
 {
@@ -145,16 +147,10 @@ int err_from_json(cairn_error *e, const cJSON *j)
 
 int err_matches(const char *type, const char *pattern)
 {
-    if (strcmp(pattern, "ALL") == 0 || strcmp(type, pattern) == 0)
-        return 1;
-    size_t n = strlen(pattern);
-    return strncmp(type, pattern, n) == 0 && type[n] == '.';
+    return errmatch(type, pattern);
 }
 
 int err_matches_any(const char *type, const char *const *patterns)
 {
-    for (; patterns && *patterns; patterns++)
-        if (err_matches(type, *patterns))
-            return 1;
-    return 0;
+    return errmatch_any(type, patterns);
 }

@@ -45,7 +45,8 @@ int err_from_json(cairn_error *e, const cJSON *j);
 
 /*
  * Does error type `type` match `pattern`? Exact match, family prefix
- * ("Callback" matches "Callback.Timeout", not "CallbackX"), or "ALL".
+ * ("Callback" matches "Callback.Timeout", not "CallbackX"), or "ALL": the
+ * rule of common/errmatch.h, which the generator shares.
  */
 int err_matches(const char *type, const char *pattern);
 /* Does it match any pattern of a NULL-terminated list? */

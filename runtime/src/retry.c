@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "error.h"
+#include "errmatch.h"
 
 cairn_retry retry_effective(const cairn_retry *r)
 {
@@ -27,7 +27,7 @@ int retry_should(const cairn_retry *r, int attempt, const char *type)
     cairn_retry e = retry_effective(r);
     if (attempt >= e.max_attempts)
         return 0;
-    return e.on == NULL || err_matches_any(type, e.on);
+    return e.on == NULL || errmatch_any(type, e.on);
 }
 
 int64_t retry_delay_ms(const cairn_retry *r, int attempt, double u)

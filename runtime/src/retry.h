@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 #include "cairn/workflow.h"
+#include "defaults.h"
 
-#define RETRY_DEFAULT_ATTEMPTS 6
-#define RETRY_DEFAULT_INITIAL_MS 5000
-#define RETRY_DEFAULT_MAX_MS 60000
-#define RETRY_DEFAULT_RATE 2.0
-#define RETRY_MIN_DELAY_MS 1000
+/* The defaults are common/defaults.h's, shared with the generator. */
+#define RETRY_DEFAULT_ATTEMPTS DEFAULTS_RETRY_ATTEMPTS
+#define RETRY_DEFAULT_INITIAL_MS DEFAULTS_RETRY_INITIAL_MS
+#define RETRY_DEFAULT_MAX_MS DEFAULTS_RETRY_MAX_MS
+#define RETRY_DEFAULT_RATE DEFAULTS_RETRY_RATE
+#define RETRY_MIN_DELAY_MS DEFAULTS_RETRY_MIN_DELAY_MS
 
 /* r with its zero fields replaced by the defaults. */
 cairn_retry retry_effective(const cairn_retry *r);

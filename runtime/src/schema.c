@@ -5,7 +5,8 @@
  * Owns: nothing; it reads the schema and the value and writes the message
  * into the caller's buffer.
  * Never: changes its arguments, or rejects on a keyword it does
- * not know (unknown and malformed keywords are ignored, as JSON Schema does).
+ * not know (unknown and malformed keywords are ignored, as JSON Schema does;
+ * which keywords exist and the type of each is common/schemakw.c's table).
  */
 #include "schema.h"
 
@@ -17,6 +18,7 @@
 
 #include "json.h"
 #include "mem.h"
+#include "schemakw.h"
 
 /* Where the check is, as text: "input.items[2]". */
 typedef struct where {
@@ -138,9 +140,31 @@ static size_t utf8_length(const char *s)
     return n;
 }
 
+/* v's type as one of schemakw.h's bits (0 for none of them). */
+static unsigned value_type(const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return SCHEMAKW_NULL;
+    if (cJSON_IsBool(v))
+        return SCHEMAKW_BOOL;
+    if (cJSON_IsNumber(v))
+        return SCHEMAKW_NUMBER;
+    if (cJSON_IsString(v))
+        return SCHEMAKW_STRING;
+    if (cJSON_IsArray(v))
+        return SCHEMAKW_ARRAY;
+    if (cJSON_IsObject(v))
+        return SCHEMAKW_OBJECT;
+    return 0;
+}
+
+/* Keyword name of schema, or NULL when absent or when its value is not of a
+ * type the keyword table (common/schemakw.h) gives it: such a keyword means
+ * nothing and is ignored (`cairn check` refuses it in a workflow). */
 static const cJSON *kw(const cJSON *schema, const char *name)
 {
-    return cJSON_GetObjectItemCaseSensitive(schema, name);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(schema, name);
+    return k && schemakw_accepts(name, value_type(k)) ? k : NULL;
 }
 
 /* A keyword that must be a number to mean anything. */

@@ -1,9 +1,11 @@
 /*
  * schema.h — the JSON Schema subset checked on an execution's input.
  *
- * Keywords: type (string or list; "integer" included), properties, required,
- * additionalProperties (boolean), items, enum, const, minimum, maximum,
- * minLength, maxLength, minItems, maxItems. Others are ignored.
+ * Keywords (common/schemakw.h's table, which `cairn check` shares): type
+ * (string or list; "integer" included), properties, required,
+ * additionalProperties (boolean or schema), items, enum, const, minimum,
+ * maximum, minLength, maxLength, minItems, maxItems. Others are ignored, and
+ * so is a keyword whose value has the wrong type.
  */
 #ifndef CAIRN_SCHEMA_H
 #define CAIRN_SCHEMA_H

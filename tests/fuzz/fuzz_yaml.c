@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wf) {
         free(graph_render(wf, GRAPH_MERMAID));
         free(graph_render(wf, GRAPH_DOT));
-        emit_opts o = {0, NULL};
+        emit_opts o = {0};
         char *c_text = NULL, *h_text = NULL;
         if (emit_workflow(wf, &o, d, &c_text, &h_text) == 0) {
             free(c_text);

@@ -72,6 +72,8 @@ const SEMANTIC = new Map([
     ["tests/schema/invalid/semantic_ok_range_reversed.yaml", "status range 299-200"],
     // A value of one key (as) compared with the names of other operations.
     ["tests/schema/invalid/semantic_as_callback_name.yaml", "an as that overwrites a callback's id"],
+    // Which days a month has (and February's in leap years) is the calendar's.
+    ["tests/schema/invalid/semantic_until_no_such_day.yaml", "until: a date that does not exist"],
 ]);
 
 /*

@@ -18,6 +18,9 @@
 #include "buf.h"
 #include "diag.h"
 #include "emit.h"
+#include "emit_expr.h"
+#include "load.h"
+#include "tpl.h"
 #include "model.h"
 
 /* ---- building models by hand ---- */
@@ -235,7 +238,7 @@ static void escape_is_exact(void **state)
     const char in[] = "a\"b\\c\nd\te\x01"
                       "1\xc3\xa9"
                       "7?\?=x?";
-    emit_c_escape(&b, in, sizeof in - 1);
+    ex_c_escape(&b, in, sizeof in - 1);
     /* \001 then "1": three octal digits, so the 1 stays a character;
      * the é bytes as octal; ?? broken so no trigraph forms. */
     assert_string_equal(buf_str(&b), "a\\\"b\\\\c\\nd\\te\\0011\\303\\2517?\\?=x?");
@@ -532,7 +535,9 @@ static void templates_from_a_folder(void **state)
     static const op_kind kinds[] = {OP_SUCCEED};
     static const char *const names[] = {"ok"};
     workflow *wf = wf_new(1, kinds, names);
-    emit_opts o = {.template_dir = dir};
+    tpl_text *tt = load_templates(dir);
+    assert_non_null(tt);
+    emit_opts o = {.template_dir = dir, .templates = tt};
     int errors;
     char *h = NULL;
     char *c = gen(wf, &o, &errors, &h);
@@ -547,6 +552,10 @@ static void templates_from_a_folder(void **state)
 
     /* An unknown point is an error at its place in the template. */
     write_file(h_in, "ok\n  x @@NOPE@@\n");
+    load_templates_free(tt);
+    tt = load_templates(dir);
+    assert_non_null(tt);
+    o.templates = tt;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -560,6 +569,21 @@ static void templates_from_a_folder(void **state)
     snprintf(want, sizeof want, "%s:2:5: error: unknown insertion point @@NOPE@@", h_in);
     assert_non_null(strstr(text, want));
     free(text);
+
+    /* The folder has no main.c.in: reported when main.c is wanted, not before. */
+    text = NULL;
+    out = open_memstream(&text, &len);
+    d = diag_new(out, 0);
+    const workflow *wfs[] = {wf};
+    char *m = NULL;
+    assert_int_equal(emit_main(wfs, 1, &o, d, &m), -1);
+    assert_null(m);
+    diag_free(d);
+    fclose(out);
+    snprintf(want, sizeof want, "%s/main.c.in:1:1: error: cannot read the template: ", dir);
+    assert_non_null(strstr(text, want));
+    free(text);
+    load_templates_free(tt);
     unlink(c_in);
     unlink(h_in);
     rmdir(dir);

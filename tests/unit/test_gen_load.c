@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "check.h"
+#include "duration.h"
 #include "load.h"
 #include "model.h"
 
@@ -265,7 +265,7 @@ static void test_durations(void **state)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int64_t ms = -1;
         const char *why = NULL;
-        assert_int_equal(check_duration(good[i].text, &ms, &why), 0);
+        assert_int_equal(duration_parse(good[i].text, &ms, &why), 0);
         assert_int_equal(ms, good[i].ms);
     }
     static const char *const bad[] = {"",   "10",   "5x", "30m1h", "1h1h",
@@ -273,7 +273,7 @@ static void test_durations(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ms = -1;
         const char *why = NULL;
-        assert_int_equal(check_duration(bad[i], &ms, &why), -1);
+        assert_int_equal(duration_parse(bad[i], &ms, &why), -1);
         assert_non_null(why);
     }
 }

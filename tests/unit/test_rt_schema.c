@@ -169,6 +169,17 @@ static void test_ignored_and_edge(void **state)
     static const scase cases[] = {
         {"{\"pattern\":\"^a$\",\"format\":\"email\",\"title\":\"x\"}", "\"zzz\"", NULL},
         {"{\"type\":5}", "1", NULL},
+        /* a keyword whose value has the wrong type (common/schemakw.c) is ignored,
+           never enforced: why `cairn check` refuses it */
+        {"{\"minimum\":\"ten\"}", "1", NULL},
+        {"{\"maxItems\":[1]}", "[1,2,3]", NULL},
+        {"{\"enum\":\"red\"}", "\"blue\"", NULL},
+        {"{\"required\":\"amount\"}", "{}", NULL},
+        {"{\"additionalProperties\":5}", "{\"x\":1}", NULL},
+        /* additionalProperties as a schema checks each other member */
+        {"{\"additionalProperties\":{\"type\":\"string\"}}", "{\"x\":\"a\"}", NULL},
+        {"{\"additionalProperties\":{\"type\":\"string\"}}", "{\"x\":1}",
+         "input.x: expected string, got number"},
         {"{}", "{\"anything\":[1]}", NULL},
         {"true", "1", NULL},
         {"false", "1", "input: no value is allowed here"},
