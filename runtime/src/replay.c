@@ -1,0 +1,549 @@
+/*
+ * replay.c — one invocation's replay and checkpoints (DESIGN §5): the
+ * journal index and the current operation (op_enter, op_at, op_row),
+ * checkpoints (held open until the next side effect, then committed), the
+ * suspend and the end of the execution (succeed, fail, time out), the
+ * catches, and the variables set from journaled results.
+ *
+ * Owns: for one invocation, the cairn_exec (execution row, journal, scope),
+ * freed by exec_free.
+ * Never: moves past an operation before its result is committed; overwrites
+ * what a concurrent invocation of the same execution wrote (every write
+ * expects the row it last saw); lets a suspend sleep past a callback result
+ * that arrived during its invocation (the `poked` flag, in store.c).
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "mem.h"
+#include "scope.h"
+#include "store.h"
+#include "engine_impl.h"
+#include "replay.h"
+
+scope *exec_scope(cairn_exec *x)
+{
+    return &x->sc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Stops the invocation without an outcome: the caller gets rc, nothing more is written. */
+int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(&x->err, type, fmt, ap);
+    va_end(ap);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/*
+ * Stops the invocation because the journaled `what` (e.g. "error of
+ * operation 3") could not be read back: out of memory when an allocation of
+ * this thread failed since `failed_before` (mem_failures()), else a bad store.
+ */
+int stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id)
+{
+    if (mem_failures() != failed_before)
+        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    return stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                     "%s: execution %s: the journaled %s %s is unreadable", store_path(x->e->st),
+                     x->row.id, what, id);
+}
+
+int stop_store(cairn_exec *x, int rc, cairn_error *err)
+{
+    err_move(&x->err, err);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/* Opens the invocation's transaction, or takes over the one held open (see checkpoint_tx). */
+int begin_tx(cairn_exec *x, cairn_error *err)
+{
+    int held = x->pending;
+    x->pending = 0;
+    return held ? CAIRN_OK : store_begin(x->e->st, err);
+}
+
+/*
+ * One transaction: the operation row op (may be NULL) and the change of the
+ * execution (may be NULL). An execution that ends also ends its EXECUTION
+ * operation "0". Returns 0, or -1 with the invocation stopped.
+ *
+ * With hold, the transaction stays open: the next checkpoint joins it, and
+ * flush() commits it before anything leaves the process (a hook, an HTTP
+ * call, a submitter) and when the invocation ends. So a step's result and
+ * what follows it up to the next side effect (a choice, the end) cost one
+ * commit, and no side effect ever runs before what precedes it is durable.
+ */
+int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
+{
+    store *st = x->e->st;
+    cairn_error err;
+    err_init(&err);
+    int64_t now = engine_now(x->e);
+    int rc = begin_tx(x, &err);
+    int64_t real = clock_real_ms();
+    int64_t renew_to = 0;
+    if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
+        renew_to = real + x->e->lease_ms;
+        rc = store_exec_claim(st, x->row.id, x->e->owner, renew_to, real, &err);
+    }
+    if (rc == CAIRN_OK && op)
+        rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
+    if (rc == CAIRN_OK && c) {
+        int ends = is_terminal(c->status);
+        store_exec r = x->row;
+        r.mem = NULL;
+        r.status = c->status;
+        r.result = c->result;
+        r.error = c->error;
+        r.updated_at = now;
+        r.ended_at = ends ? now : STORE_NO_TIME;
+        r.wake_at = ends ? STORE_NO_TIME : c->wake_at;
+        rc = store_exec_update(st, &r, &err);
+        if (rc == CAIRN_OK && ends) {
+            store_op o = {
+                .seq = 0,
+                .id = "0",
+                .name = x->wf->name,
+                .type = "EXECUTION",
+                .status = c->status,
+                .result = c->result,
+                .error = c->error,
+                .started_at = x->row.created_at,
+                .ended_at = now,
+                .next_attempt_at = STORE_NO_TIME,
+                .timeout_at = x->row.timeout_at,
+                .heartbeat_at = STORE_NO_TIME,
+            };
+            rc = store_op_put(st, x->row.id, &o, &err);
+        }
+        /* Its callbacks close with it: the callback API refuses them from now on. */
+        if (rc == CAIRN_OK && ends)
+            rc = store_callbacks_close(st, x->row.id, now, &err);
+    }
+    if (rc == CAIRN_OK && hold)
+        x->pending = 1;
+    else if (rc == CAIRN_OK)
+        rc = store_commit(st, &err);
+    if (rc != CAIRN_OK) {
+        store_rollback(st);
+        stop_store(x, rc, &err);
+        return -1;
+    }
+    if (renew_to)
+        x->lease_until = renew_to;
+    if (op) {
+        x->cur_status = op->status; /* string literals, or the loaded journal's */
+        x->cur_attempt = op->attempt;
+    }
+    return 0;
+}
+
+int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+{
+    return checkpoint_tx(x, op, c, 0);
+}
+
+/* Commits the checkpoints held open, if any, as an empty checkpoint that joins
+ * them. Returns 0, or -1 with the invocation stopped. */
+int flush(cairn_exec *x)
+{
+    return x->pending ? checkpoint(x, NULL, NULL) : 0;
+}
+
+/*
+ * Suspends the execution until wake (STORE_NO_TIME: until a callback
+ * resolves), or its timeout if that comes first, writing op with it.
+ */
+int suspend(cairn_exec *x, const store_op *op, int64_t wake)
+{
+    if (x->row.timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row.timeout_at < wake))
+        wake = x->row.timeout_at;
+    exec_change c = {.status = "PENDING", .wake_at = wake};
+    if (checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/* Ends the execution with status and its result or error, writing op with it. */
+int end_exec(cairn_exec *x, const store_op *op, const char *status, const char *result,
+             const cairn_error *error)
+{
+    char *etext = NULL;
+    if (error) {
+        cJSON *j = err_to_json(error);
+        etext = j ? json_text(j) : NULL;
+        cJSON_Delete(j);
+        if (!etext)
+            return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    }
+    exec_change c = {.status = status, .result = result, .error = etext, .wake_at = STORE_NO_TIME};
+    if (checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    cJSON_free(etext);
+    return CAIRN_STOP;
+}
+
+/* Ends the execution with status (FAILED, TIMED_OUT) and a new error. */
+static int end_error(cairn_exec *x, const char *status, const char *type, const char *fmt,
+                     va_list ap)
+{
+    cairn_error e;
+    err_init(&e);
+    err_vset(&e, type, fmt, ap);
+    if (!err_isset(&e))
+        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    end_exec(x, NULL, status, NULL, &e);
+    err_cleanup(&e);
+    return CAIRN_STOP;
+}
+
+int fail_exec(cairn_exec *x, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, "FAILED", type, fmt, ap);
+    va_end(ap);
+    return CAIRN_STOP;
+}
+
+static int time_out_exec(cairn_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int time_out_exec(cairn_exec *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, "TIMED_OUT", "Execution.Timeout", fmt, ap);
+    va_end(ap);
+    return CAIRN_STOP;
+}
+
+/* Ends the execution TIMED_OUT when its timeout has passed. Returns 1 if so. */
+int timed_out(cairn_exec *x)
+{
+    if (x->row.timeout_at == STORE_NO_TIME || engine_now(x->e) < x->row.timeout_at)
+        return 0;
+    char d[32], at[32];
+    format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
+    engine_format_time(x->row.timeout_at, at, sizeof at);
+    time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static const char *kind_word(const char *type)
+{
+    if (strcmp(type, "STEP") == 0)
+        return "step";
+    if (strcmp(type, "WAIT") == 0)
+        return "wait";
+    if (strcmp(type, "CALLBACK") == 0)
+        return "callback";
+    if (strcmp(type, "CONTEXT") == 0)
+        return "context";
+    return type;
+}
+
+/* Top-level rows of the journal indexed by their numeric id. */
+int index_journal(cairn_exec *x)
+{
+    size_t max = 0;
+    int64_t max_seq = 0;
+    for (size_t i = 0; i < x->nops; i++) {
+        const store_op *o = &x->ops[i];
+        if (o->seq > max_seq)
+            max_seq = o->seq;
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0 && (size_t)n > max)
+            max = (size_t)n;
+    }
+    x->next_seq = max_seq + 1;
+    x->nby_num = max + 1;
+    x->by_num = mem_calloc(x->nby_num, sizeof *x->by_num);
+    if (!x->by_num)
+        return -1;
+    for (size_t i = 0; i < x->nops; i++) {
+        store_op *o = &x->ops[i];
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0)
+            x->by_num[n] = o;
+    }
+    return 0;
+}
+
+static const store_op *journal_at(const cairn_exec *x, long n)
+{
+    return n > 0 && (size_t)n < x->nby_num ? x->by_num[n] : NULL;
+}
+
+/*
+ * Every operation call starts here: takes the next id and finds its journal
+ * row (*row, or NULL when the operation is new). Returns 0 to go on, or -1
+ * when the invocation is over (it was already, the execution timed out, or
+ * the journal does not match the code).
+ */
+int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row)
+{
+    *row = NULL;
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                  "out of memory while evaluating the expressions of '%s'", op->name);
+        return -1;
+    }
+    if (timed_out(x))
+        return -1;
+    x->counter++;
+    snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
+    const store_op *r = journal_at(x, x->counter);
+    if (r && (strcmp(r->type, type) != 0 || !r->name || strcmp(r->name, op->name) != 0)) {
+        fail_exec(x, "Execution.NonDeterministic",
+                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                  "journal, is %s '%s' now",
+                  x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
+                  op->name);
+        return -1;
+    }
+    x->cur_seq = r ? r->seq : x->next_seq++;
+    x->cur_status = r ? r->status : NULL;
+    x->cur_attempt = r ? r->attempt : 0;
+    x->cur_parent = NULL;
+    *row = r;
+    return 0;
+}
+
+/* A child operation of the current journal, by its id ("4-1"); NULL when new. */
+const store_op *journal_find(const cairn_exec *x, const char *id)
+{
+    for (size_t i = 0; i < x->nops; i++)
+        if (strcmp(x->ops[i].id, id) == 0)
+            return &x->ops[i];
+    return NULL;
+}
+
+/* Makes operation id (a child of parent, or top level) current, as row holds it (NULL: new). */
+void op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row)
+{
+    snprintf(x->cur_id, sizeof x->cur_id, "%s", id);
+    x->cur_parent = parent;
+    x->cur_seq = row ? row->seq : x->next_seq++;
+    x->cur_status = row ? row->status : NULL;
+    x->cur_attempt = row ? row->attempt : 0;
+}
+
+/* The row of the current operation, with what every write shares. */
+store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type, const char *sub_type,
+                const char *status)
+{
+    store_op r = {
+        .seq = x->cur_seq,
+        .id = x->cur_id,
+        .parent_id = x->cur_parent,
+        .name = op->name,
+        .type = type,
+        .sub_type = sub_type,
+        .status = status,
+        .started_at = STORE_NO_TIME,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = STORE_NO_TIME,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    return r;
+}
+
+/* Sets `as` to the JSON text (NULL: null). Returns 0 or -1 (invocation stopped). */
+int set_as_text(cairn_exec *x, const char *as, const char *text)
+{
+    if (!as)
+        return 0;
+    long failed_before = mem_failures();
+    cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
+    if (!v && mem_failures() != failed_before) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    if (!v) {
+        stop_with(x, CAIRN_ERR_STORE, "Store.Error",
+                  "%s: execution %s: the journaled result of operation %s is not JSON",
+                  store_path(x->e->st), x->row.id, x->cur_id);
+        return -1;
+    }
+    int rc = scope_set(&x->sc, as, v);
+    cJSON_Delete(v);
+    if (rc != 0) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The step failed for good (row, FAILED, is written, may be NULL on replay):
+ * the first catch that matches sets its `as` and is taken; else the
+ * execution fails with the error.
+ */
+int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row, const cairn_error *e)
+{
+    for (int i = 0; i < op->ncatches; i++) {
+        const cairn_catch *c = &op->catches[i];
+        if (!err_matches_any(e->type, c->errors))
+            continue;
+        if (row && checkpoint(x, row, NULL) != 0)
+            return CAIRN_STOP;
+        if (c->as) {
+            cJSON *j = err_to_json(e);
+            if (j && !cJSON_HasObjectItem(j, "data"))
+                cJSON_AddNullToObject(j, "data");
+            int rc = j ? scope_set(&x->sc, c->as, j) : -1;
+            cJSON_Delete(j);
+            if (rc != 0)
+                return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        }
+        return CAIRN_CAUGHT + i;
+    }
+    return end_exec(x, row, "FAILED", NULL, e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ends                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The code ends here: the journal must not hold an operation past this point. */
+static int end_reached(cairn_exec *x)
+{
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                  "out of memory while evaluating the execution's output");
+        return -1;
+    }
+    if (timed_out(x))
+        return -1;
+    const store_op *r = journal_at(x, x->counter + 1);
+    if (r) {
+        fail_exec(x, "Execution.NonDeterministic",
+                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                  "journal, is the end of the execution now",
+                  x->counter + 1, kind_word(r->type), r->name ? r->name : "");
+        return -1;
+    }
+    return 0;
+}
+
+int cairn_succeed(cairn_exec *x, const cJSON *output)
+{
+    if (end_reached(x) != 0)
+        goto done;
+    if (!output)
+        output = x->sc.last_as;
+    char *text = json_text(output);
+    if (!text) {
+        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    size_t len = strlen(text);
+    if (len > PAYLOAD_MAX)
+        fail_exec(x, "Payload.TooLarge",
+                  "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
+                  PAYLOAD_MAX);
+    else
+        end_exec(x, NULL, "SUCCEEDED", text, NULL);
+    cJSON_free(text);
+done:
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSON *data)
+{
+    cairn_error e;
+    err_init(&e);
+    char *printed = NULL; /* a message that is not a string is shown as JSON */
+    if (end_reached(x) != 0)
+        goto done;
+    const char *msg = "";
+    if (cJSON_IsString(message))
+        msg = message->valuestring;
+    else if (message && !cJSON_IsNull(message) && !(msg = printed = json_text(message)))
+        goto nomem;
+    cJSON *d = data ? cJSON_Duplicate(data, 1) : NULL;
+    if (data && !d)
+        goto nomem;
+    err_set_data(&e, type, d, "%s", msg);
+    end_exec(x, NULL, "FAILED", NULL, &e);
+    goto done;
+nomem:
+    stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+done:
+    cJSON_free(printed);
+    err_cleanup(&e);
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+void exec_free(cairn_exec *x)
+{
+    if (!x)
+        return;
+    scope_cleanup(&x->sc);
+    store_ops_free(x->ops, x->nops);
+    mem_free(x->by_num);
+    mem_free(x->cbs);
+    store_exec_cleanup(&x->row);
+    err_cleanup(&x->err);
+    mem_free(x);
+}
+
+/* The variables every expression sees from the start: input and execution. */
+int build_scope(cairn_exec *x)
+{
+    if (scope_init(&x->sc) != 0)
+        return -1;
+    cJSON *input = cJSON_Parse(x->row.input);
+    cJSON *ex = cJSON_CreateObject();
+    int rc = -1;
+    if (!input || !ex || !cJSON_AddStringToObject(ex, "id", x->row.id) ||
+        !cJSON_AddStringToObject(ex, "workflow", x->row.workflow) ||
+        !cJSON_AddNumberToObject(ex, "version", x->row.version) ||
+        !(x->row.name ? cJSON_AddStringToObject(ex, "name", x->row.name)
+                      : cJSON_AddNullToObject(ex, "name")))
+        goto done;
+    if (scope_set(&x->sc, "input", input) != 0 || scope_set(&x->sc, "execution", ex) != 0)
+        goto done;
+    x->sc.last_as = NULL; /* only `as` values count as the default output */
+    rc = 0;
+done:
+    cJSON_Delete(input);
+    cJSON_Delete(ex);
+    return rc;
+}
