@@ -36,7 +36,7 @@ typedef enum cb_action { CB_SUCCEED, CB_FAIL, CB_HEARTBEAT } cb_action;
 static const char *closed_reason(const store_op *r, const store_exec *ex, int64_t now)
 {
     int open = strcmp(r->status, "STARTED") == 0;
-    if (is_terminal(ex->status) && (open || strcmp(r->status, "CANCELLED") == 0))
+    if (engine_is_terminal(ex->status) && (open || strcmp(r->status, "CANCELLED") == 0))
         return "its execution ended";
     if (strcmp(r->status, "SUCCEEDED") == 0)
         return "it already succeeded";
@@ -142,7 +142,7 @@ int engine_callback_succeed(engine *e, const char *id, const char *payload, size
             memcpy(raw, payload, len);
         raw[len] = '\0';
         s = cJSON_CreateString(raw);
-        text = s ? json_text(s) : NULL;
+        text = s ? engine_json_text(s) : NULL;
     }
     int rc = CAIRN_ERR_NOMEM;
     if (text)
@@ -190,7 +190,7 @@ int engine_callback_fail(engine *e, const char *id, const char *type, const char
     err_init(&failed);
     err_set_data(&failed, "Callback.Failed", sent, "%s",
                  message && *message ? message : "Callback failed");
-    char *text = sent ? error_text(&failed) : NULL;
+    char *text = sent ? engine_error_text(&failed) : NULL;
     int rc = CAIRN_ERR_NOMEM;
     if (text)
         rc = callback_api(e, id, CB_FAIL, NULL, text, err);

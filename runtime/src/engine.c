@@ -43,7 +43,7 @@
 /* How often an idle worker looks at the store for commits of other processes. */
 #define WATCH_MS 2
 
-int is_terminal(const char *status)
+int engine_is_terminal(const char *status)
 {
     return strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "FAILED") == 0 ||
            strcmp(status, "TIMED_OUT") == 0;
@@ -240,15 +240,15 @@ static const cairn_workflow *find_workflow(engine *e, const char *name)
 static cJSON json_null = {.type = cJSON_NULL};
 
 /* Compact JSON text of v (NULL: "null"); free with cJSON_free(), as everything cJSON prints. */
-char *json_text(const cJSON *v)
+char *engine_json_text(const cJSON *v)
 {
     return cJSON_PrintUnformatted(v ? v : &json_null);
 }
 
-char *error_text(const cairn_error *e)
+char *engine_error_text(const cairn_error *e)
 {
     cJSON *j = err_to_json(e);
-    char *t = j ? json_text(j) : NULL;
+    char *t = j ? engine_json_text(j) : NULL;
     cJSON_Delete(j);
     return t;
 }
@@ -309,7 +309,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
             goto done;
         }
     }
-    if (!(input_text = json_text(input))) {
+    if (!(input_text = engine_json_text(input))) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
         goto done;
@@ -395,11 +395,11 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
         err_set(err, "Cairn.NoMemory", "out of memory");
         return CAIRN_ERR_NOMEM;
     }
-    x->e = e; /* calloc: the scope is empty, safe to clean up before build_scope() */
+    x->e = e; /* calloc: the scope is empty, safe to clean up before replay_build_scope() */
     err_init(&x->err);
     if ((rc = store_exec_get(e->st, id, &x->row, err)) != CAIRN_OK)
         goto done;
-    if (is_terminal(x->row.status)) {
+    if (engine_is_terminal(x->row.status)) {
         err_set(err, "Execution.Conflict", "execution %s has already ended (%s)", id,
                 x->row.status);
         rc = CAIRN_ERR_CONFLICT;
@@ -428,25 +428,25 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
         goto done;
     if ((rc = store_ops_load(e->st, id, &x->ops, &x->nops, err)) != CAIRN_OK)
         goto release;
-    if (index_journal(x) != 0 || build_scope(x) != 0) {
+    if (replay_index(x) != 0 || replay_build_scope(x) != 0) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
         goto release;
     }
 
-    if (!timed_out(x))
+    if (!replay_timed_out(x))
         x->wf->run(x);
-    flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
+    replay_flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
 
     if (x->rc != CAIRN_OK) {
         rc = x->rc;
         err_move(err, &x->err);
     } else if (!x->ended) {
         /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
-        fail_exec(x, "Cairn.Internal",
-                  "the state machine of workflow '%s' returned without ending or suspending "
-                  "the execution (a bug in cairn)",
-                  x->wf->name);
+        replay_fail(x, "Cairn.Internal",
+                    "the state machine of workflow '%s' returned without ending or suspending "
+                    "the execution (a bug in cairn)",
+                    x->wf->name);
         err_set(err, "Cairn.Internal",
                 "execution %s: the state machine of workflow '%s' returned without ending or "
                 "suspending it (a bug in cairn); the execution is marked FAILED",
@@ -461,7 +461,7 @@ release:
         err_cleanup(&ignored);
     }
 done:
-    exec_free(x);
+    replay_free(x);
     return rc;
 }
 
@@ -473,7 +473,7 @@ int engine_drive(engine *e, const char *id, cairn_error *err)
         if (rc != CAIRN_OK)
             return rc;
         int64_t wake = row.wake_at;
-        int over = is_terminal(row.status);
+        int over = engine_is_terminal(row.status);
         store_exec_cleanup(&row);
         if (over || wake == STORE_NO_TIME)
             return CAIRN_OK;

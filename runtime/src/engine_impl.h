@@ -31,12 +31,12 @@ struct engine {
 };
 
 /* SUCCEEDED, FAILED or TIMED_OUT (engine.c). */
-int is_terminal(const char *status);
+int engine_is_terminal(const char *status);
 /* Compact JSON text of v (NULL: "null"); free with cJSON_free() (engine.c). */
-char *json_text(const cJSON *v);
+char *engine_json_text(const cJSON *v);
 /* The error as JSON text {type,message,data}; free with cJSON_free() (engine.c). */
-char *error_text(const cairn_error *e);
+char *engine_error_text(const cairn_error *e);
 /* 1h30m as "90m", 2d as "2d" (report.c). */
-void format_duration(int64_t ms, char *buf, size_t len);
+void engine_format_duration(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -52,7 +52,7 @@ static int set_callback_var(cairn_exec *x, const char *var, const char *callback
     cJSON_Delete(v);
     x->sc.last_as = last;
     if (rc != 0)
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     return rc;
 }
 
@@ -71,20 +71,20 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
     seen->timeout_at = seen->heartbeat_at = STORE_NO_TIME;
     if (row) {
         if (!row->callback_id || strlen(row->callback_id) >= sizeof seen->callback_id) {
-            stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                      "%s: execution %s: callback operation %s has no valid callback id",
-                      store_path(x->e->st), x->row.id, x->cur_id);
+            replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                        "%s: execution %s: callback operation %s has no valid callback id",
+                        store_path(x->e->st), x->row.id, x->cur_id);
             return -1;
         }
         snprintf(seen->callback_id, sizeof seen->callback_id, "%s", row->callback_id);
     } else {
         if (ids_callback(seen->callback_id, sizeof seen->callback_id) != 0) {
-            stop_with(x, CAIRN_ERR_INTERNAL, "Cairn.Internal",
-                      "no randomness for a callback id (getrandom failed)");
+            replay_stop(x, CAIRN_ERR_INTERNAL, "Cairn.Internal",
+                        "no randomness for a callback id (getrandom failed)");
             return -1;
         }
         int64_t now = engine_now(x->e);
-        store_op r = op_row(x, op, "CALLBACK", "Callback", "STARTED");
+        store_op r = replay_op_row(x, op, "CALLBACK", "Callback", "STARTED");
         r.started_at = now;
         r.callback_id = seen->callback_id;
         if (op->timeout_ms > 0)
@@ -93,7 +93,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
             r.heartbeat_ms = op->heartbeat_ms;
             r.heartbeat_at = now + op->heartbeat_ms;
         }
-        if (checkpoint(x, &r, NULL) != 0)
+        if (replay_checkpoint(x, &r, NULL) != 0)
             return -1;
         seen->timeout_at = r.timeout_at;
         seen->heartbeat_at = r.heartbeat_at;
@@ -179,12 +179,12 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     memset(&r, 0, sizeof r);
     char *etext = NULL;
     int64_t now = engine_now(x->e);
-    int rc = begin_tx(x, &err); /* joins what is held open */
+    int rc = replay_begin_tx(x, &err); /* joins what is held open */
     if (rc == CAIRN_OK)
         rc = store_op_get(st, x->row.id, opid, &r, &err);
     if (rc == CAIRN_OK && strcmp(r.status, "STARTED") == 0 &&
         (cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel)) {
-        if (err_isset(&e) && !(etext = error_text(&e))) {
+        if (err_isset(&e) && !(etext = engine_error_text(&e))) {
             err_set(&err, "Cairn.NoMemory", "out of memory");
             rc = CAIRN_ERR_NOMEM;
         } else {
@@ -215,7 +215,7 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     }
     if (rc != CAIRN_OK) {
         store_rollback(st);
-        stop_store(x, rc, &err);
+        replay_stop_store(x, rc, &err);
     }
     store_op_cleanup(&r);
     cJSON_free(etext);
@@ -266,7 +266,7 @@ static store_op ctx_row(cairn_exec *x, const cairn_op *op, const ctx_ref *c, con
     x->cur_seq = c->seq;
     x->cur_status = c->status;
     x->cur_attempt = 0;
-    store_op r = op_row(x, op, "CONTEXT", "WaitForCallback", status);
+    store_op r = replay_op_row(x, op, "CONTEXT", "WaitForCallback", status);
     r.started_at = c->started_at;
     return r;
 }
@@ -297,12 +297,12 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
         int64_t wake = s->timeout_at;
         if (s->heartbeat_at != STORE_NO_TIME && (wake == STORE_NO_TIME || s->heartbeat_at < wake))
             wake = s->heartbeat_at;
-        out = suspend(x, NULL, wake);
+        out = replay_suspend(x, NULL, wake);
         goto done;
     }
     if (strcmp(s->status, "SUCCEEDED") == 0) {
         if (!(v = cb_value(s->result, op->result_text, &e)) && !err_isset(&e)) {
-            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
     } else {
@@ -310,32 +310,32 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
     }
     if (v) {
         if (ctx) {
-            if (!(text = json_text(v))) {
-                out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            if (!(text = engine_json_text(v))) {
+                out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
                 goto done;
             }
             store_op r = ctx_row(x, op, ctx, "SUCCEEDED");
             r.result = text;
             r.ended_at = now;
-            if (checkpoint(x, &r, NULL) != 0)
+            if (replay_checkpoint(x, &r, NULL) != 0)
                 goto done;
         }
         if (op->as && scope_set(&x->sc, op->as, v) != 0) {
-            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
         out = CAIRN_NEXT;
     } else if (ctx) {
-        if (!(text = error_text(&e))) {
-            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        if (!(text = engine_error_text(&e))) {
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
         store_op r = ctx_row(x, op, ctx, "FAILED");
         r.error = text;
         r.ended_at = now;
-        out = catch_or_fail(x, op, &r, &e);
+        out = replay_catch_or_fail(x, op, &r, &e);
     } else {
-        out = catch_or_fail(x, op, NULL, &e);
+        out = replay_catch_or_fail(x, op, NULL, &e);
     }
 done:
     cJSON_Delete(v);
@@ -350,11 +350,12 @@ int cairn_callback(cairn_exec *x, const cairn_op *op)
     const store_op *row;
     int out = CAIRN_STOP;
     cb_seen seen;
-    if (op_enter(x, "CALLBACK", op, &row) != 0 || callback_enter(x, op, row, op->name, &seen) != 0)
+    if (replay_op_enter(x, "CALLBACK", op, &row) != 0 ||
+        callback_enter(x, op, row, op->name, &seen) != 0)
         goto done;
     cb_seen *v = mem_realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
     if (!v) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     seen.name = op->name;
@@ -374,25 +375,25 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
     if (x->ended)
         goto done;
     if (x->sc.oom) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
-    if (timed_out(x))
+    if (replay_timed_out(x))
         goto done;
     for (size_t i = x->ncbs; i-- > 0 && !c;)
         if (op->callback && strcmp(x->cbs[i].name, op->callback) == 0)
             c = &x->cbs[i];
     if (!c) {
-        fail_exec(x, "Cairn.Internal",
-                  "await '%s': callback '%s' was not created before it in this execution "
-                  "(a bug in the generated code)",
-                  op->name, op->callback ? op->callback : "");
+        replay_fail(x, "Cairn.Internal",
+                    "await '%s': callback '%s' was not created before it in this execution "
+                    "(a bug in the generated code)",
+                    op->name, op->callback ? op->callback : "");
         goto done;
     }
     long failed_before = mem_failures();
     if (cb_state_from_seen(&s, c) != 0) {
         cb_state_cleanup(&s);
-        stop_unreadable(x, failed_before, "callback", c->id);
+        replay_stop_unreadable(x, failed_before, "callback", c->id);
         goto done;
     }
     out = cb_outcome(x, op, c->id, &s, NULL);
@@ -414,14 +415,14 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
     cJSON *j = NULL;
     int rc = store_op_get(x->e->st, x->row.id, sid, &step, &err);
     if (rc != CAIRN_OK) {
-        out = stop_store(x, rc, &err);
+        out = replay_stop_store(x, rc, &err);
         goto done;
     }
     long failed_before = mem_failures();
     j = step.error ? cJSON_Parse(step.error) : NULL;
     int read = j && err_from_json(&cause, j) == 0;
     if (!read && mem_failures() != failed_before) { /* out of memory, not a missing error */
-        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     if (!read)
@@ -434,14 +435,14 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
     err_set_data(&e, "Submitter.Failed", data,
                  "the submitter of '%s' failed after %d attempt%s: %s: %s", op->name, step.attempt,
                  step.attempt == 1 ? "" : "s", cause.type, cause.message);
-    if (!data || !(text = error_text(&e))) {
-        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    if (!data || !(text = engine_error_text(&e))) {
+        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     store_op r = ctx_row(x, op, ctx, "FAILED");
     r.error = text;
     r.ended_at = engine_now(x->e);
-    out = catch_or_fail(x, op, &r, &e);
+    out = replay_catch_or_fail(x, op, &r, &e);
 done:
     cJSON_Delete(j);
     cJSON_free(text);
@@ -458,7 +459,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
-    if (op_enter(x, "CONTEXT", op, &row) != 0)
+    if (replay_op_enter(x, "CONTEXT", op, &row) != 0)
         goto done;
     ctx_ref ctx = {.seq = x->cur_seq,
                    .status = x->cur_status,
@@ -467,22 +468,22 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
 
     /* A finished wait_for_callback returns its journaled outcome. */
     if (row && strcmp(row->status, "SUCCEEDED") == 0) {
-        out = set_as_text(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+        out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
         goto done;
     }
     if (row && strcmp(row->status, "FAILED") == 0) {
         long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
-            out = stop_unreadable(x, failed_before, "error of operation", x->cur_id);
+            out = replay_stop_unreadable(x, failed_before, "error of operation", x->cur_id);
         else
-            out = catch_or_fail(x, op, NULL, &e);
+            out = replay_catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
         goto done;
     }
     if (!row) {
         store_op r = ctx_row(x, op, &ctx, "STARTED");
-        if (checkpoint(x, &r, NULL) != 0)
+        if (replay_checkpoint(x, &r, NULL) != 0)
             goto done;
         ctx.status = "STARTED";
     }
@@ -493,14 +494,14 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     snprintf(cid, sizeof cid, "%.29s-1", ctx.id);
     snprintf(sid, sizeof sid, "%.29s-2", ctx.id);
     cb_seen seen;
-    const store_op *crow = journal_find(x, cid);
-    op_at(x, cid, ctx.id, crow);
+    const store_op *crow = replay_find(x, cid);
+    replay_op_at(x, cid, ctx.id, crow);
     if (callback_enter(x, op, crow, "callback", &seen) != 0)
         goto done;
 
     /* Child N-2: the submitter, a step retried as any other. */
-    const store_op *srow = journal_find(x, sid);
-    op_at(x, sid, ctx.id, srow);
+    const store_op *srow = replay_find(x, sid);
+    replay_op_at(x, sid, ctx.id, srow);
     int sub;
     if (srow && strcmp(srow->status, "SUCCEEDED") == 0) {
         sub = CAIRN_NEXT;
@@ -514,7 +515,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         const cJSON *a = args ? args(x) : NULL;
         x->in_submitter = 1;
         x->cur_callback_id = seen.callback_id;
-        sub = srow ? step_replay(x, &step, a, srow) : step_attempt(x, &step, a, 1);
+        sub = srow ? op_step_replay(x, &step, a, srow) : op_step_attempt(x, &step, a, 1);
         x->in_submitter = 0;
         x->cur_callback_id = NULL;
     }
@@ -534,7 +535,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         goto done; /* suspended for a retry, or stopped */
     } else if (cb_state_from_seen(&s, &seen) != 0) {
         cb_state_cleanup(&s);
-        out = stop_unreadable(x, failed_before, "callback", cid);
+        out = replay_stop_unreadable(x, failed_before, "callback", cid);
         goto done;
     }
     out = cb_outcome(x, op, cid, &s, &ctx);

@@ -42,11 +42,11 @@
 static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t started_at,
                        const cairn_error *e, int may_retry)
 {
-    char *etext = error_text(e);
+    char *etext = engine_error_text(e);
     if (!etext)
-        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     int64_t now = engine_now(x->e);
-    store_op r = op_row(x, op, "STEP", "Step", "FAILED");
+    store_op r = replay_op_row(x, op, "STEP", "Step", "FAILED");
     r.attempt = attempt;
     r.error = etext;
     r.started_at = started_at;
@@ -54,20 +54,20 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
     if (may_retry && retry_should(&op->retry, attempt, e->type)) {
         r.status = "PENDING";
         r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
-        out = suspend(x, &r, r.next_attempt_at);
+        out = replay_suspend(x, &r, r.next_attempt_at);
     } else if (x->in_submitter) {
         r.ended_at = now;
-        out = checkpoint(x, &r, NULL) == 0 ? STEP_GAVE_UP : CAIRN_STOP;
+        out = replay_checkpoint(x, &r, NULL) == 0 ? STEP_GAVE_UP : CAIRN_STOP;
     } else {
         r.ended_at = now;
-        out = catch_or_fail(x, op, &r, e);
+        out = replay_catch_or_fail(x, op, &r, e);
     }
     cJSON_free(etext);
     return out;
 }
 
 /* Runs attempt `attempt` of the step's body and journals what it gave. */
-int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt)
+int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt)
 {
     int out = CAIRN_STOP;
     cJSON *result = NULL;
@@ -77,25 +77,25 @@ int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attem
     int64_t started = engine_now(x->e);
 
     if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C && op->run != CAIRN_RUN_HTTP) {
-        out = fail_exec(x, "Step.Unsupported", "step '%s': unknown run kind %d", op->name,
-                        (int)op->run);
+        out = replay_fail(x, "Step.Unsupported", "step '%s': unknown run kind %d", op->name,
+                          (int)op->run);
         goto done;
     }
     if (op->at_most_once) {
-        store_op r = op_row(x, op, "STEP", "Step", "STARTED");
+        store_op r = replay_op_row(x, op, "STEP", "Step", "STARTED");
         r.attempt = attempt;
         r.started_at = started;
-        if (checkpoint(x, &r, NULL) != 0)
+        if (replay_checkpoint(x, &r, NULL) != 0)
             goto done;
     }
     if (!args) {
         args = scope_keep(&x->sc, cJSON_CreateObject());
         if (x->sc.oom) {
-            out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
     }
-    if (flush(x) != 0) /* what came before is durable before the body runs */
+    if (replay_flush(x) != 0) /* what came before is durable before the body runs */
         goto done;
     hook_ctx ctx = {.execution_id = x->row.id,
                     .operation = op->name,
@@ -119,8 +119,8 @@ int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attem
     }
     if (mem_failures() != failed_before) {
         /* Whatever the body made of it, its outcome is not the step's: run it again later. */
-        out =
-            stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'", op->name);
+        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'",
+                          op->name);
         goto done;
     }
     if (hrc != 0) {
@@ -129,9 +129,9 @@ int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attem
         out = step_failed(x, op, attempt, started, &e, 1);
         goto done;
     }
-    text = json_text(result);
+    text = engine_json_text(result);
     if (!text) {
-        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     size_t len = strlen(text);
@@ -142,15 +142,16 @@ int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attem
         out = step_failed(x, op, attempt, started, &e, 0);
         goto done;
     }
-    store_op r = op_row(x, op, "STEP", "Step", "SUCCEEDED");
+    store_op r = replay_op_row(x, op, "STEP", "Step", "SUCCEEDED");
     r.attempt = attempt;
     r.result = text;
     r.started_at = started;
     r.ended_at = engine_now(x->e);
-    if (checkpoint_tx(x, &r, NULL, 1) != 0) /* committed by the next side effect, or the end */
+    if (replay_checkpoint_tx(x, &r, NULL, 1) !=
+        0) /* committed by the next side effect, or the end */
         goto done;
     if (op->as && scope_set(&x->sc, op->as, result) != 0) {
-        out = stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     out = CAIRN_NEXT;
@@ -162,26 +163,26 @@ done:
 }
 
 /* A step found in the journal: replay it, or go on with it where it stands. */
-int step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row)
+int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row)
 {
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
     if (strcmp(row->status, "SUCCEEDED") == 0) {
-        out = set_as_text(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+        out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
     } else if (strcmp(row->status, "FAILED") == 0) {
         long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
-            out = stop_unreadable(x, failed_before, "error of operation", x->cur_id);
+            out = replay_stop_unreadable(x, failed_before, "error of operation", x->cur_id);
         else
-            out = catch_or_fail(x, op, NULL, &e);
+            out = replay_catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
     } else if (strcmp(row->status, "PENDING") == 0) {
         if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > engine_now(x->e))
-            out = suspend(x, NULL, row->next_attempt_at);
+            out = replay_suspend(x, NULL, row->next_attempt_at);
         else
-            out = step_attempt(x, op, args, row->attempt + 1);
+            out = op_step_attempt(x, op, args, row->attempt + 1);
     } else if (strcmp(row->status, "STARTED") == 0) {
         int attempt = row->attempt > 0 ? row->attempt : 1;
         if (op->at_most_once) {
@@ -191,12 +192,12 @@ int step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const stor
                     op->name, attempt);
             out = step_failed(x, op, attempt, row->started_at, &e, 1);
         } else {
-            out = step_attempt(x, op, args, attempt);
+            out = op_step_attempt(x, op, args, attempt);
         }
     } else {
-        out = stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                        "%s: execution %s: operation %s has status %s, which a step never has",
-                        store_path(x->e->st), x->row.id, x->cur_id, row->status);
+        out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                          "%s: execution %s: operation %s has status %s, which a step never has",
+                          store_path(x->e->st), x->row.id, x->cur_id, row->status);
     }
     err_cleanup(&e);
     return out;
@@ -206,8 +207,8 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
 {
     const store_op *row;
     int out = CAIRN_STOP;
-    if (op_enter(x, "STEP", op, &row) == 0)
-        out = row ? step_replay(x, op, args, row) : step_attempt(x, op, args, 1);
+    if (replay_op_enter(x, "STEP", op, &row) == 0)
+        out = row ? op_step_replay(x, op, args, row) : op_step_attempt(x, op, args, 1);
     scope_reset(&x->sc);
     return out;
 }
@@ -223,32 +224,32 @@ static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64
         if (strcmp(row->status, "SUCCEEDED") == 0)
             return CAIRN_NEXT;
         if (strcmp(row->status, "STARTED") != 0 || row->timeout_at == STORE_NO_TIME)
-            return stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                             "%s: execution %s: wait %s has status %s and no scheduled end",
-                             store_path(x->e->st), x->row.id, x->cur_id, row->status);
+            return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                               "%s: execution %s: wait %s has status %s and no scheduled end",
+                               store_path(x->e->st), x->row.id, x->cur_id, row->status);
         if (now < row->timeout_at)
-            return suspend(x, NULL, row->timeout_at);
+            return replay_suspend(x, NULL, row->timeout_at);
         store_op r = *row;
         r.mem = NULL;
         r.status = "SUCCEEDED";
         r.ended_at = now;
-        return checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+        return replay_checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
     }
-    store_op r = op_row(x, op, "WAIT", "Wait", "STARTED");
+    store_op r = replay_op_row(x, op, "WAIT", "Wait", "STARTED");
     r.started_at = now;
     r.timeout_at = end;
     if (end > now)
-        return suspend(x, &r, end);
+        return replay_suspend(x, &r, end);
     r.status = "SUCCEEDED";
     r.ended_at = now;
-    return checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+    return replay_checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
 }
 
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
 {
     const store_op *row;
     int out = CAIRN_STOP;
-    if (op_enter(x, "WAIT", op, &row) == 0) {
+    if (replay_op_enter(x, "WAIT", op, &row) == 0) {
         int64_t now = engine_now(x->e);
         int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
         out = wait_op(x, op, row, now, end);
@@ -262,18 +263,18 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
     const store_op *row;
     int out = CAIRN_STOP;
     int64_t end;
-    if (op_enter(x, "WAIT", op, &row) != 0)
+    if (replay_op_enter(x, "WAIT", op, &row) != 0)
         goto done;
     if (row) {
         out = wait_op(x, op, row, engine_now(x->e), 0);
     } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
         out = wait_op(x, op, NULL, engine_now(x->e), end);
     } else {
-        char *shown = json_text(when);
-        out = fail_exec(x, "Wait.InvalidTime",
-                        "wait '%s': `until` must be an RFC 3339 timestamp string such as "
-                        "\"2026-11-28T13:05:00Z\", got %s",
-                        op->name, shown ? shown : "null");
+        char *shown = engine_json_text(when);
+        out = replay_fail(x, "Wait.InvalidTime",
+                          "wait '%s': `until` must be an RFC 3339 timestamp string such as "
+                          "\"2026-11-28T13:05:00Z\", got %s",
+                          op->name, shown ? shown : "null");
         cJSON_free(shown);
     }
 done:

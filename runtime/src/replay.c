@@ -1,6 +1,6 @@
 /*
  * replay.c — one invocation's replay and checkpoints (DESIGN §5): the
- * journal index and the current operation (op_enter, op_at, op_row),
+ * journal index and the current operation (replay_op_enter, replay_op_at, replay_op_row),
  * checkpoints (held open until the next side effect, then committed), the
  * suspend and the end of the execution (succeed, fail, time out), the
  * catches, and the variables set from journaled results.
@@ -43,7 +43,7 @@ scope *exec_scope(cairn_exec *x)
 /* ------------------------------------------------------------------------ */
 
 /* Stops the invocation without an outcome: the caller gets rc, nothing more is written. */
-int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+int replay_stop(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -60,16 +60,16 @@ int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
  * operation 3") could not be read back: out of memory when an allocation of
  * this thread failed since `failed_before` (mem_failures()), else a bad store.
  */
-int stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id)
+int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id)
 {
     if (mem_failures() != failed_before)
-        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    return stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                     "%s: execution %s: the journaled %s %s is unreadable", store_path(x->e->st),
-                     x->row.id, what, id);
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                       "%s: execution %s: the journaled %s %s is unreadable", store_path(x->e->st),
+                       x->row.id, what, id);
 }
 
-int stop_store(cairn_exec *x, int rc, cairn_error *err)
+int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
 {
     err_move(&x->err, err);
     if (x->rc == CAIRN_OK)
@@ -78,8 +78,9 @@ int stop_store(cairn_exec *x, int rc, cairn_error *err)
     return CAIRN_STOP;
 }
 
-/* Opens the invocation's transaction, or takes over the one held open (see checkpoint_tx). */
-int begin_tx(cairn_exec *x, cairn_error *err)
+/* Opens the invocation's transaction, or takes over the one held open (see replay_checkpoint_tx).
+ */
+int replay_begin_tx(cairn_exec *x, cairn_error *err)
 {
     int held = x->pending;
     x->pending = 0;
@@ -92,18 +93,18 @@ int begin_tx(cairn_exec *x, cairn_error *err)
  * operation "0". Returns 0, or -1 with the invocation stopped.
  *
  * With hold, the transaction stays open: the next checkpoint joins it, and
- * flush() commits it before anything leaves the process (a hook, an HTTP
+ * replay_flush() commits it before anything leaves the process (a hook, an HTTP
  * call, a submitter) and when the invocation ends. So a step's result and
  * what follows it up to the next side effect (a choice, the end) cost one
  * commit, and no side effect ever runs before what precedes it is durable.
  */
-int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
+int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
 {
     store *st = x->e->st;
     cairn_error err;
     err_init(&err);
     int64_t now = engine_now(x->e);
-    int rc = begin_tx(x, &err);
+    int rc = replay_begin_tx(x, &err);
     int64_t real = clock_real_ms();
     int64_t renew_to = 0;
     if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
@@ -113,7 +114,7 @@ int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int h
     if (rc == CAIRN_OK && op)
         rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
     if (rc == CAIRN_OK && c) {
-        int ends = is_terminal(c->status);
+        int ends = engine_is_terminal(c->status);
         store_exec r = x->row;
         r.mem = NULL;
         r.status = c->status;
@@ -150,7 +151,7 @@ int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int h
         rc = store_commit(st, &err);
     if (rc != CAIRN_OK) {
         store_rollback(st);
-        stop_store(x, rc, &err);
+        replay_stop_store(x, rc, &err);
         return -1;
     }
     if (renew_to)
@@ -162,46 +163,46 @@ int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int h
     return 0;
 }
 
-int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
 {
-    return checkpoint_tx(x, op, c, 0);
+    return replay_checkpoint_tx(x, op, c, 0);
 }
 
 /* Commits the checkpoints held open, if any, as an empty checkpoint that joins
  * them. Returns 0, or -1 with the invocation stopped. */
-int flush(cairn_exec *x)
+int replay_flush(cairn_exec *x)
 {
-    return x->pending ? checkpoint(x, NULL, NULL) : 0;
+    return x->pending ? replay_checkpoint(x, NULL, NULL) : 0;
 }
 
 /*
  * Suspends the execution until wake (STORE_NO_TIME: until a callback
  * resolves), or its timeout if that comes first, writing op with it.
  */
-int suspend(cairn_exec *x, const store_op *op, int64_t wake)
+int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
     if (x->row.timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row.timeout_at < wake))
         wake = x->row.timeout_at;
     exec_change c = {.status = "PENDING", .wake_at = wake};
-    if (checkpoint(x, op, &c) == 0)
+    if (replay_checkpoint(x, op, &c) == 0)
         x->ended = 1;
     return CAIRN_STOP;
 }
 
 /* Ends the execution with status and its result or error, writing op with it. */
-int end_exec(cairn_exec *x, const store_op *op, const char *status, const char *result,
-             const cairn_error *error)
+int replay_end(cairn_exec *x, const store_op *op, const char *status, const char *result,
+               const cairn_error *error)
 {
     char *etext = NULL;
     if (error) {
         cJSON *j = err_to_json(error);
-        etext = j ? json_text(j) : NULL;
+        etext = j ? engine_json_text(j) : NULL;
         cJSON_Delete(j);
         if (!etext)
-            return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     }
     exec_change c = {.status = status, .result = result, .error = etext, .wake_at = STORE_NO_TIME};
-    if (checkpoint(x, op, &c) == 0)
+    if (replay_checkpoint(x, op, &c) == 0)
         x->ended = 1;
     cJSON_free(etext);
     return CAIRN_STOP;
@@ -215,13 +216,13 @@ static int end_error(cairn_exec *x, const char *status, const char *type, const 
     err_init(&e);
     err_vset(&e, type, fmt, ap);
     if (!err_isset(&e))
-        return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    end_exec(x, NULL, status, NULL, &e);
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    replay_end(x, NULL, status, NULL, &e);
     err_cleanup(&e);
     return CAIRN_STOP;
 }
 
-int fail_exec(cairn_exec *x, const char *type, const char *fmt, ...)
+int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -241,12 +242,12 @@ static int time_out_exec(cairn_exec *x, const char *fmt, ...)
 }
 
 /* Ends the execution TIMED_OUT when its timeout has passed. Returns 1 if so. */
-int timed_out(cairn_exec *x)
+int replay_timed_out(cairn_exec *x)
 {
     if (x->row.timeout_at == STORE_NO_TIME || engine_now(x->e) < x->row.timeout_at)
         return 0;
     char d[32], at[32];
-    format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
+    engine_format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
     engine_format_time(x->row.timeout_at, at, sizeof at);
     time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
     return 1;
@@ -270,7 +271,7 @@ static const char *kind_word(const char *type)
 }
 
 /* Top-level rows of the journal indexed by their numeric id. */
-int index_journal(cairn_exec *x)
+int replay_index(cairn_exec *x)
 {
     size_t max = 0;
     int64_t max_seq = 0;
@@ -309,27 +310,27 @@ static const store_op *journal_at(const cairn_exec *x, long n)
  * when the invocation is over (it was already, the execution timed out, or
  * the journal does not match the code).
  */
-int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row)
+int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row)
 {
     *row = NULL;
     if (x->ended)
         return -1;
     if (x->sc.oom) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
-                  "out of memory while evaluating the expressions of '%s'", op->name);
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                    "out of memory while evaluating the expressions of '%s'", op->name);
         return -1;
     }
-    if (timed_out(x))
+    if (replay_timed_out(x))
         return -1;
     x->counter++;
     snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
     const store_op *r = journal_at(x, x->counter);
     if (r && (strcmp(r->type, type) != 0 || !r->name || strcmp(r->name, op->name) != 0)) {
-        fail_exec(x, "Execution.NonDeterministic",
-                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
-                  "journal, is %s '%s' now",
-                  x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
-                  op->name);
+        replay_fail(x, "Execution.NonDeterministic",
+                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                    "journal, is %s '%s' now",
+                    x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
+                    op->name);
         return -1;
     }
     x->cur_seq = r ? r->seq : x->next_seq++;
@@ -341,7 +342,7 @@ int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op
 }
 
 /* A child operation of the current journal, by its id ("4-1"); NULL when new. */
-const store_op *journal_find(const cairn_exec *x, const char *id)
+const store_op *replay_find(const cairn_exec *x, const char *id)
 {
     for (size_t i = 0; i < x->nops; i++)
         if (strcmp(x->ops[i].id, id) == 0)
@@ -350,7 +351,7 @@ const store_op *journal_find(const cairn_exec *x, const char *id)
 }
 
 /* Makes operation id (a child of parent, or top level) current, as row holds it (NULL: new). */
-void op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row)
+void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row)
 {
     snprintf(x->cur_id, sizeof x->cur_id, "%s", id);
     x->cur_parent = parent;
@@ -360,8 +361,8 @@ void op_at(cairn_exec *x, const char *id, const char *parent, const store_op *ro
 }
 
 /* The row of the current operation, with what every write shares. */
-store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type, const char *sub_type,
-                const char *status)
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, const char *type,
+                       const char *sub_type, const char *status)
 {
     store_op r = {
         .seq = x->cur_seq,
@@ -381,26 +382,26 @@ store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type, const
 }
 
 /* Sets `as` to the JSON text (NULL: null). Returns 0 or -1 (invocation stopped). */
-int set_as_text(cairn_exec *x, const char *as, const char *text)
+int replay_set_as(cairn_exec *x, const char *as, const char *text)
 {
     if (!as)
         return 0;
     long failed_before = mem_failures();
     cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
     if (!v && mem_failures() != failed_before) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         return -1;
     }
     if (!v) {
-        stop_with(x, CAIRN_ERR_STORE, "Store.Error",
-                  "%s: execution %s: the journaled result of operation %s is not JSON",
-                  store_path(x->e->st), x->row.id, x->cur_id);
+        replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                    "%s: execution %s: the journaled result of operation %s is not JSON",
+                    store_path(x->e->st), x->row.id, x->cur_id);
         return -1;
     }
     int rc = scope_set(&x->sc, as, v);
     cJSON_Delete(v);
     if (rc != 0) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         return -1;
     }
     return 0;
@@ -411,13 +412,14 @@ int set_as_text(cairn_exec *x, const char *as, const char *text)
  * the first catch that matches sets its `as` and is taken; else the
  * execution fails with the error.
  */
-int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row, const cairn_error *e)
+int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
+                         const cairn_error *e)
 {
     for (int i = 0; i < op->ncatches; i++) {
         const cairn_catch *c = &op->catches[i];
         if (!err_matches_any(e->type, c->errors))
             continue;
-        if (row && checkpoint(x, row, NULL) != 0)
+        if (row && replay_checkpoint(x, row, NULL) != 0)
             return CAIRN_STOP;
         if (c->as) {
             cJSON *j = err_to_json(e);
@@ -426,11 +428,11 @@ int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row, const 
             int rc = j ? scope_set(&x->sc, c->as, j) : -1;
             cJSON_Delete(j);
             if (rc != 0)
-                return stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+                return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         }
         return CAIRN_CAUGHT + i;
     }
-    return end_exec(x, row, "FAILED", NULL, e);
+    return replay_end(x, row, "FAILED", NULL, e);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -443,18 +445,18 @@ static int end_reached(cairn_exec *x)
     if (x->ended)
         return -1;
     if (x->sc.oom) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
-                  "out of memory while evaluating the execution's output");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                    "out of memory while evaluating the execution's output");
         return -1;
     }
-    if (timed_out(x))
+    if (replay_timed_out(x))
         return -1;
     const store_op *r = journal_at(x, x->counter + 1);
     if (r) {
-        fail_exec(x, "Execution.NonDeterministic",
-                  "Non-deterministic execution detected: operation %ld was %s '%s' in the "
-                  "journal, is the end of the execution now",
-                  x->counter + 1, kind_word(r->type), r->name ? r->name : "");
+        replay_fail(x, "Execution.NonDeterministic",
+                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                    "journal, is the end of the execution now",
+                    x->counter + 1, kind_word(r->type), r->name ? r->name : "");
         return -1;
     }
     return 0;
@@ -466,18 +468,18 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
         goto done;
     if (!output)
         output = x->sc.last_as;
-    char *text = json_text(output);
+    char *text = engine_json_text(output);
     if (!text) {
-        stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     size_t len = strlen(text);
     if (len > PAYLOAD_MAX)
-        fail_exec(x, "Payload.TooLarge",
-                  "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
-                  PAYLOAD_MAX);
+        replay_fail(x, "Payload.TooLarge",
+                    "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
+                    PAYLOAD_MAX);
     else
-        end_exec(x, NULL, "SUCCEEDED", text, NULL);
+        replay_end(x, NULL, "SUCCEEDED", text, NULL);
     cJSON_free(text);
 done:
     scope_reset(&x->sc);
@@ -494,16 +496,16 @@ int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSO
     const char *msg = "";
     if (cJSON_IsString(message))
         msg = message->valuestring;
-    else if (message && !cJSON_IsNull(message) && !(msg = printed = json_text(message)))
+    else if (message && !cJSON_IsNull(message) && !(msg = printed = engine_json_text(message)))
         goto nomem;
     cJSON *d = data ? cJSON_Duplicate(data, 1) : NULL;
     if (data && !d)
         goto nomem;
     err_set_data(&e, type, d, "%s", msg);
-    end_exec(x, NULL, "FAILED", NULL, &e);
+    replay_end(x, NULL, "FAILED", NULL, &e);
     goto done;
 nomem:
-    stop_with(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
 done:
     cJSON_free(printed);
     err_cleanup(&e);
@@ -511,7 +513,7 @@ done:
     return CAIRN_STOP;
 }
 
-void exec_free(cairn_exec *x)
+void replay_free(cairn_exec *x)
 {
     if (!x)
         return;
@@ -525,7 +527,7 @@ void exec_free(cairn_exec *x)
 }
 
 /* The variables every expression sees from the start: input and execution. */
-int build_scope(cairn_exec *x)
+int replay_build_scope(cairn_exec *x)
 {
     if (scope_init(&x->sc) != 0)
         return -1;

@@ -48,7 +48,7 @@ struct cairn_exec {
     scope sc;
     int64_t lease_until; /* real time our lease on the execution runs out */
     int ended;           /* the invocation is over: the execution suspended or ended */
-    int pending;         /* a transaction holds checkpoints not committed yet (see flush) */
+    int pending;         /* a transaction holds checkpoints not committed yet (see replay_flush) */
     int rc;              /* CAIRN_OK, or why the invocation stopped without an outcome */
     cairn_error err;     /* details of rc */
 };
@@ -65,37 +65,38 @@ typedef struct exec_change {
 enum { STEP_GAVE_UP = -2 };
 
 /* replay.c: stopping without an outcome (each returns CAIRN_STOP). */
-int stop_with(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+int replay_stop(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id);
-int stop_store(cairn_exec *x, int rc, cairn_error *err);
+int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id);
+int replay_stop_store(cairn_exec *x, int rc, cairn_error *err);
 
 /* replay.c: checkpoints. */
-int begin_tx(cairn_exec *x, cairn_error *err);
-int checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
-int checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
-int flush(cairn_exec *x);
-int suspend(cairn_exec *x, const store_op *op, int64_t wake);
-int end_exec(cairn_exec *x, const store_op *op, const char *status, const char *result,
-             const cairn_error *error);
-int fail_exec(cairn_exec *x, const char *type, const char *fmt, ...)
+int replay_begin_tx(cairn_exec *x, cairn_error *err);
+int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
+int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
+int replay_flush(cairn_exec *x);
+int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake);
+int replay_end(cairn_exec *x, const store_op *op, const char *status, const char *result,
+               const cairn_error *error);
+int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int timed_out(cairn_exec *x);
+int replay_timed_out(cairn_exec *x);
 
 /* replay.c: the journal and the current operation. */
-int op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row);
-const store_op *journal_find(const cairn_exec *x, const char *id);
-void op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row);
-store_op op_row(const cairn_exec *x, const cairn_op *op, const char *type, const char *sub_type,
-                const char *status);
-int set_as_text(cairn_exec *x, const char *as, const char *text);
-int catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row, const cairn_error *e);
-int index_journal(cairn_exec *x);
-int build_scope(cairn_exec *x);
-void exec_free(cairn_exec *x);
+int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row);
+const store_op *replay_find(const cairn_exec *x, const char *id);
+void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row);
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, const char *type,
+                       const char *sub_type, const char *status);
+int replay_set_as(cairn_exec *x, const char *as, const char *text);
+int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
+                         const cairn_error *e);
+int replay_index(cairn_exec *x);
+int replay_build_scope(cairn_exec *x);
+void replay_free(cairn_exec *x);
 
 /* op_step.c: a step's attempt, and a step found in the journal. */
-int step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
-int step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row);
+int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
+int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row);
 
 #endif

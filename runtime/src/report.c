@@ -24,7 +24,7 @@
 #include "store.h"
 #include "engine_impl.h"
 
-void format_duration(int64_t ms, char *buf, size_t len)
+void engine_format_duration(int64_t ms, char *buf, size_t len)
 {
     if (ms % 86400000 == 0)
         snprintf(buf, len, "%" PRId64 "d", ms / 86400000);
