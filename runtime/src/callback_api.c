@@ -35,14 +35,14 @@ typedef enum cb_action { CB_SUCCEED, CB_FAIL, CB_HEARTBEAT } cb_action;
 /* Why callback row r of execution ex refuses everything at now, or NULL when it is open. */
 static const char *closed_reason(const store_op *r, const store_exec *ex, int64_t now)
 {
-    int open = strcmp(r->status, "STARTED") == 0;
-    if (engine_is_terminal(ex->status) && (open || strcmp(r->status, "CANCELLED") == 0))
+    int open = r->status == STORE_STARTED;
+    if (store_status_ended(ex->status) && (open || r->status == STORE_CANCELLED))
         return "its execution ended";
-    if (strcmp(r->status, "SUCCEEDED") == 0)
+    if (r->status == STORE_SUCCEEDED)
         return "it already succeeded";
-    if (strcmp(r->status, "FAILED") == 0)
+    if (r->status == STORE_FAILED)
         return "it already failed";
-    if (strcmp(r->status, "TIMED_OUT") == 0)
+    if (r->status == STORE_TIMED_OUT)
         return "it timed out";
     if (!open)
         return "it was cancelled";
@@ -91,16 +91,16 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
     store_op w = r;
     w.mem = NULL;
     if (rc == CAIRN_OK && act != CB_HEARTBEAT) {
-        w.status = act == CB_SUCCEED ? "SUCCEEDED" : "FAILED";
+        w.status = act == CB_SUCCEED ? STORE_SUCCEEDED : STORE_FAILED;
         w.result = result;
         w.error = error;
         w.ended_at = now;
-        rc = store_op_write(e->st, exec_id, &w, "STARTED", r.attempt, err);
+        rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
         if (rc == CAIRN_OK)
             rc = store_exec_poke(e->st, exec_id, now, err);
     } else if (rc == CAIRN_OK && r.heartbeat_ms > 0) {
         w.heartbeat_at = now + r.heartbeat_ms; /* the overall timeout stays */
-        rc = store_op_write(e->st, exec_id, &w, "STARTED", r.attempt, err);
+        rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
     }
     if (rc == CAIRN_OK)
         rc = store_commit(e->st, err);

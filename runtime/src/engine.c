@@ -43,12 +43,6 @@
 /* How often an idle worker looks at the store for commits of other processes. */
 #define WATCH_MS 2
 
-int engine_is_terminal(const char *status)
-{
-    return strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "FAILED") == 0 ||
-           strcmp(status, "TIMED_OUT") == 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -345,7 +339,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
         .version = wf->version,
         .definition_sha256 = wf->sha256,
         .name = name,
-        .status = "RUNNING",
+        .status = STORE_RUNNING,
         .input = input_text,
         .created_at = now,
         .updated_at = now,
@@ -357,8 +351,8 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
         .seq = 0,
         .id = "0",
         .name = wf->name,
-        .type = "EXECUTION",
-        .status = "STARTED",
+        .type = STORE_OP_EXECUTION,
+        .status = STORE_STARTED,
         .result = input_text,
         .started_at = now,
         .ended_at = STORE_NO_TIME,
@@ -399,9 +393,9 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     err_init(&x->err);
     if ((rc = store_exec_get(e->st, id, &x->row, err)) != CAIRN_OK)
         goto done;
-    if (engine_is_terminal(x->row.status)) {
+    if (store_status_ended(x->row.status)) {
         err_set(err, "Execution.Conflict", "execution %s has already ended (%s)", id,
-                x->row.status);
+                store_status_name(x->row.status));
         rc = CAIRN_ERR_CONFLICT;
         goto done;
     }
@@ -473,7 +467,7 @@ int engine_drive(engine *e, const char *id, cairn_error *err)
         if (rc != CAIRN_OK)
             return rc;
         int64_t wake = row.wake_at;
-        int over = engine_is_terminal(row.status);
+        int over = store_status_ended(row.status);
         store_exec_cleanup(&row);
         if (over || wake == STORE_NO_TIME)
             return CAIRN_OK;

@@ -30,8 +30,6 @@ struct engine {
     int64_t data_version; /* the store's data_version when last looked at */
 };
 
-/* SUCCEEDED, FAILED or TIMED_OUT (engine.c). */
-int engine_is_terminal(const char *status);
 /* Compact JSON text of v (NULL: "null"); free with cJSON_free() (engine.c). */
 char *engine_json_text(const cJSON *v);
 /* The error as JSON text {type,message,data}; free with cJSON_free() (engine.c). */

@@ -33,16 +33,6 @@
 /* Callbacks                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static const char *status_literal(const char *status)
-{
-    static const char *const all[] = {"STARTED", "PENDING",   "READY",    "SUCCEEDED",
-                                      "FAILED",  "TIMED_OUT", "CANCELLED"};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(status, all[i]) == 0)
-            return all[i];
-    return "UNKNOWN";
-}
-
 /* Sets variable var to {"id": callback_id} without making it the default output. */
 static int set_callback_var(cairn_exec *x, const char *var, const char *callback_id)
 {
@@ -84,7 +74,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
             return -1;
         }
         int64_t now = engine_now(x->e);
-        store_op r = replay_op_row(x, op, "CALLBACK", "Callback", "STARTED");
+        store_op r = replay_op_row(x, op, STORE_OP_CALLBACK, "Callback", STORE_STARTED);
         r.started_at = now;
         r.callback_id = seen->callback_id;
         if (op->timeout_ms > 0)
@@ -103,9 +93,9 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
 
 /* Where a callback stands. */
 typedef struct cb_state {
-    const char *status; /* a literal: STARTED SUCCEEDED FAILED TIMED_OUT CANCELLED */
-    char *result;       /* SUCCEEDED: the journaled result (a JSON string of the raw text); owned */
-    cairn_error error;  /* FAILED, TIMED_OUT, CANCELLED */
+    store_status status; /* STARTED SUCCEEDED FAILED TIMED_OUT CANCELLED */
+    char *result;      /* SUCCEEDED: the journaled result (a JSON string of the raw text); owned */
+    cairn_error error; /* FAILED, TIMED_OUT, CANCELLED */
     int64_t timeout_at, heartbeat_at;
 } cb_state;
 
@@ -121,12 +111,12 @@ static int cb_state_from_row(cb_state *s, const store_op *r)
 {
     memset(s, 0, sizeof *s);
     err_init(&s->error);
-    s->status = status_literal(r->status);
+    s->status = r->status;
     s->timeout_at = r->timeout_at;
     s->heartbeat_at = r->heartbeat_at;
     if (r->result && !(s->result = mem_strdup(r->result)))
         return -1;
-    if (strcmp(s->status, "SUCCEEDED") == 0 || strcmp(s->status, "STARTED") == 0)
+    if (s->status == STORE_SUCCEEDED || s->status == STORE_STARTED)
         return 0;
     if (r->error) {
         cJSON *j = cJSON_Parse(r->error);
@@ -134,7 +124,7 @@ static int cb_state_from_row(cb_state *s, const store_op *r)
         cJSON_Delete(j);
         return rc;
     }
-    if (strcmp(s->status, "CANCELLED") == 0)
+    if (s->status == STORE_CANCELLED)
         err_set(&s->error, "Callback.Cancelled", "Callback cancelled");
     else
         err_set(&s->error, "Callback.Failed", "Callback failed");
@@ -147,7 +137,7 @@ static int cb_state_from_seen(cb_state *s, const cb_seen *c)
         return cb_state_from_row(s, c->row);
     memset(s, 0, sizeof *s);
     err_init(&s->error);
-    s->status = "STARTED";
+    s->status = STORE_STARTED;
     s->timeout_at = c->timeout_at;
     s->heartbeat_at = c->heartbeat_at;
     return 0;
@@ -182,7 +172,7 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     int rc = replay_begin_tx(x, &err); /* joins what is held open */
     if (rc == CAIRN_OK)
         rc = store_op_get(st, x->row.id, opid, &r, &err);
-    if (rc == CAIRN_OK && strcmp(r.status, "STARTED") == 0 &&
+    if (rc == CAIRN_OK && r.status == STORE_STARTED &&
         (cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel)) {
         if (err_isset(&e) && !(etext = engine_error_text(&e))) {
             err_set(&err, "Cairn.NoMemory", "out of memory");
@@ -190,10 +180,10 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
         } else {
             store_op w = r;
             w.mem = NULL;
-            w.status = err_isset(&e) ? "TIMED_OUT" : "CANCELLED";
+            w.status = err_isset(&e) ? STORE_TIMED_OUT : STORE_CANCELLED;
             w.error = etext;
             w.ended_at = now;
-            rc = store_op_write(st, x->row.id, &w, "STARTED", r.attempt, &err);
+            rc = store_op_write(st, x->row.id, &w, STORE_STARTED, r.attempt, &err);
             r.status = w.status;
             r.error = etext;
         }
@@ -254,19 +244,19 @@ static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
 typedef struct ctx_ref {
     char id[32];
     int64_t seq;
-    const char *status; /* as last written or loaded; NULL: no row */
+    store_status status; /* as last written or loaded; STORE_NONE: no row */
     int64_t started_at;
 } ctx_ref;
 
 /* Makes the CONTEXT current again and gives its row with status. */
-static store_op ctx_row(cairn_exec *x, const cairn_op *op, const ctx_ref *c, const char *status)
+static store_op ctx_row(cairn_exec *x, const cairn_op *op, const ctx_ref *c, store_status status)
 {
     snprintf(x->cur_id, sizeof x->cur_id, "%s", c->id);
     x->cur_parent = NULL;
     x->cur_seq = c->seq;
     x->cur_status = c->status;
     x->cur_attempt = 0;
-    store_op r = replay_op_row(x, op, "CONTEXT", "WaitForCallback", status);
+    store_op r = replay_op_row(x, op, STORE_OP_CONTEXT, "WaitForCallback", status);
     r.started_at = c->started_at;
     return r;
 }
@@ -286,21 +276,20 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
     cairn_error e;
     err_init(&e);
     int64_t now = engine_now(x->e);
-    if (strcmp(s->status, "STARTED") == 0 &&
-        cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e)) {
+    if (s->status == STORE_STARTED && cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e)) {
         err_cleanup(&e);
         cb_state_cleanup(s);
         if (cb_settle(x, opid, 0, s) != 0)
             goto done;
     }
-    if (strcmp(s->status, "STARTED") == 0) {
+    if (s->status == STORE_STARTED) {
         int64_t wake = s->timeout_at;
         if (s->heartbeat_at != STORE_NO_TIME && (wake == STORE_NO_TIME || s->heartbeat_at < wake))
             wake = s->heartbeat_at;
         out = replay_suspend(x, NULL, wake);
         goto done;
     }
-    if (strcmp(s->status, "SUCCEEDED") == 0) {
+    if (s->status == STORE_SUCCEEDED) {
         if (!(v = cb_value(s->result, op->result_text, &e)) && !err_isset(&e)) {
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
@@ -314,7 +303,7 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
                 out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
                 goto done;
             }
-            store_op r = ctx_row(x, op, ctx, "SUCCEEDED");
+            store_op r = ctx_row(x, op, ctx, STORE_SUCCEEDED);
             r.result = text;
             r.ended_at = now;
             if (replay_checkpoint(x, &r, NULL) != 0)
@@ -330,7 +319,7 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
-        store_op r = ctx_row(x, op, ctx, "FAILED");
+        store_op r = ctx_row(x, op, ctx, STORE_FAILED);
         r.error = text;
         r.ended_at = now;
         out = replay_catch_or_fail(x, op, &r, &e);
@@ -350,7 +339,7 @@ int cairn_callback(cairn_exec *x, const cairn_op *op)
     const store_op *row;
     int out = CAIRN_STOP;
     cb_seen seen;
-    if (replay_op_enter(x, "CALLBACK", op, &row) != 0 ||
+    if (replay_op_enter(x, STORE_OP_CALLBACK, op, &row) != 0 ||
         callback_enter(x, op, row, op->name, &seen) != 0)
         goto done;
     cb_seen *v = mem_realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
@@ -439,7 +428,7 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
-    store_op r = ctx_row(x, op, ctx, "FAILED");
+    store_op r = ctx_row(x, op, ctx, STORE_FAILED);
     r.error = text;
     r.ended_at = engine_now(x->e);
     out = replay_catch_or_fail(x, op, &r, &e);
@@ -459,7 +448,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
-    if (replay_op_enter(x, "CONTEXT", op, &row) != 0)
+    if (replay_op_enter(x, STORE_OP_CONTEXT, op, &row) != 0)
         goto done;
     ctx_ref ctx = {.seq = x->cur_seq,
                    .status = x->cur_status,
@@ -467,11 +456,11 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     snprintf(ctx.id, sizeof ctx.id, "%s", x->cur_id);
 
     /* A finished wait_for_callback returns its journaled outcome. */
-    if (row && strcmp(row->status, "SUCCEEDED") == 0) {
+    if (row && row->status == STORE_SUCCEEDED) {
         out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
         goto done;
     }
-    if (row && strcmp(row->status, "FAILED") == 0) {
+    if (row && row->status == STORE_FAILED) {
         long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
@@ -482,10 +471,10 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         goto done;
     }
     if (!row) {
-        store_op r = ctx_row(x, op, &ctx, "STARTED");
+        store_op r = ctx_row(x, op, &ctx, STORE_STARTED);
         if (replay_checkpoint(x, &r, NULL) != 0)
             goto done;
-        ctx.status = "STARTED";
+        ctx.status = STORE_STARTED;
     }
 
     /* Child N-1: the callback; its id is the variable `callback`. (Operation
@@ -503,9 +492,9 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     const store_op *srow = replay_find(x, sid);
     replay_op_at(x, sid, ctx.id, srow);
     int sub;
-    if (srow && strcmp(srow->status, "SUCCEEDED") == 0) {
+    if (srow && srow->status == STORE_SUCCEEDED) {
         sub = CAIRN_NEXT;
-    } else if (srow && strcmp(srow->status, "FAILED") == 0) {
+    } else if (srow && srow->status == STORE_FAILED) {
         sub = STEP_GAVE_UP;
     } else {
         cairn_op step = *op; /* its result and errors are not the operation's */
@@ -526,7 +515,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         /* Never left waiting: the callback is cancelled, unless it resolved already. */
         if (cb_settle(x, cid, 1, &s) != 0)
             goto done;
-        if (strcmp(s.status, "CANCELLED") == 0) {
+        if (s.status == STORE_CANCELLED) {
             cb_state_cleanup(&s);
             out = submitter_failed(x, op, &ctx, sid);
             goto done;

@@ -46,13 +46,13 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
     if (!etext)
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     int64_t now = engine_now(x->e);
-    store_op r = replay_op_row(x, op, "STEP", "Step", "FAILED");
+    store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_FAILED);
     r.attempt = attempt;
     r.error = etext;
     r.started_at = started_at;
     int out;
     if (may_retry && retry_should(&op->retry, attempt, e->type)) {
-        r.status = "PENDING";
+        r.status = STORE_PENDING;
         r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
         out = replay_suspend(x, &r, r.next_attempt_at);
     } else if (x->in_submitter) {
@@ -82,7 +82,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
         goto done;
     }
     if (op->at_most_once) {
-        store_op r = replay_op_row(x, op, "STEP", "Step", "STARTED");
+        store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_STARTED);
         r.attempt = attempt;
         r.started_at = started;
         if (replay_checkpoint(x, &r, NULL) != 0)
@@ -142,7 +142,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
         out = step_failed(x, op, attempt, started, &e, 0);
         goto done;
     }
-    store_op r = replay_op_row(x, op, "STEP", "Step", "SUCCEEDED");
+    store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_SUCCEEDED);
     r.attempt = attempt;
     r.result = text;
     r.started_at = started;
@@ -168,9 +168,9 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
-    if (strcmp(row->status, "SUCCEEDED") == 0) {
+    if (row->status == STORE_SUCCEEDED) {
         out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
-    } else if (strcmp(row->status, "FAILED") == 0) {
+    } else if (row->status == STORE_FAILED) {
         long failed_before = mem_failures();
         cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
         if (!j || err_from_json(&e, j) != 0)
@@ -178,12 +178,12 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
         else
             out = replay_catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
-    } else if (strcmp(row->status, "PENDING") == 0) {
+    } else if (row->status == STORE_PENDING) {
         if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > engine_now(x->e))
             out = replay_suspend(x, NULL, row->next_attempt_at);
         else
             out = op_step_attempt(x, op, args, row->attempt + 1);
-    } else if (strcmp(row->status, "STARTED") == 0) {
+    } else if (row->status == STORE_STARTED) {
         int attempt = row->attempt > 0 ? row->attempt : 1;
         if (op->at_most_once) {
             err_set(&e, "Step.Interrupted",
@@ -195,9 +195,10 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
             out = op_step_attempt(x, op, args, attempt);
         }
     } else {
-        out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
-                          "%s: execution %s: operation %s has status %s, which a step never has",
-                          store_path(x->e->st), x->row.id, x->cur_id, row->status);
+        out =
+            replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                        "%s: execution %s: operation %s has status %s, which a step never has",
+                        store_path(x->e->st), x->row.id, x->cur_id, store_status_name(row->status));
     }
     err_cleanup(&e);
     return out;
@@ -207,7 +208,7 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
 {
     const store_op *row;
     int out = CAIRN_STOP;
-    if (replay_op_enter(x, "STEP", op, &row) == 0)
+    if (replay_op_enter(x, STORE_OP_STEP, op, &row) == 0)
         out = row ? op_step_replay(x, op, args, row) : op_step_attempt(x, op, args, 1);
     scope_reset(&x->sc);
     return out;
@@ -221,26 +222,27 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
 static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64_t now, int64_t end)
 {
     if (row) {
-        if (strcmp(row->status, "SUCCEEDED") == 0)
+        if (row->status == STORE_SUCCEEDED)
             return CAIRN_NEXT;
-        if (strcmp(row->status, "STARTED") != 0 || row->timeout_at == STORE_NO_TIME)
+        if (row->status != STORE_STARTED || row->timeout_at == STORE_NO_TIME)
             return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                                "%s: execution %s: wait %s has status %s and no scheduled end",
-                               store_path(x->e->st), x->row.id, x->cur_id, row->status);
+                               store_path(x->e->st), x->row.id, x->cur_id,
+                               store_status_name(row->status));
         if (now < row->timeout_at)
             return replay_suspend(x, NULL, row->timeout_at);
         store_op r = *row;
         r.mem = NULL;
-        r.status = "SUCCEEDED";
+        r.status = STORE_SUCCEEDED;
         r.ended_at = now;
         return replay_checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
     }
-    store_op r = replay_op_row(x, op, "WAIT", "Wait", "STARTED");
+    store_op r = replay_op_row(x, op, STORE_OP_WAIT, "Wait", STORE_STARTED);
     r.started_at = now;
     r.timeout_at = end;
     if (end > now)
         return replay_suspend(x, &r, end);
-    r.status = "SUCCEEDED";
+    r.status = STORE_SUCCEEDED;
     r.ended_at = now;
     return replay_checkpoint(x, &r, NULL) == 0 ? CAIRN_NEXT : CAIRN_STOP;
 }
@@ -249,7 +251,7 @@ int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
 {
     const store_op *row;
     int out = CAIRN_STOP;
-    if (replay_op_enter(x, "WAIT", op, &row) == 0) {
+    if (replay_op_enter(x, STORE_OP_WAIT, op, &row) == 0) {
         int64_t now = engine_now(x->e);
         int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
         out = wait_op(x, op, row, now, end);
@@ -263,7 +265,7 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
     const store_op *row;
     int out = CAIRN_STOP;
     int64_t end;
-    if (replay_op_enter(x, "WAIT", op, &row) != 0)
+    if (replay_op_enter(x, STORE_OP_WAIT, op, &row) != 0)
         goto done;
     if (row) {
         out = wait_op(x, op, row, engine_now(x->e), 0);

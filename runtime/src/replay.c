@@ -114,7 +114,7 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
     if (rc == CAIRN_OK && op)
         rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
     if (rc == CAIRN_OK && c) {
-        int ends = engine_is_terminal(c->status);
+        int ends = store_status_ended(c->status);
         store_exec r = x->row;
         r.mem = NULL;
         r.status = c->status;
@@ -129,7 +129,7 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
                 .seq = 0,
                 .id = "0",
                 .name = x->wf->name,
-                .type = "EXECUTION",
+                .type = STORE_OP_EXECUTION,
                 .status = c->status,
                 .result = c->result,
                 .error = c->error,
@@ -183,14 +183,14 @@ int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
     if (x->row.timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row.timeout_at < wake))
         wake = x->row.timeout_at;
-    exec_change c = {.status = "PENDING", .wake_at = wake};
+    exec_change c = {.status = STORE_PENDING, .wake_at = wake};
     if (replay_checkpoint(x, op, &c) == 0)
         x->ended = 1;
     return CAIRN_STOP;
 }
 
 /* Ends the execution with status and its result or error, writing op with it. */
-int replay_end(cairn_exec *x, const store_op *op, const char *status, const char *result,
+int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
                const cairn_error *error)
 {
     char *etext = NULL;
@@ -209,7 +209,7 @@ int replay_end(cairn_exec *x, const store_op *op, const char *status, const char
 }
 
 /* Ends the execution with status (FAILED, TIMED_OUT) and a new error. */
-static int end_error(cairn_exec *x, const char *status, const char *type, const char *fmt,
+static int end_error(cairn_exec *x, store_status status, const char *type, const char *fmt,
                      va_list ap)
 {
     cairn_error e;
@@ -226,7 +226,7 @@ int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    end_error(x, "FAILED", type, fmt, ap);
+    end_error(x, STORE_FAILED, type, fmt, ap);
     va_end(ap);
     return CAIRN_STOP;
 }
@@ -236,7 +236,7 @@ static int time_out_exec(cairn_exec *x, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    end_error(x, "TIMED_OUT", "Execution.Timeout", fmt, ap);
+    end_error(x, STORE_TIMED_OUT, "Execution.Timeout", fmt, ap);
     va_end(ap);
     return CAIRN_STOP;
 }
@@ -257,17 +257,22 @@ int replay_timed_out(cairn_exec *x)
 /* Replay                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const char *kind_word(const char *type)
+/* How an error message names an operation of type t. */
+static const char *kind_word(store_op_type t)
 {
-    if (strcmp(type, "STEP") == 0)
+    switch (t) {
+    case STORE_OP_STEP:
         return "step";
-    if (strcmp(type, "WAIT") == 0)
+    case STORE_OP_WAIT:
         return "wait";
-    if (strcmp(type, "CALLBACK") == 0)
+    case STORE_OP_CALLBACK:
         return "callback";
-    if (strcmp(type, "CONTEXT") == 0)
+    case STORE_OP_CONTEXT:
         return "context";
-    return type;
+    case STORE_OP_EXECUTION:
+        break;
+    }
+    return store_op_type_name(t);
 }
 
 /* Top-level rows of the journal indexed by their numeric id. */
@@ -310,7 +315,7 @@ static const store_op *journal_at(const cairn_exec *x, long n)
  * when the invocation is over (it was already, the execution timed out, or
  * the journal does not match the code).
  */
-int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row)
+int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const store_op **row)
 {
     *row = NULL;
     if (x->ended)
@@ -325,7 +330,7 @@ int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const s
     x->counter++;
     snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
     const store_op *r = journal_at(x, x->counter);
-    if (r && (strcmp(r->type, type) != 0 || !r->name || strcmp(r->name, op->name) != 0)) {
+    if (r && (r->type != type || !r->name || strcmp(r->name, op->name) != 0)) {
         replay_fail(x, "Execution.NonDeterministic",
                     "Non-deterministic execution detected: operation %ld was %s '%s' in the "
                     "journal, is %s '%s' now",
@@ -334,7 +339,7 @@ int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const s
         return -1;
     }
     x->cur_seq = r ? r->seq : x->next_seq++;
-    x->cur_status = r ? r->status : NULL;
+    x->cur_status = r ? r->status : STORE_NONE;
     x->cur_attempt = r ? r->attempt : 0;
     x->cur_parent = NULL;
     *row = r;
@@ -356,13 +361,13 @@ void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store
     snprintf(x->cur_id, sizeof x->cur_id, "%s", id);
     x->cur_parent = parent;
     x->cur_seq = row ? row->seq : x->next_seq++;
-    x->cur_status = row ? row->status : NULL;
+    x->cur_status = row ? row->status : STORE_NONE;
     x->cur_attempt = row ? row->attempt : 0;
 }
 
 /* The row of the current operation, with what every write shares. */
-store_op replay_op_row(const cairn_exec *x, const cairn_op *op, const char *type,
-                       const char *sub_type, const char *status)
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type type,
+                       const char *sub_type, store_status status)
 {
     store_op r = {
         .seq = x->cur_seq,
@@ -432,7 +437,7 @@ int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
         }
         return CAIRN_CAUGHT + i;
     }
-    return replay_end(x, row, "FAILED", NULL, e);
+    return replay_end(x, row, STORE_FAILED, NULL, e);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -479,7 +484,7 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
                     "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
                     PAYLOAD_MAX);
     else
-        replay_end(x, NULL, "SUCCEEDED", text, NULL);
+        replay_end(x, NULL, STORE_SUCCEEDED, text, NULL);
     cJSON_free(text);
 done:
     scope_reset(&x->sc);
@@ -502,7 +507,7 @@ int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSO
     if (data && !d)
         goto nomem;
     err_set_data(&e, type, d, "%s", msg);
-    replay_end(x, NULL, "FAILED", NULL, &e);
+    replay_end(x, NULL, STORE_FAILED, NULL, &e);
     goto done;
 nomem:
     replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");

@@ -38,7 +38,7 @@ struct cairn_exec {
     int64_t cur_seq;  /* its seq */
     /* Its row as this invocation last saw it (status NULL: no row); a write
      * expects exactly that, so a concurrent invocation is caught, not undone. */
-    const char *cur_status;
+    store_status cur_status;
     int cur_attempt;
     const char *cur_parent;      /* parent id of the current operation; NULL: top level */
     const char *cur_callback_id; /* a submitter's callback id, for its hook */
@@ -55,7 +55,7 @@ struct cairn_exec {
 
 /* A change of the execution row written with a checkpoint. */
 typedef struct exec_change {
-    const char *status; /* NULL: the execution row does not change */
+    store_status status;
     const char *result; /* JSON text */
     const char *error;  /* JSON text */
     int64_t wake_at;
@@ -76,18 +76,18 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
 int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
 int replay_flush(cairn_exec *x);
 int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake);
-int replay_end(cairn_exec *x, const store_op *op, const char *status, const char *result,
+int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
                const cairn_error *error);
 int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int replay_timed_out(cairn_exec *x);
 
 /* replay.c: the journal and the current operation. */
-int replay_op_enter(cairn_exec *x, const char *type, const cairn_op *op, const store_op **row);
+int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const store_op **row);
 const store_op *replay_find(const cairn_exec *x, const char *id);
 void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row);
-store_op replay_op_row(const cairn_exec *x, const cairn_op *op, const char *type,
-                       const char *sub_type, const char *status);
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type type,
+                       const char *sub_type, store_status status);
 int replay_set_as(cairn_exec *x, const char *as, const char *text);
 int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
                          const cairn_error *e);

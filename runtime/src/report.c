@@ -172,7 +172,7 @@ static cJSON *status_json(const store_exec *r)
     if (!o || !add_str(o, "id", r->id) || !add_str(o, "workflow", r->workflow) ||
         !cJSON_AddNumberToObject(o, "version", r->version) ||
         !add_str(o, "definition_sha256", r->definition_sha256) || !add_str(o, "name", r->name) ||
-        !add_str(o, "status", r->status) || !add_json(o, "input", r->input) ||
+        !add_str(o, "status", store_status_name(r->status)) || !add_json(o, "input", r->input) ||
         !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
         !add_time(o, "created_at", r->created_at) || !add_time(o, "updated_at", r->updated_at) ||
         !add_time(o, "ended_at", r->ended_at) || !add_time(o, "wake_at", r->wake_at) ||
@@ -187,8 +187,9 @@ static cJSON *op_json(const store_op *r)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o || !add_str(o, "id", r->id) || !add_str(o, "parent_id", r->parent_id) ||
-        !add_str(o, "name", r->name) || !add_str(o, "type", r->type) ||
-        !add_str(o, "sub_type", r->sub_type) || !add_str(o, "status", r->status) ||
+        !add_str(o, "name", r->name) || !add_str(o, "type", store_op_type_name(r->type)) ||
+        !add_str(o, "sub_type", r->sub_type) ||
+        !add_str(o, "status", store_status_name(r->status)) ||
         !(r->attempt > 0 ? cJSON_AddNumberToObject(o, "attempt", r->attempt)
                          : cJSON_AddNullToObject(o, "attempt")) ||
         !add_time(o, "started_at", r->started_at) || !add_time(o, "ended_at", r->ended_at) ||

@@ -38,6 +38,48 @@ enum {
     ST_COUNT
 };
 
+/* The text of each status and type in SQL: the one place it is spelled. */
+static const char *const status_names[] = {
+    [STORE_NONE] = "",           [STORE_RUNNING] = "RUNNING",     [STORE_STARTED] = "STARTED",
+    [STORE_PENDING] = "PENDING", [STORE_READY] = "READY",         [STORE_SUCCEEDED] = "SUCCEEDED",
+    [STORE_FAILED] = "FAILED",   [STORE_TIMED_OUT] = "TIMED_OUT", [STORE_CANCELLED] = "CANCELLED",
+};
+
+static const char *const type_names[] = {
+    [STORE_OP_EXECUTION] = "EXECUTION", [STORE_OP_STEP] = "STEP",       [STORE_OP_WAIT] = "WAIT",
+    [STORE_OP_CALLBACK] = "CALLBACK",   [STORE_OP_CONTEXT] = "CONTEXT",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+const char *store_status_name(store_status s)
+{
+    return (size_t)s < COUNT(status_names) ? status_names[s] : "";
+}
+
+const char *store_op_type_name(store_op_type t)
+{
+    return (size_t)t < COUNT(type_names) ? type_names[t] : "";
+}
+
+int store_status_ended(store_status s)
+{
+    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT;
+}
+
+/* The index in names[first..n) of column col's text: -1 when it names none
+ * (or is NULL), -2 when out of memory. */
+static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_t n, int first)
+{
+    const char *t = (const char *)sqlite3_column_text(q, col);
+    if (!t)
+        return sqlite3_column_type(q, col) == SQLITE_NULL ? -1 : -2;
+    for (size_t i = (size_t)first; i < n; i++)
+        if (strcmp(t, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 #define EXEC_COLUMNS                                                                               \
     "id, workflow, version, definition_sha256, name, status, input, result, error, "               \
     "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
@@ -234,17 +276,22 @@ static int64_t column_time(sqlite3_stmt *q, int col)
 static int read_exec(sqlite3_stmt *q, store_exec *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8, 14};
-    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256,
-                          &r->name,   &r->status,   &r->input,
+    static const int cols[] = {0, 1, 3, 4, 6, 7, 8, 14};
+    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256, &r->name, &r->input,
                           &r->result, &r->error,    &r->lease_owner};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
-    if (!r->id || !r->workflow || !r->definition_sha256 || !r->status || !r->input) {
+    int status = column_enum(q, 5, status_names, COUNT(status_names), STORE_RUNNING);
+    if (status == -2) {
         store_exec_cleanup(r);
-        return -2; /* NULL in a NOT NULL column: a damaged file */
+        return -1;
     }
+    if (!r->id || !r->workflow || !r->definition_sha256 || status < 0 || !r->input) {
+        store_exec_cleanup(r);
+        return -2; /* NULL in a NOT NULL column, or an unknown status: a damaged file */
+    }
+    r->status = (store_status)status;
     r->version = sqlite3_column_int(q, 2);
     r->created_at = column_time(q, 9);
     r->updated_at = column_time(q, 10);
@@ -258,16 +305,24 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
 static int read_op(sqlite3_stmt *q, store_op *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {1, 2, 3, 4, 5, 6, 8, 9, 13};
-    const char **dst[] = {&r->id,     &r->parent_id, &r->name,  &r->type,       &r->sub_type,
-                          &r->status, &r->result,    &r->error, &r->callback_id};
+    static const int cols[] = {1, 2, 3, 5, 8, 9, 13};
+    const char **dst[] = {&r->id,     &r->parent_id, &r->name,       &r->sub_type,
+                          &r->result, &r->error,     &r->callback_id};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
-    if (!r->id || !r->type || !r->status) {
+    int type = column_enum(q, 4, type_names, COUNT(type_names), STORE_OP_EXECUTION);
+    int status = column_enum(q, 6, status_names, COUNT(status_names), STORE_RUNNING);
+    if (type == -2 || status == -2) {
         store_op_cleanup(r);
-        return -2; /* NULL in a NOT NULL column: a damaged file */
+        return -1;
     }
+    if (!r->id || type < 0 || status < 0) {
+        store_op_cleanup(r);
+        return -2; /* NULL in a NOT NULL column, or an unknown status: a damaged file */
+    }
+    r->type = (store_op_type)type;
+    r->status = (store_status)status;
     r->seq = sqlite3_column_int64(q, 0);
     r->attempt = sqlite3_column_int(q, 7);
     r->started_at = column_time(q, 10);
@@ -531,7 +586,7 @@ int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
     sqlite3_bind_int(q, 3, r->version);
     bind_text(q, 4, r->definition_sha256);
     bind_text(q, 5, r->name);
-    bind_text(q, 6, r->status);
+    bind_text(q, 6, store_status_name(r->status));
     bind_text(q, 7, r->input);
     bind_text(q, 8, r->result);
     bind_text(q, 9, r->error);
@@ -593,7 +648,7 @@ int store_exec_update(store *s, const store_exec *r, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_UPDATE];
     bind_text(q, 1, r->id);
-    bind_text(q, 2, r->status);
+    bind_text(q, 2, store_status_name(r->status));
     bind_text(q, 3, r->result);
     bind_text(q, 4, r->error);
     bind_time(q, 5, r->updated_at);
@@ -810,9 +865,9 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
     bind_text(q, 3, r->id);
     bind_text(q, 4, r->parent_id);
     bind_text(q, 5, r->name);
-    bind_text(q, 6, r->type);
+    bind_text(q, 6, store_op_type_name(r->type));
     bind_text(q, 7, r->sub_type);
-    bind_text(q, 8, r->status);
+    bind_text(q, 8, store_status_name(r->status));
     if (r->attempt > 0)
         sqlite3_bind_int(q, 9, r->attempt);
     else
@@ -837,14 +892,14 @@ int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_er
     return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
 }
 
-int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
-                   int expect_attempt, cairn_error *err)
+int store_op_write(store *s, const char *execution_id, const store_op *r,
+                   store_status expect_status, int expect_attempt, cairn_error *err)
 {
-    int which = expect_status ? ST_OP_UPDATE : ST_OP_INSERT;
+    int which = expect_status != STORE_NONE ? ST_OP_UPDATE : ST_OP_INSERT;
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
-    if (expect_status) {
-        bind_text(q, 19, expect_status);
+    if (expect_status != STORE_NONE) {
+        bind_text(q, 19, store_status_name(expect_status));
         if (expect_attempt > 0)
             sqlite3_bind_int(q, 20, expect_attempt);
         else
