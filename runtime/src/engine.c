@@ -3,7 +3,8 @@
  * host's workflow table and the one clock, takes leases (and frees those
  * of dead local processes), starts executions, runs one invocation of one
  * (engine_invoke: lease, then replay.c), drives an execution to its end,
- * finds what is due, and the idle wait of workers.
+ * finds what is due, and the idle wait of workers. The SQLite engine: the
+ * journal of an invocation is journal_sqlite.c over its store.
  *
  * Owns: the engine (store, clock, workflow table, wake pipe).
  * Never: runs an invocation without holding the execution's lease; replays
@@ -13,26 +14,22 @@
  */
 #include "engine.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "ids.h"
 #include "mem.h"
 #include "schema.h"
-#include "scope.h"
 #include "store.h"
 #include "engine_impl.h"
+#include "journal.h"
 #include "replay.h"
 
 /* How long an invocation's lease lasts (real time) before another process
@@ -383,71 +380,42 @@ done:
 
 int engine_invoke(engine *e, const char *id, cairn_error *err)
 {
-    int rc;
-    cairn_exec *x = mem_calloc(1, sizeof *x);
-    if (!x) {
-        err_set(err, "Cairn.NoMemory", "out of memory");
-        return CAIRN_ERR_NOMEM;
-    }
-    x->e = e; /* calloc: the scope is empty, safe to clean up before replay_build_scope() */
-    err_init(&x->err);
-    if ((rc = store_exec_get(e->st, id, &x->row, err)) != CAIRN_OK)
-        goto done;
-    if (store_status_ended(x->row.status)) {
+    store_exec row;
+    int rc = store_exec_get(e->st, id, &row, err);
+    if (rc != CAIRN_OK)
+        return rc;
+    if (store_status_ended(row.status)) {
         err_set(err, "Execution.Conflict", "execution %s has already ended (%s)", id,
-                store_status_name(x->row.status));
+                store_status_name(row.status));
         rc = CAIRN_ERR_CONFLICT;
         goto done;
     }
-    x->wf = find_workflow(e, x->row.workflow);
-    if (!x->wf) {
+    const cairn_workflow *wf = find_workflow(e, row.workflow);
+    if (!wf) {
         err_set(err, "Definition.Missing",
                 "execution %s is pinned to workflow '%s' (definition sha256 %s), which this "
                 "host does not hold; run it with the host built from that definition",
-                id, x->row.workflow, x->row.definition_sha256);
+                id, row.workflow, row.definition_sha256);
         rc = CAIRN_ERR_DEFINITION;
         goto done;
     }
-    if (strcmp(x->wf->sha256, x->row.definition_sha256) != 0) {
+    if (strcmp(wf->sha256, row.definition_sha256) != 0) {
         err_set(err, "Definition.Mismatch",
                 "execution %s is pinned to workflow '%s' with definition sha256 %s, but this "
                 "host holds sha256 %s; it is never replayed with other code: run it with the "
                 "host built from its definition",
-                id, x->row.workflow, x->row.definition_sha256, x->wf->sha256);
+                id, row.workflow, row.definition_sha256, wf->sha256);
         rc = CAIRN_ERR_DEFINITION;
         goto done;
     }
     /* One invocation at a time: take the lease, or leave it to its holder. */
-    if ((rc = take_lease(e, id, &x->lease_until, err)) != CAIRN_OK)
+    int64_t until;
+    if ((rc = take_lease(e, id, &until, err)) != CAIRN_OK)
         goto done;
-    if ((rc = store_ops_load(e->st, id, &x->ops, &x->nops, err)) != CAIRN_OK)
-        goto release;
-    if (replay_index(x) != 0 || replay_build_scope(x) != 0) {
-        err_set(err, "Cairn.NoMemory", "out of memory");
-        rc = CAIRN_ERR_NOMEM;
-        goto release;
-    }
-
-    if (!replay_timed_out(x))
-        x->wf->run(x);
-    replay_flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
-
-    if (x->rc != CAIRN_OK) {
-        rc = x->rc;
-        err_move(err, &x->err);
-    } else if (!x->ended) {
-        /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
-        replay_fail(x, "Cairn.Internal",
-                    "the state machine of workflow '%s' returned without ending or suspending "
-                    "the execution (a bug in cairn)",
-                    x->wf->name);
-        err_set(err, "Cairn.Internal",
-                "execution %s: the state machine of workflow '%s' returned without ending or "
-                "suspending it (a bug in cairn); the execution is marked FAILED",
-                id, x->wf->name);
-        rc = CAIRN_ERR_INTERNAL;
-    }
-release:
+    journal_sqlite js;
+    journal_sqlite_init(&js, e->st, &row, e->owner, e->lease_ms, until);
+    rc = replay_invoke(&js.j, wf, &e->clk, err);
+    journal_sqlite_cleanup(&js);
     if (rc != CAIRN_OK) { /* an execution that ended or suspended has freed it already */
         cairn_error ignored;
         err_init(&ignored);
@@ -455,7 +423,7 @@ release:
         err_cleanup(&ignored);
     }
 done:
-    replay_free(x);
+    store_exec_cleanup(&row);
     return rc;
 }
 

@@ -9,18 +9,8 @@
  * waiting once its submitter gave up (the callback is cancelled).
  */
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ids.h"
 #include "mem.h"
@@ -63,7 +53,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
         if (!row->callback_id || strlen(row->callback_id) >= sizeof seen->callback_id) {
             replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                         "%s: execution %s: callback operation %s has no valid callback id",
-                        store_path(x->e->st), x->row.id, x->cur_id);
+                        x->j->name, x->row->id, x->cur_id);
             return -1;
         }
         snprintf(seen->callback_id, sizeof seen->callback_id, "%s", row->callback_id);
@@ -73,7 +63,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
                         "no randomness for a callback id (getrandom failed)");
             return -1;
         }
-        int64_t now = engine_now(x->e);
+        int64_t now = clock_now(x->clk);
         store_op r = replay_op_row(x, op, STORE_OP_CALLBACK, "Callback", STORE_STARTED);
         r.started_at = now;
         r.callback_id = seen->callback_id;
@@ -154,42 +144,54 @@ static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t 
 }
 
 /*
- * Reads callback opid afresh and, in the same transaction, closes it if it is
- * still STARTED: TIMED_OUT when a deadline has passed, else CANCELLED when
- * cancel is set. A result or heartbeat that got there first wins. *s gets
- * the outcome. Returns 0, or -1 with the invocation stopped.
+ * Reads callback opid afresh (journal_refresh: what completed outside) and
+ * closes it if it is still STARTED: TIMED_OUT when a deadline has passed,
+ * else CANCELLED when cancel is set. The close expects the row it read, so a
+ * result or heartbeat that got there first wins: it is read again and taken.
+ * *s gets the outcome. Returns 0, or -1 with the invocation stopped.
  */
 static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
 {
-    store *st = x->e->st;
+    if (replay_flush(x) != 0) /* what is held goes first */
+        return -1;
     cairn_error err, e;
     err_init(&err);
     err_init(&e);
     store_op r;
     memset(&r, 0, sizeof r);
     char *etext = NULL;
-    int64_t now = engine_now(x->e);
-    int rc = replay_begin_tx(x, &err); /* joins what is held open */
-    if (rc == CAIRN_OK)
-        rc = store_op_get(st, x->row.id, opid, &r, &err);
-    if (rc == CAIRN_OK && r.status == STORE_STARTED &&
-        (cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel)) {
-        if (err_isset(&e) && !(etext = engine_error_text(&e))) {
+    int64_t now = clock_now(x->clk);
+    int rc = CAIRN_OK;
+    for (int tries = 0; rc == CAIRN_OK; tries++) {
+        store_op_cleanup(&r);
+        err_cleanup(&e);
+        rc = journal_refresh(x->j, opid, &r, &err);
+        if (rc != CAIRN_OK || r.status != STORE_STARTED ||
+            !(cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel))
+            break;
+        if (err_isset(&e) && !etext && !(etext = engine_error_text(&e))) {
             err_set(&err, "Cairn.NoMemory", "out of memory");
             rc = CAIRN_ERR_NOMEM;
-        } else {
-            store_op w = r;
-            w.mem = NULL;
-            w.status = err_isset(&e) ? STORE_TIMED_OUT : STORE_CANCELLED;
-            w.error = etext;
-            w.ended_at = now;
-            rc = store_op_write(st, x->row.id, &w, STORE_STARTED, r.attempt, &err);
-            r.status = w.status;
-            r.error = etext;
+            break;
         }
+        journal_update u = {.op = r, .expect_status = STORE_STARTED, .expect_attempt = r.attempt};
+        u.op.mem = NULL;
+        u.op.status = err_isset(&e) ? STORE_TIMED_OUT : STORE_CANCELLED;
+        u.op.error = err_isset(&e) ? etext : NULL;
+        u.op.ended_at = now;
+        u.action = journal_action_of(u.op.status);
+        rc = journal_append(x->j, &u, 1, NULL, &err);
+        if (rc == CAIRN_ERR_CONFLICT && tries < 2) {
+            err_cleanup(&err); /* it changed meanwhile: read it again */
+            rc = CAIRN_OK;
+            continue;
+        }
+        if (rc == CAIRN_OK) {
+            r.status = u.op.status;
+            r.error = u.op.error;
+        }
+        break;
     }
-    if (rc == CAIRN_OK)
-        rc = store_commit(st, &err);
     long failed_before = mem_failures();
     if (rc == CAIRN_OK && cb_state_from_row(s, &r) != 0) {
         cb_state_cleanup(s);
@@ -199,14 +201,12 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
         } else {
             err_set(&err, "Store.Error",
                     "%s: execution %s: the journaled error of operation %s is unreadable",
-                    store_path(st), x->row.id, opid);
+                    x->j->name, x->row->id, opid);
             rc = CAIRN_ERR_STORE;
         }
     }
-    if (rc != CAIRN_OK) {
-        store_rollback(st);
+    if (rc != CAIRN_OK)
         replay_stop_store(x, rc, &err);
-    }
     store_op_cleanup(&r);
     cJSON_free(etext);
     err_cleanup(&e);
@@ -275,7 +275,7 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
     char *text = NULL;
     cairn_error e;
     err_init(&e);
-    int64_t now = engine_now(x->e);
+    int64_t now = clock_now(x->clk);
     if (s->status == STORE_STARTED && cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e)) {
         err_cleanup(&e);
         cb_state_cleanup(s);
@@ -402,7 +402,10 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
     err_init(&e);
     char *text = NULL;
     cJSON *j = NULL;
-    int rc = store_op_get(x->e->st, x->row.id, sid, &step, &err);
+    memset(&step, 0, sizeof step);
+    if (replay_flush(x) != 0)
+        goto done;
+    int rc = journal_refresh(x->j, sid, &step, &err);
     if (rc != CAIRN_OK) {
         out = replay_stop_store(x, rc, &err);
         goto done;
@@ -430,7 +433,7 @@ static int submitter_failed(cairn_exec *x, const cairn_op *op, const ctx_ref *ct
     }
     store_op r = ctx_row(x, op, ctx, STORE_FAILED);
     r.error = text;
-    r.ended_at = engine_now(x->e);
+    r.ended_at = clock_now(x->clk);
     out = replay_catch_or_fail(x, op, &r, &e);
 done:
     cJSON_Delete(j);
@@ -452,7 +455,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         goto done;
     ctx_ref ctx = {.seq = x->cur_seq,
                    .status = x->cur_status,
-                   .started_at = row ? row->started_at : engine_now(x->e)};
+                   .started_at = row ? row->started_at : clock_now(x->clk)};
     snprintf(ctx.id, sizeof ctx.id, "%s", x->cur_id);
 
     /* A finished wait_for_callback returns its journaled outcome. */

@@ -8,18 +8,8 @@
  * body of an at_most_once attempt twice.
  */
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "hook.h"
 #include "http.h"
@@ -45,7 +35,7 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
     char *etext = engine_error_text(e);
     if (!etext)
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    int64_t now = engine_now(x->e);
+    int64_t now = clock_now(x->clk);
     store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_FAILED);
     r.attempt = attempt;
     r.error = etext;
@@ -74,7 +64,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     char *text = NULL;
     cairn_error e;
     err_init(&e);
-    int64_t started = engine_now(x->e);
+    int64_t started = clock_now(x->clk);
 
     if (op->run != CAIRN_RUN_LUA && op->run != CAIRN_RUN_C && op->run != CAIRN_RUN_HTTP) {
         out = replay_fail(x, "Step.Unsupported", "step '%s': unknown run kind %d", op->name,
@@ -97,7 +87,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     }
     if (replay_flush(x) != 0) /* what came before is durable before the body runs */
         goto done;
-    hook_ctx ctx = {.execution_id = x->row.id,
+    hook_ctx ctx = {.execution_id = x->row->id,
                     .operation = op->name,
                     .attempt = attempt,
                     .callback_id = x->cur_callback_id};
@@ -146,7 +136,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     r.attempt = attempt;
     r.result = text;
     r.started_at = started;
-    r.ended_at = engine_now(x->e);
+    r.ended_at = clock_now(x->clk);
     if (replay_checkpoint_tx(x, &r, NULL, 1) !=
         0) /* committed by the next side effect, or the end */
         goto done;
@@ -179,7 +169,7 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
             out = replay_catch_or_fail(x, op, NULL, &e);
         cJSON_Delete(j);
     } else if (row->status == STORE_PENDING) {
-        if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > engine_now(x->e))
+        if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > clock_now(x->clk))
             out = replay_suspend(x, NULL, row->next_attempt_at);
         else
             out = op_step_attempt(x, op, args, row->attempt + 1);
@@ -195,10 +185,9 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
             out = op_step_attempt(x, op, args, attempt);
         }
     } else {
-        out =
-            replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
-                        "%s: execution %s: operation %s has status %s, which a step never has",
-                        store_path(x->e->st), x->row.id, x->cur_id, store_status_name(row->status));
+        out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                          "%s: execution %s: operation %s has status %s, which a step never has",
+                          x->j->name, x->row->id, x->cur_id, store_status_name(row->status));
     }
     err_cleanup(&e);
     return out;
@@ -227,8 +216,7 @@ static int wait_op(cairn_exec *x, const cairn_op *op, const store_op *row, int64
         if (row->status != STORE_STARTED || row->timeout_at == STORE_NO_TIME)
             return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                                "%s: execution %s: wait %s has status %s and no scheduled end",
-                               store_path(x->e->st), x->row.id, x->cur_id,
-                               store_status_name(row->status));
+                               x->j->name, x->row->id, x->cur_id, store_status_name(row->status));
         if (now < row->timeout_at)
             return replay_suspend(x, NULL, row->timeout_at);
         store_op r = *row;
@@ -252,7 +240,7 @@ int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
     const store_op *row;
     int out = CAIRN_STOP;
     if (replay_op_enter(x, STORE_OP_WAIT, op, &row) == 0) {
-        int64_t now = engine_now(x->e);
+        int64_t now = clock_now(x->clk);
         int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
         out = wait_op(x, op, row, now, end);
     }
@@ -268,9 +256,9 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
     if (replay_op_enter(x, STORE_OP_WAIT, op, &row) != 0)
         goto done;
     if (row) {
-        out = wait_op(x, op, row, engine_now(x->e), 0);
+        out = wait_op(x, op, row, clock_now(x->clk), 0);
     } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
-        out = wait_op(x, op, NULL, engine_now(x->e), end);
+        out = wait_op(x, op, NULL, clock_now(x->clk), end);
     } else {
         char *shown = engine_json_text(when);
         out = replay_fail(x, "Wait.InvalidTime",

@@ -1,36 +1,32 @@
 /*
- * replay.c — one invocation's replay and checkpoints (DESIGN §5): the
- * journal index and the current operation (replay_op_enter, replay_op_at, replay_op_row),
- * checkpoints (held open until the next side effect, then committed), the
+ * replay.c — one invocation's replay and checkpoints (DESIGN §5), on a
+ * journal backend (journal.h): load, the journal index and the current
+ * operation (replay_op_enter, replay_op_at, replay_op_row), checkpoints
+ * (updates held until the next side effect, then appended as one unit), the
  * suspend and the end of the execution (succeed, fail, time out), the
  * catches, and the variables set from journaled results.
  *
- * Owns: for one invocation, the cairn_exec (execution row, journal, scope),
- * freed by exec_free.
- * Never: moves past an operation before its result is committed; overwrites
- * what a concurrent invocation of the same execution wrote (every write
- * expects the row it last saw); lets a suspend sleep past a callback result
- * that arrived during its invocation (the `poked` flag, in store.c).
+ * Owns: for one invocation, the cairn_exec (scope, held updates, the
+ * callbacks reached), freed when replay_invoke returns; the rows are the
+ * backend's.
+ * Never: touches the journal but through journal.h; moves past an operation
+ * before the append holding its result has returned; writes an update that
+ * does not expect the row it last saw (a concurrent invocation is caught,
+ * not undone); leaves an invocation without an outcome (ended, suspended,
+ * or an error returned to the caller).
  */
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "mem.h"
 #include "scope.h"
 #include "store.h"
 #include "engine_impl.h"
+#include "journal.h"
 #include "replay.h"
 
 scope *exec_scope(cairn_exec *x)
@@ -65,8 +61,8 @@ int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, 
     if (mem_failures() != failed_before)
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
-                       "%s: execution %s: the journaled %s %s is unreadable", store_path(x->e->st),
-                       x->row.id, what, id);
+                       "%s: execution %s: the journaled %s %s is unreadable", x->j->name,
+                       x->row->id, what, id);
 }
 
 int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
@@ -78,86 +74,101 @@ int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
     return CAIRN_STOP;
 }
 
-/* Opens the invocation's transaction, or takes over the one held open (see replay_checkpoint_tx).
+/*
+ * Keeps u for the next append: its strings are copied into one block
+ * (u->op.mem), since the caller's go away. Returns 0, or -1 out of memory.
  */
-int replay_begin_tx(cairn_exec *x, cairn_error *err)
+static int batch_hold(cairn_exec *x, const journal_update *u)
 {
-    int held = x->pending;
-    x->pending = 0;
-    return held ? CAIRN_OK : store_begin(x->e->st, err);
+    if (x->nbatch == x->cap_batch) {
+        size_t cap = x->cap_batch ? 2 * x->cap_batch : 4;
+        journal_update *v = mem_realloc(x->batch, cap * sizeof *v);
+        if (!v)
+            return -1;
+        x->batch = v;
+        x->cap_batch = cap;
+    }
+    const char *const *src[] = {&u->op.id,     &u->op.parent_id, &u->op.name,       &u->op.sub_type,
+                                &u->op.result, &u->op.error,     &u->op.callback_id};
+    enum { NSTR = sizeof src / sizeof src[0] };
+    size_t len[NSTR], total = 1;
+    for (size_t i = 0; i < NSTR; i++) {
+        len[i] = *src[i] ? strlen(*src[i]) + 1 : 0;
+        total += len[i];
+    }
+    char *mem = mem_malloc(total), *p = mem;
+    if (!mem)
+        return -1;
+    journal_update *h = &x->batch[x->nbatch++];
+    *h = *u;
+    h->op.mem = mem;
+    const char **dst[] = {&h->op.id,     &h->op.parent_id, &h->op.name,       &h->op.sub_type,
+                          &h->op.result, &h->op.error,     &h->op.callback_id};
+    for (size_t i = 0; i < NSTR; i++) {
+        if (!*src[i])
+            continue;
+        memcpy(p, *src[i], len[i]);
+        *dst[i] = p;
+        p += len[i];
+    }
+    return 0;
+}
+
+static void batch_clear(cairn_exec *x)
+{
+    for (size_t i = 0; i < x->nbatch; i++)
+        mem_free(x->batch[i].op.mem);
+    x->nbatch = 0;
 }
 
 /*
- * One transaction: the operation row op (may be NULL) and the change of the
- * execution (may be NULL). An execution that ends also ends its EXECUTION
- * operation "0". Returns 0, or -1 with the invocation stopped.
+ * One checkpoint: the update of operation op (may be NULL) and the outcome
+ * of the invocation (c, may be NULL), appended to the journal as one unit
+ * with the updates held before it. Returns 0, or -1 with the invocation
+ * stopped.
  *
- * With hold, the transaction stays open: the next checkpoint joins it, and
- * replay_flush() commits it before anything leaves the process (a hook, an HTTP
- * call, a submitter) and when the invocation ends. So a step's result and
- * what follows it up to the next side effect (a choice, the end) cost one
- * commit, and no side effect ever runs before what precedes it is durable.
+ * With hold, op is kept for the next append instead: replay_flush() appends
+ * it before anything leaves the process (a hook, an HTTP call, a submitter)
+ * and when the invocation ends. So a step's result and what follows it up to
+ * the next side effect (a choice, the end) cost one commit, and no side
+ * effect ever runs before what precedes it is durable.
  */
 int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
 {
-    store *st = x->e->st;
-    cairn_error err;
-    err_init(&err);
-    int64_t now = engine_now(x->e);
-    int rc = replay_begin_tx(x, &err);
-    int64_t real = clock_real_ms();
-    int64_t renew_to = 0;
-    if (rc == CAIRN_OK && !c && x->lease_until - real < x->e->lease_ms / 2) {
-        renew_to = real + x->e->lease_ms;
-        rc = store_exec_claim(st, x->row.id, x->e->owner, renew_to, real, &err);
+    journal_update u = {.action = JOURNAL_START};
+    if (op) {
+        u.action = journal_action_of(op->status);
+        u.op = *op;
+        u.op.mem = NULL;
+        u.expect_status = x->cur_status;
+        u.expect_attempt = x->cur_attempt;
     }
-    if (rc == CAIRN_OK && op)
-        rc = store_op_write(st, x->row.id, op, x->cur_status, x->cur_attempt, &err);
-    if (rc == CAIRN_OK && c) {
-        int ends = store_status_ended(c->status);
-        store_exec r = x->row;
-        r.mem = NULL;
-        r.status = c->status;
-        r.result = c->result;
-        r.error = c->error;
-        r.updated_at = now;
-        r.ended_at = ends ? now : STORE_NO_TIME;
-        r.wake_at = ends ? STORE_NO_TIME : c->wake_at;
-        rc = store_exec_update(st, &r, &err);
-        if (rc == CAIRN_OK && ends) {
-            store_op o = {
-                .seq = 0,
-                .id = "0",
-                .name = x->wf->name,
-                .type = STORE_OP_EXECUTION,
-                .status = c->status,
-                .result = c->result,
-                .error = c->error,
-                .started_at = x->row.created_at,
-                .ended_at = now,
-                .next_attempt_at = STORE_NO_TIME,
-                .timeout_at = x->row.timeout_at,
-                .heartbeat_at = STORE_NO_TIME,
-            };
-            rc = store_op_put(st, x->row.id, &o, &err);
-        }
-        /* Its callbacks close with it: the callback API refuses them from now on. */
-        if (rc == CAIRN_OK && ends)
-            rc = store_callbacks_close(st, x->row.id, now, &err);
-    }
-    if (rc == CAIRN_OK && hold)
-        x->pending = 1;
-    else if (rc == CAIRN_OK)
-        rc = store_commit(st, &err);
-    if (rc != CAIRN_OK) {
-        store_rollback(st);
-        replay_stop_store(x, rc, &err);
+    /* Held, or joining what is held: kept in the batch. Out of memory, what
+     * was held before stays for the flush at the end of the invocation. */
+    if (op && (hold || x->nbatch) && batch_hold(x, &u) != 0) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         return -1;
     }
-    if (renew_to)
-        x->lease_until = renew_to;
+    if (!op || !hold || c) {
+        cairn_error err;
+        err_init(&err);
+        journal_end end = {.status = STORE_NONE};
+        if (c)
+            end = (journal_end){.status = c->status,
+                                .result = c->result,
+                                .error = c->error,
+                                .wake_at = c->wake_at,
+                                .at = clock_now(x->clk)};
+        int rc = x->nbatch ? journal_append(x->j, x->batch, x->nbatch, c ? &end : NULL, &err)
+                           : journal_append(x->j, &u, op ? 1 : 0, c ? &end : NULL, &err);
+        batch_clear(x);
+        if (rc != CAIRN_OK) {
+            replay_stop_store(x, rc, &err);
+            return -1;
+        }
+    }
     if (op) {
-        x->cur_status = op->status; /* string literals, or the loaded journal's */
+        x->cur_status = op->status;
         x->cur_attempt = op->attempt;
     }
     return 0;
@@ -168,11 +179,10 @@ int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
     return replay_checkpoint_tx(x, op, c, 0);
 }
 
-/* Commits the checkpoints held open, if any, as an empty checkpoint that joins
- * them. Returns 0, or -1 with the invocation stopped. */
+/* Appends the updates held, if any. Returns 0, or -1 with the invocation stopped. */
 int replay_flush(cairn_exec *x)
 {
-    return x->pending ? replay_checkpoint(x, NULL, NULL) : 0;
+    return x->nbatch ? replay_checkpoint(x, NULL, NULL) : 0;
 }
 
 /*
@@ -181,8 +191,8 @@ int replay_flush(cairn_exec *x)
  */
 int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
-    if (x->row.timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row.timeout_at < wake))
-        wake = x->row.timeout_at;
+    if (x->row->timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row->timeout_at < wake))
+        wake = x->row->timeout_at;
     exec_change c = {.status = STORE_PENDING, .wake_at = wake};
     if (replay_checkpoint(x, op, &c) == 0)
         x->ended = 1;
@@ -244,11 +254,11 @@ static int time_out_exec(cairn_exec *x, const char *fmt, ...)
 /* Ends the execution TIMED_OUT when its timeout has passed. Returns 1 if so. */
 int replay_timed_out(cairn_exec *x)
 {
-    if (x->row.timeout_at == STORE_NO_TIME || engine_now(x->e) < x->row.timeout_at)
+    if (x->row->timeout_at == STORE_NO_TIME || clock_now(x->clk) < x->row->timeout_at)
         return 0;
     char d[32], at[32];
-    engine_format_duration(x->row.timeout_at - x->row.created_at, d, sizeof d);
-    engine_format_time(x->row.timeout_at, at, sizeof at);
+    engine_format_duration(x->row->timeout_at - x->row->created_at, d, sizeof d);
+    engine_format_time(x->row->timeout_at, at, sizeof at);
     time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
     return 1;
 }
@@ -276,7 +286,7 @@ static const char *kind_word(store_op_type t)
 }
 
 /* Top-level rows of the journal indexed by their numeric id. */
-int replay_index(cairn_exec *x)
+static int index_journal(cairn_exec *x)
 {
     size_t max = 0;
     int64_t max_seq = 0;
@@ -295,7 +305,7 @@ int replay_index(cairn_exec *x)
     if (!x->by_num)
         return -1;
     for (size_t i = 0; i < x->nops; i++) {
-        store_op *o = &x->ops[i];
+        const store_op *o = &x->ops[i];
         char *end;
         long n = strtol(o->id, &end, 10);
         if (!o->parent_id && *end == '\0' && n > 0)
@@ -400,7 +410,7 @@ int replay_set_as(cairn_exec *x, const char *as, const char *text)
     if (!v) {
         replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                     "%s: execution %s: the journaled result of operation %s is not JSON",
-                    store_path(x->e->st), x->row.id, x->cur_id);
+                    x->j->name, x->row->id, x->cur_id);
         return -1;
     }
     int rc = scope_set(&x->sc, as, v);
@@ -518,32 +528,32 @@ done:
     return CAIRN_STOP;
 }
 
-void replay_free(cairn_exec *x)
+static void replay_free(cairn_exec *x)
 {
     if (!x)
         return;
     scope_cleanup(&x->sc);
-    store_ops_free(x->ops, x->nops);
+    batch_clear(x);
+    mem_free(x->batch);
     mem_free(x->by_num);
     mem_free(x->cbs);
-    store_exec_cleanup(&x->row);
     err_cleanup(&x->err);
     mem_free(x);
 }
 
 /* The variables every expression sees from the start: input and execution. */
-int replay_build_scope(cairn_exec *x)
+static int build_scope(cairn_exec *x)
 {
     if (scope_init(&x->sc) != 0)
         return -1;
-    cJSON *input = cJSON_Parse(x->row.input);
+    cJSON *input = cJSON_Parse(x->row->input);
     cJSON *ex = cJSON_CreateObject();
     int rc = -1;
-    if (!input || !ex || !cJSON_AddStringToObject(ex, "id", x->row.id) ||
-        !cJSON_AddStringToObject(ex, "workflow", x->row.workflow) ||
-        !cJSON_AddNumberToObject(ex, "version", x->row.version) ||
-        !(x->row.name ? cJSON_AddStringToObject(ex, "name", x->row.name)
-                      : cJSON_AddNullToObject(ex, "name")))
+    if (!input || !ex || !cJSON_AddStringToObject(ex, "id", x->row->id) ||
+        !cJSON_AddStringToObject(ex, "workflow", x->row->workflow) ||
+        !cJSON_AddNumberToObject(ex, "version", x->row->version) ||
+        !(x->row->name ? cJSON_AddStringToObject(ex, "name", x->row->name)
+                       : cJSON_AddNullToObject(ex, "name")))
         goto done;
     if (scope_set(&x->sc, "input", input) != 0 || scope_set(&x->sc, "execution", ex) != 0)
         goto done;
@@ -552,5 +562,49 @@ int replay_build_scope(cairn_exec *x)
 done:
     cJSON_Delete(input);
     cJSON_Delete(ex);
+    return rc;
+}
+
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err)
+{
+    int rc;
+    cairn_exec *x = mem_calloc(1, sizeof *x);
+    if (!x) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        return CAIRN_ERR_NOMEM;
+    }
+    x->j = j; /* calloc: the scope is empty, safe to clean up before build_scope() */
+    x->wf = wf;
+    x->clk = clk;
+    err_init(&x->err);
+    if ((rc = journal_load(j, &x->row, &x->ops, &x->nops, err)) != CAIRN_OK)
+        goto done;
+    if (index_journal(x) != 0 || build_scope(x) != 0) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
+
+    if (!replay_timed_out(x))
+        wf->run(x);
+    replay_flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
+
+    if (x->rc != CAIRN_OK) {
+        rc = x->rc;
+        err_move(err, &x->err);
+    } else if (!x->ended) {
+        /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
+        replay_fail(x, "Cairn.Internal",
+                    "the state machine of workflow '%s' returned without ending or suspending "
+                    "the execution (a bug in cairn)",
+                    wf->name);
+        err_set(err, "Cairn.Internal",
+                "execution %s: the state machine of workflow '%s' returned without ending or "
+                "suspending it (a bug in cairn); the execution is marked FAILED",
+                x->row->id, wf->name);
+        rc = CAIRN_ERR_INTERNAL;
+    }
+done:
+    replay_free(x);
     return rc;
 }

@@ -11,7 +11,9 @@
 
 #include "cairn/cairn.h"
 #include "engine_impl.h"
+#include "clock.h"
 #include "error.h"
+#include "journal.h"
 #include "scope.h"
 #include "store.h"
 
@@ -25,18 +27,19 @@ typedef struct cb_seen {
 } cb_seen;
 
 struct cairn_exec {
-    engine *e;
-    const cairn_workflow *wf;
-    store_exec row; /* the execution as loaded; owned */
-    store_op *ops;  /* the journal, in journal order; owned */
+    journal *j;               /* the journal backend; borrowed */
+    clock_src *clk;           /* the engine's clock; borrowed */
+    const cairn_workflow *wf; /* borrowed */
+    const store_exec *row;    /* the execution as loaded; borrowed from j */
+    const store_op *ops;      /* the journal, in journal order; borrowed from j */
     size_t nops;
-    store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
+    const store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
     size_t nby_num;
     int64_t next_seq; /* seq of the next new row */
     long counter;     /* the last operation id handed out */
     char cur_id[32];  /* id of the operation being called */
     int64_t cur_seq;  /* its seq */
-    /* Its row as this invocation last saw it (status NULL: no row); a write
+    /* Its row as this invocation last saw it (STORE_NONE: no row); a write
      * expects exactly that, so a concurrent invocation is caught, not undone. */
     store_status cur_status;
     int cur_attempt;
@@ -46,11 +49,11 @@ struct cairn_exec {
     cb_seen *cbs;                /* the callbacks reached, in order; owned */
     size_t ncbs;
     scope sc;
-    int64_t lease_until; /* real time our lease on the execution runs out */
-    int ended;           /* the invocation is over: the execution suspended or ended */
-    int pending;         /* a transaction holds checkpoints not committed yet (see replay_flush) */
-    int rc;              /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err;     /* details of rc */
+    int ended;             /* the invocation is over: the execution suspended or ended */
+    journal_update *batch; /* updates held for the next append (see replay_flush); owned */
+    size_t nbatch, cap_batch;
+    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err; /* details of rc */
 };
 
 /* A change of the execution row written with a checkpoint. */
@@ -70,8 +73,15 @@ int replay_stop(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
 int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id);
 int replay_stop_store(cairn_exec *x, int rc, cairn_error *err);
 
+/*
+ * Runs one invocation of the execution that journal j holds, with the
+ * workflow wf it is pinned to (checked by the caller, who also holds any
+ * lease): load, replay, run until it ends or suspends. Uses j for every read
+ * and write of the journal and clk for time; nothing else.
+ */
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err);
+
 /* replay.c: checkpoints. */
-int replay_begin_tx(cairn_exec *x, cairn_error *err);
 int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
 int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
 int replay_flush(cairn_exec *x);
@@ -91,9 +101,6 @@ store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type ty
 int replay_set_as(cairn_exec *x, const char *as, const char *text);
 int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
                          const cairn_error *e);
-int replay_index(cairn_exec *x);
-int replay_build_scope(cairn_exec *x);
-void replay_free(cairn_exec *x);
 
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
