@@ -137,8 +137,8 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     r.result = text;
     r.started_at = started;
     r.ended_at = clock_now(x->clk);
-    if (replay_checkpoint_tx(x, &r, NULL, 1) !=
-        0) /* committed by the next side effect, or the end */
+    /* Held: appended with the next side effect, or the end. */
+    if (replay_checkpoint_tx(x, &r, NULL, 1) != 0)
         goto done;
     if (op->as && scope_set(&x->sc, op->as, result) != 0) {
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
