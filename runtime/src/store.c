@@ -5,38 +5,13 @@
  * refuses, and never leaves a transaction open after an error it reports.
  */
 #include "store.h"
+#include "store_impl.h"
 
 #include "fault.h"
 #include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_EXEC_INSERT,
-    ST_EXEC_GET,
-    ST_EXEC_FIND_NAME,
-    ST_EXEC_UPDATE,
-    ST_EXEC_LIST,
-    ST_DUE,
-    ST_CLAIM,
-    ST_RELEASE,
-    ST_LEASES,
-    ST_OP_PUT,
-    ST_OP_INSERT,
-    ST_OP_UPDATE,
-    ST_OPS_LOAD,
-    ST_TAKE,
-    ST_POKE,
-    ST_OP_GET,
-    ST_CB_FIND,
-    ST_CB_CLOSE_ALL,
-    ST_DATA_VERSION,
-    ST_COUNT
-};
 
 /* The text of each status and type in SQL: the one place it is spelled. */
 static const char *const status_names[] = {
@@ -194,14 +169,7 @@ static const char schema_sql[] =
     "  PRIMARY KEY (execution_id, id)\n"
     ") WITHOUT ROWID;\n";
 
-struct store {
-    sqlite3 *db;
-    char *path;
-    int relaxed; /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
-    sqlite3_stmt *st[ST_COUNT];
-};
-
-static int db_fail(store *s, cairn_error *err, const char *what)
+int db_fail(store *s, cairn_error *err, const char *what)
 {
     err_set(err, "Store.Error", "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return CAIRN_ERR_STORE;
@@ -346,25 +314,25 @@ static int read_fail(const store *s, int bad, cairn_error *err)
     return CAIRN_ERR_NOMEM;
 }
 
-static int bind_text(sqlite3_stmt *q, int i, const char *v)
+int bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     return v ? sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
 }
 
-static int bind_time(sqlite3_stmt *q, int i, int64_t t)
+int bind_time(sqlite3_stmt *q, int i, int64_t t)
 {
     return t == STORE_NO_TIME ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, t);
 }
 
 /* Resets q and clears its bindings, so no borrowed string outlives a call. */
-static void done_stmt(sqlite3_stmt *q)
+void done_stmt(sqlite3_stmt *q)
 {
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
 }
 
 /* Runs a statement that returns no rows. */
-static int run_stmt(store *s, int which, const char *what, cairn_error *err)
+int run_stmt(store *s, int which, const char *what, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[which];
     int rc = sqlite3_step(q);
@@ -665,87 +633,6 @@ int store_exec_update(store *s, const store_exec *r, cairn_error *err)
 }
 
 /*
- * A lease is a liveness hint, not a result: outside a transaction it is
- * committed without its own fsync (the next durable commit syncs it with the
- * rest of the WAL). Losing it in a crash only means it was never taken.
- */
-static int run_lease_stmt(store *s, int which, const char *what, cairn_error *err)
-{
-    int own_tx = sqlite3_get_autocommit(s->db);
-    if (own_tx)
-        sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
-    int rc = run_stmt(s, which, what, err);
-    if (own_tx)
-        sqlite3_exec(s->db,
-                     s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
-                     NULL, NULL);
-    return rc;
-}
-
-/* ST_CLAIM or ST_TAKE: the lease of id for owner until `until`, if free at now or already ours. */
-static int take_lease(store *s, int which, const char *id, const char *owner, int64_t until,
-                      int64_t now, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[which];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
-    sqlite3_bind_int64(q, 3, until);
-    sqlite3_bind_int64(q, 4, now);
-    int rc = run_lease_stmt(s, which, "cannot take the lease of an execution", err);
-    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
-        err_set(err, "Execution.Busy",
-                "execution %s is being run by another process (or has ended); it is left to it",
-                id);
-        rc = CAIRN_ERR_CONFLICT;
-    }
-    return rc;
-}
-
-int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
-                     cairn_error *err)
-{
-    return take_lease(s, ST_CLAIM, id, owner, until, now, err);
-}
-
-int store_exec_take(store *s, const char *id, const char *owner, int64_t until, int64_t now,
-                    cairn_error *err)
-{
-    return take_lease(s, ST_TAKE, id, owner, until, now, err);
-}
-
-int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_POKE];
-    bind_text(q, 1, id);
-    sqlite3_bind_int64(q, 2, now);
-    return run_stmt(s, ST_POKE, "cannot wake an execution", err);
-}
-
-int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_RELEASE];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
-    return run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
-}
-
-int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_LEASES];
-    sqlite3_bind_int64(q, 1, now);
-    int step;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(q, 0);
-        const char *owner = (const char *)sqlite3_column_text(q, 1);
-        if (id && owner)
-            fn(arg, id, owner);
-    }
-    int rc = step == SQLITE_DONE ? CAIRN_OK : db_fail(s, err, "cannot read the leases");
-    done_stmt(q);
-    return rc;
-}
-
-/*
  * Steps q to its end, reading each row into a growing array of `size`-byte
  * rows with `read`. On success *rows (caller frees with free_rows) and *n;
  * on failure the rows read so far are freed with free_rows, *rows is NULL.
@@ -809,48 +696,6 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
                        "cannot list executions", &v, n, err);
     *rows = v;
     return rc;
-}
-
-static int in_list(const char *id, const char *const *list)
-{
-    for (; list && *list; list++)
-        if (strcmp(id, *list) == 0)
-            return 1;
-    return 0;
-}
-
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_DUE];
-    sqlite3_bind_int64(q, 1, real_now);
-    int step, found = 0;
-    *id_out = NULL;
-    *next_wake = -1;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(q, 0);
-        int64_t wake = sqlite3_column_int64(q, 1);
-        if (!id || in_list(id, skip))
-            continue;
-        if (wake <= now) {
-            if (!(*id_out = mem_strdup(id))) {
-                done_stmt(q);
-                err_set(err, "Store.Error", "%s: out of memory", s->path);
-                return -1;
-            }
-            found = 1;
-        } else {
-            *next_wake = wake;
-        }
-        break;
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        db_fail(s, err, "cannot find due executions");
-        done_stmt(q);
-        return -1;
-    }
-    done_stmt(q);
-    return found;
 }
 
 /* ------------------------------------------------------------------------ */
