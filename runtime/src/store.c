@@ -1,8 +1,8 @@
 /*
  * store.c — the SQLite store: schema, checks on open, prepared statements,
- * rows in and out. Owns the connection and its statements. Never decides
- * anything about executions (that is the engine's), never changes a file it
- * refuses, and never leaves a transaction open after an error it reports.
+ * rows in and out (leases and next-due: store_lease.c). Owns the connection and its statements.
+ * Never decides anything about executions (that is the engine's), never changes a file it refuses,
+ * and never leaves a transaction open after an error it reports.
  */
 #include "store.h"
 #include "store_impl.h"
@@ -169,7 +169,7 @@ static const char schema_sql[] =
     "  PRIMARY KEY (execution_id, id)\n"
     ") WITHOUT ROWID;\n";
 
-int db_fail(store *s, cairn_error *err, const char *what)
+int store_db_fail(store *s, cairn_error *err, const char *what)
 {
     err_set(err, "Store.Error", "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return CAIRN_ERR_STORE;
@@ -314,31 +314,31 @@ static int read_fail(const store *s, int bad, cairn_error *err)
     return CAIRN_ERR_NOMEM;
 }
 
-int bind_text(sqlite3_stmt *q, int i, const char *v)
+int store_bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     return v ? sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
 }
 
-int bind_time(sqlite3_stmt *q, int i, int64_t t)
+int store_bind_time(sqlite3_stmt *q, int i, int64_t t)
 {
     return t == STORE_NO_TIME ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, t);
 }
 
 /* Resets q and clears its bindings, so no borrowed string outlives a call. */
-void done_stmt(sqlite3_stmt *q)
+void store_done_stmt(sqlite3_stmt *q)
 {
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
 }
 
 /* Runs a statement that returns no rows. */
-int run_stmt(store *s, int which, const char *what, cairn_error *err)
+int store_run_stmt(store *s, int which, const char *what, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[which];
     int rc = sqlite3_step(q);
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc != SQLITE_DONE)
-        return db_fail(s, err, what);
+        return store_db_fail(s, err, what);
     return CAIRN_OK;
 }
 
@@ -421,7 +421,7 @@ static int create_schema(store *s, cairn_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, "cannot create the store");
+        return store_db_fail(s, err, "cannot create the store");
     int tables = 0, version = 0;
     int rc = inspect(s, &tables, &version, err);
     if (rc == CAIRN_OK && tables == 0 &&
@@ -432,7 +432,7 @@ static int create_schema(store *s, cairn_error *err)
     }
     sqlite3_free(msg);
     if (rc == CAIRN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(s, err, "cannot create the store");
+        rc = store_db_fail(s, err, "cannot create the store");
     if (rc != CAIRN_OK)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -441,7 +441,7 @@ static int create_schema(store *s, cairn_error *err)
 static int pragma(store *s, const char *sql, cairn_error *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, sql);
+        return store_db_fail(s, err, sql);
     return CAIRN_OK;
 }
 
@@ -483,7 +483,7 @@ int store_open(store **out, const char *path, cairn_error *err)
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
-            rc = db_fail(s, err, "cannot prepare a statement");
+            rc = store_db_fail(s, err, "cannot prepare a statement");
             goto fail;
         }
     }
@@ -521,13 +521,13 @@ sqlite3 *store_db(store *s)
 
 int store_begin(store *s, cairn_error *err)
 {
-    return run_stmt(s, ST_BEGIN, "cannot begin a transaction", err);
+    return store_run_stmt(s, ST_BEGIN, "cannot begin a transaction", err);
 }
 
 int store_commit(store *s, cairn_error *err)
 {
     FAULT_KILL_POINT();
-    int rc = run_stmt(s, ST_COMMIT, "cannot commit", err);
+    int rc = store_run_stmt(s, ST_COMMIT, "cannot commit", err);
     FAULT_KILL_POINT();
     if (rc != CAIRN_OK)
         store_rollback(s);
@@ -538,7 +538,7 @@ void store_rollback(store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
         sqlite3_step(s->st[ST_ROLLBACK]);
-        done_stmt(s->st[ST_ROLLBACK]);
+        store_done_stmt(s->st[ST_ROLLBACK]);
     }
 }
 
@@ -549,30 +549,30 @@ void store_rollback(store *s)
 int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_INSERT];
-    bind_text(q, 1, r->id);
-    bind_text(q, 2, r->workflow);
+    store_bind_text(q, 1, r->id);
+    store_bind_text(q, 2, r->workflow);
     sqlite3_bind_int(q, 3, r->version);
-    bind_text(q, 4, r->definition_sha256);
-    bind_text(q, 5, r->name);
-    bind_text(q, 6, store_status_name(r->status));
-    bind_text(q, 7, r->input);
-    bind_text(q, 8, r->result);
-    bind_text(q, 9, r->error);
-    bind_time(q, 10, r->created_at);
-    bind_time(q, 11, r->updated_at);
-    bind_time(q, 12, r->ended_at);
-    bind_time(q, 13, r->wake_at);
-    bind_time(q, 14, r->timeout_at);
-    bind_text(q, 15, r->lease_owner);
-    bind_time(q, 16, r->lease_until);
-    return run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
+    store_bind_text(q, 4, r->definition_sha256);
+    store_bind_text(q, 5, r->name);
+    store_bind_text(q, 6, store_status_name(r->status));
+    store_bind_text(q, 7, r->input);
+    store_bind_text(q, 8, r->result);
+    store_bind_text(q, 9, r->error);
+    store_bind_time(q, 10, r->created_at);
+    store_bind_time(q, 11, r->updated_at);
+    store_bind_time(q, 12, r->ended_at);
+    store_bind_time(q, 13, r->wake_at);
+    store_bind_time(q, 14, r->timeout_at);
+    store_bind_text(q, 15, r->lease_owner);
+    store_bind_time(q, 16, r->lease_until);
+    return store_run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
 }
 
 int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_GET];
     memset(out, 0, sizeof *out);
-    bind_text(q, 1, id);
+    store_bind_text(q, 1, id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -583,9 +583,9 @@ int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
         err_set(err, "Execution.NotFound", "no execution '%s' in %s", id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot read an execution");
+        rc = store_db_fail(s, err, "cannot read an execution");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc == CAIRN_ERR_NOMEM)
         err_set(err, "Store.Error", "%s: out of memory", s->path);
     return rc;
@@ -596,17 +596,17 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 {
     sqlite3_stmt *q = s->st[ST_EXEC_FIND_NAME];
     *id_out = NULL;
-    bind_text(q, 1, workflow);
-    bind_text(q, 2, name);
+    store_bind_text(q, 1, workflow);
+    store_bind_text(q, 2, name);
     int step = sqlite3_step(q);
     int rc = CAIRN_ERR_NOT_FOUND;
     if (step == SQLITE_ROW) {
         *id_out = mem_strdup((const char *)sqlite3_column_text(q, 0));
         rc = *id_out ? CAIRN_OK : CAIRN_ERR_NOMEM;
     } else if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, "cannot look up an execution by name");
+        rc = store_db_fail(s, err, "cannot look up an execution by name");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc == CAIRN_ERR_NOMEM)
         err_set(err, "Store.Error", "%s: out of memory", s->path);
     return rc;
@@ -615,14 +615,14 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 int store_exec_update(store *s, const store_exec *r, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_UPDATE];
-    bind_text(q, 1, r->id);
-    bind_text(q, 2, store_status_name(r->status));
-    bind_text(q, 3, r->result);
-    bind_text(q, 4, r->error);
-    bind_time(q, 5, r->updated_at);
-    bind_time(q, 6, r->ended_at);
-    bind_time(q, 7, r->wake_at);
-    int rc = run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
+    store_bind_text(q, 1, r->id);
+    store_bind_text(q, 2, store_status_name(r->status));
+    store_bind_text(q, 3, r->result);
+    store_bind_text(q, 4, r->error);
+    store_bind_time(q, 5, r->updated_at);
+    store_bind_time(q, 6, r->ended_at);
+    store_bind_time(q, 7, r->wake_at);
+    int rc = store_run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
     if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
         err_set(err, "Execution.Conflict",
                 "execution %s has ended or is gone: another invocation changed it meanwhile",
@@ -664,15 +664,15 @@ static int read_rows(store *s, sqlite3_stmt *q, size_t size, int (*read)(sqlite3
         len++;
     }
     if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, what);
+        rc = store_db_fail(s, err, what);
         goto fail;
     }
-    done_stmt(q);
+    store_done_stmt(q);
     *rows = v;
     *n = len;
     return CAIRN_OK;
 fail:
-    done_stmt(q);
+    store_done_stmt(q);
     free_rows(v, len);
     *rows = NULL;
     *n = 0;
@@ -705,26 +705,26 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
 /* Binds the 18 columns of r (statement parameters ?1 to ?18). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     sqlite3_bind_int64(q, 2, r->seq);
-    bind_text(q, 3, r->id);
-    bind_text(q, 4, r->parent_id);
-    bind_text(q, 5, r->name);
-    bind_text(q, 6, store_op_type_name(r->type));
-    bind_text(q, 7, r->sub_type);
-    bind_text(q, 8, store_status_name(r->status));
+    store_bind_text(q, 3, r->id);
+    store_bind_text(q, 4, r->parent_id);
+    store_bind_text(q, 5, r->name);
+    store_bind_text(q, 6, store_op_type_name(r->type));
+    store_bind_text(q, 7, r->sub_type);
+    store_bind_text(q, 8, store_status_name(r->status));
     if (r->attempt > 0)
         sqlite3_bind_int(q, 9, r->attempt);
     else
         sqlite3_bind_null(q, 9);
-    bind_text(q, 10, r->result);
-    bind_text(q, 11, r->error);
-    bind_time(q, 12, r->started_at);
-    bind_time(q, 13, r->ended_at);
-    bind_time(q, 14, r->next_attempt_at);
-    bind_text(q, 15, r->callback_id);
-    bind_time(q, 16, r->timeout_at);
-    bind_time(q, 17, r->heartbeat_at);
+    store_bind_text(q, 10, r->result);
+    store_bind_text(q, 11, r->error);
+    store_bind_time(q, 12, r->started_at);
+    store_bind_time(q, 13, r->ended_at);
+    store_bind_time(q, 14, r->next_attempt_at);
+    store_bind_text(q, 15, r->callback_id);
+    store_bind_time(q, 16, r->timeout_at);
+    store_bind_time(q, 17, r->heartbeat_at);
     if (r->heartbeat_ms > 0)
         sqlite3_bind_int64(q, 18, r->heartbeat_ms);
     else
@@ -734,7 +734,7 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
 {
     bind_op(s->st[ST_OP_PUT], execution_id, r);
-    return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
+    return store_run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
 }
 
 int store_op_write(store *s, const char *execution_id, const store_op *r,
@@ -744,7 +744,7 @@ int store_op_write(store *s, const char *execution_id, const store_op *r,
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
     if (expect_status != STORE_NONE) {
-        bind_text(q, 19, store_status_name(expect_status));
+        store_bind_text(q, 19, store_status_name(expect_status));
         if (expect_attempt > 0)
             sqlite3_bind_int(q, 20, expect_attempt);
         else
@@ -752,7 +752,7 @@ int store_op_write(store *s, const char *execution_id, const store_op *r,
     }
     int step = sqlite3_step(q);
     int changed = sqlite3_changes(s->db);
-    done_stmt(q);
+    store_done_stmt(q);
     if (step == SQLITE_CONSTRAINT || (step == SQLITE_DONE && changed == 0)) {
         err_set(err, "Execution.Conflict",
                 "execution %s: operation %s was changed by another invocation meanwhile; "
@@ -761,7 +761,7 @@ int store_op_write(store *s, const char *execution_id, const store_op *r,
         return CAIRN_ERR_CONFLICT;
     }
     if (step != SQLITE_DONE)
-        return db_fail(s, err, "cannot write an operation");
+        return store_db_fail(s, err, "cannot write an operation");
     return CAIRN_OK;
 }
 
@@ -770,8 +770,8 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
 {
     sqlite3_stmt *q = s->st[ST_OP_GET];
     memset(out, 0, sizeof *out);
-    bind_text(q, 1, execution_id);
-    bind_text(q, 2, id);
+    store_bind_text(q, 1, execution_id);
+    store_bind_text(q, 2, id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -783,9 +783,9 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
                 id);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot read an operation");
+        rc = store_db_fail(s, err, "cannot read an operation");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     return rc;
 }
 
@@ -794,7 +794,7 @@ int store_callback_find(store *s, const char *callback_id, char **execution_id_o
 {
     sqlite3_stmt *q = s->st[ST_CB_FIND];
     *execution_id_out = *op_id_out = NULL;
-    bind_text(q, 1, callback_id);
+    store_bind_text(q, 1, callback_id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -811,18 +811,18 @@ int store_callback_find(store *s, const char *callback_id, char **execution_id_o
         err_set(err, "Callback.NotFound", "no callback '%s' in %s", callback_id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot look up a callback");
+        rc = store_db_fail(s, err, "cannot look up a callback");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     return rc;
 }
 
 int store_callbacks_close(store *s, const char *execution_id, int64_t now, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_CB_CLOSE_ALL];
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     sqlite3_bind_int64(q, 2, now);
-    return run_stmt(s, ST_CB_CLOSE_ALL, "cannot close the callbacks of an execution", err);
+    return store_run_stmt(s, ST_CB_CLOSE_ALL, "cannot close the callbacks of an execution", err);
 }
 
 int64_t store_data_version(store *s)
@@ -852,7 +852,7 @@ static void free_op_rows(void *rows, size_t n)
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD];
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     void *v;
     int rc = read_rows(s, q, sizeof **rows, read_op_row, free_op_rows, "cannot read the journal",
                        &v, n, err);

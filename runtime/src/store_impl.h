@@ -43,12 +43,12 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
 };
 
-int db_fail(store *s, cairn_error *err, const char *what);
-int bind_text(sqlite3_stmt *q, int i, const char *v);
-int bind_time(sqlite3_stmt *q, int i, int64_t t);
+int store_db_fail(store *s, cairn_error *err, const char *what);
+int store_bind_text(sqlite3_stmt *q, int i, const char *v);
+int store_bind_time(sqlite3_stmt *q, int i, int64_t t);
 /* Resets q and clears its bindings, so no borrowed string outlives a call. */
-void done_stmt(sqlite3_stmt *q);
+void store_done_stmt(sqlite3_stmt *q);
 /* Runs a statement that returns no rows. */
-int run_stmt(store *s, int which, const char *what, cairn_error *err);
+int store_run_stmt(store *s, int which, const char *what, cairn_error *err);
 
 #endif

@@ -21,7 +21,7 @@ static int run_lease_stmt(store *s, int which, const char *what, cairn_error *er
     int own_tx = sqlite3_get_autocommit(s->db);
     if (own_tx)
         sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
-    int rc = run_stmt(s, which, what, err);
+    int rc = store_run_stmt(s, which, what, err);
     if (own_tx)
         sqlite3_exec(s->db,
                      s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
@@ -34,8 +34,8 @@ static int take_lease(store *s, int which, const char *id, const char *owner, in
                       int64_t now, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[which];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
+    store_bind_text(q, 1, id);
+    store_bind_text(q, 2, owner);
     sqlite3_bind_int64(q, 3, until);
     sqlite3_bind_int64(q, 4, now);
     int rc = run_lease_stmt(s, which, "cannot take the lease of an execution", err);
@@ -63,16 +63,16 @@ int store_exec_take(store *s, const char *id, const char *owner, int64_t until, 
 int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_POKE];
-    bind_text(q, 1, id);
+    store_bind_text(q, 1, id);
     sqlite3_bind_int64(q, 2, now);
-    return run_stmt(s, ST_POKE, "cannot wake an execution", err);
+    return store_run_stmt(s, ST_POKE, "cannot wake an execution", err);
 }
 
 int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_RELEASE];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
+    store_bind_text(q, 1, id);
+    store_bind_text(q, 2, owner);
     return run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
 }
 
@@ -87,8 +87,8 @@ int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_erro
         if (id && owner)
             fn(arg, id, owner);
     }
-    int rc = step == SQLITE_DONE ? CAIRN_OK : db_fail(s, err, "cannot read the leases");
-    done_stmt(q);
+    int rc = step == SQLITE_DONE ? CAIRN_OK : store_db_fail(s, err, "cannot read the leases");
+    store_done_stmt(q);
     return rc;
 }
 
@@ -115,7 +115,7 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
             continue;
         if (wake <= now) {
             if (!(*id_out = mem_strdup(id))) {
-                done_stmt(q);
+                store_done_stmt(q);
                 err_set(err, "Store.Error", "%s: out of memory", s->path);
                 return -1;
             }
@@ -126,10 +126,10 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
         break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        db_fail(s, err, "cannot find due executions");
-        done_stmt(q);
+        store_db_fail(s, err, "cannot find due executions");
+        store_done_stmt(q);
         return -1;
     }
-    done_stmt(q);
+    store_done_stmt(q);
     return found;
 }
