@@ -80,7 +80,8 @@ typedef struct journal_ops {
      */
     int (*load)(journal *j, const store_exec **exec, const store_op **ops, size_t *n,
                 cairn_error *err);
-    /* Appends n updates (n may be 0) and end (NULL: the invocation goes on) as one unit. */
+    /* Appends n updates in order (n may be 0) and end (NULL: the invocation
+     * goes on) as one unit. */
     int (*append)(journal *j, const journal_update *u, size_t n, const journal_end *end,
                   cairn_error *err);
     /*
