@@ -1,10 +1,11 @@
 /*
  * store.c — the SQLite store: schema, checks on open, prepared statements,
- * rows in and out. Owns the connection and its statements. Never decides
- * anything about executions (that is the engine's), never changes a file it
- * refuses, and never leaves a transaction open after an error it reports.
+ * rows in and out (leases and next-due: store_lease.c). Owns the connection and its statements.
+ * Never decides anything about executions (that is the engine's), never changes a file it refuses,
+ * and never leaves a transaction open after an error it reports.
  */
 #include "store.h"
+#include "store_impl.h"
 
 #include "fault.h"
 #include "mem.h"
@@ -12,31 +13,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_EXEC_INSERT,
-    ST_EXEC_GET,
-    ST_EXEC_FIND_NAME,
-    ST_EXEC_UPDATE,
-    ST_EXEC_LIST,
-    ST_DUE,
-    ST_CLAIM,
-    ST_RELEASE,
-    ST_LEASES,
-    ST_OP_PUT,
-    ST_OP_INSERT,
-    ST_OP_UPDATE,
-    ST_OPS_LOAD,
-    ST_TAKE,
-    ST_POKE,
-    ST_OP_GET,
-    ST_CB_FIND,
-    ST_CB_CLOSE_ALL,
-    ST_DATA_VERSION,
-    ST_COUNT
+/* The text of each status and type in SQL: the one place it is spelled. */
+static const char *const status_names[] = {
+    [STORE_NONE] = "",           [STORE_RUNNING] = "RUNNING",     [STORE_STARTED] = "STARTED",
+    [STORE_PENDING] = "PENDING", [STORE_READY] = "READY",         [STORE_SUCCEEDED] = "SUCCEEDED",
+    [STORE_FAILED] = "FAILED",   [STORE_TIMED_OUT] = "TIMED_OUT", [STORE_CANCELLED] = "CANCELLED",
 };
+
+static const char *const type_names[] = {
+    [STORE_OP_EXECUTION] = "EXECUTION", [STORE_OP_STEP] = "STEP",       [STORE_OP_WAIT] = "WAIT",
+    [STORE_OP_CALLBACK] = "CALLBACK",   [STORE_OP_CONTEXT] = "CONTEXT",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+const char *store_status_name(store_status s)
+{
+    return (size_t)s < COUNT(status_names) ? status_names[s] : "";
+}
+
+const char *store_op_type_name(store_op_type t)
+{
+    return (size_t)t < COUNT(type_names) ? type_names[t] : "";
+}
+
+int store_status_ended(store_status s)
+{
+    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT;
+}
+
+/* The index in names[first..n) of column col's text: -1 when it names none
+ * (or is NULL), -2 when out of memory. */
+static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_t n, int first)
+{
+    const char *t = (const char *)sqlite3_column_text(q, col);
+    if (!t)
+        return sqlite3_column_type(q, col) == SQLITE_NULL ? -1 : -2;
+    for (size_t i = (size_t)first; i < n; i++)
+        if (strcmp(t, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
 
 #define EXEC_COLUMNS                                                                               \
     "id, workflow, version, definition_sha256, name, status, input, result, error, "               \
@@ -152,14 +169,7 @@ static const char schema_sql[] =
     "  PRIMARY KEY (execution_id, id)\n"
     ") WITHOUT ROWID;\n";
 
-struct store {
-    sqlite3 *db;
-    char *path;
-    int relaxed; /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
-    sqlite3_stmt *st[ST_COUNT];
-};
-
-static int db_fail(store *s, cairn_error *err, const char *what)
+int store_db_fail(store *s, cairn_error *err, const char *what)
 {
     err_set(err, "Store.Error", "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return CAIRN_ERR_STORE;
@@ -234,17 +244,22 @@ static int64_t column_time(sqlite3_stmt *q, int col)
 static int read_exec(sqlite3_stmt *q, store_exec *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {0, 1, 3, 4, 5, 6, 7, 8, 14};
-    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256,
-                          &r->name,   &r->status,   &r->input,
+    static const int cols[] = {0, 1, 3, 4, 6, 7, 8, 14};
+    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256, &r->name, &r->input,
                           &r->result, &r->error,    &r->lease_owner};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
-    if (!r->id || !r->workflow || !r->definition_sha256 || !r->status || !r->input) {
+    int status = column_enum(q, 5, status_names, COUNT(status_names), STORE_RUNNING);
+    if (status == -2) {
         store_exec_cleanup(r);
-        return -2; /* NULL in a NOT NULL column: a damaged file */
+        return -1;
     }
+    if (!r->id || !r->workflow || !r->definition_sha256 || status < 0 || !r->input) {
+        store_exec_cleanup(r);
+        return -2; /* NULL in a NOT NULL column, or an unknown status: a damaged file */
+    }
+    r->status = (store_status)status;
     r->version = sqlite3_column_int(q, 2);
     r->created_at = column_time(q, 9);
     r->updated_at = column_time(q, 10);
@@ -258,16 +273,24 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
 static int read_op(sqlite3_stmt *q, store_op *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {1, 2, 3, 4, 5, 6, 8, 9, 13};
-    const char **dst[] = {&r->id,     &r->parent_id, &r->name,  &r->type,       &r->sub_type,
-                          &r->status, &r->result,    &r->error, &r->callback_id};
+    static const int cols[] = {1, 2, 3, 5, 8, 9, 13};
+    const char **dst[] = {&r->id,     &r->parent_id, &r->name,       &r->sub_type,
+                          &r->result, &r->error,     &r->callback_id};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
-    if (!r->id || !r->type || !r->status) {
+    int type = column_enum(q, 4, type_names, COUNT(type_names), STORE_OP_EXECUTION);
+    int status = column_enum(q, 6, status_names, COUNT(status_names), STORE_RUNNING);
+    if (type == -2 || status == -2) {
         store_op_cleanup(r);
-        return -2; /* NULL in a NOT NULL column: a damaged file */
+        return -1;
     }
+    if (!r->id || type < 0 || status < 0) {
+        store_op_cleanup(r);
+        return -2; /* NULL in a NOT NULL column, or an unknown status: a damaged file */
+    }
+    r->type = (store_op_type)type;
+    r->status = (store_status)status;
     r->seq = sqlite3_column_int64(q, 0);
     r->attempt = sqlite3_column_int(q, 7);
     r->started_at = column_time(q, 10);
@@ -291,31 +314,31 @@ static int read_fail(const store *s, int bad, cairn_error *err)
     return CAIRN_ERR_NOMEM;
 }
 
-static int bind_text(sqlite3_stmt *q, int i, const char *v)
+int store_bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     return v ? sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
 }
 
-static int bind_time(sqlite3_stmt *q, int i, int64_t t)
+int store_bind_time(sqlite3_stmt *q, int i, int64_t t)
 {
     return t == STORE_NO_TIME ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, t);
 }
 
 /* Resets q and clears its bindings, so no borrowed string outlives a call. */
-static void done_stmt(sqlite3_stmt *q)
+void store_done_stmt(sqlite3_stmt *q)
 {
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
 }
 
 /* Runs a statement that returns no rows. */
-static int run_stmt(store *s, int which, const char *what, cairn_error *err)
+int store_run_stmt(store *s, int which, const char *what, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[which];
     int rc = sqlite3_step(q);
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc != SQLITE_DONE)
-        return db_fail(s, err, what);
+        return store_db_fail(s, err, what);
     return CAIRN_OK;
 }
 
@@ -398,7 +421,7 @@ static int create_schema(store *s, cairn_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, "cannot create the store");
+        return store_db_fail(s, err, "cannot create the store");
     int tables = 0, version = 0;
     int rc = inspect(s, &tables, &version, err);
     if (rc == CAIRN_OK && tables == 0 &&
@@ -409,7 +432,7 @@ static int create_schema(store *s, cairn_error *err)
     }
     sqlite3_free(msg);
     if (rc == CAIRN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(s, err, "cannot create the store");
+        rc = store_db_fail(s, err, "cannot create the store");
     if (rc != CAIRN_OK)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -418,7 +441,7 @@ static int create_schema(store *s, cairn_error *err)
 static int pragma(store *s, const char *sql, cairn_error *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, sql);
+        return store_db_fail(s, err, sql);
     return CAIRN_OK;
 }
 
@@ -460,7 +483,7 @@ int store_open(store **out, const char *path, cairn_error *err)
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
-            rc = db_fail(s, err, "cannot prepare a statement");
+            rc = store_db_fail(s, err, "cannot prepare a statement");
             goto fail;
         }
     }
@@ -498,13 +521,13 @@ sqlite3 *store_db(store *s)
 
 int store_begin(store *s, cairn_error *err)
 {
-    return run_stmt(s, ST_BEGIN, "cannot begin a transaction", err);
+    return store_run_stmt(s, ST_BEGIN, "cannot begin a transaction", err);
 }
 
 int store_commit(store *s, cairn_error *err)
 {
     FAULT_KILL_POINT();
-    int rc = run_stmt(s, ST_COMMIT, "cannot commit", err);
+    int rc = store_run_stmt(s, ST_COMMIT, "cannot commit", err);
     FAULT_KILL_POINT();
     if (rc != CAIRN_OK)
         store_rollback(s);
@@ -515,7 +538,7 @@ void store_rollback(store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
         sqlite3_step(s->st[ST_ROLLBACK]);
-        done_stmt(s->st[ST_ROLLBACK]);
+        store_done_stmt(s->st[ST_ROLLBACK]);
     }
 }
 
@@ -526,30 +549,30 @@ void store_rollback(store *s)
 int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_INSERT];
-    bind_text(q, 1, r->id);
-    bind_text(q, 2, r->workflow);
+    store_bind_text(q, 1, r->id);
+    store_bind_text(q, 2, r->workflow);
     sqlite3_bind_int(q, 3, r->version);
-    bind_text(q, 4, r->definition_sha256);
-    bind_text(q, 5, r->name);
-    bind_text(q, 6, r->status);
-    bind_text(q, 7, r->input);
-    bind_text(q, 8, r->result);
-    bind_text(q, 9, r->error);
-    bind_time(q, 10, r->created_at);
-    bind_time(q, 11, r->updated_at);
-    bind_time(q, 12, r->ended_at);
-    bind_time(q, 13, r->wake_at);
-    bind_time(q, 14, r->timeout_at);
-    bind_text(q, 15, r->lease_owner);
-    bind_time(q, 16, r->lease_until);
-    return run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
+    store_bind_text(q, 4, r->definition_sha256);
+    store_bind_text(q, 5, r->name);
+    store_bind_text(q, 6, store_status_name(r->status));
+    store_bind_text(q, 7, r->input);
+    store_bind_text(q, 8, r->result);
+    store_bind_text(q, 9, r->error);
+    store_bind_time(q, 10, r->created_at);
+    store_bind_time(q, 11, r->updated_at);
+    store_bind_time(q, 12, r->ended_at);
+    store_bind_time(q, 13, r->wake_at);
+    store_bind_time(q, 14, r->timeout_at);
+    store_bind_text(q, 15, r->lease_owner);
+    store_bind_time(q, 16, r->lease_until);
+    return store_run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
 }
 
 int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_GET];
     memset(out, 0, sizeof *out);
-    bind_text(q, 1, id);
+    store_bind_text(q, 1, id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -560,9 +583,9 @@ int store_exec_get(store *s, const char *id, store_exec *out, cairn_error *err)
         err_set(err, "Execution.NotFound", "no execution '%s' in %s", id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot read an execution");
+        rc = store_db_fail(s, err, "cannot read an execution");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc == CAIRN_ERR_NOMEM)
         err_set(err, "Store.Error", "%s: out of memory", s->path);
     return rc;
@@ -573,17 +596,17 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 {
     sqlite3_stmt *q = s->st[ST_EXEC_FIND_NAME];
     *id_out = NULL;
-    bind_text(q, 1, workflow);
-    bind_text(q, 2, name);
+    store_bind_text(q, 1, workflow);
+    store_bind_text(q, 2, name);
     int step = sqlite3_step(q);
     int rc = CAIRN_ERR_NOT_FOUND;
     if (step == SQLITE_ROW) {
         *id_out = mem_strdup((const char *)sqlite3_column_text(q, 0));
         rc = *id_out ? CAIRN_OK : CAIRN_ERR_NOMEM;
     } else if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, "cannot look up an execution by name");
+        rc = store_db_fail(s, err, "cannot look up an execution by name");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     if (rc == CAIRN_ERR_NOMEM)
         err_set(err, "Store.Error", "%s: out of memory", s->path);
     return rc;
@@ -592,101 +615,20 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 int store_exec_update(store *s, const store_exec *r, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_UPDATE];
-    bind_text(q, 1, r->id);
-    bind_text(q, 2, r->status);
-    bind_text(q, 3, r->result);
-    bind_text(q, 4, r->error);
-    bind_time(q, 5, r->updated_at);
-    bind_time(q, 6, r->ended_at);
-    bind_time(q, 7, r->wake_at);
-    int rc = run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
+    store_bind_text(q, 1, r->id);
+    store_bind_text(q, 2, store_status_name(r->status));
+    store_bind_text(q, 3, r->result);
+    store_bind_text(q, 4, r->error);
+    store_bind_time(q, 5, r->updated_at);
+    store_bind_time(q, 6, r->ended_at);
+    store_bind_time(q, 7, r->wake_at);
+    int rc = store_run_stmt(s, ST_EXEC_UPDATE, "cannot update an execution", err);
     if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
         err_set(err, "Execution.Conflict",
                 "execution %s has ended or is gone: another invocation changed it meanwhile",
                 r->id);
         rc = CAIRN_ERR_CONFLICT;
     }
-    return rc;
-}
-
-/*
- * A lease is a liveness hint, not a result: outside a transaction it is
- * committed without its own fsync (the next durable commit syncs it with the
- * rest of the WAL). Losing it in a crash only means it was never taken.
- */
-static int run_lease_stmt(store *s, int which, const char *what, cairn_error *err)
-{
-    int own_tx = sqlite3_get_autocommit(s->db);
-    if (own_tx)
-        sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
-    int rc = run_stmt(s, which, what, err);
-    if (own_tx)
-        sqlite3_exec(s->db,
-                     s->relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
-                     NULL, NULL);
-    return rc;
-}
-
-/* ST_CLAIM or ST_TAKE: the lease of id for owner until `until`, if free at now or already ours. */
-static int take_lease(store *s, int which, const char *id, const char *owner, int64_t until,
-                      int64_t now, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[which];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
-    sqlite3_bind_int64(q, 3, until);
-    sqlite3_bind_int64(q, 4, now);
-    int rc = run_lease_stmt(s, which, "cannot take the lease of an execution", err);
-    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
-        err_set(err, "Execution.Busy",
-                "execution %s is being run by another process (or has ended); it is left to it",
-                id);
-        rc = CAIRN_ERR_CONFLICT;
-    }
-    return rc;
-}
-
-int store_exec_claim(store *s, const char *id, const char *owner, int64_t until, int64_t now,
-                     cairn_error *err)
-{
-    return take_lease(s, ST_CLAIM, id, owner, until, now, err);
-}
-
-int store_exec_take(store *s, const char *id, const char *owner, int64_t until, int64_t now,
-                    cairn_error *err)
-{
-    return take_lease(s, ST_TAKE, id, owner, until, now, err);
-}
-
-int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_POKE];
-    bind_text(q, 1, id);
-    sqlite3_bind_int64(q, 2, now);
-    return run_stmt(s, ST_POKE, "cannot wake an execution", err);
-}
-
-int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_RELEASE];
-    bind_text(q, 1, id);
-    bind_text(q, 2, owner);
-    return run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
-}
-
-int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_LEASES];
-    sqlite3_bind_int64(q, 1, now);
-    int step;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(q, 0);
-        const char *owner = (const char *)sqlite3_column_text(q, 1);
-        if (id && owner)
-            fn(arg, id, owner);
-    }
-    int rc = step == SQLITE_DONE ? CAIRN_OK : db_fail(s, err, "cannot read the leases");
-    done_stmt(q);
     return rc;
 }
 
@@ -722,15 +664,15 @@ static int read_rows(store *s, sqlite3_stmt *q, size_t size, int (*read)(sqlite3
         len++;
     }
     if (step != SQLITE_DONE) {
-        rc = db_fail(s, err, what);
+        rc = store_db_fail(s, err, what);
         goto fail;
     }
-    done_stmt(q);
+    store_done_stmt(q);
     *rows = v;
     *n = len;
     return CAIRN_OK;
 fail:
-    done_stmt(q);
+    store_done_stmt(q);
     free_rows(v, len);
     *rows = NULL;
     *n = 0;
@@ -756,48 +698,6 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
     return rc;
 }
 
-static int in_list(const char *id, const char *const *list)
-{
-    for (; list && *list; list++)
-        if (strcmp(id, *list) == 0)
-            return 1;
-    return 0;
-}
-
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err)
-{
-    sqlite3_stmt *q = s->st[ST_DUE];
-    sqlite3_bind_int64(q, 1, real_now);
-    int step, found = 0;
-    *id_out = NULL;
-    *next_wake = -1;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(q, 0);
-        int64_t wake = sqlite3_column_int64(q, 1);
-        if (!id || in_list(id, skip))
-            continue;
-        if (wake <= now) {
-            if (!(*id_out = mem_strdup(id))) {
-                done_stmt(q);
-                err_set(err, "Store.Error", "%s: out of memory", s->path);
-                return -1;
-            }
-            found = 1;
-        } else {
-            *next_wake = wake;
-        }
-        break;
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        db_fail(s, err, "cannot find due executions");
-        done_stmt(q);
-        return -1;
-    }
-    done_stmt(q);
-    return found;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
@@ -805,26 +705,26 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
 /* Binds the 18 columns of r (statement parameters ?1 to ?18). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     sqlite3_bind_int64(q, 2, r->seq);
-    bind_text(q, 3, r->id);
-    bind_text(q, 4, r->parent_id);
-    bind_text(q, 5, r->name);
-    bind_text(q, 6, r->type);
-    bind_text(q, 7, r->sub_type);
-    bind_text(q, 8, r->status);
+    store_bind_text(q, 3, r->id);
+    store_bind_text(q, 4, r->parent_id);
+    store_bind_text(q, 5, r->name);
+    store_bind_text(q, 6, store_op_type_name(r->type));
+    store_bind_text(q, 7, r->sub_type);
+    store_bind_text(q, 8, store_status_name(r->status));
     if (r->attempt > 0)
         sqlite3_bind_int(q, 9, r->attempt);
     else
         sqlite3_bind_null(q, 9);
-    bind_text(q, 10, r->result);
-    bind_text(q, 11, r->error);
-    bind_time(q, 12, r->started_at);
-    bind_time(q, 13, r->ended_at);
-    bind_time(q, 14, r->next_attempt_at);
-    bind_text(q, 15, r->callback_id);
-    bind_time(q, 16, r->timeout_at);
-    bind_time(q, 17, r->heartbeat_at);
+    store_bind_text(q, 10, r->result);
+    store_bind_text(q, 11, r->error);
+    store_bind_time(q, 12, r->started_at);
+    store_bind_time(q, 13, r->ended_at);
+    store_bind_time(q, 14, r->next_attempt_at);
+    store_bind_text(q, 15, r->callback_id);
+    store_bind_time(q, 16, r->timeout_at);
+    store_bind_time(q, 17, r->heartbeat_at);
     if (r->heartbeat_ms > 0)
         sqlite3_bind_int64(q, 18, r->heartbeat_ms);
     else
@@ -834,17 +734,17 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
 {
     bind_op(s->st[ST_OP_PUT], execution_id, r);
-    return run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
+    return store_run_stmt(s, ST_OP_PUT, "cannot write an operation", err);
 }
 
-int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
-                   int expect_attempt, cairn_error *err)
+int store_op_write(store *s, const char *execution_id, const store_op *r,
+                   store_status expect_status, int expect_attempt, cairn_error *err)
 {
-    int which = expect_status ? ST_OP_UPDATE : ST_OP_INSERT;
+    int which = expect_status != STORE_NONE ? ST_OP_UPDATE : ST_OP_INSERT;
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
-    if (expect_status) {
-        bind_text(q, 19, expect_status);
+    if (expect_status != STORE_NONE) {
+        store_bind_text(q, 19, store_status_name(expect_status));
         if (expect_attempt > 0)
             sqlite3_bind_int(q, 20, expect_attempt);
         else
@@ -852,7 +752,7 @@ int store_op_write(store *s, const char *execution_id, const store_op *r, const 
     }
     int step = sqlite3_step(q);
     int changed = sqlite3_changes(s->db);
-    done_stmt(q);
+    store_done_stmt(q);
     if (step == SQLITE_CONSTRAINT || (step == SQLITE_DONE && changed == 0)) {
         err_set(err, "Execution.Conflict",
                 "execution %s: operation %s was changed by another invocation meanwhile; "
@@ -861,7 +761,7 @@ int store_op_write(store *s, const char *execution_id, const store_op *r, const 
         return CAIRN_ERR_CONFLICT;
     }
     if (step != SQLITE_DONE)
-        return db_fail(s, err, "cannot write an operation");
+        return store_db_fail(s, err, "cannot write an operation");
     return CAIRN_OK;
 }
 
@@ -870,8 +770,8 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
 {
     sqlite3_stmt *q = s->st[ST_OP_GET];
     memset(out, 0, sizeof *out);
-    bind_text(q, 1, execution_id);
-    bind_text(q, 2, id);
+    store_bind_text(q, 1, execution_id);
+    store_bind_text(q, 2, id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -883,9 +783,9 @@ int store_op_get(store *s, const char *execution_id, const char *id, store_op *o
                 id);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot read an operation");
+        rc = store_db_fail(s, err, "cannot read an operation");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     return rc;
 }
 
@@ -894,7 +794,7 @@ int store_callback_find(store *s, const char *callback_id, char **execution_id_o
 {
     sqlite3_stmt *q = s->st[ST_CB_FIND];
     *execution_id_out = *op_id_out = NULL;
-    bind_text(q, 1, callback_id);
+    store_bind_text(q, 1, callback_id);
     int step = sqlite3_step(q);
     int rc = CAIRN_OK;
     if (step == SQLITE_ROW) {
@@ -911,18 +811,18 @@ int store_callback_find(store *s, const char *callback_id, char **execution_id_o
         err_set(err, "Callback.NotFound", "no callback '%s' in %s", callback_id, s->path);
         rc = CAIRN_ERR_NOT_FOUND;
     } else {
-        rc = db_fail(s, err, "cannot look up a callback");
+        rc = store_db_fail(s, err, "cannot look up a callback");
     }
-    done_stmt(q);
+    store_done_stmt(q);
     return rc;
 }
 
 int store_callbacks_close(store *s, const char *execution_id, int64_t now, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_CB_CLOSE_ALL];
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     sqlite3_bind_int64(q, 2, now);
-    return run_stmt(s, ST_CB_CLOSE_ALL, "cannot close the callbacks of an execution", err);
+    return store_run_stmt(s, ST_CB_CLOSE_ALL, "cannot close the callbacks of an execution", err);
 }
 
 int64_t store_data_version(store *s)
@@ -952,7 +852,7 @@ static void free_op_rows(void *rows, size_t n)
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD];
-    bind_text(q, 1, execution_id);
+    store_bind_text(q, 1, execution_id);
     void *v;
     int rc = read_rows(s, q, sizeof **rows, read_op_row, free_op_rows, "cannot read the journal",
                        &v, n, err);

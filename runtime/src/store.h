@@ -24,17 +24,51 @@
 
 typedef struct store store;
 
+/*
+ * The status of an execution (RUNNING PENDING SUCCEEDED FAILED TIMED_OUT) or
+ * of an operation (STARTED PENDING READY SUCCEEDED FAILED TIMED_OUT
+ * CANCELLED), as AWS names them. Their text exists only in SQL (store.c maps
+ * it, one table) and in JSON (printed through store_status_name).
+ * STORE_NONE: no status (no row yet).
+ */
+typedef enum store_status {
+    STORE_NONE = 0,
+    STORE_RUNNING,
+    STORE_STARTED,
+    STORE_PENDING,
+    STORE_READY,
+    STORE_SUCCEEDED,
+    STORE_FAILED,
+    STORE_TIMED_OUT,
+    STORE_CANCELLED,
+} store_status;
+
+/* The type of an operation, as AWS names it (text: store_op_type_name). */
+typedef enum store_op_type {
+    STORE_OP_EXECUTION = 0,
+    STORE_OP_STEP,
+    STORE_OP_WAIT,
+    STORE_OP_CALLBACK,
+    STORE_OP_CONTEXT,
+} store_op_type;
+
+/* "SUCCEEDED", "STEP", ... (static strings; "" for a value out of range). */
+const char *store_status_name(store_status s);
+const char *store_op_type_name(store_op_type t);
+/* SUCCEEDED, FAILED or TIMED_OUT: an execution that has ended. */
+int store_status_ended(store_status s);
+
 /* One row of `executions`. Strings may be NULL (SQL NULL). */
 typedef struct store_exec {
     const char *id;
     const char *workflow;
     int version;
     const char *definition_sha256;
-    const char *name;   /* idempotency key, or NULL */
-    const char *status; /* RUNNING PENDING SUCCEEDED FAILED TIMED_OUT */
-    const char *input;  /* JSON text */
-    const char *result; /* JSON text or NULL */
-    const char *error;  /* JSON text {type,message,data} or NULL */
+    const char *name;    /* idempotency key, or NULL */
+    store_status status; /* RUNNING PENDING SUCCEEDED FAILED TIMED_OUT */
+    const char *input;   /* JSON text */
+    const char *result;  /* JSON text or NULL */
+    const char *error;   /* JSON text {type,message,data} or NULL */
     int64_t created_at, updated_at, ended_at, wake_at, timeout_at;
     /* The lease of the process running an invocation (real time); NULL/none when free. */
     const char *lease_owner;
@@ -48,9 +82,9 @@ typedef struct store_op {
     const char *id;
     const char *parent_id;
     const char *name;
-    const char *type;     /* EXECUTION STEP WAIT CALLBACK CONTEXT */
+    store_op_type type;
     const char *sub_type; /* Step, Wait, ... or NULL */
-    const char *status;   /* STARTED PENDING READY SUCCEEDED FAILED TIMED_OUT CANCELLED */
+    store_status status;  /* STARTED PENDING READY SUCCEEDED FAILED TIMED_OUT CANCELLED */
     int attempt;          /* 0: NULL (not a step) */
     const char *result;
     const char *error;
@@ -134,19 +168,19 @@ int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_erro
  * may be NULL). Returns 1 with *id_out (caller frees), 0 with *next_wake
  * (earliest future wake_at, or -1), or -1 on error.
  */
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
-                   char **id_out, int64_t *next_wake, cairn_error *err);
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, cairn_error *err);
 
 /* Inserts or replaces the operation (execution_id, r->id). */
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);
 /*
  * Writes the operation only if the journal still holds what the caller last
- * saw: no row (expect_status NULL: an insert), or a row with expect_status
- * and expect_attempt (0: NULL). Else CAIRN_ERR_CONFLICT: another invocation
+ * saw: no row (expect_status STORE_NONE: an insert), or a row with
+ * expect_status and expect_attempt (0: NULL). Else CAIRN_ERR_CONFLICT: another invocation
  * got there first.
  */
-int store_op_write(store *s, const char *execution_id, const store_op *r, const char *expect_status,
-                   int expect_attempt, cairn_error *err);
+int store_op_write(store *s, const char *execution_id, const store_op *r,
+                   store_status expect_status, int expect_attempt, cairn_error *err);
 /* Operation id of the execution: CAIRN_OK, CAIRN_ERR_NOT_FOUND or CAIRN_ERR_STORE. */
 int store_op_get(store *s, const char *execution_id, const char *id, store_op *out,
                  cairn_error *err);

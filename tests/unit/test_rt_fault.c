@@ -58,7 +58,7 @@ static int insert(store *s, const char *id, size_t pad, cairn_error *err)
         .workflow = "w",
         .version = 1,
         .definition_sha256 = "00",
-        .status = "RUNNING",
+        .status = STORE_RUNNING,
         .input = input,
         .created_at = 1,
         .updated_at = 1,

@@ -90,7 +90,7 @@ static const store_exec sample_exec = {
     .version = 3,
     .definition_sha256 = "abc",
     .name = "key-1",
-    .status = "RUNNING",
+    .status = STORE_RUNNING,
     .input = "{\"a\":1}",
     .created_at = 1000,
     .updated_at = 1000,
@@ -257,8 +257,8 @@ static void test_operations_round_trip_in_journal_order(void **state)
     store_op a = {.seq = 2,
                   .id = "2",
                   .name = "late",
-                  .type = "WAIT",
-                  .status = "STARTED",
+                  .type = STORE_OP_WAIT,
+                  .status = STORE_STARTED,
                   .started_at = 10,
                   .ended_at = STORE_NO_TIME,
                   .next_attempt_at = STORE_NO_TIME,
@@ -267,9 +267,9 @@ static void test_operations_round_trip_in_journal_order(void **state)
     store_op b = {.seq = 1,
                   .id = "1",
                   .name = "early",
-                  .type = "STEP",
+                  .type = STORE_OP_STEP,
                   .sub_type = "Step",
-                  .status = "PENDING",
+                  .status = STORE_PENDING,
                   .attempt = 2,
                   .error = "{\"type\":\"X\"}",
                   .started_at = 5,
@@ -279,7 +279,7 @@ static void test_operations_round_trip_in_journal_order(void **state)
                   .heartbeat_at = STORE_NO_TIME};
     assert_int_equal(store_op_put(s, "exec-1", &a, &err), CAIRN_OK);
     assert_int_equal(store_op_put(s, "exec-1", &b, &err), CAIRN_OK);
-    b.status = "SUCCEEDED";
+    b.status = STORE_SUCCEEDED;
     b.attempt = 3;
     b.result = "[1,2]";
     b.seq = 42; /* an update keeps the journal position */
@@ -292,7 +292,7 @@ static void test_operations_round_trip_in_journal_order(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(rows[0].id, "1");
     assert_int_equal(rows[0].seq, 1);
-    assert_string_equal(rows[0].status, "SUCCEEDED");
+    assert_int_equal(rows[0].status, STORE_SUCCEEDED);
     assert_int_equal(rows[0].attempt, 3);
     assert_string_equal(rows[0].result, "[1,2]");
     assert_string_equal(rows[0].sub_type, "Step");
@@ -309,20 +309,20 @@ static void test_operations_round_trip_in_journal_order(void **state)
     store_op c = a;
     c.id = "3";
     c.seq = 3;
-    assert_int_equal(store_op_write(s, "exec-1", &c, NULL, 0, &err), CAIRN_OK);
-    assert_int_equal(store_op_write(s, "exec-1", &c, NULL, 0, &err), CAIRN_ERR_CONFLICT);
+    assert_int_equal(store_op_write(s, "exec-1", &c, STORE_NONE, 0, &err), CAIRN_OK);
+    assert_int_equal(store_op_write(s, "exec-1", &c, STORE_NONE, 0, &err), CAIRN_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "another invocation"));
     err_cleanup(&err);
-    c.status = "SUCCEEDED";
-    assert_int_equal(store_op_write(s, "exec-1", &c, "PENDING", 0, &err), CAIRN_ERR_CONFLICT);
+    c.status = STORE_SUCCEEDED;
+    assert_int_equal(store_op_write(s, "exec-1", &c, STORE_PENDING, 0, &err), CAIRN_ERR_CONFLICT);
     err_cleanup(&err);
-    assert_int_equal(store_op_write(s, "exec-1", &c, "STARTED", 1, &err), CAIRN_ERR_CONFLICT);
+    assert_int_equal(store_op_write(s, "exec-1", &c, STORE_STARTED, 1, &err), CAIRN_ERR_CONFLICT);
     err_cleanup(&err);
-    assert_int_equal(store_op_write(s, "exec-1", &c, "STARTED", 0, &err), CAIRN_OK);
+    assert_int_equal(store_op_write(s, "exec-1", &c, STORE_STARTED, 0, &err), CAIRN_OK);
 
     /* An ended execution is never written again. */
     store_exec ended = sample_exec;
-    ended.status = "SUCCEEDED";
+    ended.status = STORE_SUCCEEDED;
     assert_int_equal(store_exec_update(s, &ended, &err), CAIRN_OK);
     assert_int_equal(store_exec_update(s, &ended, &err), CAIRN_ERR_CONFLICT);
     err_cleanup(&err);
@@ -331,6 +331,65 @@ static void test_operations_round_trip_in_journal_order(void **state)
     assert_int_equal(store_op_put(s, "no-such-exec", &a, &err), CAIRN_ERR_STORE);
     err_cleanup(&err);
     store_close(s);
+}
+
+/* Statuses and types are enums in C and AWS's words in SQL; a word the store
+ * does not know is a damaged row, refused rather than guessed. */
+static void test_status_and_type_are_words_in_sql(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_op a = {.seq = 1,
+                  .id = "1",
+                  .name = "ask",
+                  .type = STORE_OP_CALLBACK,
+                  .status = STORE_TIMED_OUT,
+                  .started_at = 10,
+                  .ended_at = 20,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &a, &err), CAIRN_OK);
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s),
+                                        "SELECT o.type, o.status, e.status FROM operations o "
+                                        "JOIN executions e ON e.id = o.execution_id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "CALLBACK");
+    assert_string_equal((const char *)sqlite3_column_text(q, 1), "TIMED_OUT");
+    assert_string_equal((const char *)sqlite3_column_text(q, 2), "RUNNING");
+    sqlite3_finalize(q);
+
+    store_op r;
+    assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_OK);
+    assert_int_equal(r.type, STORE_OP_CALLBACK);
+    assert_int_equal(r.status, STORE_TIMED_OUT);
+    store_op_cleanup(&r);
+    assert_string_equal(store_status_name(STORE_CANCELLED), "CANCELLED");
+    assert_string_equal(store_op_type_name(STORE_OP_CONTEXT), "CONTEXT");
+    assert_true(store_status_ended(STORE_TIMED_OUT));
+    assert_false(store_status_ended(STORE_PENDING));
+    store_close(s);
+
+    raw_exec(path, "UPDATE operations SET status = 'SLEEPING'");
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_ERR_STORE);
+    assert_non_null(strstr(err.message, "damaged"));
+    err_cleanup(&err);
+    raw_exec(path, "UPDATE executions SET status = 'DONE'");
+    store_exec ex;
+    assert_int_equal(store_exec_get(s, "exec-1", &ex, &err), CAIRN_ERR_STORE);
+    store_close(s);
+    err_cleanup(&err);
 }
 
 static void test_next_due_skips_and_reports_the_next_wake(void **state)
@@ -346,11 +405,11 @@ static void test_next_due_skips_and_reports_the_next_wake(void **state)
     r.wake_at = 100;
     assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
     r.id = "b";
-    r.status = "PENDING";
+    r.status = STORE_PENDING;
     r.wake_at = 200;
     assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
     r.id = "c";
-    r.status = "SUCCEEDED";
+    r.status = STORE_SUCCEEDED;
     r.wake_at = 50; /* ended: never due */
     assert_int_equal(store_exec_insert(s, &r, &err), CAIRN_OK);
 
@@ -420,7 +479,7 @@ static void test_lease_gives_an_execution_to_one_process_at_a_time(void **state)
     assert_string_equal(got.lease_owner, "q");
     assert_int_equal(got.lease_until, 2500);
     store_exec_cleanup(&got);
-    r.status = "PENDING";
+    r.status = STORE_PENDING;
     r.updated_at = 1700;
     assert_int_equal(store_exec_update(s, &r, &err), CAIRN_OK);
     assert_int_equal(store_exec_claim(s, "a", "p", 3000, 1700, &err), CAIRN_OK);
@@ -447,6 +506,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_due_skips_and_reports_the_next_wake, setup,
                                         teardown),
     };

@@ -1,0 +1,40 @@
+/*
+ * engine_impl.h — the engine object's fields and the helpers the runtime's
+ * engine files share (engine.c, replay.c, op_step.c, op_callback.c,
+ * callback_api.c, report.c). Private: nothing outside runtime/src uses it.
+ */
+#ifndef CAIRN_ENGINE_IMPL_H
+#define CAIRN_ENGINE_IMPL_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "store.h"
+
+/* AWS's limit on one operation payload. */
+#define PAYLOAD_MAX (256 * 1024)
+
+struct engine {
+    store *st;
+    char host[64];              /* this machine's name, as lease owners spell it */
+    char owner[160];            /* this engine's lease owner id: "host/pid/random" */
+    int64_t lease_ms;           /* lease length */
+    int64_t reaped_at;          /* real time of the last look for dead local owners */
+    const cairn_workflow **wfs; /* the host's table, copied; the descriptors are borrowed */
+    size_t nwfs;
+    clock_src clk;
+    int wake_pipe[2];     /* engine_poke() writes, engine_wait_change() reads; owned */
+    int64_t data_version; /* the store's data_version when last looked at */
+};
+
+/* Compact JSON text of v (NULL: "null"); free with cJSON_free() (engine.c). */
+char *engine_json_text(const cJSON *v);
+/* The error as JSON text {type,message,data}; free with cJSON_free() (engine.c). */
+char *engine_error_text(const cairn_error *e);
+/* 1h30m as "90m", 2d as "2d" (report.c). */
+void engine_format_duration(int64_t ms, char *buf, size_t len);
+
+#endif

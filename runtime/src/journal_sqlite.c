@@ -1,0 +1,129 @@
+/*
+ * journal_sqlite.c — the SQLite journal backend (journal.h) over store.c:
+ * one execution's rows, each append one transaction.
+ *
+ * Owns: the operations it loaded, freed by journal_sqlite_cleanup.
+ * Never: commits part of an append; writes an operation that is no longer as
+ * the engine last saw it (store_op_write expects its status and attempt);
+ * leaves a transaction open when it returns.
+ */
+#include "journal.h"
+
+#include <string.h>
+
+#include "clock.h"
+#include "mem.h"
+
+static int sqlite_load(journal *j, const store_exec **exec, const store_op **ops, size_t *n,
+                       cairn_error *err)
+{
+    journal_sqlite *js = (journal_sqlite *)j;
+    if (!js->ops) {
+        int rc = store_ops_load(js->st, js->exec->id, &js->ops, &js->nops, err);
+        if (rc != CAIRN_OK)
+            return rc;
+    }
+    *exec = js->exec;
+    *ops = js->ops;
+    *n = js->nops;
+    return CAIRN_OK;
+}
+
+/*
+ * The execution row, and when it ends its EXECUTION operation "0" and its
+ * callbacks (the callback API refuses them from now on).
+ */
+static int write_end(journal_sqlite *js, const journal_end *end, cairn_error *err)
+{
+    const store_exec *x = js->exec;
+    int ends = store_status_ended(end->status);
+    store_exec r = *x;
+    r.mem = NULL;
+    r.status = end->status;
+    r.result = end->result;
+    r.error = end->error;
+    r.updated_at = end->at;
+    r.ended_at = ends ? end->at : STORE_NO_TIME;
+    r.wake_at = ends ? STORE_NO_TIME : end->wake_at;
+    int rc = store_exec_update(js->st, &r, err);
+    if (rc == CAIRN_OK && ends) {
+        store_op o = {
+            .seq = 0,
+            .id = "0",
+            .name = x->workflow,
+            .type = STORE_OP_EXECUTION,
+            .status = end->status,
+            .result = end->result,
+            .error = end->error,
+            .started_at = x->created_at,
+            .ended_at = end->at,
+            .next_attempt_at = STORE_NO_TIME,
+            .timeout_at = x->timeout_at,
+            .heartbeat_at = STORE_NO_TIME,
+        };
+        rc = store_op_put(js->st, x->id, &o, err);
+    }
+    if (rc == CAIRN_OK && ends)
+        rc = store_callbacks_close(js->st, x->id, end->at, err);
+    return rc;
+}
+
+static int sqlite_append(journal *j, const journal_update *u, size_t n, const journal_end *end,
+                         cairn_error *err)
+{
+    journal_sqlite *js = (journal_sqlite *)j;
+    store *st = js->st;
+    int rc = store_begin(st, err);
+    int64_t real = clock_real_ms();
+    int64_t renew_to = 0;
+    if (rc == CAIRN_OK && !end && js->lease_until - real < js->lease_ms / 2) {
+        renew_to = real + js->lease_ms;
+        rc = store_exec_claim(st, js->exec->id, js->owner, renew_to, real, err);
+    }
+    for (size_t i = 0; rc == CAIRN_OK && i < n; i++)
+        rc = store_op_write(st, js->exec->id, &u[i].op, u[i].expect_status, u[i].expect_attempt,
+                            err);
+    if (rc == CAIRN_OK && end)
+        rc = write_end(js, end, err);
+    if (rc == CAIRN_OK)
+        rc = store_commit(st, err);
+    if (rc != CAIRN_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    if (renew_to)
+        js->lease_until = renew_to;
+    return CAIRN_OK;
+}
+
+static int sqlite_refresh(journal *j, const char *op_id, store_op *out, cairn_error *err)
+{
+    journal_sqlite *js = (journal_sqlite *)j;
+    return store_op_get(js->st, js->exec->id, op_id, out, err);
+}
+
+static const journal_ops sqlite_ops = {
+    .load = sqlite_load,
+    .append = sqlite_append,
+    .refresh = sqlite_refresh,
+};
+
+void journal_sqlite_init(journal_sqlite *js, store *st, const store_exec *exec, const char *owner,
+                         int64_t lease_ms, int64_t lease_until)
+{
+    memset(js, 0, sizeof *js);
+    js->j.ops = &sqlite_ops;
+    js->j.name = store_path(st);
+    js->st = st;
+    js->exec = exec;
+    js->owner = owner;
+    js->lease_ms = lease_ms;
+    js->lease_until = lease_until;
+}
+
+void journal_sqlite_cleanup(journal_sqlite *js)
+{
+    store_ops_free(js->ops, js->nops);
+    js->ops = NULL;
+    js->nops = 0;
+}

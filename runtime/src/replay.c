@@ -1,0 +1,610 @@
+/*
+ * replay.c — one invocation's replay and checkpoints (DESIGN §5), on a
+ * journal backend (journal.h): load, the journal index and the current
+ * operation (replay_op_enter, replay_op_at, replay_op_row), checkpoints
+ * (updates held until the next side effect, then appended as one unit), the
+ * suspend and the end of the execution (succeed, fail, time out), the
+ * catches, and the variables set from journaled results.
+ *
+ * Owns: for one invocation, the cairn_exec (scope, held updates, the
+ * callbacks reached), freed when replay_invoke returns; the rows are the
+ * backend's.
+ * Never: touches the journal but through journal.h; moves past an operation
+ * before the append holding its result has returned; writes an update that
+ * does not expect the row it last saw (a concurrent invocation is caught,
+ * not undone); leaves an invocation without an outcome (ended, suspended,
+ * or an error returned to the caller).
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "mem.h"
+#include "scope.h"
+#include "store.h"
+#include "engine_impl.h"
+#include "journal.h"
+#include "replay.h"
+
+scope *exec_scope(cairn_exec *x)
+{
+    return &x->sc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Stops the invocation without an outcome: the caller gets rc, nothing more is written. */
+int replay_stop(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(&x->err, type, fmt, ap);
+    va_end(ap);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/*
+ * Stops the invocation because the journaled `what` (e.g. "error of
+ * operation 3") could not be read back: out of memory when an allocation of
+ * this thread failed since `failed_before` (mem_failures()), else a bad store.
+ */
+int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id)
+{
+    if (mem_failures() != failed_before)
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                       "%s: execution %s: the journaled %s %s is unreadable", x->j->name,
+                       x->row->id, what, id);
+}
+
+int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
+{
+    err_move(&x->err, err);
+    if (x->rc == CAIRN_OK)
+        x->rc = rc;
+    x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/*
+ * Keeps u for the next append: its strings are copied into one block
+ * (u->op.mem), since the caller's go away. Returns 0, or -1 out of memory.
+ */
+static int batch_hold(cairn_exec *x, const journal_update *u)
+{
+    if (x->nbatch == x->cap_batch) {
+        size_t cap = x->cap_batch ? 2 * x->cap_batch : 4;
+        journal_update *v = mem_realloc(x->batch, cap * sizeof *v);
+        if (!v)
+            return -1;
+        x->batch = v;
+        x->cap_batch = cap;
+    }
+    const char *const *src[] = {&u->op.id,     &u->op.parent_id, &u->op.name,       &u->op.sub_type,
+                                &u->op.result, &u->op.error,     &u->op.callback_id};
+    enum { NSTR = sizeof src / sizeof src[0] };
+    size_t len[NSTR], total = 1;
+    for (size_t i = 0; i < NSTR; i++) {
+        len[i] = *src[i] ? strlen(*src[i]) + 1 : 0;
+        total += len[i];
+    }
+    char *mem = mem_malloc(total), *p = mem;
+    if (!mem)
+        return -1;
+    journal_update *h = &x->batch[x->nbatch++];
+    *h = *u;
+    h->op.mem = mem;
+    const char **dst[] = {&h->op.id,     &h->op.parent_id, &h->op.name,       &h->op.sub_type,
+                          &h->op.result, &h->op.error,     &h->op.callback_id};
+    for (size_t i = 0; i < NSTR; i++) {
+        if (!*src[i])
+            continue;
+        memcpy(p, *src[i], len[i]);
+        *dst[i] = p;
+        p += len[i];
+    }
+    return 0;
+}
+
+static void batch_clear(cairn_exec *x)
+{
+    for (size_t i = 0; i < x->nbatch; i++)
+        mem_free(x->batch[i].op.mem);
+    x->nbatch = 0;
+}
+
+/*
+ * One checkpoint: the update of operation op (may be NULL) and the outcome
+ * of the invocation (c, may be NULL), appended to the journal as one unit
+ * with the updates held before it. Returns 0, or -1 with the invocation
+ * stopped.
+ *
+ * With hold, op is kept for the next append instead: replay_flush() appends
+ * it before anything leaves the process (a hook, an HTTP call, a submitter)
+ * and when the invocation ends. So a step's result and what follows it up to
+ * the next side effect (a choice, the end) cost one commit, and no side
+ * effect ever runs before what precedes it is durable.
+ */
+int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
+{
+    journal_update u = {.action = JOURNAL_START};
+    if (op) {
+        u.action = journal_action_of(op->status);
+        u.op = *op;
+        u.op.mem = NULL;
+        u.expect_status = x->cur_status;
+        u.expect_attempt = x->cur_attempt;
+    }
+    /* Held, or joining what is held: kept in the batch. Out of memory, what
+     * was held before stays for the flush at the end of the invocation. */
+    if (op && (hold || x->nbatch) && batch_hold(x, &u) != 0) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    if (!op || !hold || c) {
+        cairn_error err;
+        err_init(&err);
+        journal_end end = {.status = STORE_NONE};
+        if (c)
+            end = (journal_end){.status = c->status,
+                                .result = c->result,
+                                .error = c->error,
+                                .wake_at = c->wake_at,
+                                .at = clock_now(x->clk)};
+        int rc = x->nbatch ? journal_append(x->j, x->batch, x->nbatch, c ? &end : NULL, &err)
+                           : journal_append(x->j, &u, op ? 1 : 0, c ? &end : NULL, &err);
+        batch_clear(x);
+        if (rc != CAIRN_OK) {
+            replay_stop_store(x, rc, &err);
+            return -1;
+        }
+    }
+    if (op) {
+        x->cur_status = op->status;
+        x->cur_attempt = op->attempt;
+    }
+    return 0;
+}
+
+int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c)
+{
+    return replay_checkpoint_tx(x, op, c, 0);
+}
+
+/* Appends the updates held, if any. Returns 0, or -1 with the invocation stopped. */
+int replay_flush(cairn_exec *x)
+{
+    return x->nbatch ? replay_checkpoint(x, NULL, NULL) : 0;
+}
+
+/*
+ * Suspends the execution until wake (STORE_NO_TIME: until a callback
+ * resolves), or its timeout if that comes first, writing op with it.
+ */
+int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
+{
+    if (x->row->timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row->timeout_at < wake))
+        wake = x->row->timeout_at;
+    exec_change c = {.status = STORE_PENDING, .wake_at = wake};
+    if (replay_checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    return CAIRN_STOP;
+}
+
+/* Ends the execution with status and its result or error, writing op with it. */
+int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
+               const cairn_error *error)
+{
+    char *etext = NULL;
+    if (error) {
+        cJSON *j = err_to_json(error);
+        etext = j ? engine_json_text(j) : NULL;
+        cJSON_Delete(j);
+        if (!etext)
+            return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    }
+    exec_change c = {.status = status, .result = result, .error = etext, .wake_at = STORE_NO_TIME};
+    if (replay_checkpoint(x, op, &c) == 0)
+        x->ended = 1;
+    cJSON_free(etext);
+    return CAIRN_STOP;
+}
+
+/* Ends the execution with status (FAILED, TIMED_OUT) and a new error. */
+static int end_error(cairn_exec *x, store_status status, const char *type, const char *fmt,
+                     va_list ap)
+{
+    cairn_error e;
+    err_init(&e);
+    err_vset(&e, type, fmt, ap);
+    if (!err_isset(&e))
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    replay_end(x, NULL, status, NULL, &e);
+    err_cleanup(&e);
+    return CAIRN_STOP;
+}
+
+int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, STORE_FAILED, type, fmt, ap);
+    va_end(ap);
+    return CAIRN_STOP;
+}
+
+static int time_out_exec(cairn_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int time_out_exec(cairn_exec *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(x, STORE_TIMED_OUT, "Execution.Timeout", fmt, ap);
+    va_end(ap);
+    return CAIRN_STOP;
+}
+
+/* Ends the execution TIMED_OUT when its timeout has passed. Returns 1 if so. */
+int replay_timed_out(cairn_exec *x)
+{
+    if (x->row->timeout_at == STORE_NO_TIME || clock_now(x->clk) < x->row->timeout_at)
+        return 0;
+    char d[32], at[32];
+    engine_format_duration(x->row->timeout_at - x->row->created_at, d, sizeof d);
+    engine_format_time(x->row->timeout_at, at, sizeof at);
+    time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* How an error message names an operation of type t. */
+static const char *kind_word(store_op_type t)
+{
+    switch (t) {
+    case STORE_OP_STEP:
+        return "step";
+    case STORE_OP_WAIT:
+        return "wait";
+    case STORE_OP_CALLBACK:
+        return "callback";
+    case STORE_OP_CONTEXT:
+        return "context";
+    case STORE_OP_EXECUTION:
+        break;
+    }
+    return store_op_type_name(t);
+}
+
+/* Top-level rows of the journal indexed by their numeric id. */
+static int index_journal(cairn_exec *x)
+{
+    size_t max = 0;
+    int64_t max_seq = 0;
+    for (size_t i = 0; i < x->nops; i++) {
+        const store_op *o = &x->ops[i];
+        if (o->seq > max_seq)
+            max_seq = o->seq;
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0 && (size_t)n > max)
+            max = (size_t)n;
+    }
+    x->next_seq = max_seq + 1;
+    x->nby_num = max + 1;
+    x->by_num = mem_calloc(x->nby_num, sizeof *x->by_num);
+    if (!x->by_num)
+        return -1;
+    for (size_t i = 0; i < x->nops; i++) {
+        const store_op *o = &x->ops[i];
+        char *end;
+        long n = strtol(o->id, &end, 10);
+        if (!o->parent_id && *end == '\0' && n > 0)
+            x->by_num[n] = o;
+    }
+    return 0;
+}
+
+static const store_op *journal_at(const cairn_exec *x, long n)
+{
+    return n > 0 && (size_t)n < x->nby_num ? x->by_num[n] : NULL;
+}
+
+/*
+ * Every operation call starts here: takes the next id and finds its journal
+ * row (*row, or NULL when the operation is new). Returns 0 to go on, or -1
+ * when the invocation is over (it was already, the execution timed out, or
+ * the journal does not match the code).
+ */
+int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const store_op **row)
+{
+    *row = NULL;
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                    "out of memory while evaluating the expressions of '%s'", op->name);
+        return -1;
+    }
+    if (replay_timed_out(x))
+        return -1;
+    x->counter++;
+    snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
+    const store_op *r = journal_at(x, x->counter);
+    if (r && (r->type != type || !r->name || strcmp(r->name, op->name) != 0)) {
+        replay_fail(x, "Execution.NonDeterministic",
+                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                    "journal, is %s '%s' now",
+                    x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
+                    op->name);
+        return -1;
+    }
+    x->cur_seq = r ? r->seq : x->next_seq++;
+    x->cur_status = r ? r->status : STORE_NONE;
+    x->cur_attempt = r ? r->attempt : 0;
+    x->cur_parent = NULL;
+    *row = r;
+    return 0;
+}
+
+/* A child operation of the current journal, by its id ("4-1"); NULL when new. */
+const store_op *replay_find(const cairn_exec *x, const char *id)
+{
+    for (size_t i = 0; i < x->nops; i++)
+        if (strcmp(x->ops[i].id, id) == 0)
+            return &x->ops[i];
+    return NULL;
+}
+
+/* Makes operation id (a child of parent, or top level) current, as row holds it (NULL: new). */
+void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row)
+{
+    snprintf(x->cur_id, sizeof x->cur_id, "%s", id);
+    x->cur_parent = parent;
+    x->cur_seq = row ? row->seq : x->next_seq++;
+    x->cur_status = row ? row->status : STORE_NONE;
+    x->cur_attempt = row ? row->attempt : 0;
+}
+
+/* The row of the current operation, with what every write shares. */
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type type,
+                       const char *sub_type, store_status status)
+{
+    store_op r = {
+        .seq = x->cur_seq,
+        .id = x->cur_id,
+        .parent_id = x->cur_parent,
+        .name = op->name,
+        .type = type,
+        .sub_type = sub_type,
+        .status = status,
+        .started_at = STORE_NO_TIME,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = STORE_NO_TIME,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    return r;
+}
+
+/* Sets `as` to the JSON text (NULL: null). Returns 0 or -1 (invocation stopped). */
+int replay_set_as(cairn_exec *x, const char *as, const char *text)
+{
+    if (!as)
+        return 0;
+    long failed_before = mem_failures();
+    cJSON *v = text ? cJSON_Parse(text) : cJSON_CreateNull();
+    if (!v && mem_failures() != failed_before) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    if (!v) {
+        replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                    "%s: execution %s: the journaled result of operation %s is not JSON",
+                    x->j->name, x->row->id, x->cur_id);
+        return -1;
+    }
+    int rc = scope_set(&x->sc, as, v);
+    cJSON_Delete(v);
+    if (rc != 0) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The step failed for good (row, FAILED, is written, may be NULL on replay):
+ * the first catch that matches sets its `as` and is taken; else the
+ * execution fails with the error.
+ */
+int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
+                         const cairn_error *e)
+{
+    for (int i = 0; i < op->ncatches; i++) {
+        const cairn_catch *c = &op->catches[i];
+        if (!err_matches_any(e->type, c->errors))
+            continue;
+        if (row && replay_checkpoint(x, row, NULL) != 0)
+            return CAIRN_STOP;
+        if (c->as) {
+            cJSON *j = err_to_json(e);
+            if (j && !cJSON_HasObjectItem(j, "data"))
+                cJSON_AddNullToObject(j, "data");
+            int rc = j ? scope_set(&x->sc, c->as, j) : -1;
+            cJSON_Delete(j);
+            if (rc != 0)
+                return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        }
+        return CAIRN_CAUGHT + i;
+    }
+    return replay_end(x, row, STORE_FAILED, NULL, e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ends                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The code ends here: the journal must not hold an operation past this point. */
+static int end_reached(cairn_exec *x)
+{
+    if (x->ended)
+        return -1;
+    if (x->sc.oom) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                    "out of memory while evaluating the execution's output");
+        return -1;
+    }
+    if (replay_timed_out(x))
+        return -1;
+    const store_op *r = journal_at(x, x->counter + 1);
+    if (r) {
+        replay_fail(x, "Execution.NonDeterministic",
+                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                    "journal, is the end of the execution now",
+                    x->counter + 1, kind_word(r->type), r->name ? r->name : "");
+        return -1;
+    }
+    return 0;
+}
+
+int cairn_succeed(cairn_exec *x, const cJSON *output)
+{
+    if (end_reached(x) != 0)
+        goto done;
+    if (!output)
+        output = x->sc.last_as;
+    char *text = engine_json_text(output);
+    if (!text) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        goto done;
+    }
+    size_t len = strlen(text);
+    if (len > PAYLOAD_MAX)
+        replay_fail(x, "Payload.TooLarge",
+                    "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
+                    PAYLOAD_MAX);
+    else
+        replay_end(x, NULL, STORE_SUCCEEDED, text, NULL);
+    cJSON_free(text);
+done:
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+int cairn_fail(cairn_exec *x, const char *type, const cJSON *message, const cJSON *data)
+{
+    cairn_error e;
+    err_init(&e);
+    char *printed = NULL; /* a message that is not a string is shown as JSON */
+    if (end_reached(x) != 0)
+        goto done;
+    const char *msg = "";
+    if (cJSON_IsString(message))
+        msg = message->valuestring;
+    else if (message && !cJSON_IsNull(message) && !(msg = printed = engine_json_text(message)))
+        goto nomem;
+    cJSON *d = data ? cJSON_Duplicate(data, 1) : NULL;
+    if (data && !d)
+        goto nomem;
+    err_set_data(&e, type, d, "%s", msg);
+    replay_end(x, NULL, STORE_FAILED, NULL, &e);
+    goto done;
+nomem:
+    replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+done:
+    cJSON_free(printed);
+    err_cleanup(&e);
+    scope_reset(&x->sc);
+    return CAIRN_STOP;
+}
+
+static void replay_free(cairn_exec *x)
+{
+    if (!x)
+        return;
+    scope_cleanup(&x->sc);
+    batch_clear(x);
+    mem_free(x->batch);
+    mem_free(x->by_num);
+    mem_free(x->cbs);
+    err_cleanup(&x->err);
+    mem_free(x);
+}
+
+/* The variables every expression sees from the start: input and execution. */
+static int build_scope(cairn_exec *x)
+{
+    if (scope_init(&x->sc) != 0)
+        return -1;
+    cJSON *input = cJSON_Parse(x->row->input);
+    cJSON *ex = cJSON_CreateObject();
+    int rc = -1;
+    if (!input || !ex || !cJSON_AddStringToObject(ex, "id", x->row->id) ||
+        !cJSON_AddStringToObject(ex, "workflow", x->row->workflow) ||
+        !cJSON_AddNumberToObject(ex, "version", x->row->version) ||
+        !(x->row->name ? cJSON_AddStringToObject(ex, "name", x->row->name)
+                       : cJSON_AddNullToObject(ex, "name")))
+        goto done;
+    if (scope_set(&x->sc, "input", input) != 0 || scope_set(&x->sc, "execution", ex) != 0)
+        goto done;
+    x->sc.last_as = NULL; /* only `as` values count as the default output */
+    rc = 0;
+done:
+    cJSON_Delete(input);
+    cJSON_Delete(ex);
+    return rc;
+}
+
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err)
+{
+    int rc;
+    cairn_exec *x = mem_calloc(1, sizeof *x);
+    if (!x) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        return CAIRN_ERR_NOMEM;
+    }
+    x->j = j; /* calloc: the scope is empty, safe to clean up before build_scope() */
+    x->wf = wf;
+    x->clk = clk;
+    err_init(&x->err);
+    if ((rc = journal_load(j, &x->row, &x->ops, &x->nops, err)) != CAIRN_OK)
+        goto done;
+    if (index_journal(x) != 0 || build_scope(x) != 0) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+        goto done;
+    }
+
+    if (!replay_timed_out(x))
+        wf->run(x);
+    replay_flush(x); /* an invocation stopped short (a store error, no memory) keeps what it did */
+
+    if (x->rc != CAIRN_OK) {
+        rc = x->rc;
+        err_move(err, &x->err);
+    } else if (!x->ended) {
+        /* The state machine returned without an outcome: a bug. Never leave it RUNNING. */
+        replay_fail(x, "Cairn.Internal",
+                    "the state machine of workflow '%s' returned without ending or suspending "
+                    "the execution (a bug in cairn)",
+                    wf->name);
+        err_set(err, "Cairn.Internal",
+                "execution %s: the state machine of workflow '%s' returned without ending or "
+                "suspending it (a bug in cairn); the execution is marked FAILED",
+                x->row->id, wf->name);
+        rc = CAIRN_ERR_INTERNAL;
+    }
+done:
+    replay_free(x);
+    return rc;
+}

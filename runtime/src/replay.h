@@ -1,0 +1,109 @@
+/*
+ * replay.h — one invocation of an execution: the cairn_exec that replay.c
+ * owns, and what the operation files (op_step.c, op_callback.c) call of it.
+ * Private to the engine's files.
+ */
+#ifndef CAIRN_REPLAY_H
+#define CAIRN_REPLAY_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "cairn/cairn.h"
+#include "engine_impl.h"
+#include "clock.h"
+#include "error.h"
+#include "journal.h"
+#include "scope.h"
+#include "store.h"
+
+/* A callback that this invocation reached, for the awaits after it. */
+typedef struct cb_seen {
+    const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
+    char id[32];         /* its operation id */
+    const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
+    char callback_id[64];
+    int64_t timeout_at, heartbeat_at; /* deadlines of one created now */
+} cb_seen;
+
+struct cairn_exec {
+    journal *j;               /* the journal backend; borrowed */
+    clock_src *clk;           /* the engine's clock; borrowed */
+    const cairn_workflow *wf; /* borrowed */
+    const store_exec *row;    /* the execution as loaded; borrowed from j */
+    const store_op *ops;      /* the journal, in journal order; borrowed from j */
+    size_t nops;
+    const store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
+    size_t nby_num;
+    int64_t next_seq; /* seq of the next new row */
+    long counter;     /* the last operation id handed out */
+    char cur_id[32];  /* id of the operation being called */
+    int64_t cur_seq;  /* its seq */
+    /* Its row as this invocation last saw it (STORE_NONE: no row); a write
+     * expects exactly that, so a concurrent invocation is caught, not undone. */
+    store_status cur_status;
+    int cur_attempt;
+    const char *cur_parent;      /* parent id of the current operation; NULL: top level */
+    const char *cur_callback_id; /* a submitter's callback id, for its hook */
+    int in_submitter;            /* a step that gives up leaves the outcome to its caller */
+    cb_seen *cbs;                /* the callbacks reached, in order; owned */
+    size_t ncbs;
+    scope sc;
+    int ended;             /* the invocation is over: the execution suspended or ended */
+    journal_update *batch; /* updates held for the next append (see replay_flush); owned */
+    size_t nbatch, cap_batch;
+    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err; /* details of rc */
+};
+
+/* A change of the execution row written with a checkpoint. */
+typedef struct exec_change {
+    store_status status;
+    const char *result; /* JSON text */
+    const char *error;  /* JSON text */
+    int64_t wake_at;
+} exec_change;
+
+/* A submitter step failed for good (its row is written): the wait_for_callback decides. */
+enum { STEP_GAVE_UP = -2 };
+
+/* replay.c: stopping without an outcome (each returns CAIRN_STOP). */
+int replay_stop(cairn_exec *x, int rc, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int replay_stop_unreadable(cairn_exec *x, long failed_before, const char *what, const char *id);
+int replay_stop_store(cairn_exec *x, int rc, cairn_error *err);
+
+/*
+ * Runs one invocation of the execution that journal j holds, with the
+ * workflow wf it is pinned to (checked by the caller, who also holds any
+ * lease): load, replay, run until it ends or suspends. Uses j for every read
+ * and write of the journal and clk for time; nothing else.
+ */
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err);
+
+/* replay.c: checkpoints. */
+int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
+int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
+int replay_flush(cairn_exec *x);
+int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake);
+int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
+               const cairn_error *error);
+int replay_fail(cairn_exec *x, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int replay_timed_out(cairn_exec *x);
+
+/* replay.c: the journal and the current operation. */
+int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const store_op **row);
+const store_op *replay_find(const cairn_exec *x, const char *id);
+void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row);
+store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type type,
+                       const char *sub_type, store_status status);
+int replay_set_as(cairn_exec *x, const char *as, const char *text);
+int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
+                         const cairn_error *e);
+
+/* op_step.c: a step's attempt, and a step found in the journal. */
+int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
+int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * store_impl.h — what the store's files (store.c, store_lease.c) share: the
+ * connection with its prepared statements, and the helpers that run them.
+ * Private to the store.
+ */
+#ifndef CAIRN_STORE_IMPL_H
+#define CAIRN_STORE_IMPL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_EXEC_INSERT,
+    ST_EXEC_GET,
+    ST_EXEC_FIND_NAME,
+    ST_EXEC_UPDATE,
+    ST_EXEC_LIST,
+    ST_DUE,
+    ST_CLAIM,
+    ST_RELEASE,
+    ST_LEASES,
+    ST_OP_PUT,
+    ST_OP_INSERT,
+    ST_OP_UPDATE,
+    ST_OPS_LOAD,
+    ST_TAKE,
+    ST_POKE,
+    ST_OP_GET,
+    ST_CB_FIND,
+    ST_CB_CLOSE_ALL,
+    ST_DATA_VERSION,
+    ST_COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int relaxed; /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+int store_db_fail(store *s, cairn_error *err, const char *what);
+int store_bind_text(sqlite3_stmt *q, int i, const char *v);
+int store_bind_time(sqlite3_stmt *q, int i, int64_t t);
+/* Resets q and clears its bindings, so no borrowed string outlives a call. */
+void store_done_stmt(sqlite3_stmt *q);
+/* Runs a statement that returns no rows. */
+int store_run_stmt(store *s, int which, const char *what, cairn_error *err);
+
+#endif
