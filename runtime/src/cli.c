@@ -25,6 +25,7 @@
 
 #include "args.h"
 #include "engine.h"
+#include "rfc3339.h"
 #include "error.h"
 #include "mem.h"
 
@@ -306,7 +307,7 @@ static int64_t op_time(const cJSON *op, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(op, key);
     int64_t ms;
-    if (!cJSON_IsString(v) || engine_parse_time(v->valuestring, &ms) != 0)
+    if (!cJSON_IsString(v) || rfc3339_parse(v->valuestring, &ms) != 0)
         return -1;
     return ms;
 }
@@ -428,7 +429,7 @@ static int history_timeline(const cJSON *hist)
     span sp = history_span(ops);
     char total[48], from[40];
     format_duration(sp.t1 - sp.t0, total, sizeof total);
-    engine_format_time(sp.t0, from, sizeof from);
+    rfc3339_format(sp.t0, from, sizeof from);
     printf("timeline: %s from %s (the bar is that whole span)\n", total, from);
 
     table t;

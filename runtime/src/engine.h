@@ -125,9 +125,4 @@ cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
 
-/* RFC 3339 UTC with milliseconds, "2026-11-28T13:05:00.250Z"; buf >= 32 bytes. */
-void engine_format_time(int64_t ms, char *buf, size_t len);
-/* Parses RFC 3339 (Z or ±hh:mm offset, optional fraction). 0 ok, -1 bad. */
-int engine_parse_time(const char *s, int64_t *ms);
-
 #endif

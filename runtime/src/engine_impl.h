@@ -34,7 +34,5 @@ struct engine {
 char *engine_json_text(const cJSON *v);
 /* The error as JSON text {type,message,data}; free with cJSON_free() (engine.c). */
 char *engine_error_text(const cairn_error *e);
-/* 1h30m as "90m", 2d as "2d" (report.c). */
-void engine_format_duration(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -20,6 +20,7 @@
 #include "store.h"
 #include "engine_impl.h"
 #include "replay.h"
+#include "rfc3339.h"
 
 /* ------------------------------------------------------------------------ */
 /* Steps                                                                     */
@@ -257,7 +258,7 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
         goto done;
     if (row) {
         out = wait_op(x, op, row, clock_now(x->clk), 0);
-    } else if (cJSON_IsString(when) && engine_parse_time(when->valuestring, &end) == 0) {
+    } else if (cJSON_IsString(when) && rfc3339_parse(when->valuestring, &end) == 0) {
         out = wait_op(x, op, NULL, clock_now(x->clk), end);
     } else {
         char *shown = engine_json_text(when);

@@ -28,6 +28,9 @@
 #include "engine_impl.h"
 #include "journal.h"
 #include "replay.h"
+#include "duration.h"
+#include "kinds.h"
+#include "rfc3339.h"
 
 scope *exec_scope(cairn_exec *x)
 {
@@ -257,8 +260,8 @@ int replay_timed_out(cairn_exec *x)
     if (x->row->timeout_at == STORE_NO_TIME || clock_now(x->clk) < x->row->timeout_at)
         return 0;
     char d[32], at[32];
-    engine_format_duration(x->row->timeout_at - x->row->created_at, d, sizeof d);
-    engine_format_time(x->row->timeout_at, at, sizeof at);
+    duration_format(x->row->timeout_at - x->row->created_at, d, sizeof d);
+    rfc3339_format(x->row->timeout_at, at, sizeof at);
     time_out_exec(x, "execution timed out: its timeout of %s passed at %s", d, at);
     return 1;
 }
@@ -267,22 +270,10 @@ int replay_timed_out(cairn_exec *x)
 /* Replay                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* How an error message names an operation of type t. */
+/* How an error message names an operation of type t (common/kinds). */
 static const char *kind_word(store_op_type t)
 {
-    switch (t) {
-    case STORE_OP_STEP:
-        return "step";
-    case STORE_OP_WAIT:
-        return "wait";
-    case STORE_OP_CALLBACK:
-        return "callback";
-    case STORE_OP_CONTEXT:
-        return "context";
-    case STORE_OP_EXECUTION:
-        break;
-    }
-    return store_op_type_name(t);
+    return kind_of_journal_type(store_op_type_name(t));
 }
 
 /* Top-level rows of the journal indexed by their numeric id. */

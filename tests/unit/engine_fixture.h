@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rfc3339.h"
+
 typedef struct fixture {
     char path[64];
     engine *e;
@@ -106,7 +108,7 @@ static inline int64_t time_of(const cJSON *o, const char *key)
     if (!s)
         return -1;
     int64_t ms;
-    assert_int_equal(engine_parse_time(s, &ms), 0);
+    assert_int_equal(rfc3339_parse(s, &ms), 0);
     return ms;
 }
 

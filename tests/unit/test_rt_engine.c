@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "rfc3339.h"
 #include "ids.h"
 #include "store.h"
 
@@ -514,7 +515,7 @@ static char *waits_input(fixture *f, int64_t at_offset_ms)
 {
     char t[40], *input = malloc(80);
     assert_non_null(input);
-    engine_format_time(engine_now(f->e) + at_offset_ms, t, sizeof t);
+    rfc3339_format(engine_now(f->e) + at_offset_ms, t, sizeof t);
     snprintf(input, 80, "{\"at\":\"%s\"}", t);
     return input;
 }
@@ -544,7 +545,7 @@ static void test_waits_suspend_and_resume(void **state)
     assert_string_equal(str(s, "status"), "PENDING");
     int64_t at;
     cJSON *in = cJSON_Parse(input);
-    assert_int_equal(engine_parse_time(str(in, "at"), &at), 0);
+    assert_int_equal(rfc3339_parse(str(in, "at"), &at), 0);
     cJSON_Delete(in);
     assert_int_equal(time_of(s, "wake_at"), at);
     cJSON_Delete(s);
@@ -784,9 +785,9 @@ static void assert_time_text(const cJSON *v)
     assert_int_equal(strlen(s), 24);
     assert_true(s[4] == '-' && s[10] == 'T' && s[19] == '.' && s[23] == 'Z');
     int64_t ms;
-    assert_int_equal(engine_parse_time(s, &ms), 0);
+    assert_int_equal(rfc3339_parse(s, &ms), 0);
     char back[40];
-    engine_format_time(ms, back, sizeof back);
+    rfc3339_format(ms, back, sizeof back);
     assert_string_equal(back, s);
 }
 
@@ -877,21 +878,21 @@ static void test_time_text(void **state)
 {
     (void)state;
     char buf[40];
-    engine_format_time(0, buf, sizeof buf);
+    rfc3339_format(0, buf, sizeof buf);
     assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
     int64_t ms;
-    assert_int_equal(engine_parse_time("2026-11-28T13:05:00.250Z", &ms), 0);
-    engine_format_time(ms, buf, sizeof buf);
+    assert_int_equal(rfc3339_parse("2026-11-28T13:05:00.250Z", &ms), 0);
+    rfc3339_format(ms, buf, sizeof buf);
     assert_string_equal(buf, "2026-11-28T13:05:00.250Z");
     int64_t off;
-    assert_int_equal(engine_parse_time("2026-11-28T15:05:00.25+02:00", &off), 0);
+    assert_int_equal(rfc3339_parse("2026-11-28T15:05:00.25+02:00", &off), 0);
     assert_int_equal(off, ms);
-    assert_int_equal(engine_parse_time("2024-02-29T00:00:00Z", &ms), 0);
-    assert_int_equal(engine_parse_time("2026-02-29T00:00:00Z", &ms), -1);
-    assert_int_equal(engine_parse_time("2026-11-28", &ms), -1);
-    assert_int_equal(engine_parse_time("2026-11-28T13:05:00", &ms), -1);
-    assert_int_equal(engine_parse_time("2026-13-28T13:05:00Z", &ms), -1);
-    assert_int_equal(engine_parse_time("2026-11-28T13:05:00Zjunk", &ms), -1);
+    assert_int_equal(rfc3339_parse("2024-02-29T00:00:00Z", &ms), 0);
+    assert_int_equal(rfc3339_parse("2026-02-29T00:00:00Z", &ms), -1);
+    assert_int_equal(rfc3339_parse("2026-11-28", &ms), -1);
+    assert_int_equal(rfc3339_parse("2026-11-28T13:05:00", &ms), -1);
+    assert_int_equal(rfc3339_parse("2026-13-28T13:05:00Z", &ms), -1);
+    assert_int_equal(rfc3339_parse("2026-11-28T13:05:00Zjunk", &ms), -1);
 }
 
 static void test_execution_ids_are_random_and_url_safe(void **state)

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "rfc3339.h"
 #include "journal.h"
 #include "replay.h"
 
@@ -249,7 +250,7 @@ static void test_waits_and_a_step_run_on_the_memory_backend(void **state)
     char input[96], at_text[40];
     world *w = world_new(&waits_workflow, "{}");
     int64_t at = w->m.exec.created_at + 20 * 60000;
-    engine_format_time(at, at_text, sizeof at_text);
+    rfc3339_format(at, at_text, sizeof at_text);
     snprintf(input, sizeof input, "{\"at\":\"%s\"}", at_text);
     w->m.exec.input = input;
 
