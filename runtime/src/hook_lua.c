@@ -536,7 +536,7 @@ static int json_decode(lua_State *L)
  * cairn.http.request{method=, url=, headers=, body=, timeout=ms, ok={{200,299}}}:
  * http_call's result as a table, or raises its typed error as
  * {type=, message=, data=} (so error() handling, pcall and the hook's own
- * failure all see Http.Status / Http.Transport). `ok` holds {lo, hi} pairs
+ * failure all see Http.Status.NNN / Http.Transport). `ok` holds {lo, hi} pairs
  * or single statuses. C memory is held in boxes while Lua may raise.
  */
 static int http_request(lua_State *L)
@@ -590,8 +590,9 @@ static int http_request(lua_State *L)
     }
     /* The error's parts move into the box before anything may raise (the
      * message is copied: out of memory, err holds a static one). */
-    const char *type =
-        err_isset(&err) && !strcmp(err.type, "Http.Status") ? "Http.Status" : "Http.Transport";
+    char type[40] = "Http.Transport";
+    if (err_isset(&err) && !strncmp(err.type, "Http.Status.", 12))
+        snprintf(type, sizeof type, "%s", err.type);
     res->json = err.data;
     res->text = err.message ? mem_strdup(err.message) : NULL;
     err.data = NULL;
