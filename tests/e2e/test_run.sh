@@ -19,6 +19,11 @@ run_cmd run2 "$HOST" run flow --input '{"n":20}' --skip-time --json
 expect_rc 0
 json_check "$WORK/run2.out" 'd["status"] == "SUCCEEDED" and d["result"] == {"result": 41, "note": "n was 20"} and d["error"] is None and d["workflow"] == "flow" and d["input"] == {"n": 20}'
 
+check "a null member of the input reaches Lua as an absent key; an array keeps its null"
+run_cmd runnull "$HOST" run echo --input '{"a":null,"b":{"c":null,"d":1},"l":[null,2]}'
+expect_rc 0
+expect_out '{"b":{"d":1},"l":[null,2]}'
+
 check "run of a failing execution exits 1 with its error"
 run_cmd run3 "$HOST" run flow --input '{"n":-3}' --skip-time
 expect_rc 1
