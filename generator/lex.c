@@ -61,10 +61,19 @@ int lex_c_ident(const char *s)
     return *s && !isdigit((unsigned char)s[0]) && all_of(s, LOWER UPPER DIGIT "_");
 }
 
+/* A status code or class as a word of an error type: 503, 5xx. */
+static int status_word(const char *s)
+{
+    return isdigit((unsigned char)s[0]) && strspn(s + 1, s[1] == 'x' ? "x" : DIGIT) == 2 &&
+           (!s[3] || s[3] == '.');
+}
+
 int lex_error_type(const char *s)
 {
-    for (;;) {
-        if (!isalpha((unsigned char)*s))
+    for (const char *first = s;;) {
+        if (s != first && status_word(s))
+            s += 3; /* Http.Status.503, Http.Status.5xx */
+        else if (!isalpha((unsigned char)*s))
             return 0;
         s += strspn(s, LOWER UPPER DIGIT "_");
         if (!*s)

@@ -18,7 +18,8 @@ int lex_workflow_name(const char *s);
 int lex_op_name(const char *s);
 /* A C identifier (`c:` functions, `as` names): [A-Za-z_][A-Za-z0-9_]*. */
 int lex_c_ident(const char *s);
-/* An error type: dot-separated words [A-Za-z][A-Za-z0-9_]* (ALL is one). */
+/* An error type: dot-separated words [A-Za-z][A-Za-z0-9_]* (ALL is one);
+ * a word after the first may be a status code or class (Http.Status.5xx). */
 int lex_error_type(const char *s);
 
 #endif

@@ -8,10 +8,12 @@ Each request is printed on one line (to --log FILE, else stdout), with the
 callback id to answer.
 
   python3 payment_service.py [--port 8766] [--port-file F] [--log F] [--fail N]
+                             [--refuse N]
 
 --port 0 takes any free port; --port-file writes the port taken (once
 listening). --fail N answers 503 to the first N requests, to show the http
-step's retries. Stops on SIGINT/SIGTERM.
+step's retries; --refuse N answers 402 (card declined) to the first N
+requests, which the step does not retry. Stops on SIGINT/SIGTERM.
 """
 import argparse
 import http.server
@@ -28,9 +30,10 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--log")
     ap.add_argument("--fail", type=int, default=0)
+    ap.add_argument("--refuse", type=int, default=0)
     opts = ap.parse_args()
     lock = threading.Lock()
-    state = {"left_to_fail": opts.fail}
+    state = {"left_to_fail": opts.fail, "left_to_refuse": opts.refuse}
     out = open(opts.log, "a", buffering=1) if opts.log else sys.stdout
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,10 +45,15 @@ def main():
                 charge = None
             with lock:
                 failing = state["left_to_fail"] > 0
+                refusing = not failing and state["left_to_refuse"] > 0
                 if failing:
                     state["left_to_fail"] -= 1
+                if refusing:
+                    state["left_to_refuse"] -= 1
                 if failing:
                     status, reply = 503, {"error": "busy, try again"}
+                elif refusing:
+                    status, reply = 402, {"error": "card declined"}
                 elif self.path != "/charges" or not isinstance(charge, dict):
                     status, reply = 400, {"error": "POST /charges with a JSON object"}
                 else:

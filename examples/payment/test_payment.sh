@@ -13,7 +13,10 @@
 #              FAILS Payment.Expired after cancel-order;
 #   busy:      a worker already running (real clock) retries the http step
 #              past a 503, then picks up a `callback succeed` sent from
-#              another process.
+#              another process;
+#   refused:   a 402 is not retried (`on: [Http.Transport, Http.Status.5xx]`):
+#              one request, and the execution FAILS Http.Status.402 with the
+#              response in its data.
 # Each case has its own database in a temporary folder. Needs python3.
 set -uo pipefail
 
@@ -128,5 +131,18 @@ python3 -c 'import json,sys; a=[json.loads(l)["answered"] for l in open(sys.argv
     fail "the service did not see a 503 then a 202: $(cat "$tmp/busy.log")"
 kill -TERM "$worker"
 wait "$worker" || fail "the worker did not stop cleanly on SIGTERM"
+
+check "refused: a 402 is not retried (Http.Status.5xx), the execution FAILS Http.Status.402"
+start_service refused --refuse 4
+db=$tmp/refused.db
+rc=0
+"$host" run payment --db "$db" --input "$(input A-2005)" --skip-time --json >"$tmp/refused.json" 2>"$tmp/refused.err" || rc=$?
+[ "$rc" = 1 ] || fail "run exit $rc, expected 1: $(cat "$tmp/refused.err")"
+jcheck "$tmp/refused.json" \
+    'd["status"] == "FAILED"' \
+    'd["error"]["type"] == "Http.Status.402"' \
+    'd["error"]["data"]["status"] == 402 and d["error"]["data"]["body"] == {"error": "card declined"}'
+python3 -c 'import json,sys; a=[json.loads(l)["answered"] for l in open(sys.argv[1])]; sys.exit(a != [402])' "$tmp/refused.log" ||
+    fail "the service did not see exactly one request (402): $(cat "$tmp/refused.log")"
 
 report

@@ -11,8 +11,9 @@
  * cli_callback.c) to the `cairn` tool.
  *
  * Owns: the command line of those three commands and their output format.
- * Never: writes to the store (a missing database file is not created: there
- * is simply nothing in it), or reads it other than through engine.h.
+ * Never: writes to the store (a missing database file is not created: the
+ * command says there is no store at that path), or reads it other than
+ * through engine.h.
  */
 #include "cli.h"
 
@@ -27,6 +28,7 @@
 #include "engine.h"
 #include "rfc3339.h"
 #include "error.h"
+#include "json.h"
 #include "mem.h"
 
 /* The longest JSON shown in a table cell, in characters; longer ones end in "…". */
@@ -174,7 +176,7 @@ static int table_finish(table *t)
 
 static int print_json(const cJSON *doc)
 {
-    char *text = cJSON_Print(doc);
+    char *text = json_print_indented(doc);
     if (!text)
         return out_of_memory();
     puts(text);
@@ -215,7 +217,9 @@ static int status_text(const cJSON *st)
     {
         int json = !strcmp(f->string, "input") || !strcmp(f->string, "result") ||
                    !strcmp(f->string, "error");
-        char *s = json ? cJSON_PrintUnformatted(f) : cell_text(f);
+        /* version 0: the workflow has no `version` (a real one is at least 1) */
+        int unversioned = !strcmp(f->string, "version") && cJSON_IsNumber(f) && f->valueint == 0;
+        char *s = json ? cJSON_PrintUnformatted(f) : unversioned ? dup_str("-") : cell_text(f);
         if (!s)
             return out_of_memory();
         printf("%-*s  %s\n", (int)w, f->string, s);
@@ -553,11 +557,10 @@ int cli_store_command(const char *prog, int argc, char **argv)
     const char *db = cli_db_path(db_flag);
     const char *id = want ? pos[0] : NULL;
 
-    /* Reading must not create a store: a missing file holds no execution. */
+    /* Reading must not create a store; a missing one is most likely the
+     * wrong --db or $CAIRN_DB, so it is said rather than shown empty. */
     if (access(db, F_OK) != 0) {
-        if (!id)
-            return json ? (puts("[]"), 0) : list_text(NULL);
-        fprintf(stderr, "%s: no execution '%s' in %s\n", prog, id, db);
+        fprintf(stderr, "%s: no store at %s\n", prog, db);
         return 1;
     }
 

@@ -234,8 +234,13 @@ static int is_null(lua_State *L, int idx)
     return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == &json_null_key;
 }
 
-/* Pushes v as a Lua value (may raise: memory, nesting). */
-static void push_json(lua_State *L, const cJSON *v, int depth)
+/*
+ * Pushes v as a Lua value (may raise: memory, nesting). With `absent`, an
+ * object member that is null is left out, at every depth, so it reads as nil
+ * (`args.x or default` works); an array's null stays cairn.json.null, which
+ * keeps the positions and the length of the sequence.
+ */
+static void push_json(lua_State *L, const cJSON *v, int depth, int absent)
 {
     if (depth > ARGS_MAX_DEPTH)
         luaL_error(L, "JSON nested deeper than %d levels", ARGS_MAX_DEPTH);
@@ -263,7 +268,7 @@ static void push_json(lua_State *L, const cJSON *v, int depth)
         lua_createtable(L, cJSON_GetArraySize(v), 0);
         lua_Integer i = 1;
         for (const cJSON *m = v->child; m; m = m->next, i++) {
-            push_json(L, m, depth + 1);
+            push_json(L, m, depth + 1, absent);
             lua_rawseti(L, -2, i);
         }
         break;
@@ -271,8 +276,10 @@ static void push_json(lua_State *L, const cJSON *v, int depth)
     case cJSON_Object:
         lua_createtable(L, 0, cJSON_GetArraySize(v));
         for (const cJSON *m = v->child; m; m = m->next) {
+            if (absent && cJSON_IsNull(m))
+                continue;
             lua_pushstring(L, m->string ? m->string : "");
-            push_json(L, m, depth + 1);
+            push_json(L, m, depth + 1, absent);
             lua_rawset(L, -3);
         }
         break;
@@ -527,7 +534,7 @@ static int json_decode(lua_State *L)
     if (!b->json)
         return luaL_error(L, "cairn.json.decode: invalid JSON at byte %d",
                           end ? (int)(end - text) + 1 : 1);
-    push_json(L, b->json, 0); /* may raise: the box still owns the tree */
+    push_json(L, b->json, 0, 0); /* may raise: the box still owns the tree */
     box_free(b);
     return 1;
 }
@@ -536,7 +543,7 @@ static int json_decode(lua_State *L)
  * cairn.http.request{method=, url=, headers=, body=, timeout=ms, ok={{200,299}}}:
  * http_call's result as a table, or raises its typed error as
  * {type=, message=, data=} (so error() handling, pcall and the hook's own
- * failure all see Http.Status / Http.Transport). `ok` holds {lo, hi} pairs
+ * failure all see Http.Status.NNN / Http.Transport). `ok` holds {lo, hi} pairs
  * or single statuses. C memory is held in boxes while Lua may raise.
  */
 static int http_request(lua_State *L)
@@ -584,14 +591,15 @@ static int http_request(lua_State *L)
     err_init(&err);
     box *res = box_new(L); /* index 3 */
     if (http_call(req->json, timeout_ms, nok ? ok : NULL, nok, &res->json, &err) == 0) {
-        push_json(L, res->json, 0); /* may raise: the box still owns the tree */
+        push_json(L, res->json, 0, 0); /* may raise: the box still owns the tree */
         box_free(res);
         return 1;
     }
     /* The error's parts move into the box before anything may raise (the
      * message is copied: out of memory, err holds a static one). */
-    const char *type =
-        err_isset(&err) && !strcmp(err.type, "Http.Status") ? "Http.Status" : "Http.Transport";
+    char type[40] = "Http.Transport";
+    if (err_isset(&err) && !strncmp(err.type, "Http.Status.", 12))
+        snprintf(type, sizeof type, "%s", err.type);
     res->json = err.data;
     res->text = err.message ? mem_strdup(err.message) : NULL;
     err.data = NULL;
@@ -602,7 +610,7 @@ static int http_request(lua_State *L)
     lua_pushstring(L, res->text ? res->text : "");
     lua_setfield(L, -2, "message");
     if (res->json) {
-        push_json(L, res->json, 0);
+        push_json(L, res->json, 0, 0);
         lua_setfield(L, -2, "data");
     }
     box_free(res);
@@ -841,7 +849,7 @@ static int run_protected(lua_State *L)
                     short_name(r->chunkname), lua_typename(L, t));
         return 0;
     }
-    push_json(L, r->args, 0);
+    push_json(L, r->args, 0, 1); /* a null member is an absent key */
     push_ctx(L, r->ctx);
     st = lua_pcall(L, 2, 1, 0);
     if (st != LUA_OK) {

@@ -23,6 +23,7 @@
 #include "serve.h"
 #include "engine.h"
 #include "error.h"
+#include "json.h"
 #include "mem.h"
 #include "worker.h"
 
@@ -44,11 +45,12 @@ static void usage(const host *h, FILE *f)
             "usage: %s COMMAND [OPTIONS]\n"
             "\n"
             "Commands:\n"
-            "  start WORKFLOW [--input JSON] [--name KEY]\n"
+            "  start [WORKFLOW] [--input JSON] [--name KEY]\n"
             "      start an execution and print its id; the same --name twice gives the same id\n"
-            "  run WORKFLOW [--input JSON] [--name KEY] [--skip-time] [--json]\n"
+            "  run [WORKFLOW] [--input JSON] [--name KEY] [--skip-time] [--json]\n"
             "      start, then run until the execution completes or suspends; print the outcome\n"
-            "      (exit 0: succeeded or suspended, 1: failed or timed out)\n"
+            "      and the callback ids it waits for (exit 0: succeeded or suspended, 1: failed\n"
+            "      or timed out)\n"
             "  worker [--skip-time] [--until-idle]\n"
             "      run due invocations until SIGINT/SIGTERM, or with --until-idle until\n"
             "      nothing is runnable\n"
@@ -61,14 +63,19 @@ static void usage(const host *h, FILE *f)
             "  history EXEC        its journal, operation by operation\n"
             "\n"
             "Every command takes --db PATH (default: $CAIRN_DB, else ./cairn.db) and --help.\n"
-            "--input defaults to {}. --skip-time runs on a virtual clock that jumps to the\n"
-            "next wake-up instead of waiting for it.\n"
+            "--input defaults to {}. WORKFLOW may be left out when the host holds only one.\n"
+            "--skip-time runs on a virtual clock that jumps to the next wake-up instead of\n"
+            "waiting for it.\n"
             "\n"
             "Workflows in this host:\n",
             h->prog, h->prog);
-    for (size_t i = 0; i < h->n; i++)
-        fprintf(f, "  %-20s version %d  (%s)\n", h->wfs[i]->name, h->wfs[i]->version,
+    for (size_t i = 0; i < h->n; i++) {
+        char version[16] = "-"; /* 0: the workflow has no `version` */
+        if (h->wfs[i]->version)
+            snprintf(version, sizeof version, "%d", h->wfs[i]->version);
+        fprintf(f, "  %-20s version %s  (%s)\n", h->wfs[i]->name, version,
                 h->wfs[i]->source ? h->wfs[i]->source : "?");
+    }
     if (h->n == 0)
         fputs("  (none)\n", f);
 }
@@ -84,7 +91,8 @@ static void cmd_usage(const host *h, const char *cmd, FILE *f)
                 h->prog);
     else
         fprintf(f,
-                "usage: %s %s WORKFLOW [--db PATH] [--input JSON] [--name KEY]%s\n"
+                "usage: %s %s [WORKFLOW] [--db PATH] [--input JSON] [--name KEY]%s\n"
+                "  WORKFLOW       which workflow (not needed when the host holds only one)\n"
                 "  --input JSON   the execution's input (default {})\n"
                 "  --name KEY     idempotency key: a second start with it returns the first\n"
                 "                 execution\n"
@@ -124,16 +132,43 @@ static int print_json_field(const char *label, const cJSON *v)
 }
 
 /*
- * The outcome of `run`: id, status, and the result, the error, or when the
- * execution wakes up. Returns the exit code: 0 succeeded or suspended,
- * 1 failed or timed out.
+ * One "callback  ID" line per callback the execution waits for (a CALLBACK
+ * operation not ended), so a script needs no `history --json` to answer it.
+ * Returns -1 when the history cannot be read.
  */
-static int print_outcome(const cJSON *st, int json)
+static int print_open_callbacks(engine *e, const char *id)
+{
+    int rc = CAIRN_OK;
+    cairn_error err;
+    err_init(&err);
+    cJSON *hist = engine_history_json(e, id, &rc, &err);
+    err_cleanup(&err);
+    if (!hist)
+        return -1;
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItemCaseSensitive(hist, "operations"))
+    {
+        const char *type = str_field(op, "type"), *status = str_field(op, "status");
+        const char *cb = str_field(op, "callback_id");
+        if (type && !strcmp(type, "CALLBACK") && cb && status &&
+            (!strcmp(status, "STARTED") || !strcmp(status, "PENDING")))
+            printf("%-9s  %s\n", "callback", cb);
+    }
+    cJSON_Delete(hist);
+    return 0;
+}
+
+/*
+ * The outcome of `run`: id, status, and the result, the error, or when the
+ * execution wakes up and the callbacks it waits for. Returns the exit code:
+ * 0 succeeded or suspended, 1 failed or timed out.
+ */
+static int print_outcome(engine *e, const cJSON *st, int json)
 {
     const char *status = str_field(st, "status");
     int failed = status && (!strcmp(status, "FAILED") || !strcmp(status, "TIMED_OUT"));
     if (json) {
-        char *text = cJSON_Print(st);
+        char *text = json_print_indented(st);
         if (!text)
             return 1;
         puts(text);
@@ -147,7 +182,7 @@ static int print_outcome(const cJSON *st, int json)
             printf("%-9s  PENDING until %s\n", "status", wake);
         else
             printf("%-9s  PENDING (waiting for a callback)\n", "status");
-        return 0;
+        return print_open_callbacks(e, str_field(st, "id")) != 0;
     }
     printf("%-9s  %s\n", "status", status ? status : "?");
     int rc = 0;
@@ -156,6 +191,16 @@ static int print_outcome(const cJSON *st, int json)
     else if (status && !strcmp(status, "SUCCEEDED"))
         rc = print_json_field("result", cJSON_GetObjectItemCaseSensitive(st, "result"));
     return failed || rc != 0;
+}
+
+/* No WORKFLOW given, and the host holds none or several: say which exist. */
+static void which_workflow(const host *h, const char *cmd)
+{
+    fprintf(stderr, "%s %s: which workflow? (%s %s WORKFLOW --input JSON)", h->prog, cmd, h->prog,
+            cmd);
+    for (size_t i = 0; i < h->n; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "; this host holds ", h->wfs[i]->name);
+    fputc('\n', stderr);
 }
 
 static int cmd_start(const host *h, int argc, char **argv, int run)
@@ -192,12 +237,11 @@ static int cmd_start(const host *h, int argc, char **argv, int run)
         cmd_usage(h, cmd, stdout);
         return 0;
     }
-    if (npos != 1) {
-        fprintf(stderr, "%s %s: which workflow? (%s %s WORKFLOW --input JSON)\n", h->prog, cmd,
-                h->prog, cmd);
+    if (npos == 0 && h->n != 1) {
+        which_workflow(h, cmd);
         return 2;
     }
-    const cairn_workflow *wf = find_workflow(h, pos[0]);
+    const cairn_workflow *wf = npos ? find_workflow(h, pos[0]) : h->wfs[0];
     if (!wf) {
         fprintf(stderr, "%s %s: unknown workflow '%s' (see %s --help)\n", h->prog, cmd, pos[0],
                 h->prog);
@@ -241,7 +285,7 @@ static int cmd_start(const host *h, int argc, char **argv, int run)
     st = engine_status_json(e, id, &rc, &err);
     if (!st)
         goto fail;
-    code = print_outcome(st, json);
+    code = print_outcome(e, st, json);
     goto done;
 fail:
     fprintf(stderr, "%s %s: %s\n", h->prog, cmd, err.message ? err.message : cairn_strerror(rc));

@@ -361,7 +361,9 @@ int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range
         goto done;
     }
     if (!status_ok(status, ok, nok)) {
-        err_set_data(err, "Http.Status", res, "%s %s answered %ld", verb, url->valuestring, status);
+        char type[40];
+        snprintf(type, sizeof type, "Http.Status.%ld", status);
+        err_set_data(err, type, res, "%s %s answered %ld", verb, url->valuestring, status);
         goto done;
     }
     *result = res;

@@ -19,7 +19,9 @@
  * timeout_ms 0: 30 s. ok/nok: statuses that succeed (NULL: 200-299).
  * On success returns 0 and *result = {"status", "headers" (lower-case names),
  * "body" (parsed when the response is JSON, else a string)}; caller frees.
- * A status outside ok: -1 with Http.Status (data: that same result object).
+ * A status outside ok: -1 with Http.Status.NNN, NNN the status (data: that
+ * same result object), which the pattern Http.Status and its class
+ * (Http.Status.5xx) match.
  * No response (connection, TLS, timeout, bad URL): -1 with Http.Transport.
  */
 int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,

@@ -1,7 +1,8 @@
 /*
  * json.c — small cJSON helpers shared by the runtime (value.c, schema.c,
- * hook_lua.c). Pure functions: never prints, never changes a tree; only
- * json_print allocates (the string it returns).
+ * hook_lua.c, and every --json printer). Pure functions: never prints,
+ * never changes a tree; only json_print and json_print_indented allocate
+ * (the string they return).
  */
 #include "json.h"
 #include "mem.h"
@@ -169,9 +170,21 @@ static void print_string(strbuf *b, const char *s)
     sb_add(b, "\"", 1);
 }
 
-static void print_value(strbuf *b, const cJSON *v)
+/* A line break and two spaces per level; nothing when compact (depth < 0). */
+static void newline(strbuf *b, int depth)
+{
+    if (depth < 0)
+        return;
+    sb_add(b, "\n", 1);
+    for (int i = 0; i < depth; i++)
+        sb_add(b, "  ", 2);
+}
+
+/* v as JSON text: compact when depth < 0, else indented from that level. */
+static void print_value(strbuf *b, const cJSON *v, int depth)
 {
     char num[32];
+    int inner = depth < 0 ? -1 : depth + 1;
     switch (type_of(v)) {
     case cJSON_True:
         sb_str(b, "true");
@@ -192,21 +205,27 @@ static void print_value(strbuf *b, const cJSON *v)
     case cJSON_Array:
         sb_add(b, "[", 1);
         for (const cJSON *m = v->child; m; m = m->next) {
-            print_value(b, m);
+            newline(b, inner);
+            print_value(b, m, inner);
             if (m->next)
                 sb_add(b, ",", 1);
         }
+        if (v->child)
+            newline(b, depth);
         sb_add(b, "]", 1);
         break;
     case cJSON_Object:
         sb_add(b, "{", 1);
         for (const cJSON *m = v->child; m; m = m->next) {
+            newline(b, inner);
             print_string(b, m->string ? m->string : "");
-            sb_add(b, ":", 1);
-            print_value(b, m);
+            sb_str(b, depth < 0 ? ":" : ": ");
+            print_value(b, m, inner);
             if (m->next)
                 sb_add(b, ",", 1);
         }
+        if (v->child)
+            newline(b, depth);
         sb_add(b, "}", 1);
         break;
     default:
@@ -215,13 +234,23 @@ static void print_value(strbuf *b, const cJSON *v)
     }
 }
 
-char *json_print(const cJSON *v)
+static char *print_doc(const cJSON *v, int depth)
 {
     strbuf b = {0};
-    print_value(&b, v);
+    print_value(&b, v, depth);
     if (b.failed) {
         mem_free(b.p);
         return NULL;
     }
     return b.p;
+}
+
+char *json_print(const cJSON *v)
+{
+    return print_doc(v, -1);
+}
+
+char *json_print_indented(const cJSON *v)
+{
+    return print_doc(v, 0);
 }

@@ -30,6 +30,14 @@ void json_number_text(double d, char *buf, size_t len);
  */
 char *json_print(const cJSON *v);
 
+/*
+ * The same text indented for people: one member or element per line, two
+ * spaces per level, "key": value, empty arrays and objects as [] and {}.
+ * What every --json output and the HTTP API print (one function, so they
+ * agree). A new string (caller frees with free()), or NULL when out of memory.
+ */
+char *json_print_indented(const cJSON *v);
+
 /* "null", "boolean", "number", "string", "array", "object" (NULL: "null"). */
 const char *json_type_name(const cJSON *v);
 

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,26 @@ typedef struct server {
     atomic_int stop;
     atomic_llong vnow; /* skip-time: the worker's virtual clock, for the API's */
     unsigned conn_limit, conn_timeout_s;
+    atomic_int listening; /* 0 while starting: libmicrohttpd's messages are ours to say */
 } server;
+
+/*
+ * libmicrohttpd's messages: none while the daemon starts (a busy port is
+ * said once, by serve, not first in libmicrohttpd's words), then one line
+ * each on stderr. errno is kept: serve reports the bind failure from it.
+ */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    server *s = cls;
+    if (!atomic_load(&s->listening))
+        return;
+    int saved = errno;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    fprintf(stderr, "serve: libmicrohttpd: %s\n", line);
+    errno = saved;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Worker                                                                    */
@@ -143,7 +163,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 
 static enum MHD_Result send_doc(struct MHD_Connection *c, const cJSON *doc)
 {
-    char *text = cJSON_Print(doc); /* as --json prints it */
+    char *text = json_print_indented(doc); /* as --json prints it */
     if (!text)
         return send_error(c, 500, "ServiceException", "out of memory");
     enum MHD_Result ret = send_json(c, 200, NULL, text);
@@ -661,6 +681,7 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
     s.conn_timeout_s = env_unsigned("CAIRN_SERVE_CONN_TIMEOUT_S", CONN_TIMEOUT_S);
     atomic_init(&s.stop, 0);
     atomic_init(&s.vnow, 0);
+    atomic_init(&s.listening, 0);
     if (token_file && read_token(token_file, &s) != 0)
         goto done;
 
@@ -684,15 +705,16 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-                         MHD_OPTION_CONNECTION_LIMIT, s.conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-                         s.conn_timeout_s, MHD_OPTION_END);
+    d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+        NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s, MHD_OPTION_CONNECTION_LIMIT, s.conn_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, s.conn_timeout_s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "serve: cannot listen on %s: %s\n", listen_at, strerror(errno));
         goto done;
     }
+    atomic_store(&s.listening, 1);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char host[64];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen_at, ':') - listen_at), listen_at);

@@ -8,6 +8,29 @@ for word in start run worker list status history --db; do expect_out "$word"; do
 printf '%s\n' "$OUT" | grep -Eq '^ +flow +version 1' || fail "no 'flow version 1' line: $OUT"
 printf '%s\n' "$OUT" | grep -Eq '^ +crash +version 1' || fail "no 'crash version 1' line: $OUT"
 
+check "a host holding one workflow runs and starts it without its name"
+run_cmd one "$CAIRN_E2E_OTHER_HOST" run --db "$WORK/one.db" --input '{"n":5}' --skip-time
+expect_rc 0
+expect_out "SUCCEEDED"
+ONE=$(printf '%s\n' "$OUT" | awk '$1 == "execution" { print $2 }')
+run_cmd one2 "$CAIRN_E2E_OTHER_HOST" status "$ONE" --db "$WORK/one.db" --json
+json_check "$WORK/one2.out" 'd["workflow"] == "flow" and d["input"] == {"n": 5}'
+run_cmd one3 "$CAIRN_E2E_OTHER_HOST" start --db "$WORK/one.db"
+expect_rc 0
+[ -n "$OUT" ] || fail "start without a workflow printed no id"
+
+check "a host holding several still wants the name, and says which it holds"
+run_cmd several "$HOST" run --input '{"n":5}'
+expect_rc 2
+expect_one_line_err
+expect_err "which workflow?"
+expect_err "this host holds flow, crash, echo, slow, tick"
+
+check "--help shows a workflow without a version as 'version -'"
+run_cmd help2 "$HOST" --help
+printf '%s\n' "$OUT" | grep -Eq '^ +echo +version -  ' || fail "no 'echo version -' line: $OUT"
+printf '%s\n' "$OUT" | grep -q 'version 0' && fail "'version 0' in: $OUT"
+
 check "run --skip-time completes flow with n=5: double, wait 10m, add one"
 run_cmd run1 "$HOST" run flow --input '{"n":5}' --skip-time
 expect_rc 0
@@ -18,6 +41,11 @@ check "run --json prints the status document"
 run_cmd run2 "$HOST" run flow --input '{"n":20}' --skip-time --json
 expect_rc 0
 json_check "$WORK/run2.out" 'd["status"] == "SUCCEEDED" and d["result"] == {"result": 41, "note": "n was 20"} and d["error"] is None and d["workflow"] == "flow" and d["input"] == {"n": 20}'
+
+check "a null member of the input reaches Lua as an absent key; an array keeps its null"
+run_cmd runnull "$HOST" run echo --input '{"a":null,"b":{"c":null,"d":1},"l":[null,2]}'
+expect_rc 0
+expect_out '{"b":{"d":1},"l":[null,2]}'
 
 check "run of a failing execution exits 1 with its error"
 run_cmd run3 "$HOST" run flow --input '{"n":-3}' --skip-time

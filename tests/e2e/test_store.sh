@@ -42,6 +42,12 @@ for TOOL in "$HOST" "$CAIRN"; do
     printf '%s\n' "$OUT" | grep -Eq '^status +FAILED$' || fail "no FAILED line: $OUT"
     printf '%s\n' "$OUT" | grep -Fq '"type":"Flow.Negative"' || fail "no error JSON: $OUT"
 
+    check "$T status: a workflow without a version shows '-', never 'version 0'"
+    printf '%s\n' "$OUT" | grep -Eq '^version +1$' || fail "flow's status lacks 'version 1': $OUT"
+    run_cmd status3 "$TOOL" status "$LONG" --db "$DB"
+    expect_rc 0
+    printf '%s\n' "$OUT" | grep -Eq '^version +-$' || fail "echo's status lacks 'version -': $OUT"
+
     check "$T status --json"
     run_cmd statusj "$TOOL" status "$ID" --db "$DB" --json
     expect_rc 0
@@ -91,8 +97,28 @@ for TOOL in "$HOST" "$CAIRN"; do
     expect_rc 0
     mkdir -p "$WORK/cwd"
     (cd "$WORK/cwd" && env -u CAIRN_DB "$TOOL" status "$ID") >"$WORK/cwd.out" 2>"$WORK/cwd.err" && fail "found $ID in an empty folder"
-    grep -Fxq "$(basename "$TOOL"): no execution '$ID' in ./cairn.db" "$WORK/cwd.err" || fail "message: $(cat "$WORK/cwd.err")"
+    grep -Fxq "$(basename "$TOOL"): no store at ./cairn.db" "$WORK/cwd.err" || fail "message: $(cat "$WORK/cwd.err")"
     [ ! -e "$WORK/cwd/cairn.db" ] || fail "reading created ./cairn.db"
+
+    check "$T: list, status and history with no store say so, exit 1, and create none"
+    for args in "list" "list --json" "status $ID" "history $ID --json"; do
+        # shellcheck disable=SC2086
+        run_cmd nostore "$TOOL" $args --db "$WORK/none.db"
+        expect_rc 1
+        [ "$ERR" = "$(basename "$TOOL"): no store at $WORK/none.db" ] || fail "$args: message: $ERR"
+        [ -z "$OUT" ] || fail "$args: stdout not empty: $OUT"
+        [ ! -e "$WORK/none.db" ] || fail "$args created the store"
+    done
+
+    check "$T: --json is indented with two spaces, never a tab"
+    run_cmd ind "$TOOL" status "$ID" --db "$DB" --json
+    expect_rc 0
+    printf '%s\n' "$OUT" | grep -q "$(printf '\t')" && fail "a tab in: $OUT"
+    printf '%s\n' "$OUT" | grep -Fxq '  "status": "SUCCEEDED",' || fail "no two-space member line: $OUT"
+    run_cmd ind2 "$TOOL" history "$ID" --db "$DB" --json
+    printf '%s\n' "$OUT" | grep -q "$(printf '\t')" && fail "a tab in: $OUT"
+    printf '%s\n' "$OUT" | grep -Fxq '  "operations": [' || fail "no two-space operations line: $OUT"
+    printf '%s\n' "$OUT" | grep -Fxq '      "type": "EXECUTION",' || fail "no six-space member of an operation: $OUT"
 
     check "$T: a file that is not a store is refused, exit 1, with one line"
     printf 'this is not a database, not at all, really not\n%.0s' $(seq 1 100) >"$WORK/junk.db"

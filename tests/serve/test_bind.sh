@@ -1,7 +1,8 @@
 # Where serve listens: without --listen, on the loopback address only
 # (127.0.0.1:8080), never on every interface; with --listen 0.0.0.0:0, on
 # every interface, because it was told so. Read from the kernel's own table
-# of listening sockets (/proc/net/tcp), not from serve's words alone.
+# of listening sockets (/proc/net/tcp), not from serve's words alone. A busy
+# port is refused in serve's own words, one line.
 . "$(dirname "$0")/lib.sh"
 
 # listening HEXADDR PORT: a LISTEN socket on HEXADDR:PORT in /proc/net/tcp
@@ -41,6 +42,17 @@ stop_serve
 check "--listen 0.0.0.0:0: every interface, as told"
 serve_at --listen 0.0.0.0:0
 listening 00000000 "$PORT" || fail "no socket listening on 0.0.0.0:$PORT"
+stop_serve
+
+check "a busy port: one line, serve's own, and exit 1"
+serve_at --listen 127.0.0.1:0
+BUSY=$PORT
+rc=0
+timeout 10 "$HOST" serve --db "$WORK/busy.db" --listen "127.0.0.1:$BUSY" >"$WORK/busy.out" 2>"$WORK/busy.err" || rc=$?
+[ "$rc" = 1 ] || fail "a second serve on port $BUSY: exit $rc, expected 1"
+[ "$(cat "$WORK/busy.err")" = "serve: cannot listen on 127.0.0.1:$BUSY: Address already in use" ] ||
+    fail "stderr is not serve's one line: $(cat "$WORK/busy.err")"
+[ ! -s "$WORK/busy.out" ] || fail "stdout not empty: $(cat "$WORK/busy.out")"
 stop_serve
 
 echo "serve binds loopback unless told otherwise"

@@ -199,10 +199,30 @@ static void test_errmatch(void **state)
     assert_false(errmatch("Other.Timeout", "Callback"));
     assert_false(errmatch("all", "All"));
 
+    /* classes: a last word of one digit and "xx" (DESIGN §4) */
+    assert_true(errmatch("Http.Status.503", "Http.Status.5xx"));
+    assert_true(errmatch("Http.Status.500", "Http.Status.5xx"));
+    assert_true(errmatch("Http.Status.599", "Http.Status.5xx"));
+    assert_true(errmatch("Http.Status.402", "Http.Status.4xx"));
+    assert_true(errmatch("Http.Status.402", "Http.Status.402"));
+    assert_false(errmatch("Http.Status.402", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Status.503", "Http.Status.4xx"));
+    assert_false(errmatch("Http.Status.5000", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Status.50", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Status.5ab", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Status", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Other.503", "Http.Status.5xx"));
+    assert_false(errmatch("Http.StatusX.503", "Http.Status.5xx"));
+    assert_false(errmatch("Http.Status.503", "Http.Status.50x"));
+    assert_false(errmatch("Http.Status.503", "5xx"));
+
     static const char *const list[] = {"Budget.Busy", "Http", NULL};
     assert_true(errmatch_any("Http.Status", list));
     assert_true(errmatch_any("Budget.Busy", list));
     assert_false(errmatch_any("Budget.Exceeded", list));
+    static const char *const classes[] = {"Http.Status.5xx", "Http.Transport", NULL};
+    assert_true(errmatch_any("Http.Status.503", classes));
+    assert_false(errmatch_any("Http.Status.402", classes));
     assert_false(errmatch_any("Http", NULL));
     static const char *const none[] = {NULL};
     assert_false(errmatch_any("Http", none));

@@ -27,6 +27,7 @@
 
 #include "hook.h"
 #include "http.h"
+#include "retry.h"
 
 static struct MHD_Daemon *daemon_;
 static unsigned port_;
@@ -224,7 +225,7 @@ static void test_status_outside_ok(void **state)
     cJSON *r = req("GET", "/status/503"), *res = NULL;
     assert_int_equal(http_call(r, 0, NULL, 0, &res, &err), -1);
     assert_null(res);
-    assert_string_equal(err.type, "Http.Status");
+    assert_string_equal(err.type, "Http.Status.503");
     assert_non_null(strstr(err.message, "503"));
     assert_int_equal(cJSON_GetObjectItem(err.data, "status")->valueint, 503);
     assert_string_equal(cJSON_GetObjectItem(err.data, "body")->valuestring, "status 503");
@@ -234,7 +235,36 @@ static void test_status_outside_ok(void **state)
     /* 3xx is not followed and not ok by default */
     r = req("GET", "/status/302");
     assert_int_equal(http_call(r, 0, NULL, 0, &res, &err), -1);
-    assert_string_equal(err.type, "Http.Status");
+    assert_string_equal(err.type, "Http.Status.302");
+    err_cleanup(&err);
+    cJSON_Delete(r);
+}
+
+/* The type carries the code: `retry: { on: [Http.Status.5xx] }` retries a
+ * 503 and not a 402 (a declined card is not charged again); `Http.Status`
+ * still matches every code. */
+static void test_status_classes_decide_retries(void **state)
+{
+    (void)state;
+    static const char *const on_5xx[] = {"Http.Status.5xx", "Http.Transport", NULL};
+    static const char *const on_all[] = {"Http.Status", NULL};
+    cairn_retry five = {.max_attempts = 4, .on = on_5xx}, any = {.max_attempts = 4, .on = on_all};
+    cairn_error err;
+    err_init(&err);
+    cJSON *r = req("GET", "/status/402"), *res = NULL;
+    assert_int_equal(http_call(r, 0, NULL, 0, &res, &err), -1);
+    assert_string_equal(err.type, "Http.Status.402");
+    assert_int_equal(cJSON_GetObjectItem(err.data, "status")->valueint, 402);
+    assert_false(retry_should(&five, 1, err.type));
+    assert_true(retry_should(&any, 1, err.type));
+    err_cleanup(&err);
+    cJSON_Delete(r);
+
+    r = req("GET", "/status/503");
+    assert_int_equal(http_call(r, 0, NULL, 0, &res, &err), -1);
+    assert_string_equal(err.type, "Http.Status.503");
+    assert_true(retry_should(&five, 1, err.type));
+    assert_true(retry_should(&any, 1, err.type));
     err_cleanup(&err);
     cJSON_Delete(r);
 }
@@ -253,7 +283,7 @@ static void test_ok_ranges(void **state)
 
     r = req("GET", "/status/201"); /* 2xx, but not in the ranges given */
     assert_int_equal(http_call(r, 0, ok, 2, &res, &err), -1);
-    assert_string_equal(err.type, "Http.Status");
+    assert_string_equal(err.type, "Http.Status.201");
     err_cleanup(&err);
     cJSON_Delete(r);
 }
@@ -408,7 +438,7 @@ static void test_lua_request(void **state)
 
     assert_int_equal(lua("caught", &res, &err), 0);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(res, "ok")));
-    assert_string_equal(cJSON_GetObjectItem(res, "type")->valuestring, "Http.Status");
+    assert_string_equal(cJSON_GetObjectItem(res, "type")->valuestring, "Http.Status.404");
     assert_int_equal(cJSON_GetObjectItem(res, "status")->valueint, 404);
     cJSON_Delete(res);
 
@@ -425,7 +455,7 @@ static void test_lua_errors(void **state)
     cJSON *res = NULL;
 
     assert_int_equal(lua("uncaught", &res, &err), -1);
-    assert_string_equal(err.type, "Http.Status");
+    assert_string_equal(err.type, "Http.Status.503");
     assert_int_equal(cJSON_GetObjectItem(err.data, "status")->valueint, 503);
     err_cleanup(&err);
 
@@ -445,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_json_response),
         cmocka_unit_test(test_text_and_bad_json_stay_strings),
         cmocka_unit_test(test_status_outside_ok),
+        cmocka_unit_test(test_status_classes_decide_retries),
         cmocka_unit_test(test_ok_ranges),
         cmocka_unit_test(test_bodies_and_headers_sent),
         cmocka_unit_test(test_transport_failures),

@@ -113,7 +113,7 @@ static void test_round_trip_every_shape(void **state)
     (void)state;
     const char *shapes[] = {
         "{\"s\":\"text\",\"utf8\":\"h\\u00e9llo\",\"i\":3,\"neg\":-7,\"f\":2.5,\"big\":1e300,"
-        "\"t\":true,\"no\":false,\"n\":null,"
+        "\"t\":true,\"no\":false,"
         "\"arr\":[1,\"two\",null,false,{\"k\":[[1]]}],\"obj\":{\"nested\":{\"deep\":[1,2]}}}",
         "{}",
         "{\"a\":[null,null]}",
@@ -122,6 +122,31 @@ static void test_round_trip_every_shape(void **state)
         assert_result(id_src, "id", shapes[i], shapes[i]);
     /* an empty array is an empty table, which reads back as an empty object */
     assert_result(id_src, "id", "{\"e\":[]}", "{\"e\":{}}");
+}
+
+/* A null member of args, at any depth, is an absent key (nil), so
+ * `args.x or default` works; a null in an array stays cairn.json.null, so
+ * the array keeps its length. */
+static void test_null_members_arrive_absent(void **state)
+{
+    (void)state;
+    const char src[] =
+        "function defaults(a)\n"
+        "  return {x = a.x or 10, deep = a.o.p.q or 'none', limit = (a.limit or 5) + 1,\n"
+        "          absent = a.x == nil and a.o.p.q == nil, keys = next(a.o.p) == nil,\n"
+        "          len = #a.list, hole = a.list[2] == cairn.json.null}\n"
+        "end\n";
+    assert_result(src, "defaults",
+                  "{\"x\":null,\"limit\":null,\"o\":{\"p\":{\"q\":null}},\"list\":[1,null,3]}",
+                  "{\"x\":10,\"deep\":\"none\",\"limit\":6,\"absent\":true,\"keys\":true,"
+                  "\"len\":3,\"hole\":true}");
+    /* given back as they are, the null members are gone and the array's stays */
+    assert_result(id_src, "id", "{\"n\":null,\"o\":{\"m\":null,\"k\":1},\"a\":[null,{\"z\":null}]}",
+                  "{\"o\":{\"k\":1},\"a\":[null,{}]}");
+    /* cairn.json.decode and http results keep their nulls */
+    const char dec[] = "function dec() local v = cairn.json.decode('{\"n\":null}')\n"
+                       "  return v.n == cairn.json.null end\n";
+    assert_result(dec, "dec", NULL, "true");
 }
 
 static void test_scalar_results(void **state)
@@ -154,7 +179,7 @@ static void test_args_types_and_ctx(void **state)
     (void)state;
     const char src[] =
         "function types(a)\n"
-        "  return {math.type(a.i), math.type(a.f), a.n == cairn.json.null, #a.list, a.list[2]}\n"
+        "  return {math.type(a.i), math.type(a.f), a.n == nil, #a.list, a.list[2]}\n"
         "end\n"
         "function context(a, ctx)\n"
         "  return {id = ctx.execution_id, op = ctx.operation, attempt = ctx.attempt,\n"
@@ -680,6 +705,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_shape),
+        cmocka_unit_test(test_null_members_arrive_absent),
         cmocka_unit_test(test_scalar_results),
         cmocka_unit_test(test_args_types_and_ctx),
         cmocka_unit_test(test_log_and_print_do_not_fail),

@@ -361,6 +361,40 @@ static void test_json_number_text_nonfinite(void **state)
     assert_string_equal(buf, "null");
 }
 
+/* --json's text: two spaces a level, "key": value, empty containers inline,
+ * strings escaped as in the compact form; the compact form is unchanged. */
+static void test_json_print_indented(void **state)
+{
+    (void)state;
+    cJSON *v = cJSON_Parse("{\"a\":1,\"s\":\"t\\tx\",\"e\":{},\"l\":[],"
+                           "\"ops\":[{\"id\":\"0\",\"r\":null},2.5]}");
+    assert_non_null(v);
+    char *text = json_print_indented(v);
+    assert_non_null(text);
+    assert_string_equal(text, "{\n"
+                              "  \"a\": 1,\n"
+                              "  \"s\": \"t\\tx\",\n"
+                              "  \"e\": {},\n"
+                              "  \"l\": [],\n"
+                              "  \"ops\": [\n"
+                              "    {\n"
+                              "      \"id\": \"0\",\n"
+                              "      \"r\": null\n"
+                              "    },\n"
+                              "    2.5\n"
+                              "  ]\n"
+                              "}");
+    free(text);
+    text = json_print(v);
+    assert_string_equal(text, "{\"a\":1,\"s\":\"t\\tx\",\"e\":{},\"l\":[],"
+                              "\"ops\":[{\"id\":\"0\",\"r\":null},2.5]}");
+    free(text);
+    text = json_print_indented(cJSON_GetObjectItem(v, "a"));
+    assert_string_equal(text, "1");
+    free(text);
+    cJSON_Delete(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concat_formatting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_push_deep_copy, setup, teardown),
         cmocka_unit_test(test_json_number_text_nonfinite),
+        cmocka_unit_test(test_json_print_indented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

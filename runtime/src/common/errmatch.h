@@ -8,7 +8,9 @@
 
 /*
  * Does error type `type` match `pattern`? Exact match, family prefix
- * ("Callback" matches "Callback.Timeout", not "CallbackX"), or "ALL".
+ * ("Callback" matches "Callback.Timeout", not "CallbackX"), a class whose
+ * last word is a digit and "xx" ("Http.Status.5xx" matches "Http.Status.503",
+ * not "Http.Status.404" nor "Http.Status.5000"), or "ALL".
  */
 int errmatch(const char *type, const char *pattern);
 
