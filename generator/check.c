@@ -3,7 +3,8 @@
  * expression scopes, the hooks file, callbacks, reachability.
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
- * diag.h). It resolves targets in the model and reads no file; it
+ * diag.h). It resolves targets in the model and reads no file (the hooks
+ * text is the loader's; it is compiled here by Lua's parser, never run); it
  * never changes what the YAML said and never stops at the first problem.
  */
 #include "check.h"
@@ -13,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "duration.h"
+#include "errmatch.h"
 #include "lex.h"
 
 /* ---- the checker ---- */
@@ -21,7 +27,8 @@ typedef struct checker {
     workflow *wf;
     const char *file; /* borrowed */
     diag *d;
-    const char **scope; /* names usable in expressions here (borrowed strings) */
+    const char **scope;  /* names usable in expressions here (borrowed strings) */
+    int unknown_targets; /* gotos to no operation: reachability cannot be told */
     size_t nscope, capscope;
 } checker;
 
@@ -77,6 +84,7 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
     int t = find_op(c->wf, name);
     if (t >= 0)
         return t;
+    c->unknown_targets++;
     const char *near = nearest_op(c->wf, name);
     if (near)
         report(c, DIAG_ERROR, DIAG_E_TARGET, at,
@@ -112,10 +120,11 @@ static void check_targets(checker *c)
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
         for (size_t k = 0; k < o->ncatches; k++)
-            o->catches[k].target = resolve_target(c, o->catches[k].go, o->catches[k].at, "catch");
+            o->catches[k].target =
+                resolve_target(c, o->catches[k].go, o->catches[k].go_at, "catch");
         for (size_t k = 0; k < o->nwhens; k++)
-            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].at, "when");
-        o->else_target = resolve_target(c, o->else_go, o->name_at, "else");
+            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].go_at, "when");
+        o->else_target = resolve_target(c, o->else_go, o->else_at, "else");
     }
 }
 
@@ -262,6 +271,47 @@ static int defines_function(const char *src, const char *name)
     return 0;
 }
 
+/*
+ * Compiles the hooks text with Lua's own parser (text only, nothing runs) and
+ * reports a syntax error at the hooks file's line, as Lua words it. Returns 1
+ * when it compiles.
+ */
+static int lua_compiles(checker *c)
+{
+    const workflow *wf = c->wf;
+    const char *path = wf->hooks_path ? wf->hooks_path : wf->hooks;
+    lua_State *L = luaL_newstate();
+    if (!L)
+        return 1; /* out of memory: nothing to say about the file */
+    size_t n = strlen(path) + 2;
+    char *chunk = malloc(n);
+    int ok = 1;
+    if (!chunk)
+        goto done;
+    snprintf(chunk, n, "@%s", path);
+    if (luaL_loadbufferx(L, wf->hooks_source, wf->hooks_len, chunk, "t") != LUA_ERRSYNTAX)
+        goto done;
+    ok = 0;
+    const char *msg = lua_tostring(L, -1);
+    msg = msg ? msg : "syntax error";
+    /* "PATH:LINE: message" (a binary chunk's refusal has no place: line 1) */
+    pos at = {1, DIAG_NO_COL};
+    size_t plen = strlen(path);
+    if (!strncmp(msg, path, plen) && msg[plen] == ':') {
+        char *end;
+        long line = strtol(msg + plen + 1, &end, 10);
+        if (end > msg + plen + 1 && *end == ':' && line > 0) {
+            at.line = (int)line;
+            msg = end + 1 + (end[1] == ' ');
+        }
+    }
+    diag_report(c->d, DIAG_ERROR, DIAG_E_LUA_SYNTAX, path, at, "%s", msg);
+done:
+    free(chunk);
+    lua_close(L);
+    return ok;
+}
+
 static void check_hooks(checker *c, const yml_node *root)
 {
     workflow *wf = c->wf;
@@ -270,6 +320,8 @@ static void check_hooks(checker *c, const yml_node *root)
     if (wf->hooks && !wf->hooks_source)
         report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
                wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(wf->hooks_errno));
+    /* a file that does not compile defines nothing we could find */
+    int compiles = wf->hooks_source && lua_compiles(c);
     for (size_t i = 0; i < wf->nops; i++) {
         const op *o = &wf->ops[i];
         const run_spec *runs[2] = {&o->run, &o->submitter};
@@ -281,31 +333,71 @@ static void check_hooks(checker *c, const yml_node *root)
                 report(c, DIAG_ERROR, DIAG_E_HOOKS, r->at,
                        "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level",
                        r->fn);
-            else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
-                report(c, DIAG_WARNING, DIAG_W_LUA_FN, r->at,
-                       "Lua function '%s' is not defined in %s", r->fn, wf->hooks);
+            else if (compiles && !defines_function(wf->hooks_source, r->fn))
+                report(c, DIAG_ERROR, DIAG_E_LUA_FN, r->at,
+                       "Lua function '%s' is not defined in %s: every run would fail", r->fn,
+                       wf->hooks);
         }
     }
 }
 
 /* ---- callbacks ---- */
 
+/*
+ * With a heartbeat the heartbeat deadline comes first (always under
+ * --skip-time): a catch naming Callback.Timeout but neither
+ * Callback.HeartbeatTimeout nor a pattern that covers it would not catch.
+ * The heartbeat is the callback's: an await's is its callback's.
+ */
+static void check_heartbeat_catch(checker *c, const op *o)
+{
+    const op *cb = o;
+    if (o->kind == OP_AWAIT) {
+        int t = -1;
+        for (size_t j = 0; o->await_of && j < c->wf->nops && t < 0; j++)
+            if (c->wf->ops[j].kind == OP_CALLBACK && c->wf->ops[j].name &&
+                !strcmp(c->wf->ops[j].name, o->await_of))
+                t = (int)j;
+        cb = t >= 0 ? &c->wf->ops[t] : NULL;
+    }
+    if (!cb || !cb->heartbeat_ms)
+        return;
+    for (size_t k = 0; k < o->ncatches; k++) {
+        const catch_spec *cs = &o->catches[k];
+        int timeout = 0, heartbeat = 0;
+        for (size_t j = 0; j < cs->nerrors; j++) {
+            timeout |= errmatch("Callback.Timeout", cs->errors[j]);
+            heartbeat |= errmatch("Callback.HeartbeatTimeout", cs->errors[j]);
+        }
+        if (timeout && !heartbeat)
+            report(c, DIAG_WARNING, DIAG_W_HEARTBEAT, cs->at,
+                   "this catch names Callback.Timeout but not Callback.HeartbeatTimeout, and "
+                   "'%s' has a heartbeat: a missed heartbeat (which --skip-time fires first) "
+                   "would not be caught; add Callback.HeartbeatTimeout (or Callback)",
+                   cb->name ? cb->name : "?");
+    }
+}
+
 static void check_callbacks(checker *c)
 {
     workflow *wf = c->wf;
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
+        char d1[32], d2[32];
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
             o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
-            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
-                   "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'",
-                   (long long)o->heartbeat_ms, (long long)o->timeout_ms, o->name);
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->heartbeat_at,
+                   "heartbeat (%s) must be shorter than the timeout (%s) of '%s'",
+                   duration_format(o->heartbeat_ms, d1, sizeof d1),
+                   duration_format(o->timeout_ms, d2, sizeof d2), o->name);
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms &&
             wf->timeout_ms && o->timeout_ms > wf->timeout_ms)
-            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
-                   "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it "
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->timeout_at,
+                   "the timeout of '%s' (%s) is longer than the execution timeout (%s): it "
                    "could never fire",
-                   o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
+                   o->name, duration_format(o->timeout_ms, d1, sizeof d1),
+                   duration_format(wf->timeout_ms, d2, sizeof d2));
+        check_heartbeat_catch(c, o);
         if (o->kind != OP_AWAIT || !o->await_of)
             continue;
         int cb = -1, other = -1;
@@ -462,7 +554,9 @@ static void check_reachable(checker *c)
             visit(wf, o->else_target, stack, &top);
     }
     free(stack);
-    for (size_t i = 0; i < wf->nops; i++)
+    /* a goto to no operation hides where it meant to go: what looks unreached
+     * may be its intended target, so say nothing until it is fixed */
+    for (size_t i = 0; !c->unknown_targets && i < wf->nops; i++)
         if (!wf->ops[i].reachable)
             report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
                    "%s '%s' is never reached from the first operation",

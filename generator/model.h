@@ -141,6 +141,7 @@ typedef struct catch_spec {
     int target; /* its index in workflow.ops, resolved by the checker */
     char *as;   /* NULL when absent */
     pos at;
+    pos go_at; /* the goto value */
 } catch_spec;
 
 typedef struct choice_when {
@@ -148,6 +149,7 @@ typedef struct choice_when {
     char *go;
     int target;
     pos at;
+    pos go_at; /* the goto value */
 } choice_when;
 
 typedef struct op {
@@ -169,6 +171,7 @@ typedef struct op {
     val *until;
 
     int64_t timeout_ms, heartbeat_ms; /* callbacks; 0 when absent */
+    pos timeout_at, heartbeat_at;     /* their values */
     int result_text;                  /* result: text */
     char *await_of;                   /* OP_AWAIT: the callback's name */
     int await_target;
@@ -177,6 +180,7 @@ typedef struct op {
     size_t nwhens;
     char *else_go; /* NULL: fall through to the next operation */
     int else_target;
+    pos else_at; /* the else value */
 
     val *output; /* OP_SUCCEED: its own output, or NULL */
 
@@ -193,6 +197,7 @@ typedef struct workflow {
     int version;       /* 0: none */
     char *description; /* NULL when absent */
     int64_t timeout_ms;
+    pos timeout_at;          /* the timeout value */
     char *input_schema_json; /* `input:` as compact JSON text, or NULL */
     char *hooks;             /* `hooks:` as written, or NULL */
     char *hooks_path;        /* resolved relative to the YAML */

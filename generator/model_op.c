@@ -191,6 +191,13 @@ static char *name_of(builder *b, const yml_node *map, const char *key, const cha
     return n ? mb_dup(mb_scalar(b, n, key, what)) : NULL;
 }
 
+/* Where the value of key in map is, or dflt when it is absent. */
+static pos value_at(const yml_node *map, const char *key, pos dflt)
+{
+    const yml_node *n = yml_get(map, key);
+    return n ? n->at : dflt;
+}
+
 /* An `as` name (op or catch): [A-Za-z_][A-Za-z0-9_]*, not input, execution
  * or callback (what a submitter sees as callback.id). */
 static char *as_of(builder *b, const yml_node *map)
@@ -247,6 +254,7 @@ static void catches_of(builder *b, const yml_node *n, op *o)
             mb_err(b, DIAG_E_MISSING_KEY, c->at,
                    "a catch entry needs 'errors' (a list of error types, or [ALL])");
         cs->go = name_of(b, c, "goto", "an operation name");
+        cs->go_at = value_at(c, "goto", c->at);
         if (!yml_get(c, "goto"))
             mb_err(b, DIAG_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
         cs->as = as_of(b, c);
@@ -291,6 +299,7 @@ static void whens_of(builder *b, const yml_node *n, op *o)
             mb_val_free(v);
         }
         cw->go = name_of(b, w, "goto", "an operation name");
+        cw->go_at = value_at(w, "goto", w->at);
         if (!yml_get(w, "goto"))
             mb_err(b, DIAG_E_MISSING_KEY, w->at, "a when entry needs 'goto'");
     }
@@ -401,6 +410,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
     if (k == OP_CALLBACK || k == OP_WAIT_FOR_CALLBACK) {
         mb_duration(b, item, "timeout", &o->timeout_ms);
         mb_duration(b, item, "heartbeat", &o->heartbeat_ms);
+        o->timeout_at = value_at(item, "timeout", o->name_at);
+        o->heartbeat_at = value_at(item, "heartbeat", o->name_at);
         if ((n = yml_get(item, "result"))) {
             const char *s = mb_scalar(b, n, "result", "json or text");
             if (s && !strcmp(s, "text"))
@@ -418,6 +429,7 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
             mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
                    "a choice needs 'when' (a list of {if, goto})");
         o->else_go = name_of(b, item, "else", "an operation name");
+        o->else_at = value_at(item, "else", o->name_at);
     }
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
         o->output = mb_val(b, n);
