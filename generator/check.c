@@ -46,12 +46,13 @@ static void report(checker *c, diag_severity sev, const char *code, pos at, cons
 }
 
 /* The operation a goto names: the first with that name that is not an await
- * (an await shares its callback's name), else -1. */
+ * (an await shares its callback's name), else -1. A goto operation is named
+ * by its target and is never one. */
 static int find_op(const workflow *wf, const char *name)
 {
     int found = -1;
     for (size_t i = 0; name && i < wf->nops; i++) {
-        if (!wf->ops[i].name || strcmp(wf->ops[i].name, name))
+        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO || strcmp(wf->ops[i].name, name))
             continue;
         if (wf->ops[i].kind != OP_AWAIT)
             return (int)i;
@@ -66,7 +67,7 @@ static const char *nearest_op(const workflow *wf, const char *name)
     const char *best = NULL;
     int best_d = 3;
     for (size_t i = 0; i < wf->nops; i++) {
-        if (!wf->ops[i].name)
+        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO)
             continue;
         int dist = lex_edit_distance(name, wf->ops[i].name, 2);
         if (dist < best_d) {
@@ -99,11 +100,11 @@ static void check_duplicates(checker *c)
     workflow *wf = c->wf;
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
-        if (!o->name || o->kind == OP_AWAIT)
+        if (!o->name || o->kind == OP_AWAIT || o->kind == OP_GOTO)
             continue;
         for (size_t j = 0; j < i; j++) {
             op *p = &wf->ops[j];
-            if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
+            if (p->kind == OP_AWAIT || p->kind == OP_GOTO || !p->name || strcmp(p->name, o->name))
                 continue;
             report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
                    o->name);
@@ -124,7 +125,8 @@ static void check_targets(checker *c)
                 resolve_target(c, o->catches[k].go, o->catches[k].go_at, "catch");
         for (size_t k = 0; k < o->nwhens; k++)
             o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].go_at, "when");
-        o->else_target = resolve_target(c, o->else_go, o->else_at, "else");
+        o->else_target =
+            resolve_target(c, o->else_go, o->else_at, o->kind == OP_GOTO ? "goto" : "else");
     }
 }
 
@@ -153,11 +155,37 @@ static int in_scope(const checker *c, const char *name)
     return 0;
 }
 
-static void check_expr(checker *c, const expr *e)
+/* Is name the `as` of some operation, or a callback's name (set somewhere)? */
+static int set_somewhere(const workflow *wf, const char *name)
+{
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *o = &wf->ops[i];
+        if ((o->as && !strcmp(o->as, name)) ||
+            (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, name)))
+            return 1;
+        for (size_t k = 0; k < o->ncatches; k++)
+            if (o->catches[k].as && !strcmp(o->catches[k].as, name))
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * maybe_unset: inside the left side of `??`, where a name a later operation
+ * sets (one a loop's previous pass may have set) is allowed: unset, it is
+ * null and the default applies.
+ */
+static void check_expr_in(checker *c, const expr *e, int maybe_unset)
 {
     if (!e)
         return;
-    if (e->kind == EX_PATH && e->root && !in_scope(c, e->root)) {
+    if (e->kind == EX_COALESCE) {
+        check_expr_in(c, e->a, 1);
+        check_expr_in(c, e->bx, maybe_unset);
+        return;
+    }
+    if (e->kind == EX_PATH && e->root && !in_scope(c, e->root) &&
+        !(maybe_unset && set_somewhere(c->wf, e->root))) {
         const char *best = NULL;
         int best_d = 3;
         for (size_t i = 0; i < c->nscope; i++) {
@@ -168,19 +196,11 @@ static void check_expr(checker *c, const expr *e)
             }
         }
         /* is it defined later? say so: order matters */
-        int later = 0;
-        for (size_t i = 0; i < c->wf->nops && !later; i++) {
-            const op *o = &c->wf->ops[i];
-            later = (o->as && !strcmp(o->as, e->root)) ||
-                    (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, e->root));
-            for (size_t k = 0; k < o->ncatches && !later; k++)
-                later = o->catches[k].as && !strcmp(o->catches[k].as, e->root);
-        }
-        if (later)
+        if (set_somewhere(c->wf, e->root))
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "'%s' is not known yet here: it is set by a later operation (names come from "
-                   "earlier `as`)",
-                   e->root);
+                   "earlier `as`; '%s ?? DEFAULT' reads what a loop's previous pass set)",
+                   e->root, e->root);
         else if (best)
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
                    e->root, best);
@@ -190,8 +210,13 @@ static void check_expr(checker *c, const expr *e)
                    "operations",
                    e->root);
     }
-    check_expr(c, e->a);
-    check_expr(c, e->bx);
+    check_expr_in(c, e->a, maybe_unset);
+    check_expr_in(c, e->bx, maybe_unset);
+}
+
+static void check_expr(checker *c, const expr *e)
+{
+    check_expr_in(c, e, 0);
 }
 
 static void check_val(checker *c, const val *v)
@@ -403,7 +428,7 @@ static void check_callbacks(checker *c)
         int cb = -1, other = -1;
         for (size_t j = 0; j < wf->nops; j++) {
             const op *p = &wf->ops[j];
-            if (j == i || !p->name || strcmp(p->name, o->await_of))
+            if (j == i || !p->name || p->kind == OP_GOTO || strcmp(p->name, o->await_of))
                 continue;
             if (p->kind == OP_CALLBACK && cb < 0)
                 cb = (int)j;
@@ -514,7 +539,7 @@ static int falls_through(const op *o)
 {
     if (o->kind == OP_SUCCEED || o->kind == OP_FAIL)
         return 0;
-    if (o->kind == OP_CHOICE && o->else_go)
+    if ((o->kind == OP_CHOICE && o->else_go) || o->kind == OP_GOTO)
         return 0;
     return 1;
 }
@@ -550,7 +575,7 @@ static void check_reachable(checker *c)
             visit(wf, o->catches[k].target, stack, &top);
         for (size_t k = 0; k < o->nwhens; k++)
             visit(wf, o->whens[k].target, stack, &top);
-        if (o->kind == OP_CHOICE)
+        if (o->kind == OP_CHOICE || o->kind == OP_GOTO)
             visit(wf, o->else_target, stack, &top);
     }
     free(stack);

@@ -17,17 +17,22 @@
 
 typedef enum expr_kind {
     EX_NULL,
-    EX_BOOL, /* b */
-    EX_NUM,  /* num, and its source text in str (emitted as written) */
-    EX_STR,  /* str (unescaped) */
-    EX_PATH, /* root, segs */
-    EX_NOT,  /* a */
-    EX_AND,  /* a, b */
-    EX_OR,   /* a, b */
-    EX_CMP   /* a, cmp, b */
+    EX_BOOL,    /* b */
+    EX_NUM,     /* num, and its source text in str (emitted as written) */
+    EX_STR,     /* str (unescaped) */
+    EX_PATH,    /* root, segs */
+    EX_NOT,     /* a */
+    EX_AND,     /* a, b */
+    EX_OR,      /* a, b */
+    EX_CMP,     /* a, cmp, b */
+    EX_ARITH,   /* a, ar, b: + - * / % (unary minus is 0 - a) */
+    EX_COALESCE /* a, b: a ?? b */
 } expr_kind;
 
 typedef enum expr_cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } expr_cmp;
+
+/* In the order of cairn_arith (cairn/workflow.h). */
+typedef enum expr_arith { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MOD } expr_arith;
 
 typedef struct path_seg {
     char *key;  /* member name, or NULL for an index */
@@ -44,6 +49,7 @@ typedef struct expr {
     path_seg *segs;
     size_t nsegs;
     expr_cmp cmp;
+    expr_arith ar;
     struct expr *a, *bx; /* operands (bx: right-hand side) */
 } expr;
 
@@ -91,7 +97,8 @@ typedef enum op_kind {
     OP_WAIT_FOR_CALLBACK = KIND_WAIT_FOR_CALLBACK,
     OP_CHOICE = KIND_CHOICE,
     OP_SUCCEED = KIND_SUCCEED,
-    OP_FAIL = KIND_FAIL
+    OP_FAIL = KIND_FAIL,
+    OP_GOTO = KIND_GOTO /* name and else_go: the target; not journaled */
 } op_kind;
 
 /* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
@@ -176,7 +183,7 @@ typedef struct op {
     char *await_of;                   /* OP_AWAIT: the callback's name */
     int await_target;
 
-    choice_when *whens; /* OP_CHOICE */
+    choice_when *whens; /* OP_CHOICE; OP_GOTO has only else_go */
     size_t nwhens;
     char *else_go; /* NULL: fall through to the next operation */
     int else_target;

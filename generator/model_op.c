@@ -177,11 +177,13 @@ static const char *const keys_wfc[] = {"wait_for_callback",
 static const char *const keys_choice[] = {"choice", "when", "else", NULL};
 static const char *const keys_succeed[] = {"succeed", "output", NULL};
 static const char *const keys_fail[] = {"fail", "error", NULL};
-static const char *const *const kind_keys[] = {keys_step, keys_wait,   keys_callback, keys_await,
-                                               keys_wfc,  keys_choice, keys_succeed,  keys_fail};
+static const char *const keys_goto[] = {"goto", NULL};
+static const char *const *const kind_keys[] = {keys_step,    keys_wait, keys_callback,
+                                               keys_await,   keys_wfc,  keys_choice,
+                                               keys_succeed, keys_fail, keys_goto};
 static const char *const kind_articles[] = {
     "a step",   "a wait",    "a callback", "an await", "a wait_for_callback",
-    "a choice", "a succeed", "a fail"};
+    "a choice", "a succeed", "a fail",     "a goto"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -350,8 +352,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
                    "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
     /* the other kind keys and submitter have had their own message */
     static const char *const reported[] = {
-        "step",   "wait",    "callback", "await",     "wait_for_callback",
-        "choice", "succeed", "fail",     "submitter", NULL};
+        "step", "wait", "callback",  "await", "wait_for_callback", "choice", "succeed",
+        "fail", "goto", "submitter", NULL};
     mb_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
 
     const yml_node *n;
@@ -422,6 +424,10 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
     }
     if (k == OP_AWAIT)
         o->await_of = mb_dup(o->name);
+    if (k == OP_GOTO) { /* its name is its target */
+        o->else_go = mb_dup(o->name);
+        o->else_at = kind_node->at;
+    }
     if (k == OP_CHOICE) {
         if ((n = yml_get(item, "when")))
             whens_of(b, n, o);
@@ -446,7 +452,7 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
 {
     int found = -1;
     for (size_t i = 0; i < item->n; i++) {
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < KIND_COUNT; k++) {
             if (strcmp(item->keys[i]->text, model_kind_name(k)))
                 continue;
             if (found < 0) {
@@ -462,7 +468,7 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
     if (found >= 0)
         return found;
     for (size_t i = 0; i < item->n; i++)
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < KIND_COUNT; k++)
             if (lex_edit_distance(item->keys[i]->text, model_kind_name(k), 2) <= 2) {
                 mb_err(b, DIAG_E_KIND, item->keys[i]->at, "unknown key '%s' (did you mean '%s'?)",
                        item->keys[i]->text, model_kind_name(k));
@@ -470,7 +476,6 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
             }
     mb_err(b, DIAG_E_KIND, item->at,
            "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
-           "choice, "
-           "succeed, fail");
+           "choice, succeed, fail, goto");
     return -1;
 }
