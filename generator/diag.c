@@ -186,7 +186,8 @@ void diag_flush(diag *d)
 {
     if (!d)
         return;
-    qsort(d->pending, d->npending, sizeof *d->pending, by_place);
+    if (d->npending > 1)
+        qsort(d->pending, d->npending, sizeof *d->pending, by_place);
     for (size_t i = 0; i < d->npending; i++) {
         entry *e = &d->pending[i];
         emit_one(d, e->file, e->code, e->sev, e->line, e->col, e->msg);
