@@ -272,25 +272,47 @@ static void check_scopes(checker *c)
 
 /* ---- hooks ---- */
 
-/* Does the hooks text define `function NAME` (a plain text search)? */
+static int ident_char(char ch)
+{
+    return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9');
+}
+
+static const char *skip_blanks(const char *q)
+{
+    while (*q == ' ' || *q == '\t')
+        q++;
+    return q;
+}
+
+/*
+ * Does the hooks text define NAME, as `function NAME(` or `NAME = function`
+ * (a plain text search, at any depth)? Only running the file could tell
+ * exactly: a hook may be made at run time (`_G[name] = ...`, in an `if`).
+ */
 static int defines_function(const char *src, const char *name)
 {
     size_t nl = strlen(name);
     for (const char *p = src; (p = strstr(p, "function")); p += 8) {
-        if (p > src && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                        (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
+        if (p > src && ident_char(p[-1]))
             continue;
         const char *q = p + 8;
         if (*q != ' ' && *q != '\t')
             continue;
-        while (*q == ' ' || *q == '\t')
-            q++;
+        q = skip_blanks(q);
         if (strncmp(q, name, nl))
             continue;
-        q += nl;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (*q == '(')
+        if (*skip_blanks(q + nl) == '(')
+            return 1;
+    }
+    for (const char *p = src; nl && (p = strstr(p, name)); p += nl) {
+        if ((p > src && (ident_char(p[-1]) || p[-1] == '.' || p[-1] == ':')) || ident_char(p[nl]))
+            continue;
+        const char *q = skip_blanks(p + nl);
+        if (*q != '=' || q[1] == '=')
+            continue;
+        q = skip_blanks(q + 1);
+        if (!strncmp(q, "function", 8) && !ident_char(q[8]))
             return 1;
     }
     return 0;
@@ -308,21 +330,18 @@ static int lua_compiles(checker *c)
     lua_State *L = luaL_newstate();
     if (!L)
         return 1; /* out of memory: nothing to say about the file */
-    size_t n = strlen(path) + 2;
-    char *chunk = malloc(n);
     int ok = 1;
-    if (!chunk)
-        goto done;
-    snprintf(chunk, n, "@%s", path);
+    /* a short name Lua keeps whole ("=" as is): a long path would be cut */
+    static const char chunk[] = "=hooks";
     if (luaL_loadbufferx(L, wf->hooks_source, wf->hooks_len, chunk, "t") != LUA_ERRSYNTAX)
         goto done;
     ok = 0;
     const char *msg = lua_tostring(L, -1);
     msg = msg ? msg : "syntax error";
-    /* "PATH:LINE: message" (a binary chunk's refusal has no place: line 1) */
+    /* "hooks:LINE: message" (a binary chunk's refusal has no place: line 1) */
     pos at = {1, DIAG_NO_COL};
-    size_t plen = strlen(path);
-    if (!strncmp(msg, path, plen) && msg[plen] == ':') {
+    size_t plen = sizeof chunk - 2;
+    if (!strncmp(msg, chunk + 1, plen) && msg[plen] == ':') {
         char *end;
         long line = strtol(msg + plen + 1, &end, 10);
         if (end > msg + plen + 1 && *end == ':' && line > 0) {
@@ -332,7 +351,6 @@ static int lua_compiles(checker *c)
     }
     diag_report(c->d, DIAG_ERROR, DIAG_E_LUA_SYNTAX, path, at, "%s", msg);
 done:
-    free(chunk);
     lua_close(L);
     return ok;
 }
