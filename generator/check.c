@@ -413,7 +413,7 @@ static void check_heartbeat_catch(checker *c, const op *o)
             heartbeat |= errmatch("Callback.HeartbeatTimeout", cs->errors[j]);
         }
         if (timeout && !heartbeat)
-            report(c, DIAG_WARNING, DIAG_W_HEARTBEAT, cs->at,
+            report(c, DIAG_WARNING, DIAG_W_HEARTBEAT, cs->errors_at,
                    "this catch names Callback.Timeout but not Callback.HeartbeatTimeout, and "
                    "'%s' has a heartbeat: a missed heartbeat (which --skip-time fires first) "
                    "would not be caught; add Callback.HeartbeatTimeout (or Callback)",
@@ -600,7 +600,10 @@ static void check_reachable(checker *c)
     /* a goto to no operation hides where it meant to go: what looks unreached
      * may be its intended target, so say nothing until it is fixed */
     for (size_t i = 0; !c->unknown_targets && i < wf->nops; i++)
-        if (!wf->ops[i].reachable)
+        if (!wf->ops[i].reachable && wf->ops[i].kind == OP_GOTO)
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
+                   "'goto: %s' is never reached from the first operation", wf->ops[i].else_go);
+        else if (!wf->ops[i].reachable)
             report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
                    "%s '%s' is never reached from the first operation",
                    model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");

@@ -148,7 +148,8 @@ typedef struct catch_spec {
     int target; /* its index in workflow.ops, resolved by the checker */
     char *as;   /* NULL when absent */
     pos at;
-    pos go_at; /* the goto value */
+    pos go_at;     /* the goto value */
+    pos errors_at; /* the errors value */
 } catch_spec;
 
 typedef struct choice_when {

@@ -257,6 +257,7 @@ static void catches_of(builder *b, const yml_node *n, op *o)
                    "a catch entry needs 'errors' (a list of error types, or [ALL])");
         cs->go = name_of(b, c, "goto", "an operation name");
         cs->go_at = value_at(c, "goto", c->at);
+        cs->errors_at = value_at(c, "errors", c->at);
         if (!yml_get(c, "goto"))
             mb_err(b, DIAG_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
         cs->as = as_of(b, c);
