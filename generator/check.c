@@ -3,7 +3,8 @@
  * expression scopes, the hooks file, callbacks, reachability.
  *
  * Owns: the semantic rules of DESIGN §3 and their diagnostics (codes in
- * diag.h). It resolves targets in the model and reads no file; it
+ * diag.h). It resolves targets in the model and reads no file (the hooks
+ * text is the loader's; it is compiled here by Lua's parser, never run); it
  * never changes what the YAML said and never stops at the first problem.
  */
 #include "check.h"
@@ -13,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "duration.h"
+#include "errmatch.h"
 #include "lex.h"
 
 /* ---- the checker ---- */
@@ -21,7 +27,8 @@ typedef struct checker {
     workflow *wf;
     const char *file; /* borrowed */
     diag *d;
-    const char **scope; /* names usable in expressions here (borrowed strings) */
+    const char **scope;  /* names usable in expressions here (borrowed strings) */
+    int unknown_targets; /* gotos to no operation: reachability cannot be told */
     size_t nscope, capscope;
 } checker;
 
@@ -39,12 +46,13 @@ static void report(checker *c, diag_severity sev, const char *code, pos at, cons
 }
 
 /* The operation a goto names: the first with that name that is not an await
- * (an await shares its callback's name), else -1. */
+ * (an await shares its callback's name), else -1. A goto operation is named
+ * by its target and is never one. */
 static int find_op(const workflow *wf, const char *name)
 {
     int found = -1;
     for (size_t i = 0; name && i < wf->nops; i++) {
-        if (!wf->ops[i].name || strcmp(wf->ops[i].name, name))
+        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO || strcmp(wf->ops[i].name, name))
             continue;
         if (wf->ops[i].kind != OP_AWAIT)
             return (int)i;
@@ -59,7 +67,7 @@ static const char *nearest_op(const workflow *wf, const char *name)
     const char *best = NULL;
     int best_d = 3;
     for (size_t i = 0; i < wf->nops; i++) {
-        if (!wf->ops[i].name)
+        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO)
             continue;
         int dist = lex_edit_distance(name, wf->ops[i].name, 2);
         if (dist < best_d) {
@@ -77,6 +85,7 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
     int t = find_op(c->wf, name);
     if (t >= 0)
         return t;
+    c->unknown_targets++;
     const char *near = nearest_op(c->wf, name);
     if (near)
         report(c, DIAG_ERROR, DIAG_E_TARGET, at,
@@ -91,11 +100,11 @@ static void check_duplicates(checker *c)
     workflow *wf = c->wf;
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
-        if (!o->name || o->kind == OP_AWAIT)
+        if (!o->name || o->kind == OP_AWAIT || o->kind == OP_GOTO)
             continue;
         for (size_t j = 0; j < i; j++) {
             op *p = &wf->ops[j];
-            if (p->kind == OP_AWAIT || !p->name || strcmp(p->name, o->name))
+            if (p->kind == OP_AWAIT || p->kind == OP_GOTO || !p->name || strcmp(p->name, o->name))
                 continue;
             report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
                    o->name);
@@ -112,10 +121,12 @@ static void check_targets(checker *c)
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
         for (size_t k = 0; k < o->ncatches; k++)
-            o->catches[k].target = resolve_target(c, o->catches[k].go, o->catches[k].at, "catch");
+            o->catches[k].target =
+                resolve_target(c, o->catches[k].go, o->catches[k].go_at, "catch");
         for (size_t k = 0; k < o->nwhens; k++)
-            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].at, "when");
-        o->else_target = resolve_target(c, o->else_go, o->name_at, "else");
+            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].go_at, "when");
+        o->else_target =
+            resolve_target(c, o->else_go, o->else_at, o->kind == OP_GOTO ? "goto" : "else");
     }
 }
 
@@ -144,11 +155,37 @@ static int in_scope(const checker *c, const char *name)
     return 0;
 }
 
-static void check_expr(checker *c, const expr *e)
+/* Is name the `as` of some operation, or a callback's name (set somewhere)? */
+static int set_somewhere(const workflow *wf, const char *name)
+{
+    for (size_t i = 0; i < wf->nops; i++) {
+        const op *o = &wf->ops[i];
+        if ((o->as && !strcmp(o->as, name)) ||
+            (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, name)))
+            return 1;
+        for (size_t k = 0; k < o->ncatches; k++)
+            if (o->catches[k].as && !strcmp(o->catches[k].as, name))
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * maybe_unset: inside the left side of `??`, where a name a later operation
+ * sets (one a loop's previous pass may have set) is allowed: unset, it is
+ * null and the default applies.
+ */
+static void check_expr_in(checker *c, const expr *e, int maybe_unset)
 {
     if (!e)
         return;
-    if (e->kind == EX_PATH && e->root && !in_scope(c, e->root)) {
+    if (e->kind == EX_COALESCE) {
+        check_expr_in(c, e->a, 1);
+        check_expr_in(c, e->bx, maybe_unset);
+        return;
+    }
+    if (e->kind == EX_PATH && e->root && !in_scope(c, e->root) &&
+        !(maybe_unset && set_somewhere(c->wf, e->root))) {
         const char *best = NULL;
         int best_d = 3;
         for (size_t i = 0; i < c->nscope; i++) {
@@ -159,19 +196,11 @@ static void check_expr(checker *c, const expr *e)
             }
         }
         /* is it defined later? say so: order matters */
-        int later = 0;
-        for (size_t i = 0; i < c->wf->nops && !later; i++) {
-            const op *o = &c->wf->ops[i];
-            later = (o->as && !strcmp(o->as, e->root)) ||
-                    (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, e->root));
-            for (size_t k = 0; k < o->ncatches && !later; k++)
-                later = o->catches[k].as && !strcmp(o->catches[k].as, e->root);
-        }
-        if (later)
+        if (set_somewhere(c->wf, e->root))
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "'%s' is not known yet here: it is set by a later operation (names come from "
-                   "earlier `as`)",
-                   e->root);
+                   "earlier `as`; '%s ?? DEFAULT' reads what a loop's previous pass set)",
+                   e->root, e->root);
         else if (best)
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
                    e->root, best);
@@ -181,8 +210,13 @@ static void check_expr(checker *c, const expr *e)
                    "operations",
                    e->root);
     }
-    check_expr(c, e->a);
-    check_expr(c, e->bx);
+    check_expr_in(c, e->a, maybe_unset);
+    check_expr_in(c, e->bx, maybe_unset);
+}
+
+static void check_expr(checker *c, const expr *e)
+{
+    check_expr_in(c, e, 0);
 }
 
 static void check_val(checker *c, const val *v)
@@ -238,28 +272,87 @@ static void check_scopes(checker *c)
 
 /* ---- hooks ---- */
 
-/* Does the hooks text define `function NAME` (a plain text search)? */
+static int ident_char(char ch)
+{
+    return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9');
+}
+
+static const char *skip_blanks(const char *q)
+{
+    while (*q == ' ' || *q == '\t')
+        q++;
+    return q;
+}
+
+/*
+ * Does the hooks text define NAME, as `function NAME(` or `NAME = function`
+ * (a plain text search, at any depth)? Only running the file could tell
+ * exactly: a hook may be made at run time (`_G[name] = ...`, in an `if`).
+ */
 static int defines_function(const char *src, const char *name)
 {
     size_t nl = strlen(name);
     for (const char *p = src; (p = strstr(p, "function")); p += 8) {
-        if (p > src && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                        (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
+        if (p > src && ident_char(p[-1]))
             continue;
         const char *q = p + 8;
         if (*q != ' ' && *q != '\t')
             continue;
-        while (*q == ' ' || *q == '\t')
-            q++;
+        q = skip_blanks(q);
         if (strncmp(q, name, nl))
             continue;
-        q += nl;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (*q == '(')
+        if (*skip_blanks(q + nl) == '(')
+            return 1;
+    }
+    for (const char *p = src; nl && (p = strstr(p, name)); p += nl) {
+        if ((p > src && (ident_char(p[-1]) || p[-1] == '.' || p[-1] == ':')) || ident_char(p[nl]))
+            continue;
+        const char *q = skip_blanks(p + nl);
+        if (*q != '=' || q[1] == '=')
+            continue;
+        q = skip_blanks(q + 1);
+        if (!strncmp(q, "function", 8) && !ident_char(q[8]))
             return 1;
     }
     return 0;
+}
+
+/*
+ * Compiles the hooks text with Lua's own parser (text only, nothing runs) and
+ * reports a syntax error at the hooks file's line, as Lua words it. Returns 1
+ * when it compiles.
+ */
+static int lua_compiles(checker *c)
+{
+    const workflow *wf = c->wf;
+    const char *path = wf->hooks_path ? wf->hooks_path : wf->hooks;
+    lua_State *L = luaL_newstate();
+    if (!L)
+        return 1; /* out of memory: nothing to say about the file */
+    int ok = 1;
+    /* a short name Lua keeps whole ("=" as is): a long path would be cut */
+    static const char chunk[] = "=hooks";
+    if (luaL_loadbufferx(L, wf->hooks_source, wf->hooks_len, chunk, "t") != LUA_ERRSYNTAX)
+        goto done;
+    ok = 0;
+    const char *msg = lua_tostring(L, -1);
+    msg = msg ? msg : "syntax error";
+    /* "hooks:LINE: message" (a binary chunk's refusal has no place: line 1) */
+    pos at = {1, DIAG_NO_COL};
+    size_t plen = sizeof chunk - 2;
+    if (!strncmp(msg, chunk + 1, plen) && msg[plen] == ':') {
+        char *end;
+        long line = strtol(msg + plen + 1, &end, 10);
+        if (end > msg + plen + 1 && *end == ':' && line > 0) {
+            at.line = (int)line;
+            msg = end + 1 + (end[1] == ' ');
+        }
+    }
+    diag_report(c->d, DIAG_ERROR, DIAG_E_LUA_SYNTAX, path, at, "%s", msg);
+done:
+    lua_close(L);
+    return ok;
 }
 
 static void check_hooks(checker *c, const yml_node *root)
@@ -270,6 +363,8 @@ static void check_hooks(checker *c, const yml_node *root)
     if (wf->hooks && !wf->hooks_source)
         report(c, DIAG_ERROR, DIAG_E_HOOKS, hooks_at, "cannot read hooks file '%s': %s",
                wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(wf->hooks_errno));
+    /* a file that does not compile defines nothing we could find */
+    int compiles = wf->hooks_source && lua_compiles(c);
     for (size_t i = 0; i < wf->nops; i++) {
         const op *o = &wf->ops[i];
         const run_spec *runs[2] = {&o->run, &o->submitter};
@@ -281,37 +376,77 @@ static void check_hooks(checker *c, const yml_node *root)
                 report(c, DIAG_ERROR, DIAG_E_HOOKS, r->at,
                        "'lua: %s' needs a hooks file: add 'hooks: FILE.lua' at the top level",
                        r->fn);
-            else if (wf->hooks_source && !defines_function(wf->hooks_source, r->fn))
-                report(c, DIAG_WARNING, DIAG_W_LUA_FN, r->at,
-                       "Lua function '%s' is not defined in %s", r->fn, wf->hooks);
+            else if (compiles && !defines_function(wf->hooks_source, r->fn))
+                report(c, DIAG_ERROR, DIAG_E_LUA_FN, r->at,
+                       "Lua function '%s' is not defined in %s: every run would fail", r->fn,
+                       wf->hooks);
         }
     }
 }
 
 /* ---- callbacks ---- */
 
+/*
+ * With a heartbeat the heartbeat deadline comes first (always under
+ * --skip-time): a catch naming Callback.Timeout but neither
+ * Callback.HeartbeatTimeout nor a pattern that covers it would not catch.
+ * The heartbeat is the callback's: an await's is its callback's.
+ */
+static void check_heartbeat_catch(checker *c, const op *o)
+{
+    const op *cb = o;
+    if (o->kind == OP_AWAIT) {
+        int t = -1;
+        for (size_t j = 0; o->await_of && j < c->wf->nops && t < 0; j++)
+            if (c->wf->ops[j].kind == OP_CALLBACK && c->wf->ops[j].name &&
+                !strcmp(c->wf->ops[j].name, o->await_of))
+                t = (int)j;
+        cb = t >= 0 ? &c->wf->ops[t] : NULL;
+    }
+    if (!cb || !cb->heartbeat_ms)
+        return;
+    for (size_t k = 0; k < o->ncatches; k++) {
+        const catch_spec *cs = &o->catches[k];
+        int timeout = 0, heartbeat = 0;
+        for (size_t j = 0; j < cs->nerrors; j++) {
+            timeout |= errmatch("Callback.Timeout", cs->errors[j]);
+            heartbeat |= errmatch("Callback.HeartbeatTimeout", cs->errors[j]);
+        }
+        if (timeout && !heartbeat)
+            report(c, DIAG_WARNING, DIAG_W_HEARTBEAT, cs->errors_at,
+                   "this catch names Callback.Timeout but not Callback.HeartbeatTimeout, and "
+                   "'%s' has a heartbeat: a missed heartbeat (which --skip-time fires first) "
+                   "would not be caught; add Callback.HeartbeatTimeout (or Callback)",
+                   cb->name ? cb->name : "?");
+    }
+}
+
 static void check_callbacks(checker *c)
 {
     workflow *wf = c->wf;
     for (size_t i = 0; i < wf->nops; i++) {
         op *o = &wf->ops[i];
+        char d1[32], d2[32];
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
             o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
-            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
-                   "heartbeat (%lldms) must be shorter than the timeout (%lldms) of '%s'",
-                   (long long)o->heartbeat_ms, (long long)o->timeout_ms, o->name);
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->heartbeat_at,
+                   "heartbeat (%s) must be shorter than the timeout (%s) of '%s'",
+                   duration_format(o->heartbeat_ms, d1, sizeof d1),
+                   duration_format(o->timeout_ms, d2, sizeof d2), o->name);
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->timeout_ms &&
             wf->timeout_ms && o->timeout_ms > wf->timeout_ms)
-            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
-                   "the timeout of '%s' (%lldms) is longer than the execution timeout (%lldms): it "
+            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->timeout_at,
+                   "the timeout of '%s' (%s) is longer than the execution timeout (%s): it "
                    "could never fire",
-                   o->name, (long long)o->timeout_ms, (long long)wf->timeout_ms);
+                   o->name, duration_format(o->timeout_ms, d1, sizeof d1),
+                   duration_format(wf->timeout_ms, d2, sizeof d2));
+        check_heartbeat_catch(c, o);
         if (o->kind != OP_AWAIT || !o->await_of)
             continue;
         int cb = -1, other = -1;
         for (size_t j = 0; j < wf->nops; j++) {
             const op *p = &wf->ops[j];
-            if (j == i || !p->name || strcmp(p->name, o->await_of))
+            if (j == i || !p->name || p->kind == OP_GOTO || strcmp(p->name, o->await_of))
                 continue;
             if (p->kind == OP_CALLBACK && cb < 0)
                 cb = (int)j;
@@ -422,7 +557,7 @@ static int falls_through(const op *o)
 {
     if (o->kind == OP_SUCCEED || o->kind == OP_FAIL)
         return 0;
-    if (o->kind == OP_CHOICE && o->else_go)
+    if ((o->kind == OP_CHOICE && o->else_go) || o->kind == OP_GOTO)
         return 0;
     return 1;
 }
@@ -458,12 +593,17 @@ static void check_reachable(checker *c)
             visit(wf, o->catches[k].target, stack, &top);
         for (size_t k = 0; k < o->nwhens; k++)
             visit(wf, o->whens[k].target, stack, &top);
-        if (o->kind == OP_CHOICE)
+        if (o->kind == OP_CHOICE || o->kind == OP_GOTO)
             visit(wf, o->else_target, stack, &top);
     }
     free(stack);
-    for (size_t i = 0; i < wf->nops; i++)
-        if (!wf->ops[i].reachable)
+    /* a goto to no operation hides where it meant to go: what looks unreached
+     * may be its intended target, so say nothing until it is fixed */
+    for (size_t i = 0; !c->unknown_targets && i < wf->nops; i++)
+        if (!wf->ops[i].reachable && wf->ops[i].kind == OP_GOTO)
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
+                   "'goto: %s' is never reached from the first operation", wf->ops[i].else_go);
+        else if (!wf->ops[i].reachable)
             report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
                    "%s '%s' is never reached from the first operation",
                    model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");

@@ -9,6 +9,11 @@
  *     {"file","line","column","severity","code","message"}
  * on stdout. Every diagnostic has a stable code ("E001"...; see diag.c).
  * The sink keeps going after errors; callers check diag_errors().
+ * Diagnostics are held until diag_flush() (the loader flushes after each
+ * workflow; diag_finish() and diag_free() flush too) and come out sorted by
+ * file (first reported first), line, then column; a note stays after the
+ * diagnostic it follows. A position with line > 0 and col DIAG_NO_COL has no column:
+ * the text form prints `file:line: severity: message` (the JSON column is 0).
  */
 #ifndef CAIRN_DIAG_H
 #define CAIRN_DIAG_H
@@ -19,6 +24,9 @@
 typedef struct pos {
     int line, col;
 } pos;
+
+/* pos.col of a place known only by its line (a Lua syntax error). */
+#define DIAG_NO_COL (-1)
 
 /*
  * Diagnostic codes: stable, one per kind of problem. A note carries the code
@@ -42,9 +50,11 @@ typedef struct pos {
 #define DIAG_E_HOOKS "E015"        /* lua: without hooks, or hooks unreadable */
 #define DIAG_E_CALLBACK "E016"     /* await / callback / submitter misuse */
 #define DIAG_E_VALUE "E017"        /* a value outside its allowed set */
-#define DIAG_W_LUA_FN "W001"       /* a lua: function not found in the hooks */
+#define DIAG_E_LUA_SYNTAX "E018"   /* the hooks file does not compile (Lua's own parser) */
+#define DIAG_E_LUA_FN "E019"       /* a lua: function not defined in the hooks (was W001) */
 #define DIAG_W_UNREACHABLE "W002"  /* an operation no path reaches */
 #define DIAG_W_UNUSED "W003"       /* a key that has no effect (with: on an http call) */
+#define DIAG_W_HEARTBEAT "W004"    /* a catch of Callback.Timeout that a heartbeat pre-empts */
 #define DIAG_E_UNSUPPORTED "E101"  /* a construct gen does not support (none in this version) */
 #define DIAG_E_TEMPLATE "E102"     /* a template is unreadable or malformed */
 #define DIAG_E_OUTPUT "E103"       /* outputs clash or cannot be written */
@@ -60,6 +70,10 @@ void diag_free(diag *d);
 /* Reports at file:at; code is a stable id such as "E012". */
 void diag_report(diag *d, diag_severity sev, const char *code, const char *file, pos at,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Prints (or adds to the JSON array) what was reported since the last flush,
+ * sorted. */
+void diag_flush(diag *d);
 
 int diag_errors(const diag *d);
 int diag_warnings(const diag *d);

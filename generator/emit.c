@@ -118,7 +118,7 @@ static int make_ids(emitter *e)
     for (size_t i = 0; i < n; i++) {
         /* An await shares its callback's name: its own id says `await_`. */
         const op *op = &e->wf->ops[i];
-        const char *prefix = op->kind == OP_AWAIT ? "await_" : "";
+        const char *prefix = op->kind == OP_AWAIT ? "await_" : op->kind == OP_GOTO ? "goto_" : "";
         const char *name = op->name ? op->name : "op";
         size_t plen = strlen(prefix), len = plen + strlen(name);
         char *base = malloc(len + 1);
@@ -351,6 +351,10 @@ static void emit_case(emitter *e, buf *out, size_t i)
             w_line(&w, 1, "}");
         }
         w_line(&w, 1, "s = %s;", op->else_go ? target_state(e, op->else_target) : next_state(e, i));
+        w_line(&w, 1, "break;");
+        break;
+    case OP_GOTO: /* a jump: nothing runs, nothing is journaled */
+        w_line(&w, 1, "s = %s;", target_state(e, op->else_target));
         w_line(&w, 1, "break;");
         break;
     case OP_SUCCEED: {

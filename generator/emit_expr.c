@@ -238,6 +238,23 @@ static void ex_value(buf *out, const expr *e)
     case EX_PATH:
         ex_path(out, e, e->nsegs);
         break;
+    case EX_ARITH: {
+        static const char *const ar_names[] = {"CAIRN_ADD", "CAIRN_SUB", "CAIRN_MUL", "CAIRN_DIV",
+                                               "CAIRN_MOD"};
+        buf_add(out, "cairn_x_arith(x, ");
+        ex_value(out, e->a);
+        buf_printf(out, ", %s, ", ar_names[e->ar]);
+        ex_value(out, e->bx);
+        buf_addc(out, ')');
+        break;
+    }
+    case EX_COALESCE:
+        buf_add(out, "cairn_x_coalesce(x, ");
+        ex_value(out, e->a);
+        buf_add(out, ", ");
+        ex_value(out, e->bx);
+        buf_addc(out, ')');
+        break;
     default: /* a boolean operator: its truth as a JSON boolean */
         buf_add(out, "cairn_x_bool(x, ");
         ex_cond(out, e);

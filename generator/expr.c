@@ -35,6 +35,12 @@ typedef enum tok_kind {
     T_LE,
     T_GT,
     T_GE,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_PERCENT,
+    T_QQ,
     T_BAD /* an error was recorded by the lexer */
 } tok_kind;
 
@@ -203,16 +209,16 @@ static void lex(parser *p)
     const char *s = p->src + p->i;
     size_t rest = p->len - p->i;
     int c = (unsigned char)s[0];
-    int two = rest >= 2;
     static const struct {
         const char *text;
         tok_kind kind;
-    } ops[] = {{"==", T_EQ},    {"!=", T_NE},    {"<=", T_LE},    {">=", T_GE}, {"&&", T_AND},
-               {"||", T_OR},    {"<", T_LT},     {">", T_GT},     {"!", T_NOT}, {"(", T_LPAREN},
-               {")", T_RPAREN}, {"[", T_LBRACK}, {"]", T_RBRACK}, {".", T_DOT}};
+    } ops[] = {{"==", T_EQ},    {"!=", T_NE},    {"<=", T_LE},    {">=", T_GE},   {"&&", T_AND},
+               {"||", T_OR},    {"<", T_LT},     {">", T_GT},     {"!", T_NOT},   {"(", T_LPAREN},
+               {")", T_RPAREN}, {"[", T_LBRACK}, {"]", T_RBRACK}, {".", T_DOT},   {"??", T_QQ},
+               {"+", T_PLUS},   {"-", T_MINUS},  {"*", T_STAR},   {"/", T_SLASH}, {"%", T_PERCENT}};
     if (c == '\'' || c == '"') {
         lex_string(p, t);
-    } else if (isdigit(c) || (c == '-' && two && isdigit((unsigned char)s[1]))) {
+    } else if (isdigit(c)) {
         lex_number(p, t);
     } else if (is_name_start(c)) {
         while (p->i < p->len && is_name_char((unsigned char)p->src[p->i]))
@@ -234,6 +240,8 @@ static void lex(parser *p)
             fail(p, t->off, "'&' is not an operator: use '&&'");
         else if (c == '|')
             fail(p, t->off, "'|' is not an operator: use '||'");
+        else if (c == '?')
+            fail(p, t->off, "'?' is not an operator: use '?\?' for a default (a ?\? b)");
         else if (c >= 0x20 && c < 0x7f)
             fail(p, t->off, "unexpected character '%c'", c);
         else
@@ -413,6 +421,42 @@ static expr *parse_primary(parser *p)
 
 static expr *parse_unary(parser *p)
 {
+    if (p->t.kind == T_MINUS) {
+        size_t off = p->t.off;
+        lex(p);
+        if (p->t.kind == T_NUM) { /* a negative literal, kept as written */
+            expr *e = node(p, EX_NUM, off);
+            char *digits = tok_text(p);
+            if (e && digits && (e->str = malloc(strlen(digits) + 2))) {
+                snprintf(e->str, strlen(digits) + 2, "-%s", digits);
+                e->num = -strtod(digits, NULL);
+            } else if (e) {
+                fail(p, off, "out of memory");
+            }
+            free(digits);
+            lex(p);
+            if (p->failed) {
+                expr_free(e);
+                return NULL;
+            }
+            return e;
+        }
+        /* -x is 0 - x */
+        expr *e = node(p, EX_ARITH, off), *zero = node(p, EX_NUM, off);
+        if (!e || !zero || !(zero->str = malloc(2))) {
+            expr_free(e);
+            expr_free(zero);
+            return NULL;
+        }
+        memcpy(zero->str, "0", 2);
+        e->ar = AR_SUB;
+        e->a = zero;
+        if (!(e->bx = parse_unary(p))) {
+            expr_free(e);
+            return NULL;
+        }
+        return e;
+    }
     if (p->t.kind != T_NOT)
         return parse_primary(p);
     expr *e = node(p, EX_NOT, p->t.off);
@@ -420,6 +464,70 @@ static expr *parse_unary(parser *p)
         return NULL;
     lex(p);
     if (!(e->a = parse_unary(p))) {
+        expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static int arith_of(tok_kind k, int level, expr_arith *ar)
+{
+    static const struct {
+        tok_kind t;
+        int level; /* 0: + -, 1: * / % */
+        expr_arith ar;
+    } ops[] = {{T_PLUS, 0, AR_ADD},
+               {T_MINUS, 0, AR_SUB},
+               {T_STAR, 1, AR_MUL},
+               {T_SLASH, 1, AR_DIV},
+               {T_PERCENT, 1, AR_MOD}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (ops[i].t == k && ops[i].level == level) {
+            *ar = ops[i].ar;
+            return 1;
+        }
+    return 0;
+}
+
+/* level 1: prod := unary (('*'|'/'|'%') unary)*; level 0: sum of prods. */
+static expr *parse_arith(parser *p, int level)
+{
+    expr *a = level ? parse_unary(p) : parse_arith(p, 1);
+    expr_arith ar;
+    while (a && arith_of(p->t.kind, level, &ar)) {
+        expr *e = node(p, EX_ARITH, p->t.off);
+        if (!e) {
+            expr_free(a);
+            return NULL;
+        }
+        e->a = a;
+        e->ar = ar;
+        e->at = a->at;
+        lex(p);
+        if (!(e->bx = level ? parse_unary(p) : parse_arith(p, 1))) {
+            expr_free(e);
+            return NULL;
+        }
+        a = e;
+    }
+    return a;
+}
+
+/* dflt := sum ('??' dflt)? */
+static expr *parse_default(parser *p)
+{
+    expr *a = parse_arith(p, 0);
+    if (!a || p->t.kind != T_QQ)
+        return a;
+    expr *e = node(p, EX_COALESCE, p->t.off);
+    if (!e) {
+        expr_free(a);
+        return NULL;
+    }
+    e->a = a;
+    e->at = a->at;
+    lex(p);
+    if (!(e->bx = parse_default(p))) {
         expr_free(e);
         return NULL;
     }
@@ -454,7 +562,7 @@ static int cmp_of(tok_kind k, expr_cmp *c)
 
 static expr *parse_cmp(parser *p)
 {
-    expr *a = parse_unary(p);
+    expr *a = parse_default(p);
     expr_cmp c;
     if (!a || !cmp_of(p->t.kind, &c))
         return a;
@@ -466,7 +574,7 @@ static expr *parse_cmp(parser *p)
     e->a = a;
     e->cmp = c;
     lex(p);
-    if (!(e->bx = parse_unary(p))) {
+    if (!(e->bx = parse_default(p))) {
         expr_free(e);
         return NULL;
     }

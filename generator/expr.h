@@ -3,8 +3,11 @@
  *
  *   or   := and ('||' and)*
  *   and  := cmp ('&&' cmp)*
- *   cmp  := unary (('=='|'!='|'<'|'<='|'>'|'>=') unary)?   (non-associative)
- *   unary:= '!' unary | primary
+ *   cmp  := dflt (('=='|'!='|'<'|'<='|'>'|'>=') dflt)?     (non-associative)
+ *   dflt := sum ('??' dflt)?                               (right-associative)
+ *   sum  := prod (('+'|'-') prod)*
+ *   prod := unary (('*'|'/'|'%') unary)*
+ *   unary:= '!' unary | '-' unary | primary    ('-' NUMBER is a negative literal)
  *   primary := NUMBER | STRING | true | false | null | '(' or ')' | path
  *   path := NAME ('.' NAME | '[' INT ']')*
  *

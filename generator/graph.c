@@ -35,7 +35,7 @@
 /* ---- expressions back to text ---- */
 
 /* Binding strength: a child weaker than its context gets parentheses. */
-enum { PREC_OR = 1, PREC_AND, PREC_CMP, PREC_NOT, PREC_ATOM };
+enum { PREC_OR = 1, PREC_AND, PREC_CMP, PREC_DEFAULT, PREC_SUM, PREC_PROD, PREC_NOT, PREC_ATOM };
 
 static int expr_prec(const expr *e)
 {
@@ -46,6 +46,10 @@ static int expr_prec(const expr *e)
         return PREC_AND;
     case EX_CMP:
         return PREC_CMP;
+    case EX_COALESCE:
+        return PREC_DEFAULT;
+    case EX_ARITH:
+        return e->ar == AR_ADD || e->ar == AR_SUB ? PREC_SUM : PREC_PROD;
     case EX_NOT:
         return PREC_NOT;
     default:
@@ -130,9 +134,22 @@ static void expr_text(buf *b, const expr *e)
     }
     case EX_CMP:
         /* Non-associative: both operands must bind tighter. */
-        expr_text_child(b, e->a, PREC_NOT);
+        expr_text_child(b, e->a, PREC_DEFAULT);
         buf_printf(b, " %s ", cmp_ops[e->cmp]);
-        expr_text_child(b, e->bx, PREC_NOT);
+        expr_text_child(b, e->bx, PREC_DEFAULT);
+        break;
+    case EX_ARITH: {
+        static const char *const ar_ops[] = {"+", "-", "*", "/", "%"};
+        int p = expr_prec(e);
+        expr_text_child(b, e->a, p); /* left-associative */
+        buf_printf(b, " %s ", ar_ops[e->ar]);
+        expr_text_child(b, e->bx, p + 1);
+        break;
+    }
+    case EX_COALESCE:
+        expr_text_child(b, e->a, PREC_DEFAULT + 1); /* right-associative */
+        buf_add(b, " ?? ");
+        expr_text_child(b, e->bx, PREC_DEFAULT);
         break;
     }
 }
@@ -197,7 +214,8 @@ typedef enum node_shape {
     SH_WAIT_FOR_CALLBACK,
     SH_CHOICE,
     SH_SUCCEED,
-    SH_FAIL
+    SH_FAIL,
+    SH_GOTO
 } node_shape;
 
 typedef enum edge_style {
@@ -282,6 +300,8 @@ static node_shape shape_of(op_kind k)
         return SH_SUCCEED;
     case OP_FAIL:
         return SH_FAIL;
+    case OP_GOTO:
+        return SH_GOTO;
     }
     return SH_STEP;
 }
@@ -499,6 +519,9 @@ static void build_graph(graph *g)
         case OP_FAIL:
             add_edge(g, i, NODE_FAILED(g), NULL, ED_FLOW);
             break;
+        case OP_GOTO: /* only its target: it never falls through */
+            add_edge(g, i, o->else_target, NULL, ED_FLOW);
+            break;
         }
     }
 }
@@ -582,13 +605,13 @@ static void render_mermaid(buf *b, const graph *g)
                                        [SH_WAIT] = "{{",    [SH_CALLBACK] = "[/",
                                        [SH_AWAIT] = "[\\",  [SH_WAIT_FOR_CALLBACK] = "[[",
                                        [SH_CHOICE] = "{",   [SH_SUCCEED] = "([",
-                                       [SH_FAIL] = "(["};
+                                       [SH_FAIL] = "([",    [SH_GOTO] = ">"};
     static const char *const close[] = {[SH_START] = "))",   [SH_SUCCEEDED] = ")))",
                                         [SH_FAILED] = ")))", [SH_STEP] = "]",
                                         [SH_WAIT] = "}}",    [SH_CALLBACK] = "/]",
                                         [SH_AWAIT] = "\\]",  [SH_WAIT_FOR_CALLBACK] = "]]",
                                         [SH_CHOICE] = "}",   [SH_SUCCEED] = "])",
-                                        [SH_FAIL] = "])"};
+                                        [SH_FAIL] = "])",    [SH_GOTO] = "]"};
     static const char *const arrow[] = {
         [ED_FLOW] = "-->", [ED_RETRY] = "-->", [ED_CATCH] = "-.->", [ED_TIMEOUT] = "-.->"};
 
@@ -669,7 +692,8 @@ static void render_dot(buf *b, const graph *g)
         [SH_WAIT_FOR_CALLBACK] = "shape=box, peripheries=2",
         [SH_CHOICE] = "shape=diamond",
         [SH_SUCCEED] = "shape=box, style=rounded, color=\"#2e7d32\"",
-        [SH_FAIL] = "shape=box, style=rounded, color=\"#c62828\""};
+        [SH_FAIL] = "shape=box, style=rounded, color=\"#c62828\"",
+        [SH_GOTO] = "shape=cds"};
     static const char *const styles[] = {[ED_FLOW] = "",
                                          [ED_RETRY] = ", color=\"#6a6a6a\"",
                                          [ED_CATCH] = ", style=dashed, color=\"#c62828\"",

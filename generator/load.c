@@ -108,6 +108,7 @@ workflow *load_workflow(const char *path, diag *d)
 done:
     yml_free(root);
     free(src);
+    diag_flush(d); /* this file's diagnostics, sorted by place */
     if (wf && diag_errors(d) > errors_before) {
         model_free(wf);
         wf = NULL;

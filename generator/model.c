@@ -312,6 +312,8 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     if ((n = yml_get(root, "description")) && mb_want_string(&b, n, "description", "a string"))
         wf->description = mb_dup(mb_scalar(&b, n, "description", "a string"));
     mb_duration(&b, root, "timeout", &wf->timeout_ms);
+    if (yml_get(root, "timeout"))
+        wf->timeout_at = yml_get(root, "timeout")->at;
     if ((n = yml_get(root, "input"))) {
         if (n->kind != YML_MAP) {
             mb_err(&b, DIAG_E_TYPE, n->at, "'input' must be a JSON Schema (a mapping), not %s",

@@ -17,17 +17,22 @@
 
 typedef enum expr_kind {
     EX_NULL,
-    EX_BOOL, /* b */
-    EX_NUM,  /* num, and its source text in str (emitted as written) */
-    EX_STR,  /* str (unescaped) */
-    EX_PATH, /* root, segs */
-    EX_NOT,  /* a */
-    EX_AND,  /* a, b */
-    EX_OR,   /* a, b */
-    EX_CMP   /* a, cmp, b */
+    EX_BOOL,    /* b */
+    EX_NUM,     /* num, and its source text in str (emitted as written) */
+    EX_STR,     /* str (unescaped) */
+    EX_PATH,    /* root, segs */
+    EX_NOT,     /* a */
+    EX_AND,     /* a, b */
+    EX_OR,      /* a, b */
+    EX_CMP,     /* a, cmp, b */
+    EX_ARITH,   /* a, ar, b: + - * / % (unary minus is 0 - a) */
+    EX_COALESCE /* a, b: a ?? b */
 } expr_kind;
 
 typedef enum expr_cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } expr_cmp;
+
+/* In the order of cairn_arith (cairn/workflow.h). */
+typedef enum expr_arith { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MOD } expr_arith;
 
 typedef struct path_seg {
     char *key;  /* member name, or NULL for an index */
@@ -44,6 +49,7 @@ typedef struct expr {
     path_seg *segs;
     size_t nsegs;
     expr_cmp cmp;
+    expr_arith ar;
     struct expr *a, *bx; /* operands (bx: right-hand side) */
 } expr;
 
@@ -91,7 +97,8 @@ typedef enum op_kind {
     OP_WAIT_FOR_CALLBACK = KIND_WAIT_FOR_CALLBACK,
     OP_CHOICE = KIND_CHOICE,
     OP_SUCCEED = KIND_SUCCEED,
-    OP_FAIL = KIND_FAIL
+    OP_FAIL = KIND_FAIL,
+    OP_GOTO = KIND_GOTO /* name and else_go: the target; not journaled */
 } op_kind;
 
 /* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
@@ -141,6 +148,8 @@ typedef struct catch_spec {
     int target; /* its index in workflow.ops, resolved by the checker */
     char *as;   /* NULL when absent */
     pos at;
+    pos go_at;     /* the goto value */
+    pos errors_at; /* the errors value */
 } catch_spec;
 
 typedef struct choice_when {
@@ -148,6 +157,7 @@ typedef struct choice_when {
     char *go;
     int target;
     pos at;
+    pos go_at; /* the goto value */
 } choice_when;
 
 typedef struct op {
@@ -169,14 +179,16 @@ typedef struct op {
     val *until;
 
     int64_t timeout_ms, heartbeat_ms; /* callbacks; 0 when absent */
+    pos timeout_at, heartbeat_at;     /* their values */
     int result_text;                  /* result: text */
     char *await_of;                   /* OP_AWAIT: the callback's name */
     int await_target;
 
-    choice_when *whens; /* OP_CHOICE */
+    choice_when *whens; /* OP_CHOICE; OP_GOTO has only else_go */
     size_t nwhens;
     char *else_go; /* NULL: fall through to the next operation */
     int else_target;
+    pos else_at; /* the else value */
 
     val *output; /* OP_SUCCEED: its own output, or NULL */
 
@@ -193,6 +205,7 @@ typedef struct workflow {
     int version;       /* 0: none */
     char *description; /* NULL when absent */
     int64_t timeout_ms;
+    pos timeout_at;          /* the timeout value */
     char *input_schema_json; /* `input:` as compact JSON text, or NULL */
     char *hooks;             /* `hooks:` as written, or NULL */
     char *hooks_path;        /* resolved relative to the YAML */

@@ -177,11 +177,13 @@ static const char *const keys_wfc[] = {"wait_for_callback",
 static const char *const keys_choice[] = {"choice", "when", "else", NULL};
 static const char *const keys_succeed[] = {"succeed", "output", NULL};
 static const char *const keys_fail[] = {"fail", "error", NULL};
-static const char *const *const kind_keys[] = {keys_step, keys_wait,   keys_callback, keys_await,
-                                               keys_wfc,  keys_choice, keys_succeed,  keys_fail};
+static const char *const keys_goto[] = {"goto", NULL};
+static const char *const *const kind_keys[] = {keys_step,    keys_wait, keys_callback,
+                                               keys_await,   keys_wfc,  keys_choice,
+                                               keys_succeed, keys_fail, keys_goto};
 static const char *const kind_articles[] = {
     "a step",   "a wait",    "a callback", "an await", "a wait_for_callback",
-    "a choice", "a succeed", "a fail"};
+    "a choice", "a succeed", "a fail",     "a goto"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -189,6 +191,13 @@ static char *name_of(builder *b, const yml_node *map, const char *key, const cha
 {
     const yml_node *n = yml_get(map, key);
     return n ? mb_dup(mb_scalar(b, n, key, what)) : NULL;
+}
+
+/* Where the value of key in map is, or dflt when it is absent. */
+static pos value_at(const yml_node *map, const char *key, pos dflt)
+{
+    const yml_node *n = yml_get(map, key);
+    return n ? n->at : dflt;
 }
 
 /* An `as` name (op or catch): [A-Za-z_][A-Za-z0-9_]*, not input, execution
@@ -247,6 +256,8 @@ static void catches_of(builder *b, const yml_node *n, op *o)
             mb_err(b, DIAG_E_MISSING_KEY, c->at,
                    "a catch entry needs 'errors' (a list of error types, or [ALL])");
         cs->go = name_of(b, c, "goto", "an operation name");
+        cs->go_at = value_at(c, "goto", c->at);
+        cs->errors_at = value_at(c, "errors", c->at);
         if (!yml_get(c, "goto"))
             mb_err(b, DIAG_E_MISSING_KEY, c->at, "a catch entry needs 'goto'");
         cs->as = as_of(b, c);
@@ -291,6 +302,7 @@ static void whens_of(builder *b, const yml_node *n, op *o)
             mb_val_free(v);
         }
         cw->go = name_of(b, w, "goto", "an operation name");
+        cw->go_at = value_at(w, "goto", w->at);
         if (!yml_get(w, "goto"))
             mb_err(b, DIAG_E_MISSING_KEY, w->at, "a when entry needs 'goto'");
     }
@@ -341,8 +353,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
                    "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
     /* the other kind keys and submitter have had their own message */
     static const char *const reported[] = {
-        "step",   "wait",    "callback", "await",     "wait_for_callback",
-        "choice", "succeed", "fail",     "submitter", NULL};
+        "step", "wait", "callback",  "await", "wait_for_callback", "choice", "succeed",
+        "fail", "goto", "submitter", NULL};
     mb_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
 
     const yml_node *n;
@@ -401,6 +413,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
     if (k == OP_CALLBACK || k == OP_WAIT_FOR_CALLBACK) {
         mb_duration(b, item, "timeout", &o->timeout_ms);
         mb_duration(b, item, "heartbeat", &o->heartbeat_ms);
+        o->timeout_at = value_at(item, "timeout", o->name_at);
+        o->heartbeat_at = value_at(item, "heartbeat", o->name_at);
         if ((n = yml_get(item, "result"))) {
             const char *s = mb_scalar(b, n, "result", "json or text");
             if (s && !strcmp(s, "text"))
@@ -411,6 +425,10 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
     }
     if (k == OP_AWAIT)
         o->await_of = mb_dup(o->name);
+    if (k == OP_GOTO) { /* its name is its target */
+        o->else_go = mb_dup(o->name);
+        o->else_at = kind_node->at;
+    }
     if (k == OP_CHOICE) {
         if ((n = yml_get(item, "when")))
             whens_of(b, n, o);
@@ -418,6 +436,7 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
             mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
                    "a choice needs 'when' (a list of {if, goto})");
         o->else_go = name_of(b, item, "else", "an operation name");
+        o->else_at = value_at(item, "else", o->name_at);
     }
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
         o->output = mb_val(b, n);
@@ -434,7 +453,7 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
 {
     int found = -1;
     for (size_t i = 0; i < item->n; i++) {
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < KIND_COUNT; k++) {
             if (strcmp(item->keys[i]->text, model_kind_name(k)))
                 continue;
             if (found < 0) {
@@ -450,7 +469,7 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
     if (found >= 0)
         return found;
     for (size_t i = 0; i < item->n; i++)
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < KIND_COUNT; k++)
             if (lex_edit_distance(item->keys[i]->text, model_kind_name(k), 2) <= 2) {
                 mb_err(b, DIAG_E_KIND, item->keys[i]->at, "unknown key '%s' (did you mean '%s'?)",
                        item->keys[i]->text, model_kind_name(k));
@@ -458,7 +477,6 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
             }
     mb_err(b, DIAG_E_KIND, item->at,
            "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
-           "choice, "
-           "succeed, fail");
+           "choice, succeed, fail, goto");
     return -1;
 }

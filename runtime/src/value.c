@@ -1,6 +1,7 @@
 /*
  * value.c — the expression helpers: reading paths, making constants,
- * truthiness, comparisons, interpolated strings and structured values.
+ * truthiness, comparisons, arithmetic, defaults (??), interpolated strings
+ * and structured values.
  *
  * Owns: nothing of its own; every value made here goes into the scope's
  * arena (scope_keep) and lives until the next scope_reset().
@@ -153,6 +154,48 @@ done:
     return scope_keep(s, r); /* NULL: oom, and null */
 }
 
+const cJSON *value_arith(scope *s, const cJSON *a, cairn_arith op, const cJSON *b)
+{
+    if (op == CAIRN_ADD && (cJSON_IsString(a) || cJSON_IsString(b)))
+        return value_concat(s, (const cJSON *const[]){a, b, NULL});
+    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
+        return &null_value;
+    double x = a->valuedouble, y = b->valuedouble, r;
+    switch (op) {
+    case CAIRN_ADD:
+        r = x + y;
+        break;
+    case CAIRN_SUB:
+        r = x - y;
+        break;
+    case CAIRN_MUL:
+        r = x * y;
+        break;
+    case CAIRN_DIV:
+        if (y == 0)
+            return &null_value;
+        r = x / y;
+        break;
+    case CAIRN_MOD:
+        if (y == 0)
+            return &null_value;
+        r = fmod(x, y);
+        break;
+    default:
+        return &null_value;
+    }
+    if (!isfinite(r))
+        return &null_value;
+    return value_num(s, r);
+}
+
+const cJSON *value_coalesce(const cJSON *a, const cJSON *b)
+{
+    if (!a || cJSON_IsNull(a) || cJSON_IsInvalid(a))
+        return b ? b : &null_value;
+    return a;
+}
+
 cJSON *value_object(scope *s)
 {
     return (cJSON *)scope_keep(s, cJSON_CreateObject());
@@ -254,6 +297,17 @@ int cairn_x_cmp(const cJSON *a, cairn_cmp op, const cJSON *b)
 const cJSON *cairn_x_concat(cairn_exec *x, const cJSON *const *parts)
 {
     return value_concat(exec_scope(x), parts);
+}
+
+const cJSON *cairn_x_arith(cairn_exec *x, const cJSON *a, cairn_arith op, const cJSON *b)
+{
+    return value_arith(exec_scope(x), a, op, b);
+}
+
+const cJSON *cairn_x_coalesce(cairn_exec *x, const cJSON *a, const cJSON *b)
+{
+    (void)x;
+    return value_coalesce(a, b);
 }
 
 cJSON *cairn_x_object(cairn_exec *x)

@@ -33,6 +33,16 @@ const cJSON *value_concat(scope *s, const cJSON *const *parts);
 
 cJSON *value_object(scope *s);
 cJSON *value_array(scope *s);
+/*
+ * Arithmetic (cairn_x_arith): two numbers give a number; ADD with a string on
+ * either side joins as an interpolated string does (null as "", any other
+ * value as compact JSON); DIV or MOD by zero, a result that is not finite,
+ * and every other pair give null. MOD has the sign of a (C's fmod).
+ */
+const cJSON *value_arith(scope *s, const cJSON *a, cairn_arith op, const cJSON *b);
+/* a ?? b: b when a is null (or NULL), else a. */
+const cJSON *value_coalesce(const cJSON *a, const cJSON *b);
+
 /* Deep-copy v (NULL: null) into object/array; nothing when it is not one. */
 void value_put(scope *s, cJSON *object, const char *key, const cJSON *v);
 void value_push(scope *s, cJSON *array, const cJSON *v);

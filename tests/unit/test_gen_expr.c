@@ -54,6 +54,16 @@ static void render(const expr *e, char *out, size_t cap)
         render(e->a, a, sizeof a);
         snprintf(out, cap, "!(%s)", a);
         break;
+    case EX_ARITH:
+        render(e->a, a, sizeof a);
+        render(e->bx, b, sizeof b);
+        snprintf(out, cap, "(%s %c %s)", a, "+-*/%"[e->ar], b);
+        break;
+    case EX_COALESCE:
+        render(e->a, a, sizeof a);
+        render(e->bx, b, sizeof b);
+        snprintf(out, cap, "(%s ?? %s)", a, b);
+        break;
     case EX_AND:
     case EX_OR:
     case EX_CMP:
@@ -92,6 +102,61 @@ static void test_precedence(void **state)
                  "((((a < #1) || (a <= #2)) || (a > #3)) || (a >= #4))");
     assert_shape("!(a < b)", "!((a < b))");
     assert_shape("  ( ( a ) )  ", "a");
+}
+
+/* Since 0.2: arithmetic and ??. Tighter than comparisons: * / % over + -
+ * over ?? (right-associative) over == and the like. */
+static void test_arith_and_default(void **state)
+{
+    (void)state;
+    assert_shape("n + 1", "(n + #1)");
+    assert_shape("n+1", "(n + #1)");
+    assert_shape("n-1", "(n - #1)");
+    assert_shape("a - b - c", "((a - b) - c)");
+    assert_shape("a + b * c", "(a + (b * c))");
+    assert_shape("a * b + c % d / e", "((a * b) + ((c % d) / e))");
+    assert_shape("(a + b) * c", "((a + b) * c)");
+    assert_shape("-x", "(#0 - x)");
+    assert_shape("-(a + 1)", "(#0 - (a + #1))");
+    assert_shape("a - -1", "(a - #-1)");
+    assert_shape("'a' + name + '!'", "(('a' + name) + '!')");
+    assert_shape("a ?? b", "(a ?? b)");
+    assert_shape("a ?? b ?? c", "(a ?? (b ?? c))");
+    assert_shape("n ?? 0 + 1", "(n ?? (#0 + #1))");
+    assert_shape("(n ?? 0) + 1", "((n ?? #0) + #1)");
+    assert_shape("s.status ?? 'pending' == 'done'", "((s.status ?? 'pending') == 'done')");
+    assert_shape("a + 1 < b * 2 && c ?? true", "(((a + #1) < (b * #2)) && (c ?? true))");
+    assert_shape("!a ?? b", "(!(a) ?? b)");
+
+    static const struct {
+        const char *src;
+        size_t off;
+        const char *msg;
+    } bad[] = {
+        {"a ?", 2, "'?' is not an operator: use '?\?' for a default (a ?\? b)"},
+        {"a ??", 4,
+         "expected a value (a path, a number, a string, true, false, null or '('), found the end "
+         "of the expression"},
+        {"a +", 3,
+         "expected a value (a path, a number, a string, true, false, null or '('), found the end "
+         "of the expression"},
+        {"* a", 0,
+         "expected a value (a path, a number, a string, true, false, null or '('), found '*'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char msg[256] = "";
+        size_t off = 999;
+        expr *e = expr_parse_msg(bad[i].src, strlen(bad[i].src), msg, sizeof msg, &off);
+        if (e)
+            fail_msg("'%s' parsed but should not", bad[i].src);
+        if (strcmp(msg, bad[i].msg) || off != bad[i].off)
+            fail_msg("'%s': got \"%s\" at %zu, want \"%s\" at %zu", bad[i].src, msg, off,
+                     bad[i].msg, bad[i].off);
+    }
+    expr *e = parse("-2.5");
+    assert_int_equal(e->kind, EX_NUM);
+    assert_string_equal(e->str, "-2.5");
+    expr_free(e);
 }
 
 static void test_paths(void **state)
@@ -199,7 +264,7 @@ static void test_errors(void **state)
         {"a.", 2, "expected a name after '.', found the end of the expression"},
         {"a.1", 2, "expected a name after '.', found '1'"},
         {"a[x]", 2, "expected a list index (0, 1, ...) after '[', found 'x'"},
-        {"a[-1]", 2, "expected a list index (0, 1, ...) after '[', found '-1'"},
+        {"a[-1]", 2, "expected a list index (0, 1, ...) after '[', found '-'"},
         {"a[1.5]", 2, "expected a list index (0, 1, ...) after '[', found '1.5'"},
         {"a[1", 3, "expected ']' after the index, found the end of the expression"},
         {"a b", 2, "unexpected 'b' after the expression (missing '&&' or '||'?)"},
@@ -234,9 +299,10 @@ static void test_find_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_precedence), cmocka_unit_test(test_paths),
-        cmocka_unit_test(test_literals),   cmocka_unit_test(test_positions),
-        cmocka_unit_test(test_errors),     cmocka_unit_test(test_find_end),
+        cmocka_unit_test(test_precedence), cmocka_unit_test(test_arith_and_default),
+        cmocka_unit_test(test_paths),      cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_positions),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_find_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

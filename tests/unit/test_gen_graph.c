@@ -72,6 +72,16 @@ static void test_expr_text(void **state)
     check_expr("x <= 2.50 && y == 1e3", "x <= 2.50 && y == 1e3");
     check_expr("\"it's\" == 'a\\\\b' || true != false", "'it\\'s' == 'a\\\\b' || true != false");
     check_expr("'tab\\tnl\\n' == null", "'tab\\tnl\\n' == null");
+    /* Since 0.2: arithmetic and ??, with their own binding strengths. */
+    check_expr("(a + b) * c - d / (e % f)", "(a + b) * c - d / (e % f)");
+    check_expr("a - (b - c)", "a - (b - c)");
+    check_expr("(a - b) - c", "a - b - c");
+    check_expr("a ?? (b ?? c)", "a ?? b ?? c");
+    check_expr("(a ?? b) ?? c", "(a ?? b) ?? c");
+    check_expr("(n ?? 0) + 1", "(n ?? 0) + 1");
+    check_expr("s.status ?? 'pending' == 'done'", "s.status ?? 'pending' == 'done'");
+    check_expr("(a == b) ?? c", "(a == b) ?? c");
+    check_expr("-n + -1", "0 - n + -1");
 }
 
 /* ---- diagrams ---- */
@@ -261,12 +271,38 @@ static void test_no_failed_end(void **state)
     free(d);
 }
 
+/* The polling loop of tests/golden/poll: a goto is drawn with one edge, to
+ * its target (never to the operation after it), and a choice whose branches
+ * use ?? and arithmetic keeps their text. */
+static void test_goto_loop(void **state)
+{
+    (void)state;
+    char *m = draw("tests/golden/poll/poll.yaml", GRAPH_MERMAID);
+    has_line(m, "    op4>\"goto<br/>check\"]");
+    has_line(m, "    op3 --> op4");
+    has_line(m, "    op4 --> op1");
+    lacks(m, "op4 --> op5");
+    lacks(m, "op4 -->|");
+    has_line(m, "    op2 -->|\"poll.status ?? 'pending' == 'done'\"| op5");
+    has_line(m, "    op2 -->|\"poll.pass #gt;= input.max_passes * 2 - input.max_passes\"| op6");
+    /* op4 is the source of exactly one edge */
+    size_t from = 0;
+    for (const char *p = m; (p = strstr(p, "\n    op4 -->")); p++)
+        from++;
+    assert_int_equal(from, 1);
+    free(m);
+    char *d = draw("tests/golden/poll/poll.yaml", GRAPH_DOT);
+    assert_non_null(strstr(d, "shape=cds"));
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expr_text), cmocka_unit_test(test_order_mermaid),
         cmocka_unit_test(test_order_dot), cmocka_unit_test(test_callback_exits),
         cmocka_unit_test(test_escapes),   cmocka_unit_test(test_no_failed_end),
+        cmocka_unit_test(test_goto_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -430,16 +430,46 @@ static void test_callbacks(void **state)
     free(text);
 }
 
+/* The sink holds diagnostics until a flush and sorts them by file (first
+ * reported first), line, column; a note stays after its diagnostic; a place
+ * with no column prints file:line. */
+static void test_diag_sorted(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    diag *d = diag_new(out, 0);
+    diag_report(d, DIAG_ERROR, "E010", "w.yaml", (pos){9, 3}, "late");
+    diag_report(d, DIAG_NOTE, "E010", "w.yaml", (pos){2, 1}, "note of late");
+    diag_report(d, DIAG_WARNING, "W002", "w.yaml", (pos){4, 7}, "middle");
+    diag_report(d, DIAG_ERROR, "E018", "h.lua", (pos){1, DIAG_NO_COL}, "in the hooks");
+    diag_report(d, DIAG_ERROR, "E010", "w.yaml", (pos){4, 2}, "middle, left");
+    fflush(out);
+    assert_int_equal(len, 0); /* nothing before the flush */
+    diag_flush(d);
+    diag_report(d, DIAG_ERROR, "E001", "a.yaml", (pos){1, 1}, "next batch");
+    assert_int_equal(diag_errors(d), 4);
+    assert_int_equal(diag_warnings(d), 1);
+    diag_free(d); /* flushes the rest */
+    fclose(out);
+    assert_string_equal(buf, "w.yaml:4:2: error: middle, left\n"
+                             "w.yaml:4:7: warning: middle\n"
+                             "w.yaml:9:3: error: late\n"
+                             "w.yaml:2:1: note: note of late\n"
+                             "h.lua:1: error: in the hooks\n"
+                             "a.yaml:1:1: error: next batch\n");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_workflow),
-        cmocka_unit_test(test_basic_steps),
-        cmocka_unit_test(test_basic_choice_fail_output),
-        cmocka_unit_test(test_basic_sha256),
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_retry_resolution),
-        cmocka_unit_test(test_scalar_typing),
+        cmocka_unit_test(test_diag_sorted),      cmocka_unit_test(test_basic_workflow),
+        cmocka_unit_test(test_basic_steps),      cmocka_unit_test(test_basic_choice_fail_output),
+        cmocka_unit_test(test_basic_sha256),     cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_retry_resolution), cmocka_unit_test(test_scalar_typing),
         cmocka_unit_test(test_callbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,6 +313,60 @@ static void test_concat_formatting(void **state)
     assert_int_equal(s->oom, 0);
 }
 
+/* ---- arithmetic and ?? ------------------------------------------------- */
+
+static void test_arith(void **state)
+{
+    scope *s = *state;
+    const cJSON *in = value_var(s, "input");
+    const cJSON *n = value_get(in, "n"); /* 3 */
+    assert_json(value_arith(s, n, CAIRN_ADD, value_num(s, 1)), "4");
+    assert_json(value_arith(s, n, CAIRN_SUB, value_num(s, 5)), "-2");
+    assert_json(value_arith(s, n, CAIRN_MUL, value_num(s, 2.5)), "7.5");
+    assert_json(value_arith(s, n, CAIRN_DIV, value_num(s, 2)), "1.5");
+    assert_json(value_arith(s, value_num(s, 7), CAIRN_MOD, n), "1");
+    assert_json(value_arith(s, value_num(s, -7), CAIRN_MOD, n), "-1"); /* sign of a */
+    assert_json(value_arith(s, value_num(s, 7.5), CAIRN_MOD, value_num(s, 2)), "1.5");
+
+    /* by zero: null, for / and % alike; so is a result that is not finite */
+    assert_true(cJSON_IsNull(value_arith(s, n, CAIRN_DIV, value_num(s, 0))));
+    assert_true(cJSON_IsNull(value_arith(s, n, CAIRN_MOD, value_num(s, 0))));
+    assert_true(cJSON_IsNull(value_arith(s, value_num(s, 1e308), CAIRN_MUL, value_num(s, 10))));
+
+    /* + joins when either side is a string, the way ${a}${b} would */
+    assert_json(value_arith(s, value_get(in, "name"), CAIRN_ADD, value_str(s, "!")), "\"Ann!\"");
+    assert_json(value_arith(s, value_str(s, "n="), CAIRN_ADD, n), "\"n=3\"");
+    assert_json(value_arith(s, value_get(in, "missing"), CAIRN_ADD, value_str(s, "x")), "\"x\"");
+    assert_json(value_arith(s, value_str(s, "a="), CAIRN_ADD, value_json(s, "[1]")), "\"a=[1]\"");
+
+    /* anything else is null: no string arithmetic, no null as zero */
+    assert_true(cJSON_IsNull(value_arith(s, value_str(s, "a"), CAIRN_SUB, value_str(s, "b"))));
+    assert_true(cJSON_IsNull(value_arith(s, value_get(in, "missing"), CAIRN_ADD, n)));
+    assert_true(cJSON_IsNull(value_arith(s, value_bool(1), CAIRN_ADD, n)));
+    assert_true(cJSON_IsNull(value_arith(s, n, CAIRN_MUL, value_json(s, "{}"))));
+    assert_true(cJSON_IsNull(value_arith(s, n, (cairn_arith)99, n)));
+    assert_int_equal(s->oom, 0);
+}
+
+static void test_coalesce(void **state)
+{
+    scope *s = *state;
+    const cJSON *in = value_var(s, "input");
+    const cJSON *zero = value_num(s, 0);
+    /* null or nowhere: the default */
+    assert_ptr_equal(value_coalesce(value_get(in, "missing"), zero), zero);
+    assert_ptr_equal(value_coalesce(value_var(s, "not_set_yet"), zero), zero);
+    assert_ptr_equal(value_coalesce(value_null(), zero), zero);
+    assert_ptr_equal(value_coalesce(NULL, zero), zero);
+    /* anything else, falsy or not, is kept */
+    assert_ptr_equal(value_coalesce(value_get(in, "n"), zero), value_get(in, "n"));
+    const cJSON *f = value_bool(0), *empty = value_str(s, "");
+    assert_ptr_equal(value_coalesce(f, zero), f);
+    assert_ptr_equal(value_coalesce(empty, zero), empty);
+    assert_ptr_equal(value_coalesce(zero, value_num(s, 5)), zero);
+    assert_true(cJSON_IsNull(value_coalesce(value_null(), NULL)));
+}
+
 /* ---- structured values ------------------------------------------------- */
 
 static void test_put_push_deep_copy(void **state)
@@ -409,6 +463,8 @@ int main(void)
         cmocka_unit_test(test_truthy),
         cmocka_unit_test(test_cmp_table),
         cmocka_unit_test_setup_teardown(test_concat_formatting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arith, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_coalesce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_push_deep_copy, setup, teardown),
         cmocka_unit_test(test_json_number_text_nonfinite),
         cmocka_unit_test(test_json_print_indented),

@@ -216,6 +216,18 @@ int cairn_x_cmp(const cJSON *a, cairn_cmp op, const cJSON *b);
  */
 const cJSON *cairn_x_concat(cairn_exec *x, const cJSON *const *parts);
 
+/*
+ * Arithmetic, `a + b` and the like: two numbers give a number; `+` with a
+ * string on either side joins as an interpolated string does (null as "",
+ * other values as compact JSON); a division or remainder by zero, a result
+ * that is not finite, and any other pair give null. `%` takes the sign of a.
+ */
+typedef enum cairn_arith { CAIRN_ADD, CAIRN_SUB, CAIRN_MUL, CAIRN_DIV, CAIRN_MOD } cairn_arith;
+const cJSON *cairn_x_arith(cairn_exec *x, const cJSON *a, cairn_arith op, const cJSON *b);
+
+/* `a ?? b`: b when a is null (a path that leads nowhere is null), else a. */
+const cJSON *cairn_x_coalesce(cairn_exec *x, const cJSON *a, const cJSON *b);
+
 /* Build structured values (`with:`, `output:`): put/push deep-copy v. */
 cJSON *cairn_x_object(cairn_exec *x);
 cJSON *cairn_x_array(cairn_exec *x);

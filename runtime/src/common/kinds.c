@@ -12,7 +12,8 @@ static const char *const names[KIND_COUNT] = {[KIND_STEP] = "step",
                                               [KIND_WAIT_FOR_CALLBACK] = "wait_for_callback",
                                               [KIND_CHOICE] = "choice",
                                               [KIND_SUCCEED] = "succeed",
-                                              [KIND_FAIL] = "fail"};
+                                              [KIND_FAIL] = "fail",
+                                              [KIND_GOTO] = "goto"};
 
 const char *kind_name(kind k)
 {

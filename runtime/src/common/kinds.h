@@ -15,6 +15,7 @@ typedef enum kind {
     KIND_CHOICE,
     KIND_SUCCEED,
     KIND_FAIL,
+    KIND_GOTO, /* since 0.2: an unconditional jump, never journaled */
     KIND_COUNT
 } kind;
 
