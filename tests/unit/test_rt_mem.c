@@ -1,0 +1,135 @@
+/*
+ * test_rt_mem.c — cJSON's process-global hooks are the host's: libcairn
+ * leaves them alone unless the host calls cairn_set_cjson_hooks().
+ *
+ * Both ways, in this order (the hooks are process-global, so the opt-in
+ * comes last):
+ *   - a host with its own cJSON hooks (a tagging allocator: each block
+ *     carries a mark that its free checks and clears) opens an engine and
+ *     drives a workflow with a Lua step, a C step and a wait to its end,
+ *     and reads its status and history: its hooks are still in place
+ *     afterwards, every block they gave was freed by them (none leaked, none
+ *     freed by libcairn's allocator, which would abort on the tagged
+ *     pointer) and they never freed a block that was not theirs;
+ *   - after cairn_set_cjson_hooks(), cJSON allocates through libcairn's
+ *     allocator: the test build's switch fails cJSON's allocations too, and
+ *     the failure counts as the runtime's (mem_failures()).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "mem.h"
+
+#include "fixtures/basic.c"
+#include "fixtures/basic_charge.c"
+
+static const cairn_workflow *const workflows[] = {&basic_workflow};
+
+#include "engine_fixture.h"
+
+/* ---- the host's tagging allocator --------------------------------------- */
+
+#define TAG 0x7461676765644a53ull /* "SJdeggat" */
+
+typedef union {
+    unsigned long long tag;
+    max_align_t align;
+} header;
+
+static long tagged_live;   /* blocks given and not yet freed */
+static long tagged_given;  /* blocks given in all */
+static long foreign_frees; /* frees of a block without the tag */
+
+static void *tagged_malloc(size_t n)
+{
+    header *h = malloc(sizeof *h + n);
+    if (!h)
+        return NULL;
+    h->tag = TAG;
+    tagged_live++;
+    tagged_given++;
+    return h + 1;
+}
+
+static void tagged_free(void *p)
+{
+    if (!p)
+        return;
+    header *h = (header *)p - 1;
+    if (h->tag != TAG) { /* not ours: do not touch it (it leaks; the count fails the test) */
+        foreign_frees++;
+        return;
+    }
+    h->tag = 0;
+    tagged_live--;
+    free(h);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_host_hooks_are_left_alone(void **state)
+{
+    (void)state;
+    cJSON_Hooks hooks = {.malloc_fn = tagged_malloc, .free_fn = tagged_free};
+    cJSON_InitHooks(&hooks);
+
+    fixture *f = fixture_open("/tmp/cairn-test-mem", workflows, 1);
+    char *id = start(f, "basic", "{\"amount\":50}");
+    engine_set_skip_time(f->e, 1);
+    drive(f, id);
+    assert_status(f, id, "SUCCEEDED");
+    cJSON *h = history(f, id);
+    assert_int_equal(cJSON_GetArraySize(get(h, "operations")), 4);
+    cJSON_Delete(h);
+    mem_free(id);
+    void *fs = f;
+    fixture_teardown(&fs);
+    assert_true(basic_charge_calls > 0);
+
+    long given = tagged_given;
+    assert_true(given > 100); /* the engine's JSON went through the host's hooks */
+    cJSON *o = cJSON_CreateObject();
+    assert_int_equal(tagged_given, given + 1); /* still the host's hooks */
+    cJSON_Delete(o);
+    assert_int_equal(tagged_live, 0);
+    assert_int_equal(foreign_frees, 0);
+    cJSON_InitHooks(NULL);
+}
+
+static void test_opt_in_points_cjson_at_the_runtime(void **state)
+{
+    (void)state;
+    cairn_set_cjson_hooks();
+    long given = tagged_given;
+    mem_fail_at(0);
+    cJSON *o = cJSON_CreateObject();
+    assert_non_null(o);
+    assert_int_equal(mem_allocations(), 1);
+    cJSON_Delete(o);
+
+    long failed = mem_failures();
+    mem_fail_at(1);
+    assert_null(cJSON_Parse("{\"a\":[1,2,3]}"));
+    mem_fail_at(0);
+    assert_int_equal(mem_failures(), failed + 1);
+    assert_int_equal(tagged_given, given);
+    cJSON_InitHooks(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_host_hooks_are_left_alone),
+        cmocka_unit_test(test_opt_in_points_cjson_at_the_runtime),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
