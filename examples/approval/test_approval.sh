@@ -136,12 +136,19 @@ finish busy
 jcheck "$tmp/busy.json" 'd["execution"]["status"] == "SUCCEEDED" and d["execution"]["result"]["by"] == "cy"'
 
 check "over HTTP: serve starts the request and takes the answer on the Lambda route"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$host" serve --db "$tmp/serve.db" --listen "127.0.0.1:$port" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+# On a port the kernel picks (no probe-then-bind race): read from its first line.
+"$host" serve --db "$tmp/serve.db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve=$!
 pids+=("$serve")
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's|^serve: listening on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$tmp/serve.out")
+    [ -n "$port" ] && break
+    kill -0 "$serve" 2>/dev/null || die "serve exited at start: $(cat "$tmp/serve.err")"
+    sleep 0.05
+done
+[ -n "$port" ] || die "serve printed no listening line: $(cat "$tmp/serve.out")"
 api=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -s -o /dev/null "$api/executions/none" && break; sleep 0.05; done
 start_inbox http
 id=$(curl -sf -X POST -H 'Content-Type: application/json' \
     --data "{\"workflow\": \"approval\", \"input\": $(input laptop)}" "$api/executions" |
