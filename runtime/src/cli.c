@@ -81,6 +81,18 @@ static char *cut(char *s)
     return out;
 }
 
+/*
+ * The compact JSON of v as a string of ours (mem_free), or NULL: cJSON
+ * prints with its own hooks, which are the host's (mem.h).
+ */
+static char *json_str(const cJSON *v)
+{
+    char *printed = cJSON_PrintUnformatted(v);
+    char *s = printed ? dup_str(printed) : NULL;
+    cJSON_free(printed);
+    return s;
+}
+
 /* A text cell for a member of a status or operation object (new string). */
 static char *cell_text(const cJSON *v)
 {
@@ -88,13 +100,13 @@ static char *cell_text(const cJSON *v)
         return dup_str(v->valuestring);
     if (!v || cJSON_IsNull(v))
         return dup_str("-");
-    return cJSON_PrintUnformatted(v); /* numbers, and anything unexpected */
+    return json_str(v); /* numbers, and anything unexpected */
 }
 
 /* A JSON cell: the compact JSON of v (JSON null when absent), cut. */
 static char *cell_json(const cJSON *v)
 {
-    return cut(v ? cJSON_PrintUnformatted(v) : dup_str("null"));
+    return cut(v ? json_str(v) : dup_str("null"));
 }
 
 /* ---- tables ---- */
@@ -174,7 +186,7 @@ static int print_json(const cJSON *doc)
     if (!text)
         return out_of_memory();
     puts(text);
-    mem_free(text);
+    cJSON_free(text);
     return 0;
 }
 
@@ -211,7 +223,7 @@ static int status_text(const cJSON *st)
     {
         int json = !strcmp(f->string, "input") || !strcmp(f->string, "result") ||
                    !strcmp(f->string, "error");
-        char *s = json ? cJSON_PrintUnformatted(f) : cell_text(f);
+        char *s = json ? json_str(f) : cell_text(f);
         if (!s)
             return out_of_memory();
         printf("%-*s  %s\n", (int)w, f->string, s);

@@ -118,7 +118,7 @@ static int print_json_field(const char *label, const cJSON *v)
     if (v && !s)
         return -1;
     printf("%-9s  %s\n", label, s ? s : "null");
-    mem_free(s);
+    cJSON_free(s);
     return 0;
 }
 
@@ -136,7 +136,7 @@ static int print_outcome(const cJSON *st, int json)
         if (!text)
             return 1;
         puts(text);
-        mem_free(text);
+        cJSON_free(text);
         return failed;
     }
     printf("%-9s  %s\n", "execution", str_field(st, "id") ? str_field(st, "id") : "?");

@@ -172,7 +172,7 @@ static enum MHD_Result send_doc(struct MHD_Connection *c, const cJSON *doc)
     if (!text)
         return send_error(c, 500, "ServiceException", "out of memory");
     enum MHD_Result ret = send_json(c, 200, NULL, text);
-    mem_free(text);
+    cJSON_free(text);
     return ret;
 }
 

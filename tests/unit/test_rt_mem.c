@@ -10,7 +10,9 @@
  *     and reads its status and history: its hooks are still in place
  *     afterwards, every block they gave was freed by them (none leaked, none
  *     freed by libcairn's allocator, which would abort on the tagged
- *     pointer) and they never freed a block that was not theirs;
+ *     pointer) and they never freed a block that was not theirs; the same
+ *     through the host's commands (cairn_host_main: run, status, history and
+ *     list, as tables and as JSON), which print what cJSON prints;
  *   - after cairn_set_cjson_hooks(), cJSON allocates through libcairn's
  *     allocator: the test build's switch fails cJSON's allocations too, and
  *     the failure counts as the runtime's (mem_failures()).
@@ -105,6 +107,69 @@ static void test_host_hooks_are_left_alone(void **state)
     cJSON_InitHooks(NULL);
 }
 
+/* cairn_host_main(ARGS..., NULL) on the basic workflow; returns its exit code. */
+static int host(const char *arg, ...)
+{
+    char *argv[16] = {"host", (char *)arg};
+    int argc = 2;
+    va_list ap;
+    va_start(ap, arg);
+    for (char *a; argc < 15 && (a = va_arg(ap, char *));)
+        argv[argc++] = a;
+    va_end(ap);
+    fflush(stdout);
+    return cairn_host_main(argc, argv, workflows, 1);
+}
+
+static void test_host_commands_with_host_hooks(void **state)
+{
+    (void)state;
+    char db[] = "/tmp/cairn-test-mem-host-XXXXXX";
+    int fd = mkstemp(db);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(db);
+    cJSON_Hooks hooks = {.malloc_fn = tagged_malloc, .free_fn = tagged_free};
+    cJSON_InitHooks(&hooks);
+    long given = tagged_given;
+    assert_int_equal(host("run", "basic", "--input", "{\"amount\":5}", "--name", "k", "--skip-time",
+                          "--db", db, NULL),
+                     0);
+    assert_int_equal(host("run", "basic", "--input", "{\"amount\":5}", "--name", "k", "--skip-time",
+                          "--json", "--db", db, NULL),
+                     0);
+    assert_int_equal(host("list", "--db", db, NULL), 0);
+    assert_int_equal(host("list", "--json", "--db", db, NULL), 0);
+
+    engine *e;
+    cairn_error err;
+    err_init(&err);
+    assert_int_equal(engine_open(&e, db, workflows, 1, &err), CAIRN_OK);
+    char *id = NULL;
+    int created = -1;
+    assert_int_equal(engine_start(e, "basic", "{\"amount\":5}", "k", &id, &created, &err),
+                     CAIRN_OK);
+    assert_int_equal(created, 0);
+    engine_close(e);
+    err_cleanup(&err);
+    assert_int_equal(host("status", id, "--db", db, NULL), 0);
+    assert_int_equal(host("status", id, "--json", "--db", db, NULL), 0);
+    assert_int_equal(host("history", id, "--db", db, NULL), 0);
+    assert_int_equal(host("history", id, "--json", "--db", db, NULL), 0);
+    mem_free(id);
+
+    assert_true(tagged_given > given + 100);
+    assert_int_equal(tagged_live, 0);
+    assert_int_equal(foreign_frees, 0);
+    cJSON_InitHooks(NULL);
+    char buf[64];
+    unlink(db);
+    snprintf(buf, sizeof buf, "%s-wal", db);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", db);
+    unlink(buf);
+}
+
 static void test_opt_in_points_cjson_at_the_runtime(void **state)
 {
     (void)state;
@@ -129,6 +194,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_hooks_are_left_alone),
+        cmocka_unit_test(test_host_commands_with_host_hooks),
         cmocka_unit_test(test_opt_in_points_cjson_at_the_runtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
