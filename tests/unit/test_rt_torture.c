@@ -31,7 +31,10 @@
 #include "engine.h"
 #include "mem.h"
 
-#include "fixtures/callbacks.c"
+#include "fixtures/cbj.c"
+#include "fixtures/cbt.c"
+#include "fixtures/wfc.c"
+#include "fixtures/wfcc.c"
 #include "fixtures/callbacks_hooks.c"
 #include "fixtures/hooks.c"
 #include "fixtures/torture.c"
