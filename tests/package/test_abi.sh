@@ -11,6 +11,8 @@
 #
 # Env: CAIRN (the tool), CAIRN_SOURCE_DIR.
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
 CC="${CC:-cc}"
@@ -18,11 +20,6 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtim
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 abi="$(sed -n 's/^#define CAIRN_ABI \([0-9][0-9]*\).*/\1/p' "$CAIRN_SOURCE_DIR/runtime/include/cairn/cairn.h")"
 [ -n "$abi" ] || fail "no #define CAIRN_ABI in cairn.h"
@@ -53,8 +50,4 @@ for cc in "$CC" clang; do
     fi
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
 echo "abi: a file generated for another ABI fails the build with 'regenerate'"
