@@ -111,10 +111,14 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
-# A suspended execution: the open operations say so.
+# A suspended execution: the open operations say so. Started, then run by a
+# worker a little later (until it suspends on reserve-stock's retry delay),
+# so that its journal spans some time whatever the machine's speed: a run
+# journaled within one millisecond has no span to draw the bars on.
 pdb=$tmp/pending.db
-"$host" run order --db "$pdb" --input "$input" >/dev/null 2>&1
-pid=$("$host" list --db "$pdb" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+pid=$("$host" start order --db "$pdb" --input "$input") || fail "start of the pending execution"
+sleep 0.05
+"$host" worker --db "$pdb" --until-idle >/dev/null 2>&1 || fail "worker --until-idle on the pending execution"
 "$CAIRN" history "$pid" --db "$pdb" --timeline >"$tmp/pending.txt" || fail "timeline of a pending execution"
 grep -Eq '^order +EXECUTION +\+0ms +open .*=>\| +STARTED$' "$tmp/pending.txt" ||
     fail "the pending execution's line: $(grep '^order ' "$tmp/pending.txt")"
