@@ -16,7 +16,9 @@
 #   - the generated folder as an include directory (so hooks can include NAME.h);
 #   - libcairn, linked PRIVATE: cairn::cairn (static) by default,
 #     cairn::cairn_shared (libcairn.so) with SHARED or when the variable
-#     CAIRN_LINK_SHARED is true where cairn_add_workflow is called.
+#     CAIRN_LINK_SHARED is true where cairn_add_workflow is called. (Inside
+#     the cairn tree, the variable CAIRN_RUNTIME_TARGET replaces the static
+#     one: its tests and examples link cairn_runtime_test, with test hooks.)
 # <dir> is OUTPUT_DIR (relative to the current binary folder), by default
 # <binary dir>/cairn_gen/<target>/<name>: per target, so one workflow can serve
 # several targets (one with MAIN, one without) in the same directory. With
@@ -157,6 +159,8 @@ function(cairn_add_workflow)
   target_include_directories(${target} PRIVATE "${outdir}")
   if(arg_SHARED OR CAIRN_LINK_SHARED)
     target_link_libraries(${target} PRIVATE cairn::cairn_shared)
+  elseif(CAIRN_RUNTIME_TARGET)
+    target_link_libraries(${target} PRIVATE ${CAIRN_RUNTIME_TARGET})
   else()
     target_link_libraries(${target} PRIVATE cairn::cairn)
   endif()

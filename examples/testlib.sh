@@ -1,8 +1,13 @@
 # testlib.sh — what the examples' test scripts share (sourced, not run):
-# a temporary folder and the processes to stop at exit, check/fail/die,
-# jcheck for JSON documents, a stand-in service on a free port, and the
-# callback id of an execution. The sourcing script sets `host` (the example's
-# host program) and `here` (its folder) first, and exits with `report`.
+# a temporary folder and the processes to stop at exit, check and fail
+# (tests/common.sh: the examples' tests run only in the cairn tree, which
+# always holds tests/, so they need not stand alone), jcheck for JSON
+# documents, a stand-in service on a free port, and the callback id of an
+# execution. The sourcing script sets `host` (the example's host program) and
+# `here` (its folder) first, and ends with `report`.
+
+# shellcheck source=../tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/common.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-example.XXXXXX")
 pids=()
@@ -11,15 +16,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-STEP=""
-
-check() { STEP=$*; echo "check: $*"; }
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    failures=$((failures + 1))
-}
-die() { echo "FAIL: ${STEP:+$STEP: }$*" >&2; exit 1; }
 
 # jcheck FILE EXPR...: with `d` the JSON of FILE and `ops` its operations by
 # name (history; the first of each name, so a CONTEXT before its children),
@@ -51,7 +47,7 @@ stand_in() {
     python3 "$here/$script" --port 0 --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
     pids+=("$!")
     for _ in $(seq 100); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
-    [ -s "$tmp/$name.port" ] || die "$script did not start"
+    [ -s "$tmp/$name.port" ] || fail "$script did not start"
     url="http://127.0.0.1:$(cat "$tmp/$name.port")"
     touch "$tmp/$name.log"
 }
@@ -62,11 +58,8 @@ callback_id() {
         python3 -c 'import json,sys; print([o["callback_id"] for o in json.load(sys.stdin)["operations"] if o["type"] == "CALLBACK"][0])'
 }
 
-# report: the verdict, as the exit status.
+# report: the end of a script that got this far: every check passed (the
+# first failure ends the script, with status 1).
 report() {
-    if [ "$failures" -ne 0 ]; then
-        echo "$failures check(s) failed" >&2
-        exit 1
-    fi
     echo "all checks passed"
 }

@@ -1,8 +1,8 @@
-# common.sh — what the test libraries of tests/e2e and tests/callback share
-# (sourced by their lib.sh, not a test itself): `check` announces what is
-# being checked, `fail` stops at the first failure naming it, `run_cmd`
-# captures a command's output and status, `expect_rc` checks the status.
-# The sourcing lib.sh sets $WORK (the script's temporary folder) first.
+# common.sh — what every test script of tests/ and examples/ shares
+# (sourced, directly or by a lib.sh, not a test itself): `check` announces
+# what is being checked, `fail` stops at the first failure naming it,
+# `run_cmd` captures a command's output and status, `expect_rc` checks the
+# status. run_cmd needs $WORK (the script's temporary folder).
 
 STEP=""
 check() {
@@ -10,8 +10,17 @@ check() {
     echo "check: $*"
 }
 
+# fail MESSAGE: the one way a test script fails. Says what failed (after the
+# current check's name), then what the script's on_fail function adds when
+# it defines one (a server's stderr, say), and ends the script with status 1;
+# its EXIT trap cleans up. A script stops at its first failure, so what it
+# prints last is what went wrong. (In a subshell or a pipeline, fail ends
+# only that: test its status.)
 fail() {
     echo "FAIL: ${STEP:+$STEP: }$*" >&2
+    if declare -F on_fail >/dev/null; then
+        on_fail >&2
+    fi
     exit 1
 }
 

@@ -45,8 +45,8 @@ begin() {
     db=$tmp/$case.db
     "$host" run approval --db "$db" --input "$(input "$2")" --json >"$tmp/$case.run.json" 2>"$tmp/$case.run.err"
     jcheck "$tmp/$case.run.json" 'd["status"] == "PENDING"'
-    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.run.json") || die "no execution id: $(cat "$tmp/$case.run.err")"
-    cb=$(callback_id "$db" "$id") || die "no CALLBACK in the history of $id"
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.run.json") || fail "no execution id: $(cat "$tmp/$case.run.err")"
+    cb=$(callback_id "$db" "$id") || fail "no CALLBACK in the history of $id"
 }
 
 # finish CASE: a worker runs what is due, then the history is in $tmp/CASE.json.
@@ -136,19 +136,26 @@ finish busy
 jcheck "$tmp/busy.json" 'd["execution"]["status"] == "SUCCEEDED" and d["execution"]["result"]["by"] == "cy"'
 
 check "over HTTP: serve starts the request and takes the answer on the Lambda route"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$host" serve --db "$tmp/serve.db" --listen "127.0.0.1:$port" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+# On a port the kernel picks (no probe-then-bind race): read from its first line.
+"$host" serve --db "$tmp/serve.db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve=$!
 pids+=("$serve")
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's|^serve: listening on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$tmp/serve.out")
+    [ -n "$port" ] && break
+    kill -0 "$serve" 2>/dev/null || fail "serve exited at start: $(cat "$tmp/serve.err")"
+    sleep 0.05
+done
+[ -n "$port" ] || fail "serve printed no listening line: $(cat "$tmp/serve.out")"
 api=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -s -o /dev/null "$api/executions/none" && break; sleep 0.05; done
 start_inbox http
 id=$(curl -sf -X POST -H 'Content-Type: application/json' \
     --data "{\"workflow\": \"approval\", \"input\": $(input laptop)}" "$api/executions" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "POST /executions failed: $(cat "$tmp/serve.err")"
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || fail "POST /executions failed: $(cat "$tmp/serve.err")"
 for _ in $(seq 200); do grep -q callback_id "$tmp/http.log" && break; sleep 0.05; done
 cb=$(python3 -c 'import json,sys; print([json.loads(l)["message"]["callback_id"] for l in open(sys.argv[1])][0])' "$tmp/http.log") ||
-    die "the inbox got no callback id"
+    fail "the inbox got no callback id"
 enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$cb")
 code=$(curl -s -o "$tmp/http.out" -w '%{http_code}' -X POST --data-binary '{"approved": true, "by": "dee"}' \
     "$api/2025-12-01/durable-execution-callbacks/$enc/succeed")

@@ -18,26 +18,16 @@ set -euo pipefail
 
 host=${1:?usage: test_order.sh HOST}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+# shellcheck source=../testlib.sh
+. "$here/../testlib.sh"
 
 input() { cat "$here/inputs/$1.json"; }
 
-# check NAME JSON-FILE PYTHON-EXPR...: each expression, with `d` the parsed
-# file, must be true.
-check() {
-    local name=$1 file=$2
-    shift 2
-    if python3 - "$file" "$@" <<'PY'; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-import json, sys
-d = json.load(open(sys.argv[1]))
-ops = {o["name"]: o for o in d.get("operations", [])}
-bad = [e for e in sys.argv[2:] if not eval(e, {"d": d, "ops": ops})]
-for e in bad:
-    print("     not true:", e)
-sys.exit(1 if bad else 0)
-PY
+# expect NAME JSON-FILE PYTHON-EXPR...: the check NAME: each expression,
+# with `d` the parsed file and `ops` its operations by name, must be true.
+expect() {
+    check "$1"
+    jcheck "${@:2}"
 }
 
 # run CASE INPUT EXPECTED-EXIT: runs to the end on the virtual clock and
@@ -46,21 +36,19 @@ run_case() {
     local case=$1 in=$2 want=$3 rc=0
     "$host" run order --db "$tmp/$case.db" --input "$(input "$in")" --skip-time --json \
         >"$tmp/$case.json" 2>"$tmp/$case.err" || rc=$?
-    if [[ $rc != "$want" ]]; then
-        echo "FAIL $case: exit $rc, expected $want"; cat "$tmp/$case.err"; failures=$((failures + 1))
-    fi
+    [[ $rc == "$want" ]] || fail "$case: exit $rc, expected $want: $(cat "$tmp/$case.err")"
     local id
     id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.json")
     "$host" history "$id" --db "$tmp/$case.db" --json >"$tmp/$case.history.json"
 }
 
 run_case success success 0
-check "success: shipped with its output" "$tmp/success.json" \
+expect "success: shipped with its output" "$tmp/success.json" \
     'd["status"] == "SUCCEEDED"' \
     'd["result"]["status"] == "shipped" and d["result"]["order_id"] == "A-1001"' \
     'd["result"]["total"] == 1375 and d["result"]["tracking"] == "TRK-A-1001"' \
     'd["result"]["charge"] == "ch_A-1001_1" and d["result"]["card"] == "4242"'
-check "success: the retry really retried, the fraud hold was journaled" "$tmp/success.history.json" \
+expect "success: the retry really retried, the fraud hold was journaled" "$tmp/success.history.json" \
     'ops["reserve-stock"]["status"] == "SUCCEEDED" and ops["reserve-stock"]["attempt"] == 2' \
     'ops["reserve-stock"]["result"]["attempt"] == 2' \
     'ops["fraud-review"]["type"] == "WAIT" and ops["fraud-review"]["status"] == "SUCCEEDED"' \
@@ -68,21 +56,21 @@ check "success: the retry really retried, the fraud hold was journaled" "$tmp/su
     '"release-stock" not in ops'
 
 run_case stock out_of_stock 1
-check "out of stock: rejected with the reason" "$tmp/stock.json" \
+expect "out of stock: rejected with the reason" "$tmp/stock.json" \
     'd["status"] == "FAILED" and d["error"]["type"] == "Order.Rejected"' \
     'd["error"]["message"] == "order A-1002 rejected: only 2 of LAMP-3 left, 3 wanted"' \
     'd["error"]["data"]["type"] == "Inventory.OutOfStock"' \
     'd["error"]["data"]["data"] == {"sku": "LAMP-3", "wanted": 3, "available": 2}'
-check "out of stock: no charge, no release" "$tmp/stock.history.json" \
+expect "out of stock: no charge, no release" "$tmp/stock.history.json" \
     'ops["reserve-stock"]["status"] == "FAILED"' \
     '"charge-card" not in ops and "release-stock" not in ops'
 
 run_case declined declined 1
-check "declined: rejected with the reason" "$tmp/declined.json" \
+expect "declined: rejected with the reason" "$tmp/declined.json" \
     'd["status"] == "FAILED" and d["error"]["type"] == "Order.Rejected"' \
     'd["error"]["message"] == "order A-1003 rejected: card ending 0002 declined: insufficient funds"' \
     'd["error"]["data"]["type"] == "Payment.Declined"'
-check "declined: the stock was released, nothing shipped" "$tmp/declined.history.json" \
+expect "declined: the stock was released, nothing shipped" "$tmp/declined.history.json" \
     'ops["charge-card"]["status"] == "FAILED" and ops["charge-card"]["attempt"] == 1' \
     'ops["release-stock"]["result"] == {"released": "rsv-A-1003", "reason": "Payment.Declined"}' \
     '"ship" not in ops'
@@ -91,12 +79,12 @@ check "declined: the stock was released, nothing shipped" "$tmp/declined.history
 # delay of reserve-stock; a worker on the virtual clock finishes the order.
 rc=0
 "$host" run order --db "$tmp/suspend.db" --input "$(input success)" --json >"$tmp/suspend.json" 2>/dev/null || rc=$?
-check "suspend: PENDING on the retry delay (exit $rc)" "$tmp/suspend.json" \
+expect "suspend: PENDING on the retry delay (exit $rc)" "$tmp/suspend.json" \
     'd["status"] == "PENDING"'
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/suspend.json")
 "$host" worker --db "$tmp/suspend.db" --skip-time --until-idle 2>/dev/null
 "$host" history "$id" --db "$tmp/suspend.db" --json >"$tmp/suspend.history.json"
-check "suspend: the worker finished it from the journal" "$tmp/suspend.history.json" \
+expect "suspend: the worker finished it from the journal" "$tmp/suspend.history.json" \
     'd["execution"]["status"] == "SUCCEEDED"' \
     'd["execution"]["result"]["tracking"] == "TRK-A-1001"' \
     'ops["validate"]["attempt"] == 1 and ops["reserve-stock"]["attempt"] == 2'
@@ -111,12 +99,6 @@ if [[ $rc != 0 ]] && grep -q "qty" "$tmp/refused.err" &&
     python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != [])' "$tmp/refused.list.json"; then
     echo "ok   bad input: refused before any execution exists"
 else
-    echo "FAIL bad input: exit $rc, stderr:"; cat "$tmp/refused.err"; cat "$tmp/refused.list.json"
-    failures=$((failures + 1))
+    fail "bad input: exit $rc, stderr: $(cat "$tmp/refused.err") list: $(cat "$tmp/refused.list.json")"
 fi
-
-if ((failures)); then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all order example checks passed"
+report

@@ -41,8 +41,8 @@ begin() {
     db=$tmp/$case.db
     "$host" run payment --db "$db" --input "$(input "$2")" --json >"$tmp/$case.run.json" 2>"$tmp/$case.run.err"
     jcheck "$tmp/$case.run.json" 'd["status"] == "PENDING"'
-    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.run.json") || die "no execution id: $(cat "$tmp/$case.run.err")"
-    cb=$(callback_id "$db" "$id") || die "no CALLBACK in the history of $id"
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/$case.run.json") || fail "no execution id: $(cat "$tmp/$case.run.err")"
+    cb=$(callback_id "$db" "$id") || fail "no CALLBACK in the history of $id"
 }
 
 finish() {
@@ -122,7 +122,7 @@ db=$tmp/busy.db
 "$host" worker --db "$db" 2>"$tmp/busy.worker.err" &
 worker=$!
 pids+=("$worker")
-id=$("$host" start payment --db "$db" --input "$(input A-2004)") || die "start"
+id=$("$host" start payment --db "$db" --input "$(input A-2004)") || fail "start"
 wait_for "$db" "$id" 'any(o["name"] == "request-charge" and o["status"] == "SUCCEEDED" and o["attempt"] == 2 for o in d["operations"])'
 cb=$(callback_id "$db" "$id")
 "$cairn" callback succeed "$cb" --db "$db" --result '{"receipt": "R-78"}' || fail "callback succeed exit $?"

@@ -87,6 +87,18 @@ static char *cut(char *s)
     return out;
 }
 
+/*
+ * The compact JSON of v as a string of ours (mem_free), or NULL: cJSON
+ * prints with its own hooks, which are the host's (mem.h).
+ */
+static char *json_str(const cJSON *v)
+{
+    char *printed = cJSON_PrintUnformatted(v);
+    char *s = printed ? dup_str(printed) : NULL;
+    cJSON_free(printed);
+    return s;
+}
+
 /* A text cell for a member of a status or operation object (new string). */
 static char *cell_text(const cJSON *v)
 {
@@ -94,13 +106,13 @@ static char *cell_text(const cJSON *v)
         return dup_str(v->valuestring);
     if (!v || cJSON_IsNull(v))
         return dup_str("-");
-    return cJSON_PrintUnformatted(v); /* numbers, and anything unexpected */
+    return json_str(v); /* numbers, and anything unexpected */
 }
 
 /* A JSON cell: the compact JSON of v (JSON null when absent), cut. */
 static char *cell_json(const cJSON *v)
 {
-    return cut(v ? cJSON_PrintUnformatted(v) : dup_str("null"));
+    return cut(v ? json_str(v) : dup_str("null"));
 }
 
 /* ---- tables ---- */
@@ -219,7 +231,7 @@ static int status_text(const cJSON *st)
                    !strcmp(f->string, "error");
         /* version 0: the workflow has no `version` (a real one is at least 1) */
         int unversioned = !strcmp(f->string, "version") && cJSON_IsNumber(f) && f->valueint == 0;
-        char *s = json ? cJSON_PrintUnformatted(f) : unversioned ? dup_str("-") : cell_text(f);
+        char *s = json ? json_str(f) : unversioned ? dup_str("-") : cell_text(f);
         if (!s)
             return out_of_memory();
         printf("%-*s  %s\n", (int)w, f->string, s);
@@ -514,7 +526,6 @@ static void usage(FILE *f, const char *prog)
 
 int cli_store_command(const char *prog, int argc, char **argv)
 {
-    mem_init();
     const char *cmd = argv[0];
     const char *db_flag = NULL;
     const char *format = NULL;

@@ -75,7 +75,6 @@ static int read_file(const char *path, char **out, size_t *len)
 
 int cli_callback_command(const char *prog, int argc, char **argv)
 {
-    mem_init();
     const char *db = NULL, *result = NULL, *result_file = NULL;
     const char *etype = NULL, *emsg = NULL, *edata = NULL;
     int help = 0;

@@ -48,7 +48,6 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
                 cairn_error *err)
 {
     *out = NULL;
-    mem_init();
     engine *e = mem_calloc(1, sizeof *e);
     if (!e || (n && !(e->wfs = mem_malloc(n * sizeof *e->wfs)))) {
         mem_free(e);

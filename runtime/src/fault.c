@@ -6,9 +6,15 @@
  * Owns: the kill-point count, the fault spec and its counters, the shim VFS
  * (registered as the default, once). Never: does anything unless its
  * environment variables are set (or a unit test calls fault_configure), and
- * never changes what reaches the disk other than by refusing a call.
+ * never changes what reaches the disk other than by refusing a call, and is
+ * never part of a library that ships: only cairn_runtime_test compiles it
+ * (runtime/CMakeLists.txt), with CAIRN_TEST_HOOKS defined.
  */
 #include "fault.h"
+
+#ifndef CAIRN_TEST_HOOKS
+#error "fault.c belongs to the test build of the runtime only (CAIRN_TEST_HOOKS)"
+#endif
 
 #include <pthread.h>
 #include <signal.h>

@@ -11,9 +11,16 @@
  *                       KIND write (SQLITE_IOERR_WRITE), fsync (SQLITE_IOERR_FSYNC)
  *                       or full (SQLITE_FULL on writes): the first N such calls
  *                       succeed, every later one fails (a disk stays broken).
+ *
+ * Only in the test build of the runtime (CAIRN_TEST_HOOKS defined: the
+ * cairn_runtime_test library, see runtime/CMakeLists.txt). In the libraries
+ * that ship (libcairn.a, libcairn.so) fault.c is not compiled: a kill point is
+ * nothing, fault_init() does nothing, and the variables above are ignored.
  */
 #ifndef CAIRN_FAULT_H
 #define CAIRN_FAULT_H
+
+#ifdef CAIRN_TEST_HOOKS
 
 /* A kill point: one before and one after each journal commit. */
 #define FAULT_KILL_POINT() fault_kill_point()
@@ -34,5 +41,12 @@ int fault_configure(const char *spec);
 
 /* Kill points passed so far by this process. */
 long fault_kill_points(void);
+
+#else /* the shipped runtime: no kill points, no shim */
+
+#define FAULT_KILL_POINT() ((void)0)
+#define fault_init() ((void)0) /* a macro: no symbol, even unoptimized */
+
+#endif
 
 #endif

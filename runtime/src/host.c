@@ -127,7 +127,7 @@ static int print_json_field(const char *label, const cJSON *v)
     if (v && !s)
         return -1;
     printf("%-9s  %s\n", label, s ? s : "null");
-    mem_free(s);
+    cJSON_free(s);
     return 0;
 }
 
@@ -386,7 +386,6 @@ done:
 
 int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflows, size_t n)
 {
-    mem_init();
     host h = {argc > 0 && argv[0] ? argv[0] : "host", workflows, n};
     const char *slash = strrchr(h.prog, '/');
     if (slash)

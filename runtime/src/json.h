@@ -26,7 +26,7 @@ void json_number_text(double d, char *buf, size_t len);
 /*
  * Compact JSON text of v (NULL: "null"), numbers as json_number_text writes
  * them, object members in their order. A new string (caller frees with
- * free()), or NULL when out of memory.
+ * mem_free()), or NULL when out of memory.
  */
 char *json_print(const cJSON *v);
 
@@ -34,7 +34,7 @@ char *json_print(const cJSON *v);
  * The same text indented for people: one member or element per line, two
  * spaces per level, "key": value, empty arrays and objects as [] and {}.
  * What every --json output and the HTTP API print (one function, so they
- * agree). A new string (caller frees with free()), or NULL when out of memory.
+ * agree). A new string (caller frees with mem_free()), or NULL when out of memory.
  */
 char *json_print_indented(const cJSON *v);
 

@@ -1,16 +1,22 @@
 /*
  * mem.c — the runtime's one allocator (see mem.h): three function pointers,
- * libc's by default, every mem_* call routed through them, a count of the
- * allocations made and a switch that makes the n-th one fail, for tests.
+ * libc's by default, every mem_* call routed through them; cJSON's hooks
+ * pointed at them when the host asks (cairn_set_cjson_hooks); in the test
+ * build only, a count of the allocations made and a switch that makes the
+ * n-th one fail.
  *
- * Owns: the allocator pointers, the allocation count, the fail-at number and
- * this thread's count of failed allocations. Never: allocates, frees or
- * fails anything on its own account; the fault switch does nothing unless a
- * test calls mem_fail_at(), and then fails exactly one allocation.
+ * Owns: the allocator pointers, this thread's count of failed allocations,
+ * and in the test build the allocation count and the fail-at number. Never:
+ * allocates, frees or fails anything on its own account; touches cJSON's
+ * hooks unless the host calls cairn_set_cjson_hooks(); in the shipped
+ * libraries (no CAIRN_TEST_HOOKS) counts allocations or fails one on purpose.
+ * In the test build the switch does nothing unless a test calls
+ * mem_fail_at(), and then fails exactly one allocation.
  */
 #include "mem.h"
 
-#include <pthread.h>
+#include "cairn/cairn.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,9 +28,11 @@ static void *(*malloc_fn)(size_t) = malloc;
 static void *(*realloc_fn)(void *, size_t) = realloc;
 static void (*free_fn)(void *) = free;
 
+static _Thread_local long failed_here;
+
+#ifdef CAIRN_TEST_HOOKS
 static atomic_long counted; /* allocations since mem_fail_at() */
 static atomic_long fail_at; /* the one that fails (1-based); 0: none */
-static _Thread_local long failed_here;
 
 /* 1 when this allocation must fail (and counts it). */
 static int injected(void)
@@ -32,6 +40,9 @@ static int injected(void)
     long n = atomic_fetch_add(&counted, 1) + 1;
     return n == atomic_load(&fail_at);
 }
+#else
+#define injected() 0 /* the shipped runtime fails only when the allocator does */
+#endif
 
 static void *failed(void)
 {
@@ -88,17 +99,10 @@ char *mem_strndup(const char *s, size_t n)
     return p;
 }
 
-static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
-
-static void install_hooks(void)
+void cairn_set_cjson_hooks(void)
 {
     cJSON_Hooks hooks = {.malloc_fn = mem_malloc, .free_fn = mem_free};
     cJSON_InitHooks(&hooks);
-}
-
-void mem_init(void)
-{
-    pthread_once(&hooks_once, install_hooks);
 }
 
 void mem_set_allocator(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)(void *))
@@ -109,6 +113,12 @@ void mem_set_allocator(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)
     free_fn = custom ? f : free;
 }
 
+long mem_failures(void)
+{
+    return failed_here;
+}
+
+#ifdef CAIRN_TEST_HOOKS
 void mem_fail_at(long n)
 {
     atomic_store(&fail_at, 0);
@@ -120,8 +130,4 @@ long mem_allocations(void)
 {
     return atomic_load(&counted);
 }
-
-long mem_failures(void)
-{
-    return failed_here;
-}
+#endif

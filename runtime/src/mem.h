@@ -1,10 +1,13 @@
 /*
- * mem.h — the runtime's one allocator. Every heap block of libcairn (and of
- * cJSON, whose hooks point here) comes from mem_malloc/mem_calloc/
- * mem_realloc/mem_strdup and goes back through mem_free, so that a test can
- * make any single allocation fail (curl's torture mode) and check that the
- * runtime reports it instead of crashing, leaking or carrying on wrongly.
- * SQLite keeps its own allocator.
+ * mem.h — the runtime's one allocator. Every heap block of libcairn comes
+ * from mem_malloc/mem_calloc/mem_realloc/mem_strdup and goes back through
+ * mem_free. cJSON's blocks come from cJSON's process-global hooks, which
+ * libcairn leaves as the host set them (libc's by default) unless the host
+ * calls cairn_set_cjson_hooks(), which points them here too. In the test
+ * build (CAIRN_TEST_HOOKS) a switch makes any single allocation fail (curl's
+ * torture mode), so that a test can check that the runtime reports it
+ * instead of crashing, leaking or carrying on wrongly. SQLite keeps its own
+ * allocator.
  */
 #ifndef CAIRN_MEM_H
 #define CAIRN_MEM_H
@@ -22,15 +25,6 @@ char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 
 /*
- * Points cJSON's hooks at mem_malloc/mem_free (process-global; idempotent and
- * thread-safe). Called wherever the runtime starts using cJSON: engine_open,
- * the host and the tools' entry points. Everything cJSON allocates before the
- * first call came from libc's malloc, and the default allocator is libc's, so
- * the pairing holds either way.
- */
-void mem_init(void);
-
-/*
  * Replaces the allocator (all three, or NULL for libc's). Only before the
  * runtime allocates anything: a block must go back to the allocator it came
  * from. realloc_fn must accept NULL as malloc does.
@@ -38,8 +32,18 @@ void mem_init(void);
 void mem_set_allocator(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
                        void (*free_fn)(void *));
 
-/* ---- test-only: the fault switch (inert unless a test calls it) --------- */
+/*
+ * Allocations that failed on this thread since it started (any cause): how
+ * the runtime tells "out of memory" from "bad data" after a call that can
+ * fail either way. It sees cJSON's failures only when cJSON's hooks point
+ * here (cairn_set_cjson_hooks()); otherwise an allocation failing inside
+ * cJSON looks like whatever cJSON returns for it (NULL, "not JSON").
+ */
+long mem_failures(void);
 
+/* ---- test build only (CAIRN_TEST_HOOKS): the fault switch --------------- */
+
+#ifdef CAIRN_TEST_HOOKS
 /*
  * Makes the n-th allocation from now fail (1: the next one), once; n <= 0
  * turns failing off. Restarts mem_allocations()'s count.
@@ -47,7 +51,6 @@ void mem_set_allocator(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, s
 void mem_fail_at(long n);
 /* Allocations (successful or not) since the last mem_fail_at(). */
 long mem_allocations(void);
-/* Allocations that failed on this thread since it started (any cause). */
-long mem_failures(void);
+#endif
 
 #endif

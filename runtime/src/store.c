@@ -448,7 +448,7 @@ static int pragma(store *s, const char *sql, cairn_error *err)
 int store_open(store **out, const char *path, cairn_error *err)
 {
     *out = NULL;
-    fault_init(); /* test-only faults, inert unless asked for ($CAIRN_FAULT) */
+    fault_init(); /* test builds only: faults if asked for ($CAIRN_FAULT); else a no-op */
     store *s = mem_calloc(1, sizeof *s);
     int rc = CAIRN_ERR_NOMEM;
     if (!s || !(s->path = mem_strdup(path))) {

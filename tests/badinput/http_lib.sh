@@ -3,6 +3,8 @@
 # runs `order serve` on a free loopback port (port read back from its first
 # line; every server started is killed on exit).
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 : "${CAIRN_BINARY_DIR:?CAIRN_BINARY_DIR must name the build tree}"
 : "${CAIRN_SOURCE_DIR:?CAIRN_SOURCE_DIR must name the source tree}"
@@ -17,10 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$WORK"/*.err; do [ -s "$f" ] && { echo "--- $f:" >&2; cat "$f" >&2; }; done
-    exit 1
+# What `fail` (common.sh) shows after its message: every server's stderr.
+on_fail() {
+    for f in "$WORK"/*.err; do [ -s "$f" ] && { echo "--- $f:"; cat "$f"; }; done
 }
 
 # start_serve NAME [OPTIONS...]: serve on $WORK/NAME.db in the background;

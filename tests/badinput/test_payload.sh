@@ -5,13 +5,14 @@
 # (A step result over 256 KiB failing with Payload.TooLarge, not retried, is
 # tested in tests/unit/test_rt_engine.c.)
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
 : "${CAIRN_BINARY_DIR:?CAIRN_BINARY_DIR must name the build tree}"
 HOST=$CAIRN_BINARY_DIR/tests/serve/serve_host # holds the workflow `waiter`: one callback
 [ -x "$HOST" ] || { echo "FAIL: $HOST is not built" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cairn-payload.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 DB=$WORK/cairn.db
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 ID=$("$HOST" start waiter --db "$DB") || fail "start"
 "$HOST" worker --until-idle --db "$DB" >/dev/null || fail "worker"

@@ -45,13 +45,17 @@ wait "$WORKER" || rc=$?
 [ "$rc" = 0 ] || fail "worker exit $rc on SIGTERM: $(cat "$WORK/worker.err")"
 
 check "serve: a success POSTed over HTTP completes the waiting execution"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-bg serve "$HOST" serve --listen "127.0.0.1:$PORT"
+# On a port the kernel picks (no probe-then-bind race): read from its first line.
+bg serve "$HOST" serve --listen 127.0.0.1:0
 SERVE=$BG
+PORT=""
 for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/executions/none" && break
+    PORT=$(sed -n 's|^serve: listening on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$WORK/serve.out")
+    [ -n "$PORT" ] && break
+    kill -0 "$SERVE" 2>/dev/null || fail "serve exited at start: $(cat "$WORK/serve.err")"
     sleep 0.05
 done
+[ -n "$PORT" ] || fail "serve printed no listening line: $(cat "$WORK/serve.out")"
 ID=$("$HOST" start cbsimple --input '{}') || fail "start"
 wait_until "$ID" 'd["execution"]["status"] == "PENDING" and any(o["type"] == "CALLBACK" and o["callback_id"] for o in d["operations"])'
 get_cb "$ID"

@@ -20,6 +20,8 @@
 # Env: CAIRN (the tool), CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (for cairn/version.h); CC (default cc), CLANG (default
 # clang), CLANG_FORMAT (default clang-format).
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
 
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
@@ -34,12 +36,6 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsyntax-only "-I$CAIRN_SOURCE_DIR/runtim
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # compiles DIR CASE WHAT: every generated .c in DIR compiles with gcc and clang.
 compiles() {
@@ -212,8 +208,4 @@ rc=$?
 [ $? = 2 ] || fail "gen with an unknown option should exit 2"
 "$CAIRN" gen --help | grep -q -- '--no-line' || fail "gen --help does not describe its options"
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
 echo "golden: all cases pass"

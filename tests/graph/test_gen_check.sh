@@ -5,17 +5,13 @@
 #
 # Env: CAIRN (the tool), CAIRN_SOURCE_DIR.
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
 
 : "${CAIRN:?set CAIRN to the cairn tool}"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # expect RC WHAT CMD...: CMD exits RC; its stderr is kept in $tmp/err.
 expect() {
@@ -83,8 +79,4 @@ printf 'cairn: 1\nname: bad\nsteps:\n  - step: x\n' >bad.yaml
 expect 1 "a bad YAML fails the check with its diagnostics" "$CAIRN" gen bad.yaml -o "$out" --check
 grep -q 'bad.yaml:4:' err || fail "no diagnostic for bad.yaml"
 
-if ((failures)); then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
 echo "gen --check: all good"

@@ -1,20 +1,17 @@
 # lib.sh — shared by tests/package/test_*.sh (sourced, not a test itself):
-# checks the environment, makes $tmp (removed at exit), counts failures with
-# `fail`, sets $extra (the sanitizer flags a sanitized libcairn wants of its
+# checks the environment, makes $tmp (removed at exit), takes `fail` from
+# tests/common.sh, sets $extra (the sanitizer flags a sanitized libcairn wants of its
 # users) and installs the build into $prefix, ending the script when that fails.
 #
 # Env: CAIRN_SOURCE_DIR, CAIRN_BINARY_DIR (a built tree).
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
 : "${CAIRN_BINARY_DIR:?set CAIRN_BINARY_DIR}"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # A sanitized build installs a sanitized libcairn: its users link the same runtime.
 extra=""
@@ -26,5 +23,4 @@ prefix="$tmp/prefix"
 if ! cmake --install "$CAIRN_BINARY_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
     cat "$tmp/install.log" >&2
     fail "cmake --install failed"
-    exit 1
 fi

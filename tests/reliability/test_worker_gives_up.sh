@@ -3,11 +3,12 @@
 # the fault shim) retries a few times, then exits 1 naming the file and the
 # cause, instead of looping forever; without the fault the execution completes.
 set -euo pipefail
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
 ORDER=$CAIRN_BINARY_DIR/examples/order/order
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-giveup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 db=$work/cairn.db
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 id=$("$ORDER" start order --db "$db" --input "$(cat "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")")
 rc=0

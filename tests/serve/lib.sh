@@ -7,6 +7,8 @@
 # on exit. `req` sends one request with curl and leaves the status in $CODE,
 # the headers in $WORK/h and the body in $WORK/b (and $BODY).
 set -u
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 : "${CAIRN_BINARY_DIR:?CAIRN_BINARY_DIR must name the build tree}"
 HOST=$CAIRN_BINARY_DIR/tests/serve/serve_host
@@ -20,16 +22,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-STEP=""
-check() {
-    STEP=$*
-    echo "check: $*"
-}
-
-fail() {
-    echo "FAIL: ${STEP:+$STEP: }$*" >&2
-    [ -f "$WORK/serve.err" ] && { echo "--- serve stderr:" >&2; cat "$WORK/serve.err" >&2; }
-    exit 1
+# What `fail` (common.sh) shows after its message: serve's stderr.
+on_fail() {
+    if [ -f "$WORK/serve.err" ]; then
+        echo "--- serve stderr:"
+        cat "$WORK/serve.err"
+    fi
 }
 
 # start_serve [OPTIONS...]: runs serve in the background on a free port.

@@ -25,7 +25,7 @@
 #include "journal.h"
 #include "replay.h"
 
-#include "fixtures/callbacks.c"
+#include "fixtures/cbt.c"
 #include "fixtures/callbacks_hooks.c"
 #include "fixtures/flaky.c"
 #include "fixtures/hooks.c"

@@ -31,7 +31,10 @@
 #include "engine.h"
 #include "mem.h"
 
-#include "fixtures/callbacks.c"
+#include "fixtures/cbj.c"
+#include "fixtures/cbt.c"
+#include "fixtures/wfc.c"
+#include "fixtures/wfcc.c"
 #include "fixtures/callbacks_hooks.c"
 #include "fixtures/hooks.c"
 #include "fixtures/torture.c"
@@ -693,6 +696,25 @@ static void test_status_history_list(void **state)
     store_remove(&s);
 }
 
+/*
+ * The host's opt-in: with cairn_set_cjson_hooks() (main() calls it first),
+ * cJSON allocates through libcairn's allocator, so the switch fails cJSON's
+ * allocations too, and they count as the runtime's failures.
+ */
+static void test_cjson_allocates_through_the_switch(void **state)
+{
+    (void)state;
+    mem_fail_at(1);
+    long failed = mem_failures();
+    assert_null(cJSON_CreateObject());
+    assert_int_equal(mem_failures(), failed + 1);
+    mem_fail_at(0);
+    cJSON *o = cJSON_CreateObject();
+    assert_non_null(o);
+    assert_int_equal(mem_allocations(), 1);
+    cJSON_Delete(o);
+}
+
 /* The switch itself: exactly the n-th allocation fails, once, and is counted. */
 static void test_fail_at_fails_exactly_the_nth(void **state)
 {
@@ -720,8 +742,10 @@ static void test_fail_at_fails_exactly_the_nth(void **state)
 
 int main(void)
 {
+    cairn_set_cjson_hooks(); /* so that cJSON's allocations fail under the switch too */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fail_at_fails_exactly_the_nth),
+        cmocka_unit_test(test_cjson_allocates_through_the_switch),
         cmocka_unit_test(test_steps_with_retry_and_catch),
         cmocka_unit_test(test_lua_step),
         cmocka_unit_test(test_callback_resolved_from_a_second_engine),

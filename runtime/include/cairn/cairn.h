@@ -100,6 +100,23 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
  */
 int cairn_store_main(const char *prog, int argc, char **argv);
 
+/* ------------------------------------------------------------------------ */
+/* cJSON's allocator (opt-in)                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * libcairn never changes cJSON's process-global hooks on its own: cJSON
+ * allocates as the host set it up (cJSON_InitHooks; libc's malloc/free by
+ * default). cairn_set_cjson_hooks() points those hooks at libcairn's own
+ * allocator, so that cJSON's allocations count as the runtime's: then an
+ * allocation failing inside cJSON is reported as out of memory
+ * (CAIRN_ERR_NOMEM) rather than as the value it was building being bad.
+ * Call it before anything allocates with cJSON (a block must go back to the
+ * allocator it came from); it replaces the hooks set before. Not thread-safe
+ * against concurrent cJSON use.
+ */
+void cairn_set_cjson_hooks(void);
+
 #ifdef __cplusplus
 }
 #endif
