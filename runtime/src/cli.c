@@ -489,11 +489,12 @@ static int history_mermaid(const cJSON *hist)
 
 static void usage(FILE *f, const char *prog)
 {
-    fprintf(f,
-            "usage: %s list [--db PATH] [--json]\n"
-            "       %s status EXEC [--db PATH] [--json]\n"
-            "       %s history EXEC [--db PATH] [--json | --timeline | --format mermaid]\n",
-            prog, prog, prog);
+    fprintf(
+        f,
+        "usage: %s list [--db PATH] [--json]\n"
+        "       %s status EXEC [--db PATH] [--json]\n"
+        "       %s history EXEC [--db PATH] [--events] [--json | --timeline | --format mermaid]\n",
+        prog, prog, prog);
     fputs("\n"
           "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
           "  status    one execution: its fields, input, result and error\n"
@@ -501,9 +502,13 @@ static void usage(FILE *f, const char *prog)
           "\n"
           "  --db PATH   the store (default: $CAIRN_DB, else ./cairn.db)\n"
           "  --json      print the JSON document instead of text\n"
+          "  --events    history: every event in order (AWS GetDurableExecutionHistory):\n"
+          "              each attempt's start, error and next attempt's time, waits,\n"
+          "              callbacks and heartbeats; with --json, the AWS-shaped events\n"
           "  --timeline  history: after the table, each operation's start, duration,\n"
           "              attempts and a bar on the execution's span; waits and\n"
-          "              callbacks say how long they waited\n"
+          "              callbacks say how long they waited, retries how long they\n"
+          "              waited between attempts\n"
           "  --format F  history: text (the table, default) or mermaid (a gantt chart)\n",
           f);
 }
@@ -514,10 +519,11 @@ int cli_store_command(const char *prog, int argc, char **argv)
     const char *cmd = argv[0];
     const char *db_flag = NULL;
     const char *format = NULL;
-    int json = 0, help = 0, timeline = 0;
+    int json = 0, help = 0, timeline = 0, events = 0;
     const args_opt opts[] = {{"db", &db_flag, NULL, NULL},    {"json", NULL, &json, NULL},
                              {"help", NULL, &help, NULL},     {"timeline", NULL, &timeline, NULL},
-                             {"format", &format, NULL, NULL}, {NULL, NULL, NULL, NULL}};
+                             {"format", &format, NULL, NULL}, {"events", NULL, &events, NULL},
+                             {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];
@@ -542,8 +548,12 @@ int cli_store_command(const char *prog, int argc, char **argv)
         fprintf(stderr, "%s %s: --format takes text or mermaid\n", prog, cmd);
         return 2;
     }
-    if ((timeline || format) && strcmp(cmd, "history")) {
-        fprintf(stderr, "%s %s: --timeline and --format belong to history\n", prog, cmd);
+    if ((timeline || format || events) && strcmp(cmd, "history")) {
+        fprintf(stderr, "%s %s: --events, --timeline and --format belong to history\n", prog, cmd);
+        return 2;
+    }
+    if (events && (timeline || format)) {
+        fprintf(stderr, "%s %s: --events takes --json only\n", prog, cmd);
         return 2;
     }
     if (json + timeline + mermaid > 1) {
@@ -575,6 +585,8 @@ int cli_store_command(const char *prog, int argc, char **argv)
         doc = engine_list_json(e, &rc, &err);
     else if (!strcmp(cmd, "status"))
         doc = engine_status_json(e, id, &rc, &err);
+    else if (events)
+        doc = engine_events_json(e, id, &rc, &err);
     else
         doc = engine_history_json(e, id, &rc, &err);
     if (!doc) {
@@ -590,10 +602,17 @@ int cli_store_command(const char *prog, int argc, char **argv)
         code = list_text(doc);
     else if (!strcmp(cmd, "status"))
         code = status_text(doc);
+    else if (events)
+        code = cli_events_text(doc);
     else if (mermaid)
         code = history_mermaid(doc);
     else if ((code = history_text(doc)) == 0 && timeline)
         code = (putchar('\n'), history_timeline(doc));
+    if (code == 0 && timeline && !json) {
+        cJSON *evs = engine_events_json(e, id, &rc, &err);
+        code = evs ? cli_events_retries(evs) : 1;
+        cJSON_Delete(evs);
+    }
 done:
     cJSON_Delete(doc);
     if (e)

@@ -5,6 +5,8 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <cjson/cJSON.h>
+
 /*
  * argv[0] is "list", "status" or "history"; prog is the name messages and
  * usage speak as ("cairn", or a host's name). Returns the exit code: 0 done,
@@ -19,6 +21,14 @@ int cli_store_command(const char *prog, int argc, char **argv);
  * 1 refused (unknown or closed callback; the message says which), 2 usage.
  */
 int cli_callback_command(const char *prog, int argc, char **argv);
+
+/*
+ * cli_events.c: `history EXEC --events` as a table (events: the array
+ * engine_events_json builds), and the retry delays `--timeline` adds. Each
+ * returns the exit code.
+ */
+int cli_events_text(const cJSON *events);
+int cli_events_retries(const cJSON *events);
 
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);
