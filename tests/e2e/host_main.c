@@ -4,12 +4,14 @@
 #include "crash.h"
 #include "echo.h"
 #include "flow.h"
+#include "retry.h"
 #include "slow.h"
 #include "tick.h"
 
 int main(int argc, char **argv)
 {
-    static const cairn_workflow *const workflows[] = {
-        &flow_workflow, &crash_workflow, &echo_workflow, &slow_workflow, &tick_workflow};
+    static const cairn_workflow *const workflows[] = {&flow_workflow, &crash_workflow,
+                                                      &echo_workflow, &slow_workflow,
+                                                      &tick_workflow, &retry_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }
