@@ -23,6 +23,8 @@
 #include "rfc3339.h"
 #include "store.h"
 
+#include "fixtures/callbacks.c"
+#include "fixtures/callbacks_hooks.c"
 #include "fixtures/flaky.c"
 #include "fixtures/hooks.c"
 #include "fixtures/nd.c"
@@ -30,9 +32,7 @@
 #include "fixtures/waits.c"
 
 static const cairn_workflow *const all_workflows[] = {
-    &flaky_workflow,
-    &waits_workflow,
-    &once_workflow,
+    &flaky_workflow, &waits_workflow, &once_workflow, &cbj_workflow, &cbt_workflow,
 };
 #define NWORKFLOWS (sizeof all_workflows / sizeof all_workflows[0])
 
@@ -259,6 +259,51 @@ static void test_wait_events(void **state)
     free(id);
 }
 
+static void test_callback_events(void **state)
+{
+    fixture *f = *state;
+    engine_set_skip_time(f->e, 1);
+    char *id = start(f, "cbt", "{}"); /* a 30m callback that times out, caught */
+    drive(f, id);
+    cJSON *evs = events(f, id);
+    char types[512];
+    types_of(evs, NULL, types, sizeof types);
+    assert_string_equal(types,
+                        "ExecutionStarted CallbackStarted CallbackTimedOut ExecutionSucceeded");
+    const cJSON *started = details(cJSON_GetArrayItem(evs, 1));
+    cJSON *op = operation(f, id, "1");
+    assert_string_equal(str(started, "CallbackId"), str(op, "callback_id"));
+    cJSON_Delete(op);
+    assert_int_equal(get(started, "Timeout")->valueint, 30 * 60);
+    const cJSON *timed_out = details(cJSON_GetArrayItem(evs, 2));
+    assert_string_equal(str(get(get(timed_out, "Error"), "Payload"), "ErrorType"),
+                        "Callback.Timeout");
+    cJSON_Delete(evs);
+    free(id);
+
+    /* A heartbeat, then an answer: each is an event, in order. */
+    id = start(f, "cbj", "{}");
+    invoke(f, id);
+    op = operation(f, id, "1");
+    char *cb = strdup(str(op, "callback_id"));
+    cJSON_Delete(op);
+    assert_int_equal(engine_callback_heartbeat(f->e, cb, &f->err), CAIRN_OK);
+    assert_int_equal(engine_callback_succeed(f->e, cb, "{\"ok\":1}", 8, &f->err), CAIRN_OK);
+    /* Refused answers leave no event. */
+    assert_int_equal(engine_callback_heartbeat(f->e, cb, &f->err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&f->err);
+    evs = events(f, id);
+    types_of(evs, "1", types, sizeof types);
+    assert_string_equal(types, "CallbackStarted CallbackHeartbeat CallbackSucceeded");
+    const cJSON *ok = cJSON_GetArrayItem(evs, cJSON_GetArraySize(evs) - 1);
+    assert_string_equal(str(get(details(ok), "Result"), "Payload"), "\"{\\\"ok\\\":1}\"");
+    assert_int_equal(get(details(cJSON_GetArrayItem(evs, 1)), "HeartbeatTimeout")->valueint,
+                     10 * 60);
+    cJSON_Delete(evs);
+    free(cb);
+    free(id);
+}
+
 /*
  * An at_most_once attempt whose process dies in the body: its StepStarted
  * committed before the body ran, and nothing after it exists; the next
@@ -379,6 +424,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_last_attempt_says_no_more, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_wait_events, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_callback_events, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_crash_leaves_no_event_it_did_not_commit, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_execution_has_no_events, setup,
