@@ -382,9 +382,11 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
 }
 
 /* What a reader needs beyond the numbers: how long a wait or a callback
- * waited, how an operation that did not succeed ended, and when a pending
- * retry is due (an offset from t0). */
-static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended)
+ * waited, how an operation that did not succeed ended, when a pending
+ * retry is due (an offset from t0), and how long each retry waited (from
+ * the events). */
+static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended,
+                           const cJSON *events)
 {
     char dur[48], note[256];
     const char *type = op_str(op, "type"), *status = op_str(op, "status");
@@ -415,12 +417,17 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
     int64_t next = op_time(op, "next_attempt_at");
     if (!ended && next >= t0 && n < sizeof note) {
         format_duration(next - t0, dur, sizeof dur);
-        snprintf(note + n, sizeof note - n, "%snext attempt at +%s", n ? ", " : "", dur);
+        n += (size_t)snprintf(note + n, sizeof note - n, "%snext attempt at +%s", n ? ", " : "",
+                              dur);
     }
+    char gaps[128]; /* the retry delays, from the events */
+    cli_events_gaps(events, op_str(op, "id"), gaps, sizeof gaps);
+    if (gaps[0] && n < sizeof note)
+        snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", gaps);
     return dup_str(note[0] ? note : "-");
 }
 
-static int history_timeline(const cJSON *hist)
+static int history_timeline(const cJSON *hist, const cJSON *events)
 {
     static const char *const head[] = {"NAME",     "TYPE",     "START",         "DURATION",
                                        "ATTEMPTS", "TIMELINE", "WAITED/OUTCOME"};
@@ -452,7 +459,7 @@ static int history_timeline(const cJSON *hist)
         row[3] = dup_str(ended ? dur : "open");
         row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
         row[5] = timeline_bar(sp, a, b, ended);
-        row[6] = timeline_note(op, sp.t0, a, b, ended);
+        row[6] = timeline_note(op, sp.t0, a, b, ended, events);
         r++;
     }
     return table_finish(&t);
@@ -606,11 +613,9 @@ int cli_store_command(const char *prog, int argc, char **argv)
         code = cli_events_text(doc);
     else if (mermaid)
         code = history_mermaid(doc);
-    else if ((code = history_text(doc)) == 0 && timeline)
-        code = (putchar('\n'), history_timeline(doc));
-    if (code == 0 && timeline && !json) {
+    else if ((code = history_text(doc)) == 0 && timeline) {
         cJSON *evs = engine_events_json(e, id, &rc, &err);
-        code = evs ? cli_events_retries(evs) : 1;
+        code = evs ? (putchar('\n'), history_timeline(doc, evs)) : out_of_memory();
         cJSON_Delete(evs);
     }
 done:

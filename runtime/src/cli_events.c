@@ -1,7 +1,7 @@
 /*
  * cli_events.c — `history EXEC --events` as text: one line per event (time,
  * event, operation id, name, attempt, details such as the error type and
- * the next attempt's time), and the retry delays `history --timeline` adds
+ * the next attempt's time), and the retry delays `history --timeline` notes
  * (each gap between a failed attempt and the next one's start).
  *
  * Owns: nothing past one call; reads the JSON engine_events_json builds.
@@ -132,33 +132,27 @@ int cli_events_text(const cJSON *events)
     return 0;
 }
 
-int cli_events_retries(const cJSON *events)
+void cli_events_gaps(const cJSON *events, const char *op_id, char *buf, size_t len)
 {
-    int any = 0;
+    size_t n = 0;
+    buf[0] = '\0';
     const cJSON *ev;
     cJSON_ArrayForEach(ev, events)
     {
         const char *type = str(ev, "EventType"), *id = str(ev, "Id");
-        if (!type || !id || strcmp(type, "StepFailed"))
+        if (!type || !id || strcmp(id, op_id) || strcmp(type, "StepFailed"))
             continue;
-        int64_t failed = time_of(ev, "EventTimestamp");
         /* The next attempt of the same step: its StepStarted. */
         const cJSON *next;
         for (next = ev->next; next; next = next->next)
             if (str(next, "Id") && !strcmp(str(next, "Id"), id) && str(next, "EventType") &&
                 !strcmp(str(next, "EventType"), "StepStarted"))
                 break;
-        if (!next)
+        if (!next || n >= len)
             continue;
-        if (!any++)
-            printf("\nretries (the gap between a failed attempt and the next):\n");
-        const cJSON *pl = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(details(ev), "Error"), "Payload");
         char gap[32];
-        duration_format(time_of(next, "EventTimestamp") - failed, gap, sizeof gap);
-        printf("  %s: attempt %d failed (%s), attempt %d started %s later\n",
-               str(ev, "Name") ? str(ev, "Name") : id, attempt_of(ev),
-               str(pl, "ErrorType") ? str(pl, "ErrorType") : "?", attempt_of(next), gap);
+        duration_format(time_of(next, "EventTimestamp") - time_of(ev, "EventTimestamp"), gap,
+                        sizeof gap);
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "retried after ", gap);
     }
-    return 0;
 }

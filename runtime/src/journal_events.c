@@ -44,10 +44,13 @@ static int add(store *st, const char *exec_id, store_op_type t, const char *what
     return journal_events_add(st, exec_id, type, at, op, err);
 }
 
-int journal_events_update(store *st, const char *exec_id, const journal_update *u, cairn_error *err)
+int journal_events_update(store *st, const char *exec_id, const journal_update *u, int64_t at,
+                          cairn_error *err)
 {
     const store_op *o = &u->op;
-    int64_t end = o->ended_at != STORE_NO_TIME ? o->ended_at : o->started_at;
+    int64_t end = o->ended_at != STORE_NO_TIME ? o->ended_at
+                  : at != STORE_NO_TIME        ? at
+                                               : o->started_at;
     if (u->action == JOURNAL_START)
         return add(st, exec_id, o->type, "Started", o->started_at, o, err);
     if (u->action == JOURNAL_CANCEL)

@@ -16,9 +16,11 @@
  * (and before an outcome whose start was never appended: a step attempt
  * runs before its outcome is journaled), then <Type>Succeeded, Failed,
  * TimedOut, or StepFailed for a RETRY (with its next attempt's time). A
- * CANCEL has no AWS event and writes none.
+ * CANCEL has no AWS event and writes none. at: the engine's clock when the
+ * batch was appended (the time of an outcome the row does not stamp, as a
+ * retry's failure), or STORE_NO_TIME.
  */
-int journal_events_update(store *st, const char *exec_id, const journal_update *u,
+int journal_events_update(store *st, const char *exec_id, const journal_update *u, int64_t at,
                           cairn_error *err);
 /* ExecutionStarted (x as just inserted), or the end: ExecutionSucceeded, Failed, TimedOut. */
 int journal_events_started(store *st, const store_exec *x, cairn_error *err);

@@ -88,7 +88,7 @@ static int sqlite_append(journal *j, const journal_update *u, size_t n, const jo
         rc = store_op_write(st, js->exec->id, &u[i].op, u[i].expect_status, u[i].expect_attempt,
                             err);
         if (rc == CAIRN_OK)
-            rc = journal_events_update(st, js->exec->id, &u[i], err);
+            rc = journal_events_update(st, js->exec->id, &u[i], end ? end->at : STORE_NO_TIME, err);
     }
     if (rc == CAIRN_OK && end)
         rc = write_end(js, end, err);

@@ -62,7 +62,6 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
     int out;
     if (may_retry && retry_should(&op->retry, attempt, e->type)) {
         r.status = STORE_PENDING;
-        r.ended_at = now; /* when this attempt failed: its StepFailed event's time */
         r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
         out = replay_suspend(x, &r, r.next_attempt_at);
         if (x->ended) /* journaled: a replay would not print it again */
