@@ -63,11 +63,12 @@ static void detail_text(const cJSON *ev, char *buf, size_t len)
         n += (size_t)snprintf(buf, len, "%s: %.80s",
                               str(pl, "ErrorType") ? str(pl, "ErrorType") : "?",
                               str(pl, "ErrorMessage") ? str(pl, "ErrorMessage") : "");
-    int64_t next = time_of(retry, "NextAttemptTimestamp"), at = time_of(ev, "EventTimestamp");
-    if (next >= 0 && n < len) {
+    int64_t next = time_of(retry, "NextAttemptTimestamp");
+    const cJSON *delay = cJSON_GetObjectItemCaseSensitive(retry, "NextAttemptDelaySeconds");
+    if (next >= 0 && cJSON_IsNumber(delay) && n < len) {
         char when[40], in[32];
         rfc3339_format(next, when, sizeof when);
-        duration_format(next - at, in, sizeof in);
+        duration_format((int64_t)delay->valuedouble * 1000, in, sizeof in);
         n += (size_t)snprintf(buf + n, len - n, "; next attempt %s (in %s)", when, in);
     } else if (pl && retry && n < len) {
         n += (size_t)snprintf(buf + n, len - n, "; no more attempts");
