@@ -1,7 +1,8 @@
 /*
  * callback_api.c — the callback API (DESIGN §5, engine_callback_*): resolves
- * or heartbeats a callback from any process, in one transaction, without
- * workflow code.
+ * or heartbeats a callback from any process, in one transaction with its
+ * history event (CallbackSucceeded, CallbackFailed, CallbackHeartbeat),
+ * without workflow code.
  *
  * Owns: nothing past one call.
  * Never: resolves a callback twice, or one that is closed; changes anything
@@ -11,6 +12,7 @@
 
 #include <string.h>
 
+#include "journal_events.h"
 #include "mem.h"
 #include "store.h"
 #include "engine_impl.h"
@@ -86,10 +88,18 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
         w.ended_at = now;
         rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
         if (rc == CAIRN_OK)
+            rc = journal_events_add(e->st, exec_id,
+                                    act == CB_SUCCEED ? "CallbackSucceeded" : "CallbackFailed", now,
+                                    &w, err);
+        if (rc == CAIRN_OK)
             rc = store_exec_poke(e->st, exec_id, now, err);
-    } else if (rc == CAIRN_OK && r.heartbeat_ms > 0) {
-        w.heartbeat_at = now + r.heartbeat_ms; /* the overall timeout stays */
-        rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
+    } else if (rc == CAIRN_OK) {
+        if (r.heartbeat_ms > 0) {
+            w.heartbeat_at = now + r.heartbeat_ms; /* the overall timeout stays */
+            rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
+        }
+        if (rc == CAIRN_OK)
+            rc = journal_events_add(e->st, exec_id, "CallbackHeartbeat", now, &w, err);
     }
     if (rc == CAIRN_OK)
         rc = store_commit(e->st, err);

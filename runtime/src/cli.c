@@ -398,9 +398,11 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
 }
 
 /* What a reader needs beyond the numbers: how long a wait or a callback
- * waited, how an operation that did not succeed ended, and when a pending
- * retry is due (an offset from t0). */
-static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended)
+ * waited, how an operation that did not succeed ended, when a pending
+ * retry is due (an offset from t0), and how long each retry waited (from
+ * the events). */
+static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended,
+                           const cJSON *events)
 {
     char dur[48], note[256];
     const char *type = op_str(op, "type"), *status = op_str(op, "status");
@@ -431,12 +433,17 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
     int64_t next = op_time(op, "next_attempt_at");
     if (!ended && next >= t0 && n < sizeof note) {
         format_duration(next - t0, dur, sizeof dur);
-        snprintf(note + n, sizeof note - n, "%snext attempt at +%s", n ? ", " : "", dur);
+        n += (size_t)snprintf(note + n, sizeof note - n, "%snext attempt at +%s", n ? ", " : "",
+                              dur);
     }
+    char gaps[128]; /* the retry delays, from the events */
+    cli_events_gaps(events, op_str(op, "id"), gaps, sizeof gaps);
+    if (gaps[0] && n < sizeof note)
+        snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", gaps);
     return dup_str(note[0] ? note : "-");
 }
 
-static int history_timeline(const cJSON *hist)
+static int history_timeline(const cJSON *hist, const cJSON *events)
 {
     static const char *const head[] = {"NAME",     "TYPE",     "START",         "DURATION",
                                        "ATTEMPTS", "TIMELINE", "WAITED/OUTCOME"};
@@ -468,7 +475,7 @@ static int history_timeline(const cJSON *hist)
         row[3] = dup_str(ended ? dur : "open");
         row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
         row[5] = timeline_bar(sp, a, b, ended);
-        row[6] = timeline_note(op, sp.t0, a, b, ended);
+        row[6] = timeline_note(op, sp.t0, a, b, ended, events);
         r++;
     }
     return table_finish(&t);
@@ -505,11 +512,12 @@ static int history_mermaid(const cJSON *hist)
 
 static void usage(FILE *f, const char *prog)
 {
-    fprintf(f,
-            "usage: %s list [--db PATH] [--json]\n"
-            "       %s status EXEC [--db PATH] [--json]\n"
-            "       %s history EXEC [--db PATH] [--json | --timeline | --format mermaid]\n",
-            prog, prog, prog);
+    fprintf(
+        f,
+        "usage: %s list [--db PATH] [--json]\n"
+        "       %s status EXEC [--db PATH] [--json]\n"
+        "       %s history EXEC [--db PATH] [--events] [--json | --timeline | --format mermaid]\n",
+        prog, prog, prog);
     fputs("\n"
           "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
           "  status    one execution: its fields, input, result and error\n"
@@ -517,9 +525,13 @@ static void usage(FILE *f, const char *prog)
           "\n"
           "  --db PATH   the store (default: $CAIRN_DB, else ./cairn.db)\n"
           "  --json      print the JSON document instead of text\n"
+          "  --events    history: every event in order (AWS GetDurableExecutionHistory):\n"
+          "              each attempt's start, error and next attempt's time, waits,\n"
+          "              callbacks and heartbeats; with --json, the AWS-shaped events\n"
           "  --timeline  history: after the table, each operation's start, duration,\n"
           "              attempts and a bar on the execution's span; waits and\n"
-          "              callbacks say how long they waited\n"
+          "              callbacks say how long they waited, retries how long they\n"
+          "              waited between attempts\n"
           "  --format F  history: text (the table, default) or mermaid (a gantt chart)\n",
           f);
 }
@@ -529,10 +541,11 @@ int cli_store_command(const char *prog, int argc, char **argv)
     const char *cmd = argv[0];
     const char *db_flag = NULL;
     const char *format = NULL;
-    int json = 0, help = 0, timeline = 0;
+    int json = 0, help = 0, timeline = 0, events = 0;
     const args_opt opts[] = {{"db", &db_flag, NULL, NULL},    {"json", NULL, &json, NULL},
                              {"help", NULL, &help, NULL},     {"timeline", NULL, &timeline, NULL},
-                             {"format", &format, NULL, NULL}, {NULL, NULL, NULL, NULL}};
+                             {"format", &format, NULL, NULL}, {"events", NULL, &events, NULL},
+                             {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];
@@ -557,8 +570,12 @@ int cli_store_command(const char *prog, int argc, char **argv)
         fprintf(stderr, "%s %s: --format takes text or mermaid\n", prog, cmd);
         return 2;
     }
-    if ((timeline || format) && strcmp(cmd, "history")) {
-        fprintf(stderr, "%s %s: --timeline and --format belong to history\n", prog, cmd);
+    if ((timeline || format || events) && strcmp(cmd, "history")) {
+        fprintf(stderr, "%s %s: --events, --timeline and --format belong to history\n", prog, cmd);
+        return 2;
+    }
+    if (events && (timeline || format)) {
+        fprintf(stderr, "%s %s: --events takes --json only\n", prog, cmd);
         return 2;
     }
     if (json + timeline + mermaid > 1) {
@@ -589,6 +606,8 @@ int cli_store_command(const char *prog, int argc, char **argv)
         doc = engine_list_json(e, &rc, &err);
     else if (!strcmp(cmd, "status"))
         doc = engine_status_json(e, id, &rc, &err);
+    else if (events)
+        doc = engine_events_json(e, id, &rc, &err);
     else
         doc = engine_history_json(e, id, &rc, &err);
     if (!doc) {
@@ -604,10 +623,15 @@ int cli_store_command(const char *prog, int argc, char **argv)
         code = list_text(doc);
     else if (!strcmp(cmd, "status"))
         code = status_text(doc);
+    else if (events)
+        code = cli_events_text(doc);
     else if (mermaid)
         code = history_mermaid(doc);
-    else if ((code = history_text(doc)) == 0 && timeline)
-        code = (putchar('\n'), history_timeline(doc));
+    else if ((code = history_text(doc)) == 0 && timeline) {
+        cJSON *evs = engine_events_json(e, id, &rc, &err);
+        code = evs ? (putchar('\n'), history_timeline(doc, evs)) : out_of_memory();
+        cJSON_Delete(evs);
+    }
 done:
     cJSON_Delete(doc);
     if (e)

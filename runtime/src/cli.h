@@ -5,6 +5,10 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
 /*
  * argv[0] is "list", "status" or "history"; prog is the name messages and
  * usage speak as ("cairn", or a host's name). Returns the exit code: 0 done,
@@ -19,6 +23,15 @@ int cli_store_command(const char *prog, int argc, char **argv);
  * 1 refused (unknown or closed callback; the message says which), 2 usage.
  */
 int cli_callback_command(const char *prog, int argc, char **argv);
+
+/*
+ * cli_events.c: `history EXEC --events` as a table (events: the array
+ * engine_events_json builds; returns the exit code), and the retry delays of
+ * operation op_id that `--timeline` notes ("retried after 2s, 4s"; "" when
+ * none) into buf.
+ */
+int cli_events_text(const cJSON *events);
+void cli_events_gaps(const cJSON *events, const char *op_id, char *buf, size_t len);
 
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);

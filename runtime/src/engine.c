@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "journal_events.h"
 #include "ids.h"
 #include "mem.h"
 #include "schema.h"
@@ -358,6 +359,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
     };
     if ((rc = store_exec_insert(e->st, &r, err)) != CAIRN_OK ||
         (rc = store_op_put(e->st, id, &o, err)) != CAIRN_OK ||
+        (rc = journal_events_started(e->st, &r, err)) != CAIRN_OK ||
         (rc = store_commit(e->st, err)) != CAIRN_OK)
         goto rollback;
     if (!(*id_out = mem_strdup(id))) {

@@ -123,6 +123,13 @@ void engine_advance_clock(engine *e, int64_t t);
  */
 cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err);
+/*
+ * The execution's events in order, as AWS GetDurableExecutionHistory's
+ * Events: an array of {EventId, EventType, SubType, Id, Name, ParentId,
+ * EventTimestamp, <EventType>Details}. NULL with *rc CAIRN_ERR_NOT_FOUND
+ * for an unknown execution.
+ */
+cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
 
 #endif

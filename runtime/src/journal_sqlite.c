@@ -1,6 +1,7 @@
 /*
  * journal_sqlite.c — the SQLite journal backend (journal.h) over store.c:
- * one execution's rows, each append one transaction.
+ * one execution's rows, each append one transaction, with the history
+ * events its updates cause (journal_events.c) in the same transaction.
  *
  * Owns: the operations it loaded, freed by journal_sqlite_cleanup.
  * Never: commits part of an append; writes an operation that is no longer as
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "journal_events.h"
 #include "mem.h"
 
 static int sqlite_load(journal *j, const store_exec **exec, const store_op **ops, size_t *n,
@@ -65,6 +67,8 @@ static int write_end(journal_sqlite *js, const journal_end *end, cairn_error *er
     }
     if (rc == CAIRN_OK && ends)
         rc = store_callbacks_close(js->st, x->id, end->at, err);
+    if (rc == CAIRN_OK)
+        rc = journal_events_end(js->st, x, end, err);
     return rc;
 }
 
@@ -80,9 +84,12 @@ static int sqlite_append(journal *j, const journal_update *u, size_t n, const jo
         renew_to = real + js->lease_ms;
         rc = store_exec_claim(st, js->exec->id, js->owner, renew_to, real, err);
     }
-    for (size_t i = 0; rc == CAIRN_OK && i < n; i++)
+    for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
         rc = store_op_write(st, js->exec->id, &u[i].op, u[i].expect_status, u[i].expect_attempt,
                             err);
+        if (rc == CAIRN_OK)
+            rc = journal_events_update(st, js->exec->id, &u[i], end ? end->at : STORE_NO_TIME, err);
+    }
     if (rc == CAIRN_OK && end)
         rc = write_end(js, end, err);
     if (rc == CAIRN_OK)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration.h"
 #include "hook.h"
 #include "http.h"
 #include "ids.h"
@@ -25,6 +26,23 @@
 /* ------------------------------------------------------------------------ */
 /* Steps                                                                     */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * The one line on stderr for a failed attempt of a step, printed only when
+ * the attempt ran in this invocation (a replay reads the journal and prints
+ * nothing): next_in is the delay before the next attempt, or -1 for none.
+ */
+static void log_failed(const cairn_exec *x, const cairn_op *op, int attempt, const cairn_error *e,
+                       int64_t next_in)
+{
+    char delay[32] = "";
+    if (next_in >= 0)
+        duration_format(next_in, delay, sizeof delay);
+    int max = retry_effective(&op->retry).max_attempts;
+    fprintf(stderr, "cairn: execution %s: step '%s' attempt %d of %d failed: %s: %.200s; %s%s\n",
+            x->row->id, op->name, attempt, max > attempt ? max : attempt, e->type,
+            e->message ? e->message : "", next_in >= 0 ? "next in " : "no more attempts", delay);
+}
 
 /*
  * Attempt `attempt` failed with e: retry later (the row goes PENDING and the
@@ -46,10 +64,14 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
         r.status = STORE_PENDING;
         r.next_attempt_at = now + retry_delay_ms(&op->retry, attempt, ids_random_unit());
         out = replay_suspend(x, &r, r.next_attempt_at);
+        if (x->ended) /* journaled: a replay would not print it again */
+            log_failed(x, op, attempt, e, r.next_attempt_at - now);
     } else if (x->in_submitter) {
+        log_failed(x, op, attempt, e, -1);
         r.ended_at = now;
         out = replay_checkpoint(x, &r, NULL) == 0 ? STEP_GAVE_UP : CAIRN_STOP;
     } else {
+        log_failed(x, op, attempt, e, -1);
         r.ended_at = now;
         out = replay_catch_or_fail(x, op, &r, e);
     }

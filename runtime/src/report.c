@@ -1,6 +1,6 @@
 /*
- * report.c — the read side: status, history and list as JSON (times as
- * RFC 3339, through common/rfc3339).
+ * report.c — the read side: status, history, events (AWS-shaped) and list as
+ * JSON (times as RFC 3339, through common/rfc3339).
  *
  * Owns: nothing past one call; the JSON it returns is the caller's.
  * Never: writes to the store.
@@ -138,6 +138,130 @@ oom:
     cJSON_Delete(o);
     store_ops_free(ops, n);
     return nomem(rc, err);
+}
+
+/* ---- events (AWS GetDurableExecutionHistory) ---- */
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* Whole seconds from a to b, rounded up (AWS durations are seconds). */
+static double seconds(int64_t a, int64_t b)
+{
+    return b > a ? (double)((b - a + 999) / 1000) : 0;
+}
+
+/* {"Payload": text} as AWS's EventInput and EventResult carry a payload. */
+static int add_payload(cJSON *o, const char *key, const char *text)
+{
+    cJSON *p = cJSON_AddObjectToObject(o, key);
+    return p && add_str(p, "Payload", text);
+}
+
+/* {"Payload": {ErrorType, ErrorMessage, ErrorData}} from the journal's {type,message,data}. */
+static int add_error(cJSON *o, const char *text)
+{
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON *p = cJSON_AddObjectToObject(o, "Error");
+    cJSON *pl = p ? cJSON_AddObjectToObject(p, "Payload") : NULL;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
+    char *data = d && !cJSON_IsNull(d) ? cJSON_PrintUnformatted(d) : NULL;
+    int ok = pl && add_str(pl, "ErrorType", cJSON_IsString(t) ? t->valuestring : NULL) &&
+             add_str(pl, "ErrorMessage", cJSON_IsString(m) ? m->valuestring : NULL) &&
+             add_str(pl, "ErrorData", data);
+    cJSON_free(data);
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* RetryDetails {CurrentAttempt, NextAttemptDelaySeconds, NextAttemptTimestamp (cairn's)}. */
+static int add_retry(cJSON *o, const store_event *ev)
+{
+    cJSON *r = cJSON_AddObjectToObject(o, "RetryDetails");
+    if (!r || !cJSON_AddNumberToObject(r, "CurrentAttempt", ev->op.attempt))
+        return 0;
+    if (ev->op.next_attempt_at == STORE_NO_TIME)
+        return 1;
+    return cJSON_AddNumberToObject(r, "NextAttemptDelaySeconds",
+                                   seconds(ev->at, ev->op.next_attempt_at)) &&
+           add_time(r, "NextAttemptTimestamp", ev->op.next_attempt_at);
+}
+
+/* The <EventType>Details of ev. */
+static int add_details(cJSON *o, const store_event *ev)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%sDetails", ev->type);
+    cJSON *d = cJSON_AddObjectToObject(o, key);
+    const store_op *op = &ev->op;
+    int step = strncmp(ev->type, "Step", 4) == 0;
+    if (!d)
+        return 0;
+    if (!strcmp(ev->type, "ExecutionStarted"))
+        return add_payload(d, "Input", op->result) &&
+               (op->timeout_at == STORE_NO_TIME ||
+                cJSON_AddNumberToObject(d, "ExecutionTimeout",
+                                        seconds(op->started_at, op->timeout_at)));
+    if (!strcmp(ev->type, "StepStarted"))
+        return cJSON_AddNumberToObject(d, "Attempt", op->attempt) != NULL;
+    if (!strcmp(ev->type, "WaitStarted") || !strcmp(ev->type, "WaitSucceeded"))
+        return cJSON_AddNumberToObject(d, "Duration", seconds(op->started_at, op->timeout_at)) &&
+               (strcmp(ev->type, "WaitStarted") ||
+                add_time(d, "ScheduledEndTimestamp", op->timeout_at));
+    if (!strcmp(ev->type, "CallbackStarted"))
+        return add_str(d, "CallbackId", op->callback_id) &&
+               (op->timeout_at == STORE_NO_TIME ||
+                cJSON_AddNumberToObject(d, "Timeout", seconds(op->started_at, op->timeout_at))) &&
+               (op->heartbeat_ms <= 0 ||
+                cJSON_AddNumberToObject(d, "HeartbeatTimeout", seconds(0, op->heartbeat_ms)));
+    if (ends_with(ev->type, "Succeeded"))
+        return add_payload(d, "Result", op->result) && (!step || add_retry(d, ev));
+    if (ends_with(ev->type, "Failed") || ends_with(ev->type, "TimedOut"))
+        return add_error(d, op->error) && (!step || add_retry(d, ev));
+    return 1; /* ContextStarted, CallbackHeartbeat: nothing more */
+}
+
+static cJSON *event_json(const store_event *ev)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddNumberToObject(o, "EventId", (double)ev->seq) ||
+        !add_str(o, "EventType", ev->type) ||
+        (ev->op.sub_type && !add_str(o, "SubType", ev->op.sub_type)) ||
+        !add_str(o, "Id", ev->op.id) || !add_str(o, "Name", ev->op.name) ||
+        (ev->op.parent_id && !add_str(o, "ParentId", ev->op.parent_id)) ||
+        !add_time(o, "EventTimestamp", ev->at) || !add_details(o, ev)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err)
+{
+    store_exec x;
+    store_event *evs = NULL;
+    size_t n = 0;
+    if ((*rc = store_exec_get(e->st, id, &x, err)) != CAIRN_OK)
+        return NULL;
+    store_exec_cleanup(&x);
+    if ((*rc = store_events_load(e->st, id, &evs, &n, err)) != CAIRN_OK)
+        return NULL;
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++) {
+        cJSON *j = event_json(&evs[i]);
+        if (!j || !cJSON_AddItemToArray(a, j)) {
+            cJSON_Delete(j);
+            cJSON_Delete(a);
+            a = NULL;
+        }
+    }
+    store_events_free(evs, n);
+    return a ? a : nomem(rc, err);
 }
 
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err)

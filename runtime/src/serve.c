@@ -1,7 +1,7 @@
 /*
  * serve.c — `HOST serve`: a worker plus the HTTP API of DESIGN §6 on
  * libmicrohttpd: the three Lambda callback routes (as @aws-sdk/client-lambda
- * speaks them), and start, status and history of executions.
+ * speaks them), and start, status, history and events of executions.
  *
  * Threads: the main thread only waits for SIGINT/SIGTERM (blocked everywhere
  * else, taken with sigwait); the worker thread runs due invocations on its
@@ -258,7 +258,22 @@ static int pct_decode(const char *p, size_t len, char *out)
 }
 
 /* Routes, as parsed from the path. */
-typedef enum route { R_NONE, R_SUCCEED, R_FAIL, R_HEARTBEAT, R_START, R_STATUS, R_HISTORY } route;
+typedef enum route {
+    R_NONE,
+    R_SUCCEED,
+    R_FAIL,
+    R_HEARTBEAT,
+    R_START,
+    R_STATUS,
+    R_HISTORY,
+    R_EVENTS,
+} route;
+
+/* The routes that read (GET); the others take POST. */
+static int read_route(route r)
+{
+    return r == R_STATUS || r == R_HISTORY || r == R_EVENTS;
+}
 
 /*
  * Parses url into a route and its decoded id (id: out buffer of idlen).
@@ -294,9 +309,9 @@ static route parse_route(const char *url, char *id, size_t idlen, int *bad)
     slash = strchr(rest, '/');
     route r = R_STATUS;
     if (slash) {
-        if (strcmp(slash, "/history") != 0)
+        if (strcmp(slash, "/history") && strcmp(slash, "/events"))
             return R_NONE;
-        r = R_HISTORY;
+        r = strcmp(slash, "/events") ? R_HISTORY : R_EVENTS;
     }
     size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
     *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
@@ -418,7 +433,7 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
     enum MHD_Result ret;
     int rc = CAIRN_OK;
     cJSON *doc = NULL;
-    if (s->skip_time && r != R_STATUS && r != R_HISTORY)
+    if (s->skip_time && !read_route(r))
         engine_advance_clock(s->api, (int64_t)atomic_load(&s->vnow));
     switch (r) {
     case R_SUCCEED:
@@ -435,8 +450,10 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
         goto done;
     case R_STATUS:
     case R_HISTORY:
-        doc = r == R_STATUS ? engine_status_json(s->api, id, &rc, &err)
-                            : engine_history_json(s->api, id, &rc, &err);
+    case R_EVENTS:
+        doc = r == R_STATUS    ? engine_status_json(s->api, id, &rc, &err)
+              : r == R_HISTORY ? engine_history_json(s->api, id, &rc, &err)
+                               : engine_events_json(s->api, id, &rc, &err);
         ret =
             doc ? send_doc(c, doc) : send_engine_error(s, c, rc ? rc : CAIRN_ERR_INTERNAL, &err, 0);
         goto done;
@@ -483,10 +500,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                              "missing or wrong bearer token (Authorization: Bearer TOKEN)");
         else if (r == R_NONE)
             ret = send_error(c, 404, "UnknownOperationException", "no such route");
-        else if ((r == R_STATUS || r == R_HISTORY) ? !is_get : !is_post)
+        else if (read_route(r) ? !is_get : !is_post)
             ret = send_error(c, 405, "MethodNotAllowedException",
-                             (r == R_STATUS || r == R_HISTORY) ? "this route takes GET only"
-                                                               : "this route takes POST only");
+                             read_route(r) ? "this route takes GET only"
+                                           : "this route takes POST only");
         else if (bad)
             ret = send_error(c, 400, "InvalidParameterValueException", "malformed id in the path");
         else if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
@@ -636,7 +653,8 @@ static void usage(FILE *f)
           "  --token-file F      require `Authorization: Bearer TOKEN`, TOKEN read from F\n"
           "  --skip-time         virtual clock: jump to the next wake-up instead of waiting\n"
           "Routes: POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat,\n"
-          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history\n",
+          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history,\n"
+          "        GET /executions/{id}/events\n",
           f);
 }
 

@@ -1,8 +1,8 @@
 /*
  * store.c — the SQLite store: schema, checks on open, prepared statements,
- * rows in and out (leases and next-due: store_lease.c). Owns the connection and its statements.
- * Never decides anything about executions (that is the engine's), never changes a file it refuses,
- * and never leaves a transaction open after an error it reports.
+ * rows in and out (leases and next-due: store_lease.c; events: store_events.c). Owns the connection
+ * and its statements. Never decides anything about executions (that is the engine's), never changes
+ * a file it refuses, and never leaves a transaction open after an error it reports.
  */
 #include "store.h"
 #include "store_impl.h"
@@ -26,6 +26,8 @@ static const char *const type_names[] = {
 };
 
 #define COUNT(a) (sizeof(a) / sizeof(a)[0])
+#define CAIRN_XSTR(x) #x
+#define CAIRN_STR(x) CAIRN_XSTR(x)
 
 const char *store_status_name(store_status s)
 {
@@ -120,6 +122,8 @@ static const char *const statements[ST_COUNT] = {
     [ST_CB_CLOSE_ALL] = "UPDATE operations SET status = 'CANCELLED', ended_at = ?2 "
                         "WHERE execution_id = ?1 AND type = 'CALLBACK' AND status = 'STARTED'",
     [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_EVENT_ADD] = NULL, /* store_events.c's, set by store_open */
+    [ST_EVENTS_LOAD] = NULL,
 };
 
 static const char schema_sql[] =
@@ -416,7 +420,32 @@ bad:
     return CAIRN_ERR_STORE;
 }
 
-/* Creates the schema, unless another process just did. */
+/*
+ * Brings a version-1 store to STORE_SCHEMA_VERSION in one transaction, each
+ * step one function, unless another process just did.
+ */
+static int upgrade(store *s, cairn_error *err)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return store_db_fail(s, err, "cannot upgrade the store");
+    int tables = 0, version = 0;
+    int rc = inspect(s, &tables, &version, err);
+    if (rc == CAIRN_OK && version < 2)
+        rc = store_migrate_v2_events(s, err);
+    if (rc == CAIRN_OK && version < STORE_SCHEMA_VERSION &&
+        sqlite3_exec(s->db,
+                     "UPDATE meta SET value = '" CAIRN_STR(
+                         STORE_SCHEMA_VERSION) "' WHERE key = 'schema_version'",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_db_fail(s, err, "cannot upgrade the store");
+    if (rc == CAIRN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_db_fail(s, err, "cannot upgrade the store");
+    if (rc != CAIRN_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Creates the schema (version 1, then upgraded), unless another process just did. */
 static int create_schema(store *s, cairn_error *err)
 {
     char *msg = NULL;
@@ -471,6 +500,8 @@ int store_open(store **out, const char *path, cairn_error *err)
         goto fail;
     if (tables == 0 && (rc = create_schema(s, err)) != CAIRN_OK)
         goto fail;
+    if ((tables == 0 || version < STORE_SCHEMA_VERSION) && (rc = upgrade(s, err)) != CAIRN_OK)
+        goto fail;
 
     const char *sync = getenv("CAIRN_SYNC");
     int relaxed = s->relaxed = sync && strcmp(sync, "normal") == 0;
@@ -481,8 +512,11 @@ int store_open(store **out, const char *path, cairn_error *err)
         goto fail;
 
     for (int i = 0; i < ST_COUNT; i++) {
-        if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                               NULL) != SQLITE_OK) {
+        const char *sql = i == ST_EVENT_ADD     ? store_event_add_sql
+                          : i == ST_EVENTS_LOAD ? store_events_load_sql
+                                                : statements[i];
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+            SQLITE_OK) {
             rc = store_db_fail(s, err, "cannot prepare a statement");
             goto fail;
         }

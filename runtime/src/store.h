@@ -19,7 +19,8 @@
 #include "cairn/cairn.h"
 #include "error.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: executions and operations; 2: events (store_events.c). */
+#define STORE_SCHEMA_VERSION 2
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -200,5 +201,27 @@ int64_t store_data_version(store *s);
 /* Every operation of the execution in journal order (one query). */
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n,
                    cairn_error *err);
+
+/*
+ * One row of `events` (store_events.c): the execution's history as AWS's
+ * GetDurableExecutionHistory gives it, append-only. op is the operation as
+ * the event left it: id, parent_id, name, sub_type, attempt, result, error,
+ * started_at, next_attempt_at, callback_id, timeout_at, heartbeat_ms (the
+ * rest is not kept). Written in the transaction of the update that causes
+ * it; a store upgraded from version 1 has no events before the upgrade.
+ */
+typedef struct store_event {
+    int64_t seq;      /* order within the execution, from 1 (AWS EventId) */
+    const char *type; /* AWS EventType: "StepStarted", "StepFailed", ... */
+    int64_t at;       /* EventTimestamp */
+    store_op op;      /* strings owned by op.mem in rows read back */
+} store_event;
+
+/* Appends e (e->seq is ignored: the next one of the execution). Inside a transaction. */
+int store_event_add(store *s, const char *execution_id, const store_event *e, cairn_error *err);
+/* Every event of the execution in order; *rows freed with store_events_free. */
+int store_events_load(store *s, const char *execution_id, store_event **rows, size_t *n,
+                      cairn_error *err);
+void store_events_free(store_event *rows, size_t n);
 
 #endif

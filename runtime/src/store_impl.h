@@ -33,6 +33,8 @@ enum {
     ST_CB_FIND,
     ST_CB_CLOSE_ALL,
     ST_DATA_VERSION,
+    ST_EVENT_ADD,
+    ST_EVENTS_LOAD,
     ST_COUNT
 };
 
@@ -50,5 +52,13 @@ int store_bind_time(sqlite3_stmt *q, int i, int64_t t);
 void store_done_stmt(sqlite3_stmt *q);
 /* Runs a statement that returns no rows. */
 int store_run_stmt(store *s, int which, const char *what, cairn_error *err);
+
+/* The SQL of events (store_events.c), prepared with store.c's. */
+extern const char *const store_event_add_sql, *const store_events_load_sql;
+/*
+ * Schema step 1 -> 2: creates the events table (store_events.c). Runs in the
+ * transaction of store.c's upgrade, which then records version 2.
+ */
+int store_migrate_v2_events(store *s, cairn_error *err);
 
 #endif

@@ -75,6 +75,55 @@ def history(host, db, xid):
     return json.loads(p.out)
 
 
+def events(host, db, xid):
+    p = run([host, "history", xid, "--db", db, "--events", "--json"])
+    expect(p.rc == 0, "history --events %s: %r" % (xid, p))
+    return json.loads(p.out)
+
+
+EVENT_PREFIX = {"EXECUTION": "Execution", "STEP": "Step", "WAIT": "Wait", "CALLBACK": "Callback",
+                "CONTEXT": "Context"}
+# The event an operation's status leaves last; a step PENDING on a retry last failed.
+EVENT_OF = {"STARTED": "Started", "SUCCEEDED": "Succeeded", "FAILED": "Failed",
+            "TIMED_OUT": "TimedOut", "PENDING": "Failed"}
+
+
+def check_events(host, db, xid, ops, label):
+    """The events agree with the journal as it stands (after a kill too): each is written
+    in the transaction of its update, so none exists for an update that did not commit
+    and none is missing for one that did."""
+    evs = events(host, db, xid)
+    expect([e["EventId"] for e in evs] == list(range(1, len(evs) + 1)),
+           "%s: event ids out of order: %s" % (label, [e["EventId"] for e in evs]))
+    by_op = {}
+    for e in evs:
+        by_op.setdefault(e["Id"], []).append(e)
+    journal = {o["id"]: o for o in ops}
+    expect(set(by_op) <= set(journal), "%s: events of operations the journal lacks: %s"
+           % (label, sorted(set(by_op) - set(journal))))
+    for o in ops:
+        mine = by_op.get(o["id"], [])
+        prefix = EVENT_PREFIX[o["type"]]
+        types = [e["EventType"] for e in mine]
+        expect(types.count(prefix + "Succeeded") <= 1, "%s: %s succeeded twice: %s"
+               % (label, o["id"], types))
+        if o["type"] == "CALLBACK" and o["status"] in ("STARTED", "CANCELLED"):
+            want = (prefix + "Started", prefix + "Heartbeat")
+        else:
+            want = (prefix + EVENT_OF[o["status"]],)
+        expect(types and types[-1] in want, "%s: operation %s (%s %s) ends its events with %s, not %s"
+               % (label, o["id"], o["type"], o["status"], types[-1:] or "nothing", want))
+        last = mine[-1].get(types[-1] + "Details", {})
+        if o["type"] == "STEP" and o["status"] in ("SUCCEEDED", "PENDING"):
+            expect(last["RetryDetails"]["CurrentAttempt"] == o["attempt"],
+                   "%s: step %s: event of attempt %s, journal attempt %s"
+                   % (label, o["id"], last["RetryDetails"]["CurrentAttempt"], o["attempt"]))
+        if o["type"] == "STEP" and o["status"] == "PENDING":
+            expect(last["RetryDetails"].get("NextAttemptTimestamp") == o["next_attempt_at"],
+                   "%s: step %s: next attempt %r in its event, %r in the journal"
+                   % (label, o["id"], last["RetryDetails"], o["next_attempt_at"]))
+
+
 def timeless(result):
     """A result without what a real service stamps on each answer: an http step's Date."""
     if isinstance(result, dict) and isinstance(result.get("headers"), dict):
@@ -194,6 +243,9 @@ def drive(sc, work, kill_phase=None, kill_at=None):
                    "%s: phase %d did not die at kill point %d: %r" % (sc.name, i, kill_at, p))
             xs = executions(sc.host, db)
             snapshot = history(sc.host, db, xs[0]["id"])["operations"] if xs else []
+            if xs:
+                check_events(sc.host, db, xs[0]["id"], snapshot,
+                             "%s: killed at point %d" % (sc.name, kill_at))
             break
         expect(p.rc in (0, 1), "%s: phase %d: %r" % (sc.name, i, p))
         if cb:
@@ -205,6 +257,7 @@ def drive(sc, work, kill_phase=None, kill_at=None):
 
 def check_run(sc, label, ref, db, xid, snapshot, state):
     x = history(sc.host, db, xid)
+    check_events(sc.host, db, xid, x["operations"], label)
     ex = x["execution"]
     expect(ex["status"] == ref["execution"]["status"],
            "%s: status %s, uninterrupted %s" % (label, ex["status"], ref["execution"]["status"]))
@@ -670,7 +723,7 @@ def test_faults():
         newer = os.path.join(tmp, "newer.db")
         expect(run([HOST, "start", "torture", "--db", newer]).rc == 0, "newer: create")
         c = sqlite3.connect(newer)
-        c.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
         c.commit()
         c.close()
         torn = os.path.join(tmp, "torn.db")
@@ -681,7 +734,7 @@ def test_faults():
             f.seek(2 * 4096)
             f.write(b"\xa5" * 8 * 4096)
         cases = [(junk, "not an SQLite database"), (torn, "malformed"),
-                 (newer, "store schema version 2 is newer than this cairn supports")]
+                 (newer, "store schema version 99 is newer than this cairn supports")]
         for path, cause in cases:
             before = open(path, "rb").read()
             for cmd in ([HOST, "list"], [HOST, "worker", "--until-idle"],

@@ -1,4 +1,4 @@
-# The HTTP API of serve without callbacks: start, status, history, and every
+# The HTTP API of serve without callbacks: start, status, history, events, and every
 # error of the routes (unknown route, wrong method, bad parameters, unknown
 # ids, bodies over 256 KiB), then a clean stop on SIGTERM.
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +29,17 @@ json_check "$WORK/b" 'd["execution"]["id"] == "'"$ID"'" and d["operations"][0]["
 "$HOST" history "$ID" --db "$DB" --json >"$WORK/cli.json" || fail "history --json failed"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
     "$WORK/b" "$WORK/cli.json" || fail "HTTP and CLI documents differ"
+
+check "GET /executions/ID/events is the document of history --events --json"
+req GET "/executions/$ID/events"
+expect_code 200
+json_check "$WORK/b" '[e["EventType"] for e in d][0] == "ExecutionStarted" and [e["EventType"] for e in d] == ["ExecutionStarted", "ExecutionSucceeded"] and [e["EventId"] for e in d] == list(range(1, len(d) + 1))'
+json_check "$WORK/b" 'd[-1]["ExecutionSucceededDetails"]["Result"]["Payload"] == "{\"greeting\":\"hello ann\"}"'
+"$HOST" history "$ID" --events --db "$DB" --json >"$WORK/cli.json" || fail "history --events --json failed"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+    "$WORK/b" "$WORK/cli.json" || fail "HTTP and CLI documents differ"
+req POST "/executions/$ID/events"
+expect_aws_error 405 MethodNotAllowedException
 
 check "a percent-encoded execution id is decoded"
 ENC=$(python3 -c 'import sys; print("".join("%%%02X" % ord(c) for c in sys.argv[1]))' "$ID")
@@ -64,6 +75,8 @@ check "an unknown execution is 404 ResourceNotFoundException"
 req GET /executions/no-such-execution
 expect_aws_error 404 ResourceNotFoundException
 req GET /executions/no-such-execution/history
+expect_aws_error 404 ResourceNotFoundException
+req GET /executions/no-such-execution/events
 expect_aws_error 404 ResourceNotFoundException
 
 check "an unknown callback is 404 ResourceNotFoundException on each route"

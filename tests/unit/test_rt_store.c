@@ -491,6 +491,63 @@ static void test_lease_gives_an_execution_to_one_process_at_a_time(void **state)
     store_close(s);
 }
 
+/* Events are appended in the caller's transaction: a rollback leaves none, and
+ * each execution numbers its own from 1. */
+static void test_events_append_in_order_and_roll_back_with_their_update(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_event e = {.type = "StepStarted",
+                     .at = 2000,
+                     .op = {.id = "1",
+                            .name = "charge",
+                            .sub_type = "Step",
+                            .attempt = 1,
+                            .started_at = 2000,
+                            .next_attempt_at = STORE_NO_TIME,
+                            .timeout_at = STORE_NO_TIME}};
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_event_add(s, "exec-1", &e, &err), CAIRN_OK);
+    store_rollback(s);
+    store_event *rows;
+    size_t n;
+    assert_int_equal(store_events_load(s, "exec-1", &rows, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 0);
+    store_events_free(rows, n);
+
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_event_add(s, "exec-1", &e, &err), CAIRN_OK);
+    e.type = "StepFailed";
+    e.at = 2500;
+    e.op.error = "{\"type\":\"Busy\",\"message\":\"m\"}";
+    e.op.next_attempt_at = 4500;
+    assert_int_equal(store_event_add(s, "exec-1", &e, &err), CAIRN_OK);
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+    assert_int_equal(store_events_load(s, "exec-1", &rows, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].seq, 1);
+    assert_string_equal(rows[0].type, "StepStarted");
+    assert_null(rows[0].op.error);
+    assert_int_equal(rows[0].op.next_attempt_at, STORE_NO_TIME);
+    assert_int_equal(rows[1].seq, 2);
+    assert_string_equal(rows[1].type, "StepFailed");
+    assert_int_equal(rows[1].at, 2500);
+    assert_string_equal(rows[1].op.name, "charge");
+    assert_int_equal(rows[1].op.attempt, 1);
+    assert_string_equal(rows[1].op.error, "{\"type\":\"Busy\",\"message\":\"m\"}");
+    assert_int_equal(rows[1].op.next_attempt_at, 4500);
+    store_events_free(rows, n);
+    assert_int_equal(store_events_load(s, "exec-2", &rows, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 0);
+    store_events_free(rows, n);
+    store_close(s);
+    err_cleanup(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +564,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_due_skips_and_reports_the_next_wake, setup,
                                         teardown),
     };
