@@ -60,7 +60,7 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms"
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode"
 
 static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -90,7 +90,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                   "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
                   "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
                   "status = excluded.status, attempt = excluded.attempt, "
@@ -98,14 +98,15 @@ static const char *const statements[ST_COUNT] = {
                   "started_at = excluded.started_at, ended_at = excluded.ended_at, "
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
-                  "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms",
+                  "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms, "
+                  "result_mode = excluded.result_mode",
     [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
-                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18 "
-                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?19 AND attempt IS ?20",
+                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19 "
+                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
@@ -124,7 +125,7 @@ static const char *const statements[ST_COUNT] = {
 
 static const char schema_sql[] =
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-    "INSERT INTO meta (key, value) VALUES ('application', 'cairn'), ('schema_version', '1');\n"
+    "INSERT INTO meta (key, value) VALUES ('application', 'cairn'), ('schema_version', '2');\n"
     "CREATE TABLE executions (\n"
     "  id TEXT PRIMARY KEY,\n"
     "  workflow TEXT NOT NULL,\n"
@@ -166,6 +167,7 @@ static const char schema_sql[] =
     "  timeout_at INTEGER,\n"
     "  heartbeat_at INTEGER,\n"
     "  heartbeat_ms INTEGER,\n"
+    "  result_mode TEXT,\n"
     "  PRIMARY KEY (execution_id, id)\n"
     ") WITHOUT ROWID;\n";
 
@@ -273,9 +275,9 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
 static int read_op(sqlite3_stmt *q, store_op *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {1, 2, 3, 5, 8, 9, 13};
-    const char **dst[] = {&r->id,     &r->parent_id, &r->name,       &r->sub_type,
-                          &r->result, &r->error,     &r->callback_id};
+    static const int cols[] = {1, 2, 3, 5, 8, 9, 13, 17};
+    const char **dst[] = {&r->id,     &r->parent_id, &r->name,        &r->sub_type,
+                          &r->result, &r->error,     &r->callback_id, &r->result_mode};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
@@ -438,6 +440,37 @@ static int create_schema(store *s, cairn_error *err)
     return rc;
 }
 
+/* The steps that take a file of schema version i to i + 1, from 1. */
+static const char *const migrations[] = {
+    /* 1 -> 2: a callback journals how its result is read (json, text) */
+    "ALTER TABLE operations ADD COLUMN result_mode TEXT;\n"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n",
+};
+
+/* Migrates a file of an older schema version, unless another process just did: one transaction. */
+static int migrate_schema(store *s, cairn_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return store_db_fail(s, err, "cannot migrate the store");
+    int tables = 0, version = 0;
+    int rc = inspect(s, &tables, &version, err);
+    for (; rc == CAIRN_OK && version >= 1 && version < STORE_SCHEMA_VERSION; version++) {
+        if (sqlite3_exec(s->db, migrations[version - 1], NULL, NULL, &msg) != SQLITE_OK) {
+            err_set(err, "Store.Error", "%s: cannot migrate the store from schema version %d: %s",
+                    s->path, version, msg ? msg : "unknown error");
+            rc = CAIRN_ERR_STORE;
+        }
+        sqlite3_free(msg);
+        msg = NULL;
+    }
+    if (rc == CAIRN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_db_fail(s, err, "cannot migrate the store");
+    if (rc != CAIRN_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 static int pragma(store *s, const char *sql, cairn_error *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -470,6 +503,8 @@ int store_open(store **out, const char *path, cairn_error *err)
     if ((rc = inspect(s, &tables, &version, err)) != CAIRN_OK)
         goto fail;
     if (tables == 0 && (rc = create_schema(s, err)) != CAIRN_OK)
+        goto fail;
+    if (tables > 0 && version < STORE_SCHEMA_VERSION && (rc = migrate_schema(s, err)) != CAIRN_OK)
         goto fail;
 
     const char *sync = getenv("CAIRN_SYNC");
@@ -702,7 +737,7 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Binds the 18 columns of r (statement parameters ?1 to ?18). */
+/* Binds the 19 columns of r (statement parameters ?1 to ?19). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
     store_bind_text(q, 1, execution_id);
@@ -729,6 +764,7 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
         sqlite3_bind_int64(q, 18, r->heartbeat_ms);
     else
         sqlite3_bind_null(q, 18);
+    store_bind_text(q, 19, r->result_mode);
 }
 
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
@@ -744,11 +780,11 @@ int store_op_write(store *s, const char *execution_id, const store_op *r,
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
     if (expect_status != STORE_NONE) {
-        store_bind_text(q, 19, store_status_name(expect_status));
+        store_bind_text(q, 20, store_status_name(expect_status));
         if (expect_attempt > 0)
-            sqlite3_bind_int(q, 20, expect_attempt);
+            sqlite3_bind_int(q, 21, expect_attempt);
         else
-            sqlite3_bind_null(q, 20);
+            sqlite3_bind_null(q, 21);
     }
     int step = sqlite3_step(q);
     int changed = sqlite3_changes(s->db);

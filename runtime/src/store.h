@@ -19,7 +19,7 @@
 #include "cairn/cairn.h"
 #include "error.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -92,6 +92,9 @@ typedef struct store_op {
     const char *callback_id;
     int64_t timeout_at, heartbeat_at;
     int64_t heartbeat_ms; /* callbacks: the heartbeat interval; 0: none */
+    /* callbacks: how the awaiting operation reads the result, "json" or
+     * "text" (schema 2); NULL: not a callback, or journaled by schema 1 */
+    const char *result_mode;
     void *mem;
 } store_op;
 
@@ -104,7 +107,9 @@ void store_execs_free(store_exec *rows, size_t n);
 /*
  * Opens or creates the store at path. A file that is not SQLite, not a cairn
  * store, or of a newer schema version is refused (CAIRN_ERR_STORE, err names
- * the file and the cause) and left unchanged. *out is freed by store_close().
+ * the file and the cause) and left unchanged. A file of an older schema
+ * version is migrated in place, in one transaction (1 -> 2: the column
+ * operations.result_mode). *out is freed by store_close().
  */
 int store_open(store **out, const char *path, cairn_error *err);
 void store_close(store *s);

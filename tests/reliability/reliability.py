@@ -670,7 +670,7 @@ def test_faults():
         newer = os.path.join(tmp, "newer.db")
         expect(run([HOST, "start", "torture", "--db", newer]).rc == 0, "newer: create")
         c = sqlite3.connect(newer)
-        c.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        c.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         c.commit()
         c.close()
         torn = os.path.join(tmp, "torn.db")
@@ -681,7 +681,7 @@ def test_faults():
             f.seek(2 * 4096)
             f.write(b"\xa5" * 8 * 4096)
         cases = [(junk, "not an SQLite database"), (torn, "malformed"),
-                 (newer, "store schema version 2 is newer than this cairn supports")]
+                 (newer, "store schema version 3 is newer than this cairn supports")]
         for path, cause in cases:
             before = open(path, "rb").read()
             for cmd in ([HOST, "list"], [HOST, "worker", "--until-idle"],

@@ -201,12 +201,37 @@ static void test_empty_payload_is_null(void **state)
     free(id);
 }
 
-static void test_invalid_json_is_callback_invalid_result(void **state)
+static void test_invalid_json_is_refused_at_the_door(void **state)
 {
     fixture *f = *state;
     char *id = start(f, "cbj", "{}");
     invoke(f, id);
     char *cb = callback_id(f, id, "1");
+    answer(f, cb, "{\"approved\":tru", CAIRN_ERR_INPUT);
+    assert_refusal(f, "Callback.InvalidResult", "at byte 13");
+    assert_op_status(f, id, "1", "STARTED"); /* open, nothing journaled */
+    answer(f, cb, "", CAIRN_OK);             /* empty is null: JSON */
+    invoke(f, id);
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "SUCCEEDED");
+    cJSON_Delete(s);
+    free(cb);
+    free(id);
+}
+
+/* A callback journaled by schema 1 (no result_mode) takes anything, as then;
+ * its await fails with Callback.InvalidResult. */
+static void test_invalid_json_on_a_schema_1_callback_fails_the_await(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "cbj", "{}");
+    invoke(f, id);
+    char *cb = callback_id(f, id, "1");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE operations SET result_mode = NULL", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
     answer(f, cb, "{bad", CAIRN_OK);
     invoke(f, id);
     cJSON_Delete(failure(f, id, "Callback.InvalidResult", NULL));
@@ -757,6 +782,7 @@ static void test_callback_command_exit_codes(void **state)
     assert_int_equal(run_cli(f, "approve", cb, NULL, NULL), 2);        /* no such verb */
     assert_int_equal(run_cli(f, "fail", cb, "--error-type", "X"), 2);  /* no message */
     assert_int_equal(run_cli(f, "heartbeat", cb, "--result", "1"), 2); /* not for heartbeat */
+    assert_int_equal(run_cli(f, "succeed", cb, "--result", "{\"a\":tru"), 2); /* not JSON */
     assert_op_status(f, id, "1", "STARTED");
     assert_int_equal(run_cli(f, "heartbeat", "nope", NULL, NULL), 1); /* unknown */
     assert_int_equal(run_cli(f, "heartbeat", cb, NULL, NULL), 0);
@@ -803,7 +829,8 @@ int main(void)
         T(test_callback_created_then_awaited_with_a_json_result),
         T(test_text_result_stays_a_string),
         T(test_empty_payload_is_null),
-        T(test_invalid_json_is_callback_invalid_result),
+        T(test_invalid_json_is_refused_at_the_door),
+        T(test_invalid_json_on_a_schema_1_callback_fails_the_await),
         T(test_failure_keeps_the_senders_error_in_data),
         T(test_failure_without_a_message_says_callback_failed),
         T(test_timeout_is_caught_under_skip_time),
