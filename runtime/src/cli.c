@@ -613,6 +613,8 @@ int cairn_store_main(const char *prog, int argc, char **argv)
         return cli_store_command(prog, argc, argv);
     if (!strcmp(cmd, "callback"))
         return cli_callback_command(prog, argc, argv);
+    if (!strcmp(cmd, "stop"))
+        return cli_stop_command(prog, argc, argv);
     fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
     return 2;
 }

@@ -20,6 +20,13 @@ int cli_store_command(const char *prog, int argc, char **argv);
  */
 int cli_callback_command(const char *prog, int argc, char **argv);
 
+/*
+ * `stop EXEC [--error-type T --error-message M]` (argv[0] is "stop"): stops
+ * an execution (engine_stop). Exit codes: 0 stopped, 1 refused (unknown
+ * execution, already ended, store error), 2 usage.
+ */
+int cli_stop_command(const char *prog, int argc, char **argv);
+
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);
 

@@ -92,6 +92,19 @@ int engine_callback_fail(engine *e, const char *id, const char *type, const char
 int engine_callback_heartbeat(engine *e, const char *id, cairn_error *err);
 
 /*
+ * Stops execution id from any process (AWS StopDurableExecution), in one
+ * transaction: STOPPED with the error type (default Execution.Stopped) and
+ * message (default "Execution stopped"), its open callbacks closed
+ * (CANCELLED); nothing of it runs again, and an invocation in flight writes
+ * nothing more. *stopped_at (may be NULL): when, on the engine's clock.
+ *   CAIRN_ERR_NOT_FOUND  no such execution (Execution.NotFound)
+ *   CAIRN_ERR_CONFLICT   it has already ended (Execution.Conflict)
+ * Nothing changes on error.
+ */
+int engine_stop(engine *e, const char *id, const char *type, const char *message,
+                int64_t *stopped_at, cairn_error *err);
+
+/*
  * Sleeps until something may have become due — another connection committed
  * to the store (a start, a callback), or engine_poke() was called — or max_ms
  * passes. Returns 1 when woken by a change, 0 on timeout. A worker's idle

@@ -238,7 +238,16 @@ static int pct_decode(const char *p, size_t len, char *out)
 }
 
 /* Routes, as parsed from the path. */
-typedef enum route { R_NONE, R_SUCCEED, R_FAIL, R_HEARTBEAT, R_START, R_STATUS, R_HISTORY } route;
+typedef enum route {
+    R_NONE,
+    R_SUCCEED,
+    R_FAIL,
+    R_HEARTBEAT,
+    R_START,
+    R_STATUS,
+    R_HISTORY,
+    R_STOP
+} route;
 
 /*
  * Parses url into a route and its decoded id (id: out buffer of idlen).
@@ -274,9 +283,9 @@ static route parse_route(const char *url, char *id, size_t idlen, int *bad)
     slash = strchr(rest, '/');
     route r = R_STATUS;
     if (slash) {
-        if (strcmp(slash, "/history") != 0)
+        r = !strcmp(slash, "/history") ? R_HISTORY : !strcmp(slash, "/stop") ? R_STOP : R_NONE;
+        if (r == R_NONE)
             return R_NONE;
-        r = R_HISTORY;
     }
     size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
     *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
@@ -390,6 +399,53 @@ done:
 }
 
 /* The whole request is in: run it. */
+/*
+ * POST /executions/{id}/stop, as AWS StopDurableExecution: body optional
+ * {ErrorType, ErrorMessage, ErrorData, StackTrace}; 200 {"StopTimestamp"}
+ * (epoch seconds). An execution that has already ended is 400
+ * InvalidParameterValueException: StopDurableExecution declares no conflict
+ * error, only InvalidParameterValueException, ResourceNotFoundException,
+ * ServiceException and TooManyRequestsException.
+ */
+static enum MHD_Result do_stop(server *s, struct MHD_Connection *c, const char *id,
+                               const request *rq, cairn_error *err)
+{
+    cJSON *body = NULL;
+    enum MHD_Result ret;
+    if (rq->len > 0) {
+        body = strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1) : NULL;
+        if (!cJSON_IsObject(body)) {
+            ret = send_error(c, 400, "InvalidParameterValueException",
+                             "the body of stop must be a JSON object {ErrorType, ErrorMessage}");
+            goto done;
+        }
+    }
+    int wrong = 0;
+    const char *type = opt_string(body, "ErrorType", &wrong);
+    const char *message = opt_string(body, "ErrorMessage", &wrong);
+    if (wrong) {
+        ret = send_error(c, 400, "InvalidParameterValueException",
+                         "ErrorType and ErrorMessage must be strings");
+        goto done;
+    }
+    int64_t at = 0;
+    int rc = engine_stop(s->api, id, type, message, &at, err);
+    if (rc == CAIRN_ERR_CONFLICT)
+        rc = CAIRN_ERR_INPUT;
+    if (rc != CAIRN_OK) {
+        ret = send_engine_error(s, c, rc, err, 0);
+        goto done;
+    }
+    engine_poke(s->worker);
+    char out[64];
+    snprintf(out, sizeof out, "{\"StopTimestamp\":%lld.%03lld}", (long long)(at / 1000),
+             (long long)(at % 1000));
+    ret = send_json(c, 200, NULL, out);
+done:
+    cJSON_Delete(body);
+    return ret;
+}
+
 static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, const char *id,
                                 const request *rq)
 {
@@ -412,6 +468,9 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
         goto done;
     case R_START:
         ret = do_start(s, c, rq, &err);
+        goto done;
+    case R_STOP:
+        ret = do_stop(s, c, id, rq, &err);
         goto done;
     case R_STATUS:
     case R_HISTORY:

@@ -18,6 +18,7 @@ static const char *const status_names[] = {
     [STORE_NONE] = "",           [STORE_RUNNING] = "RUNNING",     [STORE_STARTED] = "STARTED",
     [STORE_PENDING] = "PENDING", [STORE_READY] = "READY",         [STORE_SUCCEEDED] = "SUCCEEDED",
     [STORE_FAILED] = "FAILED",   [STORE_TIMED_OUT] = "TIMED_OUT", [STORE_CANCELLED] = "CANCELLED",
+    [STORE_STOPPED] = "STOPPED",
 };
 
 static const char *const type_names[] = {
@@ -39,7 +40,7 @@ const char *store_op_type_name(store_op_type t)
 
 int store_status_ended(store_status s)
 {
-    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT;
+    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT || s == STORE_STOPPED;
 }
 
 /* The index in names[first..n) of column col's text: -1 when it names none
@@ -121,6 +122,10 @@ static const char *const statements[ST_COUNT] = {
     [ST_CB_CLOSE_ALL] = "UPDATE operations SET status = 'CANCELLED', ended_at = ?2 "
                         "WHERE execution_id = ?1 AND type = 'CALLBACK' AND status = 'STARTED'",
     [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_EXEC_STOP] = "UPDATE executions SET status = 'STOPPED', error = ?2, updated_at = ?3, "
+                     "ended_at = ?3, wake_at = NULL, lease_owner = NULL, lease_until = NULL "
+                     "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
+    [ST_EXEC_LIVE] = "SELECT 1 FROM executions WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
 };
 
 static const char schema_sql[] =

@@ -33,6 +33,8 @@ enum {
     ST_CB_FIND,
     ST_CB_CLOSE_ALL,
     ST_DATA_VERSION,
+    ST_EXEC_STOP,
+    ST_EXEC_LIVE,
     ST_COUNT
 };
 
