@@ -5,12 +5,20 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <stddef.h>
+
+#include "cairn/workflow.h"
+
 /*
  * argv[0] is "list", "status" or "history"; prog is the name messages and
  * usage speak as ("cairn", or a host's name). Returns the exit code: 0 done,
  * 1 refused (unknown execution, store error), 2 usage.
  */
 int cli_store_command(const char *prog, int argc, char **argv);
+/* The same, on a host holding workflows wfs[0..nwfs): list and status also
+ * say whether it holds each execution's definition. */
+int cli_store_command_host(const char *prog, int argc, char **argv,
+                           const cairn_workflow *const *wfs, size_t nwfs);
 
 /*
  * `callback succeed ID [--result JSON | --result-file F]`,

@@ -123,8 +123,10 @@ void engine_advance_clock(engine *e, int64_t t);
  *
  * status: {"id","workflow","version","definition_sha256","name","status",
  *          "input","result","error","created_at","updated_at","ended_at",
- *          "wake_at","timeout_at"}
- *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT;
+ *          "wake_at","timeout_at"[,"definition_held"]}
+ *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT | STOPPED;
+ *   definition_held (only when the engine holds workflows, as a host's does):
+ *   whether it holds the definition the execution is pinned to;
  *   input/result are JSON values, error is {type,message,data} or null,
  *   times are RFC 3339 UTC strings with milliseconds, or null.
  * history: {"execution": <status>, "operations": [
@@ -137,5 +139,12 @@ void engine_advance_clock(engine *e, int64_t t);
 cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
+
+/*
+ * Whether e holds the definition (workflow and sha256) an execution is
+ * pinned to: 1 yes, 0 no, -1 when e holds no workflows at all (the `cairn`
+ * tool: nothing to compare with).
+ */
+int engine_holds_definition(const engine *e, const char *workflow, const char *sha256);
 
 #endif

@@ -382,7 +382,7 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
     if (!strcmp(cmd, "stop"))
         return cli_stop_command(h.prog, argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
-        return cli_store_command(h.prog, argc - 1, argv + 1);
+        return cli_store_command_host(h.prog, argc - 1, argv + 1, h.wfs, h.n);
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", h.prog, cmd, h.prog);
     return 2;
 }

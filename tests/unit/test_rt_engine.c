@@ -847,9 +847,10 @@ static void assert_time_text(const cJSON *v)
 static void test_journal_json_has_the_documented_fields(void **state)
 {
     static const char *const exec_keys[] = {
-        "id",      "workflow",   "version", "definition_sha256", "name",       "status",
-        "input",   "result",     "error",   "created_at",        "updated_at", "ended_at",
-        "wake_at", "timeout_at", NULL};
+        "id",      "workflow",   "version",         "definition_sha256",
+        "name",    "status",     "input",           "result",
+        "error",   "created_at", "updated_at",      "ended_at",
+        "wake_at", "timeout_at", "definition_held", NULL};
     static const char *const op_keys[] = {
         "id",          "parent_id",       "name",         "type",
         "sub_type",    "status",          "attempt",      "started_at",
@@ -868,6 +869,7 @@ static void test_journal_json_has_the_documented_fields(void **state)
     assert_keys(ex, exec_keys);
     assert_string_equal(str(ex, "id"), id);
     assert_string_equal(str(ex, "definition_sha256"), basic_workflow.sha256);
+    assert_true(cJSON_IsTrue(get(ex, "definition_held"))); /* this engine holds basic */
     assert_true(cJSON_IsNull(get(ex, "name")));
     assert_true(cJSON_IsNull(get(ex, "wake_at")));
     assert_int_equal(get(get(ex, "input"), "amount")->valueint, 50);
