@@ -675,7 +675,8 @@ static void usage(FILE *f)
           "  --token-file F      require `Authorization: Bearer TOKEN`, TOKEN read from F\n"
           "  --skip-time         virtual clock: jump to the next wake-up instead of waiting\n"
           "Routes: POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat,\n"
-          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history\n",
+          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history,\n"
+          "        POST /executions/{id}/stop\n",
           f);
 }
 
