@@ -4,9 +4,9 @@
  *
  * Owns: every file the generator reads (the workflow, its hooks, the
  * templates of `-T DIR`), the order of the front-end passes and the
- * definition hash. It never prints anything itself: every problem goes to
- * the diag sink (an unreadable hooks file is reported by the checker, in its
- * place among the other checks).
+ * definition hash (of the YAML's meaning, not its text: see hash_node). It never prints anything
+ * itself: every problem goes to the diag sink (an unreadable hooks file is reported by the checker,
+ * in its place among the other checks).
  */
 #include "load.h"
 
@@ -74,6 +74,138 @@ static void read_hooks(workflow *wf)
         wf->hooks_errno = errno;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The definition hash                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* A length, as 8 bytes big-endian: no encoding of one node is a prefix of another's. */
+static void hash_len(sha256_ctx *h, size_t n)
+{
+    uint8_t b[8];
+    for (int i = 7; i >= 0; i--, n >>= 8)
+        b[i] = (uint8_t)(n & 0xff);
+    sha256_update(h, b, sizeof b);
+}
+
+static int all_of(const char *s, const char *set)
+{
+    return *s && strspn(s, set) == strlen(s);
+}
+
+/*
+ * Whether plain scalar text t is not a string under the YAML 1.2 core schema
+ * (the model reads it so: null, bool, int, float). Errs towards yes: a text
+ * taken for typed only keeps its quote style in the hash.
+ */
+static int plain_typed(const char *t)
+{
+    static const char *const words[] = {
+        "",      "~",     "null", "Null", "NULL", "true", "True", "TRUE", "false",
+        "False", "FALSE", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", NULL,
+    };
+    for (size_t i = 0; words[i]; i++)
+        if (!strcmp(t, words[i]))
+            return 1;
+    if (!strncmp(t, "0o", 2) || !strncmp(t, "0x", 2))
+        return all_of(t + 2, "0123456789abcdefABCDEF");
+    if (*t == '+' || *t == '-')
+        t++;
+    if (!strcmp(t, ".inf") || !strcmp(t, ".Inf") || !strcmp(t, ".INF"))
+        return 1;
+    size_t digits = strspn(t, "0123456789");
+    const char *p = t + digits;
+    if (*p == '.')
+        digits += strspn(++p, "0123456789"), p += strspn(p, "0123456789");
+    if (digits == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!all_of(p, "0123456789"))
+            return 0;
+        p += strlen(p);
+    }
+    return *p == '\0';
+}
+
+static void hash_scalar(sha256_ctx *h, const yml_node *n)
+{
+    /* Typed (1, true, null) or a string: `"1"` and `1` differ, `"1h"`,
+     * `'1h'` and `1h` do not. */
+    int typed = n->plain && strlen(n->text) == n->len && plain_typed(n->text);
+    sha256_update(h, typed ? "P" : "S", 1);
+    hash_len(h, n->len);
+    sha256_update(h, n->text, n->len);
+}
+
+/* Orders the keys of a mapping by their bytes (qsort's comparison). */
+static int by_key(const void *a, const void *b)
+{
+    const yml_node *x = (*(const yml_node *const *)a);
+    const yml_node *y = (*(const yml_node *const *)b);
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * Hashes the canonical form of node n: what the YAML means, not how it is
+ * written. Comments, blank lines, indentation, flow or block style, quote
+ * style and the order of a mapping's keys leave it unchanged; any scalar
+ * value, a sequence's order, or a string becoming a plain scalar change it.
+ * Returns 0, or -1 when out of memory.
+ */
+static int hash_node(sha256_ctx *h, const yml_node *n)
+{
+    if (n->kind == YML_SCALAR) {
+        hash_scalar(h, n);
+        return 0;
+    }
+    sha256_update(h, n->kind == YML_MAP ? "M" : "L", 1);
+    hash_len(h, n->n);
+    if (n->kind == YML_SEQ) {
+        for (size_t i = 0; i < n->n; i++)
+            if (hash_node(h, n->items[i]) != 0)
+                return -1;
+        return 0;
+    }
+    /* Pairs in key order: an index sorted through the keys. */
+    const yml_node **keys = malloc((n->n ? n->n : 1) * sizeof *keys);
+    if (!keys)
+        return -1;
+    for (size_t i = 0; i < n->n; i++)
+        keys[i] = n->keys[i];
+    qsort(keys, n->n, sizeof *keys, by_key);
+    int rc = 0;
+    for (size_t i = 0; i < n->n && rc == 0; i++) {
+        size_t at = 0;
+        while (n->keys[at] != keys[i])
+            at++;
+        hash_scalar(h, keys[i]);
+        rc = hash_node(h, n->items[at]);
+    }
+    free(keys);
+    return rc;
+}
+
+/* wf->sha256: the canonical form of the YAML, then the hooks file as it is. */
+static int hash_definition(workflow *wf, const yml_node *root)
+{
+    sha256_ctx h;
+    uint8_t digest[32];
+    sha256_init(&h);
+    sha256_update(&h, "cairn definition 1", 19); /* names the form, with its NUL */
+    if (hash_node(&h, root) != 0)
+        return -1;
+    hash_len(&h, wf->hooks_source ? wf->hooks_len : 0);
+    if (wf->hooks_source)
+        sha256_update(&h, wf->hooks_source, wf->hooks_len);
+    sha256_final(&h, digest);
+    sha256_hex(digest, wf->sha256);
+    return 0;
+}
+
 workflow *load_workflow(const char *path, diag *d)
 {
     char *src = NULL;
@@ -96,15 +228,9 @@ workflow *load_workflow(const char *path, diag *d)
     if (wf->hooks)
         read_hooks(wf);
     check_workflow(wf, root, d);
-
-    sha256_ctx h;
-    uint8_t digest[32];
-    sha256_init(&h);
-    sha256_update(&h, src, len);
-    if (wf->hooks_source)
-        sha256_update(&h, wf->hooks_source, wf->hooks_len);
-    sha256_final(&h, digest);
-    sha256_hex(digest, wf->sha256);
+    if (hash_definition(wf, root) != 0)
+        diag_report(d, DIAG_ERROR, DIAG_E_IO, path, (pos){1, 1},
+                    "out of memory while hashing the definition");
 done:
     yml_free(root);
     free(src);

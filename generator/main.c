@@ -25,6 +25,8 @@ static void usage(FILE *f)
           "  callback succeed ID [--result JSON | --result-file F]\n"
           "  callback fail ID --error-type T --error-message M [--error-data D]\n"
           "  callback heartbeat ID      answer a callback (exit 1: unknown or closed)\n"
+          "  stop EXEC [--error-type T --error-message M]\n"
+          "                             stop an execution: STOPPED, nothing more runs\n"
           "\n"
           "Run `cairn COMMAND --help` for a command's options.\n",
           f);
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "graph"))
         return cmd_graph(argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history") ||
-        !strcmp(cmd, "callback"))
+        !strcmp(cmd, "callback") || !strcmp(cmd, "stop"))
         return cairn_store_main("cairn", argc - 1, argv + 1);
     fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
     usage(stderr);

@@ -216,7 +216,7 @@ typedef struct workflow {
     val *output;
     op *ops;
     size_t nops;
-    char sha256[65]; /* hex of sha256(YAML bytes || hooks bytes) */
+    char sha256[65]; /* hex of sha256(canonical YAML tree || hooks bytes): load.c */
 } workflow;
 
 struct yml_node;

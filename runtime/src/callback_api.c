@@ -45,9 +45,47 @@ static const char *closed_reason(const store_op *r, const store_exec *ex, int64_
 }
 
 /*
- * One transaction: find callback id, refuse it when closed, then record the
- * result (SUCCEEDED) or error (FAILED) and make its execution due, or re-arm
- * its heartbeat deadline.
+ * Refuses result (the journaled JSON string of the raw text) for callback id
+ * when its await reads JSON (result_mode "json") and the text is not JSON,
+ * naming the position where parsing stopped. An empty text is null. Schema 1
+ * rows (result_mode NULL) and `result: text` take anything.
+ */
+static int check_result(const char *id, const char *result_mode, const char *result,
+                        cairn_error *err)
+{
+    if (!result_mode || strcmp(result_mode, "json") != 0 || !result)
+        return CAIRN_OK;
+    long failed_before = mem_failures();
+    cJSON *s = cJSON_Parse(result);
+    const char *raw = cJSON_IsString(s) ? s->valuestring : NULL;
+    int rc = CAIRN_OK;
+    if (!s || !raw) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        rc = CAIRN_ERR_NOMEM;
+    } else if (*raw) {
+        const char *end = NULL;
+        cJSON *v = cJSON_ParseWithOpts(raw, &end, 1);
+        if (!v && mem_failures() != failed_before) {
+            err_set(err, "Cairn.NoMemory", "out of memory");
+            rc = CAIRN_ERR_NOMEM;
+        } else if (!v) {
+            size_t at = end && end >= raw ? (size_t)(end - raw) : 0;
+            err_set(err, "Callback.InvalidResult",
+                    "callback %.100s: the result is not JSON (at byte %zu: %.20s); this "
+                    "callback expects JSON (`result: json`); it stays open",
+                    id, at + 1, raw + at);
+            rc = CAIRN_ERR_INPUT;
+        }
+        cJSON_Delete(v);
+    }
+    cJSON_Delete(s);
+    return rc;
+}
+
+/*
+ * One transaction: find callback id, refuse it when closed or when its
+ * result is not what its await reads, then record the result (SUCCEEDED) or
+ * error (FAILED) and make its execution due, or re-arm its heartbeat deadline.
  */
 static int callback_api(engine *e, const char *id, cb_action act, const char *result,
                         const char *error, cairn_error *err)
@@ -79,6 +117,8 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
         err_set(err, "Callback.Closed", "callback %s is closed: %s", id, why);
         rc = CAIRN_ERR_CONFLICT;
     }
+    if (rc == CAIRN_OK && act == CB_SUCCEED)
+        rc = check_result(id, r.result_mode, result, err);
     store_op w = r;
     w.mem = NULL;
     if (rc == CAIRN_OK && act != CB_HEARTBEAT) {

@@ -196,20 +196,39 @@ static int print_json(const cJSON *doc)
     return 0;
 }
 
+/*
+ * The DEFINITION cell: the first 12 hex digits of the definition sha256, and
+ * " (not held)" when a host says it does not hold it (the tool, which holds
+ * no definitions, says nothing more).
+ */
+static char *definition_cell(const cJSON *x)
+{
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(x, "definition_sha256");
+    const cJSON *held = cJSON_GetObjectItemCaseSensitive(x, "definition_held");
+    const char *hex = cJSON_IsString(sha) ? sha->valuestring : "-";
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.12s%s", hex, cJSON_IsFalse(held) ? " (not held)" : "");
+    return dup_str(buf);
+}
+
 static int list_text(const cJSON *list)
 {
-    static const char *const head[] = {"ID", "WORKFLOW", "STATUS", "CREATED", "ENDED", "NAME"};
+    static const char *const head[] = {"ID",    "WORKFLOW", "STATUS",    "CREATED",
+                                       "ENDED", "NAME",     "DEFINITION"};
     static const char *const keys[] = {"id",         "workflow", "status",
                                        "created_at", "ended_at", "name"};
+    enum { NCOLS = 7 };
     table t;
-    if (table_init(&t, head, 6, (size_t)cJSON_GetArraySize(list)) != 0)
+    if (table_init(&t, head, NCOLS, (size_t)cJSON_GetArraySize(list)) != 0)
         return out_of_memory();
     size_t r = 0;
     const cJSON *x;
     cJSON_ArrayForEach(x, list)
     {
-        for (int c = 0; c < 6; c++)
-            t.cells[r * 6 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(x, keys[c]));
+        for (int c = 0; c < NCOLS - 1; c++)
+            t.cells[r * NCOLS + (size_t)c] =
+                cell_text(cJSON_GetObjectItemCaseSensitive(x, keys[c]));
+        t.cells[r * NCOLS + NCOLS - 1] = definition_cell(x);
         r++;
     }
     return table_finish(&t);
@@ -232,6 +251,11 @@ static int status_text(const cJSON *st)
         /* version 0: the workflow has no `version` (a real one is at least 1) */
         int unversioned = !strcmp(f->string, "version") && cJSON_IsNumber(f) && f->valueint == 0;
         char *s = json ? json_str(f) : unversioned ? dup_str("-") : cell_text(f);
+        if (s && !strcmp(f->string, "definition_held") && cJSON_IsFalse(f)) {
+            mem_free(s);
+            s = dup_str("false: this host does not hold this definition; run it with the "
+                        "host built from it, or stop it");
+        }
         if (!s)
             return out_of_memory();
         printf("%-*s  %s\n", (int)w, f->string, s);
@@ -519,7 +543,11 @@ static void usage(FILE *f, const char *prog)
         "       %s history EXEC [--db PATH] [--events] [--json | --timeline | --format mermaid]\n",
         prog, prog, prog);
     fputs("\n"
-          "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME\n"
+          "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME,\n"
+          "            DEFINITION (the first 12 hex digits of the definition sha256 it is\n"
+          "            pinned to; a host adds \"(not held)\" when it cannot run it, and\n"
+          "            status says definition_held; `cairn` holds no definitions, so it\n"
+          "            shows the hash only)\n"
           "  status    one execution: its fields, input, result and error\n"
           "  history   its journal: one operation per line, in order\n"
           "\n"
@@ -537,6 +565,12 @@ static void usage(FILE *f, const char *prog)
 }
 
 int cli_store_command(const char *prog, int argc, char **argv)
+{
+    return cli_store_command_host(prog, argc, argv, NULL, 0);
+}
+
+int cli_store_command_host(const char *prog, int argc, char **argv,
+                           const cairn_workflow *const *wfs, size_t nwfs)
 {
     const char *cmd = argv[0];
     const char *db_flag = NULL;
@@ -597,7 +631,7 @@ int cli_store_command(const char *prog, int argc, char **argv)
     cJSON *doc = NULL;
     cairn_error err;
     err_init(&err);
-    if (engine_open(&e, db, NULL, 0, &err) != CAIRN_OK) {
+    if (engine_open(&e, db, wfs, nwfs, &err) != CAIRN_OK) {
         fprintf(stderr, "%s: %s\n", prog,
                 err.message ? err.message : cairn_strerror(CAIRN_ERR_STORE));
         goto done;
@@ -651,6 +685,8 @@ int cairn_store_main(const char *prog, int argc, char **argv)
         return cli_store_command(prog, argc, argv);
     if (!strcmp(cmd, "callback"))
         return cli_callback_command(prog, argc, argv);
+    if (!strcmp(cmd, "stop"))
+        return cli_stop_command(prog, argc, argv);
     fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
     return 2;
 }

@@ -9,12 +9,18 @@
 
 #include <cjson/cJSON.h>
 
+#include "cairn/workflow.h"
+
 /*
  * argv[0] is "list", "status" or "history"; prog is the name messages and
  * usage speak as ("cairn", or a host's name). Returns the exit code: 0 done,
  * 1 refused (unknown execution, store error), 2 usage.
  */
 int cli_store_command(const char *prog, int argc, char **argv);
+/* The same, on a host holding workflows wfs[0..nwfs): list and status also
+ * say whether it holds each execution's definition. */
+int cli_store_command_host(const char *prog, int argc, char **argv,
+                           const cairn_workflow *const *wfs, size_t nwfs);
 
 /*
  * `callback succeed ID [--result JSON | --result-file F]`,
@@ -32,6 +38,13 @@ int cli_callback_command(const char *prog, int argc, char **argv);
  */
 int cli_events_text(const cJSON *events);
 void cli_events_gaps(const cJSON *events, const char *op_id, char *buf, size_t len);
+
+/*
+ * `stop EXEC [--error-type T --error-message M]` (argv[0] is "stop"): stops
+ * an execution (engine_stop). Exit codes: 0 stopped, 1 refused (unknown
+ * execution, already ended, store error), 2 usage.
+ */
+int cli_stop_command(const char *prog, int argc, char **argv);
 
 /* The database path: the --db value if given, else $CAIRN_DB, else "./cairn.db". */
 const char *cli_db_path(const char *flag_value);

@@ -162,7 +162,8 @@ int cli_callback_command(const char *prog, int argc, char **argv)
                        : "heartbeat recorded");
     } else {
         fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
-        code = 1;
+        /* a result the callback could never take is a bad argument: exit 2, as usage */
+        code = err.type && strcmp(err.type, "Callback.InvalidResult") == 0 ? 2 : 1;
     }
     engine_close(e);
     err_cleanup(&err);

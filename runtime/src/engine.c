@@ -216,12 +216,20 @@ static int take_lease(engine *e, const char *id, int64_t *until, cairn_error *er
     return rc;
 }
 
-static const cairn_workflow *find_workflow(engine *e, const char *name)
+static const cairn_workflow *find_workflow(const engine *e, const char *name)
 {
     for (size_t i = 0; i < e->nwfs; i++)
         if (strcmp(e->wfs[i]->name, name) == 0)
             return e->wfs[i];
     return NULL;
+}
+
+int engine_holds_definition(const engine *e, const char *workflow, const char *sha256)
+{
+    if (e->nwfs == 0)
+        return -1;
+    const cairn_workflow *wf = find_workflow(e, workflow);
+    return wf && strcmp(wf->sha256, sha256) == 0;
 }
 
 /* ------------------------------------------------------------------------ */

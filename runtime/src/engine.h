@@ -92,6 +92,19 @@ int engine_callback_fail(engine *e, const char *id, const char *type, const char
 int engine_callback_heartbeat(engine *e, const char *id, cairn_error *err);
 
 /*
+ * Stops execution id from any process (AWS StopDurableExecution), in one
+ * transaction: STOPPED with the error type (default Execution.Stopped) and
+ * message (default "Execution stopped"), its open callbacks closed
+ * (CANCELLED); nothing of it runs again, and an invocation in flight writes
+ * nothing more. *stopped_at (may be NULL): when, on the engine's clock.
+ *   CAIRN_ERR_NOT_FOUND  no such execution (Execution.NotFound)
+ *   CAIRN_ERR_CONFLICT   it has already ended (Execution.Conflict)
+ * Nothing changes on error.
+ */
+int engine_stop(engine *e, const char *id, const char *type, const char *message,
+                int64_t *stopped_at, cairn_error *err);
+
+/*
  * Sleeps until something may have become due — another connection committed
  * to the store (a start, a callback), or engine_poke() was called — or max_ms
  * passes. Returns 1 when woken by a change, 0 on timeout. A worker's idle
@@ -110,8 +123,10 @@ void engine_advance_clock(engine *e, int64_t t);
  *
  * status: {"id","workflow","version","definition_sha256","name","status",
  *          "input","result","error","created_at","updated_at","ended_at",
- *          "wake_at","timeout_at"}
- *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT;
+ *          "wake_at","timeout_at"[,"definition_held"]}
+ *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT | STOPPED;
+ *   definition_held (only when the engine holds workflows, as a host's does):
+ *   whether it holds the definition the execution is pinned to;
  *   input/result are JSON values, error is {type,message,data} or null,
  *   times are RFC 3339 UTC strings with milliseconds, or null.
  * history: {"execution": <status>, "operations": [
@@ -131,5 +146,12 @@ cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err)
  */
 cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
+
+/*
+ * Whether e holds the definition (workflow and sha256) an execution is
+ * pinned to: 1 yes, 0 no, -1 when e holds no workflows at all (the `cairn`
+ * tool: nothing to compare with).
+ */
+int engine_holds_definition(const engine *e, const char *workflow, const char *sha256);
 
 #endif

@@ -58,6 +58,8 @@ static void usage(const host *h, FILE *f)
             "      a worker plus the HTTP API (callbacks, start, status, history)\n"
             "  callback succeed|fail|heartbeat ID ...\n"
             "      answer a callback (see %s callback --help)\n"
+            "  stop EXEC [--error-type T] [--error-message M]\n"
+            "      stop an execution: STOPPED, its callbacks closed, nothing more runs\n"
             "  list                executions, newest first\n"
             "  status EXEC         one execution's status, result and error\n"
             "  history EXEC        its journal, operation by operation\n"
@@ -420,8 +422,10 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
         return serve_main(argc - 1, argv + 1, h.wfs, h.n);
     if (!strcmp(cmd, "callback"))
         return cli_callback_command(h.prog, argc - 1, argv + 1);
+    if (!strcmp(cmd, "stop"))
+        return cli_stop_command(h.prog, argc - 1, argv + 1);
     if (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "history"))
-        return cli_store_command(h.prog, argc - 1, argv + 1);
+        return cli_store_command_host(h.prog, argc - 1, argv + 1, h.wfs, h.n);
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", h.prog, cmd, h.prog);
     return 2;
 }

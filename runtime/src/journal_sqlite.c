@@ -83,6 +83,9 @@ static int sqlite_append(journal *j, const journal_update *u, size_t n, const jo
     if (rc == CAIRN_OK && !end && js->lease_until - real < js->lease_ms / 2) {
         renew_to = real + js->lease_ms;
         rc = store_exec_claim(st, js->exec->id, js->owner, renew_to, real, err);
+    } else if (rc == CAIRN_OK && n > 0) {
+        /* stopped from outside meanwhile (store_exec_stop): write nothing more */
+        rc = store_exec_live(st, js->exec->id, err);
     }
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
         rc = store_op_write(st, js->exec->id, &u[i].op, u[i].expect_status, u[i].expect_attempt,

@@ -67,6 +67,8 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
         store_op r = replay_op_row(x, op, STORE_OP_CALLBACK, "Callback", STORE_STARTED);
         r.started_at = now;
         r.callback_id = seen->callback_id;
+        /* journaled so the callback API can refuse a result the await could not read */
+        r.result_mode = op->result_text ? "text" : "json";
         if (op->timeout_ms > 0)
             r.timeout_at = now + op->timeout_ms;
         if (op->heartbeat_ms > 0) {

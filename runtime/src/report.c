@@ -52,8 +52,9 @@ static int add_json(cJSON *o, const char *key, const char *text)
     return 1;
 }
 
-static cJSON *status_json(const store_exec *r)
+static cJSON *status_json(const engine *e, const store_exec *r)
 {
+    int held = engine_holds_definition(e, r->workflow, r->definition_sha256);
     cJSON *o = cJSON_CreateObject();
     if (!o || !add_str(o, "id", r->id) || !add_str(o, "workflow", r->workflow) ||
         !cJSON_AddNumberToObject(o, "version", r->version) ||
@@ -62,7 +63,8 @@ static cJSON *status_json(const store_exec *r)
         !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
         !add_time(o, "created_at", r->created_at) || !add_time(o, "updated_at", r->updated_at) ||
         !add_time(o, "ended_at", r->ended_at) || !add_time(o, "wake_at", r->wake_at) ||
-        !add_time(o, "timeout_at", r->timeout_at)) {
+        !add_time(o, "timeout_at", r->timeout_at) ||
+        (held >= 0 && !cJSON_AddBoolToObject(o, "definition_held", held))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -102,7 +104,7 @@ cJSON *engine_status_json(engine *e, const char *id, int *rc, cairn_error *err)
     *rc = store_exec_get(e->st, id, &r, err);
     if (*rc != CAIRN_OK)
         return NULL;
-    cJSON *o = status_json(&r);
+    cJSON *o = status_json(e, &r);
     store_exec_cleanup(&r);
     return o ? o : nomem(rc, err);
 }
@@ -272,7 +274,7 @@ cJSON *engine_list_json(engine *e, int *rc, cairn_error *err)
         return NULL;
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n; i++) {
-        cJSON *j = status_json(&rows[i]);
+        cJSON *j = status_json(e, &rows[i]);
         if (!j || !cJSON_AddItemToArray(a, j)) {
             cJSON_Delete(j);
             cJSON_Delete(a);

@@ -267,6 +267,7 @@ typedef enum route {
     R_STATUS,
     R_HISTORY,
     R_EVENTS,
+    R_STOP,
 } route;
 
 /* The routes that read (GET); the others take POST. */
@@ -309,9 +310,12 @@ static route parse_route(const char *url, char *id, size_t idlen, int *bad)
     slash = strchr(rest, '/');
     route r = R_STATUS;
     if (slash) {
-        if (strcmp(slash, "/history") && strcmp(slash, "/events"))
+        r = !strcmp(slash, "/history")  ? R_HISTORY
+            : !strcmp(slash, "/events") ? R_EVENTS
+            : !strcmp(slash, "/stop")   ? R_STOP
+                                        : R_NONE;
+        if (r == R_NONE)
             return R_NONE;
-        r = strcmp(slash, "/events") ? R_HISTORY : R_EVENTS;
     }
     size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
     *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
@@ -425,6 +429,53 @@ done:
 }
 
 /* The whole request is in: run it. */
+/*
+ * POST /executions/{id}/stop, as AWS StopDurableExecution: body optional
+ * {ErrorType, ErrorMessage, ErrorData, StackTrace}; 200 {"StopTimestamp"}
+ * (epoch seconds). An execution that has already ended is 400
+ * InvalidParameterValueException: StopDurableExecution declares no conflict
+ * error, only InvalidParameterValueException, ResourceNotFoundException,
+ * ServiceException and TooManyRequestsException.
+ */
+static enum MHD_Result do_stop(server *s, struct MHD_Connection *c, const char *id,
+                               const request *rq, cairn_error *err)
+{
+    cJSON *body = NULL;
+    enum MHD_Result ret;
+    if (rq->len > 0) {
+        body = strlen(rq->body) == rq->len ? cJSON_ParseWithOpts(rq->body, NULL, 1) : NULL;
+        if (!cJSON_IsObject(body)) {
+            ret = send_error(c, 400, "InvalidParameterValueException",
+                             "the body of stop must be a JSON object {ErrorType, ErrorMessage}");
+            goto done;
+        }
+    }
+    int wrong = 0;
+    const char *type = opt_string(body, "ErrorType", &wrong);
+    const char *message = opt_string(body, "ErrorMessage", &wrong);
+    if (wrong) {
+        ret = send_error(c, 400, "InvalidParameterValueException",
+                         "ErrorType and ErrorMessage must be strings");
+        goto done;
+    }
+    int64_t at = 0;
+    int rc = engine_stop(s->api, id, type, message, &at, err);
+    if (rc == CAIRN_ERR_CONFLICT)
+        rc = CAIRN_ERR_INPUT;
+    if (rc != CAIRN_OK) {
+        ret = send_engine_error(s, c, rc, err, 0);
+        goto done;
+    }
+    engine_poke(s->worker);
+    char out[64];
+    snprintf(out, sizeof out, "{\"StopTimestamp\":%lld.%03lld}", (long long)(at / 1000),
+             (long long)(at % 1000));
+    ret = send_json(c, 200, NULL, out);
+done:
+    cJSON_Delete(body);
+    return ret;
+}
+
 static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, const char *id,
                                 const request *rq)
 {
@@ -447,6 +498,9 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
         goto done;
     case R_START:
         ret = do_start(s, c, rq, &err);
+        goto done;
+    case R_STOP:
+        ret = do_stop(s, c, id, rq, &err);
         goto done;
     case R_STATUS:
     case R_HISTORY:
@@ -654,7 +708,7 @@ static void usage(FILE *f)
           "  --skip-time         virtual clock: jump to the next wake-up instead of waiting\n"
           "Routes: POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat,\n"
           "        POST /executions, GET /executions/{id}, GET /executions/{id}/history,\n"
-          "        GET /executions/{id}/events\n",
+          "        GET /executions/{id}/events, POST /executions/{id}/stop\n",
           f);
 }
 

@@ -18,6 +18,7 @@ static const char *const status_names[] = {
     [STORE_NONE] = "",           [STORE_RUNNING] = "RUNNING",     [STORE_STARTED] = "STARTED",
     [STORE_PENDING] = "PENDING", [STORE_READY] = "READY",         [STORE_SUCCEEDED] = "SUCCEEDED",
     [STORE_FAILED] = "FAILED",   [STORE_TIMED_OUT] = "TIMED_OUT", [STORE_CANCELLED] = "CANCELLED",
+    [STORE_STOPPED] = "STOPPED",
 };
 
 static const char *const type_names[] = {
@@ -41,7 +42,7 @@ const char *store_op_type_name(store_op_type t)
 
 int store_status_ended(store_status s)
 {
-    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT;
+    return s == STORE_SUCCEEDED || s == STORE_FAILED || s == STORE_TIMED_OUT || s == STORE_STOPPED;
 }
 
 /* The index in names[first..n) of column col's text: -1 when it names none
@@ -62,7 +63,7 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms"
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode"
 
 static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -92,7 +93,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                   "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
                   "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
                   "status = excluded.status, attempt = excluded.attempt, "
@@ -100,14 +101,15 @@ static const char *const statements[ST_COUNT] = {
                   "started_at = excluded.started_at, ended_at = excluded.ended_at, "
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
-                  "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms",
+                  "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms, "
+                  "result_mode = excluded.result_mode",
     [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
-                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18 "
-                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?19 AND attempt IS ?20",
+                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19 "
+                     "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
@@ -124,6 +126,10 @@ static const char *const statements[ST_COUNT] = {
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_EVENT_ADD] = NULL, /* store_events.c's, set by store_open */
     [ST_EVENTS_LOAD] = NULL,
+    [ST_EXEC_STOP] = "UPDATE executions SET status = 'STOPPED', error = ?2, updated_at = ?3, "
+                     "ended_at = ?3, wake_at = NULL, lease_owner = NULL, lease_until = NULL "
+                     "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
+    [ST_EXEC_LIVE] = "SELECT 1 FROM executions WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
 };
 
 static const char schema_sql[] =
@@ -277,9 +283,9 @@ static int read_exec(sqlite3_stmt *q, store_exec *r)
 static int read_op(sqlite3_stmt *q, store_op *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {1, 2, 3, 5, 8, 9, 13};
-    const char **dst[] = {&r->id,     &r->parent_id, &r->name,       &r->sub_type,
-                          &r->result, &r->error,     &r->callback_id};
+    static const int cols[] = {1, 2, 3, 5, 8, 9, 13, 17};
+    const char **dst[] = {&r->id,     &r->parent_id, &r->name,        &r->sub_type,
+                          &r->result, &r->error,     &r->callback_id, &r->result_mode};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
@@ -420,9 +426,20 @@ bad:
     return CAIRN_ERR_STORE;
 }
 
+/* Version 2, its part here: a callback journals how its result is read
+ * (result_mode json or text; NULL in rows of version 1, which accept any). */
+static int migrate_v2_result_mode(store *s, cairn_error *err)
+{
+    if (sqlite3_exec(s->db, "ALTER TABLE operations ADD COLUMN result_mode TEXT", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return store_db_fail(s, err, "cannot upgrade the store to schema version 2");
+    return CAIRN_OK;
+}
+
 /*
  * Brings a version-1 store to STORE_SCHEMA_VERSION in one transaction, each
- * step one function, unless another process just did.
+ * step one function, unless another process just did. A new store is made at
+ * version 1 and comes here too, so every step runs on every store.
  */
 static int upgrade(store *s, cairn_error *err)
 {
@@ -432,6 +449,8 @@ static int upgrade(store *s, cairn_error *err)
     int rc = inspect(s, &tables, &version, err);
     if (rc == CAIRN_OK && version < 2)
         rc = store_migrate_v2_events(s, err);
+    if (rc == CAIRN_OK && version < 2)
+        rc = migrate_v2_result_mode(s, err);
     if (rc == CAIRN_OK && version < STORE_SCHEMA_VERSION &&
         sqlite3_exec(s->db,
                      "UPDATE meta SET value = '" CAIRN_STR(
@@ -736,7 +755,7 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Binds the 18 columns of r (statement parameters ?1 to ?18). */
+/* Binds the 19 columns of r (statement parameters ?1 to ?19). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
     store_bind_text(q, 1, execution_id);
@@ -763,6 +782,7 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
         sqlite3_bind_int64(q, 18, r->heartbeat_ms);
     else
         sqlite3_bind_null(q, 18);
+    store_bind_text(q, 19, r->result_mode);
 }
 
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
@@ -778,11 +798,11 @@ int store_op_write(store *s, const char *execution_id, const store_op *r,
     sqlite3_stmt *q = s->st[which];
     bind_op(q, execution_id, r);
     if (expect_status != STORE_NONE) {
-        store_bind_text(q, 19, store_status_name(expect_status));
+        store_bind_text(q, 20, store_status_name(expect_status));
         if (expect_attempt > 0)
-            sqlite3_bind_int(q, 20, expect_attempt);
+            sqlite3_bind_int(q, 21, expect_attempt);
         else
-            sqlite3_bind_null(q, 20);
+            sqlite3_bind_null(q, 21);
     }
     int step = sqlite3_step(q);
     int changed = sqlite3_changes(s->db);

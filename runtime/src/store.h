@@ -19,14 +19,15 @@
 #include "cairn/cairn.h"
 #include "error.h"
 
-/* 1: executions and operations; 2: events (store_events.c). */
+/* 1: executions and operations; 2: events (store_events.c) and a callback's
+ * result_mode. */
 #define STORE_SCHEMA_VERSION 2
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
 
 /*
- * The status of an execution (RUNNING PENDING SUCCEEDED FAILED TIMED_OUT) or
+ * The status of an execution (RUNNING PENDING SUCCEEDED FAILED TIMED_OUT STOPPED) or
  * of an operation (STARTED PENDING READY SUCCEEDED FAILED TIMED_OUT
  * CANCELLED), as AWS names them. Their text exists only in SQL (store.c maps
  * it, one table) and in JSON (printed through store_status_name).
@@ -42,6 +43,7 @@ typedef enum store_status {
     STORE_FAILED,
     STORE_TIMED_OUT,
     STORE_CANCELLED,
+    STORE_STOPPED, /* an execution stopped from outside (store_exec_stop) */
 } store_status;
 
 /* The type of an operation, as AWS names it (text: store_op_type_name). */
@@ -56,7 +58,7 @@ typedef enum store_op_type {
 /* "SUCCEEDED", "STEP", ... (static strings; "" for a value out of range). */
 const char *store_status_name(store_status s);
 const char *store_op_type_name(store_op_type t);
-/* SUCCEEDED, FAILED or TIMED_OUT: an execution that has ended. */
+/* SUCCEEDED, FAILED, TIMED_OUT or STOPPED: an execution that has ended. */
 int store_status_ended(store_status s);
 
 /* One row of `executions`. Strings may be NULL (SQL NULL). */
@@ -66,7 +68,7 @@ typedef struct store_exec {
     int version;
     const char *definition_sha256;
     const char *name;    /* idempotency key, or NULL */
-    store_status status; /* RUNNING PENDING SUCCEEDED FAILED TIMED_OUT */
+    store_status status; /* RUNNING PENDING SUCCEEDED FAILED TIMED_OUT STOPPED */
     const char *input;   /* JSON text */
     const char *result;  /* JSON text or NULL */
     const char *error;   /* JSON text {type,message,data} or NULL */
@@ -93,6 +95,9 @@ typedef struct store_op {
     const char *callback_id;
     int64_t timeout_at, heartbeat_at;
     int64_t heartbeat_ms; /* callbacks: the heartbeat interval; 0: none */
+    /* callbacks: how the awaiting operation reads the result, "json" or
+     * "text" (schema 2); NULL: not a callback, or journaled by schema 1 */
+    const char *result_mode;
     void *mem;
 } store_op;
 
@@ -105,7 +110,9 @@ void store_execs_free(store_exec *rows, size_t n);
 /*
  * Opens or creates the store at path. A file that is not SQLite, not a cairn
  * store, or of a newer schema version is refused (CAIRN_ERR_STORE, err names
- * the file and the cause) and left unchanged. *out is freed by store_close().
+ * the file and the cause) and left unchanged. A file of an older schema
+ * version is migrated in place, in one transaction (1 -> 2: the column
+ * operations.result_mode). *out is freed by store_close().
  */
 int store_open(store **out, const char *path, cairn_error *err);
 void store_close(store *s);
@@ -157,6 +164,19 @@ int store_exec_take(store *s, const char *id, const char *owner, int64_t until, 
  * sleeping past the result. No change (and CAIRN_OK) when it has ended.
  */
 int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err);
+/*
+ * Stops running execution id at now (inside the caller's transaction):
+ * STOPPED with error (JSON text), ended, not due, its lease freed, so the
+ * end of an invocation in flight finds it ended (CAIRN_ERR_CONFLICT) and
+ * changes nothing. CAIRN_ERR_CONFLICT when it has ended (or is gone).
+ */
+int store_exec_stop(store *s, const char *id, const char *error, int64_t now, cairn_error *err);
+/*
+ * CAIRN_OK while execution id is RUNNING or PENDING; CAIRN_ERR_CONFLICT
+ * (Execution.Conflict) once it has ended or is gone: an invocation in flight
+ * asks before each append, so a stop is never written past.
+ */
+int store_exec_live(store *s, const char *id, cairn_error *err);
 /* Frees owner's lease on id, if it still holds it. */
 int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err);
 /* Calls fn for every live lease at now (real time); fn must not use the store. */

@@ -35,6 +35,8 @@ enum {
     ST_DATA_VERSION,
     ST_EVENT_ADD,
     ST_EVENTS_LOAD,
+    ST_EXEC_STOP,
+    ST_EXEC_LIVE,
     ST_COUNT
 };
 

@@ -1,6 +1,6 @@
 /*
  * store_lease.c — the SQLite store's leases (one invocation of an execution
- * at a time, taken over when its holder dies), pokes, and what is due next.
+ * at a time, taken over when its holder dies), pokes, stops, and what is due next.
  * Owns nothing past one call. Never decides anything about executions (that
  * is the engine's), and never leaves a transaction open after an error.
  */
@@ -66,6 +66,37 @@ int store_exec_poke(store *s, const char *id, int64_t now, cairn_error *err)
     store_bind_text(q, 1, id);
     sqlite3_bind_int64(q, 2, now);
     return store_run_stmt(s, ST_POKE, "cannot wake an execution", err);
+}
+
+int store_exec_stop(store *s, const char *id, const char *error, int64_t now, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_STOP];
+    store_bind_text(q, 1, id);
+    store_bind_text(q, 2, error);
+    sqlite3_bind_int64(q, 3, now);
+    int rc = store_run_stmt(s, ST_EXEC_STOP, "cannot stop an execution", err);
+    if (rc == CAIRN_OK && sqlite3_changes(s->db) == 0) {
+        err_set(err, "Execution.Conflict", "execution %s has already ended", id);
+        rc = CAIRN_ERR_CONFLICT;
+    }
+    return rc;
+}
+
+int store_exec_live(store *s, const char *id, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_LIVE];
+    store_bind_text(q, 1, id);
+    int step = sqlite3_step(q);
+    store_done_stmt(q);
+    if (step == SQLITE_ROW)
+        return CAIRN_OK;
+    if (step != SQLITE_DONE)
+        return store_db_fail(s, err, "cannot read an execution");
+    err_set(err, "Execution.Conflict",
+            "execution %s was stopped or ended by another process meanwhile; this invocation "
+            "stops without writing",
+            id);
+    return CAIRN_ERR_CONFLICT;
 }
 
 int store_exec_release(store *s, const char *id, const char *owner, cairn_error *err)

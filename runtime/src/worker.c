@@ -4,8 +4,10 @@
  * next wake-up. `HOST worker` and serve's worker thread run it with their
  * policies (worker.h): what ends the loop, how long it waits, what it says.
  *
- * Owns: the skip list of executions this host will not invoke again, and
- * the count of store errors in a row.
+ * Owns: the skip list of executions this host will not invoke again, the
+ * count of those that wait for a definition it does not hold (said in one
+ * line when it changes, never once per execution or per pass), and the
+ * count of store errors in a row.
  * Never: touches the store other than through engine.h, stops in the middle
  * of an invocation, or invokes again an execution it reported as skipped.
  */
@@ -39,8 +41,27 @@ static int skip_execution(const worker_policy *p, skiplist *skip, char *id, int 
     return 0;
 }
 
+/* Executions that wait for a definition this host does not hold. */
+typedef struct waiting {
+    size_t n, said; /* how many; how many the last line said */
+    char first[64]; /* the first one's id, for the message */
+} waiting;
+
+/* Says once how many executions wait for another definition, when that changed. */
+static void say_waiting(const worker_policy *p, waiting *w)
+{
+    if (w->n == w->said)
+        return;
+    fprintf(stderr,
+            "%s: %zu execution%s wait%s for a definition this host does not hold (first: %s); "
+            "`list` marks them (not held): run the host built from it, or stop them\n",
+            p->who, w->n, w->n == 1 ? "" : "s", w->n == 1 ? "s" : "", w->first);
+    w->said = w->n;
+}
+
 int worker_run(engine *e, const worker_policy *p)
 {
+    waiting held_elsewhere = {0, 0, ""};
     int code = 1;
     int store_errors = 0; /* invocations failed by the store, in a row */
     skiplist skip = {NULL, 0};
@@ -78,6 +99,14 @@ int worker_run(engine *e, const worker_policy *p)
                 if (give_up)
                     goto done;
                 engine_wait_change(e, p->retry_ms);
+            } else if (rc == CAIRN_ERR_DEFINITION) {
+                /* Pinned elsewhere: counted, said in one line once idle. */
+                if (held_elsewhere.n++ == 0)
+                    snprintf(held_elsewhere.first, sizeof held_elsewhere.first, "%s", id);
+                if (skiplist_add(&skip, id) != 0) { /* takes id */
+                    fprintf(stderr, "%s: out of memory\n", p->who);
+                    goto done;
+                }
             } else if (skip_execution(p, &skip, id, rc, &err) != 0) {
                 if (!p->retry_forever)
                     goto done;
@@ -86,6 +115,7 @@ int worker_run(engine *e, const worker_policy *p)
             err_cleanup(&err);
             continue;
         }
+        say_waiting(p, &held_elsewhere);
         int64_t now = engine_now(e);
         if (p->skip_time && next_wake > now) {
             engine_advance_clock(e, next_wake);

@@ -1,9 +1,9 @@
 # Callback success through `cairn callback succeed` from another process:
 # a JSON result (inline and from --result-file) reaches the `as` variable
 # and the step after it; `result: text` keeps the raw text a string; a
-# payload that is not JSON on a `result: json` callback gives
-# Callback.InvalidResult; the CALLBACK is journaled SUCCEEDED with the
-# result; bad command lines exit 2.
+# payload that is not JSON on a `result: json` callback is refused (exit 2,
+# the parse position, the callback stays open, nothing journaled); the
+# CALLBACK is journaled SUCCEEDED with the result; bad command lines exit 2.
 . "$CAIRN_SOURCE_DIR/tests/callback/lib.sh"
 
 check "a callback execution suspends PENDING with a CALLBACK STARTED"
@@ -58,16 +58,29 @@ history "$ID"
 json_check "$H" 'd["execution"]["status"] == "SUCCEEDED"' \
     'd["execution"]["result"] == {"text": "{not json at all", "value": [1, {"a": None}]}'
 
-check "a payload that is not JSON on a result: json callback gives Callback.InvalidResult"
+check "a payload that is not JSON on a result: json callback is refused at the door"
 start cbsimple '{}'
 get_cb "$ID"
-run_cmd invalid "$CAIRN" callback succeed "$CB" --result 'approved, sort of'
-expect_rc 0
+run_cmd invalid "$CAIRN" callback succeed "$CB" --result '{"approved":tru'
+expect_rc 2
+expect_err_i 'not JSON \(at byte 13'
+run_cmd invalid2 "$CAIRN" callback succeed "$CB" --result 'approved, sort of'
+expect_rc 2
+history "$ID"
+json_check "$H" 'd["execution"]["status"] == "PENDING"' \
+    'op("cb", "CALLBACK")["status"] == "STARTED"' \
+    'op("cb", "CALLBACK").get("result") is None'
 "$HOST" worker --until-idle 2>/dev/null
 history "$ID"
-json_check "$H" 'd["execution"]["status"] == "FAILED"' \
-    'd["execution"]["error"]["type"] == "Callback.InvalidResult"'
-[ "$(side_count after "$ID")" = 0 ] || fail "the step after an invalid result ran"
+json_check "$H" 'd["execution"]["status"] == "PENDING"'
+[ "$(side_count after "$ID")" = 0 ] || fail "the step after a refused result ran"
+check "the callback stays open: a JSON answer afterwards is taken"
+run_cmd valid "$CAIRN" callback succeed "$CB" --result '{"approved":true}'
+expect_rc 0
+"$HOST" worker --until-idle 2>/dev/null || fail "worker"
+history "$ID"
+json_check "$H" 'd["execution"]["status"] == "SUCCEEDED"' \
+    'd["execution"]["result"]["got"] == {"approved": True}'
 
 check "bad command lines exit 2"
 run_cmd u1 "$CAIRN" callback succeed

@@ -20,11 +20,11 @@ for TOOL in "$HOST" "$CAIRN"; do
     check "$T list: a table with the header and the three executions, newest first"
     run_cmd list "$TOOL" list --db "$DB"
     expect_rc 0
-    printf '%s\n' "$OUT" | head -1 | grep -Eq '^ID +WORKFLOW +STATUS +CREATED +ENDED +NAME$' || fail "bad header: $OUT"
+    printf '%s\n' "$OUT" | head -1 | grep -Eq '^ID +WORKFLOW +STATUS +CREATED +ENDED +NAME +DEFINITION$' || fail "bad header: $OUT"
     [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 4 ] || fail "expected 4 lines: $OUT"
     printf '%s\n' "$OUT" | sed -n 2p | grep -Eq "^$LONG +echo +SUCCEEDED " || fail "newest (echo) not first: $OUT"
     printf '%s\n' "$OUT" | sed -n 3p | grep -Eq "^$NEG +flow +FAILED " || fail "the failed one not second: $OUT"
-    printf '%s\n' "$OUT" | sed -n 4p | grep -Eq "^$ID +flow +SUCCEEDED .* five$" || fail "bad row for $ID: $OUT"
+    printf '%s\n' "$OUT" | sed -n 4p | grep -Eq "^$ID +flow +SUCCEEDED .* five +[0-9a-f]{12}$" || fail "bad row for $ID: $OUT"
 
     check "$T list --json: the engine's list, newest first"
     run_cmd listj "$TOOL" list --db "$DB" --json

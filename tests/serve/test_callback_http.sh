@@ -1,5 +1,6 @@
 # Callbacks over HTTP resume waiting executions: succeed (percent-encoded id,
-# JSON result), heartbeat, fail with and without a body; a closed callback is
+# JSON result; one that is not JSON is refused with 400 and the callback
+# stays open), heartbeat, fail with and without a body; a closed callback is
 # refused on every route with 400 CallbackTimeoutException and changes
 # nothing; a callback sent by `cairn callback` from another process while
 # serve runs resumes the execution too, and so does one sent while serve is
@@ -38,6 +39,19 @@ for what in succeed fail heartbeat; do
 done
 req GET "/executions/$ID"
 json_check "$WORK/b" 'd["status"] == "SUCCEEDED" and d["result"] == {"v": [1, "two"]}'
+
+check "a result that is not JSON is 400 InvalidParameterValueException; the callback stays open"
+waiting
+req POST "$CB_PATH/$CB/succeed" -H 'Content-Type: application/octet-stream' -d '{"approved":tru'
+expect_aws_error 400 InvalidParameterValueException
+printf '%s' "$BODY" | grep -q 'at byte 13' || fail "no parse position in $BODY"
+req GET "/executions/$ID/history"
+json_check "$WORK/b" 'd["execution"]["status"] == "PENDING"' \
+    '[o["status"] for o in d["operations"] if o["type"] == "CALLBACK"] == ["STARTED"]'
+req POST "$CB_PATH/$CB/succeed" -d '"yes"'
+expect_code 200
+wait_status "$ID" SUCCEEDED
+json_check "$WORK/b" 'd["result"] == "yes"'
 
 check "heartbeat on an open callback answers {} and the execution keeps waiting"
 waiting

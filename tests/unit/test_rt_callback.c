@@ -50,6 +50,8 @@ static void reset_hooks(void)
     cb_deliver_db = NULL;
     cb_deliver_payload = NULL;
     cb_deliver_rc = -1;
+    cb_stop_db = NULL;
+    cb_stop_rc = -1;
     cb_notify_calls = 0;
     cb_notify_fail = 0;
     cb_submit_calls = 0;
@@ -204,12 +206,37 @@ static void test_empty_payload_is_null(void **state)
     free(id);
 }
 
-static void test_invalid_json_is_callback_invalid_result(void **state)
+static void test_invalid_json_is_refused_at_the_door(void **state)
 {
     fixture *f = *state;
     char *id = start(f, "cbj", "{}");
     invoke(f, id);
     char *cb = callback_id(f, id, "1");
+    answer(f, cb, "{\"approved\":tru", CAIRN_ERR_INPUT);
+    assert_refusal(f, "Callback.InvalidResult", "at byte 13");
+    assert_op_status(f, id, "1", "STARTED"); /* open, nothing journaled */
+    answer(f, cb, "", CAIRN_OK);             /* empty is null: JSON */
+    invoke(f, id);
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "SUCCEEDED");
+    cJSON_Delete(s);
+    free(cb);
+    free(id);
+}
+
+/* A callback journaled by schema 1 (no result_mode) takes anything, as then;
+ * its await fails with Callback.InvalidResult. */
+static void test_invalid_json_on_a_schema_1_callback_fails_the_await(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "cbj", "{}");
+    invoke(f, id);
+    char *cb = callback_id(f, id, "1");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE operations SET result_mode = NULL", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
     answer(f, cb, "{bad", CAIRN_OK);
     invoke(f, id);
     cJSON_Delete(failure(f, id, "Callback.InvalidResult", NULL));
@@ -692,6 +719,79 @@ static void test_result_from_inside_the_submitter_wins(void **state)
     free(id);
 }
 
+/* ---- stop --------------------------------------------------------------------- */
+
+/* Counts the operations of the execution's journal with type and status. */
+static int count_ops(fixture *f, const char *id, const char *type, const char *st)
+{
+    cJSON *h = history(f, id);
+    const cJSON *op;
+    int n = 0;
+    cJSON_ArrayForEach(op, get(h, "operations"))
+    {
+        if (!strcmp(str(op, "type"), type) && !strcmp(str(op, "status"), st))
+            n++;
+    }
+    cJSON_Delete(h);
+    return n;
+}
+
+static void test_stop_closes_callbacks_and_nothing_runs_again(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "cbj", "{}");
+    invoke(f, id);
+    char *cb = callback_id(f, id, "1");
+    int64_t at = 0;
+    assert_int_equal(engine_stop(f->e, id, NULL, NULL, &at, &f->err), CAIRN_OK);
+    assert_true(at > 0);
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "STOPPED");
+    assert_string_equal(str(get(s, "error"), "type"), "Execution.Stopped");
+    cJSON_Delete(s);
+    assert_op_status(f, id, "1", "CANCELLED");
+    assert_op_status(f, id, "0", "STOPPED");
+    answer(f, cb, "{}", CAIRN_ERR_CONFLICT); /* a later answer is refused as closed */
+    assert_refusal(f, "Callback.Closed", "its execution ended");
+    assert_false(is_due(f, id)); /* a worker never picks it up */
+    assert_int_equal(engine_invoke(f->e, id, &f->err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&f->err);
+    /* a second stop, and a stop of an unknown id, are refused and change nothing */
+    assert_int_equal(engine_stop(f->e, id, "X", "y", NULL, &f->err), CAIRN_ERR_CONFLICT);
+    assert_refusal(f, "Execution.Conflict", "already ended (STOPPED)");
+    assert_int_equal(engine_stop(f->e, "nope", NULL, NULL, NULL, &f->err), CAIRN_ERR_NOT_FOUND);
+    err_cleanup(&f->err);
+    s = status(f, id);
+    assert_string_equal(str(get(s, "error"), "type"), "Execution.Stopped");
+    cJSON_Delete(s);
+    free(cb);
+    free(id);
+}
+
+/* A stop while an invocation runs elsewhere: that invocation writes nothing
+ * more (its submitter's result is not journaled) and its end does not undo it. */
+static void test_stop_while_in_flight_is_not_undone(void **state)
+{
+    fixture *f = *state;
+    cb_stop_db = f->path;
+    char *id = start(f, "wfcc", "{}");
+    int rc = engine_invoke(f->e, id, &f->err);
+    assert_int_equal(cb_stop_rc, CAIRN_OK);
+    assert_int_equal(rc, CAIRN_ERR_CONFLICT);
+    err_cleanup(&f->err);
+    cb_stop_db = NULL;
+    cJSON *s = status(f, id);
+    assert_string_equal(str(s, "status"), "STOPPED");
+    assert_string_equal(str(get(s, "error"), "type"), "Ops.Halt");
+    assert_string_equal(str(get(s, "error"), "message"), "halted");
+    cJSON_Delete(s);
+    assert_int_equal(count_ops(f, id, "STEP", "SUCCEEDED"), 0);
+    assert_int_equal(count_ops(f, id, "CALLBACK", "STARTED"), 0);
+    assert_false(is_due(f, id));
+    assert_int_equal(cb_submit_calls, 1);
+    free(id);
+}
+
 /* ---- ids, waking, the command ------------------------------------------------ */
 
 static void test_callback_ids_are_random_url_safe_and_distinct(void **state)
@@ -760,6 +860,7 @@ static void test_callback_command_exit_codes(void **state)
     assert_int_equal(run_cli(f, "approve", cb, NULL, NULL), 2);        /* no such verb */
     assert_int_equal(run_cli(f, "fail", cb, "--error-type", "X"), 2);  /* no message */
     assert_int_equal(run_cli(f, "heartbeat", cb, "--result", "1"), 2); /* not for heartbeat */
+    assert_int_equal(run_cli(f, "succeed", cb, "--result", "{\"a\":tru"), 2); /* not JSON */
     assert_op_status(f, id, "1", "STARTED");
     assert_int_equal(run_cli(f, "heartbeat", "nope", NULL, NULL), 1); /* unknown */
     assert_int_equal(run_cli(f, "heartbeat", cb, NULL, NULL), 0);
@@ -806,7 +907,8 @@ int main(void)
         T(test_callback_created_then_awaited_with_a_json_result),
         T(test_text_result_stays_a_string),
         T(test_empty_payload_is_null),
-        T(test_invalid_json_is_callback_invalid_result),
+        T(test_invalid_json_is_refused_at_the_door),
+        T(test_invalid_json_on_a_schema_1_callback_fails_the_await),
         T(test_failure_keeps_the_senders_error_in_data),
         T(test_failure_without_a_message_says_callback_failed),
         T(test_timeout_is_caught_under_skip_time),
@@ -824,6 +926,8 @@ int main(void)
         T(test_failing_submitter_is_retried_then_submitter_failed),
         T(test_submitter_failed_is_caught),
         T(test_result_from_inside_the_submitter_wins),
+        T(test_stop_closes_callbacks_and_nothing_runs_again),
+        T(test_stop_while_in_flight_is_not_undone),
         T(test_callback_ids_are_random_url_safe_and_distinct),
         T(test_wait_change_wakes_on_commits_of_others_and_pokes),
         T(test_callback_command_exit_codes),

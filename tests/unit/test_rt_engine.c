@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "rfc3339.h"
 #include "ids.h"
+#include "journal.h"
 #include "store.h"
 
 /* The state machines, compiled into this test (one source per cmocka test). */
@@ -160,6 +161,58 @@ static void probe_reserve(void)
     }
     engine_close(other);
     err_cleanup(&err);
+}
+
+/* A STEP operation update for the SQLite journal (an insert). */
+static journal_update step_start(const char *opid, int64_t seq)
+{
+    journal_update u = {.action = JOURNAL_START, .expect_status = STORE_NONE};
+    u.op = (store_op){.seq = seq,
+                      .id = opid,
+                      .name = "reserve",
+                      .type = STORE_OP_STEP,
+                      .status = STORE_STARTED,
+                      .attempt = 1,
+                      .started_at = 1,
+                      .ended_at = STORE_NO_TIME,
+                      .next_attempt_at = STORE_NO_TIME,
+                      .timeout_at = STORE_NO_TIME,
+                      .heartbeat_at = STORE_NO_TIME};
+    return u;
+}
+
+/* An invocation in flight when its execution is stopped elsewhere writes
+ * nothing more: its next append (even one that ends nothing) is refused. */
+static void test_an_append_after_a_stop_is_refused(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "basic", "{\"amount\":50}");
+    store *st = NULL;
+    assert_int_equal(store_open(&st, f->path, &f->err), CAIRN_OK);
+    store_exec row;
+    assert_int_equal(store_exec_get(st, id, &row, &f->err), CAIRN_OK);
+    journal_sqlite js;
+    journal_sqlite_init(&js, st, &row, "in-flight", 60000, INT64_MAX / 2); /* no renewal */
+    const store_exec *ex;
+    const store_op *ops;
+    size_t n;
+    assert_int_equal(journal_load(&js.j, &ex, &ops, &n, &f->err), CAIRN_OK);
+    journal_update u = step_start("1", 1);
+    assert_int_equal(journal_append(&js.j, &u, 1, NULL, &f->err), CAIRN_OK);
+    assert_int_equal(engine_stop(f->e, id, NULL, NULL, NULL, &f->err), CAIRN_OK);
+    u = step_start("2", 2);
+    assert_int_equal(journal_append(&js.j, &u, 1, NULL, &f->err), CAIRN_ERR_CONFLICT);
+    assert_string_equal(f->err.type, "Execution.Conflict");
+    err_cleanup(&f->err);
+    journal_end end = {.status = STORE_SUCCEEDED, .result = "1", .at = 2};
+    assert_int_equal(journal_append(&js.j, NULL, 0, &end, &f->err), CAIRN_ERR_CONFLICT);
+    err_cleanup(&f->err);
+    journal_sqlite_cleanup(&js);
+    store_exec_cleanup(&row);
+    store_close(st);
+    assert_status(f, id, "STOPPED");
+    assert_int_equal(count_operations(f, id), 2); /* the EXECUTION and step 1: no step 2 */
+    free(id);
 }
 
 /* Results are committed lazily, but never after a later body has run: when
@@ -795,9 +848,10 @@ static void assert_time_text(const cJSON *v)
 static void test_journal_json_has_the_documented_fields(void **state)
 {
     static const char *const exec_keys[] = {
-        "id",      "workflow",   "version", "definition_sha256", "name",       "status",
-        "input",   "result",     "error",   "created_at",        "updated_at", "ended_at",
-        "wake_at", "timeout_at", NULL};
+        "id",      "workflow",   "version",         "definition_sha256",
+        "name",    "status",     "input",           "result",
+        "error",   "created_at", "updated_at",      "ended_at",
+        "wake_at", "timeout_at", "definition_held", NULL};
     static const char *const op_keys[] = {
         "id",          "parent_id",       "name",         "type",
         "sub_type",    "status",          "attempt",      "started_at",
@@ -816,6 +870,7 @@ static void test_journal_json_has_the_documented_fields(void **state)
     assert_keys(ex, exec_keys);
     assert_string_equal(str(ex, "id"), id);
     assert_string_equal(str(ex, "definition_sha256"), basic_workflow.sha256);
+    assert_true(cJSON_IsTrue(get(ex, "definition_held"))); /* this engine holds basic */
     assert_true(cJSON_IsNull(get(ex, "name")));
     assert_true(cJSON_IsNull(get(ex, "wake_at")));
     assert_int_equal(get(get(ex, "input"), "amount")->valueint, 50);
@@ -998,6 +1053,7 @@ int main(void)
         cmocka_unit_test(test_execution_ids_are_random_and_url_safe),
         cmocka_unit_test(test_strerror_names_every_code),
         T(test_suspended_execution_holds_no_memory),
+        T(test_an_append_after_a_stop_is_refused),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

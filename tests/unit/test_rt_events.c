@@ -387,8 +387,9 @@ static void test_version_1_store_is_upgraded_in_place(void **state)
     drive(f, old);
     engine_close(f->e);
     f->e = NULL;
-    /* What cairn 0.1 wrote: the same tables without events, schema version 1. */
-    raw(f->path, "DROP TABLE events; UPDATE meta SET value = '1' WHERE key = 'schema_version'; "
+    /* What cairn 0.1 wrote: the same tables without events and result_mode, schema version 1. */
+    raw(f->path, "DROP TABLE events; ALTER TABLE operations DROP COLUMN result_mode; UPDATE meta "
+                 "SET value = '1' WHERE key = 'schema_version'; "
                  "PRAGMA wal_checkpoint(TRUNCATE);");
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      0);

@@ -186,6 +186,53 @@ static void test_newer_schema_is_refused_unchanged(void **state)
     err_cleanup(&err);
 }
 
+/* A schema-1 file (no events table, no operations.result_mode) is migrated on open, its rows kept.
+ */
+static void test_schema_1_file_is_migrated(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_close(s);
+    /* what cairn 0.1 wrote: schema 1, no events, a callback row without result_mode */
+    raw_exec(path, "DROP TABLE events; ALTER TABLE operations DROP COLUMN result_mode; "
+                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'; "
+                   "INSERT INTO operations (execution_id, seq, id, type, status, callback_id) "
+                   "VALUES ('exec-1', 1, '1', 'CALLBACK', 'STARTED', 'cb-old');");
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    store_op r;
+    assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_OK);
+    assert_string_equal(r.callback_id, "cb-old");
+    assert_null(r.result_mode);
+    store_op_cleanup(&r);
+    store_op w = {.seq = 2,
+                  .id = "2",
+                  .type = STORE_OP_CALLBACK,
+                  .status = STORE_STARTED,
+                  .callback_id = "cb-new",
+                  .result_mode = "text",
+                  .started_at = STORE_NO_TIME,
+                  .ended_at = STORE_NO_TIME,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_write(s, "exec-1", &w, STORE_NONE, 0, &err), CAIRN_OK);
+    assert_int_equal(store_op_get(s, "exec-1", "2", &r, &err), CAIRN_OK);
+    assert_string_equal(r.result_mode, "text");
+    store_op_cleanup(&r);
+    store_close(s);
+    /* opening again migrates nothing more */
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    store_close(s);
+    err_cleanup(&err);
+}
+
 static void test_not_a_database_is_refused_naming_the_file(void **state)
 {
     const char *path = *state;
@@ -559,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_sqlite_database_is_not_a_cairn_store, setup,
                                         teardown),
         cmocka_unit_test(test_unopenable_path_names_the_file),
+        cmocka_unit_test_setup_teardown(test_schema_1_file_is_migrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operations_round_trip_in_journal_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,

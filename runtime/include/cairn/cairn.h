@@ -93,7 +93,7 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
 
 /*
  * The commands that need no workflow code, as the `cairn` tool runs them:
- * argv[0] is "list", "status", "history" or "callback" (see `cairn --help`);
+ * argv[0] is "list", "status", "history", "callback" or "stop" (see `cairn --help`);
  * prog is the name messages and usage speak as. Returns the exit code: 0
  * done, 1 refused (unknown execution or callback, store error), 2 usage
  * (also for any other argv[0]).
