@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # __doc: set by the script test_docs.sh writes
 # runner.sh — the head of the script test_docs.sh writes for one document
 # (rundoc.py appends the document's __file/__block/__learn/__run calls).
 # Not a test itself; see test_docs.sh for the conventions.

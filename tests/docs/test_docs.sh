@@ -43,6 +43,17 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 
+# A sanitized build has a sanitized libcairn: the docs' own `cc` lines link
+# it, so `cc` here is the system's with the same sanitizers (as
+# tests/package/lib.sh's $extra), the commands themselves unchanged.
+tools=""
+if grep -q '^CAIRN_SANITIZE:BOOL=ON' "$CAIRN_BINARY_DIR/CMakeCache.txt" 2>/dev/null; then
+    tools="$tmp/bin"
+    mkdir -p "$tools"
+    printf '#!/bin/sh\nexec %s -fsanitize=address,undefined "$@"\n' "$(command -v cc)" >"$tools/cc"
+    chmod +x "$tools/cc"
+fi
+
 # run_doc DOC: runs DOC's commands in a fresh folder; returns non-zero on failure.
 run_doc() {
     local doc="$1" name dir script
@@ -72,6 +83,7 @@ run_doc() {
     } >"$script"
     local path=/usr/local/bin:/usr/bin:/bin
     [ "$name" = README ] || path="$CAIRN_BINARY_DIR/generator:$path"
+    [ -z "$tools" ] || path="$tools:$path"
     (cd "$dir" && env -u CAIRN_DB -u CAIRN HOME="$dir" PATH="$path" \
         bash "$script")
 }

@@ -29,6 +29,7 @@ type="$(echo "$configure" | grep -oE -- '-DCMAKE_BUILD_TYPE=[A-Za-z]+' || true)"
 [ -n "$targets" ] || fail "no targets read from: $line"
 
 build="$tmp/build"
+# shellcheck disable=SC2086 # $type: empty or one word
 cmake -S "$CAIRN_SOURCE_DIR" -B "$build" $type >"$tmp/configure.log" 2>&1 ||
     { cat "$tmp/configure.log" >&2; fail "configure failed"; }
 # shellcheck disable=SC2086 # the target list splits into words
