@@ -38,3 +38,23 @@ run_cmd() {
 expect_rc() {
     [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
 }
+
+# own_netns "$0" "$@": re-runs the calling script in a network namespace of
+# its own (unshare -n; as root, or where unprivileged user namespaces allow
+# `unshare -rn`) with only its loopback interface, up, so the fixed ports it
+# uses (a default such as serve's 8080, a port a doc shows) are free whatever
+# else runs on the machine. Without one it fails: it never skips.
+own_netns() {
+    if [ -z "${CAIRN_OWN_NETNS:-}" ]; then
+        command -v unshare >/dev/null || fail "unshare (util-linux) is needed"
+        command -v ip >/dev/null || fail "ip (iproute2) is needed"
+        local userns=""
+        [ "$(id -u)" = 0 ] || userns="-r"
+        export CAIRN_OWN_NETNS=1
+        # exec: unshare's own failure (no permission) is the test's failure.
+        exec unshare $userns -n -- bash "$@"
+    fi
+    ip link set lo up || fail "cannot bring lo up in the new network namespace"
+    [ "$(awk 'NR > 1' /proc/net/tcp | wc -l)" = 0 ] ||
+        fail "not in a network namespace of its own: /proc/net/tcp has sockets"
+}

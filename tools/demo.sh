@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 bash tools/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target cairn order >/dev/null
+# cairn and order for the demo; both libcairn builds too, so that
+# `cmake --install build --prefix ...` works next (README, docs/cmake.md).
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target cairn order cairn_runtime cairn_runtime_shared >/dev/null
 
 order=build/examples/order/order
 db=build/demo.db

@@ -5,24 +5,11 @@
 # port is refused in serve's own words, one line.
 #
 # Port 8080 must be free for this, whatever else runs on the machine (other
-# tests in parallel, a developer's server): the script runs itself in a
-# network namespace of its own (unshare -n; as root, or where unprivileged
-# user namespaces allow `unshare -rn`), with only its loopback interface, up.
-# Without one it fails: it never skips.
+# tests in parallel, a developer's server): the script runs in a network
+# namespace of its own (common.sh's own_netns).
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
-if [ -z "${CAIRN_BIND_NETNS:-}" ]; then
-    command -v unshare >/dev/null || fail "unshare (util-linux) is needed"
-    command -v ip >/dev/null || fail "ip (iproute2) is needed"
-    userns=""
-    [ "$(id -u)" = 0 ] || userns="-r"
-    export CAIRN_BIND_NETNS=1
-    # exec: unshare's own failure (no permission) is this test's failure.
-    exec unshare $userns -n -- bash "$0" "$@"
-fi
-ip link set lo up || fail "cannot bring lo up in the new network namespace"
-[ "$(awk 'NR > 1' /proc/net/tcp | wc -l)" = 0 ] ||
-    fail "not in a network namespace of its own: /proc/net/tcp has sockets"
+own_netns "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 
 # listening HEXADDR PORT: a LISTEN socket on HEXADDR:PORT in /proc/net/tcp
