@@ -461,18 +461,8 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     snprintf(ctx.id, sizeof ctx.id, "%s", x->cur_id);
 
     /* A finished wait_for_callback returns its journaled outcome. */
-    if (row && row->status == STORE_SUCCEEDED) {
-        out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
-        goto done;
-    }
-    if (row && row->status == STORE_FAILED) {
-        long failed_before = mem_failures();
-        cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
-        if (!j || err_from_json(&e, j) != 0)
-            out = replay_stop_unreadable(x, failed_before, "error of operation", x->cur_id);
-        else
-            out = replay_catch_or_fail(x, op, NULL, &e);
-        cJSON_Delete(j);
+    if (row && (row->status == STORE_SUCCEEDED || row->status == STORE_FAILED)) {
+        out = replay_ended(x, op, row);
         goto done;
     }
     if (!row) {

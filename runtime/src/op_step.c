@@ -181,16 +181,8 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
-    if (row->status == STORE_SUCCEEDED) {
-        out = replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
-    } else if (row->status == STORE_FAILED) {
-        long failed_before = mem_failures();
-        cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
-        if (!j || err_from_json(&e, j) != 0)
-            out = replay_stop_unreadable(x, failed_before, "error of operation", x->cur_id);
-        else
-            out = replay_catch_or_fail(x, op, NULL, &e);
-        cJSON_Delete(j);
+    if (row->status == STORE_SUCCEEDED || row->status == STORE_FAILED) {
+        out = replay_ended(x, op, row);
     } else if (row->status == STORE_PENDING) {
         if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > clock_now(x->clk))
             out = replay_suspend(x, NULL, row->next_attempt_at);

@@ -441,6 +441,29 @@ int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
     return replay_end(x, row, STORE_FAILED, NULL, e);
 }
 
+/*
+ * An operation the journal holds as ended (row SUCCEEDED or FAILED), replayed:
+ * its result becomes its `as` (CAIRN_NEXT), or its journaled error is caught
+ * or fails the execution, as when it happened.
+ */
+int replay_ended(cairn_exec *x, const cairn_op *op, const store_op *row)
+{
+    if (row->status == STORE_SUCCEEDED)
+        return replay_set_as(x, op->as, row->result) == 0 ? CAIRN_NEXT : CAIRN_STOP;
+    cairn_error e;
+    err_init(&e);
+    long failed_before = mem_failures();
+    cJSON *j = row->error ? cJSON_Parse(row->error) : NULL;
+    int out;
+    if (!j || err_from_json(&e, j) != 0)
+        out = replay_stop_unreadable(x, failed_before, "error of operation", x->cur_id);
+    else
+        out = replay_catch_or_fail(x, op, NULL, &e);
+    cJSON_Delete(j);
+    err_cleanup(&e);
+    return out;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Ends                                                                      */
 /* ------------------------------------------------------------------------ */

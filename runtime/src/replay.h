@@ -101,6 +101,7 @@ store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type ty
 int replay_set_as(cairn_exec *x, const char *as, const char *text);
 int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
                          const cairn_error *e);
+int replay_ended(cairn_exec *x, const cairn_op *op, const store_op *row);
 
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
