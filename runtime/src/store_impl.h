@@ -63,4 +63,12 @@ extern const char *const store_event_add_sql, *const store_events_load_sql;
  */
 int store_migrate_v2_events(store *s, cairn_error *err);
 
+/*
+ * store_schema.c: makes the open file a store of STORE_SCHEMA_VERSION:
+ * creates the schema in an empty file, upgrades an older one in place (one
+ * transaction), refuses one that is not a cairn store or is newer (CAIRN_ERR_STORE,
+ * err names the file and the cause; the file unchanged).
+ */
+int store_schema_ready(store *s, cairn_error *err);
+
 #endif
