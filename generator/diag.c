@@ -215,9 +215,13 @@ void diag_finish(diag *d)
     diag_flush(d);
     if (!d->json)
         return;
-    char *text = cJSON_Print(d->items);
-    if (text) {
-        fprintf(d->out, "%s\n", text);
-        free(text);
+    /* One diagnostic a line, easy to read and to grep: "[\n  {...},\n  {...}\n]". */
+    int n = cJSON_GetArraySize(d->items), i = 0;
+    fputs(n ? "[\n" : "[", d->out);
+    for (const cJSON *it = d->items ? d->items->child : NULL; it; it = it->next, i++) {
+        char *text = cJSON_PrintUnformatted(it);
+        fprintf(d->out, "  %s%s\n", text ? text : "null", i + 1 < n ? "," : "");
+        cJSON_free(text);
     }
+    fputs("]\n", d->out);
 }

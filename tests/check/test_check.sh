@@ -51,6 +51,10 @@ import json, sys
 items = json.load(open(sys.argv[1]))
 text = [l for l in open(sys.argv[2]).read().splitlines() if l]
 assert isinstance(items, list) and len(items) == len(text), (len(items), len(text))
+# one diagnostic a line, between "[" and "]" lines, no tabs
+raw = open(sys.argv[1]).read()
+assert "\t" not in raw, "tab in the JSON form"
+assert raw.splitlines()[1:-1] == ["  " + json.dumps(it, separators=(",", ":"), ensure_ascii=False) + ("," if i + 1 < len(items) else "") for i, it in enumerate(items)], raw
 for it, line in zip(items, text):
     assert set(it) == {"file", "line", "column", "severity", "code", "message"}, it
     assert it["code"][:1] in "EW" and len(it["code"]) == 4, it
