@@ -470,6 +470,28 @@ static expr *parse_unary(parser *p)
     return e;
 }
 
+/*
+ * The node of the binary operator at the current token, of kind k: left
+ * operand a, the operator consumed, right operand parsed by rhs. NULL on
+ * failure, a freed.
+ */
+static expr *binary(parser *p, expr_kind k, expr *a, expr *(*rhs)(parser *))
+{
+    expr *e = node(p, k, p->t.off);
+    if (!e) {
+        expr_free(a);
+        return NULL;
+    }
+    e->a = a;
+    e->at = a->at;
+    lex(p);
+    if (!(e->bx = rhs(p))) {
+        expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 static int arith_of(tok_kind k, int level, expr_arith *ar)
 {
     static const struct {
@@ -489,26 +511,24 @@ static int arith_of(tok_kind k, int level, expr_arith *ar)
     return 0;
 }
 
-/* level 1: prod := unary (('*'|'/'|'%') unary)*; level 0: sum of prods. */
+static expr *parse_arith(parser *p, int level);
+
+/* prod := unary (('*'|'/'|'%') unary)* */
+static expr *parse_prod(parser *p)
+{
+    return parse_arith(p, 1);
+}
+
+/* level 1: a product; level 0: sum := prod (('+'|'-') prod)*. */
 static expr *parse_arith(parser *p, int level)
 {
-    expr *a = level ? parse_unary(p) : parse_arith(p, 1);
+    expr *(*operand)(parser *) = level ? parse_unary : parse_prod;
+    expr *a = operand(p);
     expr_arith ar;
     while (a && arith_of(p->t.kind, level, &ar)) {
-        expr *e = node(p, EX_ARITH, p->t.off);
-        if (!e) {
-            expr_free(a);
+        if (!(a = binary(p, EX_ARITH, a, operand)))
             return NULL;
-        }
-        e->a = a;
-        e->ar = ar;
-        e->at = a->at;
-        lex(p);
-        if (!(e->bx = level ? parse_unary(p) : parse_arith(p, 1))) {
-            expr_free(e);
-            return NULL;
-        }
-        a = e;
+        a->ar = ar;
     }
     return a;
 }
@@ -519,19 +539,7 @@ static expr *parse_default(parser *p)
     expr *a = parse_arith(p, 0);
     if (!a || p->t.kind != T_QQ)
         return a;
-    expr *e = node(p, EX_COALESCE, p->t.off);
-    if (!e) {
-        expr_free(a);
-        return NULL;
-    }
-    e->a = a;
-    e->at = a->at;
-    lex(p);
-    if (!(e->bx = parse_default(p))) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
+    return binary(p, EX_COALESCE, a, parse_default);
 }
 
 static int cmp_of(tok_kind k, expr_cmp *c)
@@ -566,18 +574,10 @@ static expr *parse_cmp(parser *p)
     expr_cmp c;
     if (!a || !cmp_of(p->t.kind, &c))
         return a;
-    expr *e = node(p, EX_CMP, p->t.off);
-    if (!e) {
-        expr_free(a);
+    expr *e = binary(p, EX_CMP, a, parse_default);
+    if (!e)
         return NULL;
-    }
-    e->a = a;
     e->cmp = c;
-    lex(p);
-    if (!(e->bx = parse_default(p))) {
-        expr_free(e);
-        return NULL;
-    }
     if (cmp_of(p->t.kind, &c)) {
         fail(p, p->t.off,
              "comparisons do not chain: '%.*s' cannot follow a comparison; add parentheses or '&&'",
@@ -585,29 +585,24 @@ static expr *parse_cmp(parser *p)
         expr_free(e);
         return NULL;
     }
-    e->at = a->at;
     return e;
 }
 
+static expr *parse_binary(parser *p, int is_or);
+
+/* and := cmp ('&&' cmp)* */
+static expr *parse_and(parser *p)
+{
+    return parse_binary(p, 0);
+}
+
+/* is_or: or := and ('||' and)*; else an and. */
 static expr *parse_binary(parser *p, int is_or)
 {
-    expr *a = is_or ? parse_binary(p, 0) : parse_cmp(p);
-    tok_kind op = is_or ? T_OR : T_AND;
-    while (a && p->t.kind == op) {
-        expr *e = node(p, is_or ? EX_OR : EX_AND, p->t.off);
-        if (!e) {
-            expr_free(a);
-            return NULL;
-        }
-        e->a = a;
-        e->at = a->at;
-        lex(p);
-        if (!(e->bx = is_or ? parse_binary(p, 0) : parse_cmp(p))) {
-            expr_free(e);
-            return NULL;
-        }
-        a = e;
-    }
+    expr *(*operand)(parser *) = is_or ? parse_and : parse_cmp;
+    expr *a = operand(p);
+    while (a && p->t.kind == (is_or ? T_OR : T_AND))
+        a = binary(p, is_or ? EX_OR : EX_AND, a, operand);
     return a;
 }
 
