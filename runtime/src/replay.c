@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "clock.h"
@@ -276,6 +277,33 @@ static const char *kind_word(store_op_type t)
     return kind_of_journal_type(store_op_type_name(t));
 }
 
+/* n (> 0) in decimal into buf (as snprintf "%ld" would, without its cost
+ * on every operation of a long replay). */
+static void format_number(char *buf, size_t size, long n)
+{
+    char tmp[24];
+    size_t k = 0;
+    do
+        tmp[k++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0 && k < sizeof tmp);
+    size_t i = 0;
+    for (; i < k && i + 1 < size; i++)
+        buf[i] = tmp[k - 1 - i];
+    buf[i] = '\0';
+}
+
+/* The number of a top-level id ("12"), or 0 for a child ("12-1") or another id. */
+static long top_number(const store_op *o)
+{
+    if (o->parent_id)
+        return 0;
+    long n = 0;
+    const char *p = o->id;
+    for (; *p >= '0' && *p <= '9' && n < LONG_MAX / 10 - 9; p++)
+        n = n * 10 + (*p - '0');
+    return *p == '\0' && p != o->id ? n : 0;
+}
+
 /* Top-level rows of the journal indexed by their numeric id. */
 static int index_journal(cairn_exec *x)
 {
@@ -285,9 +313,8 @@ static int index_journal(cairn_exec *x)
         const store_op *o = &x->ops[i];
         if (o->seq > max_seq)
             max_seq = o->seq;
-        char *end;
-        long n = strtol(o->id, &end, 10);
-        if (!o->parent_id && *end == '\0' && n > 0 && (size_t)n > max)
+        long n = top_number(o);
+        if (n > 0 && (size_t)n > max)
             max = (size_t)n;
     }
     x->next_seq = max_seq + 1;
@@ -296,11 +323,9 @@ static int index_journal(cairn_exec *x)
     if (!x->by_num)
         return -1;
     for (size_t i = 0; i < x->nops; i++) {
-        const store_op *o = &x->ops[i];
-        char *end;
-        long n = strtol(o->id, &end, 10);
-        if (!o->parent_id && *end == '\0' && n > 0)
-            x->by_num[n] = o;
+        long n = top_number(&x->ops[i]);
+        if (n > 0)
+            x->by_num[n] = &x->ops[i];
     }
     return 0;
 }
@@ -329,7 +354,7 @@ int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const
     if (replay_timed_out(x))
         return -1;
     x->counter++;
-    snprintf(x->cur_id, sizeof x->cur_id, "%ld", x->counter);
+    format_number(x->cur_id, sizeof x->cur_id, x->counter);
     const store_op *r = journal_at(x, x->counter);
     if (r && (r->type != type || !r->name || strcmp(r->name, op->name) != 0)) {
         replay_fail(x, "Execution.NonDeterministic",

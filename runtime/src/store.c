@@ -51,8 +51,10 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     const char *t = (const char *)sqlite3_column_text(q, col);
     if (!t)
         return sqlite3_column_type(q, col) == SQLITE_NULL ? -1 : -2;
+    size_t len = (size_t)sqlite3_column_bytes(q, col);
+    /* Loading a long journal compares one of these per row: length and first letter first. */
     for (size_t i = (size_t)first; i < n; i++)
-        if (strcmp(t, names[i]) == 0)
+        if (names[i][0] == t[0] && memcmp(t, names[i], len) == 0 && names[i][len] == '\0')
             return (int)i;
     return -1;
 }
@@ -728,7 +730,10 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
     int rc = read_rows(s, q, sizeof **rows, read_op_row, free_op_rows, "cannot read the journal",
                        &v, n, err);
     *rows = v;
-    if (rc == CAIRN_OK && *n > 1)
+    int sorted = 1; /* rows written in order of id come in order of seq: then no sort */
+    for (size_t i = 1; rc == CAIRN_OK && sorted && i < *n; i++)
+        sorted = (*rows)[i - 1].seq <= (*rows)[i].seq;
+    if (rc == CAIRN_OK && !sorted)
         qsort(*rows, *n, sizeof **rows, by_seq);
     return rc;
 }
