@@ -1,0 +1,181 @@
+/*
+ * group.c — group commit (group.h): a queue of appends, a leader that
+ * commits them in one transaction, the others waiting for it.
+ *
+ * Owns: its connection and the queue's links (the items live on the
+ * appenders' stacks while they wait).
+ * Never: lets an append return before the transaction holding it has
+ * committed; commits part of one append; holds its mutex while it writes.
+ */
+#include "group.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "mem.h"
+#include "store.h"
+
+typedef struct item {
+    journal_sqlite *js;
+    const journal_update *u;
+    size_t n;
+    const journal_end *end;
+    cairn_error *err; /* the appender's; written by the leader while it waits */
+    int rc;
+    int done;
+    int64_t renew_to;
+    struct item *next;
+} item;
+
+struct group {
+    pthread_mutex_t m;
+    pthread_cond_t cv; /* a new item, a finished commit */
+    store *st;         /* the connection commits go through; the leader's alone */
+    int64_t window_us;
+    int active;     /* invocations running (group_enter .. group_leave) */
+    int queued;     /* items in the queue */
+    int committing; /* a leader is at work */
+    item *head, **tail;
+    uint64_t commits, appends;
+};
+
+int group_open(group **out, const char *path, int64_t window_us, cairn_error *err)
+{
+    *out = NULL;
+    group *g = mem_calloc(1, sizeof *g);
+    if (!g) {
+        err_set(err, "Cairn.NoMemory", "out of memory");
+        return CAIRN_ERR_NOMEM;
+    }
+    int rc = store_open(&g->st, path, err);
+    if (rc != CAIRN_OK) {
+        mem_free(g);
+        return rc;
+    }
+    pthread_mutex_init(&g->m, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    g->window_us = window_us;
+    g->tail = &g->head;
+    *out = g;
+    return CAIRN_OK;
+}
+
+void group_close(group *g)
+{
+    if (!g)
+        return;
+    store_close(g->st);
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->m);
+    mem_free(g);
+}
+
+void group_enter(group *g)
+{
+    pthread_mutex_lock(&g->m);
+    g->active++;
+    pthread_mutex_unlock(&g->m);
+}
+
+void group_leave(group *g)
+{
+    pthread_mutex_lock(&g->m);
+    g->active--;
+    pthread_cond_broadcast(&g->cv); /* a leader waiting for it waits no more */
+    pthread_mutex_unlock(&g->m);
+}
+
+void group_stats(group *g, uint64_t *commits, uint64_t *appends)
+{
+    pthread_mutex_lock(&g->m);
+    *commits = g->commits;
+    *appends = g->appends;
+    pthread_mutex_unlock(&g->m);
+}
+
+/* The appends of batch, one savepoint each, in one transaction on g->st. */
+static void commit_batch(group *g, item *batch)
+{
+    cairn_error tx;
+    err_init(&tx);
+    int rc = store_begin(g->st, &tx);
+    for (item *it = batch; rc == CAIRN_OK && it; it = it->next) {
+        if ((rc = store_savepoint(g->st, &tx)) != CAIRN_OK)
+            break;
+        it->rc = journal_sqlite_apply(it->js, g->st, it->u, it->n, it->end, &it->renew_to, it->err);
+        /* Undo this append alone; a store error breaks the transaction itself. */
+        if (it->rc == CAIRN_ERR_STORE || it->rc == CAIRN_ERR_NOMEM)
+            rc = it->rc;
+        else
+            rc = store_release(g->st, it->rc != CAIRN_OK, &tx);
+    }
+    if (rc == CAIRN_OK)
+        rc = store_commit(g->st, &tx);
+    if (rc != CAIRN_OK) {
+        store_rollback(g->st);
+        for (item *it = batch; it; it = it->next) {
+            if (it->rc == CAIRN_OK || it->rc == CAIRN_ERR_CONFLICT || !it->err->message) {
+                err_cleanup(it->err);
+                err_set(it->err, tx.type ? tx.type : "Store.Error", "%s",
+                        tx.message ? tx.message : "the group commit failed");
+            }
+            it->rc = rc;
+        }
+    }
+    err_cleanup(&tx);
+}
+
+/* With g->m held: wait for the others (or the window), then commit the queue. */
+static void lead(group *g)
+{
+    g->committing = 1;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += (long)(g->window_us % 1000000) * 1000;
+    until.tv_sec += g->window_us / 1000000 + until.tv_nsec / 1000000000;
+    until.tv_nsec %= 1000000000;
+    while (g->queued < g->active && pthread_cond_timedwait(&g->cv, &g->m, &until) != ETIMEDOUT) {
+    }
+    item *batch = g->head;
+    g->head = NULL;
+    g->tail = &g->head;
+    int n = g->queued;
+    g->queued = 0;
+    pthread_mutex_unlock(&g->m);
+
+    commit_batch(g, batch);
+
+    pthread_mutex_lock(&g->m);
+    for (item *it = batch; it; it = it->next)
+        it->done = 1;
+    g->commits++;
+    g->appends += (uint64_t)n;
+    g->committing = 0;
+    pthread_cond_broadcast(&g->cv);
+}
+
+int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n,
+                 const journal_end *end, cairn_error *err)
+{
+    item it = {.js = js, .u = u, .n = n, .end = end, .err = err, .rc = CAIRN_OK};
+    pthread_mutex_lock(&g->m);
+    *g->tail = &it;
+    g->tail = &it.next;
+    g->queued++;
+    pthread_cond_broadcast(&g->cv); /* a leader counting the queue */
+    while (!it.done) {
+        if (!g->committing)
+            lead(g);
+        else
+            pthread_cond_wait(&g->cv, &g->m);
+    }
+    pthread_mutex_unlock(&g->m);
+    if (it.rc == CAIRN_OK && it.renew_to)
+        js->lease_until = it.renew_to;
+    return it.rc;
+}
