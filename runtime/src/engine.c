@@ -439,7 +439,12 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     }
     /* One invocation at a time: take the lease, or leave it to its holder. */
     int64_t until;
-    if ((rc = take_lease(e, id, &until, err)) != CAIRN_OK)
+    if (e->group)
+        group_write_lock(e->group);
+    rc = take_lease(e, id, &until, err);
+    if (e->group)
+        group_write_unlock(e->group);
+    if (rc != CAIRN_OK)
         goto done;
     journal_sqlite js;
     journal_sqlite_init(&js, e->st, &row, e->owner, e->lease_ms, until);
@@ -453,7 +458,11 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     if (rc != CAIRN_OK) { /* an execution that ended or suspended has freed it already */
         cairn_error ignored;
         err_init(&ignored);
+        if (e->group)
+            group_write_lock(e->group);
         store_exec_release(e->st, id, e->owner, &ignored);
+        if (e->group)
+            group_write_unlock(e->group);
         err_cleanup(&ignored);
     }
 done:

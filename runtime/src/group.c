@@ -23,6 +23,7 @@ typedef struct item {
     const journal_end *end;
     cairn_error *err; /* the appender's; written by the leader while it waits */
     int rc;
+    int taken; /* in a batch being written: it waits for that batch, it never leads */
     int done;
     int64_t renew_to;
     struct item *next;
@@ -30,12 +31,14 @@ typedef struct item {
 
 struct group {
     pthread_mutex_t m;
-    pthread_cond_t cv; /* a new item, a finished commit */
-    store *st;         /* the connection commits go through; the leader's alone */
+    pthread_cond_t cv;     /* a new item, a finished commit */
+    pthread_mutex_t write; /* the database's write lock, among this process's connections */
+    store *st;             /* the connection commits go through; the leader's alone */
     int64_t window_us;
-    int active;     /* invocations running (group_enter .. group_leave) */
-    int queued;     /* items in the queue */
-    int committing; /* a leader is at work */
+    int active;    /* invocations running (group_enter .. group_leave) */
+    int queued;    /* items in the queue */
+    int gathering; /* a leader is gathering the queue */
+    int in_commit; /* items of the batch being written (0: none) */
     item *head, **tail;
     uint64_t commits, appends;
 };
@@ -54,6 +57,7 @@ int group_open(group **out, const char *path, int64_t window_us, cairn_error *er
         return rc;
     }
     pthread_mutex_init(&g->m, NULL);
+    pthread_mutex_init(&g->write, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -71,6 +75,7 @@ void group_close(group *g)
         return;
     store_close(g->st);
     pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->write);
     pthread_mutex_destroy(&g->m);
     mem_free(g);
 }
@@ -90,6 +95,16 @@ void group_leave(group *g)
     pthread_mutex_unlock(&g->m);
 }
 
+void group_write_lock(group *g)
+{
+    pthread_mutex_lock(&g->write);
+}
+
+void group_write_unlock(group *g)
+{
+    pthread_mutex_unlock(&g->write);
+}
+
 void group_stats(group *g, uint64_t *commits, uint64_t *appends)
 {
     pthread_mutex_lock(&g->m);
@@ -103,6 +118,7 @@ static void commit_batch(group *g, item *batch)
 {
     cairn_error tx;
     err_init(&tx);
+    pthread_mutex_lock(&g->write);
     int rc = store_begin(g->st, &tx);
     for (item *it = batch; rc == CAIRN_OK && it; it = it->next) {
         if ((rc = store_savepoint(g->st, &tx)) != CAIRN_OK)
@@ -116,8 +132,10 @@ static void commit_batch(group *g, item *batch)
     }
     if (rc == CAIRN_OK)
         rc = store_commit(g->st, &tx);
-    if (rc != CAIRN_OK) {
+    if (rc != CAIRN_OK)
         store_rollback(g->st);
+    pthread_mutex_unlock(&g->write);
+    if (rc != CAIRN_OK) {
         for (item *it = batch; it; it = it->next) {
             if (it->rc == CAIRN_OK || it->rc == CAIRN_ERR_CONFLICT || !it->err->message) {
                 err_cleanup(it->err);
@@ -130,22 +148,36 @@ static void commit_batch(group *g, item *batch)
     err_cleanup(&tx);
 }
 
-/* With g->m held: wait for the others (or the window), then commit the queue. */
+/*
+ * With g->m held: gather the queue until every running invocation not
+ * waiting on the commit under way has queued (or the window has passed),
+ * wait for that commit to end, then commit what was gathered. While one
+ * batch is being written, the invocations it does not hold queue the next:
+ * two cohorts alternate instead of one waiting for the other's bodies.
+ */
 static void lead(group *g)
 {
-    g->committing = 1;
+    g->gathering = 1;
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_nsec += (long)(g->window_us % 1000000) * 1000;
     until.tv_sec += g->window_us / 1000000 + until.tv_nsec / 1000000000;
     until.tv_nsec %= 1000000000;
-    while (g->queued < g->active && pthread_cond_timedwait(&g->cv, &g->m, &until) != ETIMEDOUT) {
+    while (g->queued + g->in_commit < g->active &&
+           pthread_cond_timedwait(&g->cv, &g->m, &until) != ETIMEDOUT) {
     }
+    while (g->in_commit > 0)
+        pthread_cond_wait(&g->cv, &g->m);
     item *batch = g->head;
+    for (item *it = batch; it; it = it->next)
+        it->taken = 1;
     g->head = NULL;
     g->tail = &g->head;
     int n = g->queued;
     g->queued = 0;
+    g->in_commit = n;
+    g->gathering = 0;
+    pthread_cond_broadcast(&g->cv); /* the next cohort may gather */
     pthread_mutex_unlock(&g->m);
 
     commit_batch(g, batch);
@@ -155,7 +187,7 @@ static void lead(group *g)
         it->done = 1;
     g->commits++;
     g->appends += (uint64_t)n;
-    g->committing = 0;
+    g->in_commit = 0;
     pthread_cond_broadcast(&g->cv);
 }
 
@@ -169,7 +201,7 @@ int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n
     g->queued++;
     pthread_cond_broadcast(&g->cv); /* a leader counting the queue */
     while (!it.done) {
-        if (!g->committing)
+        if (!it.taken && !g->gathering)
             lead(g);
         else
             pthread_cond_wait(&g->cv, &g->m);

@@ -38,6 +38,14 @@ void group_leave(group *g);
 int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n,
                  const journal_end *end, cairn_error *err);
 
+/*
+ * The pool's other writes (a lease taken, one freed) take this lock, which
+ * a commit holds, so that they queue here rather than in SQLite's busy
+ * handler, whose sleeps are milliseconds long.
+ */
+void group_write_lock(group *g);
+void group_write_unlock(group *g);
+
 /* Commits so far and appends they held, for benchmarks. */
 void group_stats(group *g, uint64_t *commits, uint64_t *appends);
 
