@@ -31,7 +31,10 @@ typedef struct item {
 
 struct group {
     pthread_mutex_t m;
-    pthread_cond_t cv;     /* a new item, a finished commit */
+    /* Three conditions, so that a change wakes only who it concerns. */
+    pthread_cond_t queue;  /* the gathering leader's: an item queued, an invocation left */
+    pthread_cond_t lead;   /* queued items': no leader is gathering now */
+    pthread_cond_t done;   /* taken items' (and the next leader's): a batch was written */
     pthread_mutex_t write; /* the database's write lock, among this process's connections */
     store *st;             /* the connection commits go through; the leader's alone */
     int64_t window_us;
@@ -61,7 +64,9 @@ int group_open(group **out, const char *path, int64_t window_us, cairn_error *er
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g->cv, &ca);
+    pthread_cond_init(&g->queue, &ca);
+    pthread_cond_init(&g->lead, NULL);
+    pthread_cond_init(&g->done, NULL);
     pthread_condattr_destroy(&ca);
     g->window_us = window_us;
     g->tail = &g->head;
@@ -74,7 +79,9 @@ void group_close(group *g)
     if (!g)
         return;
     store_close(g->st);
-    pthread_cond_destroy(&g->cv);
+    pthread_cond_destroy(&g->queue);
+    pthread_cond_destroy(&g->lead);
+    pthread_cond_destroy(&g->done);
     pthread_mutex_destroy(&g->write);
     pthread_mutex_destroy(&g->m);
     mem_free(g);
@@ -91,7 +98,7 @@ void group_leave(group *g)
 {
     pthread_mutex_lock(&g->m);
     g->active--;
-    pthread_cond_broadcast(&g->cv); /* a leader waiting for it waits no more */
+    pthread_cond_signal(&g->queue); /* a leader waiting for it waits no more */
     pthread_mutex_unlock(&g->m);
 }
 
@@ -164,10 +171,10 @@ static void lead(group *g)
     until.tv_sec += g->window_us / 1000000 + until.tv_nsec / 1000000000;
     until.tv_nsec %= 1000000000;
     while (g->queued + g->in_commit < g->active &&
-           pthread_cond_timedwait(&g->cv, &g->m, &until) != ETIMEDOUT) {
+           pthread_cond_timedwait(&g->queue, &g->m, &until) != ETIMEDOUT) {
     }
     while (g->in_commit > 0)
-        pthread_cond_wait(&g->cv, &g->m);
+        pthread_cond_wait(&g->done, &g->m);
     item *batch = g->head;
     for (item *it = batch; it; it = it->next)
         it->taken = 1;
@@ -177,7 +184,7 @@ static void lead(group *g)
     g->queued = 0;
     g->in_commit = n;
     g->gathering = 0;
-    pthread_cond_broadcast(&g->cv); /* the next cohort may gather */
+    pthread_cond_signal(&g->lead); /* the next cohort may gather */
     pthread_mutex_unlock(&g->m);
 
     commit_batch(g, batch);
@@ -188,7 +195,8 @@ static void lead(group *g)
     g->commits++;
     g->appends += (uint64_t)n;
     g->in_commit = 0;
-    pthread_cond_broadcast(&g->cv);
+    pthread_cond_broadcast(&g->done);
+    pthread_cond_broadcast(&g->lead); /* items taken while they waited to lead */
 }
 
 int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n,
@@ -199,12 +207,12 @@ int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n
     *g->tail = &it;
     g->tail = &it.next;
     g->queued++;
-    pthread_cond_broadcast(&g->cv); /* a leader counting the queue */
+    pthread_cond_signal(&g->queue); /* a leader counting the queue */
     while (!it.done) {
         if (!it.taken && !g->gathering)
             lead(g);
         else
-            pthread_cond_wait(&g->cv, &g->m);
+            pthread_cond_wait(it.taken ? &g->done : &g->lead, &g->m);
     }
     pthread_mutex_unlock(&g->m);
     if (it.rc == CAIRN_OK && it.renew_to)
