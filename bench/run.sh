@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh [N] — the figures the issues ask for, measured on this machine:
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
+#   - a worker draining 10-step executions, one at a time and with group
+#     commit, next to the storage limit (bench_batch, 3,000 executions);
 #   - resuming an execution after 10,000 journaled steps (bench_resume, 50 runs);
 #   - the resident memory of an idle host (a worker waiting on an empty store);
 #   - `cairn gen` of a 1,000-operation workflow (20 runs);
@@ -11,13 +13,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_resume order >/dev/null
+cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_resume order >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== durable 10-step execution =="
 build-bench/bench/bench_exec "$tmp/bench.db" "$n"
+
+echo "== a worker draining executions (group commit) =="
+build-bench/bench/bench_batch "$tmp" 3000
 
 echo "== resume after 10,000 journaled steps =="
 build-bench/bench/bench_resume "$tmp/resume.db" 50

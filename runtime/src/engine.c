@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "group.h"
 #include "journal_events.h"
 #include "ids.h"
 #include "mem.h"
@@ -106,6 +107,25 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
     e->data_version = store_data_version(e->st);
     *out = e;
     return CAIRN_OK;
+}
+
+int engine_open_like(engine **out, const engine *like, cairn_error *err)
+{
+    int rc = engine_open(out, store_path(like->st), (const cairn_workflow *const *)like->wfs,
+                         like->nwfs, err);
+    if (rc == CAIRN_OK)
+        (*out)->clk = like->clk;
+    return rc;
+}
+
+const char *engine_store_path(const engine *e)
+{
+    return store_path(e->st);
+}
+
+void engine_set_group(engine *e, struct group *g)
+{
+    e->group = g;
 }
 
 void engine_close(engine *e)
@@ -419,16 +439,30 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     }
     /* One invocation at a time: take the lease, or leave it to its holder. */
     int64_t until;
-    if ((rc = take_lease(e, id, &until, err)) != CAIRN_OK)
+    if (e->group)
+        group_write_lock(e->group);
+    rc = take_lease(e, id, &until, err);
+    if (e->group)
+        group_write_unlock(e->group);
+    if (rc != CAIRN_OK)
         goto done;
     journal_sqlite js;
     journal_sqlite_init(&js, e->st, &row, e->owner, e->lease_ms, until);
+    js.group = e->group;
+    if (e->group)
+        group_enter(e->group);
     rc = replay_invoke(&js.j, wf, &e->clk, err);
+    if (e->group)
+        group_leave(e->group);
     journal_sqlite_cleanup(&js);
     if (rc != CAIRN_OK) { /* an execution that ended or suspended has freed it already */
         cairn_error ignored;
         err_init(&ignored);
+        if (e->group)
+            group_write_lock(e->group);
         store_exec_release(e->st, id, e->owner, &ignored);
+        if (e->group)
+            group_write_unlock(e->group);
         err_cleanup(&ignored);
     }
 done:

@@ -29,6 +29,17 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
                 cairn_error *err);
 void engine_close(engine *e);
 
+/*
+ * Another engine on like's store file, with its workflows and clock, a
+ * connection and a lease owner of its own: one per thread of a worker's
+ * pool (worker.c). engine_set_group makes its appends go through group
+ * commit g (group.h; borrowed, NULL: each append commits alone).
+ */
+struct group;
+int engine_open_like(engine **out, const engine *like, cairn_error *err);
+const char *engine_store_path(const engine *e); /* borrowed */
+void engine_set_group(engine *e, struct group *g);
+
 /* Virtual clock: now() starts at the real time and jumps when asked. */
 void engine_set_skip_time(engine *e, int on);
 int64_t engine_now(engine *e);

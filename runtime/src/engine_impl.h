@@ -28,6 +28,7 @@ struct engine {
     clock_src clk;
     int wake_pipe[2];     /* engine_poke() writes, engine_wait_change() reads; owned */
     int64_t data_version; /* the store's data_version when last looked at */
+    struct group *group;  /* NULL, or the group commit its appends go through; borrowed */
 };
 
 /* Compact JSON text of v (NULL: "null"); free with cJSON_free() (engine.c). */

@@ -31,6 +31,11 @@
  * its wait after a store error. */
 enum { POLL_MS = 200 };
 
+/* A worker runs up to BATCH_DEFAULT executions at once (--batch), their
+ * journal writes committed together (group commit); a commit waits at most
+ * BATCH_WINDOW_US for the invocations still running to write theirs. */
+enum { BATCH_DEFAULT = 16, BATCH_MAX = 256, BATCH_WINDOW_US = 500 };
+
 typedef struct host {
     const char *prog; /* basename of argv[0], for messages */
     const cairn_workflow *const *wfs;
@@ -51,7 +56,7 @@ static void usage(const host *h, FILE *f)
             "      start, then run until the execution completes or suspends; print the outcome\n"
             "      and the callback ids it waits for (exit 0: succeeded or suspended, 1: failed\n"
             "      or timed out)\n"
-            "  worker [--skip-time] [--until-idle]\n"
+            "  worker [--batch N] [--skip-time] [--until-idle]\n"
             "      run due invocations until SIGINT/SIGTERM, or with --until-idle until\n"
             "      nothing is runnable\n"
             "  serve [--listen ADDR:PORT] [--token-file F] [--skip-time]\n"
@@ -86,11 +91,14 @@ static void cmd_usage(const host *h, const char *cmd, FILE *f)
 {
     if (!strcmp(cmd, "worker"))
         fprintf(f,
-                "usage: %s worker [--db PATH] [--skip-time] [--until-idle]\n"
+                "usage: %s worker [--db PATH] [--batch N] [--skip-time] [--until-idle]\n"
+                "  --batch N      run up to N executions at once (default %d), committing\n"
+                "                 their journal writes together; 1: one at a time\n"
                 "  --skip-time    virtual clock: jump to the next wake-up instead of waiting\n"
+                "                 (one execution at a time)\n"
                 "  --until-idle   exit 0 once nothing is runnable (with --skip-time: once\n"
                 "                 nothing will ever wake up)\n",
-                h->prog);
+                h->prog, BATCH_DEFAULT);
     else
         fprintf(f,
                 "usage: %s %s [WORKFLOW] [--db PATH] [--input JSON] [--name KEY]%s\n"
@@ -326,13 +334,12 @@ enum { STORE_ERRORS_MAX = 10 };
 
 static int cmd_worker(const host *h, int argc, char **argv)
 {
-    const char *db_flag = NULL;
+    const char *db_flag = NULL, *batch_flag = NULL;
     int skip_time = 0, until_idle = 0, help = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL, NULL},
-                             {"skip-time", NULL, &skip_time, NULL},
-                             {"until-idle", NULL, &until_idle, NULL},
-                             {"help", NULL, &help, NULL},
-                             {NULL, NULL, NULL, NULL}};
+    const args_opt opts[] = {
+        {"db", &db_flag, NULL, NULL},          {"batch", &batch_flag, NULL, NULL},
+        {"skip-time", NULL, &skip_time, NULL}, {"until-idle", NULL, &until_idle, NULL},
+        {"help", NULL, &help, NULL},           {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0, code = 1;
     char msg[256];
@@ -348,6 +355,18 @@ static int cmd_worker(const host *h, int argc, char **argv)
     if (help) {
         cmd_usage(h, "worker", stdout);
         return 0;
+    }
+    int batch = BATCH_DEFAULT;
+    if (batch_flag) {
+        char *end = NULL;
+        long b = strtol(batch_flag, &end, 10);
+        if (!*batch_flag || *end || b < 1 || b > BATCH_MAX) {
+            fprintf(stderr,
+                    "%s worker: --batch takes a number of executions from 1 to %d, not '%s'\n",
+                    h->prog, BATCH_MAX, batch_flag);
+            return 2;
+        }
+        batch = (int)b;
     }
     if (install_handlers() != 0) {
         fprintf(stderr, "%s worker: cannot install signal handlers: %s\n", h->prog,
@@ -375,6 +394,8 @@ static int cmd_worker(const host *h, int argc, char **argv)
         .max_store_errors = until_idle ? STORE_ERRORS_MAX : 0,
         .retry_ms = POLL_MS,
         .idle_ms = POLL_MS,
+        .batch = batch,
+        .batch_window_us = BATCH_WINDOW_US,
     };
     code = worker_run(e, &policy);
 done:

@@ -148,10 +148,20 @@ typedef struct journal_sqlite {
     size_t nops;
     const char *owner; /* the lease owner; borrowed */
     int64_t lease_ms, lease_until;
+    struct group *group; /* NULL, or the group commit appends go through (group.c); borrowed */
 } journal_sqlite;
 
 void journal_sqlite_init(journal_sqlite *js, store *st, const store_exec *exec, const char *owner,
                          int64_t lease_ms, int64_t lease_until);
 void journal_sqlite_cleanup(journal_sqlite *js);
+
+/*
+ * One append's writes, on st inside a transaction the caller opened and
+ * commits (sqlite_append alone; group.c with other appends). *renew_to is
+ * the lease's new end when it renewed it (0: not renewed), for the caller to
+ * set in js->lease_until once the transaction has committed.
+ */
+int journal_sqlite_apply(journal_sqlite *js, store *st, const journal_update *u, size_t n,
+                         const journal_end *end, int64_t *renew_to, cairn_error *err);
 
 #endif

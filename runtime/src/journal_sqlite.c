@@ -1,7 +1,9 @@
 /*
  * journal_sqlite.c — the SQLite journal backend (journal.h) over store.c:
  * one execution's rows, each append one transaction, with the history
- * events its updates cause (journal_events.c) in the same transaction.
+ * events its updates cause (journal_events.c) in the same transaction; or,
+ * under a worker's group commit (group.c), one part of a transaction shared
+ * with other executions' appends.
  *
  * Owns: the operations it loaded, freed by journal_sqlite_cleanup.
  * Never: commits part of an append; writes an operation that is no longer as
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "group.h"
 #include "journal_events.h"
 #include "mem.h"
 
@@ -35,7 +38,7 @@ static int sqlite_load(journal *j, const store_exec **exec, const store_op **ops
  * The execution row, and when it ends its EXECUTION operation "0" and its
  * callbacks (the callback API refuses them from now on).
  */
-static int write_end(journal_sqlite *js, const journal_end *end, cairn_error *err)
+static int write_end(journal_sqlite *js, store *st, const journal_end *end, cairn_error *err)
 {
     const store_exec *x = js->exec;
     int ends = store_status_ended(end->status);
@@ -47,7 +50,7 @@ static int write_end(journal_sqlite *js, const journal_end *end, cairn_error *er
     r.updated_at = end->at;
     r.ended_at = ends ? end->at : STORE_NO_TIME;
     r.wake_at = ends ? STORE_NO_TIME : end->wake_at;
-    int rc = store_exec_update(js->st, &r, err);
+    int rc = store_exec_update(st, &r, err);
     if (rc == CAIRN_OK && ends) {
         store_op o = {
             .seq = 0,
@@ -63,27 +66,25 @@ static int write_end(journal_sqlite *js, const journal_end *end, cairn_error *er
             .timeout_at = x->timeout_at,
             .heartbeat_at = STORE_NO_TIME,
         };
-        rc = store_op_put(js->st, x->id, &o, err);
+        rc = store_op_put(st, x->id, &o, err);
     }
     if (rc == CAIRN_OK && ends)
-        rc = store_callbacks_close(js->st, x->id, end->at, err);
+        rc = store_callbacks_close(st, x->id, end->at, err);
     if (rc == CAIRN_OK)
-        rc = journal_events_end(js->st, x, end, err);
+        rc = journal_events_end(st, x, end, err);
     return rc;
 }
 
-static int sqlite_append(journal *j, const journal_update *u, size_t n, const journal_end *end,
-                         cairn_error *err)
+int journal_sqlite_apply(journal_sqlite *js, store *st, const journal_update *u, size_t n,
+                         const journal_end *end, int64_t *renew_to, cairn_error *err)
 {
-    journal_sqlite *js = (journal_sqlite *)j;
-    store *st = js->st;
-    int rc = store_begin(st, err);
+    int rc = CAIRN_OK;
     int64_t real = clock_real_ms();
-    int64_t renew_to = 0;
-    if (rc == CAIRN_OK && !end && js->lease_until - real < js->lease_ms / 2) {
-        renew_to = real + js->lease_ms;
-        rc = store_exec_claim(st, js->exec->id, js->owner, renew_to, real, err);
-    } else if (rc == CAIRN_OK && n > 0) {
+    *renew_to = 0;
+    if (!end && js->lease_until - real < js->lease_ms / 2) {
+        *renew_to = real + js->lease_ms;
+        rc = store_exec_claim(st, js->exec->id, js->owner, *renew_to, real, err);
+    } else if (n > 0) {
         /* stopped from outside meanwhile (store_exec_stop): write nothing more */
         rc = store_exec_live(st, js->exec->id, err);
     }
@@ -94,7 +95,21 @@ static int sqlite_append(journal *j, const journal_update *u, size_t n, const jo
             rc = journal_events_update(st, js->exec->id, &u[i], end ? end->at : STORE_NO_TIME, err);
     }
     if (rc == CAIRN_OK && end)
-        rc = write_end(js, end, err);
+        rc = write_end(js, st, end, err);
+    return rc;
+}
+
+static int sqlite_append(journal *j, const journal_update *u, size_t n, const journal_end *end,
+                         cairn_error *err)
+{
+    journal_sqlite *js = (journal_sqlite *)j;
+    if (js->group)
+        return group_append(js->group, js, u, n, end, err);
+    store *st = js->st;
+    int64_t renew_to = 0;
+    int rc = store_begin(st, err);
+    if (rc == CAIRN_OK)
+        rc = journal_sqlite_apply(js, st, u, n, end, &renew_to, err);
     if (rc == CAIRN_OK)
         rc = store_commit(st, err);
     if (rc != CAIRN_OK) {

@@ -96,6 +96,10 @@ static void on_advance(void *ctx, int64_t now_ms)
     atomic_store(&s->vnow, (long long)now_ms);
 }
 
+/* Executions its worker runs at once, their appends committed together, as
+ * `HOST worker` does by default (worker.h). */
+enum { SERVE_BATCH = 16, SERVE_BATCH_WINDOW_US = 500 };
+
 /* The loop of `worker` (worker.c), woken by engine_poke() instead of polling,
  * retrying every error until serve stops. */
 static void *worker_main(void *arg)
@@ -111,6 +115,8 @@ static void *worker_main(void *arg)
         .max_store_errors = 0,
         .retry_ms = STORE_RETRY_MS,
         .idle_ms = IDLE_MS,
+        .batch = SERVE_BATCH,
+        .batch_window_us = SERVE_BATCH_WINDOW_US,
         .on_advance = on_advance,
         .ctx = s,
     };

@@ -70,6 +70,9 @@ static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT one",
+    [ST_SAVEPOINT_RELEASE] = "RELEASE one",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO one",
     [ST_EXEC_INSERT] =
         "INSERT INTO executions (" EXEC_COLUMNS ") "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -412,6 +415,21 @@ void store_rollback(store *s)
         sqlite3_step(s->st[ST_ROLLBACK]);
         store_done_stmt(s->st[ST_ROLLBACK]);
     }
+}
+
+int store_savepoint(store *s, cairn_error *err)
+{
+    return store_run_stmt(s, ST_SAVEPOINT, "cannot open a savepoint", err);
+}
+
+int store_release(store *s, int undo, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (undo)
+        rc = store_run_stmt(s, ST_ROLLBACK_TO, "cannot roll back to a savepoint", err);
+    if (rc == CAIRN_OK)
+        rc = store_run_stmt(s, ST_SAVEPOINT_RELEASE, "cannot release a savepoint", err);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -124,6 +124,11 @@ sqlite3 *store_db(store *s);
 int store_begin(store *s, cairn_error *err);
 int store_commit(store *s, cairn_error *err);
 void store_rollback(store *s); /* harmless when no transaction is open */
+/* Inside a transaction, one part that can be undone alone (group commit,
+ * group.c): store_savepoint, then store_release, undoing the part first when
+ * undo is set. Not nested. */
+int store_savepoint(store *s, cairn_error *err);
+int store_release(store *s, int undo, cairn_error *err);
 
 /* Execution rows. get/find: CAIRN_OK, CAIRN_ERR_NOT_FOUND, or CAIRN_ERR_STORE. */
 int store_exec_insert(store *s, const store_exec *r, cairn_error *err);

@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "mem.h"
+#include "pool.h"
 #include "skiplist.h"
 
 /* A signal handler may set the stop flag only if it is lock-free. */
@@ -59,19 +60,120 @@ static void say_waiting(const worker_policy *p, waiting *w)
     w->said = w->n;
 }
 
+/* The loop's state across passes. */
+typedef struct loop {
+    waiting held_elsewhere;
+    int store_errors; /* invocations failed by the store, in a row */
+    skiplist skip;
+} loop;
+
+/* What the loop does after an invocation. */
+enum { GO_ON, WAIT_RETRY, WAIT_IDLE, GIVE_UP };
+
+/* After the invocation of id ended with rc (and err): says what happened, and
+ * what to do next. Takes id. */
+static int after_invoke(const worker_policy *p, loop *l, char *id, int rc, const cairn_error *err)
+{
+    if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
+        mem_free(id); /* done, or completed meanwhile by another process */
+        l->store_errors = 0;
+        return GO_ON;
+    }
+    if (rc == CAIRN_ERR_STORE) {
+        /* Perhaps another process holds the database: try again soon. */
+        int give_up = !p->retry_forever && p->max_store_errors > 0 &&
+                      ++l->store_errors >= p->max_store_errors;
+        fprintf(stderr, "%s: execution %s: %s (%s)\n", p->exec_who, id,
+                err->message ? err->message : cairn_strerror(rc),
+                give_up ? "giving up" : "will retry");
+        mem_free(id);
+        return give_up ? GIVE_UP : WAIT_RETRY;
+    }
+    if (rc == CAIRN_ERR_DEFINITION) {
+        /* Pinned elsewhere: counted, said in one line once idle. */
+        if (l->held_elsewhere.n++ == 0)
+            snprintf(l->held_elsewhere.first, sizeof l->held_elsewhere.first, "%s", id);
+        if (skiplist_add(&l->skip, id) != 0) { /* takes id */
+            fprintf(stderr, "%s: out of memory\n", p->who);
+            return GIVE_UP;
+        }
+        return GO_ON;
+    }
+    if (skip_execution(p, &l->skip, id, rc, err) != 0)
+        return p->retry_forever ? WAIT_IDLE : GIVE_UP;
+    return GO_ON;
+}
+
+/* The ids not to invoke now, in *out: the skipped ones and those in flight
+ * (NULL-terminated, or NULL for none). -1 when out of memory. */
+static int not_now(loop *l, pool *pl, const char ***buf, size_t *cap, const char *const **out)
+{
+    const char *const *busy = pl ? pool_ids(pl) : NULL;
+    size_t nb = 0;
+    while (busy && busy[nb])
+        nb++;
+    *out = (const char *const *)l->skip.ids;
+    if (nb == 0)
+        return 0;
+    size_t ns = l->skip.n, need = ns + nb + 1;
+    if (need > *cap) {
+        const char **b = mem_realloc(*buf, need * sizeof *b);
+        if (!b)
+            return -1;
+        *buf = b;
+        *cap = need;
+    }
+    for (size_t i = 0; i < ns; i++)
+        (*buf)[i] = l->skip.ids[i];
+    for (size_t i = 0; i < nb; i++)
+        (*buf)[ns + i] = busy[i];
+    (*buf)[ns + nb] = NULL;
+    *out = *buf;
+    return 0;
+}
+
 int worker_run(engine *e, const worker_policy *p)
 {
-    waiting held_elsewhere = {0, 0, ""};
+    loop l = {.held_elsewhere = {0, 0, ""}, .store_errors = 0, .skip = {NULL, 0}};
     int code = 1;
-    int store_errors = 0; /* invocations failed by the store, in a row */
-    skiplist skip = {NULL, 0};
+    pool *pl = NULL;
+    const char **buf = NULL;
+    size_t cap = 0;
     cairn_error err;
     err_init(&err);
+    /* Many executions at once, their appends committed together: not on a
+     * virtual clock, which moves one execution's time at a time. */
+    if (p->batch > 1 && !p->skip_time &&
+        pool_open(&pl, e, p->batch, p->batch_window_us, &err) != CAIRN_OK) {
+        fprintf(stderr, "%s: %s\n", p->who, err.message ? err.message : "cannot start the pool");
+        goto done;
+    }
 
     while (!atomic_load(p->stop)) {
+        int next = GO_ON;
+        /* Collect what the pool finished. */
+        char *fid;
+        int frc;
+        cairn_error ferr;
+        while (pl && next != GIVE_UP && pool_finished(pl, 0, &fid, &frc, &ferr)) {
+            int n = after_invoke(p, &l, fid, frc, &ferr);
+            err_cleanup(&ferr);
+            if (n > next)
+                next = n;
+        }
+        if (next == GIVE_UP)
+            goto done;
         char *id = NULL;
         int64_t next_wake = -1;
-        int due = engine_next_due(e, (const char *const *)skip.ids, &id, &next_wake, &err);
+        int due = 0;
+        if (!pl || pool_has_room(pl)) {
+            const char *const *skip = NULL;
+            if (not_now(&l, pl, &buf, &cap, &skip) != 0) {
+                fprintf(stderr, "%s: out of memory\n", p->who);
+                goto done;
+            }
+            due = engine_next_due(e, skip, &id, &next_wake, &err);
+        }
         if (due < 0) {
             const char *m = err.message ? err.message : "store error";
             if (!p->retry_forever) {
@@ -83,39 +185,35 @@ int worker_run(engine *e, const worker_policy *p)
             engine_wait_change(e, p->retry_ms);
             continue;
         }
-        if (due == 1) {
-            int rc = engine_invoke(e, id, &err);
-            if (rc == CAIRN_OK || rc == CAIRN_ERR_CONFLICT) {
-                mem_free(id); /* done, or completed meanwhile by another process */
-                store_errors = 0;
-            } else if (rc == CAIRN_ERR_STORE) {
-                /* Perhaps another process holds the database: try again soon. */
-                int give_up = !p->retry_forever && p->max_store_errors > 0 &&
-                              ++store_errors >= p->max_store_errors;
-                fprintf(stderr, "%s: execution %s: %s (%s)\n", p->exec_who, id,
-                        err.message ? err.message : cairn_strerror(rc),
-                        give_up ? "giving up" : "will retry");
-                mem_free(id);
-                if (give_up)
-                    goto done;
-                engine_wait_change(e, p->retry_ms);
-            } else if (rc == CAIRN_ERR_DEFINITION) {
-                /* Pinned elsewhere: counted, said in one line once idle. */
-                if (held_elsewhere.n++ == 0)
-                    snprintf(held_elsewhere.first, sizeof held_elsewhere.first, "%s", id);
-                if (skiplist_add(&skip, id) != 0) { /* takes id */
-                    fprintf(stderr, "%s: out of memory\n", p->who);
-                    goto done;
-                }
-            } else if (skip_execution(p, &skip, id, rc, &err) != 0) {
-                if (!p->retry_forever)
-                    goto done;
-                engine_wait_change(e, p->idle_ms);
-            }
-            err_cleanup(&err);
+        if (due == 1 && pl) {
+            pool_start(pl, id);
             continue;
         }
-        say_waiting(p, &held_elsewhere);
+        if (due == 1) {
+            int rc = engine_invoke(e, id, &err);
+            next = after_invoke(p, &l, id, rc, &err);
+            err_cleanup(&err);
+        }
+        if (next == GIVE_UP)
+            goto done;
+        if (next == WAIT_RETRY || next == WAIT_IDLE) {
+            engine_wait_change(e, next == WAIT_RETRY ? p->retry_ms : p->idle_ms);
+            continue;
+        }
+        if (due == 1)
+            continue;
+        if (pl && pool_busy(pl) > 0) {
+            /* Nothing more to hand out now: wait for one to finish (or, with
+             * room, look again soon for what other processes started). */
+            if (pool_finished(pl, pool_has_room(pl) ? 2 : 1000, &fid, &frc, &ferr)) {
+                next = after_invoke(p, &l, fid, frc, &ferr);
+                err_cleanup(&ferr);
+                if (next == GIVE_UP)
+                    goto done;
+            }
+            continue;
+        }
+        say_waiting(p, &l.held_elsewhere);
         int64_t now = engine_now(e);
         if (p->skip_time && next_wake > now) {
             engine_advance_clock(e, next_wake);
@@ -134,7 +232,9 @@ int worker_run(engine *e, const worker_policy *p)
     }
     code = 0;
 done:
-    skiplist_cleanup(&skip);
+    pool_close(pl); /* lets the invocations in flight finish */
+    mem_free(buf);
+    skiplist_cleanup(&l.skip);
     err_cleanup(&err);
     return code;
 }

@@ -37,6 +37,14 @@ typedef struct worker_policy {
     int max_store_errors;
     int64_t retry_ms; /* the wait after a store error (another process may hold the lock) */
     int64_t idle_ms;  /* the longest wait for a change when nothing is due */
+    /*
+     * batch > 1: up to batch invocations at once, on threads of their own,
+     * their appends committed together (group commit, group.h), a commit's
+     * leader waiting at most batch_window_us for the others. 0 or 1: one at
+     * a time. Ignored with skip_time.
+     */
+    int batch;
+    int64_t batch_window_us;
     /* skip_time: called after each jump of the clock, with the new time. May be NULL. */
     void (*on_advance)(void *ctx, int64_t now_ms);
     void *ctx;
