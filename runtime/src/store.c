@@ -54,7 +54,7 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     size_t len = (size_t)sqlite3_column_bytes(q, col);
     /* Loading a long journal compares one of these per row: length and first letter first. */
     for (size_t i = (size_t)first; i < n; i++)
-        if (names[i][0] == t[0] && memcmp(t, names[i], len) == 0 && names[i][len] == '\0')
+        if (names[i][0] == t[0] && strncmp(t, names[i], len) == 0 && names[i][len] == '\0')
             return (int)i;
     return -1;
 }
