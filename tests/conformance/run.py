@@ -2,7 +2,8 @@
 """Runs cairn's conformance cases against a host holding their workflows.
 
 usage: run.py HOST (CASE.json | DIR)...  run the cases, print one line each
-       run.py --table SUITES.json DIR    print docs/conformance.md's table
+       run.py --check-doc DOC              DOC's table and list of what is
+                                           not expressible match the cases
 
 Each case (tests/conformance/SUITE/ID.json) names a requirement of AWS's
 durable-execution conformance suite (aws/aws-durable-execution-conformance-
@@ -46,6 +47,7 @@ import tempfile
 
 PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 REGEX = re.compile(r"^\$\{/(.*)/\}$")
+HERE = os.path.dirname(os.path.abspath(__file__))
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED")
 
 
@@ -208,22 +210,60 @@ class Case:
                                f"expected; stderr:\n{self.stderr}")
 
 
-def table(suites_path, root):
-    """docs/conformance.md's table: passed / expressible / total per suite."""
-    with open(suites_path) as f:
-        suites = json.load(f)
+def suite_ids(d):
+    """The requirement ids of the cases in folder d: {"1-1", ...}."""
+    if not os.path.isdir(d):
+        return set()
+    return {f[:-5] for f in os.listdir(d) if f.endswith(".json")}
+
+
+def table(suites):
+    """docs/conformance.md's table: passed / expressible / total per suite.
+
+    Every case in the tree passes (its ctest test fails otherwise), and a
+    requirement without a case is not expressible in the language (the doc
+    says why, which check_doc enforces)."""
     rows = ["| suite | passed | expressible | total |", "|---|---|---|---|"]
     for s in suites["suites"]:
-        d = os.path.join(root, s["name"])
-        n = len([f for f in os.listdir(d) if f.endswith(".json")]) if os.path.isdir(d) else 0
+        n = len(suite_ids(os.path.join(HERE, s["name"])))
         rows.append(f"| {s['name']} | {n} | {n} | {s['total']} |")
-    print("\n".join(rows))
+    return "\n".join(rows)
+
+
+def check_doc(doc_path):
+    """The doc's table is the tree's, and every requirement without a case
+    has a row of its own, or its suite one, under "Not expressible"."""
+    with open(os.path.join(HERE, "suites.json")) as f:
+        suites = json.load(f)
+    with open(doc_path) as f:
+        doc = f.read()
+    problems = []
+    want = table(suites)
+    if want not in doc:
+        problems.append(f"{doc_path} lacks the table of the tree:\n{want}")
+    section = doc.split("## Not expressible", 1)[-1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| requirement")}
+    for s in suites["suites"]:
+        have = suite_ids(os.path.join(HERE, s["name"]))
+        prefix = {"step": 1, "wait": 2, "child": 3, "callback": 4, "invoke": 5,
+                  "wait_for_condition": 6, "wait_for_callback": 7, "parallel": 8, "map": 9,
+                  "plugin": 10}[s["name"]]
+        for i in range(1, s["total"] + 1):
+            rid = f"{prefix}-{i}"
+            if rid not in have and rid not in rows and s["name"] not in rows:
+                problems.append(f"{s['name']} {rid}: no case, and no row under Not expressible")
+        for rid in have:
+            if rid in rows:
+                problems.append(f"{rid} has a case and a row under Not expressible")
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
 
 
 def main(argv):
-    if len(argv) == 4 and argv[1] == "--table":
-        table(argv[2], argv[3])
-        return 0
+    if len(argv) == 3 and argv[1] == "--check-doc":
+        return check_doc(argv[2])
     if len(argv) < 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
