@@ -1,8 +1,8 @@
 /*
  * callback_api.c — the callback API (DESIGN §5, engine_callback_*): resolves
  * or heartbeats a callback from any process, in one transaction with its
- * history event (CallbackSucceeded, CallbackFailed, CallbackHeartbeat),
- * without workflow code.
+ * history event (CallbackSucceeded, CallbackFailed; a heartbeat has none, as
+ * in AWS's history), without workflow code.
  *
  * Owns: nothing past one call.
  * Never: resolves a callback twice, or one that is closed; changes anything
@@ -138,8 +138,6 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
             w.heartbeat_at = now + r.heartbeat_ms; /* the overall timeout stays */
             rc = store_op_write(e->st, exec_id, &w, STORE_STARTED, r.attempt, err);
         }
-        if (rc == CAIRN_OK)
-            rc = journal_events_add(e->st, exec_id, "CallbackHeartbeat", now, &w, err);
     }
     if (rc == CAIRN_OK)
         rc = store_commit(e->st, err);

@@ -113,6 +113,7 @@ int journal_events_end(store *st, const store_exec *x, const journal_end *end, c
     o.error = end->error;
     const char *type = end->status == STORE_SUCCEEDED   ? "ExecutionSucceeded"
                        : end->status == STORE_TIMED_OUT ? "ExecutionTimedOut"
+                       : end->status == STORE_STOPPED   ? "ExecutionStopped"
                                                         : "ExecutionFailed";
     return journal_events_add(st, x->id, type, end->at, &o, err);
 }

@@ -156,14 +156,15 @@ static double seconds(int64_t a, int64_t b)
     return b > a ? (double)((b - a + 999) / 1000) : 0;
 }
 
-/* {"Payload": text} as AWS's EventInput and EventResult carry a payload. */
+/* {"Payload": text, "Truncated": false} as AWS's EventInput and EventResult carry a payload. */
 static int add_payload(cJSON *o, const char *key, const char *text)
 {
     cJSON *p = cJSON_AddObjectToObject(o, key);
-    return p && add_str(p, "Payload", text);
+    return p && add_str(p, "Payload", text) && cJSON_AddFalseToObject(p, "Truncated");
 }
 
-/* {"Payload": {ErrorType, ErrorMessage, ErrorData}} from the journal's {type,message,data}. */
+/* {"Payload": {ErrorType, ErrorMessage, ErrorData}, "Truncated": false} (AWS's EventError)
+ * from the journal's {type, message, data}. */
 static int add_error(cJSON *o, const char *text)
 {
     cJSON *j = text ? cJSON_Parse(text) : NULL;
@@ -175,8 +176,35 @@ static int add_error(cJSON *o, const char *text)
     char *data = d && !cJSON_IsNull(d) ? cJSON_PrintUnformatted(d) : NULL;
     int ok = pl && add_str(pl, "ErrorType", cJSON_IsString(t) ? t->valuestring : NULL) &&
              add_str(pl, "ErrorMessage", cJSON_IsString(m) ? m->valuestring : NULL) &&
-             add_str(pl, "ErrorData", data);
+             add_str(pl, "ErrorData", data) && cJSON_AddFalseToObject(p, "Truncated");
     cJSON_free(data);
+    cJSON_Delete(j);
+    return ok;
+}
+
+/*
+ * CallbackFailed's error is the one the outside system sent, as AWS shows it:
+ * the journal keeps it in the data of the Callback.Failed the await raises.
+ */
+static int add_sent_error(cJSON *o, const char *text)
+{
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type");
+    const cJSON *sent = cJSON_GetObjectItemCaseSensitive(j, "data");
+    if (!cJSON_IsString(t) || strcmp(t->valuestring, "Callback.Failed") != 0 ||
+        !cJSON_IsObject(sent)) {
+        cJSON_Delete(j);
+        return add_error(o, text);
+    }
+    cJSON *p = cJSON_AddObjectToObject(o, "Error");
+    cJSON *pl = p ? cJSON_AddObjectToObject(p, "Payload") : NULL;
+    int ok = pl != NULL;
+    static const char *const keys[] = {"ErrorType", "ErrorMessage", "ErrorData"};
+    for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sent, keys[i]);
+        ok = add_str(pl, keys[i], cJSON_IsString(v) ? v->valuestring : NULL);
+    }
+    ok = ok && cJSON_AddFalseToObject(p, "Truncated");
     cJSON_Delete(j);
     return ok;
 }
@@ -223,9 +251,12 @@ static int add_details(cJSON *o, const store_event *ev)
                 cJSON_AddNumberToObject(d, "HeartbeatTimeout", seconds(0, op->heartbeat_ms)));
     if (ends_with(ev->type, "Succeeded"))
         return add_payload(d, "Result", op->result) && (!step || add_retry(d, ev));
-    if (ends_with(ev->type, "Failed") || ends_with(ev->type, "TimedOut"))
+    if (!strcmp(ev->type, "CallbackFailed"))
+        return add_sent_error(d, op->error);
+    if (ends_with(ev->type, "Failed") || ends_with(ev->type, "TimedOut") ||
+        ends_with(ev->type, "Stopped"))
         return add_error(d, op->error) && (!step || add_retry(d, ev));
-    return 1; /* ContextStarted, CallbackHeartbeat: nothing more */
+    return 1; /* ContextStarted: nothing more */
 }
 
 static cJSON *event_json(const store_event *ev)

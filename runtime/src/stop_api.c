@@ -1,6 +1,7 @@
 /*
  * stop_api.c — stopping an execution from any process (DESIGN §6, AWS
- * StopDurableExecution, engine_stop): one transaction, without workflow code.
+ * StopDurableExecution, engine_stop): one transaction, with its ExecutionStopped
+ * event, without workflow code.
  *
  * Owns: nothing past one call.
  * Never: stops an execution that has ended, or changes anything when it
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "engine_impl.h"
+#include "journal_events.h"
 #include "mem.h"
 #include "store.h"
 
@@ -69,6 +71,8 @@ int engine_stop(engine *e, const char *id, const char *type, const char *message
             .heartbeat_at = STORE_NO_TIME,
         };
         rc = store_op_put(e->st, id, &o, err);
+        if (rc == CAIRN_OK)
+            rc = journal_events_add(e->st, id, "ExecutionStopped", now, &o, err);
     }
     if (rc == CAIRN_OK)
         rc = store_callbacks_close(e->st, id, now, err);

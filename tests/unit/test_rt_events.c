@@ -285,7 +285,8 @@ static void test_callback_events(void **state)
     cJSON_Delete(evs);
     free(id);
 
-    /* A heartbeat, then an answer: each is an event, in order. */
+    /* A heartbeat, then an answer: the answer is an event, the heartbeat is
+     * not (AWS's history has no heartbeat event). */
     id = start(f, "cbj", "{}");
     invoke(f, id);
     op = operation(f, id, "1");
@@ -298,7 +299,7 @@ static void test_callback_events(void **state)
     err_cleanup(&f->err);
     evs = events(f, id);
     types_of(evs, "1", types, sizeof types);
-    assert_string_equal(types, "CallbackStarted CallbackHeartbeat CallbackSucceeded");
+    assert_string_equal(types, "CallbackStarted CallbackSucceeded");
     const cJSON *ok = cJSON_GetArrayItem(evs, cJSON_GetArraySize(evs) - 1);
     assert_string_equal(str(get(details(ok), "Result"), "Payload"), "\"{\\\"ok\\\":1}\"");
     assert_int_equal(get(details(cJSON_GetArrayItem(evs, 1)), "HeartbeatTimeout")->valueint,
@@ -313,6 +314,26 @@ static void test_callback_events(void **state)
  * committed before the body ran, and nothing after it exists; the next
  * invocation journals the interruption as StepFailed of that attempt.
  */
+/* A stop ends the history with ExecutionStopped and the stop's error, as AWS's does. */
+static void test_stop_event(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "cbj", "{}");
+    invoke(f, id); /* waits for its callback */
+    assert_int_equal(engine_stop(f->e, id, "Ops.Cancelled", "no longer needed", NULL, &f->err),
+                     CAIRN_OK);
+    cJSON *evs = events(f, id);
+    char types[512];
+    types_of(evs, NULL, types, sizeof types);
+    assert_string_equal(
+        types, "ExecutionStarted CallbackStarted StepStarted StepSucceeded ExecutionStopped");
+    const cJSON *pl = get(get(details(cJSON_GetArrayItem(evs, 4)), "Error"), "Payload");
+    assert_string_equal(str(pl, "ErrorType"), "Ops.Cancelled");
+    assert_string_equal(str(pl, "ErrorMessage"), "no longer needed");
+    cJSON_Delete(evs);
+    free(id);
+}
+
 static void test_crash_leaves_no_event_it_did_not_commit(void **state)
 {
     fixture *f = *state;
@@ -430,6 +451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_attempt_says_no_more, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_wait_events, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_callback_events, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stop_event, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_crash_leaves_no_event_it_did_not_commit, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_execution_has_no_events, setup,
