@@ -367,8 +367,8 @@ static void check_hooks(checker *c, const yml_node *root)
     int compiles = wf->hooks_source && lua_compiles(c);
     for (size_t i = 0; i < wf->nops; i++) {
         const op *o = &wf->ops[i];
-        const run_spec *runs[2] = {&o->run, &o->submitter};
-        for (int k = 0; k < 2; k++) {
+        const run_spec *runs[5] = {&o->run, &o->submitter, &o->result_hook, &o->encode, &o->decode};
+        for (int k = 0; k < 5; k++) {
             const run_spec *r = runs[k];
             if (r->kind != RUN_LUA || !r->fn)
                 continue;
@@ -389,9 +389,24 @@ static void check_hooks(checker *c, const yml_node *root)
 /*
  * With a heartbeat the heartbeat deadline comes first (always under
  * --skip-time): a catch naming Callback.Timeout but neither
- * Callback.HeartbeatTimeout nor a pattern that covers it would not catch.
+ * Callback.Heartbeat nor a pattern that covers it would not catch.
  * The heartbeat is the callback's: an await's is its callback's.
  */
+/* The old name of AWS's Callback.Heartbeat, in a catch or a retry's `on`: still matches. */
+static void check_old_names(checker *c, const op *o)
+{
+    static const char old[] = "Callback.HeartbeatTimeout";
+    static const char msg[] = "'Callback.HeartbeatTimeout' is now 'Callback.Heartbeat' (AWS's "
+                              "name); the old name still matches";
+    for (size_t k = 0; k < o->ncatches; k++)
+        for (size_t j = 0; j < o->catches[k].nerrors; j++)
+            if (!strcmp(o->catches[k].errors[j], old))
+                report(c, DIAG_WARNING, DIAG_W_OLD_NAME, o->catches[k].errors_at, "%s", msg);
+    for (size_t j = 0; j < o->retry.non; j++)
+        if (!strcmp(o->retry.on[j], old))
+            report(c, DIAG_WARNING, DIAG_W_OLD_NAME, o->retry.at, "%s", msg);
+}
+
 static void check_heartbeat_catch(checker *c, const op *o)
 {
     const op *cb = o;
@@ -410,13 +425,13 @@ static void check_heartbeat_catch(checker *c, const op *o)
         int timeout = 0, heartbeat = 0;
         for (size_t j = 0; j < cs->nerrors; j++) {
             timeout |= errmatch("Callback.Timeout", cs->errors[j]);
-            heartbeat |= errmatch("Callback.HeartbeatTimeout", cs->errors[j]);
+            heartbeat |= errmatch("Callback.Heartbeat", cs->errors[j]);
         }
         if (timeout && !heartbeat)
             report(c, DIAG_WARNING, DIAG_W_HEARTBEAT, cs->errors_at,
-                   "this catch names Callback.Timeout but not Callback.HeartbeatTimeout, and "
+                   "this catch names Callback.Timeout but not Callback.Heartbeat, and "
                    "'%s' has a heartbeat: a missed heartbeat (which --skip-time fires first) "
-                   "would not be caught; add Callback.HeartbeatTimeout (or Callback)",
+                   "would not be caught; add Callback.Heartbeat (or Callback)",
                    cb->name ? cb->name : "?");
     }
 }
@@ -441,6 +456,7 @@ static void check_callbacks(checker *c)
                    o->name, duration_format(o->timeout_ms, d1, sizeof d1),
                    duration_format(wf->timeout_ms, d2, sizeof d2));
         check_heartbeat_catch(c, o);
+        check_old_names(c, o);
         if (o->kind != OP_AWAIT || !o->await_of)
             continue;
         int cb = -1, other = -1;

@@ -55,6 +55,7 @@ typedef struct pos {
 #define DIAG_W_UNREACHABLE "W002"  /* an operation no path reaches */
 #define DIAG_W_UNUSED "W003"       /* a key that has no effect (with: on an http call) */
 #define DIAG_W_HEARTBEAT "W004"    /* a catch of Callback.Timeout that a heartbeat pre-empts */
+#define DIAG_W_OLD_NAME "W005"     /* Callback.HeartbeatTimeout, now Callback.Heartbeat */
 #define DIAG_E_UNSUPPORTED "E101"  /* a construct gen does not support (none in this version) */
 #define DIAG_E_TEMPLATE "E102"     /* a template is unreadable or malformed */
 #define DIAG_E_OUTPUT "E103"       /* outputs clash or cannot be written */

@@ -554,16 +554,20 @@ static void emit_hooks(emitter *e, buf *out)
 /* The C hooks a workflow names, once each, in document order. */
 static void emit_c_hooks(const workflow *wf, buf *out)
 {
-    const char **seen = calloc(2 * wf->nops + 1, sizeof *seen);
+    enum { PER_OP = 5 }; /* run, submitter, result, encode, decode */
+    const char **seen = calloc(PER_OP * wf->nops + 1, sizeof *seen);
     size_t nseen = 0;
     if (!seen) {
         out->oom = 1;
         return;
     }
-    for (size_t i = 0; i < 2 * wf->nops; i++) {
-        const op *o = &wf->ops[i / 2];
-        const run_spec *r = i % 2 == 0 ? (o->kind == OP_STEP ? &o->run : NULL)
-                                       : (o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL);
+    for (size_t i = 0; i < PER_OP * wf->nops; i++) {
+        const op *o = &wf->ops[i / PER_OP];
+        const run_spec *all[PER_OP] = {o->kind == OP_STEP ? &o->run : NULL,
+                                       o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL,
+                                       o->kind != OP_AWAIT ? &o->result_hook : NULL, &o->encode,
+                                       &o->decode};
+        const run_spec *r = all[i % PER_OP];
         if (!r || r->kind != RUN_C || !r->fn)
             continue;
         size_t k = 0;

@@ -236,6 +236,27 @@ static void emit_run_fields(writer *w, const run_spec *r)
     buf_cleanup(&name);
 }
 
+/* A hook reference field (`result:` or `serdes:`): {kind, lua_fn, c_fn, c_name}. */
+static void emit_hook_field(writer *w, const char *field, const run_spec *r)
+{
+    if (r->kind != RUN_LUA && r->kind != RUN_C)
+        return;
+    buf name, line;
+    buf_init(&name);
+    buf_init(&line);
+    ex_c_string(&name, r->fn ? r->fn : "");
+    if (r->kind == RUN_LUA)
+        buf_printf(&line, ".%s = {CAIRN_RUN_LUA, %s, NULL, NULL},", field, buf_str(&name));
+    else
+        buf_printf(&line, ".%s = {CAIRN_RUN_C, NULL, %s, %s},", field, r->fn ? r->fn : "NULL",
+                   buf_str(&name));
+    w_yaml(w, r->at.line, 1, buf_str(&line));
+    if (!buf_ok(&name) || !buf_ok(&line))
+        w->out->oom = 1;
+    buf_cleanup(&name);
+    buf_cleanup(&line);
+}
+
 /* The fields of an http call that are not its request. */
 static void emit_http_fields(writer *w, const emitter *e, const run_spec *r, size_t i)
 {
@@ -321,6 +342,8 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         emit_run_fields(w, run);
         emit_retry(w, e, op, i);
     }
+    emit_hook_field(w, "encode", &op->encode);
+    emit_hook_field(w, "decode", &op->decode);
     if (op->at_most_once)
         w_line(w, 1, ".at_most_once = 1,");
     if (op->as) {
@@ -339,6 +362,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         emit_ms_field(w, "heartbeat_ms", cb->heartbeat_ms);
         if (cb->result_text)
             w_line(w, 1, ".result_text = 1,");
+        emit_hook_field(w, "result_hook", &cb->result_hook);
     }
     if (op->kind == OP_AWAIT) {
         buf_reset(&name);

@@ -438,7 +438,7 @@ static void add_retry_loop(graph *g, int i, const retry_spec *r)
  * An exit a catch lists by name is already on that catch's edge. */
 static void add_callback_exits(graph *g, int i, const op *o, const op *lim)
 {
-    static const char *const types[] = {"Callback.Timeout", "Callback.HeartbeatTimeout"};
+    static const char *const types[] = {"Callback.Timeout", "Callback.Heartbeat"};
     int64_t limits[] = {lim->timeout_ms, lim->heartbeat_ms};
     for (int k = 0; k < 2; k++) {
         if (!limits[k])

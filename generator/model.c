@@ -76,6 +76,9 @@ static void op_free(op *o)
     free(o->name);
     run_free(&o->run);
     run_free(&o->submitter);
+    run_free(&o->result_hook);
+    run_free(&o->encode);
+    run_free(&o->decode);
     mb_val_free(o->with);
     mb_strs_free(o->retry.on, o->retry.non);
     free(o->as);

@@ -181,6 +181,8 @@ typedef struct op {
     int64_t timeout_ms, heartbeat_ms; /* callbacks; 0 when absent */
     pos timeout_at, heartbeat_at;     /* their values */
     int result_text;                  /* result: text */
+    run_spec result_hook;             /* result: {lua|c}: decodes the raw payload; RUN_NONE: none */
+    run_spec encode, decode;          /* OP_STEP serdes: {lua|c} each; RUN_NONE: JSON */
     char *await_of;                   /* OP_AWAIT: the callback's name */
     int await_target;
 

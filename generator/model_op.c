@@ -150,6 +150,54 @@ static void run_of(builder *b, const yml_node *n, const char *key, run_spec *r)
     }
 }
 
+/*
+ * A hook that encodes or decodes a value (`result: {lua: FN}`, `serdes:
+ * {encode: {c: SYM}}`): exactly one of lua or c.
+ */
+static void hook_of(builder *b, const yml_node *n, const char *key, run_spec *r)
+{
+    static const char *const keys[] = {"lua", "c", NULL};
+    r->at = n->at;
+    if (n->kind != YML_MAP) {
+        mb_err(b, DIAG_E_TYPE, n->at, "'%s' must be a mapping with one of lua or c, not %s", key,
+               yml_kind_name(n));
+        return;
+    }
+    mb_keys(b, n, keys, "a hook");
+    const yml_node *l = yml_get(n, "lua"), *c = yml_get(n, "c");
+    if (!l == !c) {
+        mb_err(b, l ? DIAG_E_KIND : DIAG_E_MISSING_KEY, n->at, "'%s' needs exactly one of lua or c",
+               key);
+        return;
+    }
+    const char *s =
+        mb_scalar(b, l ? l : c, l ? "lua" : "c", l ? "a Lua function name" : "a C function name");
+    r->kind = l ? RUN_LUA : RUN_C;
+    r->fn = mb_dup(s);
+    r->at = (l ? l : c)->at;
+    if (c && s && !lex_c_ident(s))
+        mb_err(b, DIAG_E_NAME, c->at, "'%s' is not a C identifier", s);
+}
+
+/* A step's `serdes: {encode, decode}`: at least one of them. */
+static void serdes_of(builder *b, const yml_node *n, op *o)
+{
+    static const char *const keys[] = {"encode", "decode", NULL};
+    if (n->kind != YML_MAP) {
+        mb_err(b, DIAG_E_TYPE, n->at,
+               "'serdes' must be a mapping with encode and/or decode, not %s", yml_kind_name(n));
+        return;
+    }
+    mb_keys(b, n, keys, "serdes");
+    const yml_node *en = yml_get(n, "encode"), *de = yml_get(n, "decode");
+    if (!en && !de)
+        mb_err(b, DIAG_E_MISSING_KEY, n->at, "'serdes' needs encode, decode or both");
+    if (en)
+        hook_of(b, en, "encode", &o->encode);
+    if (de)
+        hook_of(b, de, "decode", &o->decode);
+}
+
 /* Is s a time the runtime can wait until (rfc3339_parse)? */
 static int is_time(const char *s)
 {
@@ -159,8 +207,8 @@ static int is_time(const char *s)
 
 /* ---- operations ---- */
 
-static const char *const keys_step[] = {"step",      "run", "with",  "retry",
-                                        "semantics", "as",  "catch", NULL};
+static const char *const keys_step[] = {"step", "run",   "with",   "retry", "semantics",
+                                        "as",   "catch", "serdes", NULL};
 static const char *const keys_wait[] = {"wait", "for", "until", NULL};
 static const char *const keys_callback[] = {"callback", "timeout", "heartbeat", "result", NULL};
 static const char *const keys_await[] = {"await", "as", "catch", NULL};
@@ -371,6 +419,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
         mb_retry_resolve(b, &own, &b->defaults, &o->retry);
         mb_strs_free(own.v.on, own.v.non);
     }
+    if (k == OP_STEP && (n = yml_get(item, "serdes")))
+        serdes_of(b, n, o);
     if ((n = yml_get(item, "with")))
         o->with = mb_val(b, n);
     if ((n = yml_get(item, "semantics"))) {
@@ -415,12 +465,16 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
         mb_duration(b, item, "heartbeat", &o->heartbeat_ms);
         o->timeout_at = value_at(item, "timeout", o->name_at);
         o->heartbeat_at = value_at(item, "heartbeat", o->name_at);
-        if ((n = yml_get(item, "result"))) {
-            const char *s = mb_scalar(b, n, "result", "json or text");
+        if ((n = yml_get(item, "result")) && n->kind == YML_MAP) {
+            hook_of(b, n, "result", &o->result_hook);
+        } else if (n) {
+            const char *s = mb_scalar(b, n, "result", "json, text, or a hook {lua: FN} / {c: SYM}");
             if (s && !strcmp(s, "text"))
                 o->result_text = 1;
             else if (s && strcmp(s, "json"))
-                mb_err(b, DIAG_E_VALUE, n->at, "unknown result '%s': expected json or text", s);
+                mb_err(b, DIAG_E_VALUE, n->at,
+                       "unknown result '%s': expected json, text, or a hook {lua: FN} / {c: SYM}",
+                       s);
         }
     }
     if (k == OP_AWAIT)

@@ -34,7 +34,7 @@ function notify_manager(args, ctx)
   return { notified = true }
 end
 
--- After a Callback.Timeout or Callback.HeartbeatTimeout: tells the director.
+-- After a Callback.Timeout or Callback.Heartbeat: tells the director.
 function escalate(args, ctx)
   local ticket = "ESC-" .. args.request
   post(args.inbox, {

@@ -12,7 +12,7 @@
 #               manager's error type kept in the error's data;
 #   silence:    on the virtual clock the heartbeat deadline passes, the
 #               catch runs escalate (which POSTs to the inbox), and the
-#               execution FAILS Approval.Escalated (Callback.HeartbeatTimeout);
+#               execution FAILS Approval.Escalated (Callback.Heartbeat);
 #   busy inbox: the inbox answers 503 once; the submitter's second attempt
 #               gets through and the execution waits for the answer;
 #   over HTTP:  `serve` starts the request (POST /executions), takes the
@@ -104,14 +104,14 @@ finish silence --skip-time
 jcheck "$tmp/silence.json" \
     'd["execution"]["status"] == "FAILED"' \
     'd["execution"]["error"]["type"] == "Approval.Escalated"' \
-    'd["execution"]["error"]["data"] == {"reason": "Callback.HeartbeatTimeout", "ticket": "ESC-PR-1001"}' \
+    'd["execution"]["error"]["data"] == {"reason": "Callback.Heartbeat", "ticket": "ESC-PR-1001"}' \
     'ops["escalate"]["status"] == "SUCCEEDED"'
 python3 - "$tmp/inbox.log" <<'PY' || fail "the director was not told: $(cat "$tmp/inbox.log")"
 import json, sys
 msgs = [json.loads(l)["message"] for l in open(sys.argv[1])]
 esc = [m for m in msgs if m.get("kind") == "escalation"]
 assert esc == [{"kind": "escalation", "request": "PR-1001", "amount": 1450,
-                "reason": "Callback.HeartbeatTimeout", "ticket": "ESC-PR-1001"}], esc
+                "reason": "Callback.Heartbeat", "ticket": "ESC-PR-1001"}], esc
 PY
 check "silence: the callback is closed; a late answer is refused"
 rc=0

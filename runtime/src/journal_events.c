@@ -10,6 +10,9 @@
 #include "journal_events.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
 
 /* "Step", "Wait", ... as AWS prefixes its event types. */
 static const char *type_prefix(store_op_type t)
@@ -28,12 +31,27 @@ static const char *type_prefix(store_op_type t)
     }
 }
 
+/*
+ * A callback's result, and a serdes step's, are journaled as the JSON string
+ * of a raw text; AWS's history shows the text itself as the payload.
+ */
+static int raw_text_result(const store_op *op)
+{
+    return op->result && (op->type == STORE_OP_CALLBACK ||
+                          (op->result_mode && !strcmp(op->result_mode, "serdes")));
+}
+
 int journal_events_add(store *st, const char *exec_id, const char *type, int64_t at,
                        const store_op *op, cairn_error *err)
 {
     store_event e = {.type = type, .at = at, .op = *op};
     e.op.mem = NULL;
-    return store_event_add(st, exec_id, &e, err);
+    cJSON *raw = raw_text_result(op) ? cJSON_Parse(op->result) : NULL;
+    if (cJSON_IsString(raw))
+        e.op.result = raw->valuestring;
+    int rc = store_event_add(st, exec_id, &e, err);
+    cJSON_Delete(raw);
+    return rc;
 }
 
 static int add(store *st, const char *exec_id, store_op_type t, const char *what, int64_t at,

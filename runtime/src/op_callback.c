@@ -14,6 +14,7 @@
 
 #include "ids.h"
 #include "mem.h"
+#include "serdes.h"
 #include "scope.h"
 #include "store.h"
 #include "engine_impl.h"
@@ -36,19 +37,26 @@ static int set_callback_var(cairn_exec *x, const char *var, const char *callback
     return rc;
 }
 
+static int cb_close_passed(cairn_exec *x, const char *opid);
+
 /*
  * The CALLBACK operation at the current id: replayed from row, or created
  * (a new callback id, committed STARTED with its deadlines before anything
- * can see it). Sets variable var to {"id": ...} and fills *seen.
+ * can see it). One still STARTED whose deadline passed ends TIMED_OUT now,
+ * awaited or not. Sets variable var to {"id": ...}, fills *seen and adds it
+ * to the callbacks reached (named name: an await's; NULL: a submitter's).
  * Returns 0, or -1 with the invocation stopped.
  */
 static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row, const char *var,
-                          cb_seen *seen)
+                          const char *name, cb_seen *seen)
 {
     memset(seen, 0, sizeof *seen);
     snprintf(seen->id, sizeof seen->id, "%s", x->cur_id);
+    seen->name = name;
     seen->row = row;
-    seen->timeout_at = seen->heartbeat_at = STORE_NO_TIME;
+    seen->timeout_at = row ? row->timeout_at : STORE_NO_TIME;
+    seen->heartbeat_at = row ? row->heartbeat_at : STORE_NO_TIME;
+    seen->open = !row || row->status == STORE_STARTED;
     if (row) {
         if (!row->callback_id || strlen(row->callback_id) >= sizeof seen->callback_id) {
             replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
@@ -68,7 +76,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
         r.started_at = now;
         r.callback_id = seen->callback_id;
         /* journaled so the callback API can refuse a result the await could not read */
-        r.result_mode = op->result_text ? "text" : "json";
+        r.result_mode = op->result_hook.run ? SERDES_HOOK_MODE : op->result_text ? "text" : "json";
         if (op->timeout_ms > 0)
             r.timeout_at = now + op->timeout_ms;
         if (op->heartbeat_ms > 0) {
@@ -80,6 +88,15 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
         seen->timeout_at = r.timeout_at;
         seen->heartbeat_at = r.heartbeat_at;
     }
+    cb_seen *v = mem_realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
+    if (!v) {
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    v[x->ncbs++] = *seen;
+    x->cbs = v;
+    if (row && seen->open && cb_close_passed(x, seen->id) != 0)
+        return -1;
     return set_callback_var(x, var, seen->callback_id);
 }
 
@@ -135,20 +152,44 @@ static int cb_state_from_seen(cb_state *s, const cb_seen *c)
     return 0;
 }
 
-/* The deadline error of a STARTED callback at now (Callback.Timeout first), if one passed. */
-static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t now, cairn_error *e)
+/*
+ * The deadline error of a STARTED callback at now (Callback.Timeout first),
+ * if one passed; *at (may be NULL) gets that deadline, when it timed out.
+ */
+static int cb_deadline_passed(int64_t timeout_at, int64_t heartbeat_at, int64_t now, cairn_error *e,
+                              int64_t *at)
 {
-    if (timeout_at != STORE_NO_TIME && now >= timeout_at)
+    if (timeout_at != STORE_NO_TIME && now >= timeout_at) {
+        if (at)
+            *at = timeout_at;
         return err_set(e, "Callback.Timeout", "Callback timed out");
-    if (heartbeat_at != STORE_NO_TIME && now >= heartbeat_at)
-        return err_set(e, "Callback.HeartbeatTimeout", "Callback timed out on heartbeat");
+    }
+    if (heartbeat_at != STORE_NO_TIME && now >= heartbeat_at) {
+        if (at)
+            *at = heartbeat_at;
+        return err_set(e, "Callback.Heartbeat", "Callback timed out on heartbeat");
+    }
     return 0;
+}
+
+/* The callback reached as operation opid now stands as r says (its deadlines wake while open). */
+static void cb_seen_update(cairn_exec *x, const char *opid, const store_op *r)
+{
+    for (size_t i = 0; i < x->ncbs; i++) {
+        cb_seen *c = &x->cbs[i];
+        if (strcmp(c->id, opid) != 0)
+            continue;
+        c->open = r->status == STORE_STARTED;
+        c->timeout_at = r->timeout_at;
+        c->heartbeat_at = r->heartbeat_at;
+    }
 }
 
 /*
  * Reads callback opid afresh (journal_refresh: what completed outside) and
- * closes it if it is still STARTED: TIMED_OUT when a deadline has passed,
- * else CANCELLED when cancel is set. The close expects the row it read, so a
+ * closes it if it is still STARTED: TIMED_OUT when a deadline has passed
+ * (ended at that deadline, as AWS times it, not when it was noticed), else
+ * CANCELLED when cancel is set. The close expects the row it read, so a
  * result or heartbeat that got there first wins: it is read again and taken.
  * *s gets the outcome. Returns 0, or -1 with the invocation stopped.
  */
@@ -167,9 +208,10 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
     for (int tries = 0; rc == CAIRN_OK; tries++) {
         store_op_cleanup(&r);
         err_cleanup(&e);
+        int64_t at = now;
         rc = journal_refresh(x->j, opid, &r, &err);
         if (rc != CAIRN_OK || r.status != STORE_STARTED ||
-            !(cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e) || cancel))
+            !(cb_deadline_passed(r.timeout_at, r.heartbeat_at, now, &e, &at) || cancel))
             break;
         if (err_isset(&e) && !etext && !(etext = engine_error_text(&e))) {
             err_set(&err, "Cairn.NoMemory", "out of memory");
@@ -180,7 +222,7 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
         u.op.mem = NULL;
         u.op.status = err_isset(&e) ? STORE_TIMED_OUT : STORE_CANCELLED;
         u.op.error = err_isset(&e) ? etext : NULL;
-        u.op.ended_at = now;
+        u.op.ended_at = at;
         u.action = journal_action_of(u.op.status);
         rc = journal_append(x->j, &u, 1, NULL, &err);
         if (rc == CAIRN_ERR_CONFLICT && tries < 2) {
@@ -194,6 +236,8 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
         }
         break;
     }
+    if (rc == CAIRN_OK)
+        cb_seen_update(x, opid, &r);
     long failed_before = mem_failures();
     if (rc == CAIRN_OK && cb_state_from_row(s, &r) != 0) {
         cb_state_cleanup(s);
@@ -217,11 +261,37 @@ static int cb_settle(cairn_exec *x, const char *opid, int cancel, cb_state *s)
 }
 
 /*
+ * Replay passes callback opid, STARTED when loaded: if a deadline of it has
+ * passed, it ends TIMED_OUT now, whether or not the code is at its await (an
+ * await after it raises the journaled error). Returns 0, or -1 with the
+ * invocation stopped.
+ */
+static int cb_close_passed(cairn_exec *x, const char *opid)
+{
+    const cb_seen *c = NULL;
+    for (size_t i = 0; i < x->ncbs && !c; i++)
+        if (strcmp(x->cbs[i].id, opid) == 0)
+            c = &x->cbs[i];
+    cairn_error e;
+    err_init(&e);
+    int passed =
+        c && cb_deadline_passed(c->timeout_at, c->heartbeat_at, clock_now(x->clk), &e, NULL);
+    err_cleanup(&e);
+    if (!passed)
+        return 0;
+    cb_state s;
+    if (cb_settle(x, opid, 0, &s) != 0)
+        return -1;
+    cb_state_cleanup(&s);
+    return 0;
+}
+
+/*
  * The value of a SUCCEEDED callback: the raw text that was sent, kept a
  * string (`result: text`) or parsed as JSON (empty: null). NULL with e set
  * (Callback.InvalidResult), or NULL alone when out of memory.
  */
-static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
+static cJSON *cb_value(cairn_exec *x, const cairn_op *op, const char *journaled, cairn_error *e)
 {
     long failed_before = mem_failures();
     cJSON *j = journaled ? cJSON_Parse(journaled) : NULL;
@@ -229,7 +299,10 @@ static cJSON *cb_value(const char *journaled, int as_text, cairn_error *e)
     cJSON *v = NULL;
     if (mem_failures() != failed_before) {
         /* out of memory: NULL alone */
-    } else if (as_text) {
+    } else if (op->result_hook.run) {
+        if (serdes_decode(x, op, &op->result_hook, raw, "Callback.InvalidResult", &v, e) != 0)
+            v = NULL;
+    } else if (op->result_text) {
         v = cJSON_CreateString(raw);
     } else if (*raw == '\0') {
         v = cJSON_CreateNull();
@@ -278,7 +351,8 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
     cairn_error e;
     err_init(&e);
     int64_t now = clock_now(x->clk);
-    if (s->status == STORE_STARTED && cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e)) {
+    if (s->status == STORE_STARTED &&
+        cb_deadline_passed(s->timeout_at, s->heartbeat_at, now, &e, NULL)) {
         err_cleanup(&e);
         cb_state_cleanup(s);
         if (cb_settle(x, opid, 0, s) != 0)
@@ -292,7 +366,7 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
         goto done;
     }
     if (s->status == STORE_SUCCEEDED) {
-        if (!(v = cb_value(s->result, op->result_text, &e)) && !err_isset(&e)) {
+        if (!(v = cb_value(x, op, s->result, &e)) && !err_isset(&e)) {
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
@@ -342,16 +416,8 @@ int cairn_callback(cairn_exec *x, const cairn_op *op)
     int out = CAIRN_STOP;
     cb_seen seen;
     if (replay_op_enter(x, STORE_OP_CALLBACK, op, &row) != 0 ||
-        callback_enter(x, op, row, op->name, &seen) != 0)
+        callback_enter(x, op, row, op->name, op->name, &seen) != 0)
         goto done;
-    cb_seen *v = mem_realloc(x->cbs, (x->ncbs + 1) * sizeof *v);
-    if (!v) {
-        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-        goto done;
-    }
-    seen.name = op->name;
-    v[x->ncbs++] = seen;
-    x->cbs = v;
     out = CAIRN_NEXT;
 done:
     scope_reset(&x->sc);
@@ -372,7 +438,7 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
     if (replay_timed_out(x))
         goto done;
     for (size_t i = x->ncbs; i-- > 0 && !c;)
-        if (op->callback && strcmp(x->cbs[i].name, op->callback) == 0)
+        if (op->callback && x->cbs[i].name && strcmp(x->cbs[i].name, op->callback) == 0)
             c = &x->cbs[i];
     if (!c) {
         replay_fail(x, "Cairn.Internal",
@@ -480,7 +546,7 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     cb_seen seen;
     const store_op *crow = replay_find(x, cid);
     replay_op_at(x, cid, ctx.id, crow);
-    if (callback_enter(x, op, crow, "callback", &seen) != 0)
+    if (callback_enter(x, op, crow, "callback", NULL, &seen) != 0)
         goto done;
 
     /* Child N-2: the submitter, a step retried as any other. */

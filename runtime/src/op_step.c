@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "retry.h"
 #include "scope.h"
+#include "serdes.h"
 #include "store.h"
 #include "engine_impl.h"
 #include "replay.h"
@@ -142,7 +143,24 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
         out = step_failed(x, op, attempt, started, &e, 1);
         goto done;
     }
-    text = engine_json_text(result);
+    int serdes = op->encode.run || op->decode.run;
+    if (serdes) {
+        /* The text journaled is encode's; the value the workflow sees is decode's. */
+        char *raw = NULL;
+        cJSON *value = NULL;
+        if (serdes_step(x, op, result, &raw, &value, &e) != 0) {
+            out = step_failed(x, op, attempt, started, &e, 1);
+            goto done;
+        }
+        cJSON_Delete(result);
+        result = value;
+        cJSON *s = cJSON_CreateString(raw);
+        cJSON_free(raw);
+        text = s ? cJSON_PrintUnformatted(s) : NULL;
+        cJSON_Delete(s);
+    } else {
+        text = engine_json_text(result);
+    }
     if (!text) {
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
@@ -158,6 +176,8 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_SUCCEEDED);
     r.attempt = attempt;
     r.result = text;
+    if (serdes)
+        r.result_mode = SERDES_STEP_MODE;
     r.started_at = started;
     r.ended_at = clock_now(x->clk);
     /* Held: appended with the next side effect, or the end. */
@@ -181,7 +201,18 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
     int out = CAIRN_STOP;
     cairn_error e;
     err_init(&e);
-    if (row->status == STORE_SUCCEEDED || row->status == STORE_FAILED) {
+    if (row->status == STORE_SUCCEEDED && row->result_mode &&
+        !strcmp(row->result_mode, SERDES_STEP_MODE)) {
+        /* decode again what was journaled; a decode that fails now fails the step */
+        cJSON *value = NULL;
+        if (serdes_step_replay(x, op, row->result, &value, &e) != 0)
+            out = replay_catch_or_fail(x, op, NULL, &e);
+        else if (op->as && scope_set(&x->sc, op->as, value) != 0)
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        else
+            out = CAIRN_NEXT;
+        cJSON_Delete(value);
+    } else if (row->status == STORE_SUCCEEDED || row->status == STORE_FAILED) {
         out = replay_ended(x, op, row);
     } else if (row->status == STORE_PENDING) {
         if (row->next_attempt_at != STORE_NO_TIME && row->next_attempt_at > clock_now(x->clk))

@@ -189,14 +189,24 @@ int replay_flush(cairn_exec *x)
     return x->nbatch ? replay_checkpoint(x, NULL, NULL) : 0;
 }
 
+/* The earlier of two times (STORE_NO_TIME: never). */
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return b != STORE_NO_TIME && (a == STORE_NO_TIME || b < a) ? b : a;
+}
+
 /*
  * Suspends the execution until wake (STORE_NO_TIME: until a callback
- * resolves), or its timeout if that comes first, writing op with it.
+ * resolves), or the first deadline of an open callback (awaited or not: it
+ * times out then, as AWS times it) or its timeout if that comes first,
+ * writing op with it.
  */
 int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
-    if (x->row->timeout_at != STORE_NO_TIME && (wake == STORE_NO_TIME || x->row->timeout_at < wake))
-        wake = x->row->timeout_at;
+    for (size_t i = 0; i < x->ncbs; i++)
+        if (x->cbs[i].open)
+            wake = earlier(earlier(wake, x->cbs[i].timeout_at), x->cbs[i].heartbeat_at);
+    wake = earlier(wake, x->row->timeout_at);
     exec_change c = {.status = STORE_PENDING, .wake_at = wake};
     if (replay_checkpoint(x, op, &c) == 0)
         x->ended = 1;

@@ -17,13 +17,14 @@
 #include "scope.h"
 #include "store.h"
 
-/* A callback that this invocation reached, for the awaits after it. */
+/* A callback that this invocation reached, for the awaits after it and the wake-up time. */
 typedef struct cb_seen {
     const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
     char id[32];         /* its operation id */
     const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
     char callback_id[64];
-    int64_t timeout_at, heartbeat_at; /* deadlines of one created now */
+    int64_t timeout_at, heartbeat_at; /* its deadlines, as last read or written */
+    int open;                         /* STARTED, as last read or written: its deadlines wake */
 } cb_seen;
 
 struct cairn_exec {

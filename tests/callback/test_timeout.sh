@@ -2,7 +2,7 @@
 #   - under --skip-time a callback nobody answers times out at its `timeout`
 #     (1h later on the virtual clock): Callback.Timeout, CALLBACK TIMED_OUT;
 #   - under --skip-time a callback with `heartbeat: 3s` and no heartbeat
-#     ends with Callback.HeartbeatTimeout before its 8s timeout;
+#     ends with Callback.Heartbeat before its 8s timeout;
 #   - on the real clock, heartbeats every 0.2 s keep that callback alive past
 #     its first heartbeat deadline, and the overall 8s timeout still ends it
 #     (Callback.Timeout, not HeartbeatTimeout); heartbeat_at moves past its
@@ -23,13 +23,13 @@ json_check "$H" 'd["execution"]["status"] == "FAILED"' \
     "$T(op('cb', 'CALLBACK')['ended_at']) >= $T(op('cb', 'CALLBACK')['timeout_at'])"
 [ "$(side_count after "$ID")" = 0 ] || fail "the step after a timed-out callback ran"
 
-check "skip-time: no heartbeat within 3s gives Callback.HeartbeatTimeout"
+check "skip-time: no heartbeat within 3s gives Callback.Heartbeat"
 start cbbeat '{}'
 json_check "$WORK/run.out" 'd["status"] == "PENDING"'
 "$HOST" worker --until-idle --skip-time 2>/dev/null || fail "worker"
 history "$ID"
 json_check "$H" 'd["execution"]["status"] == "FAILED"' \
-    'd["execution"]["error"]["type"] == "Callback.HeartbeatTimeout"' \
+    'd["execution"]["error"]["type"] == "Callback.Heartbeat"' \
     'op("work", "CALLBACK")["status"] == "TIMED_OUT"' \
     "abs($T(op('work', 'CALLBACK')['heartbeat_at']) - $T(op('work', 'CALLBACK')['started_at']) - 3000) < 1000" \
     "$T(op('work', 'CALLBACK')['ended_at']) < $T(op('work', 'CALLBACK')['timeout_at'])"

@@ -94,7 +94,7 @@ for yaml in "$CAIRN_SOURCE_DIR"/tests/golden/*/*.yaml "$CAIRN_SOURCE_DIR"/exampl
     rc=$?
     [ "$rc" = 0 ] || fail "$yaml: exit $rc"
     if [ "$yaml" = "$CAIRN_SOURCE_DIR/tests/golden/callbacks/callbacks.yaml" ]; then
-        grep -q '^[^ ]*callbacks.yaml:30:17: warning: this catch names Callback.Timeout but not Callback.HeartbeatTimeout' "$tmp/good" &&
+        grep -q '^[^ ]*callbacks.yaml:30:17: warning: this catch names Callback.Timeout but not Callback.Heartbeat' "$tmp/good" &&
             [ "$(wc -l <"$tmp/good")" = 1 ] || fail "$yaml: want exactly the heartbeat warning"
     elif [ -s "$tmp/good" ]; then
         cat "$tmp/good"

@@ -189,6 +189,13 @@ static void test_errmatch(void **state)
     (void)state;
     assert_true(errmatch("Callback.Timeout", "Callback.Timeout"));
     assert_true(errmatch("Callback.Timeout", "Callback"));
+    /* Callback.HeartbeatTimeout, the old name of Callback.Heartbeat: the same
+     * error in a workflow's catch and in a journal written before the rename. */
+    assert_true(errmatch("Callback.Heartbeat", "Callback.HeartbeatTimeout"));
+    assert_true(errmatch("Callback.HeartbeatTimeout", "Callback.Heartbeat"));
+    assert_true(errmatch("Callback.HeartbeatTimeout", "Callback"));
+    assert_false(errmatch("Callback.HeartbeatTimeout", "Callback.Timeout"));
+    assert_false(errmatch("Callback.Heartbeats", "Callback.Heartbeat"));
     assert_true(errmatch("Http.Status.503", "Http.Status"));
     assert_true(errmatch("Anything.At.All", "ALL"));
     assert_true(errmatch("Budget", "Budget"));

@@ -207,11 +207,11 @@ static void test_callback_exits(void **state)
     has_line(m, "    op1 -->|\"retry ×1 on Net.Down\"| op1");
     has_line(m, "    op1 -.->|\"Callback.Failed\"| op5");
     has_line(m, "    op1 -.->|\"Callback.Timeout\"| FAILED");
-    has_line(m, "    op1 -.->|\"Callback.HeartbeatTimeout\"| FAILED");
+    has_line(m, "    op1 -.->|\"Callback.Heartbeat\"| FAILED");
     /* The await takes its callback's limits; the family catch takes both. */
     has_line(m, "    op3 -.->|\"Callback\"| op5");
     has_line(m, "    op3 -.->|\"Callback.Timeout\"| op5");
-    has_line(m, "    op3 -.->|\"Callback.HeartbeatTimeout\"| op5");
+    has_line(m, "    op3 -.->|\"Callback.Heartbeat\"| op5");
     /* Creating a callback has no exits of its own. */
     has_line(m, "    op2 --> op3");
     assert_int_equal(count_lines(m, "    op2 "), 1);
@@ -219,11 +219,11 @@ static void test_callback_exits(void **state)
 
     /* A catch naming the timeouts exactly carries them: no second edge. */
     m = draw("tests/schema/valid/approval.yaml", GRAPH_MERMAID);
-    has_line(m, "    op2 -.->|\"Callback.Timeout, Callback.HeartbeatTimeout\"| op10");
+    has_line(m, "    op2 -.->|\"Callback.Timeout, Callback.Heartbeat\"| op10");
     lacks(m, "op2 -.->|\"Callback.Timeout\"|");
     /* The await of `payment` (timeout 1h, no heartbeat) is not caught. */
     has_line(m, "    op6 -.->|\"Callback.Timeout\"| FAILED");
-    lacks(m, "op6 -.->|\"Callback.HeartbeatTimeout\"");
+    lacks(m, "op6 -.->|\"Callback.Heartbeat\"");
     has_line(m,
              "    op3 -->|\"decision.approved == true #amp;#amp; input.amount #lt; 10000\"| op4");
     has_line(m, "    op3 -->|\"else\"| op9");

@@ -308,7 +308,7 @@ static void test_heartbeat_timeout_fails_the_execution(void **state)
     engine_set_skip_time(f->e, 1);
     char *id = start(f, "cbj", "{}");
     drive(f, id);
-    cJSON_Delete(failure(f, id, "Callback.HeartbeatTimeout", "Callback timed out on heartbeat"));
+    cJSON_Delete(failure(f, id, "Callback.Heartbeat", "Callback timed out on heartbeat"));
     cJSON *cb = operation(f, id, "1");
     assert_string_equal(str(cb, "status"), "TIMED_OUT");
     int64_t took = time_of(cb, "ended_at") - time_of(cb, "started_at");

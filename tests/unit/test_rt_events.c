@@ -301,7 +301,8 @@ static void test_callback_events(void **state)
     types_of(evs, "1", types, sizeof types);
     assert_string_equal(types, "CallbackStarted CallbackSucceeded");
     const cJSON *ok = cJSON_GetArrayItem(evs, cJSON_GetArraySize(evs) - 1);
-    assert_string_equal(str(get(details(ok), "Result"), "Payload"), "\"{\\\"ok\\\":1}\"");
+    /* The payload is the text that was sent, as AWS shows it. */
+    assert_string_equal(str(get(details(ok), "Result"), "Payload"), "{\"ok\":1}");
     assert_int_equal(get(details(cJSON_GetArrayItem(evs, 1)), "HeartbeatTimeout")->valueint,
                      10 * 60);
     cJSON_Delete(evs);

@@ -607,7 +607,7 @@ static void test_callback_heartbeat_timeout(void **state)
     (void)state;
     static const callback_case c = {"cbj", "t", 1, 0, LEAVE};
     torture_callback(&c, (const char *const[]){"\"status\":\"FAILED\"",
-                                               "\"type\":\"Callback.HeartbeatTimeout\"", NULL});
+                                               "\"type\":\"Callback.Heartbeat\"", NULL});
 }
 
 static void test_wait_for_callback_failed_from_a_second_engine(void **state)

@@ -28,7 +28,7 @@ extern "C" {
  * `#if CAIRN_ABI != N #error regenerate`. Bump it whenever a struct or a
  * function below changes in a way old generated code would misuse.
  */
-#define CAIRN_ABI 2
+#define CAIRN_ABI 3
 
 /* ------------------------------------------------------------------------ */
 /* Descriptors written by the generator                                      */
@@ -60,6 +60,18 @@ typedef struct cairn_catch {
 typedef enum cairn_run_kind { CAIRN_RUN_LUA = 1, CAIRN_RUN_C, CAIRN_RUN_HTTP } cairn_run_kind;
 
 /* An inclusive range of HTTP status codes, e.g. {200, 299}. */
+/*
+ * A hook that decodes or encodes a value: a callback's `result: {lua|c}`
+ * (raw payload text -> value), a step's `serdes` encode (value -> text to
+ * journal) and decode (journaled text -> value). run 0: none, JSON.
+ */
+typedef struct cairn_hook_ref {
+    cairn_run_kind run; /* 0, CAIRN_RUN_LUA or CAIRN_RUN_C */
+    const char *lua_fn;
+    cairn_c_fn c_fn;
+    const char *c_name;
+} cairn_hook_ref;
+
 typedef struct cairn_status_range {
     int lo, hi;
 } cairn_status_range;
@@ -102,6 +114,8 @@ typedef struct cairn_op {
     int64_t timeout_ms;   /* 0: none */
     int64_t heartbeat_ms; /* 0: none */
     int result_text;      /* `result: text`: the payload stays a string */
+    cairn_hook_ref result_hook; /* `result: {lua|c}`: decodes the raw payload */
+    cairn_hook_ref encode, decode; /* a step's `serdes` */
     const char *callback; /* await: the name of the callback it waits for */
 } cairn_op;
 
@@ -150,7 +164,7 @@ int cairn_callback(cairn_exec *x, const cairn_op *op);
 /*
  * `await`: suspends until the callback op->callback (created earlier in this
  * invocation) resolves. Its result goes to op->as; Callback.Failed,
- * Callback.Timeout, Callback.HeartbeatTimeout and Callback.InvalidResult are
+ * Callback.Timeout, Callback.Heartbeat and Callback.InvalidResult are
  * errors matched against op->catches.
  */
 int cairn_await(cairn_exec *x, const cairn_op *op);

@@ -12,8 +12,20 @@ static int is_class(const char *seg, size_t len)
     return len == 3 && isdigit((unsigned char)seg[0]) && seg[1] == 'x' && seg[2] == 'x';
 }
 
+/*
+ * Callback.Heartbeat (AWS's name for a heartbeat timeout) was
+ * Callback.HeartbeatTimeout before cairn 0.2: the old name, in a workflow or
+ * in a journal written then, is the same error.
+ */
+static const char *current_name(const char *type)
+{
+    return strcmp(type, "Callback.HeartbeatTimeout") == 0 ? "Callback.Heartbeat" : type;
+}
+
 int errmatch(const char *type, const char *pattern)
 {
+    type = current_name(type);
+    pattern = current_name(pattern);
     if (strcmp(pattern, "ALL") == 0 || strcmp(type, pattern) == 0)
         return 1;
     size_t n = strlen(pattern);
