@@ -23,12 +23,22 @@
 
 /* ---- the checker ---- */
 
+/* A list of operations being checked, and the lists around it (innermost first). */
+typedef struct list {
+    op *ops;
+    size_t nops;
+    const struct list *up;
+} list;
+
 typedef struct checker {
     workflow *wf;
     const char *file; /* borrowed */
     diag *d;
     const char **scope;  /* names usable in expressions here (borrowed strings) */
     int unknown_targets; /* gotos to no operation: reachability cannot be told */
+    const list *cur;     /* the list whose scope is being checked */
+    const op **all;      /* every operation, nested ones included (collect) */
+    size_t nall, capall;
     size_t nscope, capscope;
 } checker;
 
@@ -48,13 +58,13 @@ static void report(checker *c, diag_severity sev, const char *code, pos at, cons
 /* The operation a goto names: the first with that name that is not an await
  * (an await shares its callback's name), else -1. A goto operation is named
  * by its target and is never one. */
-static int find_op(const workflow *wf, const char *name)
+static int find_op(const list *l, const char *name)
 {
     int found = -1;
-    for (size_t i = 0; name && i < wf->nops; i++) {
-        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO || strcmp(wf->ops[i].name, name))
+    for (size_t i = 0; name && i < l->nops; i++) {
+        if (!l->ops[i].name || l->ops[i].kind == OP_GOTO || strcmp(l->ops[i].name, name))
             continue;
-        if (wf->ops[i].kind != OP_AWAIT)
+        if (l->ops[i].kind != OP_AWAIT)
             return (int)i;
         if (found < 0)
             found = (int)i;
@@ -62,31 +72,52 @@ static int find_op(const workflow *wf, const char *name)
     return found;
 }
 
-static const char *nearest_op(const workflow *wf, const char *name)
+/* Is there an operation called name in ops or in a list nested in them? */
+static int defined_anywhere(const op *ops, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].name && ops[i].kind != OP_GOTO && ops[i].kind != OP_AWAIT &&
+            !strcmp(ops[i].name, name))
+            return 1;
+        for (size_t k = 0; k < ops[i].nbranches; k++)
+            if (defined_anywhere(ops[i].branches[k].ops, ops[i].branches[k].nops, name))
+                return 1;
+    }
+    return 0;
+}
+
+static const char *nearest_op(const list *l, const char *name)
 {
     const char *best = NULL;
     int best_d = 3;
-    for (size_t i = 0; i < wf->nops; i++) {
-        if (!wf->ops[i].name || wf->ops[i].kind == OP_GOTO)
+    for (size_t i = 0; i < l->nops; i++) {
+        if (!l->ops[i].name || l->ops[i].kind == OP_GOTO)
             continue;
-        int dist = lex_edit_distance(name, wf->ops[i].name, 2);
+        int dist = lex_edit_distance(name, l->ops[i].name, 2);
         if (dist < best_d) {
             best_d = dist;
-            best = wf->ops[i].name;
+            best = l->ops[i].name;
         }
     }
     return best;
 }
 
-static int resolve_target(checker *c, const char *name, pos at, const char *what)
+static int resolve_target(checker *c, const list *l, const char *name, pos at, const char *what)
 {
     if (!name)
         return -1;
-    int t = find_op(c->wf, name);
+    int t = find_op(l, name);
     if (t >= 0)
         return t;
     c->unknown_targets++;
-    const char *near = nearest_op(c->wf, name);
+    if (defined_anywhere(c->wf->ops, c->wf->nops, name)) {
+        report(c, DIAG_ERROR, DIAG_E_TARGET, at,
+               "%s goes to '%s', which is in another scope: a goto cannot leave or enter a "
+               "branch, a map's or a group's steps",
+               what, name);
+        return -1;
+    }
+    const char *near = nearest_op(l, name);
     if (near)
         report(c, DIAG_ERROR, DIAG_E_TARGET, at,
                "%s goes to unknown operation '%s' (did you mean '%s'?)", what, name, near);
@@ -95,15 +126,26 @@ static int resolve_target(checker *c, const char *name, pos at, const char *what
     return -1;
 }
 
-static void check_duplicates(checker *c)
+/* Calls fn on each list nested in the operations of l (each branch, each body). */
+static void each_nested(checker *c, const list *l, void (*fn)(checker *, const list *))
 {
-    workflow *wf = c->wf;
-    for (size_t i = 0; i < wf->nops; i++) {
-        op *o = &wf->ops[i];
+    for (size_t i = 0; i < l->nops; i++)
+        for (size_t k = 0; k < l->ops[i].nbranches; k++) {
+            const seq *s = &l->ops[i].branches[k];
+            list in = {s->ops, s->nops, l};
+            fn(c, &in);
+        }
+}
+
+static void check_duplicates(checker *c, const list *l)
+{
+    each_nested(c, l, check_duplicates);
+    for (size_t i = 0; i < l->nops; i++) {
+        op *o = &l->ops[i];
         if (!o->name || o->kind == OP_AWAIT || o->kind == OP_GOTO)
             continue;
         for (size_t j = 0; j < i; j++) {
-            op *p = &wf->ops[j];
+            op *p = &l->ops[j];
             if (p->kind == OP_AWAIT || p->kind == OP_GOTO || !p->name || strcmp(p->name, o->name))
                 continue;
             report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
@@ -115,18 +157,18 @@ static void check_duplicates(checker *c)
     }
 }
 
-static void check_targets(checker *c)
+static void check_targets(checker *c, const list *l)
 {
-    workflow *wf = c->wf;
-    for (size_t i = 0; i < wf->nops; i++) {
-        op *o = &wf->ops[i];
+    each_nested(c, l, check_targets);
+    for (size_t i = 0; i < l->nops; i++) {
+        op *o = &l->ops[i];
         for (size_t k = 0; k < o->ncatches; k++)
             o->catches[k].target =
-                resolve_target(c, o->catches[k].go, o->catches[k].go_at, "catch");
+                resolve_target(c, l, o->catches[k].go, o->catches[k].go_at, "catch");
         for (size_t k = 0; k < o->nwhens; k++)
-            o->whens[k].target = resolve_target(c, o->whens[k].go, o->whens[k].go_at, "when");
+            o->whens[k].target = resolve_target(c, l, o->whens[k].go, o->whens[k].go_at, "when");
         o->else_target =
-            resolve_target(c, o->else_go, o->else_at, o->kind == OP_GOTO ? "goto" : "else");
+            resolve_target(c, l, o->else_go, o->else_at, o->kind == OP_GOTO ? "goto" : "else");
     }
 }
 
@@ -155,11 +197,11 @@ static int in_scope(const checker *c, const char *name)
     return 0;
 }
 
-/* Is name the `as` of some operation, or a callback's name (set somewhere)? */
-static int set_somewhere(const workflow *wf, const char *name)
+/* Is name the `as` of some operation, or a callback's name (set somewhere in ops)? */
+static int set_in(const op *ops, size_t n, const char *name)
 {
-    for (size_t i = 0; i < wf->nops; i++) {
-        const op *o = &wf->ops[i];
+    for (size_t i = 0; i < n; i++) {
+        const op *o = &ops[i];
         if ((o->as && !strcmp(o->as, name)) ||
             (o->kind == OP_CALLBACK && o->name && !strcmp(o->name, name)))
             return 1;
@@ -168,6 +210,12 @@ static int set_somewhere(const workflow *wf, const char *name)
                 return 1;
     }
     return 0;
+}
+
+/* ... in the list being checked (the innermost one; a loop cannot leave it). */
+static int set_somewhere(const checker *c, const char *name)
+{
+    return set_in(c->cur ? c->cur->ops : c->wf->ops, c->cur ? c->cur->nops : c->wf->nops, name);
 }
 
 /*
@@ -185,7 +233,7 @@ static void check_expr_in(checker *c, const expr *e, int maybe_unset)
         return;
     }
     if (e->kind == EX_PATH && e->root && !in_scope(c, e->root) &&
-        !(maybe_unset && set_somewhere(c->wf, e->root))) {
+        !(maybe_unset && set_somewhere(c, e->root))) {
         const char *best = NULL;
         int best_d = 3;
         for (size_t i = 0; i < c->nscope; i++) {
@@ -196,7 +244,7 @@ static void check_expr_in(checker *c, const expr *e, int maybe_unset)
             }
         }
         /* is it defined later? say so: order matters */
-        if (set_somewhere(c->wf, e->root))
+        if (set_somewhere(c, e->root))
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
                    "'%s' is not known yet here: it is set by a later operation (names come from "
                    "earlier `as`; '%s ?? DEFAULT' reads what a loop's previous pass set)",
@@ -240,14 +288,35 @@ static void check_run(checker *c, const run_spec *r)
     check_val(c, r->http.body);
 }
 
-static void check_scopes(checker *c)
+static void check_scopes_in(checker *c, const list *l, const val *output);
+
+/* A branch's or body's scope: what is visible at its operation, its own names, then its output. */
+static void check_nested_scopes(checker *c, const list *l, const op *o)
 {
-    workflow *wf = c->wf;
-    c->nscope = 0;
-    scope_add(c, "input");
-    scope_add(c, "execution");
-    for (size_t i = 0; i < wf->nops; i++) {
-        op *o = &wf->ops[i];
+    size_t base = c->nscope;
+    if (o->kind == OP_MAP) {
+        scope_add(c, o->item_as ? o->item_as : "item");
+        scope_add(c, "index");
+    }
+    for (size_t k = 0; k < o->nbranches; k++) {
+        const seq *s = &o->branches[k];
+        list in = {s->ops, s->nops, l};
+        size_t inner = c->nscope;
+        check_scopes_in(c, &in, s->output);
+        c->nscope = inner;
+    }
+    c->nscope = base;
+    c->cur = l;
+}
+
+static void check_scopes_in(checker *c, const list *l, const val *output)
+{
+    c->cur = l;
+    for (size_t i = 0; i < l->nops; i++) {
+        op *o = &l->ops[i];
+        check_val(c, o->items);
+        if (o->nbranches)
+            check_nested_scopes(c, l, o);
         size_t base = c->nscope;
         if (o->kind == OP_WAIT_FOR_CALLBACK)
             scope_add(c, "callback");
@@ -267,7 +336,16 @@ static void check_scopes(checker *c)
         for (size_t k = 0; k < o->ncatches; k++)
             scope_add(c, o->catches[k].as);
     }
-    check_val(c, wf->output); /* every `as` */
+    check_val(c, output); /* every `as` */
+}
+
+static void check_scopes(checker *c)
+{
+    c->nscope = 0;
+    scope_add(c, "input");
+    scope_add(c, "execution");
+    list top = {c->wf->ops, c->wf->nops, NULL};
+    check_scopes_in(c, &top, c->wf->output);
 }
 
 /* ---- hooks ---- */
@@ -355,6 +433,8 @@ done:
     return ok;
 }
 
+static void check_hook_refs(checker *c, const op *ops, size_t n, int compiles);
+
 static void check_hooks(checker *c, const yml_node *root)
 {
     workflow *wf = c->wf;
@@ -365,8 +445,16 @@ static void check_hooks(checker *c, const yml_node *root)
                wf->hooks_path ? wf->hooks_path : wf->hooks, strerror(wf->hooks_errno));
     /* a file that does not compile defines nothing we could find */
     int compiles = wf->hooks_source && lua_compiles(c);
-    for (size_t i = 0; i < wf->nops; i++) {
-        const op *o = &wf->ops[i];
+    check_hook_refs(c, wf->ops, wf->nops, compiles);
+}
+
+static void check_hook_refs(checker *c, const op *ops, size_t n, int compiles)
+{
+    const workflow *wf = c->wf;
+    for (size_t i = 0; i < n; i++) {
+        const op *o = &ops[i];
+        for (size_t k = 0; k < o->nbranches; k++)
+            check_hook_refs(c, o->branches[k].ops, o->branches[k].nops, compiles);
         const run_spec *runs[5] = {&o->run, &o->submitter, &o->result_hook, &o->encode, &o->decode};
         for (int k = 0; k < 5; k++) {
             const run_spec *r = runs[k];
@@ -407,17 +495,13 @@ static void check_old_names(checker *c, const op *o)
             report(c, DIAG_WARNING, DIAG_W_OLD_NAME, o->retry.at, "%s", msg);
 }
 
+static const op *outer_callback(const list *l, const char *name);
+
 static void check_heartbeat_catch(checker *c, const op *o)
 {
     const op *cb = o;
-    if (o->kind == OP_AWAIT) {
-        int t = -1;
-        for (size_t j = 0; o->await_of && j < c->wf->nops && t < 0; j++)
-            if (c->wf->ops[j].kind == OP_CALLBACK && c->wf->ops[j].name &&
-                !strcmp(c->wf->ops[j].name, o->await_of))
-                t = (int)j;
-        cb = t >= 0 ? &c->wf->ops[t] : NULL;
-    }
+    if (o->kind == OP_AWAIT)
+        cb = o->await_of ? outer_callback(c->cur, o->await_of) : NULL;
     if (!cb || !cb->heartbeat_ms)
         return;
     for (size_t k = 0; k < o->ncatches; k++) {
@@ -436,11 +520,23 @@ static void check_heartbeat_catch(checker *c, const op *o)
     }
 }
 
-static void check_callbacks(checker *c)
+/* A callback called name in an enclosing list (visible inside the lists it holds), or NULL. */
+static const op *outer_callback(const list *l, const char *name)
 {
-    workflow *wf = c->wf;
-    for (size_t i = 0; i < wf->nops; i++) {
-        op *o = &wf->ops[i];
+    for (; l; l = l->up)
+        for (size_t j = 0; j < l->nops; j++)
+            if (l->ops[j].kind == OP_CALLBACK && l->ops[j].name && !strcmp(l->ops[j].name, name))
+                return &l->ops[j];
+    return NULL;
+}
+
+static void check_callbacks(checker *c, const list *l)
+{
+    const workflow *wf = c->wf;
+    each_nested(c, l, check_callbacks);
+    c->cur = l;
+    for (size_t i = 0; i < l->nops; i++) {
+        op *o = &l->ops[i];
         char d1[32], d2[32];
         if ((o->kind == OP_CALLBACK || o->kind == OP_WAIT_FOR_CALLBACK) && o->heartbeat_ms &&
             o->timeout_ms && o->heartbeat_ms >= o->timeout_ms)
@@ -460,8 +556,8 @@ static void check_callbacks(checker *c)
         if (o->kind != OP_AWAIT || !o->await_of)
             continue;
         int cb = -1, other = -1;
-        for (size_t j = 0; j < wf->nops; j++) {
-            const op *p = &wf->ops[j];
+        for (size_t j = 0; j < l->nops; j++) {
+            const op *p = &l->ops[j];
             if (j == i || !p->name || p->kind == OP_GOTO || strcmp(p->name, o->await_of))
                 continue;
             if (p->kind == OP_CALLBACK && cb < 0)
@@ -472,24 +568,29 @@ static void check_callbacks(checker *c)
         if (cb < 0 && other >= 0) {
             report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "'%s' is a %s, not a callback: await needs 'callback: %s'", o->await_of,
-                   model_kind_name(wf->ops[other].kind), o->await_of);
+                   model_kind_name(l->ops[other].kind), o->await_of);
             continue;
         }
         if (cb < 0) {
-            report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
-                   o->await_of);
+            const op *outer = outer_callback(l->up, o->await_of);
+            if (outer)
+                o->await_cb = outer;
+            else
+                report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
+                       "await of unknown callback '%s'", o->await_of);
             continue;
         }
         o->await_target = cb;
+        o->await_cb = &l->ops[cb];
         if ((size_t)cb > i) {
             report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                    "await of callback '%s' before it is created", o->await_of);
-            report(c, DIAG_NOTE, DIAG_E_CALLBACK, wf->ops[cb].name_at, "'%s' is created here",
+            report(c, DIAG_NOTE, DIAG_E_CALLBACK, l->ops[cb].name_at, "'%s' is created here",
                    o->await_of);
             continue;
         }
         for (size_t j = 0; j < i; j++) {
-            const op *p = &wf->ops[j];
+            const op *p = &l->ops[j];
             if (p->kind == OP_AWAIT && p->await_of && !strcmp(p->await_of, o->await_of)) {
                 report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
                        "callback '%s' is awaited twice: a callback resolves once", o->await_of);
@@ -502,28 +603,55 @@ static void check_callbacks(checker *c)
 
 /* ---- keys without effect ---- */
 
-/* The YAML node of key in the mapping at `at` inside list (an op's item, a
- * catch entry), or NULL. The model keeps no position for `as`. */
-static const yml_node *key_in_item(const yml_node *list, pos at, const char *key)
+/* The mapping that starts at `at` in the YAML tree n (an op's item, a catch entry), or NULL. */
+static const yml_node *map_at(const yml_node *n, pos at)
 {
-    for (size_t i = 0; list && list->kind == YML_SEQ && i < list->n; i++) {
-        const yml_node *it = list->items[i];
-        if (it->kind == YML_MAP && it->at.line == at.line && it->at.col == at.col)
-            return yml_get(it, key);
+    if (!n || n->kind == YML_SCALAR)
+        return NULL;
+    if (n->kind == YML_MAP && n->at.line == at.line && n->at.col == at.col)
+        return n;
+    for (size_t i = 0; i < n->n; i++) {
+        const yml_node *m = map_at(n->items[i], at);
+        if (m)
+            return m;
     }
     return NULL;
+}
+
+/* The YAML node of key in the mapping at `at`, or NULL. The model keeps no position for `as`. */
+static const yml_node *key_at(const yml_node *root, pos at, const char *key)
+{
+    const yml_node *m = map_at(root, at);
+    return m ? yml_get(m, key) : NULL;
+}
+
+/* Every operation of the workflow, nested ones included, in document order (c->all). */
+static void collect(checker *c, const op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c->nall == c->capall) {
+            size_t cap = c->capall ? 2 * c->capall : 32;
+            const op **a = realloc(c->all, cap * sizeof *a);
+            if (!a)
+                return;
+            c->all = a;
+            c->capall = cap;
+        }
+        c->all[c->nall++] = &ops[i];
+        for (size_t k = 0; k < ops[i].nbranches; k++)
+            collect(c, ops[i].branches[k].ops, ops[i].branches[k].nops);
+    }
 }
 
 /* An http call's args are its request: a `with` beside it would be dropped. */
 static void check_unused(checker *c, const yml_node *root)
 {
-    const yml_node *steps = yml_get(root, "steps");
-    for (size_t i = 0; i < c->wf->nops; i++) {
-        const op *o = &c->wf->ops[i];
+    for (size_t i = 0; i < c->nall; i++) {
+        const op *o = c->all[i];
         const run_spec *r = o->kind == OP_STEP ? &o->run : &o->submitter;
         if (!o->with || r->kind != RUN_HTTP)
             continue;
-        const yml_node *n = key_in_item(steps, o->at, "with");
+        const yml_node *n = key_at(root, o->at, "with");
         report(c, DIAG_WARNING, DIAG_W_UNUSED, n ? n->at : o->name_at,
                "'with' is not used by an http call: put the values in its url, headers or body");
     }
@@ -535,10 +663,8 @@ static void check_unused(checker *c, const yml_node *root)
  * and it may not be a built-in name itself. */
 static void check_shadowing(checker *c, const yml_node *root)
 {
-    workflow *wf = c->wf;
-    const yml_node *steps = yml_get(root, "steps");
-    for (size_t i = 0; i < wf->nops; i++) {
-        const op *cb = &wf->ops[i];
+    for (size_t i = 0; i < c->nall; i++) {
+        const op *cb = c->all[i];
         if (cb->kind != OP_CALLBACK || !cb->name)
             continue;
         if (!strcmp(cb->name, "input") || !strcmp(cb->name, "execution") ||
@@ -547,16 +673,15 @@ static void check_shadowing(checker *c, const yml_node *root)
                    "callback '%s' would hide the built-in '%s' (a callback's name holds its id): "
                    "choose another name",
                    cb->name, cb->name);
-        for (size_t j = 0; j < wf->nops; j++) {
-            const op *o = &wf->ops[j];
-            const yml_node *list = key_in_item(steps, o->at, "catch");
+        for (size_t j = 0; j < c->nall; j++) {
+            const op *o = c->all[j];
             for (size_t k = 0; k <= o->ncatches; k++) {
                 /* k == 0: the operation's own `as`; then each catch's */
                 const char *as = k == 0 ? o->as : o->catches[k - 1].as;
                 if (!as || strcmp(as, cb->name))
                     continue;
-                const yml_node *n = k == 0 ? key_in_item(steps, o->at, "as")
-                                           : key_in_item(list, o->catches[k - 1].at, "as");
+                const yml_node *n =
+                    key_at(root, k == 0 ? o->at : o->catches[k - 1].at, "as");
                 report(c, DIAG_ERROR, DIAG_E_NAME, n ? n->at : o->name_at,
                        "'as: %s' would overwrite the id of callback '%s': choose another name", as,
                        as);
@@ -579,62 +704,68 @@ static int falls_through(const op *o)
 }
 
 /* Marks t reachable and queues it; each op is queued at most once. */
-static void visit(workflow *wf, int t, int *stack, size_t *top)
+static void visit(op *ops, int t, int *stack, size_t *top)
 {
-    if (t < 0 || wf->ops[t].reachable)
+    if (t < 0 || ops[t].reachable)
         return;
-    wf->ops[t].reachable = 1;
+    ops[t].reachable = 1;
     stack[(*top)++] = t;
 }
 
-static void check_reachable(checker *c)
+/* Reachability inside one list (gotos never leave it); the first operation starts it. */
+static void check_reachable(checker *c, const list *l)
 {
-    workflow *wf = c->wf;
-    if (!wf->nops)
+    each_nested(c, l, check_reachable);
+    op *ops = l->ops;
+    if (!l->nops)
         return;
-    int *stack = malloc(wf->nops * sizeof *stack);
+    int *stack = malloc(l->nops * sizeof *stack);
     size_t top = 0;
     if (!stack)
         return;
-    for (size_t i = 0; i < wf->nops; i++)
-        wf->ops[i].reachable = 0;
-    visit(wf, 0, stack, &top);
+    for (size_t i = 0; i < l->nops; i++)
+        ops[i].reachable = 0;
+    visit(ops, 0, stack, &top);
     while (top) {
         int self = stack[--top];
-        const op *o = &wf->ops[self];
+        const op *o = &ops[self];
         /* successors: the next operation, catches, choice branches */
-        if (falls_through(o) && (size_t)self + 1 < wf->nops)
-            visit(wf, self + 1, stack, &top);
+        if (falls_through(o) && (size_t)self + 1 < l->nops)
+            visit(ops, self + 1, stack, &top);
         for (size_t k = 0; k < o->ncatches; k++)
-            visit(wf, o->catches[k].target, stack, &top);
+            visit(ops, o->catches[k].target, stack, &top);
         for (size_t k = 0; k < o->nwhens; k++)
-            visit(wf, o->whens[k].target, stack, &top);
+            visit(ops, o->whens[k].target, stack, &top);
         if (o->kind == OP_CHOICE || o->kind == OP_GOTO)
-            visit(wf, o->else_target, stack, &top);
+            visit(ops, o->else_target, stack, &top);
     }
     free(stack);
     /* a goto to no operation hides where it meant to go: what looks unreached
      * may be its intended target, so say nothing until it is fixed */
-    for (size_t i = 0; !c->unknown_targets && i < wf->nops; i++)
-        if (!wf->ops[i].reachable && wf->ops[i].kind == OP_GOTO)
-            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
-                   "'goto: %s' is never reached from the first operation", wf->ops[i].else_go);
-        else if (!wf->ops[i].reachable)
-            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, wf->ops[i].name_at,
-                   "%s '%s' is never reached from the first operation",
-                   model_kind_name(wf->ops[i].kind), wf->ops[i].name ? wf->ops[i].name : "?");
+    for (size_t i = 0; !c->unknown_targets && i < l->nops; i++)
+        if (!ops[i].reachable && ops[i].kind == OP_GOTO)
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, ops[i].name_at,
+                   "'goto: %s' is never reached from the first operation", ops[i].else_go);
+        else if (!ops[i].reachable)
+            report(c, DIAG_WARNING, DIAG_W_UNREACHABLE, ops[i].name_at,
+                   "%s '%s' is never reached from the first operation%s",
+                   model_kind_name(ops[i].kind), ops[i].name ? ops[i].name : "?",
+                   l->up ? " of its steps" : "");
 }
 
 void check_workflow(workflow *wf, const yml_node *root, diag *d)
 {
     checker c = {.wf = wf, .file = wf->path, .d = d};
-    check_duplicates(&c);
-    check_targets(&c);
+    list top = {wf->ops, wf->nops, NULL};
+    collect(&c, wf->ops, wf->nops);
+    check_duplicates(&c, &top);
+    check_targets(&c, &top);
     check_scopes(&c);
     check_hooks(&c, root);
-    check_callbacks(&c);
+    check_callbacks(&c, &top);
     check_shadowing(&c, root);
     check_unused(&c, root);
-    check_reachable(&c);
+    check_reachable(&c, &top);
     free(c.scope);
+    free(c.all);
 }

@@ -106,18 +106,61 @@ static int render(const emit_opts *o, const char *name, const tpl_var *vars, siz
 /* The CASES point of templates/workflow.c.in sits this many columns in. */
 #define CASES_INDENT 8
 
-/* Operation names to C identifiers: `-` and `.` become `_`, lower case, and
- * a numeric suffix where two names (or a name and `end`) would collide. */
+/* How many operations and lists ops holds, nested ones included. */
+static void count_lists(const op *ops, size_t n, size_t *nops, size_t *nlists)
+{
+    *nops += n;
+    *nlists += 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < ops[i].nbranches; k++)
+            count_lists(ops[i].branches[k].ops, ops[i].branches[k].nops, nops, nlists);
+}
+
+/* Adds a list (its operations contiguous in all), then the lists nested in it. */
+static void collect_list(emitter *e, const op *ops, size_t n, const val *output, long owner,
+                         size_t branch)
+{
+    size_t li = e->nlists++, first = e->nall;
+    e->lists[li] = (emit_list){
+        .ops = ops, .nops = n, .first = first, .output = output, .owner = owner, .branch = branch};
+    for (size_t i = 0; i < n; i++) {
+        e->all[e->nall] = &ops[i];
+        e->list_of[e->nall++] = li;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < ops[i].nbranches; k++)
+            collect_list(e, ops[i].branches[k].ops, ops[i].branches[k].nops,
+                         ops[i].branches[k].output, (long)(first + i), k);
+}
+
+/* NAME in upper case, for enum constants. */
+static void add_upper(buf *b, const char *s)
+{
+    for (; *s; s++)
+        buf_addc(b, (char)(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s));
+}
+
+/*
+ * Operation names to C identifiers: `-` and `.` become `_`, lower case, and
+ * a numeric suffix where two names would collide, or a name would be `end`
+ * or end in `_end` (the end states of the lists are NAME_..._END). Then the
+ * functions and end states of the lists.
+ */
 static int make_ids(emitter *e)
 {
-    size_t n = e->wf->nops;
+    size_t n = 0, nl = 0;
+    count_lists(e->wf->ops, e->wf->nops, &n, &nl);
+    e->all = calloc(n + 1, sizeof *e->all);
+    e->list_of = calloc(n + 1, sizeof *e->list_of);
+    e->lists = calloc(nl, sizeof *e->lists);
     e->ids = calloc(n + 1, sizeof *e->ids);
     e->states = calloc(n + 1, sizeof *e->states);
-    if (!e->ids || !e->states)
+    if (!e->all || !e->list_of || !e->lists || !e->ids || !e->states)
         return -1;
+    collect_list(e, e->wf->ops, e->wf->nops, e->wf->output, -1, 0);
     for (size_t i = 0; i < n; i++) {
         /* An await shares its callback's name: its own id says `await_`. */
-        const op *op = &e->wf->ops[i];
+        const op *op = e->all[i];
         const char *prefix = op->kind == OP_AWAIT ? "await_" : op->kind == OP_GOTO ? "goto_" : "";
         const char *name = op->name ? op->name : "op";
         size_t plen = strlen(prefix), len = plen + strlen(name);
@@ -140,9 +183,11 @@ static int make_ids(emitter *e)
             buf_add(&cand, base);
             if (suffix > 1)
                 buf_printf(&cand, "_%d", suffix);
-            int taken = !strcmp(buf_str(&cand), "end");
+            const char *t = buf_str(&cand);
+            size_t tl = strlen(t);
+            int taken = !strcmp(t, "end") || (tl > 4 && !strcmp(t + tl - 4, "_end"));
             for (size_t j = 0; j < i && !taken; j++)
-                taken = !strcmp(e->ids[j], buf_str(&cand));
+                taken = !strcmp(e->ids[j], t);
             if (!taken)
                 id = buf_take(&cand);
             else
@@ -157,10 +202,42 @@ static int make_ids(emitter *e)
         buf st;
         buf_init(&st);
         buf_printf(&st, "%s_", e->upper);
-        for (const char *c = id; *c; c++)
-            buf_addc(&st, (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c));
+        add_upper(&st, id);
         e->states[i] = buf_take(&st);
         if (!e->states[i])
+            return -1;
+    }
+    for (size_t l = 0; l < e->nlists; l++) {
+        emit_list *L = &e->lists[l];
+        buf fn, end, out;
+        buf_init(&fn);
+        buf_init(&end);
+        buf_init(&out);
+        if (L->owner < 0) {
+            buf_printf(&fn, "%s_run", e->wf->name);
+            buf_printf(&end, "%s_END", e->upper);
+            buf_printf(&out, "%s_output", e->wf->name);
+        } else {
+            const op *o = e->all[L->owner];
+            const char *id = e->ids[L->owner];
+            if (o->kind == OP_PARALLEL) {
+                buf_printf(&fn, "%s_branch_%s_%zu", e->wf->name, id, L->branch + 1);
+                buf_printf(&end, "%s_", e->upper);
+                add_upper(&end, id);
+                buf_printf(&end, "_%zu_END", L->branch + 1);
+                buf_printf(&out, "%s_output_%s_%zu", e->wf->name, id, L->branch + 1);
+            } else {
+                buf_printf(&fn, "%s_body_%s", e->wf->name, id);
+                buf_printf(&end, "%s_", e->upper);
+                add_upper(&end, id);
+                buf_add(&end, "_END");
+                buf_printf(&out, "%s_output_%s", e->wf->name, id);
+            }
+        }
+        L->fn = buf_take(&fn);
+        L->end_state = buf_take(&end);
+        L->output_fn = buf_take(&out);
+        if (!L->fn || !L->end_state || !L->output_fn)
             return -1;
     }
     return 0;
@@ -168,27 +245,46 @@ static int make_ids(emitter *e)
 
 static void emitter_cleanup(emitter *e)
 {
-    for (size_t i = 0; e->ids && i < e->wf->nops; i++)
+    for (size_t i = 0; e->ids && i < e->nall; i++)
         free(e->ids[i]);
-    for (size_t i = 0; e->states && i < e->wf->nops; i++)
+    for (size_t i = 0; e->states && i < e->nall; i++)
         free(e->states[i]);
+    for (size_t l = 0; e->lists && l < e->nlists; l++) {
+        free(e->lists[l].fn);
+        free(e->lists[l].end_state);
+        free(e->lists[l].output_fn);
+    }
+    free(e->lists);
+    free(e->all);
+    free(e->list_of);
     free(e->ids);
     free(e->states);
-    free(e->end_state);
     free(e->upper);
     buf_cleanup(&e->yaml_lit);
     buf_cleanup(&e->cfile_lit);
 }
 
-/* The state after op i when it completes normally. */
-static const char *next_state(const emitter *e, size_t i)
+size_t emit_list_of(const emitter *e, size_t i, size_t k)
 {
-    return i + 1 < e->wf->nops ? e->states[i + 1] : e->end_state;
+    for (size_t l = 0; l < e->nlists; l++)
+        if (e->lists[l].owner == (long)i && e->lists[l].branch == k)
+            return l;
+    return 0; /* never: every branch has its list */
 }
 
-static const char *target_state(const emitter *e, int target)
+/* The state after op i when it completes normally: the next of its list, or the list's end. */
+static const char *next_state(const emitter *e, size_t i)
 {
-    return target >= 0 && (size_t)target < e->wf->nops ? e->states[target] : e->end_state;
+    const emit_list *L = &e->lists[e->list_of[i]];
+    return i + 1 < L->first + L->nops ? e->states[i + 1] : L->end_state;
+}
+
+/* The state of target (an index in op i's list), or the list's end. */
+static const char *target_state(const emitter *e, size_t i, int target)
+{
+    const emit_list *L = &e->lists[e->list_of[i]];
+    return target >= 0 && (size_t)target < L->nops ? e->states[L->first + (size_t)target]
+                                                    : L->end_state;
 }
 
 /*
@@ -203,16 +299,13 @@ static void w_stmt(writer *w, int indent, const val *src, const char *stmt)
         w_line(w, indent, "%s", stmt);
 }
 
-/* The output a `succeed` (or the end) passes: its builder, inline, or NULL. */
-static void output_ref(buf *out, const emitter *e, const val *v, size_t i, int own)
+/* The output a `succeed` (or the end) passes: its builder fn, inline, or NULL. */
+static void output_ref(buf *out, const val *v, const char *fn)
 {
     if (!v) {
         buf_add(out, "NULL");
     } else if (ex_needs_builder(v)) {
-        if (own)
-            buf_printf(out, "%s_output_%s(x)", e->wf->name, e->ids[i]);
-        else
-            buf_printf(out, "%s_output(x)", e->wf->name);
+        buf_printf(out, "%s(x)", fn);
     } else {
         ex_val_inline(out, v);
     }
@@ -250,7 +343,7 @@ static void emit_branch(writer *w, const emitter *e, const op *op, size_t i, con
             w_comment(&t, c->errors[j] ? c->errors[j] : "");
         }
         w_line(w, 1, "case CAIRN_CAUGHT + %zu: /* %s */", k, buf_str(&t));
-        w_line(w, 2, "s = %s;", target_state(e, c->target));
+        w_line(w, 2, "s = %s;", target_state(e, i, c->target));
         w_line(w, 2, "break;");
     }
     w_line(w, 1, "default:");
@@ -266,7 +359,8 @@ done:
 /* The case of op i in the state machine (the CASES point). */
 static void emit_case(emitter *e, buf *out, size_t i)
 {
-    const op *op = &e->wf->ops[i];
+    const op *op = e->all[i];
+    const emit_list *L = &e->lists[e->list_of[i]];
     const char *wn = e->wf->name;
     const char *id = e->ids[i];
     writer w = emitter_writer(e, out);
@@ -346,21 +440,40 @@ static void emit_case(emitter *e, buf *out, size_t i)
             buf_add(&t, ") {");
             int line = c->at.line ? c->at.line : c->cond ? c->cond->at.line : op->at.line;
             w_yaml(&w, line, 1, buf_str(&t));
-            w_line(&w, 2, "s = %s;", target_state(e, c->target));
+            w_line(&w, 2, "s = %s;", target_state(e, i, c->target));
             w_line(&w, 2, "break;");
             w_line(&w, 1, "}");
         }
-        w_line(&w, 1, "s = %s;", op->else_go ? target_state(e, op->else_target) : next_state(e, i));
+        w_line(&w, 1, "s = %s;",
+               op->else_go ? target_state(e, i, op->else_target) : next_state(e, i));
         w_line(&w, 1, "break;");
         break;
     case OP_GOTO: /* a jump: nothing runs, nothing is journaled */
-        w_line(&w, 1, "s = %s;", target_state(e, op->else_target));
+        w_line(&w, 1, "s = %s;", target_state(e, i, op->else_target));
         w_line(&w, 1, "break;");
         break;
+    case OP_PARALLEL:
+        buf_printf(&call, "cairn_parallel(x, &%s_op_%s)", wn, id);
+        emit_branch(&w, e, op, i, buf_str(&call), NULL);
+        break;
+    case OP_GROUP:
+        buf_printf(&call, "cairn_group(x, &%s_op_%s)", wn, id);
+        emit_branch(&w, e, op, i, buf_str(&call), NULL);
+        break;
+    case OP_MAP:
+        buf_printf(&call, "cairn_map(x, &%s_op_%s, ", wn, id);
+        emit_val_ref(&call, op->items, "NULL");
+        buf_addc(&call, ')');
+        emit_branch(&w, e, op, i, buf_str(&call), op->items);
+        break;
     case OP_SUCCEED: {
-        const val *v = op->output ? op->output : e->wf->output;
+        const val *v = op->output ? op->output : L->output;
+        buf own;
+        buf_init(&own);
+        emit_fn_name(&own, e, "output", i);
         buf_add(&call, "cairn_succeed(x, ");
-        output_ref(&call, e, v, i, op->output != NULL);
+        output_ref(&call, v, op->output ? buf_str(&own) : L->output_fn);
+        buf_cleanup(&own);
         buf_add(&call, ");");
         w_stmt(&w, 1, v, buf_str(&call));
         w_line(&w, 1, "return;");
@@ -397,24 +510,75 @@ static void emit_case(emitter *e, buf *out, size_t i)
     buf_cleanup(&call);
 }
 
-/* The END case: succeed with the workflow's output. */
-static void emit_end_case(emitter *e, buf *out)
+/* The END case of list L: succeed with its output. */
+static void emit_end_case(emitter *e, buf *out, const emit_list *L)
 {
     writer w = emitter_writer(e, out);
     w.base = CASES_INDENT;
     buf call;
     buf_init(&call);
     buf_add(&call, "cairn_succeed(x, ");
-    output_ref(&call, e, e->wf->output, 0, 0);
+    output_ref(&call, L->output, L->output_fn);
     buf_add(&call, ");");
     w_blank(&w);
-    w_line(&w, 0, "case %s:", e->end_state);
-    w_stmt(&w, 1, e->wf->output, buf_str(&call));
+    w_line(&w, 0, "case %s:", L->end_state);
+    w_stmt(&w, 1, L->output, buf_str(&call));
     w_line(&w, 1, "return;");
     w_back(&w);
     if (!buf_ok(&call))
         out->oom = 1;
     buf_cleanup(&call);
+}
+
+/* The width of the widest "kind name" of ops, indented 2 per level of nesting. */
+static size_t summary_width(const op *ops, size_t n, size_t indent)
+{
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t w = indent + strlen(model_kind_name(ops[i].kind)) + 1 + strlen(ops[i].name);
+        if (w > width)
+            width = w;
+        for (size_t k = 0; k < ops[i].nbranches; k++) {
+            size_t in = summary_width(ops[i].branches[k].ops, ops[i].branches[k].nops,
+                                      indent + (ops[i].kind == OP_PARALLEL ? 4 : 2));
+            if (in > width)
+                width = in;
+        }
+    }
+    return width;
+}
+
+/* One line per operation, nested ones indented under theirs (a parallel's under each branch). */
+static void summary_lines(emitter *e, buf *out, const op *ops, size_t n, size_t indent,
+                          size_t width)
+{
+    const workflow *wf = e->wf;
+    for (size_t i = 0; i < n; i++) {
+        const op *op = &ops[i];
+        buf t;
+        buf_init(&t);
+        buf_printf(&t, "%*s%s ", (int)indent, "", model_kind_name(op->kind));
+        w_comment(&t, op->name);
+        buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
+        w_comment(out, wf->path);
+        buf_printf(out, ":%d\n", op->at.line);
+        for (size_t k = 0; k < op->nbranches; k++) {
+            const seq *b = &op->branches[k];
+            if (op->kind == OP_PARALLEL) {
+                buf_printf(out, " *   %*sbranch ", (int)indent + 2, "");
+                if (b->name)
+                    w_comment(out, b->name);
+                else
+                    buf_printf(out, "parallel-branch-%zu", k);
+                buf_addc(out, '\n');
+            }
+            summary_lines(e, out, b->ops, b->nops, indent + (op->kind == OP_PARALLEL ? 4 : 2),
+                          width);
+        }
+        if (!buf_ok(&t))
+            out->oom = 1;
+        buf_cleanup(&t);
+    }
 }
 
 /* The summary comment: what the workflow is and its operations. */
@@ -444,36 +608,19 @@ static void emit_summary(emitter *e, buf *out)
         }
     }
     buf_add(out, "\n *\n");
-    size_t width = 0;
-    for (size_t i = 0; i < wf->nops; i++) {
-        size_t w = strlen(model_kind_name(wf->ops[i].kind)) + 1 + strlen(wf->ops[i].name);
-        if (w > width)
-            width = w;
-    }
-    for (size_t i = 0; i < wf->nops; i++) {
-        const op *op = &wf->ops[i];
-        buf t;
-        buf_init(&t);
-        buf_printf(&t, "%s ", model_kind_name(op->kind));
-        w_comment(&t, op->name);
-        buf_printf(out, " *   %-*s  ", (int)width, buf_str(&t));
-        w_comment(out, wf->path);
-        buf_printf(out, ":%d\n", op->at.line);
-        if (!buf_ok(&t))
-            out->oom = 1;
-        buf_cleanup(&t);
-    }
+    size_t width = summary_width(wf->ops, wf->nops, 0);
+    summary_lines(e, out, wf->ops, wf->nops, 0, width);
 }
 
-/* The enum constants, aligned, each with its operation in a comment. */
-static void emit_states(emitter *e, buf *out)
+/* The enum constants of list L, aligned, each with its operation in a comment. */
+static void emit_states(emitter *e, buf *out, const emit_list *L)
 {
-    size_t width = strlen(e->end_state);
-    for (size_t i = 0; i < e->wf->nops; i++)
+    size_t width = strlen(L->end_state);
+    for (size_t i = L->first; i < L->first + L->nops; i++)
         if (strlen(e->states[i]) + 1 > width)
             width = strlen(e->states[i]) + 1;
-    for (size_t i = 0; i < e->wf->nops; i++) {
-        const op *op = &e->wf->ops[i];
+    for (size_t i = L->first; i < L->first + L->nops; i++) {
+        const op *op = e->all[i];
         buf t;
         buf_init(&t);
         buf_printf(&t, "%s,", e->states[i]);
@@ -483,7 +630,98 @@ static void emit_states(emitter *e, buf *out)
         buf_cleanup(&t);
     }
     buf_printf(out, "%-*s /* after the last operation: succeed with the output */\n", (int)width,
-               e->end_state);
+               L->end_state);
+}
+
+static void emit_list_data(emitter *e, buf *out, size_t l);
+
+/*
+ * The state machine of a nested list l (a branch, a body), after the data of
+ * its operations: its enum, its output's builder, its function.
+ */
+static void emit_list_fn(emitter *e, buf *out, size_t l)
+{
+    const emit_list *L = &e->lists[l];
+    const op *owner = e->all[L->owner];
+    writer w = emitter_writer(e, out);
+    buf t;
+    buf_init(&t);
+    emit_op_title(&t, e, owner);
+    if (owner->kind == OP_PARALLEL) {
+        buf_add(&t, ", branch ");
+        if (owner->branches[L->branch].name)
+            w_comment(&t, owner->branches[L->branch].name);
+        else
+            buf_printf(&t, "parallel-branch-%zu", L->branch);
+    } else {
+        buf_add(&t, owner->kind == OP_MAP ? ", the steps of each item" : ", its steps");
+    }
+    w_line(&w, 0, "/* %s: a state machine of its own */", buf_str(&t));
+    w_line(&w, 0, "enum %s_state {", L->fn);
+    buf states;
+    buf_init(&states);
+    emit_states(e, &states, L);
+    for (const char *p = buf_str(&states); *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        buf_printf(out, "    %.*s\n", (int)len, p);
+        p += len + (nl != NULL);
+    }
+    if (!buf_ok(&states))
+        out->oom = 1;
+    buf_cleanup(&states);
+    w_line(&w, 0, "};");
+    w_blank(&w);
+    if (ex_needs_builder(L->output)) {
+        buf_reset(&t);
+        buf_add(&t, "/* its output, ");
+        w_comment(&t, e->wf->path);
+        buf_printf(&t, ":%d */", L->output->at.line);
+        w_line(&w, 0, "%s", buf_str(&t));
+        emit_builder(e, out, L->output_fn, L->output);
+        w_blank(&w);
+    }
+    w_line(&w, 0, "static void %s(cairn_exec *x)", L->fn);
+    w_line(&w, 0, "{");
+    w_line(&w, 1, "int s = %s;", L->nops ? e->states[L->first] : L->end_state);
+    w_line(&w, 1, "for (;;) {");
+    w_line(&w, 2, "switch (s) {");
+    /* the cases, laid out for CASES_INDENT columns in, as the template's */
+    buf cases;
+    buf_init(&cases);
+    for (size_t i = L->first; i < L->first + L->nops; i++)
+        emit_case(e, &cases, i);
+    emit_end_case(e, &cases, L);
+    for (const char *p = buf_str(&cases); *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        buf_printf(out, "%s%.*s\n", len && *p != '#' ? "        " : "", (int)len, p);
+        p += len + (nl != NULL);
+    }
+    if (!buf_ok(&cases))
+        out->oom = 1;
+    buf_cleanup(&cases);
+    w_line(&w, 2, "}");
+    w_line(&w, 1, "}");
+    w_line(&w, 0, "}");
+    w_blank(&w);
+    if (!buf_ok(&t))
+        out->oom = 1;
+    buf_cleanup(&t);
+}
+
+/* The data of list l's operations, each nested list's state machine before its owner's data. */
+static void emit_list_data(emitter *e, buf *out, size_t l)
+{
+    const emit_list *L = &e->lists[l];
+    for (size_t i = L->first; i < L->first + L->nops; i++) {
+        for (size_t k = 0; k < e->all[i]->nbranches; k++) {
+            size_t nested = emit_list_of(e, i, k);
+            emit_list_data(e, out, nested);
+            emit_list_fn(e, out, nested);
+        }
+        emit_op_data(e, out, i);
+    }
 }
 
 /* The embedded hooks source, one literal per source line. */
@@ -611,11 +849,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     for (char *p = e.upper; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    buf end;
-    buf_init(&end);
-    buf_printf(&end, "%s_END", e.upper);
-    e.end_state = buf_take(&end);
-    if (!e.end_state || make_ids(&e) < 0)
+    if (make_ids(&e) < 0)
         goto oom;
     ex_c_string(&e.yaml_lit, wf->path);
     buf cname;
@@ -676,9 +910,8 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     } else {
         buf_add(&parts[P_SCHEMA_REF], "NULL");
     }
-    emit_states(&e, &parts[P_STATES]);
-    for (size_t i = 0; i < wf->nops; i++)
-        emit_op_data(&e, &parts[P_OPS], i);
+    emit_states(&e, &parts[P_STATES], &e.lists[0]);
+    emit_list_data(&e, &parts[P_OPS], 0);
     if (ex_needs_builder(wf->output)) {
         buf_add(&parts[P_OPS], "/* the workflow's output, ");
         w_comment(&parts[P_OPS], wf->path);
@@ -692,7 +925,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     }
     for (size_t i = 0; i < wf->nops; i++)
         emit_case(&e, &parts[P_CASES], i);
-    emit_end_case(&e, &parts[P_CASES]);
+    emit_end_case(&e, &parts[P_CASES], &e.lists[0]);
     ex_c_string(&parts[P_SOURCE_STR], wf->path);
     if (wf->timeout_ms > 0)
         w_duration(&parts[P_TIMEOUT], wf->timeout_ms);
@@ -721,7 +954,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     char abi[16], guard[256];
     snprintf(abi, sizeof abi, "%d", CAIRN_ABI);
     snprintf(guard, sizeof guard, "CAIRN_GEN_%s_H", e.upper);
-    const char *first = wf->nops ? e.states[0] : e.end_state;
+    const char *first = wf->nops ? e.states[0] : e.lists[0].end_state;
     const tpl_var vars[] = {
         {"VERSION", CAIRN_VERSION},
         {"ABI", abi},

@@ -284,8 +284,9 @@ static const op *op_callback(const emitter *e, const op *op)
 {
     if (op->kind == OP_CALLBACK || op->kind == OP_WAIT_FOR_CALLBACK)
         return op;
-    if (op->kind == OP_AWAIT && op->await_target >= 0 && (size_t)op->await_target < e->wf->nops)
-        return &e->wf->ops[op->await_target];
+    (void)e;
+    if (op->kind == OP_AWAIT && op->await_cb)
+        return op->await_cb;
     return NULL;
 }
 
@@ -319,6 +320,21 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
                 buf_add(&as, "NULL");
             w_line(w, 1, "{%s_catch_%s_%zu, %s},", wn, id, k, buf_str(&as));
             buf_cleanup(&as);
+        }
+        w_line(w, 0, "};");
+    }
+    if (op->nbranches) {
+        w_line(w, 0, "static const cairn_branch %s_branches_%s[] = {", wn, id);
+        for (size_t k = 0; k < op->nbranches; k++) {
+            const emit_list *L = &e->lists[emit_list_of(e, i, k)];
+            buf_reset(&name);
+            if (op->kind != OP_PARALLEL)
+                buf_add(&name, "NULL");
+            else if (op->branches[k].name)
+                ex_c_string(&name, op->branches[k].name);
+            else
+                buf_printf(&name, "\"parallel-branch-%zu\"", k);
+            w_line(w, 1, "{%s, %d, %s},", buf_str(&name), op->branches[k].at.line, L->fn);
         }
         w_line(w, 0, "};");
     }
@@ -369,6 +385,39 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         ex_c_string(&name, op->await_of ? op->await_of : "");
         w_line(w, 1, ".callback = %s,", buf_str(&name));
     }
+    if (op->nbranches) {
+        w_line(w, 1, ".branches = %s_branches_%s,", wn, id);
+        w_line(w, 1, ".nbranches = %zu,", op->nbranches);
+    }
+    if (op->max_concurrency)
+        w_line(w, 1, ".max_concurrency = %d,", op->max_concurrency);
+    if (op->complete) {
+        buf_reset(&name);
+        const char *sep = "";
+        if (op->complete & COMPLETE_MIN) {
+            buf_printf(&name, "CAIRN_MIN_SUCCESSFUL");
+            sep = " | ";
+        }
+        if (op->complete & COMPLETE_FAILURES) {
+            buf_printf(&name, "%sCAIRN_TOLERATED_FAILURES", sep);
+            sep = " | ";
+        }
+        if (op->complete & COMPLETE_PERCENT)
+            buf_printf(&name, "%sCAIRN_TOLERATED_PERCENT", sep);
+        w_line(w, 1, ".complete = {.given = %s,", buf_str(&name));
+        if (op->complete & COMPLETE_MIN)
+            w_line(w, 1, "             .min_successful = %d,", op->min_successful);
+        if (op->complete & COMPLETE_FAILURES)
+            w_line(w, 1, "             .tolerated_failures = %d,", op->tolerated_failures);
+        if (op->complete & COMPLETE_PERCENT)
+            w_line(w, 1, "             .tolerated_failure_percent = %.17g,", op->tolerated_percent);
+        w_line(w, 1, "             },");
+    }
+    if (op->kind == OP_MAP && op->item_as) {
+        buf_reset(&name);
+        ex_c_string(&name, op->item_as);
+        w_line(w, 1, ".item_as = %s,", buf_str(&name));
+    }
     w_line(w, 0, "};");
     if (!buf_ok(&name))
         w->out->oom = 1;
@@ -378,7 +427,7 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
 /* Descriptors and builder functions of op i (the OPERATIONS point). */
 void emit_op_data(emitter *e, buf *out, size_t i)
 {
-    const op *op = &e->wf->ops[i];
+    const op *op = e->all[i];
     writer w = emitter_writer(e, out);
     buf title, name;
     buf_init(&title);
@@ -386,7 +435,8 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     emit_op_title(&title, e, op);
 
     int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
-                    op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK;
+                    op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK ||
+                    op->kind == OP_PARALLEL || op->kind == OP_MAP || op->kind == OP_GROUP;
     int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
     emit_http_req req;
     if (http)

@@ -51,12 +51,33 @@ void w_duration(buf *out, int64_t ms);
 
 /* ---- one workflow's emission (emit.c) ---- */
 
+/*
+ * One list of operations and the state machine made of it: the workflow's
+ * (NAME_run), a parallel's branch (NAME_branch_ID_K) or a map's or group's
+ * body (NAME_body_ID). Its operations are all[first .. first + nops).
+ */
+typedef struct emit_list {
+    const op *ops;
+    size_t nops;
+    size_t first;
+    const val *output; /* what it ends with by default (NULL: the last `as`) */
+    long owner;        /* the index in all of its parallel, map or group; -1: the workflow's */
+    size_t branch;     /* which branch of the owner */
+    char *fn;          /* its function (owned) */
+    char *end_state;   /* its last state (owned) */
+    char *output_fn;   /* the builder of output, when it needs one (owned) */
+} emit_list;
+
 typedef struct emitter {
     const workflow *wf;
     const emit_opts *o;
+    const op **all; /* every operation, list by list (the workflow's first); owned array */
+    size_t nall;
+    size_t *list_of;    /* per operation: its list */
+    emit_list *lists;   /* owned */
+    size_t nlists;
     char **ids;    /* owned: per op, its unique lower-case C identifier part */
     char **states; /* owned: per op, its enum constant */
-    char *end_state;
     char *upper; /* NAME in upper case */
     buf yaml_lit, cfile_lit;
 } emitter;
@@ -68,6 +89,9 @@ static inline writer emitter_writer(emitter *e, buf *out)
                     .yaml = buf_str(&e->yaml_lit),
                     .cfile = buf_str(&e->cfile_lit)};
 }
+
+/* The list of branch k of operation i (a parallel, map or group). */
+size_t emit_list_of(const emitter *e, size_t i, size_t k);
 
 /* ---- the data of each operation (emit_data.c) ---- */
 

@@ -215,7 +215,8 @@ typedef enum node_shape {
     SH_CHOICE,
     SH_SUCCEED,
     SH_FAIL,
-    SH_GOTO
+    SH_GOTO,
+    SH_FANOUT /* parallel, map, group */
 } node_shape;
 
 typedef enum edge_style {
@@ -302,6 +303,10 @@ static node_shape shape_of(op_kind k)
         return SH_FAIL;
     case OP_GOTO:
         return SH_GOTO;
+    case OP_PARALLEL:
+    case OP_MAP:
+    case OP_GROUP:
+        return SH_FANOUT;
     }
     return SH_STEP;
 }
@@ -389,6 +394,17 @@ static char *op_label(graph *g, const op *o)
     case OP_FAIL:
         if (o->err_type)
             buf_add(&d, o->err_type);
+        break;
+    case OP_PARALLEL:
+        buf_printf(&d, "%zu branches", o->nbranches);
+        if (o->max_concurrency)
+            buf_printf(&d, ", %d at a time", o->max_concurrency);
+        break;
+    case OP_MAP:
+        buf_add(&d, "over ");
+        val_text(&d, o->items);
+        if (o->max_concurrency)
+            buf_printf(&d, ", %d at a time", o->max_concurrency);
         break;
     default:
         break;
@@ -501,6 +517,9 @@ static void build_graph(graph *g)
             break;
         case OP_WAIT:
         case OP_CALLBACK:
+        case OP_PARALLEL:
+        case OP_MAP:
+        case OP_GROUP:
             add_edge(g, i, next, NULL, ED_FLOW);
             add_catches(g, i, o);
             break;
@@ -605,13 +624,15 @@ static void render_mermaid(buf *b, const graph *g)
                                        [SH_WAIT] = "{{",    [SH_CALLBACK] = "[/",
                                        [SH_AWAIT] = "[\\",  [SH_WAIT_FOR_CALLBACK] = "[[",
                                        [SH_CHOICE] = "{",   [SH_SUCCEED] = "([",
-                                       [SH_FAIL] = "([",    [SH_GOTO] = ">"};
+                                       [SH_FAIL] = "([",    [SH_GOTO] = ">",
+                                       [SH_FANOUT] = "[["};
     static const char *const close[] = {[SH_START] = "))",   [SH_SUCCEEDED] = ")))",
                                         [SH_FAILED] = ")))", [SH_STEP] = "]",
                                         [SH_WAIT] = "}}",    [SH_CALLBACK] = "/]",
                                         [SH_AWAIT] = "\\]",  [SH_WAIT_FOR_CALLBACK] = "]]",
                                         [SH_CHOICE] = "}",   [SH_SUCCEED] = "])",
-                                        [SH_FAIL] = "])",    [SH_GOTO] = "]"};
+                                        [SH_FAIL] = "])",    [SH_GOTO] = "]",
+                                        [SH_FANOUT] = "]]"};
     static const char *const arrow[] = {
         [ED_FLOW] = "-->", [ED_RETRY] = "-->", [ED_CATCH] = "-.->", [ED_TIMEOUT] = "-.->"};
 
@@ -693,7 +714,8 @@ static void render_dot(buf *b, const graph *g)
         [SH_CHOICE] = "shape=diamond",
         [SH_SUCCEED] = "shape=box, style=rounded, color=\"#2e7d32\"",
         [SH_FAIL] = "shape=box, style=rounded, color=\"#c62828\"",
-        [SH_GOTO] = "shape=cds"};
+        [SH_GOTO] = "shape=cds",
+        [SH_FANOUT] = "shape=box3d"};
     static const char *const styles[] = {[ED_FLOW] = "",
                                          [ED_RETRY] = ", color=\"#6a6a6a\"",
                                          [ED_CATCH] = ", style=dashed, color=\"#c62828\"",

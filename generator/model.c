@@ -71,8 +71,24 @@ static void run_free(run_spec *r)
     free(r->http.ok);
 }
 
+static void op_free(op *o);
+
+void mb_seq_free(seq *s)
+{
+    free(s->name);
+    for (size_t i = 0; i < s->nops; i++)
+        op_free(&s->ops[i]);
+    free(s->ops);
+    mb_val_free(s->output);
+}
+
 static void op_free(op *o)
 {
+    for (size_t i = 0; i < o->nbranches; i++)
+        mb_seq_free(&o->branches[i]);
+    free(o->branches);
+    mb_val_free(o->items);
+    free(o->item_as);
     free(o->name);
     run_free(&o->run);
     run_free(&o->submitter);
@@ -122,6 +138,24 @@ void model_free(workflow *wf)
 }
 
 /* ---- the workflow ---- */
+
+void mb_ops(builder *b, const yml_node *steps, op **ops, size_t *nops)
+{
+    *ops = calloc(steps->n ? steps->n : 1, sizeof **ops);
+    *nops = 0;
+    for (size_t i = 0; *ops && i < steps->n; i++) {
+        const yml_node *item = steps->items[i], *kind_node = NULL;
+        if (item->kind != YML_MAP) {
+            mb_err(b, DIAG_E_TYPE, item->at,
+                   "an operation is a mapping such as '- step: NAME', not %s", yml_kind_name(item));
+            continue;
+        }
+        int k = mb_item_kind(b, item, &kind_node);
+        if (k < 0)
+            continue;
+        mb_op(b, item, kind_node, (op_kind)k, &(*ops)[(*nops)++]);
+    }
+}
 
 static cJSON *json_of(const yml_node *n)
 {
@@ -351,20 +385,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
     } else if (steps->kind != YML_SEQ || !steps->n) {
         mb_err(&b, DIAG_E_TYPE, steps->at, "'steps' must be a non-empty list of operations");
     } else {
-        wf->ops = calloc(steps->n, sizeof *wf->ops);
-        for (size_t i = 0; wf->ops && i < steps->n; i++) {
-            const yml_node *item = steps->items[i], *kind_node = NULL;
-            if (item->kind != YML_MAP) {
-                mb_err(&b, DIAG_E_TYPE, item->at,
-                       "an operation is a mapping such as '- step: NAME', not %s",
-                       yml_kind_name(item));
-                continue;
-            }
-            int k = mb_item_kind(&b, item, &kind_node);
-            if (k < 0)
-                continue;
-            mb_op(&b, item, kind_node, (op_kind)k, &wf->ops[wf->nops++]);
-        }
+        mb_ops(&b, steps, &wf->ops, &wf->nops);
     }
     mb_strs_free(b.defaults.v.on, b.defaults.v.non);
     return wf;

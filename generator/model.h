@@ -98,7 +98,10 @@ typedef enum op_kind {
     OP_CHOICE = KIND_CHOICE,
     OP_SUCCEED = KIND_SUCCEED,
     OP_FAIL = KIND_FAIL,
-    OP_GOTO = KIND_GOTO /* name and else_go: the target; not journaled */
+    OP_GOTO = KIND_GOTO, /* name and else_go: the target; not journaled */
+    OP_PARALLEL = KIND_PARALLEL, /* branches */
+    OP_MAP = KIND_MAP,           /* items, item_as, one branch: the body */
+    OP_GROUP = KIND_GROUP        /* one branch: the body */
 } op_kind;
 
 /* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
@@ -160,6 +163,20 @@ typedef struct choice_when {
     pos go_at; /* the goto value */
 } choice_when;
 
+struct op;
+
+/*
+ * A list of operations with its own scope: a parallel's branch, a map's or a
+ * group's body. Names inside are visible inside only; gotos stay inside.
+ */
+typedef struct seq {
+    char *name;  /* a branch's name (NULL: parallel-branch-<i>); NULL for a body */
+    pos at;      /* the branch's mapping, or the body's `steps` */
+    struct op *ops;
+    size_t nops;
+    val *output; /* NULL: the last `as` value inside */
+} seq;
+
 typedef struct op {
     op_kind kind;
     char *name;
@@ -184,7 +201,8 @@ typedef struct op {
     run_spec result_hook;             /* result: {lua|c}: decodes the raw payload; RUN_NONE: none */
     run_spec encode, decode;          /* OP_STEP serdes: {lua|c} each; RUN_NONE: JSON */
     char *await_of;                   /* OP_AWAIT: the callback's name */
-    int await_target;
+    int await_target;                 /* its index in the same list, or -1 */
+    const struct op *await_cb;        /* the callback (here or in an enclosing list): checker */
 
     choice_when *whens; /* OP_CHOICE; OP_GOTO has only else_go */
     size_t nwhens;
@@ -194,12 +212,23 @@ typedef struct op {
 
     val *output; /* OP_SUCCEED: its own output, or NULL */
 
+    seq *branches; /* OP_PARALLEL: each branch; OP_MAP, OP_GROUP: one, the body */
+    size_t nbranches;
+    val *items;            /* OP_MAP: an expression yielding an array */
+    char *item_as;         /* OP_MAP: the item's name inside (NULL: item) */
+    int max_concurrency;   /* OP_PARALLEL, OP_MAP: 0: all at once */
+    unsigned complete;     /* which of the three below were given (COMPLETE_*) */
+    int min_successful, tolerated_failures;
+    double tolerated_percent;
+
     char *err_type; /* OP_FAIL */
     val *err_message;
     val *err_data;
 
     int reachable; /* set by the checker */
 } op;
+
+enum { COMPLETE_MIN = 1, COMPLETE_FAILURES = 2, COMPLETE_PERCENT = 4 };
 
 typedef struct workflow {
     char *path; /* the YAML path as given */

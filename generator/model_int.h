@@ -92,6 +92,11 @@ void mb_retry_raw(builder *b, const yml_node *n, retry_raw *r);
 /* Resolves own over defaults over the AWS default, field by field. */
 void mb_retry_resolve(builder *b, const retry_raw *own, const retry_raw *def, retry_spec *out);
 
+/* The operations of list n (the workflow's `steps`, a branch's, a body's) into *ops. */
+void mb_ops(builder *b, const yml_node *n, op **ops, size_t *nops);
+
+void mb_seq_free(seq *s);
+
 void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind k, op *o);
 
 /* The kind key of a list item; reports none or several. */

@@ -226,12 +226,18 @@ static const char *const keys_choice[] = {"choice", "when", "else", NULL};
 static const char *const keys_succeed[] = {"succeed", "output", NULL};
 static const char *const keys_fail[] = {"fail", "error", NULL};
 static const char *const keys_goto[] = {"goto", NULL};
-static const char *const *const kind_keys[] = {keys_step,    keys_wait, keys_callback,
-                                               keys_await,   keys_wfc,  keys_choice,
-                                               keys_succeed, keys_fail, keys_goto};
+static const char *const keys_parallel[] = {"parallel", "branches", "max_concurrency", "complete",
+                                            "as",       "catch",    NULL};
+static const char *const keys_map[] = {"map",      "items",  "item_as", "max_concurrency",
+                                       "complete", "steps",  "output",  "as",
+                                       "catch",    NULL};
+static const char *const keys_group[] = {"group", "steps", "output", "as", "catch", NULL};
+static const char *const *const kind_keys[] = {
+    keys_step,    keys_wait, keys_callback, keys_await,    keys_wfc, keys_choice,
+    keys_succeed, keys_fail, keys_goto,     keys_parallel, keys_map, keys_group};
 static const char *const kind_articles[] = {
-    "a step",   "a wait",    "a callback", "an await", "a wait_for_callback",
-    "a choice", "a succeed", "a fail",     "a goto"};
+    "a step",   "a wait",    "a callback", "an await",   "a wait_for_callback", "a choice",
+    "a succeed", "a fail",   "a goto",     "a parallel", "a map",               "a group"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -382,6 +388,142 @@ static void error_of(builder *b, const yml_node *n, op *o)
         o->err_data = mb_val(b, dt);
 }
 
+/* ---- fan-out ---- */
+
+/* An integer under key in map, at least min; 1 when given and valid. */
+static int int_of(builder *b, const yml_node *map, const char *key, int min, int *out)
+{
+    const yml_node *n = yml_get(map, key);
+    if (!n)
+        return 0;
+    double d;
+    char *json = NULL;
+    int is_int, ok = n->kind == YML_SCALAR && mb_number_plain(n, &d, &json, &is_int) == 1 &&
+                     is_int && d >= min && d <= INT_MAX;
+    free(json);
+    if (!ok) {
+        mb_err(b, DIAG_E_VALUE, n->at, "'%s' must be an integer of at least %d", key, min);
+        return 0;
+    }
+    *out = (int)d;
+    return 1;
+}
+
+static void complete_of(builder *b, const yml_node *n, op *o)
+{
+    static const char *const keys[] = {"min_successful", "tolerated_failures",
+                                       "tolerated_failure_percent", NULL};
+    if (n->kind != YML_MAP) {
+        mb_err(b, DIAG_E_TYPE, n->at,
+               "'complete' must be a mapping of min_successful, tolerated_failures, "
+               "tolerated_failure_percent, not %s",
+               yml_kind_name(n));
+        return;
+    }
+    mb_keys(b, n, keys, "complete");
+    if (int_of(b, n, "min_successful", 1, &o->min_successful))
+        o->complete |= COMPLETE_MIN;
+    if (int_of(b, n, "tolerated_failures", 0, &o->tolerated_failures))
+        o->complete |= COMPLETE_FAILURES;
+    const yml_node *p = yml_get(n, "tolerated_failure_percent");
+    if (p) {
+        char *json = NULL;
+        int is_int;
+        if (p->kind == YML_SCALAR && mb_number_plain(p, &o->tolerated_percent, &json, &is_int) == 1 &&
+            o->tolerated_percent >= 0 && o->tolerated_percent <= 100)
+            o->complete |= COMPLETE_PERCENT;
+        else
+            mb_err(b, DIAG_E_VALUE, p->at,
+                   "'tolerated_failure_percent' must be a number from 0 to 100");
+        free(json);
+    }
+}
+
+/* The `steps` of a branch or body (map n) into s; what names the list in messages. */
+static void body_of(builder *b, const yml_node *n, const char *what, pos owner, seq *s)
+{
+    const yml_node *steps = yml_get(n, "steps");
+    s->at = steps ? steps->at : owner;
+    if (!steps)
+        mb_err(b, DIAG_E_MISSING_KEY, owner, "%s needs 'steps' (its list of operations)", what);
+    else if (steps->kind != YML_SEQ || !steps->n)
+        mb_err(b, DIAG_E_TYPE, steps->at, "the 'steps' of %s must be a non-empty list", what);
+    else
+        mb_ops(b, steps, &s->ops, &s->nops);
+    const yml_node *out = yml_get(n, "output");
+    if (out)
+        s->output = mb_val(b, out);
+}
+
+static void branches_of(builder *b, const yml_node *n, op *o)
+{
+    static const char *const keys[] = {"name", "steps", "output", NULL};
+    if (n->kind != YML_SEQ || !n->n) {
+        mb_err(b, DIAG_E_TYPE, n->at,
+               "'branches' must be a non-empty list of {name, steps, output}, not %s",
+               n->kind == YML_SEQ ? "an empty list" : yml_kind_name(n));
+        return;
+    }
+    o->branches = calloc(n->n, sizeof *o->branches);
+    for (size_t i = 0; o->branches && i < n->n; i++) {
+        const yml_node *br = n->items[i];
+        seq *s = &o->branches[o->nbranches++];
+        s->at = br->at;
+        if (br->kind != YML_MAP) {
+            mb_err(b, DIAG_E_TYPE, br->at, "a branch is a mapping {name, steps, output}, not %s",
+                   yml_kind_name(br));
+            continue;
+        }
+        mb_keys(b, br, keys, "a branch");
+        s->name = name_of(b, br, "name", "a branch name");
+        if (s->name && !lex_op_name(s->name))
+            mb_err(b, DIAG_E_NAME, yml_get(br, "name")->at,
+                   "bad branch name '%s': 1 to 64 letters, digits, '_', '.' or '-'", s->name);
+        body_of(b, br, "a branch", br->at, s);
+    }
+}
+
+static void fanout_of(builder *b, const yml_node *item, op *o)
+{
+    const yml_node *n;
+    if (o->kind == OP_PARALLEL) {
+        if ((n = yml_get(item, "branches")))
+            branches_of(b, n, o);
+        else
+            mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
+                   "a parallel needs 'branches' (a list of {name, steps, output})");
+    } else {
+        o->branches = calloc(1, sizeof *o->branches);
+        if (o->branches) {
+            o->nbranches = 1;
+            body_of(b, item, o->kind == OP_MAP ? "a map" : "a group", o->name_at, o->branches);
+        }
+    }
+    if (o->kind == OP_MAP) {
+        if (!(n = yml_get(item, "items")))
+            mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
+                   "a map needs 'items' (an expression yielding an array, such as ${input.lines})");
+        else if (!(o->items = mb_val(b, n)) || o->items->kind != V_EXPR)
+            mb_err(b, DIAG_E_TYPE, n->at,
+                   "'items' must be one expression yielding an array, such as ${input.lines}");
+        o->item_as = name_of(b, item, "item_as", "a name");
+        if (o->item_as && !lex_c_ident(o->item_as))
+            mb_err(b, DIAG_E_NAME, yml_get(item, "item_as")->at,
+                   "bad 'item_as' name '%s': letters, digits and '_', not starting with a digit",
+                   o->item_as);
+        else if (o->item_as && (!strcmp(o->item_as, "input") || !strcmp(o->item_as, "execution") ||
+                                !strcmp(o->item_as, "index")))
+            mb_err(b, DIAG_E_NAME, yml_get(item, "item_as")->at,
+                   "'item_as: %s' would hide the built-in '%s': choose another name", o->item_as,
+                   o->item_as);
+    }
+    if (o->kind != OP_GROUP) {
+        int_of(b, item, "max_concurrency", 1, &o->max_concurrency);
+        if ((n = yml_get(item, "complete")))
+            complete_of(b, n, o);
+    }
+}
+
 void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind k, op *o)
 {
     const char *kname = model_kind_name(k);
@@ -401,8 +543,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
                    "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
     /* the other kind keys and submitter have had their own message */
     static const char *const reported[] = {
-        "step", "wait", "callback",  "await", "wait_for_callback", "choice", "succeed",
-        "fail", "goto", "submitter", NULL};
+        "step", "wait",      "callback", "await", "wait_for_callback", "choice", "succeed",
+        "fail", "goto",      "parallel", "map",   "group",             "submitter", NULL};
     mb_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
 
     const yml_node *n;
@@ -492,6 +634,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
         o->else_go = name_of(b, item, "else", "an operation name");
         o->else_at = value_at(item, "else", o->name_at);
     }
+    if (k == OP_PARALLEL || k == OP_MAP || k == OP_GROUP)
+        fanout_of(b, item, o);
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
         o->output = mb_val(b, n);
     if (k == OP_FAIL) {

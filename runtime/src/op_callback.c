@@ -27,11 +27,11 @@
 /* Sets variable var to {"id": callback_id} without making it the default output. */
 static int set_callback_var(cairn_exec *x, const char *var, const char *callback_id)
 {
-    cJSON *last = x->sc.last_as;
+    cJSON *last = x->sc->last_as;
     cJSON *v = cJSON_CreateObject();
-    int rc = v && cJSON_AddStringToObject(v, "id", callback_id) ? scope_set(&x->sc, var, v) : -1;
+    int rc = v && cJSON_AddStringToObject(v, "id", callback_id) ? scope_set(x->sc, var, v) : -1;
     cJSON_Delete(v);
-    x->sc.last_as = last;
+    x->sc->last_as = last;
     if (rc != 0)
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     return rc;
@@ -52,6 +52,7 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
 {
     memset(seen, 0, sizeof *seen);
     snprintf(seen->id, sizeof seen->id, "%s", x->cur_id);
+    snprintf(seen->ctx, sizeof seen->ctx, "%s", x->fr ? x->fr->id : "");
     seen->name = name;
     seen->row = row;
     seen->timeout_at = row ? row->timeout_at : STORE_NO_TIME;
@@ -317,7 +318,7 @@ static cJSON *cb_value(cairn_exec *x, const cairn_op *op, const char *journaled,
 
 /* A wait_for_callback's CONTEXT operation, as this invocation knows it. */
 typedef struct ctx_ref {
-    char id[32];
+    char id[OP_ID_MAX];
     int64_t seq;
     store_status status; /* as last written or loaded; STORE_NONE: no row */
     int64_t started_at;
@@ -327,7 +328,7 @@ typedef struct ctx_ref {
 static store_op ctx_row(cairn_exec *x, const cairn_op *op, const ctx_ref *c, store_status status)
 {
     snprintf(x->cur_id, sizeof x->cur_id, "%s", c->id);
-    x->cur_parent = NULL;
+    x->cur_parent = replay_parent(x);
     x->cur_seq = c->seq;
     x->cur_status = c->status;
     x->cur_attempt = 0;
@@ -385,7 +386,7 @@ static int cb_outcome(cairn_exec *x, const cairn_op *op, const char *opid, cb_st
             if (replay_checkpoint(x, &r, NULL) != 0)
                 goto done;
         }
-        if (op->as && scope_set(&x->sc, op->as, v) != 0) {
+        if (op->as && scope_set(x->sc, op->as, v) != 0) {
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
@@ -420,8 +421,30 @@ int cairn_callback(cairn_exec *x, const cairn_op *op)
         goto done;
     out = CAIRN_NEXT;
 done:
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
+}
+
+/* Is context id ctx (an operation id, "" for the execution) id itself or one enclosing it? */
+static int within(const char *id, const char *ctx)
+{
+    size_t n = strlen(ctx);
+    return n == 0 || (strncmp(id, ctx, n) == 0 && (id[n] == '\0' || id[n] == '-'));
+}
+
+int cb_cancel_under(cairn_exec *x, const char *id)
+{
+    for (size_t i = 0; i < x->ncbs; i++) {
+        if (!x->cbs[i].open || !within(x->cbs[i].id, id))
+            continue;
+        char opid[OP_ID_MAX];
+        snprintf(opid, sizeof opid, "%s", x->cbs[i].id); /* cb_settle may move x->cbs */
+        cb_state s;
+        if (cb_settle(x, opid, 1, &s) != 0)
+            return -1;
+        cb_state_cleanup(&s);
+    }
+    return 0;
 }
 
 int cairn_await(cairn_exec *x, const cairn_op *op)
@@ -431,14 +454,17 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
     cb_state s;
     if (x->ended)
         goto done;
-    if (x->sc.oom) {
+    if (x->sc->oom) {
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
     if (replay_timed_out(x))
         goto done;
+    /* the callback of that name created in this context or an enclosing one */
+    const char *here = x->fr ? x->fr->id : "";
     for (size_t i = x->ncbs; i-- > 0 && !c;)
-        if (op->callback && x->cbs[i].name && strcmp(x->cbs[i].name, op->callback) == 0)
+        if (op->callback && x->cbs[i].name && strcmp(x->cbs[i].name, op->callback) == 0 &&
+            within(here, x->cbs[i].ctx))
             c = &x->cbs[i];
     if (!c) {
         replay_fail(x, "Cairn.Internal",
@@ -455,7 +481,7 @@ int cairn_await(cairn_exec *x, const cairn_op *op)
     }
     out = cb_outcome(x, op, c->id, &s, NULL);
 done:
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
 }
 
@@ -538,11 +564,16 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
         ctx.status = STORE_STARTED;
     }
 
-    /* Child N-1: the callback; its id is the variable `callback`. (Operation
-     * ids are decimal counters, far shorter than the bound the compiler sees.) */
-    char cid[32], sid[32];
-    snprintf(cid, sizeof cid, "%.29s-1", ctx.id);
-    snprintf(sid, sizeof sid, "%.29s-2", ctx.id);
+    /* Child N-1: the callback; its id is the variable `callback`. */
+    char cid[OP_ID_MAX + 2], sid[OP_ID_MAX + 2];
+    snprintf(cid, sizeof cid, "%s-1", ctx.id);
+    snprintf(sid, sizeof sid, "%s-2", ctx.id);
+    if (strlen(cid) >= OP_ID_MAX) {
+        replay_fail(x, "Execution.TooDeep",
+                    "operation ids under %s would pass %d characters: fan-out is nested too deep",
+                    ctx.id, OP_ID_MAX - 1);
+        goto done;
+    }
     cb_seen seen;
     const store_op *crow = replay_find(x, cid);
     replay_op_at(x, cid, ctx.id, crow);
@@ -590,8 +621,8 @@ int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn arg
     }
     out = cb_outcome(x, op, cid, &s, &ctx);
 done:
-    x->cur_parent = NULL;
+    x->cur_parent = replay_parent(x);
     err_cleanup(&e);
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
 }

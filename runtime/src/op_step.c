@@ -103,8 +103,8 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
             goto done;
     }
     if (!args) {
-        args = scope_keep(&x->sc, cJSON_CreateObject());
-        if (x->sc.oom) {
+        args = scope_keep(x->sc, cJSON_CreateObject());
+        if (x->sc->oom) {
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
             goto done;
         }
@@ -183,7 +183,7 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     /* Held: appended with the next side effect, or the end. */
     if (replay_checkpoint_tx(x, &r, NULL, 1) != 0)
         goto done;
-    if (op->as && scope_set(&x->sc, op->as, result) != 0) {
+    if (op->as && scope_set(x->sc, op->as, result) != 0) {
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
@@ -207,7 +207,7 @@ int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const s
         cJSON *value = NULL;
         if (serdes_step_replay(x, op, row->result, &value, &e) != 0)
             out = replay_catch_or_fail(x, op, NULL, &e);
-        else if (op->as && scope_set(&x->sc, op->as, value) != 0)
+        else if (op->as && scope_set(x->sc, op->as, value) != 0)
             out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         else
             out = CAIRN_NEXT;
@@ -245,7 +245,7 @@ int cairn_step(cairn_exec *x, const cairn_op *op, const cJSON *args)
     int out = CAIRN_STOP;
     if (replay_op_enter(x, STORE_OP_STEP, op, &row) == 0)
         out = row ? op_step_replay(x, op, args, row) : op_step_attempt(x, op, args, 1);
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
 }
 
@@ -290,7 +290,7 @@ int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms)
         int64_t end = ms > INT64_MAX - now ? INT64_MAX : now + (ms > 0 ? ms : 0);
         out = wait_op(x, op, row, now, end);
     }
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
 }
 
@@ -314,6 +314,6 @@ int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when)
         cJSON_free(shown);
     }
 done:
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return out;
 }

@@ -35,7 +35,7 @@
 
 scope *exec_scope(cairn_exec *x)
 {
-    return &x->sc;
+    return x->sc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -203,6 +203,14 @@ static int64_t earlier(int64_t a, int64_t b)
  */
 int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 {
+    if (x->fr) {
+        /* A child context blocks; the batch decides when the execution suspends. */
+        if (op && replay_checkpoint_tx(x, op, NULL, 1) != 0)
+            return CAIRN_STOP;
+        x->fr->state = FRAME_BLOCKED;
+        x->fr->wake = earlier(x->fr->wake, wake);
+        return CAIRN_STOP;
+    }
     for (size_t i = 0; i < x->ncbs; i++)
         if (x->cbs[i].open)
             wake = earlier(earlier(wake, x->cbs[i].timeout_at), x->cbs[i].heartbeat_at);
@@ -214,8 +222,8 @@ int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake)
 }
 
 /* Ends the execution with status and its result or error, writing op with it. */
-int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
-               const cairn_error *error)
+static int exec_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
+                    const cairn_error *error)
 {
     char *etext = NULL;
     if (error) {
@@ -232,6 +240,27 @@ int replay_end(cairn_exec *x, const store_op *op, store_status status, const cha
     return CAIRN_STOP;
 }
 
+/*
+ * The end of the current context (status SUCCEEDED with result, or FAILED
+ * with error), writing op with it: the execution's, or a child context's
+ * (its batch writes the context's row).
+ */
+int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
+               const cairn_error *error)
+{
+    frame *f = x->fr;
+    if (!f)
+        return exec_end(x, op, status, result, error);
+    if (op && replay_checkpoint_tx(x, op, NULL, 1) != 0)
+        return CAIRN_STOP;
+    f->status = status;
+    if ((result && !(f->result = mem_strdup(result))) ||
+        (error && !(f->error = engine_error_text(error))))
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+    f->state = FRAME_ENDED;
+    return CAIRN_STOP;
+}
+
 /* Ends the execution with status (FAILED, TIMED_OUT) and a new error. */
 static int end_error(cairn_exec *x, store_status status, const char *type, const char *fmt,
                      va_list ap)
@@ -241,7 +270,7 @@ static int end_error(cairn_exec *x, store_status status, const char *type, const
     err_vset(&e, type, fmt, ap);
     if (!err_isset(&e))
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    replay_end(x, NULL, status, NULL, &e);
+    exec_end(x, NULL, status, NULL, &e); /* the execution's, even inside a child context */
     err_cleanup(&e);
     return CAIRN_STOP;
 }
@@ -345,6 +374,59 @@ static const store_op *journal_at(const cairn_exec *x, long n)
     return n > 0 && (size_t)n < x->nby_num ? x->by_num[n] : NULL;
 }
 
+/* FNV-1a, for the id index. */
+static size_t hash_id(const char *s)
+{
+    size_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Every row indexed by id (open addressing), for child lookups. Returns 0 or -1 (no memory). */
+static int index_ids(cairn_exec *x)
+{
+    size_t n = 16;
+    while (n < 2 * x->nops)
+        n *= 2;
+    x->by_id = mem_calloc(n, sizeof *x->by_id);
+    if (!x->by_id)
+        return -1;
+    x->nby_id = n;
+    for (size_t i = 0; i < x->nops; i++) {
+        size_t k = hash_id(x->ops[i].id) & (n - 1);
+        while (x->by_id[k])
+            k = (k + 1) & (n - 1);
+        x->by_id[k] = &x->ops[i];
+    }
+    return 0;
+}
+
+/* Takes the next operation id of the current context into cur_id; returns its row or NULL. */
+static const store_op *next_op(cairn_exec *x)
+{
+    frame *f = x->fr;
+    if (!f) {
+        x->counter++;
+        format_number(x->cur_id, sizeof x->cur_id, x->counter);
+        return journal_at(x, x->counter);
+    }
+    f->counter++;
+    char n[24];
+    format_number(n, sizeof n, f->counter);
+    if (strlen(f->id) + 1 + strlen(n) >= sizeof x->cur_id) {
+        replay_fail(x, "Execution.TooDeep",
+                    "operation ids under %s would pass %d characters: fan-out is nested too deep",
+                    f->id, OP_ID_MAX - 1);
+        return NULL;
+    }
+    size_t len = strlen(f->id);
+    memcpy(x->cur_id, f->id, len);
+    x->cur_id[len] = '-';
+    memcpy(x->cur_id + len + 1, n, strlen(n) + 1); /* fits: checked above */
+    return replay_find(x, x->cur_id);
+}
+
 /*
  * Every operation call starts here: takes the next id and finds its journal
  * row (*row, or NULL when the operation is new). Returns 0 to go on, or -1
@@ -356,38 +438,46 @@ int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const
     *row = NULL;
     if (x->ended)
         return -1;
-    if (x->sc.oom) {
+    if (x->sc->oom) {
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
                     "out of memory while evaluating the expressions of '%s'", op->name);
         return -1;
     }
     if (replay_timed_out(x))
         return -1;
-    x->counter++;
-    format_number(x->cur_id, sizeof x->cur_id, x->counter);
-    const store_op *r = journal_at(x, x->counter);
+    const store_op *r = next_op(x);
+    if (!r && x->ended)
+        return -1;
     if (r && (r->type != type || !r->name || strcmp(r->name, op->name) != 0)) {
         replay_fail(x, "Execution.NonDeterministic",
-                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
+                    "Non-deterministic execution detected: operation %s was %s '%s' in the "
                     "journal, is %s '%s' now",
-                    x->counter, kind_word(r->type), r->name ? r->name : "", kind_word(type),
+                    x->cur_id, kind_word(r->type), r->name ? r->name : "", kind_word(type),
                     op->name);
         return -1;
     }
     x->cur_seq = r ? r->seq : x->next_seq++;
     x->cur_status = r ? r->status : STORE_NONE;
     x->cur_attempt = r ? r->attempt : 0;
-    x->cur_parent = NULL;
+    x->cur_parent = replay_parent(x);
     *row = r;
     return 0;
 }
 
-/* A child operation of the current journal, by its id ("4-1"); NULL when new. */
+/* An operation of the journal by its id ("4-1"); NULL when new (or the index cannot be made). */
 const store_op *replay_find(const cairn_exec *x, const char *id)
 {
-    for (size_t i = 0; i < x->nops; i++)
-        if (strcmp(x->ops[i].id, id) == 0)
-            return &x->ops[i];
+    if (!x->nby_id && x->nops && index_ids((cairn_exec *)x) != 0) {
+        /* out of memory: search it through */
+        for (size_t i = 0; i < x->nops; i++)
+            if (strcmp(x->ops[i].id, id) == 0)
+                return &x->ops[i];
+        return NULL;
+    }
+    for (size_t k = hash_id(id) & (x->nby_id - 1); x->nby_id && x->by_id[k];
+         k = (k + 1) & (x->nby_id - 1))
+        if (strcmp(x->by_id[k]->id, id) == 0)
+            return x->by_id[k];
     return NULL;
 }
 
@@ -439,7 +529,7 @@ int replay_set_as(cairn_exec *x, const char *as, const char *text)
                     x->j->name, x->row->id, x->cur_id);
         return -1;
     }
-    int rc = scope_set(&x->sc, as, v);
+    int rc = scope_set(x->sc, as, v);
     cJSON_Delete(v);
     if (rc != 0) {
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
@@ -466,7 +556,7 @@ int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
             cJSON *j = err_to_json(e);
             if (j && !cJSON_HasObjectItem(j, "data"))
                 cJSON_AddNullToObject(j, "data");
-            int rc = j ? scope_set(&x->sc, c->as, j) : -1;
+            int rc = j ? scope_set(x->sc, c->as, j) : -1;
             cJSON_Delete(j);
             if (rc != 0)
                 return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
@@ -508,22 +598,23 @@ static int end_reached(cairn_exec *x)
 {
     if (x->ended)
         return -1;
-    if (x->sc.oom) {
+    if (x->sc->oom) {
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
                     "out of memory while evaluating the execution's output");
         return -1;
     }
     if (replay_timed_out(x))
         return -1;
-    const store_op *r = journal_at(x, x->counter + 1);
+    const store_op *r = next_op(x);
     if (r) {
         replay_fail(x, "Execution.NonDeterministic",
-                    "Non-deterministic execution detected: operation %ld was %s '%s' in the "
-                    "journal, is the end of the execution now",
-                    x->counter + 1, kind_word(r->type), r->name ? r->name : "");
+                    "Non-deterministic execution detected: operation %s was %s '%s' in the "
+                    "journal, is the end of %s now",
+                    x->cur_id, kind_word(r->type), r->name ? r->name : "",
+                    x->fr ? "its context" : "the execution");
         return -1;
     }
-    return 0;
+    return x->ended ? -1 : 0;
 }
 
 int cairn_succeed(cairn_exec *x, const cJSON *output)
@@ -531,7 +622,7 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
     if (end_reached(x) != 0)
         goto done;
     if (!output)
-        output = x->sc.last_as;
+        output = x->sc->last_as;
     char *text = engine_json_text(output);
     if (!text) {
         replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
@@ -539,14 +630,13 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
     }
     size_t len = strlen(text);
     if (len > PAYLOAD_MAX)
-        replay_fail(x, "Payload.TooLarge",
-                    "the execution's output is %zu bytes of JSON; it may hold at most %d", len,
-                    PAYLOAD_MAX);
+        replay_fail(x, "Payload.TooLarge", "the %s output is %zu bytes of JSON; it may hold at most %d",
+                    x->fr ? "context's" : "execution's", len, PAYLOAD_MAX);
     else
         replay_end(x, NULL, STORE_SUCCEEDED, text, NULL);
     cJSON_free(text);
 done:
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return CAIRN_STOP;
 }
 
@@ -573,18 +663,56 @@ nomem:
 done:
     cJSON_free(printed);
     err_cleanup(&e);
-    scope_reset(&x->sc);
+    scope_reset(x->sc);
     return CAIRN_STOP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Child contexts                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Enters child context id (a CONTEXT operation's): its operations are
+ * numbered under it, its names live in f->sc over the current scope. Returns
+ * 0, or -1 with the invocation stopped (no memory).
+ */
+int frame_open(cairn_exec *x, frame *f, const char *id)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->id, sizeof f->id, "%s", id);
+    f->wake = STORE_NO_TIME;
+    if (scope_init(&f->sc) != 0) {
+        scope_cleanup(&f->sc);
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+        return -1;
+    }
+    f->sc.up = x->sc;
+    f->up = x->fr;
+    x->fr = f;
+    x->sc = &f->sc;
+    return 0;
+}
+
+/* Leaves child context f (the innermost) and frees what it held; its outcome
+ * (result, error) stays for the caller, who frees it with frame_outcome_free. */
+void frame_close(cairn_exec *x, frame *f)
+{
+    if (f->sc.oom)
+        x->sc0.oom = 1; /* a failed allocation fails the invocation, as at the top */
+    x->fr = f->up;
+    x->sc = x->fr ? &x->fr->sc : &x->sc0;
+    scope_cleanup(&f->sc);
 }
 
 static void replay_free(cairn_exec *x)
 {
     if (!x)
         return;
-    scope_cleanup(&x->sc);
+    scope_cleanup(&x->sc0);
     batch_clear(x);
     mem_free(x->batch);
     mem_free(x->by_num);
+    mem_free(x->by_id);
     mem_free(x->cbs);
     err_cleanup(&x->err);
     mem_free(x);
@@ -593,7 +721,8 @@ static void replay_free(cairn_exec *x)
 /* The variables every expression sees from the start: input and execution. */
 static int build_scope(cairn_exec *x)
 {
-    if (scope_init(&x->sc) != 0)
+    x->sc = &x->sc0;
+    if (scope_init(x->sc) != 0)
         return -1;
     cJSON *input = cJSON_Parse(x->row->input);
     cJSON *ex = cJSON_CreateObject();
@@ -604,9 +733,9 @@ static int build_scope(cairn_exec *x)
         !(x->row->name ? cJSON_AddStringToObject(ex, "name", x->row->name)
                        : cJSON_AddNullToObject(ex, "name")))
         goto done;
-    if (scope_set(&x->sc, "input", input) != 0 || scope_set(&x->sc, "execution", ex) != 0)
+    if (scope_set(x->sc, "input", input) != 0 || scope_set(x->sc, "execution", ex) != 0)
         goto done;
-    x->sc.last_as = NULL; /* only `as` values count as the default output */
+    x->sc->last_as = NULL; /* only `as` values count as the default output */
     rc = 0;
 done:
     cJSON_Delete(input);

@@ -17,10 +17,35 @@
 #include "scope.h"
 #include "store.h"
 
+/* Operation ids: "3", "3-2", "3-2-1" (AWS allows 64 characters). */
+enum { OP_ID_MAX = 64 };
+
+/*
+ * A child context being run: a branch of a parallel, an item of a map, a
+ * group (op_batch.c). Its operations are numbered under its id ("3-2" holds
+ * "3-2-1", ...), its names live in its own scope, and it ends or blocks on
+ * its own: an end (succeed, fail, an uncaught error) or a suspend inside it
+ * is the context's, not the execution's.
+ */
+typedef enum frame_state { FRAME_RUNNING, FRAME_BLOCKED, FRAME_ENDED } frame_state;
+
+typedef struct frame {
+    struct frame *up; /* the enclosing context; NULL: the execution's */
+    char id[OP_ID_MAX];
+    long counter; /* the last operation number handed out inside */
+    scope sc;     /* up: the enclosing scope */
+    frame_state state;
+    int64_t wake;        /* FRAME_BLOCKED: when it may go on (STORE_NO_TIME: a callback) */
+    store_status status; /* FRAME_ENDED: SUCCEEDED or FAILED ... */
+    char *result;        /* ... with its output (JSON text; owned) ... */
+    char *error;         /* ... or its error (JSON text; owned) */
+} frame;
+
 /* A callback that this invocation reached, for the awaits after it and the wake-up time. */
 typedef struct cb_seen {
     const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
-    char id[32];         /* its operation id */
+    char id[OP_ID_MAX];  /* its operation id */
+    char ctx[OP_ID_MAX]; /* the context it was created in ("": the execution's) */
     const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
     char callback_id[64];
     int64_t timeout_at, heartbeat_at; /* its deadlines, as last read or written */
@@ -36,9 +61,11 @@ struct cairn_exec {
     size_t nops;
     const store_op **by_num; /* top-level rows by numeric id ("1" at [1]); borrowed from ops */
     size_t nby_num;
+    const store_op **by_id; /* every row, hashed by id (built when a child is first looked up) */
+    size_t nby_id;          /* a power of two; 0: not built */
     int64_t next_seq; /* seq of the next new row */
     long counter;     /* the last operation id handed out */
-    char cur_id[32];  /* id of the operation being called */
+    char cur_id[OP_ID_MAX]; /* id of the operation being called */
     int64_t cur_seq;  /* its seq */
     /* Its row as this invocation last saw it (STORE_NONE: no row); a write
      * expects exactly that, so a concurrent invocation is caught, not undone. */
@@ -49,13 +76,21 @@ struct cairn_exec {
     int in_submitter;            /* a step that gives up leaves the outcome to its caller */
     cb_seen *cbs;                /* the callbacks reached, in order; owned */
     size_t ncbs;
-    scope sc;
+    scope sc0; /* the execution's variables */
+    scope *sc; /* the current context's: sc0, or the innermost frame's */
+    frame *fr; /* the innermost child context being run; NULL: none */
     int ended;             /* the invocation is over: the execution suspended or ended */
     journal_update *batch; /* updates held for the next append (see replay_flush); owned */
     size_t nbatch, cap_batch;
     int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
     cairn_error err; /* details of rc */
 };
+
+/* The id of the current context's operation, or NULL at the top level. */
+static inline const char *replay_parent(const cairn_exec *x)
+{
+    return x->fr ? x->fr->id : NULL;
+}
 
 /* A change of the execution row written with a checkpoint. */
 typedef struct exec_change {
@@ -103,6 +138,13 @@ int replay_set_as(cairn_exec *x, const char *as, const char *text);
 int replay_catch_or_fail(cairn_exec *x, const cairn_op *op, const store_op *row,
                          const cairn_error *e);
 int replay_ended(cairn_exec *x, const cairn_op *op, const store_op *row);
+
+/* replay.c: child contexts (op_batch.c runs them). */
+int frame_open(cairn_exec *x, frame *f, const char *id);
+void frame_close(cairn_exec *x, frame *f);
+
+/* op_callback.c: closes (CANCELLED) every open callback created in context id or under it. */
+int cb_cancel_under(cairn_exec *x, const char *id);
 
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);

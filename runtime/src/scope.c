@@ -22,11 +22,22 @@ int scope_init(scope *s)
     s->ntemps = 0;
     s->captemps = 0;
     s->oom = 0;
+    s->up = NULL;
     if (!s->vars) {
         s->oom = 1;
         return -1;
     }
     return 0;
+}
+
+const cJSON *scope_get(const scope *s, const char *name)
+{
+    for (; s && name; s = s->up) {
+        const cJSON *v = s->vars ? cJSON_GetObjectItemCaseSensitive(s->vars, name) : NULL;
+        if (v)
+            return v;
+    }
+    return NULL;
 }
 
 void scope_reset(scope *s)

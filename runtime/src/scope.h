@@ -21,10 +21,15 @@ typedef struct scope {
     cJSON **temps;  /* values made by cairn_x_*; freed by scope_reset() */
     size_t ntemps, captemps;
     int oom;        /* an allocation failed since scope_init: the invocation must fail */
+    const struct scope *up; /* the enclosing scope (a branch's, an item's): names not set here are
+                               looked up there; NULL at the top */
 } scope;
 
 /* Returns 0, or -1 when out of memory. */
 int scope_init(scope *s);
+
+/* The value of variable name here or in an enclosing scope, or NULL. */
+const cJSON *scope_get(const scope *s, const char *name);
 /* Frees the temporaries (values returned by cairn_x_*), keeps the variables. */
 void scope_reset(scope *s);
 void scope_cleanup(scope *s);

@@ -35,7 +35,7 @@ const cJSON *value_bool(int b)
 
 const cJSON *value_var(scope *s, const char *name)
 {
-    const cJSON *v = name ? cJSON_GetObjectItemCaseSensitive(s->vars, name) : NULL;
+    const cJSON *v = scope_get(s, name);
     return v ? v : &null_value;
 }
 

@@ -261,7 +261,7 @@ static void test_kinds(void **state)
     (void)state;
     static const char *const names[] = {
         "step",   "wait",    "callback", "await", "wait_for_callback",
-        "choice", "succeed", "fail",     "goto"};
+        "choice", "succeed", "fail",     "goto",  "parallel",          "map", "group"};
     assert_int_equal(KIND_COUNT, sizeof names / sizeof names[0]);
     for (int k = 0; k < KIND_COUNT; k++) {
         assert_string_equal(kind_name((kind)k), names[k]);
@@ -269,7 +269,7 @@ static void test_kinds(void **state)
     }
     assert_string_equal(kind_name(KIND_COUNT), "?");
     assert_int_equal(kind_from_name("Step"), -1);
-    assert_int_equal(kind_from_name("parallel"), -1);
+    assert_int_equal(kind_from_name("Parallel"), -1);
     assert_string_equal(kind_of_journal_type("STEP"), "step");
     assert_string_equal(kind_of_journal_type("WAIT"), "wait");
     assert_string_equal(kind_of_journal_type("CALLBACK"), "callback");

@@ -407,6 +407,7 @@ static void callbacks_generate(void **state)
     aw->kind = OP_AWAIT;
     aw->await_of = "pay";
     aw->await_target = 0;
+    aw->await_cb = &wf->ops[0];
     aw->as = "paid";
     catch_spec c = {.errors = (char *[]){"Callback.Timeout"}, .nerrors = 1, .target = 3};
     aw->catches = &c;

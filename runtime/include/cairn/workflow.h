@@ -28,7 +28,7 @@ extern "C" {
  * `#if CAIRN_ABI != N #error regenerate`. Bump it whenever a struct or a
  * function below changes in a way old generated code would misuse.
  */
-#define CAIRN_ABI 3
+#define CAIRN_ABI 4
 
 /* ------------------------------------------------------------------------ */
 /* Descriptors written by the generator                                      */
@@ -79,6 +79,28 @@ typedef struct cairn_status_range {
 typedef struct cairn_exec cairn_exec; /* one invocation of one execution; opaque */
 
 /*
+ * A branch of a `parallel`, the body of a `map` or a `group`: a state machine
+ * of its own, run in a child context. It ends with cairn_succeed (its output)
+ * or cairn_fail, or returns after an operation gave CAIRN_STOP.
+ */
+typedef struct cairn_branch {
+    const char *name; /* the branch's name in the journal (parallel), else NULL */
+    int line;         /* its YAML line */
+    void (*run)(cairn_exec *x);
+} cairn_branch;
+
+/* Which fields of a `complete:` policy were given (a parallel's or a map's). */
+enum { CAIRN_MIN_SUCCESSFUL = 1, CAIRN_TOLERATED_FAILURES = 2, CAIRN_TOLERATED_PERCENT = 4 };
+
+/* `complete:`; given 0: fail fast (the first failure ends the batch). */
+typedef struct cairn_completion {
+    unsigned given; /* CAIRN_MIN_SUCCESSFUL | ... */
+    int min_successful;
+    int tolerated_failures;
+    double tolerated_failure_percent; /* of all items; exceeded when strictly above */
+} cairn_completion;
+
+/*
  * Builds, when the runtime asks, the arguments of a body: the evaluated
  * `with:` of a Lua or C hook, or the request {method, url, headers, body} of
  * an http call. The value is owned by the invocation (see cairn_x_*).
@@ -117,6 +139,12 @@ typedef struct cairn_op {
     cairn_hook_ref result_hook; /* `result: {lua|c}`: decodes the raw payload */
     cairn_hook_ref encode, decode; /* a step's `serdes` */
     const char *callback; /* await: the name of the callback it waits for */
+    /* parallel: its branches; map and group: one, the body */
+    const cairn_branch *branches;
+    int nbranches;
+    int max_concurrency;       /* parallel, map: 0: every item at once */
+    cairn_completion complete; /* parallel, map */
+    const char *item_as;       /* map: the item's name inside the body */
 } cairn_op;
 
 /*
@@ -176,6 +204,23 @@ int cairn_await(cairn_exec *x, const cairn_op *op);
  * good gives Submitter.Failed; otherwise as cairn_await.
  */
 int cairn_wait_for_callback(cairn_exec *x, const cairn_op *op, cairn_args_fn args);
+
+/*
+ * `parallel` and `map`: one CONTEXT operation (Parallel, Map) whose children
+ * are the branches or items (CONTEXT ParallelBranch, MapIteration), each run
+ * in its own context until the completion policy is met; op->as gets
+ * {status, completion_reason, success_count, failure_count, started_count,
+ * total_count, results, items}. A branch that waits holds back no other.
+ * Parallel.ToleranceExceeded / Map.ToleranceExceeded (data: that value) go
+ * through op->catches. cairn_map runs op->branches[0] once per element of
+ * items (a JSON array), with op->item_as and `index` set inside.
+ */
+int cairn_parallel(cairn_exec *x, const cairn_op *op);
+int cairn_map(cairn_exec *x, const cairn_op *op, const cJSON *items);
+
+/* `group`: op->branches[0] in a child context (CONTEXT RunInChildContext); its
+ * output goes to op->as, its error (unchanged) through op->catches. */
+int cairn_group(cairn_exec *x, const cairn_op *op);
 
 /* A `wait` for a fixed time, or until an RFC 3339 timestamp (a JSON string). */
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms);

@@ -13,7 +13,10 @@ static const char *const names[KIND_COUNT] = {[KIND_STEP] = "step",
                                               [KIND_CHOICE] = "choice",
                                               [KIND_SUCCEED] = "succeed",
                                               [KIND_FAIL] = "fail",
-                                              [KIND_GOTO] = "goto"};
+                                              [KIND_GOTO] = "goto",
+                                              [KIND_PARALLEL] = "parallel",
+                                              [KIND_MAP] = "map",
+                                              [KIND_GROUP] = "group"};
 
 const char *kind_name(kind k)
 {
