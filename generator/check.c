@@ -157,6 +157,23 @@ static void check_duplicates(checker *c, const list *l)
     }
 }
 
+/* Two branches of one parallel with the same name would share it in the journal. */
+static void check_branch_names(checker *c)
+{
+    for (size_t i = 0; i < c->nall; i++) {
+        const op *o = c->all[i];
+        for (size_t k = 0; o->kind == OP_PARALLEL && k < o->nbranches; k++)
+            for (size_t j = 0; o->branches[k].name && j < k; j++) {
+                if (!o->branches[j].name || strcmp(o->branches[j].name, o->branches[k].name))
+                    continue;
+                report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->branches[k].at,
+                       "duplicate branch name '%s' in parallel '%s'", o->branches[k].name,
+                       o->name ? o->name : "?");
+                break;
+            }
+    }
+}
+
 static void check_targets(checker *c, const list *l)
 {
     each_nested(c, l, check_targets);
@@ -218,6 +235,15 @@ static int set_somewhere(const checker *c, const char *name)
     return set_in(c->cur ? c->cur->ops : c->wf->ops, c->cur ? c->cur->nops : c->wf->nops, name);
 }
 
+/* ... in any list of the workflow. */
+static int set_elsewhere(const checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->nall; i++)
+        if (set_in(c->all[i], 1, name))
+            return 1;
+    return 0;
+}
+
 /*
  * maybe_unset: inside the left side of `??`, where a name a later operation
  * sets (one a loop's previous pass may have set) is allowed: unset, it is
@@ -249,6 +275,11 @@ static void check_expr_in(checker *c, const expr *e, int maybe_unset)
                    "'%s' is not known yet here: it is set by a later operation (names come from "
                    "earlier `as`; '%s ?? DEFAULT' reads what a loop's previous pass set)",
                    e->root, e->root);
+        else if (set_elsewhere(c, e->root))
+            report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at,
+                   "'%s' is set in another scope (a branch, a map's or a group's steps) and is "
+                   "visible there only: pass it out through that scope's `output`",
+                   e->root);
         else if (best)
             report(c, DIAG_ERROR, DIAG_E_SCOPE, e->at, "unknown name '%s' (did you mean '%s'?)",
                    e->root, best);
@@ -759,6 +790,7 @@ void check_workflow(workflow *wf, const yml_node *root, diag *d)
     list top = {wf->ops, wf->nops, NULL};
     collect(&c, wf->ops, wf->nops);
     check_duplicates(&c, &top);
+    check_branch_names(&c);
     check_targets(&c, &top);
     check_scopes(&c);
     check_hooks(&c, root);

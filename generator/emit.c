@@ -656,7 +656,10 @@ static void emit_list_fn(emitter *e, buf *out, size_t l)
     } else {
         buf_add(&t, owner->kind == OP_MAP ? ", the steps of each item" : ", its steps");
     }
-    w_line(&w, 0, "/* %s: a state machine of its own */", buf_str(&t));
+    w_line(&w, 0, "/*");
+    w_line(&w, 0, " * %s:", buf_str(&t));
+    w_line(&w, 0, " * a state machine of its own, run in a child context.");
+    w_line(&w, 0, " */");
     w_line(&w, 0, "enum %s_state {", L->fn);
     buf states;
     buf_init(&states);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "emit_expr.h"
+#include "layout.h"
 
 /* "step reserve, basic.yaml:17" for comments. */
 void emit_op_title(buf *out, const emitter *e, const op *op)
@@ -404,14 +405,32 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         }
         if (op->complete & COMPLETE_PERCENT)
             buf_printf(&name, "%sCAIRN_TOLERATED_PERCENT", sep);
-        w_line(w, 1, ".complete = {.given = %s,", buf_str(&name));
+        /* laid out as clang-format lays out .retry: fields aligned, the brace closing the last */
+        char fields[4][64];
+        int nf = 0;
+        snprintf(fields[nf++], sizeof fields[0], ".given = %s", buf_str(&name));
         if (op->complete & COMPLETE_MIN)
-            w_line(w, 1, "             .min_successful = %d,", op->min_successful);
+            snprintf(fields[nf++], sizeof fields[0], ".min_successful = %d", op->min_successful);
         if (op->complete & COMPLETE_FAILURES)
-            w_line(w, 1, "             .tolerated_failures = %d,", op->tolerated_failures);
+            snprintf(fields[nf++], sizeof fields[0], ".tolerated_failures = %d",
+                     op->tolerated_failures);
         if (op->complete & COMPLETE_PERCENT)
-            w_line(w, 1, "             .tolerated_failure_percent = %.17g,", op->tolerated_percent);
-        w_line(w, 1, "             },");
+            snprintf(fields[nf++], sizeof fields[0], ".tolerated_failure_percent = %.17g",
+                     op->tolerated_percent);
+        buf one;
+        buf_init(&one);
+        for (int k = 0; k < nf; k++)
+            buf_printf(&one, "%s%s", k ? ", " : ".complete = {", fields[k]);
+        buf_add(&one, "},");
+        if (4 + one.len <= LAYOUT_COLUMNS)
+            w_line(w, 1, "%s", buf_str(&one));
+        else
+            for (int k = 0; k < nf; k++)
+                w_line(w, 1, "%s%s%s", k ? "             " : ".complete = {", fields[k],
+                       k + 1 < nf ? "," : "},");
+        if (!buf_ok(&one))
+            w->out->oom = 1;
+        buf_cleanup(&one);
     }
     if (op->kind == OP_MAP && op->item_as) {
         buf_reset(&name);

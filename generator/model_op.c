@@ -512,7 +512,7 @@ static void fanout_of(builder *b, const yml_node *item, op *o)
                    "bad 'item_as' name '%s': letters, digits and '_', not starting with a digit",
                    o->item_as);
         else if (o->item_as && (!strcmp(o->item_as, "input") || !strcmp(o->item_as, "execution") ||
-                                !strcmp(o->item_as, "index")))
+                                !strcmp(o->item_as, "index") || !strcmp(o->item_as, "callback")))
             mb_err(b, DIAG_E_NAME, yml_get(item, "item_as")->at,
                    "'item_as: %s' would hide the built-in '%s': choose another name", o->item_as,
                    o->item_as);
@@ -675,6 +675,6 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
             }
     mb_err(b, DIAG_E_KIND, item->at,
            "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
-           "choice, succeed, fail, goto");
+           "choice, succeed, fail, goto, parallel, map, group");
     return -1;
 }

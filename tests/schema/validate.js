@@ -57,6 +57,8 @@ const SEMANTIC = new Map([
     ["tests/schema/invalid/semantic_unknown_name.yaml", "an expression names an unknown variable"],
     // goto / else / catch targets are resolved against the operation list.
     ["tests/schema/invalid/semantic_bad_goto.yaml", "goto to no operation"],
+    ["tests/schema/invalid/semantic_goto_out_of_branch.yaml", "a goto that leaves a branch"],
+    ["tests/schema/invalid/semantic_name_from_branch.yaml", "a name set inside a group, read after it"],
     // Uniqueness of names across list items (JSON Schema has no such keyword).
     ["tests/schema/invalid/semantic_duplicate_name.yaml", "two operations share a name"],
     // A relation between a nested key (run.lua) and a top-level one (hooks).
