@@ -792,38 +792,54 @@ static void emit_hooks(emitter *e, buf *out)
     buf_cleanup(&lits);
 }
 
-/* The C hooks a workflow names, once each, in document order. */
+/* The C hooks of ops (and of the lists nested in them), in document order, each once. */
+static void c_hooks_in(const workflow *wf, const op *ops, size_t n, const char ***seen,
+                       size_t *nseen, size_t *cap, buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const op *o = &ops[i];
+        const run_spec *all[] = {o->kind == OP_STEP ? &o->run : NULL,
+                                 o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL,
+                                 o->kind != OP_AWAIT ? &o->result_hook : NULL, &o->encode,
+                                 &o->decode};
+        for (size_t h = 0; h < sizeof all / sizeof all[0]; h++) {
+            const run_spec *r = all[h];
+            if (!r || r->kind != RUN_C || !r->fn)
+                continue;
+            size_t k = 0;
+            while (k < *nseen && strcmp((*seen)[k], r->fn))
+                k++;
+            if (k < *nseen)
+                continue;
+            if (*nseen == *cap) {
+                size_t c = *cap ? 2 * *cap : 16;
+                const char **v = realloc(*seen, c * sizeof *v);
+                if (!v) {
+                    out->oom = 1;
+                    return;
+                }
+                *seen = v;
+                *cap = c;
+            }
+            if (*nseen == 0) {
+                buf_add(out, "/* C hooks named in ");
+                w_comment(out, wf->path);
+                buf_add(out, ": implement each one (cairn.h, \"Call API\"). */\n");
+            }
+            (*seen)[(*nseen)++] = r->fn;
+            buf_printf(out, "int %s(cairn_call *call, const cJSON *args);\n", r->fn);
+        }
+        for (size_t k = 0; k < o->nbranches; k++)
+            c_hooks_in(wf, o->branches[k].ops, o->branches[k].nops, seen, nseen, cap, out);
+    }
+}
+
+/* The prototypes of the C hooks the workflow names (the header's C_HOOKS point). */
 static void emit_c_hooks(const workflow *wf, buf *out)
 {
-    enum { PER_OP = 5 }; /* run, submitter, result, encode, decode */
-    const char **seen = calloc(PER_OP * wf->nops + 1, sizeof *seen);
-    size_t nseen = 0;
-    if (!seen) {
-        out->oom = 1;
-        return;
-    }
-    for (size_t i = 0; i < PER_OP * wf->nops; i++) {
-        const op *o = &wf->ops[i / PER_OP];
-        const run_spec *all[PER_OP] = {o->kind == OP_STEP ? &o->run : NULL,
-                                       o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL,
-                                       o->kind != OP_AWAIT ? &o->result_hook : NULL, &o->encode,
-                                       &o->decode};
-        const run_spec *r = all[i % PER_OP];
-        if (!r || r->kind != RUN_C || !r->fn)
-            continue;
-        size_t k = 0;
-        while (k < nseen && strcmp(seen[k], r->fn))
-            k++;
-        if (k < nseen)
-            continue;
-        if (nseen == 0) {
-            buf_add(out, "/* C hooks named in ");
-            w_comment(out, wf->path);
-            buf_add(out, ": implement each one (cairn.h, \"Call API\"). */\n");
-        }
-        seen[nseen++] = r->fn;
-        buf_printf(out, "int %s(cairn_call *call, const cJSON *args);\n", r->fn);
-    }
+    const char **seen = NULL;
+    size_t nseen = 0, cap = 0;
+    c_hooks_in(wf, wf->ops, wf->nops, &seen, &nseen, &cap, out);
     if (nseen)
         buf_addc(out, '\n');
     free(seen);

@@ -80,6 +80,47 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
     return out;
 }
 
+/*
+ * Runs the body of op (its Lua, C or http call) once with args: 0 with
+ * *result (owned by the caller), -1 with e set, or STEP_BODY_NOMEM with the
+ * invocation stopped (an allocation failed meanwhile: whatever the body made
+ * of it, its outcome is not the step's; it runs again later). What precedes
+ * it must be durable already (replay_flush).
+ */
+int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt,
+                 cJSON **result, cairn_error *e)
+{
+    hook_ctx ctx = {.execution_id = x->row->id,
+                    .operation = op->name,
+                    .attempt = attempt,
+                    .callback_id = x->cur_callback_id};
+    int hrc;
+    long failed_before = mem_failures(); /* this thread's failed allocations */
+    if (op->run == CAIRN_RUN_HTTP) {
+        hrc = http_call(args, op->http_timeout_ms, op->http_ok, op->nhttp_ok, result, e);
+    } else if (op->run == CAIRN_RUN_LUA) {
+        if (!x->wf->lua_source) {
+            err_set(e, "Lua.Error", "step '%s': workflow '%s' has no Lua hooks", op->name,
+                    x->wf->name);
+            hrc = -1;
+        } else {
+            hrc = hook_lua_call(x->wf->lua_source, x->wf->lua_chunkname, op->lua_fn, args, &ctx,
+                                NULL, result, e);
+        }
+    } else {
+        hrc = hook_c_call(op->c_fn, op->c_name, args, &ctx, result, e);
+    }
+    if (mem_failures() != failed_before) {
+        cJSON_Delete(*result);
+        *result = NULL;
+        replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'", op->name);
+        return STEP_BODY_NOMEM;
+    }
+    if (hrc != 0 && !err_isset(e))
+        err_set(e, "Step.Failed", "step '%s' failed without an error", op->name);
+    return hrc != 0 ? -1 : 0;
+}
+
 /* Runs attempt `attempt` of the step's body and journals what it gave. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt)
 {
@@ -111,35 +152,12 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     }
     if (replay_flush(x) != 0) /* what came before is durable before the body runs */
         goto done;
-    hook_ctx ctx = {.execution_id = x->row->id,
-                    .operation = op->name,
-                    .attempt = attempt,
-                    .callback_id = x->cur_callback_id};
-    int hrc;
-    long failed_before = mem_failures(); /* this thread's failed allocations */
-    if (op->run == CAIRN_RUN_HTTP) {
-        hrc = http_call(args, op->http_timeout_ms, op->http_ok, op->nhttp_ok, &result, &e);
-    } else if (op->run == CAIRN_RUN_LUA) {
-        if (!x->wf->lua_source) {
-            err_set(&e, "Lua.Error", "step '%s': workflow '%s' has no Lua hooks", op->name,
-                    x->wf->name);
-            hrc = -1;
-        } else {
-            hrc = hook_lua_call(x->wf->lua_source, x->wf->lua_chunkname, op->lua_fn, args, &ctx,
-                                NULL, &result, &e);
-        }
-    } else {
-        hrc = hook_c_call(op->c_fn, op->c_name, args, &ctx, &result, &e);
-    }
-    if (mem_failures() != failed_before) {
-        /* Whatever the body made of it, its outcome is not the step's: run it again later. */
-        out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'",
-                          op->name);
+    int hrc = op_step_body(x, op, args, attempt, &result, &e);
+    if (hrc == STEP_BODY_NOMEM) {
+        out = CAIRN_STOP;
         goto done;
     }
     if (hrc != 0) {
-        if (!err_isset(&e))
-            err_set(&e, "Step.Failed", "step '%s' failed without an error", op->name);
         out = step_failed(x, op, attempt, started, &e, 1);
         goto done;
     }

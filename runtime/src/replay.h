@@ -146,6 +146,11 @@ void frame_close(cairn_exec *x, frame *f);
 /* op_callback.c: closes (CANCELLED) every open callback created in context id or under it. */
 int cb_cancel_under(cairn_exec *x, const char *id);
 
+/* op_step.c: the body of a step (or a condition's check) run once. */
+enum { STEP_BODY_NOMEM = -3 };
+int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt,
+                 cJSON **result, cairn_error *e);
+
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
 int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row);

@@ -7,6 +7,7 @@
  * Never keeps state between calls: every result depends on the arguments
  * only, not on the attempt.
  */
+#include "fanout.h"
 #include "relay.h"
 #include "torture.h"
 

@@ -1,11 +1,13 @@
-/* The reliability test host: the torture and relay workflows in one binary. */
+/* The reliability test host: the torture, relay and fanout workflows in one binary. */
 #include <stddef.h>
 
+#include "fanout.h"
 #include "relay.h"
 #include "torture.h"
 
 int main(int argc, char **argv)
 {
-    static const cairn_workflow *const workflows[] = {&torture_workflow, &relay_workflow};
+    static const cairn_workflow *const workflows[] = {&torture_workflow, &relay_workflow,
+                                                      &fanout_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }

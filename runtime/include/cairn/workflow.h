@@ -222,6 +222,16 @@ int cairn_map(cairn_exec *x, const cairn_op *op, const cJSON *items);
  * output goes to op->as, its error (unchanged) through op->catches. */
 int cairn_group(cairn_exec *x, const cairn_op *op);
 
+/*
+ * `wait_for_condition`: one STEP (WaitForCondition) that runs op's check with
+ * args(x) plus `state` (initial first, then what the check last returned),
+ * and after each check that until(x) (with `state` set) does not accept,
+ * waits op->retry's backoff and checks again. op->as gets the accepted
+ * state; Condition.Exhausted (data: the last state) when attempts run out.
+ */
+int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, cairn_args_fn args,
+                             const cJSON *initial, int (*until)(cairn_exec *x));
+
 /* A `wait` for a fixed time, or until an RFC 3339 timestamp (a JSON string). */
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms);
 int cairn_wait_until(cairn_exec *x, const cairn_op *op, const cJSON *when);
