@@ -348,12 +348,16 @@ static void check_scopes_in(checker *c, const list *l, const val *output)
         check_val(c, o->items);
         if (o->nbranches)
             check_nested_scopes(c, l, o);
+        check_val(c, o->initial); /* before the first state */
         size_t base = c->nscope;
         if (o->kind == OP_WAIT_FOR_CALLBACK)
             scope_add(c, "callback");
+        if (o->kind == OP_WAIT_FOR_CONDITION)
+            scope_add(c, "state");
         check_val(c, o->with);
         check_run(c, &o->run);
         check_run(c, &o->submitter);
+        check_expr(c, o->cond);
         c->nscope = base;
         check_val(c, o->until);
         for (size_t k = 0; k < o->nwhens; k++)
@@ -607,8 +611,8 @@ static void check_callbacks(checker *c, const list *l)
             if (outer)
                 o->await_cb = outer;
             else
-                report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at,
-                       "await of unknown callback '%s'", o->await_of);
+                report(c, DIAG_ERROR, DIAG_E_CALLBACK, o->name_at, "await of unknown callback '%s'",
+                       o->await_of);
             continue;
         }
         o->await_target = cb;
@@ -679,7 +683,7 @@ static void check_unused(checker *c, const yml_node *root)
 {
     for (size_t i = 0; i < c->nall; i++) {
         const op *o = c->all[i];
-        const run_spec *r = o->kind == OP_STEP ? &o->run : &o->submitter;
+        const run_spec *r = o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : &o->run;
         if (!o->with || r->kind != RUN_HTTP)
             continue;
         const yml_node *n = key_at(root, o->at, "with");
@@ -711,8 +715,7 @@ static void check_shadowing(checker *c, const yml_node *root)
                 const char *as = k == 0 ? o->as : o->catches[k - 1].as;
                 if (!as || strcmp(as, cb->name))
                     continue;
-                const yml_node *n =
-                    key_at(root, k == 0 ? o->at : o->catches[k - 1].at, "as");
+                const yml_node *n = key_at(root, k == 0 ? o->at : o->catches[k - 1].at, "as");
                 report(c, DIAG_ERROR, DIAG_E_NAME, n ? n->at : o->name_at,
                        "'as: %s' would overwrite the id of callback '%s': choose another name", as,
                        as);

@@ -284,7 +284,7 @@ static const char *target_state(const emitter *e, size_t i, int target)
 {
     const emit_list *L = &e->lists[e->list_of[i]];
     return target >= 0 && (size_t)target < L->nops ? e->states[L->first + (size_t)target]
-                                                    : L->end_state;
+                                                   : L->end_state;
 }
 
 /*
@@ -452,6 +452,17 @@ static void emit_case(emitter *e, buf *out, size_t i)
         w_line(&w, 1, "s = %s;", target_state(e, i, op->else_target));
         w_line(&w, 1, "break;");
         break;
+    case OP_WAIT_FOR_CONDITION: {
+        buf fn;
+        buf_init(&fn);
+        emit_fn_name(&fn, e, "initial", i);
+        buf_printf(&call, "cairn_wait_for_condition(x, &%s_op_%s, ", wn, id);
+        emit_val_ref(&call, op->initial, buf_str(&fn));
+        buf_addc(&call, ')');
+        buf_cleanup(&fn);
+        emit_branch(&w, e, op, i, buf_str(&call), op->initial);
+        break;
+    }
     case OP_PARALLEL:
         buf_printf(&call, "cairn_parallel(x, &%s_op_%s)", wn, id);
         emit_branch(&w, e, op, i, buf_str(&call), NULL);
@@ -798,10 +809,10 @@ static void c_hooks_in(const workflow *wf, const op *ops, size_t n, const char *
 {
     for (size_t i = 0; i < n; i++) {
         const op *o = &ops[i];
-        const run_spec *all[] = {o->kind == OP_STEP ? &o->run : NULL,
-                                 o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL,
-                                 o->kind != OP_AWAIT ? &o->result_hook : NULL, &o->encode,
-                                 &o->decode};
+        const run_spec *all[] = {
+            o->kind == OP_STEP || o->kind == OP_WAIT_FOR_CONDITION ? &o->run : NULL,
+            o->kind == OP_WAIT_FOR_CALLBACK ? &o->submitter : NULL,
+            o->kind != OP_AWAIT ? &o->result_hook : NULL, &o->encode, &o->decode};
         for (size_t h = 0; h < sizeof all / sizeof all[0]; h++) {
             const run_spec *r = all[h];
             if (!r || r->kind != RUN_C || !r->fn)

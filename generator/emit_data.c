@@ -88,6 +88,30 @@ void emit_val_ref(buf *out, const val *v, const char *fn)
         ex_val_inline(out, v);
 }
 
+/* `static int FN(cairn_exec *x)`: whether cond holds (a condition's `until`). */
+static void emit_until_fn(emitter *e, buf *out, const char *fn, const expr *cond)
+{
+    writer w = emitter_writer(e, out);
+    buf t;
+    buf_init(&t);
+    buf_add(&t, "return ");
+    if (cond)
+        ex_cond(&t, cond);
+    else
+        buf_addc(&t, '1');
+    buf_addc(&t, ';');
+    w_line(&w, 0, "static int %s(cairn_exec *x)", fn);
+    w_line(&w, 0, "{");
+    if (cond)
+        w_yaml(&w, cond->at.line, 1, buf_str(&t));
+    else
+        w_line(&w, 1, "%s", buf_str(&t));
+    w_line(&w, 0, "}");
+    if (!buf_ok(&t))
+        out->oom = 1;
+    buf_cleanup(&t);
+}
+
 /* Builder function names: NAME_<what>_<id>. */
 void emit_fn_name(buf *out, const emitter *e, const char *what, size_t i)
 {
@@ -273,7 +297,7 @@ static void emit_http_fields(writer *w, const emitter *e, const run_spec *r, siz
 /* The run of op (a step's or a submitter's), or NULL. */
 static const run_spec *op_run(const op *op)
 {
-    if (op->kind == OP_STEP)
+    if (op->kind == OP_STEP || op->kind == OP_WAIT_FOR_CONDITION)
         return &op->run;
     if (op->kind == OP_WAIT_FOR_CALLBACK)
         return &op->submitter;
@@ -432,6 +456,10 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
             w->out->oom = 1;
         buf_cleanup(&one);
     }
+    if (op->kind == OP_WAIT_FOR_CONDITION) {
+        w_line(w, 1, ".check_args = %s_check_%s,", wn, id);
+        w_line(w, 1, ".until = %s_until_%s,", wn, id);
+    }
     if (op->kind == OP_MAP && op->item_as) {
         buf_reset(&name);
         ex_c_string(&name, op->item_as);
@@ -455,7 +483,8 @@ void emit_op_data(emitter *e, buf *out, size_t i)
 
     int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
                     op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK ||
-                    op->kind == OP_PARALLEL || op->kind == OP_MAP || op->kind == OP_GROUP;
+                    op->kind == OP_PARALLEL || op->kind == OP_MAP || op->kind == OP_GROUP ||
+                    op->kind == OP_WAIT_FOR_CONDITION;
     int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
     emit_http_req req;
     if (http)
@@ -466,12 +495,31 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     const val *output = op->kind == OP_SUCCEED ? op->output : NULL;
     const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
     const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
+    const val *initial = op->kind == OP_WAIT_FOR_CONDITION ? op->initial : NULL;
     int builders = ex_needs_builder(with) || ex_needs_builder(request) || ex_needs_builder(until) ||
-                   ex_needs_builder(output) || ex_needs_builder(message) || ex_needs_builder(data);
+                   ex_needs_builder(output) || ex_needs_builder(message) ||
+                   ex_needs_builder(data) || ex_needs_builder(initial);
     if (!journaled && !builders)
         goto done;
 
     w_line(&w, 0, "/* %s */", buf_str(&title));
+    /* A condition's check: its args (built with `state` set), and `until` of the new state;
+     * its descriptor points to both. */
+    if (op->kind == OP_WAIT_FOR_CONDITION) {
+        emit_http_req creq;
+        const val *args = op->with;
+        if (op->run.kind == RUN_HTTP) {
+            emit_http_req_init(&creq, &op->run);
+            args = &creq.map;
+        }
+        emit_fn_name(&name, e, "check", i);
+        emit_args_fn(e, out, buf_str(&name), args);
+        w_blank(&w);
+        buf_reset(&name);
+        emit_fn_name(&name, e, "until", i);
+        emit_until_fn(e, out, buf_str(&name), op->cond);
+        w_blank(&w);
+    }
     if (journaled)
         emit_descriptor(&w, e, op, i);
 
@@ -491,8 +539,8 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     const struct {
         const val *v;
         const char *what;
-    } fns[] = {{with, "with"},     {request, "request"}, {until, "until"},
-               {output, "output"}, {message, "message"}, {data, "data"}};
+    } fns[] = {{with, "with"},       {request, "request"}, {until, "until"},    {output, "output"},
+               {message, "message"}, {data, "data"},       {initial, "initial"}};
     int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
         if (!ex_needs_builder(fns[k].v))

@@ -288,6 +288,7 @@ static node_shape shape_of(op_kind k)
     case OP_STEP:
         return SH_STEP;
     case OP_WAIT:
+    case OP_WAIT_FOR_CONDITION:
         return SH_WAIT;
     case OP_CALLBACK:
         return SH_CALLBACK;
@@ -382,6 +383,12 @@ static char *op_label(graph *g, const op *o)
         break;
     case OP_CALLBACK:
         callback_limits_text(&d, o);
+        break;
+    case OP_WAIT_FOR_CONDITION:
+        buf_add(&d, "check ");
+        run_text(&d, &o->run);
+        buf_add(&d, "\nuntil ");
+        graph_expr_text(&d, o->cond);
         break;
     case OP_WAIT_FOR_CALLBACK:
         buf_add(&d, "submitter ");
@@ -499,6 +506,7 @@ static void build_graph(graph *g)
         int next = i + 1 < n ? i + 1 : NODE_SUCCEEDED(g);
         switch (o->kind) {
         case OP_STEP:
+        case OP_WAIT_FOR_CONDITION: /* its backoff loops as a step's retry does */
             add_edge(g, i, next, NULL, ED_FLOW);
             add_retry_loop(g, i, &o->retry);
             add_catches(g, i, o);

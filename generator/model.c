@@ -105,6 +105,8 @@ static void op_free(op *o)
     }
     free(o->catches);
     mb_val_free(o->until);
+    mb_val_free(o->initial);
+    expr_free(o->cond);
     free(o->await_of);
     for (size_t i = 0; i < o->nwhens; i++) {
         expr_free(o->whens[i].cond);
@@ -371,7 +373,7 @@ workflow *model_build(const yml_node *root, const char *path, diag *d)
                    yml_kind_name(n));
         } else {
             mb_keys(&b, n, defaults_keys, "defaults");
-            mb_retry_raw(&b, yml_get(n, "retry"), &b.defaults);
+            mb_retry_raw(&b, yml_get(n, "retry"), "retry", &b.defaults);
         }
     }
     retry_raw none = {0};

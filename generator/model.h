@@ -98,10 +98,12 @@ typedef enum op_kind {
     OP_CHOICE = KIND_CHOICE,
     OP_SUCCEED = KIND_SUCCEED,
     OP_FAIL = KIND_FAIL,
-    OP_GOTO = KIND_GOTO, /* name and else_go: the target; not journaled */
+    OP_GOTO = KIND_GOTO,         /* name and else_go: the target; not journaled */
     OP_PARALLEL = KIND_PARALLEL, /* branches */
     OP_MAP = KIND_MAP,           /* items, item_as, one branch: the body */
-    OP_GROUP = KIND_GROUP        /* one branch: the body */
+    OP_GROUP = KIND_GROUP,       /* one branch: the body */
+    OP_WAIT_FOR_CONDITION =
+        KIND_WAIT_FOR_CONDITION /* run (the check), with, initial, cond, retry */
 } op_kind;
 
 /* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
@@ -170,8 +172,8 @@ struct op;
  * group's body. Names inside are visible inside only; gotos stay inside.
  */
 typedef struct seq {
-    char *name;  /* a branch's name (NULL: parallel-branch-<i>); NULL for a body */
-    pos at;      /* the branch's mapping, or the body's `steps` */
+    char *name; /* a branch's name (NULL: parallel-branch-<i>); NULL for a body */
+    pos at;     /* the branch's mapping, or the body's `steps` */
     struct op *ops;
     size_t nops;
     val *output; /* NULL: the last `as` value inside */
@@ -194,6 +196,8 @@ typedef struct op {
 
     int64_t for_ms; /* OP_WAIT: `for` (ms), or -1 when `until` is used */
     val *until;
+    val *initial; /* OP_WAIT_FOR_CONDITION: the first state (NULL: null) */
+    expr *cond;   /* OP_WAIT_FOR_CONDITION: `until`, of `state` */
 
     int64_t timeout_ms, heartbeat_ms; /* callbacks; 0 when absent */
     pos timeout_at, heartbeat_at;     /* their values */
@@ -214,10 +218,10 @@ typedef struct op {
 
     seq *branches; /* OP_PARALLEL: each branch; OP_MAP, OP_GROUP: one, the body */
     size_t nbranches;
-    val *items;            /* OP_MAP: an expression yielding an array */
-    char *item_as;         /* OP_MAP: the item's name inside (NULL: item) */
-    int max_concurrency;   /* OP_PARALLEL, OP_MAP: 0: all at once */
-    unsigned complete;     /* which of the three below were given (COMPLETE_*) */
+    val *items;          /* OP_MAP: an expression yielding an array */
+    char *item_as;       /* OP_MAP: the item's name inside (NULL: item) */
+    int max_concurrency; /* OP_PARALLEL, OP_MAP: 0: all at once */
+    unsigned complete;   /* which of the three below were given (COMPLETE_*) */
     int min_successful, tolerated_failures;
     double tolerated_percent;
 

@@ -87,7 +87,8 @@ int mb_string_scalar(const yml_node *n);
 /* Reports a value under key that is not a string (what: "a string", ...). */
 int mb_want_string(builder *b, const yml_node *n, const char *key, const char *what);
 
-void mb_retry_raw(builder *b, const yml_node *n, retry_raw *r);
+/* A `retry` (or a condition's `backoff`: key names it in messages) as written. */
+void mb_retry_raw(builder *b, const yml_node *n, const char *key, retry_raw *r);
 
 /* Resolves own over defaults over the AWS default, field by field. */
 void mb_retry_resolve(builder *b, const retry_raw *own, const retry_raw *def, retry_spec *out);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "expr.h"
 #include "lex.h"
 #include "rfc3339.h"
@@ -226,18 +227,29 @@ static const char *const keys_choice[] = {"choice", "when", "else", NULL};
 static const char *const keys_succeed[] = {"succeed", "output", NULL};
 static const char *const keys_fail[] = {"fail", "error", NULL};
 static const char *const keys_goto[] = {"goto", NULL};
-static const char *const keys_parallel[] = {"parallel", "branches", "max_concurrency", "complete",
-                                            "as",       "catch",    NULL};
-static const char *const keys_map[] = {"map",      "items",  "item_as", "max_concurrency",
-                                       "complete", "steps",  "output",  "as",
-                                       "catch",    NULL};
+static const char *const keys_parallel[] = {
+    "parallel", "branches", "max_concurrency", "complete", "as", "catch", NULL};
+static const char *const keys_map[] = {"map",   "items",  "item_as", "max_concurrency", "complete",
+                                       "steps", "output", "as",      "catch",           NULL};
 static const char *const keys_group[] = {"group", "steps", "output", "as", "catch", NULL};
+static const char *const keys_condition[] = {
+    "wait_for_condition", "run", "with", "initial", "until", "backoff", "as", "catch", NULL};
 static const char *const *const kind_keys[] = {
-    keys_step,    keys_wait, keys_callback, keys_await,    keys_wfc, keys_choice,
-    keys_succeed, keys_fail, keys_goto,     keys_parallel, keys_map, keys_group};
-static const char *const kind_articles[] = {
-    "a step",   "a wait",    "a callback", "an await",   "a wait_for_callback", "a choice",
-    "a succeed", "a fail",   "a goto",     "a parallel", "a map",               "a group"};
+    keys_step, keys_wait, keys_callback, keys_await, keys_wfc,   keys_choice,   keys_succeed,
+    keys_fail, keys_goto, keys_parallel, keys_map,   keys_group, keys_condition};
+static const char *const kind_articles[] = {"a step",
+                                            "a wait",
+                                            "a callback",
+                                            "an await",
+                                            "a wait_for_callback",
+                                            "a choice",
+                                            "a succeed",
+                                            "a fail",
+                                            "a goto",
+                                            "a parallel",
+                                            "a map",
+                                            "a group",
+                                            "a wait_for_condition"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -318,6 +330,24 @@ static void catches_of(builder *b, const yml_node *n, op *o)
     }
 }
 
+/* One ${...} under key (a choice's `if`, a condition's `until`), or NULL after an error. */
+static expr *cond_of(builder *b, const yml_node *n, const char *key)
+{
+    expr *e = NULL;
+    val *v = mb_val(b, n);
+    if (v && v->kind == V_EXPR) {
+        e = v->e;
+        v->e = NULL;
+    } else if (v && v->kind != V_INTERP) {
+        mb_err(b, DIAG_E_TYPE, n->at, "'%s' must be one expression: ${...}", key);
+    } else if (v && v->nparts) {
+        mb_err(b, DIAG_E_TYPE, n->at, "'%s' must be exactly one ${...}, with no text around it",
+               key);
+    }
+    mb_val_free(v);
+    return e;
+}
+
 static void whens_of(builder *b, const yml_node *n, op *o)
 {
     if (n->kind != YML_SEQ || !n->n) {
@@ -340,21 +370,10 @@ static void whens_of(builder *b, const yml_node *n, op *o)
         cw->at = w->at;
         cw->target = -1;
         const yml_node *c = yml_get(w, "if");
-        if (!c) {
+        if (!c)
             mb_err(b, DIAG_E_MISSING_KEY, w->at, "a when entry needs 'if'");
-        } else {
-            val *v = mb_val(b, c);
-            if (v && v->kind == V_EXPR) {
-                cw->cond = v->e;
-                v->e = NULL;
-            } else if (v && v->kind != V_INTERP) {
-                mb_err(b, DIAG_E_TYPE, c->at, "'if' must be one expression: ${...}");
-            } else if (v && v->nparts) {
-                mb_err(b, DIAG_E_TYPE, c->at,
-                       "'if' must be exactly one ${...}, with no text around it");
-            }
-            mb_val_free(v);
-        }
+        else
+            cw->cond = cond_of(b, c, "if");
         cw->go = name_of(b, w, "goto", "an operation name");
         cw->go_at = value_at(w, "goto", w->at);
         if (!yml_get(w, "goto"))
@@ -429,7 +448,8 @@ static void complete_of(builder *b, const yml_node *n, op *o)
     if (p) {
         char *json = NULL;
         int is_int;
-        if (p->kind == YML_SCALAR && mb_number_plain(p, &o->tolerated_percent, &json, &is_int) == 1 &&
+        if (p->kind == YML_SCALAR &&
+            mb_number_plain(p, &o->tolerated_percent, &json, &is_int) == 1 &&
             o->tolerated_percent >= 0 && o->tolerated_percent <= 100)
             o->complete |= COMPLETE_PERCENT;
         else
@@ -524,6 +544,56 @@ static void fanout_of(builder *b, const yml_node *item, op *o)
     }
 }
 
+/* The backoff between a condition's checks: a retry's keys but `on`, over AWS's defaults. */
+static void backoff_of(builder *b, const yml_node *n, op *o)
+{
+    retry_raw own,
+        def = {.has_attempts = 1, .has_initial = 1, .has_max = 1, .has_rate = 1, .has_jitter = 1};
+    def.v.max_attempts = DEFAULTS_CONDITION_ATTEMPTS;
+    def.v.initial_ms = DEFAULTS_CONDITION_INITIAL_MS;
+    def.v.max_ms = DEFAULTS_CONDITION_MAX_MS;
+    def.v.rate = DEFAULTS_CONDITION_RATE;
+    def.v.jitter = JITTER_FULL;
+    if (n && n->kind != YML_MAP) {
+        mb_err(b, DIAG_E_RETRY, n->at,
+               "'backoff' must be a mapping (max_attempts, initial, max, rate, jitter), not %s",
+               n->kind == YML_SCALAR ? "a scalar" : yml_kind_name(n));
+        n = NULL;
+    } else if (n && yml_get(n, "on")) {
+        mb_err(b, DIAG_E_RETRY, mb_key_pos(n, "on"),
+               "a backoff has no 'on': an error in the check is not retried, it fails the "
+               "wait_for_condition");
+    }
+    mb_retry_raw(b, n, "backoff", &own);
+    mb_strs_free(own.v.on, own.v.non);
+    own.v.on = NULL;
+    own.has_on = 0;
+    mb_retry_resolve(b, &own, &def, &o->retry);
+}
+
+static void condition_of(builder *b, const yml_node *item, op *o)
+{
+    const yml_node *n;
+    if ((n = yml_get(item, "run")))
+        run_of(b, n, "run", &o->run);
+    else
+        mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
+               "a wait_for_condition needs 'run' (the check: one of lua, c or http)");
+    const yml_node *w = yml_get(item, "with");
+    if (w && w->kind == YML_MAP && yml_get(w, "state"))
+        mb_err(b, DIAG_E_VALUE, mb_key_pos(w, "state"),
+               "the check gets the state as 'state': 'with' cannot hold a key of that name");
+    if ((n = yml_get(item, "initial")))
+        o->initial = mb_val(b, n);
+    if ((n = yml_get(item, "until")))
+        o->cond = cond_of(b, n, "until");
+    else
+        mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
+               "a wait_for_condition needs 'until' (an expression of state, such as "
+               "${state.ready == true})");
+    backoff_of(b, yml_get(item, "backoff"), o);
+}
+
 void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind k, op *o)
 {
     const char *kname = model_kind_name(k);
@@ -542,9 +612,21 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
             mb_err(b, DIAG_E_CALLBACK, item->keys[i]->at,
                    "'submitter' belongs to wait_for_callback; %s has none", kind_articles[k]);
     /* the other kind keys and submitter have had their own message */
-    static const char *const reported[] = {
-        "step", "wait",      "callback", "await", "wait_for_callback", "choice", "succeed",
-        "fail", "goto",      "parallel", "map",   "group",             "submitter", NULL};
+    static const char *const reported[] = {"step",
+                                           "wait",
+                                           "callback",
+                                           "await",
+                                           "wait_for_callback",
+                                           "choice",
+                                           "succeed",
+                                           "fail",
+                                           "goto",
+                                           "parallel",
+                                           "map",
+                                           "group",
+                                           "wait_for_condition",
+                                           "submitter",
+                                           NULL};
     mb_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
 
     const yml_node *n;
@@ -557,7 +639,7 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
             mb_err(b, DIAG_E_MISSING_KEY, o->name_at, "%s needs '%s' (one of lua, c or http)",
                    kind_articles[k], rk);
         retry_raw own;
-        mb_retry_raw(b, yml_get(item, "retry"), &own);
+        mb_retry_raw(b, yml_get(item, "retry"), "retry", &own);
         mb_retry_resolve(b, &own, &b->defaults, &o->retry);
         mb_strs_free(own.v.on, own.v.non);
     }
@@ -636,6 +718,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
     }
     if (k == OP_PARALLEL || k == OP_MAP || k == OP_GROUP)
         fanout_of(b, item, o);
+    if (k == OP_WAIT_FOR_CONDITION)
+        condition_of(b, item, o);
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
         o->output = mb_val(b, n);
     if (k == OP_FAIL) {
@@ -675,6 +759,6 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
             }
     mb_err(b, DIAG_E_KIND, item->at,
            "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
-           "choice, succeed, fail, goto, parallel, map, group");
+           "choice, succeed, fail, goto, parallel, map, group, wait_for_condition");
     return -1;
 }

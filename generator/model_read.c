@@ -439,7 +439,7 @@ int mb_want_string(builder *b, const yml_node *n, const char *key, const char *w
 static const char *const retry_keys[] = {"max_attempts", "initial", "max", "rate",
                                          "jitter",       "on",      NULL};
 
-void mb_retry_raw(builder *b, const yml_node *n, retry_raw *r)
+void mb_retry_raw(builder *b, const yml_node *n, const char *key, retry_raw *r)
 {
     memset(r, 0, sizeof *r);
     if (!n)
@@ -451,17 +451,17 @@ void mb_retry_raw(builder *b, const yml_node *n, retry_raw *r)
             r->none = 1;
             return;
         }
-        mb_err(
-            b, DIAG_E_RETRY, n->at,
-            "'retry' must be a mapping (max_attempts, initial, max, rate, jitter, on) or 'none'");
+        mb_err(b, DIAG_E_RETRY, n->at,
+               "'%s' must be a mapping (max_attempts, initial, max, rate, jitter, on) or 'none'",
+               key);
         return;
     }
     if (n->kind != YML_MAP) {
-        mb_err(b, DIAG_E_TYPE, n->at, "'retry' must be a mapping or 'none', not %s",
+        mb_err(b, DIAG_E_TYPE, n->at, "'%s' must be a mapping or 'none', not %s", key,
                yml_kind_name(n));
         return;
     }
-    mb_keys(b, n, retry_keys, "a retry");
+    mb_keys(b, n, retry_keys, strcmp(key, "retry") ? "a backoff" : "a retry");
     const yml_node *a = yml_get(n, "max_attempts");
     if (a) {
         double d;

@@ -91,7 +91,9 @@ int journal_events_update(store *st, const char *exec_id, const journal_update *
     case JOURNAL_SUCCEED:
         return add(st, exec_id, o->type, "Succeeded", end, o, err);
     case JOURNAL_RETRY:
-        return add(st, exec_id, o->type, "Failed", end, o, err);
+        /* A condition's check that did not meet it (no error, the state in the row):
+         * AWS records no event, only the next attempt's start. */
+        return o->error ? add(st, exec_id, o->type, "Failed", end, o, err) : CAIRN_OK;
     default:
         return add(st, exec_id, o->type, o->status == STORE_TIMED_OUT ? "TimedOut" : "Failed", end,
                    o, err);

@@ -64,8 +64,12 @@ static int condition_met(cairn_exec *x, int (*until)(cairn_exec *), const cJSON 
     return oom ? -1 : met;
 }
 
-/* The check's arguments: `with` (built with `state` in scope) plus `state`. NULL: no memory. */
-static cJSON *condition_args(cairn_exec *x, cairn_args_fn args, const cJSON *state)
+/*
+ * The check's arguments, built with `state` in scope: `with` plus `state`
+ * for a hook; an http check's request as it is (its url, headers or body
+ * say where the state goes). NULL: no memory.
+ */
+static cJSON *condition_args(cairn_exec *x, const cairn_op *op, const cJSON *state)
 {
     scope tmp;
     cJSON *a = NULL;
@@ -73,11 +77,12 @@ static cJSON *condition_args(cairn_exec *x, cairn_args_fn args, const cJSON *sta
         tmp.up = x->sc;
         scope *outer = x->sc;
         x->sc = &tmp;
-        const cJSON *with = args ? args(x) : NULL;
+        const cJSON *with = op->check_args ? op->check_args(x) : NULL;
         a = cJSON_IsObject(with) ? cJSON_Duplicate(with, 1) : cJSON_CreateObject();
         x->sc = outer;
-        cJSON *s = cJSON_Duplicate(state, 1);
-        if (tmp.oom || !a || !s || !cJSON_AddItemToObject(a, "state", s)) {
+        cJSON *s = op->run == CAIRN_RUN_HTTP ? NULL : cJSON_Duplicate(state, 1);
+        if (tmp.oom || !a ||
+            (op->run != CAIRN_RUN_HTTP && (!s || !cJSON_AddItemToObject(a, "state", s)))) {
             cJSON_Delete(s);
             cJSON_Delete(a);
             a = NULL;
@@ -88,8 +93,7 @@ static cJSON *condition_args(cairn_exec *x, cairn_args_fn args, const cJSON *sta
 }
 
 /* Check number `attempt` with state: the row as its outcome says, then on or suspend. */
-static int condition_attempt(cairn_exec *x, const cairn_op *op, cairn_args_fn args,
-                             int (*until)(cairn_exec *), const cJSON *state, int attempt)
+static int condition_attempt(cairn_exec *x, const cairn_op *op, const cJSON *state, int attempt)
 {
     int out = CAIRN_STOP;
     cJSON *result = NULL, *call = NULL;
@@ -97,7 +101,7 @@ static int condition_attempt(cairn_exec *x, const cairn_op *op, cairn_args_fn ar
     cairn_error e;
     err_init(&e);
     int64_t started = clock_now(x->clk);
-    if (!(call = condition_args(x, args, state))) {
+    if (!(call = condition_args(x, op, state))) {
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
@@ -125,7 +129,7 @@ static int condition_attempt(cairn_exec *x, const cairn_op *op, cairn_args_fn ar
         out = condition_failed(x, op, attempt, started, &e);
         goto done;
     }
-    int met = condition_met(x, until, result);
+    int met = condition_met(x, op->until, result);
     if (met < 0) {
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
                           "out of memory while evaluating the `until` of '%s'", op->name);
@@ -161,8 +165,7 @@ done:
     return out;
 }
 
-int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, cairn_args_fn args,
-                             const cJSON *initial, int (*until)(cairn_exec *x))
+int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, const cJSON *initial)
 {
     const store_op *row;
     int out = CAIRN_STOP;
@@ -183,7 +186,7 @@ int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, cairn_args_fn ar
             out = replay_stop_unreadable(x, failed_before, "state of operation", x->cur_id);
             goto done;
         }
-        out = condition_attempt(x, op, args, until, state, row->attempt + 1);
+        out = condition_attempt(x, op, state, row->attempt + 1);
         goto done;
     }
     if (row && row->status != STORE_STARTED) {
@@ -198,7 +201,7 @@ int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, cairn_args_fn ar
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
-    out = condition_attempt(x, op, args, until, state, row && row->attempt > 0 ? row->attempt : 1);
+    out = condition_attempt(x, op, state, row && row->attempt > 0 ? row->attempt : 1);
 done:
     cJSON_Delete(state);
     scope_reset(x->sc);

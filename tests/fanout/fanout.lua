@@ -15,3 +15,9 @@ end
 function boom(args, ctx)
   error({ type = "Boom", message = "it broke", data = { where = ctx.operation } })
 end
+
+-- Polls a job that is ready at the `ready_at`-th look: the state counts the looks.
+function poll(args, ctx)
+  local tries = (args.state and args.state.tries or 0) + 1
+  return { tries = tries, ready = tries >= args.ready_at }
+end

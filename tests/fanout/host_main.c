@@ -1,6 +1,7 @@
 /* The fan-out test host: the test workflows in one binary (their headers are generated). */
 #include <stddef.h>
 
+#include "fo_condition.h"
 #include "fo_failfast.h"
 #include "fo_group.h"
 #include "fo_map.h"
@@ -10,7 +11,7 @@
 int main(int argc, char **argv)
 {
     static const cairn_workflow *const workflows[] = {&fo_quorum_workflow, &fo_map_workflow,
-                                                      &fo_group_workflow, &fo_failfast_workflow,
-                                                      &fo_waits_workflow};
+                                                      &fo_group_workflow,  &fo_failfast_workflow,
+                                                      &fo_waits_workflow,  &fo_condition_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }

@@ -145,6 +145,10 @@ typedef struct cairn_op {
     int max_concurrency;       /* parallel, map: 0: every item at once */
     cairn_completion complete; /* parallel, map */
     const char *item_as;       /* map: the item's name inside the body */
+    /* wait_for_condition: the check's args (`with`, or an http request) and
+     * whether a state meets `until`; both see the variable `state` */
+    cairn_args_fn check_args;
+    int (*until)(cairn_exec *x);
 } cairn_op;
 
 /*
@@ -224,13 +228,12 @@ int cairn_group(cairn_exec *x, const cairn_op *op);
 
 /*
  * `wait_for_condition`: one STEP (WaitForCondition) that runs op's check with
- * args(x) plus `state` (initial first, then what the check last returned),
- * and after each check that until(x) (with `state` set) does not accept,
+ * op->check_args(x) plus `state` (initial first, then what the check last
+ * returned), and after each check whose state op->until(x) does not accept,
  * waits op->retry's backoff and checks again. op->as gets the accepted
  * state; Condition.Exhausted (data: the last state) when attempts run out.
  */
-int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, cairn_args_fn args,
-                             const cJSON *initial, int (*until)(cairn_exec *x));
+int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, const cJSON *initial);
 
 /* A `wait` for a fixed time, or until an RFC 3339 timestamp (a JSON string). */
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms);

@@ -16,7 +16,8 @@ static const char *const names[KIND_COUNT] = {[KIND_STEP] = "step",
                                               [KIND_GOTO] = "goto",
                                               [KIND_PARALLEL] = "parallel",
                                               [KIND_MAP] = "map",
-                                              [KIND_GROUP] = "group"};
+                                              [KIND_GROUP] = "group",
+                                              [KIND_WAIT_FOR_CONDITION] = "wait_for_condition"};
 
 const char *kind_name(kind k)
 {

@@ -19,6 +19,7 @@ typedef enum kind {
     KIND_PARALLEL, /* since 0.2: fan-out (DESIGN §3b) */
     KIND_MAP,
     KIND_GROUP,
+    KIND_WAIT_FOR_CONDITION,
     KIND_COUNT
 } kind;
 
