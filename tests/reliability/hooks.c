@@ -63,6 +63,21 @@ int tt_flaky(cairn_call *call, const cJSON *args)
     return cairn_call_return(call, cJSON_Duplicate(args, 1));
 }
 
+/* A condition's check: counts the looks in its state ({"n": looks}); the state is its result. */
+int tt_poll(cairn_call *call, const cJSON *args)
+{
+    record(call, NULL);
+    const cJSON *n =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(args, "state"), "n");
+    cJSON *state = cJSON_CreateObject();
+    if (!state ||
+        !cJSON_AddNumberToObject(state, "n", (cJSON_IsNumber(n) ? n->valuedouble : 0) + 1)) {
+        cJSON_Delete(state);
+        return cairn_call_fail(call, "Cairn.NoMemory", "out of memory", NULL);
+    }
+    return cairn_call_return(call, state);
+}
+
 /* Always fails with Torture.Boom (caught by the workflow). */
 int tt_boom(cairn_call *call, const cJSON *args)
 {
