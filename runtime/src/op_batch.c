@@ -246,22 +246,27 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
                                                         : NULL;
         const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
         if (ok && text) {
+            /* three copies: the item's, the payload's and, succeeded, the results'; each
+             * is freed here unless the tree it was added to owns it */
             cJSON *val = cJSON_Parse(text);
-            if (!val) {
+            cJSON *rec_val = val ? cJSON_Duplicate(val, 1) : NULL;
+            cJSON *res_val = val && t->status == STORE_SUCCEEDED ? cJSON_Duplicate(val, 1) : NULL;
+            ok = val && rec_val && (res_val || t->status != STORE_SUCCEEDED);
+            if (ok && !cJSON_AddItemToObject(one, key, val))
                 ok = 0;
-            } else {
-                cJSON *copy = cJSON_Duplicate(val, 1), *copy2 = cJSON_Duplicate(val, 1);
-                ok = copy && copy2 && cJSON_AddItemToObject(one, key, val) &&
-                     cJSON_AddItemToObject(rec, key, copy2);
-                if (!ok) {
-                    cJSON_Delete(val);
-                    cJSON_Delete(copy2);
-                } else if (t->status == STORE_SUCCEEDED) {
-                    ok = cJSON_AddItemToArray(results, copy);
-                    copy = ok ? NULL : copy;
-                }
-                cJSON_Delete(copy);
-            }
+            else if (ok)
+                val = NULL;
+            if (ok && !cJSON_AddItemToObject(rec, key, rec_val))
+                ok = 0;
+            else if (ok)
+                rec_val = NULL;
+            if (ok && res_val && !cJSON_AddItemToArray(results, res_val))
+                ok = 0;
+            else if (ok)
+                res_val = NULL;
+            cJSON_Delete(val);
+            cJSON_Delete(rec_val);
+            cJSON_Delete(res_val);
         } else if (ok && t->status == STORE_SUCCEEDED) {
             ok = cJSON_AddItemToArray(results, cJSON_CreateNull()) &&
                  cJSON_AddNullToObject(one, "result") && cJSON_AddNullToObject(rec, "result");
@@ -281,20 +286,20 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
          cJSON_AddNumberToObject(v, "failure_count", (double)b->failed) &&
          cJSON_AddNumberToObject(v, "started_count", (double)started) &&
          cJSON_AddNumberToObject(v, "total_count", (double)b->n);
-    if (ok) {
-        cJSON_AddItemToObject(v, "results", results);
-        cJSON_AddItemToObject(v, "items", items);
-        results = items = NULL;
-    }
+    /* an item added is owned by v: NULL it at once, so the deletes below skip it */
+    if (ok && (ok = cJSON_AddItemToObject(v, "results", results)))
+        results = NULL;
+    if (ok && (ok = cJSON_AddItemToObject(v, "items", items)))
+        items = NULL;
     cJSON_Delete(results);
     cJSON_Delete(items);
     char *text = NULL;
     if (ok && payload) {
         cJSON *p = cJSON_CreateObject();
-        ok = p && cJSON_AddItemToObject(p, "all", all) &&
-             cJSON_AddStringToObject(p, "completionReason", reason);
+        ok = p && cJSON_AddItemToObject(p, "all", all);
         if (ok)
             all = NULL;
+        ok = ok && cJSON_AddStringToObject(p, "completionReason", reason);
         text = ok ? engine_json_text(p) : NULL;
         cJSON_Delete(p);
         if (text && strlen(text) > PAYLOAD_MAX) {
@@ -438,10 +443,13 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
     }
     if (row && row->status == STORE_SUCCEEDED) {
         /* finished: its value again, from the items' rows */
+        long failed_before = mem_failures();
         const char *reason = journaled_reason(row);
         cJSON *v = NULL;
-        long failed_before = mem_failures();
-        if (!reason)
+        if (!reason && mem_failures() != failed_before)
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                              "out of memory reading operation %s", b.id);
+        else if (!reason)
             out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                               "%s: execution %s: operation %s has no completion reason",
                               x->j->name, x->row->id, b.id);

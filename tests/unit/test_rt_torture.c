@@ -33,6 +33,7 @@
 
 #include "fixtures/cbj.c"
 #include "fixtures/cbt.c"
+#include "fixtures/fotorture.c"
 #include "fixtures/wfc.c"
 #include "fixtures/wfcc.c"
 #include "fixtures/callbacks_hooks.c"
@@ -80,8 +81,9 @@ static const cairn_workflow luastep_workflow = {
     .run = luastep_run,
 };
 
-static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow, &wfcc_workflow,
-                                                  &waits_workflow, &luastep_workflow};
+static const cairn_workflow *const workflows[] = {&torture_workflow, &cbj_workflow,
+                                                  &wfcc_workflow,    &waits_workflow,
+                                                  &luastep_workflow, &fotorture_workflow};
 #define NWORKFLOWS (sizeof workflows / sizeof workflows[0])
 
 /* ---- the hooks of torture.yaml: careful with memory, as hooks should be -- */
@@ -109,6 +111,19 @@ int torture_refund(cairn_call *call, const cJSON *args)
     }
     if (!cJSON_AddItemToObject(out, "reason", reason)) {
         cJSON_Delete(reason);
+        cJSON_Delete(out);
+        return cairn_call_fail(call, "Torture.NoMemory", "out of memory", NULL);
+    }
+    return cairn_call_return(call, out);
+}
+
+/* A condition's check: {"n": state.n + 1}. */
+int torture_poll(cairn_call *call, const cJSON *args)
+{
+    const cJSON *n =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(args, "state"), "n");
+    cJSON *out = cJSON_CreateObject();
+    if (!out || !cJSON_AddNumberToObject(out, "n", (cJSON_IsNumber(n) ? n->valuedouble : 0) + 1)) {
         cJSON_Delete(out);
         return cairn_call_fail(call, "Torture.NoMemory", "out of memory", NULL);
     }
@@ -276,6 +291,7 @@ typedef struct steps_case {
 
 static const steps_case c_steps = {"torture", "{\"amount\":50}"};
 static const steps_case lua_step = {"luastep", "{\"n\":7}"};
+static const steps_case fan_out = {"fotorture", "{\"amount\":5,\"lines\":[1,2,3]}"};
 static const steps_case *steps_cur = &c_steps; /* the case run_steps and finish_steps play */
 
 /* (a) open, start (named, so a retried start finds it), drive to the end. */
@@ -593,6 +609,23 @@ static void test_lua_step(void **state)
     steps_cur = &c_steps;
 }
 
+/* parallel (a branch cancelled), map, group and wait_for_condition: their
+ * batch rows, child contexts and states under OOM at every point. */
+static void test_fan_out(void **state)
+{
+    (void)state;
+    static const scenario sc = {"fan-out", run_steps, finish_steps};
+    steps_cur = &fan_out;
+    torture(&sc, pick);
+    assert_clean_outcome(
+        &sc, (const char *const[]){"\"status\":\"SUCCEEDED\",\"result\":{\"both\":[5],\"lines\":"
+                                   "[1,2,3],\"looks\":2}",
+                                   "\"name\":\"slow\",\"type\":\"CONTEXT\",\"sub_type\":"
+                                   "\"ParallelBranch\",\"status\":\"CANCELLED\"",
+                                   NULL});
+    steps_cur = &c_steps;
+}
+
 static void test_callback_resolved_from_a_second_engine(void **state)
 {
     (void)state;
@@ -748,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_cjson_allocates_through_the_switch),
         cmocka_unit_test(test_steps_with_retry_and_catch),
         cmocka_unit_test(test_lua_step),
+        cmocka_unit_test(test_fan_out),
         cmocka_unit_test(test_callback_resolved_from_a_second_engine),
         cmocka_unit_test(test_callback_heartbeat_timeout),
         cmocka_unit_test(test_wait_for_callback_failed_from_a_second_engine),
