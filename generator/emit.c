@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "emit_expr.h"
 #include "layout.h"
+#include "opid.h"
 #include "tpl.h"
 
 /* The templates, embedded at build time by cmake/embed.cmake. */
@@ -106,20 +107,22 @@ static int render(const emit_opts *o, const char *name, const tpl_var *vars, siz
 /* The CASES point of templates/workflow.c.in sits this many columns in. */
 #define CASES_INDENT 8
 
-/* How many operations and lists ops holds, nested ones included. */
-static void count_lists(const op *ops, size_t n, size_t *nops, size_t *nlists)
+/* How many lists ops holds, nested ones included. */
+static size_t count_lists(const op *ops, size_t n)
 {
-    *nops += n;
-    *nlists += 1;
+    size_t nlists = 1;
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < ops[i].nbranches; k++)
-            count_lists(ops[i].branches[k].ops, ops[i].branches[k].nops, nops, nlists);
+            nlists += count_lists(ops[i].branches[k].ops, ops[i].branches[k].nops);
+    return nlists;
 }
 
-/* Adds a list (its operations contiguous in all), then the lists nested in it. */
-static void collect_list(emitter *e, const op *ops, size_t n, const val *output, long owner,
+/* Adds a list, its operations contiguous in all (opid_walk calls it in the
+ * order ids are given, which all follows). */
+static void collect_list(void *ctx, const op *ops, size_t n, const val *output, long owner,
                          size_t branch)
 {
+    emitter *e = ctx;
     size_t li = e->nlists++, first = e->nall;
     e->lists[li] = (emit_list){
         .ops = ops, .nops = n, .first = first, .output = output, .owner = owner, .branch = branch};
@@ -127,10 +130,6 @@ static void collect_list(emitter *e, const op *ops, size_t n, const val *output,
         e->all[e->nall] = &ops[i];
         e->list_of[e->nall++] = li;
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < ops[i].nbranches; k++)
-            collect_list(e, ops[i].branches[k].ops, ops[i].branches[k].nops,
-                         ops[i].branches[k].output, (long)(first + i), k);
 }
 
 /* NAME in upper case, for enum constants. */
@@ -141,15 +140,12 @@ static void add_upper(buf *b, const char *s)
 }
 
 /*
- * Operation names to C identifiers: `-` and `.` become `_`, lower case, and
- * a numeric suffix where two names would collide, or a name would be `end`
- * or end in `_end` (the end states of the lists are NAME_..._END). Then the
- * functions and end states of the lists.
+ * Operation names to C identifiers (opid_assign, which the diagrams share),
+ * their enum constants, then the functions and end states of the lists.
  */
 static int make_ids(emitter *e)
 {
-    size_t n = 0, nl = 0;
-    count_lists(e->wf->ops, e->wf->nops, &n, &nl);
+    size_t n = opid_walk(e->wf, NULL, NULL), nl = count_lists(e->wf->ops, e->wf->nops);
     e->all = calloc(n + 1, sizeof *e->all);
     e->list_of = calloc(n + 1, sizeof *e->list_of);
     e->lists = calloc(nl, sizeof *e->lists);
@@ -157,52 +153,14 @@ static int make_ids(emitter *e)
     e->states = calloc(n + 1, sizeof *e->states);
     if (!e->all || !e->list_of || !e->lists || !e->ids || !e->states)
         return -1;
-    collect_list(e, e->wf->ops, e->wf->nops, e->wf->output, -1, 0);
+    opid_walk(e->wf, collect_list, e);
+    if (opid_assign(e->all, n, e->ids) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        /* An await shares its callback's name: its own id says `await_`. */
-        const op *op = e->all[i];
-        const char *prefix = op->kind == OP_AWAIT ? "await_" : op->kind == OP_GOTO ? "goto_" : "";
-        const char *name = op->name ? op->name : "op";
-        size_t plen = strlen(prefix), len = plen + strlen(name);
-        char *base = malloc(len + 1);
-        if (!base)
-            return -1;
-        memcpy(base, prefix, plen);
-        for (size_t k = plen; k <= len; k++) {
-            char c = name[k - plen];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            else if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-                c = '_';
-            base[k] = c;
-        }
-        char *id = NULL;
-        for (int suffix = 1; !id; suffix++) {
-            buf cand;
-            buf_init(&cand);
-            buf_add(&cand, base);
-            if (suffix > 1)
-                buf_printf(&cand, "_%d", suffix);
-            const char *t = buf_str(&cand);
-            size_t tl = strlen(t);
-            int taken = !strcmp(t, "end") || (tl > 4 && !strcmp(t + tl - 4, "_end"));
-            for (size_t j = 0; j < i && !taken; j++)
-                taken = !strcmp(e->ids[j], t);
-            if (!taken)
-                id = buf_take(&cand);
-            else
-                buf_cleanup(&cand);
-            if (!id && !buf_ok(&cand)) {
-                free(base);
-                return -1;
-            }
-        }
-        free(base);
-        e->ids[i] = id;
         buf st;
         buf_init(&st);
         buf_printf(&st, "%s_", e->upper);
-        add_upper(&st, id);
+        add_upper(&st, e->ids[i]);
         e->states[i] = buf_take(&st);
         if (!e->states[i])
             return -1;

@@ -6,13 +6,23 @@
  * of two syntaxes, so both show the same picture:
  *   - a start node ●, one node per operation in YAML order (its kind, name
  *     and one line of detail; the shape tells the kind), SUCCEEDED, FAILED;
+ *   - a parallel, map or group as a subgraph titled with its name, kind and
+ *     policy, holding a fork bar, its body (a parallel's branches each in a
+ *     subgraph of its own, named), drawn as the top level is, nested
+ *     fan-outs included, and a join bar;
  *   - sequence edges (plain), each choice branch labelled with its
  *     condition and `else`, catches (dashed, labelled with their error
  *     types), retry self-loops ("retry ×N on …": N retries after the first
  *     attempt), callback timeout and heartbeat exits (dotted, to the catch
- *     that handles them or to FAILED), and the ends.
+ *     that handles them or to FAILED), and the ends. The operation before a
+ *     fan-out leads to its fork, the fork to the first operation of each
+ *     branch, the end of each branch to the join, and the join (also the
+ *     source of the fan-out's catches) to the operation after. Inside a
+ *     branch, `succeed`, `fail` and uncaught callback exits lead to the join:
+ *     they end the branch, not the execution (DESIGN 3b).
  * Errors a step may raise that no catch handles also end the execution
- * FAILED; those edges are left out, as every step would have one.
+ * FAILED (or the branch); those edges are left out, as every step would have
+ * one.
  *
  * Never: reads anything but the model, depends on hash order or memory
  * addresses (same YAML, same bytes), or lets a label break out of its quotes.
@@ -31,6 +41,7 @@
 #include "graph.h"
 #include "load.h"
 #include "model.h"
+#include "opid.h"
 
 /* ---- expressions back to text ---- */
 
@@ -216,7 +227,8 @@ typedef enum node_shape {
     SH_SUCCEED,
     SH_FAIL,
     SH_GOTO,
-    SH_FANOUT /* parallel, map, group */
+    SH_FORK, /* a fan-out's entry: its branches start */
+    SH_JOIN  /* its exit: the branches have ended */
 } node_shape;
 
 typedef enum edge_style {
@@ -232,19 +244,55 @@ typedef struct edge {
     edge_style style;
 } edge;
 
+/* One list of operations: the workflow's, a parallel's branch, or a map's or
+ * group's body. Its operations are nodes first .. first + n - 1. */
+typedef struct glist {
+    const op *ops;
+    size_t n;
+    int first;
+    long owner;    /* the node of its parallel, map or group; -1: the workflow's */
+    size_t branch; /* which branch of the owner */
+} glist;
+
 typedef struct graph {
     const workflow *wf;
-    int nnodes;    /* ops, then start, SUCCEEDED, FAILED */
-    char **labels; /* owned, one per node; lines separated by '\n' */
+    int nops;       /* every operation, nested ones included, in walk order (opid.h) */
+    const op **all; /* owned array: the operations in that order */
+    char **ids;     /* owned: their ids (opid_assign), the same as in the generated C */
+    glist *lists;   /* owned: in walk order */
+    size_t nlists;
+    int nnodes;    /* ops, a fork and a join per op (used by fan-outs), start, SUCCEEDED, FAILED */
+    char **labels; /* owned, one per node (NULL: none; a fan-out's: its subgraph's title);
+                      lines separated by '\n' */
     edge *edges;   /* owned */
     size_t nedges, cap;
     int used_failed; /* some edge reaches FAILED */
     int oom;
 } graph;
 
-#define NODE_START(g) ((int)(g)->wf->nops)
-#define NODE_SUCCEEDED(g) ((int)(g)->wf->nops + 1)
-#define NODE_FAILED(g) ((int)(g)->wf->nops + 2)
+#define NODE_FORK(g, i) ((g)->nops + (i))
+#define NODE_JOIN(g, i) (2 * (g)->nops + (i))
+#define NODE_START(g) (3 * (g)->nops)
+#define NODE_SUCCEEDED(g) (3 * (g)->nops + 1)
+#define NODE_FAILED(g) (3 * (g)->nops + 2)
+
+static int is_fanout(op_kind k)
+{
+    return k == OP_PARALLEL || k == OP_MAP || k == OP_GROUP;
+}
+
+/* Where the flow enters operation i: a fan-out at its fork. */
+static int node_in(const graph *g, int i)
+{
+    return is_fanout(g->all[i]->kind) ? NODE_FORK(g, i) : i;
+}
+
+/* Where the flow leaves operation i (to the next one, or to a catch): a
+ * fan-out from its join, once its branches have ended. */
+static int node_out(const graph *g, int i)
+{
+    return is_fanout(g->all[i]->kind) ? NODE_JOIN(g, i) : i;
+}
 
 /* Adds an edge; takes label (may be NULL). */
 static void add_edge(graph *g, int from, int to, char *label, edge_style style)
@@ -307,7 +355,7 @@ static node_shape shape_of(op_kind k)
     case OP_PARALLEL:
     case OP_MAP:
     case OP_GROUP:
-        return SH_FANOUT;
+        break; /* a subgraph, not a node: drawn by its fork and join */
     }
     return SH_STEP;
 }
@@ -320,7 +368,11 @@ static node_shape node_shape_of(const graph *g, int n)
         return SH_SUCCEEDED;
     if (n == NODE_FAILED(g))
         return SH_FAILED;
-    return shape_of(g->wf->ops[n].kind);
+    if (n >= NODE_JOIN(g, 0))
+        return SH_JOIN;
+    if (n >= NODE_FORK(g, 0))
+        return SH_FORK;
+    return shape_of(g->all[n]->kind);
 }
 
 static void run_text(buf *b, const run_spec *r)
@@ -402,17 +454,6 @@ static char *op_label(graph *g, const op *o)
         if (o->err_type)
             buf_add(&d, o->err_type);
         break;
-    case OP_PARALLEL:
-        buf_printf(&d, "%zu branches", o->nbranches);
-        if (o->max_concurrency)
-            buf_printf(&d, ", %d at a time", o->max_concurrency);
-        break;
-    case OP_MAP:
-        buf_add(&d, "over ");
-        val_text(&d, o->items);
-        if (o->max_concurrency)
-            buf_printf(&d, ", %d at a time", o->max_concurrency);
-        break;
     default:
         break;
     }
@@ -422,6 +463,56 @@ static char *op_label(graph *g, const op *o)
         b.oom = 1;
     buf_cleanup(&d);
     return label_take(g, &b);
+}
+
+/* The failures a parallel or map tolerates and how many run at once, e.g.
+ * ", tolerates 1 failure and 10% failed, max 4 at a time"; nothing for the
+ * defaults (fail fast, all at once). */
+static void complete_text(buf *b, const op *o)
+{
+    const char *sep = ", tolerates ";
+    if (o->complete & COMPLETE_FAILURES) {
+        buf_printf(b, "%s%d failure%s", sep, o->tolerated_failures,
+                   o->tolerated_failures == 1 ? "" : "s");
+        sep = " and ";
+    }
+    if (o->complete & COMPLETE_PERCENT)
+        buf_printf(b, "%s%g%% failed", sep, o->tolerated_percent);
+    if (o->max_concurrency)
+        buf_printf(b, ", max %d at a time", o->max_concurrency);
+}
+
+/* A fan-out's subgraph title: "approvals (parallel, min 2 of 3)",
+ * "charges (map over ${input.lines}, max 4 at a time)", "shipping (group)". */
+static char *fanout_label(graph *g, const op *o)
+{
+    buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s (%s", o->name, model_kind_name(o->kind));
+    if (o->kind == OP_PARALLEL) {
+        if (o->complete & COMPLETE_MIN)
+            buf_printf(&b, ", min %d of %zu", o->min_successful, o->nbranches);
+        else
+            buf_printf(&b, ", %zu branches", o->nbranches);
+    } else if (o->kind == OP_MAP) {
+        buf_add(&b, " over ");
+        val_text(&b, o->items);
+        if (o->complete & COMPLETE_MIN)
+            buf_printf(&b, ", min %d", o->min_successful);
+    }
+    complete_text(&b, o);
+    buf_addc(&b, ')');
+    return label_take(g, &b);
+}
+
+/* The title of branch k of parallel o: its name, or the one the journal
+ * gives it (parallel-branch-<k>, from 0). */
+static void branch_title(buf *b, const op *o, size_t k)
+{
+    if (o->branches[k].name)
+        buf_add(b, o->branches[k].name);
+    else
+        buf_printf(b, "parallel-branch-%zu", k);
 }
 
 /* The first catch of o that handles type t, or NULL. */
@@ -442,6 +533,25 @@ static int lists_exactly(const catch_spec *c, const char *t)
     return 0;
 }
 
+/*
+ * Where the edges of one list lead: its operations are nodes first + i
+ * (targets of gotos and catches are indices into the list); falling off its
+ * end or `succeed` leads to done, `fail` and an uncaught callback exit to
+ * failed. For the workflow's list those are SUCCEEDED and FAILED; for a
+ * branch or body both are its fan-out's join, since a branch that ends,
+ * either way, ends only itself (DESIGN 3b) and the fan-out's policy decides.
+ */
+typedef struct scope {
+    int first;
+    int done, failed;
+} scope;
+
+/* The node where target t of the list (an index in it) is entered. */
+static int target_node(const graph *g, const scope *s, int t)
+{
+    return node_in(g, s->first + t);
+}
+
 static void add_retry_loop(graph *g, int i, const retry_spec *r)
 {
     if (r->none || r->max_attempts <= 1)
@@ -459,7 +569,7 @@ static void add_retry_loop(graph *g, int i, const retry_spec *r)
 /* A callback's timeout and heartbeat exits from operation i, where lim
  * holds the limits (the callback itself, or the one an await waits for).
  * An exit a catch lists by name is already on that catch's edge. */
-static void add_callback_exits(graph *g, int i, const op *o, const op *lim)
+static void add_callback_exits(graph *g, const scope *s, int i, const op *o, const op *lim)
 {
     static const char *const types[] = {"Callback.Timeout", "Callback.Heartbeat"};
     int64_t limits[] = {lim->timeout_ms, lim->heartbeat_ms};
@@ -469,88 +579,140 @@ static void add_callback_exits(graph *g, int i, const op *o, const op *lim)
         const catch_spec *c = catch_for(o, types[k]);
         if (c && lists_exactly(c, types[k]))
             continue;
-        add_edge(g, i, c ? c->target : NODE_FAILED(g), label_dup(g, types[k]), ED_TIMEOUT);
+        add_edge(g, i, c ? target_node(g, s, c->target) : s->failed, label_dup(g, types[k]),
+                 ED_TIMEOUT);
     }
 }
 
-static void add_catches(graph *g, int i, const op *o)
+/* The catches of operation i: from its node, or from a fan-out's join. */
+static void add_catches(graph *g, const scope *s, int i, const op *o)
 {
     for (size_t c = 0; c < o->ncatches; c++) {
         buf b;
         buf_init(&b);
         for (size_t j = 0; j < o->catches[c].nerrors; j++)
             buf_printf(&b, "%s%s", j ? ", " : "", o->catches[c].errors[j]);
-        add_edge(g, i, o->catches[c].target, label_take(g, &b), ED_CATCH);
+        add_edge(g, node_out(g, i), target_node(g, s, o->catches[c].target), label_take(g, &b),
+                 ED_CATCH);
     }
+}
+
+/* The edges that leave operation o, node i of the list s; next is the node
+ * the flow goes on to. */
+static void add_op_edges(graph *g, const scope *s, int i, const op *o, int next)
+{
+    switch (o->kind) {
+    case OP_STEP:
+    case OP_WAIT_FOR_CONDITION: /* its backoff loops as a step's retry does */
+        add_edge(g, i, next, NULL, ED_FLOW);
+        add_retry_loop(g, i, &o->retry);
+        add_catches(g, s, i, o);
+        break;
+    case OP_WAIT_FOR_CALLBACK:
+        add_edge(g, i, next, NULL, ED_FLOW);
+        add_retry_loop(g, i, &o->retry);
+        add_catches(g, s, i, o);
+        add_callback_exits(g, s, i, o, o);
+        break;
+    case OP_AWAIT:
+        add_edge(g, i, next, NULL, ED_FLOW);
+        add_catches(g, s, i, o);
+        /* The callback may be in an enclosing list: the checker found it. */
+        if (o->await_cb)
+            add_callback_exits(g, s, i, o, o->await_cb);
+        break;
+    case OP_WAIT:
+    case OP_CALLBACK:
+    case OP_PARALLEL:
+    case OP_MAP:
+    case OP_GROUP:
+        add_edge(g, node_out(g, i), next, NULL, ED_FLOW);
+        add_catches(g, s, i, o);
+        break;
+    case OP_CHOICE:
+        for (size_t w = 0; w < o->nwhens; w++) {
+            buf b;
+            buf_init(&b);
+            graph_expr_text(&b, o->whens[w].cond);
+            add_edge(g, i, target_node(g, s, o->whens[w].target), label_take(g, &b), ED_FLOW);
+        }
+        add_edge(g, i, o->else_go ? target_node(g, s, o->else_target) : next, label_dup(g, "else"),
+                 ED_FLOW);
+        break;
+    case OP_SUCCEED:
+        add_edge(g, i, s->done, NULL, ED_FLOW);
+        break;
+    case OP_FAIL:
+        add_edge(g, i, s->failed, NULL, ED_FLOW);
+        break;
+    case OP_GOTO: /* only its target: it never falls through */
+        add_edge(g, i, target_node(g, s, o->else_target), NULL, ED_FLOW);
+        break;
+    }
+}
+
+/* The edges of list L: in from its start (the workflow's start, or its
+ * fan-out's fork), each operation's, and out at its end. */
+static void add_list_edges(graph *g, const glist *L)
+{
+    int top = L->owner < 0;
+    int owner = (int)L->owner;
+    scope s = {.first = L->first,
+               .done = top ? NODE_SUCCEEDED(g) : NODE_JOIN(g, owner),
+               .failed = top ? NODE_FAILED(g) : NODE_JOIN(g, owner)};
+    add_edge(g, top ? NODE_START(g) : NODE_FORK(g, owner), L->n ? node_in(g, L->first) : s.done,
+             NULL, ED_FLOW);
+    for (size_t i = 0; i < L->n; i++) {
+        int n = L->first + (int)i;
+        int next = i + 1 < L->n ? node_in(g, n + 1) : s.done;
+        add_op_edges(g, &s, n, &L->ops[i], next);
+    }
+}
+
+/* opid_walk's visitor: records a list and its operations, in walk order. */
+static void collect_list(void *ctx, const op *ops, size_t n, const val *output, long owner,
+                         size_t branch)
+{
+    graph *g = ctx;
+    (void)output;
+    glist *L = &g->lists[g->nlists++];
+    *L = (glist){.ops = ops, .n = n, .first = g->nops, .owner = owner, .branch = branch};
+    for (size_t i = 0; i < n; i++)
+        g->all[g->nops++] = &ops[i];
+}
+
+static void count_list(void *ctx, const op *ops, size_t n, const val *output, long owner,
+                       size_t branch)
+{
+    (void)ops, (void)n, (void)output, (void)owner, (void)branch;
+    ++*(size_t *)ctx;
 }
 
 static void build_graph(graph *g)
 {
-    const workflow *wf = g->wf;
-    int n = (int)wf->nops;
-    g->nnodes = n + 3;
-    g->labels = calloc((size_t)g->nnodes, sizeof *g->labels);
-    if (!g->labels) {
+    size_t nlists = 0, n = opid_walk(g->wf, count_list, &nlists);
+    g->all = calloc(n + 1, sizeof *g->all);
+    g->ids = calloc(n + 1, sizeof *g->ids);
+    g->lists = calloc(nlists, sizeof *g->lists);
+    g->labels = calloc(3 * n + 3, sizeof *g->labels);
+    if (!g->all || !g->ids || !g->lists || !g->labels) {
         g->oom = 1;
         return;
     }
-    for (int i = 0; i < n; i++)
-        g->labels[i] = op_label(g, &wf->ops[i]);
+    opid_walk(g->wf, collect_list, g);
+    g->nnodes = 3 * g->nops + 3;
+    if (opid_assign(g->all, n, g->ids) < 0) {
+        g->oom = 1;
+        return;
+    }
+    for (int i = 0; i < g->nops; i++)
+        g->labels[i] =
+            is_fanout(g->all[i]->kind) ? fanout_label(g, g->all[i]) : op_label(g, g->all[i]);
     g->labels[NODE_START(g)] = label_dup(g, "●");
     g->labels[NODE_SUCCEEDED(g)] = label_dup(g, "SUCCEEDED");
     g->labels[NODE_FAILED(g)] = label_dup(g, "FAILED");
-
-    add_edge(g, NODE_START(g), n > 0 ? 0 : NODE_SUCCEEDED(g), NULL, ED_FLOW);
-    for (int i = 0; i < n; i++) {
-        const op *o = &wf->ops[i];
-        int next = i + 1 < n ? i + 1 : NODE_SUCCEEDED(g);
-        switch (o->kind) {
-        case OP_STEP:
-        case OP_WAIT_FOR_CONDITION: /* its backoff loops as a step's retry does */
-            add_edge(g, i, next, NULL, ED_FLOW);
-            add_retry_loop(g, i, &o->retry);
-            add_catches(g, i, o);
-            break;
-        case OP_WAIT_FOR_CALLBACK:
-            add_edge(g, i, next, NULL, ED_FLOW);
-            add_retry_loop(g, i, &o->retry);
-            add_catches(g, i, o);
-            add_callback_exits(g, i, o, o);
-            break;
-        case OP_AWAIT:
-            add_edge(g, i, next, NULL, ED_FLOW);
-            add_catches(g, i, o);
-            if (o->await_target >= 0 && o->await_target < n)
-                add_callback_exits(g, i, o, &wf->ops[o->await_target]);
-            break;
-        case OP_WAIT:
-        case OP_CALLBACK:
-        case OP_PARALLEL:
-        case OP_MAP:
-        case OP_GROUP:
-            add_edge(g, i, next, NULL, ED_FLOW);
-            add_catches(g, i, o);
-            break;
-        case OP_CHOICE:
-            for (size_t w = 0; w < o->nwhens; w++) {
-                buf b;
-                buf_init(&b);
-                graph_expr_text(&b, o->whens[w].cond);
-                add_edge(g, i, o->whens[w].target, label_take(g, &b), ED_FLOW);
-            }
-            add_edge(g, i, o->else_go ? o->else_target : next, label_dup(g, "else"), ED_FLOW);
-            break;
-        case OP_SUCCEED:
-            add_edge(g, i, NODE_SUCCEEDED(g), NULL, ED_FLOW);
-            break;
-        case OP_FAIL:
-            add_edge(g, i, NODE_FAILED(g), NULL, ED_FLOW);
-            break;
-        case OP_GOTO: /* only its target: it never falls through */
-            add_edge(g, i, o->else_target, NULL, ED_FLOW);
-            break;
-        }
-    }
+    for (size_t l = 0; l < g->nlists; l++)
+        add_list_edges(g, &g->lists[l]);
 }
 
 static void graph_cleanup(graph *g)
@@ -558,19 +720,37 @@ static void graph_cleanup(graph *g)
     for (int i = 0; g->labels && i < g->nnodes; i++)
         free(g->labels[i]);
     free(g->labels);
+    for (int i = 0; g->ids && i < g->nops; i++)
+        free(g->ids[i]);
+    free(g->ids);
+    free(g->all);
+    free(g->lists);
     for (size_t i = 0; i < g->nedges; i++)
         free(g->edges[i].label);
     free(g->edges);
 }
 
-/* Nodes in drawing order: start, the operations, SUCCEEDED, FAILED. */
-static int node_at(const graph *g, int k)
+/* The list of branch k of fan-out node i. */
+static const glist *branch_list(const graph *g, int i, size_t k)
 {
-    return k == 0 ? NODE_START(g) : k - 1 < (int)g->wf->nops ? k - 1 : k;
+    for (size_t l = 0; l < g->nlists; l++)
+        if (g->lists[l].owner == i && g->lists[l].branch == k)
+            return &g->lists[l];
+    return NULL;
 }
 
-/* ---- Mermaid ---- */
+/* ---- ids, shared by both syntaxes ---- */
 
+/*
+ * An operation's node is op_<id>: the prefix keeps ids clear of each
+ * syntax's keywords (Mermaid's `style`, `class`, DOT's `node`, `graph`), and
+ * the ids are unique across nesting. A fan-out has no node of its own but
+ * a subgraph (op_<id>; a DOT cluster must be named cluster_<id>) holding its
+ * fork op_<id>_FORK and join op_<id>_JOIN and, for a parallel, one nested
+ * subgraph per branch, op_<id>_B<k> / cluster_<id>_B<k> (k from 1, as the
+ * generated C numbers branches). Ids are lower case, so the upper-case
+ * suffixes never meet another operation's id.
+ */
 static void node_id(buf *b, const graph *g, int n)
 {
     if (n == NODE_START(g))
@@ -579,9 +759,91 @@ static void node_id(buf *b, const graph *g, int n)
         buf_add(b, "SUCCEEDED");
     else if (n == NODE_FAILED(g))
         buf_add(b, "FAILED");
+    else if (n >= NODE_JOIN(g, 0))
+        buf_printf(b, "op_%s_JOIN", g->ids[n - NODE_JOIN(g, 0)]);
+    else if (n >= NODE_FORK(g, 0))
+        buf_printf(b, "op_%s_FORK", g->ids[n - NODE_FORK(g, 0)]);
     else
-        buf_printf(b, "op%d", n + 1);
+        buf_printf(b, "op_%s", g->ids[n]);
 }
+
+/* The subgraph of fan-out node i (branch < 0), or of its branch. */
+static void subgraph_id(buf *b, const graph *g, int i, long branch, graph_format fmt)
+{
+    buf_printf(b, fmt == GRAPH_DOT ? "cluster_%s" : "op_%s", g->ids[i]);
+    if (branch >= 0)
+        buf_printf(b, "_B%ld", branch + 1);
+}
+
+static void indent(buf *b, int depth)
+{
+    for (int k = 0; k <= depth; k++)
+        buf_add(b, "    ");
+}
+
+/*
+ * The nodes of list L at nesting depth, in one syntax: node() draws one
+ * node, open() opens a subgraph with its id and title, close() ends it.
+ * A fan-out is its subgraph: fork, then its body (a parallel's branches in
+ * subgraphs of their own; a map's or group's body as it is), then join.
+ */
+typedef struct syntax {
+    void (*node)(buf *b, const graph *g, int n, int depth);
+    void (*open)(buf *b, const graph *g, int i, long branch, const char *title, int depth);
+    void (*close)(buf *b, int depth);
+} syntax;
+
+static void draw_list(buf *b, const graph *g, const syntax *sx, const glist *L, int depth);
+
+static void draw_fanout(buf *b, const graph *g, const syntax *sx, int i, int depth)
+{
+    const op *o = g->all[i];
+    sx->open(b, g, i, -1, g->labels[i], depth);
+    sx->node(b, g, NODE_FORK(g, i), depth + 1);
+    for (size_t k = 0; k < o->nbranches; k++) {
+        const glist *L = branch_list(g, i, k);
+        if (!L)
+            continue;
+        if (o->kind != OP_PARALLEL) {
+            draw_list(b, g, sx, L, depth + 1);
+            continue;
+        }
+        buf title;
+        buf_init(&title);
+        branch_title(&title, o, k);
+        if (!buf_ok(&title))
+            b->oom = 1;
+        sx->open(b, g, i, (long)k, buf_str(&title), depth + 1);
+        draw_list(b, g, sx, L, depth + 2);
+        sx->close(b, depth + 1);
+        buf_cleanup(&title);
+    }
+    sx->node(b, g, NODE_JOIN(g, i), depth + 1);
+    sx->close(b, depth);
+}
+
+static void draw_list(buf *b, const graph *g, const syntax *sx, const glist *L, int depth)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        int n = L->first + (int)i;
+        if (is_fanout(g->all[n]->kind))
+            draw_fanout(b, g, sx, n, depth);
+        else
+            sx->node(b, g, n, depth);
+    }
+}
+
+/* Every node: start, the workflow's list (nested ones within), the ends. */
+static void draw_nodes(buf *b, const graph *g, const syntax *sx)
+{
+    sx->node(b, g, NODE_START(g), 0);
+    draw_list(b, g, sx, &g->lists[0], 0);
+    sx->node(b, g, NODE_SUCCEEDED(g), 0);
+    if (g->used_failed)
+        sx->node(b, g, NODE_FAILED(g), 0);
+}
+
+/* ---- Mermaid ---- */
 
 /* A Mermaid "…" string: entities for what the parser or the HTML would
  * take as syntax, <br/> for new lines. */
@@ -625,39 +887,61 @@ static void mermaid_text(buf *b, const char *s)
     buf_addc(b, '"');
 }
 
-static void render_mermaid(buf *b, const graph *g)
+static void mermaid_node(buf *b, const graph *g, int n, int depth)
 {
     static const char *const open[] = {[SH_START] = "((",   [SH_SUCCEEDED] = "(((",
                                        [SH_FAILED] = "(((", [SH_STEP] = "[",
                                        [SH_WAIT] = "{{",    [SH_CALLBACK] = "[/",
                                        [SH_AWAIT] = "[\\",  [SH_WAIT_FOR_CALLBACK] = "[[",
                                        [SH_CHOICE] = "{",   [SH_SUCCEED] = "([",
-                                       [SH_FAIL] = "([",    [SH_GOTO] = ">",
-                                       [SH_FANOUT] = "[["};
+                                       [SH_FAIL] = "([",    [SH_GOTO] = ">"};
     static const char *const close[] = {[SH_START] = "))",   [SH_SUCCEEDED] = ")))",
                                         [SH_FAILED] = ")))", [SH_STEP] = "]",
                                         [SH_WAIT] = "}}",    [SH_CALLBACK] = "/]",
                                         [SH_AWAIT] = "\\]",  [SH_WAIT_FOR_CALLBACK] = "]]",
                                         [SH_CHOICE] = "}",   [SH_SUCCEED] = "])",
-                                        [SH_FAIL] = "])",    [SH_GOTO] = "]",
-                                        [SH_FANOUT] = "]]"};
+                                        [SH_FAIL] = "])",    [SH_GOTO] = "]"};
+    node_shape sh = node_shape_of(g, n);
+    indent(b, depth);
+    node_id(b, g, n);
+    if (sh == SH_FORK || sh == SH_JOIN) {
+        /* A bar (Mermaid 11.3+; mermaid-cli in tests/graph renders it). */
+        buf_add(b, "@{ shape: fork }\n");
+        return;
+    }
+    buf_add(b, open[sh]);
+    mermaid_text(b, g->labels[n]);
+    buf_add(b, close[sh]);
+    buf_addc(b, '\n');
+}
+
+static void mermaid_open(buf *b, const graph *g, int i, long branch, const char *title, int depth)
+{
+    indent(b, depth);
+    buf_add(b, "subgraph ");
+    subgraph_id(b, g, i, branch, GRAPH_MERMAID);
+    buf_addc(b, '[');
+    mermaid_text(b, title);
+    buf_add(b, "]\n");
+}
+
+static void mermaid_close(buf *b, int depth)
+{
+    indent(b, depth);
+    buf_add(b, "end\n");
+}
+
+static void render_mermaid(buf *b, const graph *g)
+{
     static const char *const arrow[] = {
         [ED_FLOW] = "-->", [ED_RETRY] = "-->", [ED_CATCH] = "-.->", [ED_TIMEOUT] = "-.->"};
+    static const syntax sx = {mermaid_node, mermaid_open, mermaid_close};
 
     buf_printf(b, "%%%% cairn graph: workflow %s (sha256 %s)\n", g->wf->name, g->wf->sha256);
     buf_add(b, "flowchart TD\n");
-    for (int k = 0; k < g->nnodes; k++) {
-        int n = node_at(g, k);
-        if (n == NODE_FAILED(g) && !g->used_failed)
-            continue;
-        node_shape sh = node_shape_of(g, n);
-        buf_add(b, "    ");
-        node_id(b, g, n);
-        buf_add(b, open[sh]);
-        mermaid_text(b, g->labels[n]);
-        buf_add(b, close[sh]);
-        buf_addc(b, '\n');
-    }
+    /* Nodes first, edges after: a node belongs to the subgraph it is first
+     * named in. */
+    draw_nodes(b, g, &sx);
     for (size_t i = 0; i < g->nedges; i++) {
         const edge *e = &g->edges[i];
         buf_add(b, "    ");
@@ -706,7 +990,9 @@ static void dot_text(buf *b, const char *s)
     buf_addc(b, '"');
 }
 
-static void render_dot(buf *b, const graph *g)
+#define DOT_BAR "shape=box, style=filled, fillcolor=black, width=1.2, height=0.06, fixedsize=true"
+
+static void dot_node(buf *b, const graph *g, int n, int depth)
 {
     static const char *const attrs[] = {
         [SH_START] = "shape=circle, style=filled, fillcolor=black, width=0.25, fixedsize=true",
@@ -723,11 +1009,45 @@ static void render_dot(buf *b, const graph *g)
         [SH_SUCCEED] = "shape=box, style=rounded, color=\"#2e7d32\"",
         [SH_FAIL] = "shape=box, style=rounded, color=\"#c62828\"",
         [SH_GOTO] = "shape=cds",
-        [SH_FANOUT] = "shape=box3d"};
+        [SH_FORK] = DOT_BAR,
+        [SH_JOIN] = DOT_BAR};
+    indent(b, depth);
+    node_id(b, g, n);
+    buf_printf(b, " [%s, label=", attrs[node_shape_of(g, n)]);
+    /* start and the bars show no text */
+    dot_text(b, n == NODE_START(g) || !g->labels[n] ? "" : g->labels[n]);
+    buf_add(b, "];\n");
+}
+
+static void dot_open(buf *b, const graph *g, int i, long branch, const char *title, int depth)
+{
+    indent(b, depth);
+    buf_add(b, "subgraph ");
+    subgraph_id(b, g, i, branch, GRAPH_DOT);
+    buf_add(b, " {\n");
+    indent(b, depth + 1);
+    buf_add(b, "label=");
+    dot_text(b, title);
+    buf_add(b, ";\n");
+    indent(b, depth + 1);
+    buf_add(b, "style=rounded;\n");
+    indent(b, depth + 1);
+    buf_add(b, "color=\"#8a8a8a\";\n");
+}
+
+static void dot_close(buf *b, int depth)
+{
+    indent(b, depth);
+    buf_add(b, "}\n");
+}
+
+static void render_dot(buf *b, const graph *g)
+{
     static const char *const styles[] = {[ED_FLOW] = "",
                                          [ED_RETRY] = ", color=\"#6a6a6a\"",
                                          [ED_CATCH] = ", style=dashed, color=\"#c62828\"",
                                          [ED_TIMEOUT] = ", style=dotted, color=\"#c62828\""};
+    static const syntax sx = {dot_node, dot_open, dot_close};
 
     buf_printf(b, "// cairn graph: workflow %s (sha256 %s)\n", g->wf->name, g->wf->sha256);
     buf_add(b, "digraph ");
@@ -736,16 +1056,9 @@ static void render_dot(buf *b, const graph *g)
                "    graph [fontname=\"Helvetica\"];\n"
                "    node [fontname=\"Helvetica\", fontsize=11];\n"
                "    edge [fontname=\"Helvetica\", fontsize=9];\n");
-    for (int k = 0; k < g->nnodes; k++) {
-        int n = node_at(g, k);
-        if (n == NODE_FAILED(g) && !g->used_failed)
-            continue;
-        buf_add(b, "    ");
-        node_id(b, g, n);
-        buf_printf(b, " [%s, label=", attrs[node_shape_of(g, n)]);
-        dot_text(b, n == NODE_START(g) ? "" : g->labels[n]);
-        buf_add(b, "];\n");
-    }
+    /* Nodes first, edges after: a node belongs to the cluster it is first
+     * named in. */
+    draw_nodes(b, g, &sx);
     for (size_t i = 0; i < g->nedges; i++) {
         const edge *e = &g->edges[i];
         buf_add(b, "    ");
@@ -790,8 +1103,10 @@ static void graph_usage(FILE *f)
           "\n"
           "Draws the state machine of a workflow: one node per operation (kind and\n"
           "name), one edge per transition (sequence, choice conditions, catches,\n"
-          "retries, callback timeouts, the ends). Mermaid by default; DOT renders\n"
-          "with `dot -Tsvg`. Exit status: 0 drawn, 1 the file has an error, 2 usage.\n"
+          "retries, callback timeouts, the ends); a parallel, map or group is a\n"
+          "subgraph from a fork bar to a join bar, each parallel branch a subgraph\n"
+          "inside. Mermaid by default; DOT renders with `dot -Tsvg`.\n"
+          "Exit status: 0 drawn, 1 the file has an error, 2 usage.\n"
           "\n"
           "  --format F   mermaid (default) or dot\n"
           "  -o OUT       write to OUT instead of stdout\n"

@@ -12,8 +12,11 @@ typedef enum graph_format { GRAPH_MERMAID, GRAPH_DOT } graph_format;
 
 /*
  * Draws wf: one node per operation (in YAML order), a start node, the end
- * nodes SUCCEEDED and FAILED, and one edge per transition. Returns the text
- * (caller frees), or NULL when out of memory. Same model, same bytes.
+ * nodes SUCCEEDED and FAILED, and one edge per transition; a parallel, map
+ * or group as a subgraph (a DOT cluster) with a fork and a join node and its
+ * operations inside, a parallel's branches in nested subgraphs. Node ids are
+ * op_<id> with the operation's id in the generated C (opid.h). Returns the
+ * text (caller frees), or NULL when out of memory. Same model, same bytes.
  */
 char *graph_render(const workflow *wf, graph_format fmt);
 

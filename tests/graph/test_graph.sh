@@ -7,7 +7,9 @@
 #   - Mermaid: `cairn graph` rendered by mermaid-cli (mmdc, the real Mermaid
 #     in Debian's chromium) must succeed, and the SVG must hold every name;
 #   - the same file drawn twice gives the same bytes.
-# The names are read off the YAML with sed, not through cairn.
+# The names are read off the YAML with sed, not through cairn; those inside
+# a parallel, map or group too (drawn in its subgraph), and the fan-out's
+# own (the title of its subgraph: "NAME (kind, ...)").
 # Then each example's committed diagram (examples/X/NAME.svg, from dot) must
 # be what dot draws today from `cairn graph --format dot` (the line naming
 # the Graphviz version aside). UPDATE=1 rewrites those SVGs instead.
@@ -39,18 +41,18 @@ mmdc="$here/node_modules/.bin/mmdc"
 
 # op_names FILE: the name of every operation in the workflow FILE.
 op_names() {
-    sed -nE 's/^[[:space:]]*-[[:space:]]+(step|wait|callback|await|wait_for_callback|choice|succeed|fail):[[:space:]]*([A-Za-z0-9_.-]+)[[:space:]]*(#.*)?$/\2/p' "$1" |
+    sed -nE 's/^[[:space:]]*-[[:space:]]+(step|wait|callback|await|wait_for_callback|choice|succeed|fail|parallel|map|group):[[:space:]]*([A-Za-z0-9_.-]+)[[:space:]]*(#.*)?$/\2/p' "$1" |
         sort -u
 }
 
-# has_names SVG YAML WHAT: every operation name of YAML is a text in SVG
-# (Graphviz writes '-' as &#45;).
+# has_names SVG YAML WHAT: every operation name of YAML is a text in SVG, or
+# begins one as a subgraph's title does (Graphviz writes '-' as &#45;).
 has_names() {
     local svg=$1 yaml=$2 what=$3 name n=0
     sed -e 's/&#45;/-/g' -e 's/&#46;/./g' -e 's/&#95;/_/g' "$svg" >"$svg.txt"
     for name in $(op_names "$yaml"); do
         n=$((n + 1))
-        grep -qF ">$name<" "$svg.txt" || fail "$what: the picture has no '$name'"
+        grep -qF -e ">$name<" -e ">$name (" "$svg.txt" || fail "$what: the picture has no '$name'"
     done
     ((n > 0)) || fail "$what: no operation names found in $yaml"
 }
