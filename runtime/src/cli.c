@@ -442,7 +442,7 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
  * retry is due (an offset from t0), and how long each retry waited (from
  * the events). */
 static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended,
-                           const cJSON *events)
+                           const cli_gaps *retries)
 {
     char dur[48], note[256];
     const char *type = op_str(op, "type"), *status = op_str(op, "status");
@@ -477,7 +477,7 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
                               dur);
     }
     char gaps[128]; /* the retry delays, from the events */
-    cli_events_gaps(events, op_str(op, "id"), gaps, sizeof gaps);
+    cli_gaps_of(retries, op_str(op, "id"), gaps, sizeof gaps);
     if (gaps[0] && n < sizeof note)
         snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", gaps);
     return dup_str(note[0] ? note : "-");
@@ -495,12 +495,12 @@ static int history_timeline(const cJSON *hist, const cJSON *events)
     rfc3339_format(sp.t0, from, sizeof from);
     printf("timeline: %s from %s (the bar is that whole span)\n", total, from);
 
-    cli_tree_op *rows;
+    cli_tree_op *rows = NULL;
     size_t n;
-    if (cli_tree_ops(ops, &rows, &n) != 0)
-        return out_of_memory();
+    cli_gaps *retries = cli_gaps_new(events);
     table t;
-    if (table_init(&t, head, NCOLS, n) != 0) {
+    if (!retries || cli_tree_ops(ops, &rows, &n) != 0 || table_init(&t, head, NCOLS, n) != 0) {
+        cli_gaps_free(retries);
         mem_free(rows);
         return out_of_memory();
     }
@@ -519,8 +519,9 @@ static int history_timeline(const cJSON *hist, const cJSON *events)
         row[3] = dup_str(ended ? dur : "open");
         row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
         row[5] = timeline_bar(sp, a, b, ended);
-        row[6] = timeline_note(op, sp.t0, a, b, ended, events);
+        row[6] = timeline_note(op, sp.t0, a, b, ended, retries);
     }
+    cli_gaps_free(retries);
     mem_free(rows);
     return table_finish(&t);
 }
