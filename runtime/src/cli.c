@@ -1,7 +1,10 @@
 /*
  * cli.c — the store commands shared by every host binary and the `cairn`
  * tool: `list`, `status EXEC`, `history EXEC`, as aligned text tables or,
- * with --json, exactly the documents engine_*_json() build. `history
+ * with --json, exactly the documents engine_*_json() build. The text of
+ * `history` and `history --timeline` lists operations as a tree (cli_tree.c:
+ * a fan-out's branches and items under it, their operations under them,
+ * names indented); --json, --events and mermaid keep journal order. `history
  * --timeline` adds where the time went (offsets, durations, attempts and a
  * bar per operation), `history --format mermaid` draws it as a Mermaid
  * gantt chart; both are computed from the journal's timestamps only, so the
@@ -25,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "args.h"
+#include "cli_tree.h"
 #include "engine.h"
 #include "rfc3339.h"
 #include "error.h"
@@ -294,25 +298,37 @@ static char *outcome_cell(const cJSON *op)
     return dup_str("-");
 }
 
+/* The name cell of an operation at depth: indented two spaces per level. */
+static char *name_cell(const cJSON *op, size_t depth)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(op, "name");
+    return cli_tree_indent(cJSON_IsString(name) ? name->valuestring : "-", depth);
+}
+
 static int history_text(const cJSON *hist)
 {
     static const char *const head[] = {"ID",      "NAME",    "TYPE",  "STATUS",
                                        "ATTEMPT", "STARTED", "ENDED", "RESULT/ERROR"};
     static const char *const keys[] = {"id",      "name",       "type",    "status",
                                        "attempt", "started_at", "ended_at"};
-    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(hist, "operations");
-    table t;
-    if (table_init(&t, head, 8, (size_t)cJSON_GetArraySize(ops)) != 0)
+    cli_tree_op *rows;
+    size_t n;
+    if (cli_tree_ops(cJSON_GetObjectItemCaseSensitive(hist, "operations"), &rows, &n) != 0)
         return out_of_memory();
-    size_t r = 0;
-    const cJSON *op;
-    cJSON_ArrayForEach(op, ops)
-    {
-        for (int c = 0; c < 7; c++)
-            t.cells[r * 8 + (size_t)c] = cell_text(cJSON_GetObjectItemCaseSensitive(op, keys[c]));
-        t.cells[r * 8 + 7] = outcome_cell(op);
-        r++;
+    table t;
+    if (table_init(&t, head, 8, n) != 0) {
+        mem_free(rows);
+        return out_of_memory();
     }
+    for (size_t r = 0; r < n; r++) {
+        const cJSON *op = rows[r].op;
+        for (int c = 0; c < 7; c++)
+            t.cells[r * 8 + (size_t)c] =
+                c == 1 ? name_cell(op, rows[r].depth)
+                       : cell_text(cJSON_GetObjectItemCaseSensitive(op, keys[c]));
+        t.cells[r * 8 + 7] = outcome_cell(op);
+    }
+    mem_free(rows);
     return table_finish(&t);
 }
 
@@ -426,7 +442,7 @@ static char *timeline_bar(span sp, int64_t a, int64_t b, int ended)
  * retry is due (an offset from t0), and how long each retry waited (from
  * the events). */
 static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, int ended,
-                           const cJSON *events)
+                           const cli_gaps *retries)
 {
     char dur[48], note[256];
     const char *type = op_str(op, "type"), *status = op_str(op, "status");
@@ -461,7 +477,7 @@ static char *timeline_note(const cJSON *op, int64_t t0, int64_t a, int64_t b, in
                               dur);
     }
     char gaps[128]; /* the retry delays, from the events */
-    cli_events_gaps(events, op_str(op, "id"), gaps, sizeof gaps);
+    cli_gaps_of(retries, op_str(op, "id"), gaps, sizeof gaps);
     if (gaps[0] && n < sizeof note)
         snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", gaps);
     return dup_str(note[0] ? note : "-");
@@ -479,13 +495,17 @@ static int history_timeline(const cJSON *hist, const cJSON *events)
     rfc3339_format(sp.t0, from, sizeof from);
     printf("timeline: %s from %s (the bar is that whole span)\n", total, from);
 
+    cli_tree_op *rows = NULL;
+    size_t n;
+    cli_gaps *retries = cli_gaps_new(events);
     table t;
-    if (table_init(&t, head, NCOLS, (size_t)cJSON_GetArraySize(ops)) != 0)
+    if (!retries || cli_tree_ops(ops, &rows, &n) != 0 || table_init(&t, head, NCOLS, n) != 0) {
+        cli_gaps_free(retries);
+        mem_free(rows);
         return out_of_memory();
-    size_t r = 0;
-    const cJSON *op;
-    cJSON_ArrayForEach(op, ops)
-    {
+    }
+    for (size_t r = 0; r < n; r++) {
+        const cJSON *op = rows[r].op;
         int64_t a, b;
         int ended = op_interval(op, sp, &a, &b);
         char start[56], dur[48];
@@ -493,15 +513,16 @@ static int history_timeline(const cJSON *hist, const cJSON *events)
         format_duration(a - sp.t0, start + 1, sizeof start - 1);
         format_duration(b - a, dur, sizeof dur);
         char **row = t.cells + r * NCOLS;
-        row[0] = dup_str(op_str(op, "name"));
+        row[0] = cli_tree_indent(op_str(op, "name"), rows[r].depth);
         row[1] = dup_str(op_str(op, "type"));
         row[2] = dup_str(start);
         row[3] = dup_str(ended ? dur : "open");
         row[4] = cell_text(cJSON_GetObjectItemCaseSensitive(op, "attempt"));
         row[5] = timeline_bar(sp, a, b, ended);
-        row[6] = timeline_note(op, sp.t0, a, b, ended, events);
-        r++;
+        row[6] = timeline_note(op, sp.t0, a, b, ended, retries);
     }
+    cli_gaps_free(retries);
+    mem_free(rows);
     return table_finish(&t);
 }
 
@@ -549,7 +570,8 @@ static void usage(FILE *f, const char *prog)
           "            status says definition_held; `cairn` holds no definitions, so it\n"
           "            shows the hash only)\n"
           "  status    one execution: its fields, input, result and error\n"
-          "  history   its journal: one operation per line, in order\n"
+          "  history   its journal: one operation per line, in order; the operations\n"
+          "            of a parallel branch, map item or group follow it, indented\n"
           "\n"
           "  --db PATH   the store (default: $CAIRN_DB, else ./cairn.db)\n"
           "  --json      print the JSON document instead of text\n"

@@ -32,12 +32,17 @@ int cli_callback_command(const char *prog, int argc, char **argv);
 
 /*
  * cli_events.c: `history EXEC --events` as a table (events: the array
- * engine_events_json builds; returns the exit code), and the retry delays of
- * operation op_id that `--timeline` notes ("retried after 2s, 4s"; "" when
+ * engine_events_json builds; returns the exit code), and the retry delays
+ * `--timeline` notes: cli_gaps_new indexes the events (NULL: out of memory;
+ * it borrows their strings, so it must be freed before them), then
+ * cli_gaps_of writes operation op_id's ("retried after 2s, 4s"; "" when
  * none) into buf.
  */
 int cli_events_text(const cJSON *events);
-void cli_events_gaps(const cJSON *events, const char *op_id, char *buf, size_t len);
+typedef struct cli_gaps cli_gaps;
+cli_gaps *cli_gaps_new(const cJSON *events);
+void cli_gaps_of(const cli_gaps *g, const char *op_id, char *buf, size_t len);
+void cli_gaps_free(cli_gaps *g);
 
 /*
  * `stop EXEC [--error-type T --error-message M]` (argv[0] is "stop"): stops

@@ -2,14 +2,19 @@
  * cli_events.c — `history EXEC --events` as text: one line per event (time,
  * event, operation id, name, attempt, details such as the error type and
  * the next attempt's time), and the retry delays `history --timeline` notes
- * (each gap between a failed attempt and the next one's start).
+ * (each gap between a failed attempt and the next one's start), from an
+ * index of the step events sorted by operation id: one operation's delays
+ * cost a binary search, not a pass over every event.
  *
- * Owns: nothing past one call; reads the JSON engine_events_json builds.
+ * Owns: the cli_gaps index (borrowing the document's strings); nothing else
+ * past one call; reads the JSON engine_events_json builds.
  * Never: reads the store itself, or changes the document.
  */
 #include "cli.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "duration.h"
@@ -133,27 +138,94 @@ int cli_events_text(const cJSON *events)
     return 0;
 }
 
-void cli_events_gaps(const cJSON *events, const char *op_id, char *buf, size_t len)
+/* One StepFailed or StepStarted event, for the retry delays. */
+typedef struct step_event {
+    const char *id;
+    size_t order; /* its place in the history */
+    int failed;   /* StepFailed; else StepStarted */
+    int64_t at;   /* EventTimestamp */
+    size_t next;  /* the next StepStarted of the same id (an index), or SIZE_MAX */
+} step_event;
+
+struct cli_gaps {
+    step_event *ev; /* sorted by id, then order */
+    size_t n;
+};
+
+static int by_id_order(const void *a, const void *b)
 {
-    size_t n = 0;
-    buf[0] = '\0';
+    const step_event *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* ev[i].next: one pass from the end, each id's events being together. */
+static void link_next_started(step_event *ev, size_t n)
+{
+    size_t next = SIZE_MAX;
+    for (size_t i = n; i-- > 0;) {
+        if (i + 1 < n && strcmp(ev[i].id, ev[i + 1].id))
+            next = SIZE_MAX;
+        ev[i].next = next;
+        if (!ev[i].failed)
+            next = i;
+    }
+}
+
+cli_gaps *cli_gaps_new(const cJSON *events)
+{
+    cli_gaps *g = mem_calloc(1, sizeof *g);
+    size_t total = (size_t)cJSON_GetArraySize(events), order = 0;
+    if (!g || !(g->ev = mem_calloc(total ? total : 1, sizeof *g->ev))) {
+        mem_free(g);
+        return NULL;
+    }
     const cJSON *ev;
     cJSON_ArrayForEach(ev, events)
     {
         const char *type = str(ev, "EventType"), *id = str(ev, "Id");
-        if (!type || !id || strcmp(id, op_id) || strcmp(type, "StepFailed"))
+        order++;
+        if (!type || !id || (strcmp(type, "StepFailed") && strcmp(type, "StepStarted")))
             continue;
-        /* The next attempt of the same step: its StepStarted. */
-        const cJSON *next;
-        for (next = ev->next; next; next = next->next)
-            if (str(next, "Id") && !strcmp(str(next, "Id"), id) && str(next, "EventType") &&
-                !strcmp(str(next, "EventType"), "StepStarted"))
-                break;
-        if (!next || n >= len)
+        g->ev[g->n++] = (step_event){id, order, !strcmp(type, "StepFailed"),
+                                     time_of(ev, "EventTimestamp"), SIZE_MAX};
+    }
+    qsort(g->ev, g->n, sizeof *g->ev, by_id_order);
+    link_next_started(g->ev, g->n);
+    return g;
+}
+
+void cli_gaps_free(cli_gaps *g)
+{
+    if (g)
+        mem_free(g->ev);
+    mem_free(g);
+}
+
+/* The first event of op_id in g->ev (g->n when it has none). */
+static size_t first_of(const cli_gaps *g, const char *op_id)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(g->ev[mid].id, op_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void cli_gaps_of(const cli_gaps *g, const char *op_id, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = first_of(g, op_id); i < g->n && !strcmp(g->ev[i].id, op_id); i++) {
+        const step_event *e = &g->ev[i];
+        if (!e->failed || e->next == SIZE_MAX || n >= len)
             continue;
         char gap[32];
-        duration_format(time_of(next, "EventTimestamp") - time_of(ev, "EventTimestamp"), gap,
-                        sizeof gap);
+        duration_format(g->ev[e->next].at - e->at, gap, sizeof gap);
         n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "retried after ", gap);
     }
 }

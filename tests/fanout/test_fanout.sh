@@ -19,14 +19,6 @@
 #     third when one ends, and a map of groups nests inside a branch.
 . "$CAIRN_SOURCE_DIR/tests/fanout/lib.sh"
 
-# run_json WORKFLOW INPUT: `run` (its exit status says how the execution
-# ended: the checks read the JSON); sets $ID and writes the execution to $WORK/run.json.
-run_json() {
-    "$HOST" run "$1" --input "$2" --json >"$WORK/run.json" 2>"$WORK/run.err"
-    ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/run.json") ||
-        fail "run $1 printed no execution: $(cat "$WORK/run.err")"
-}
-
 # final ID: the execution as `status --json` shows it, in $WORK/final.json.
 final() {
     "$HOST" status "$1" --json >"$WORK/final.json" || fail "status $1 failed"
