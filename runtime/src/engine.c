@@ -135,6 +135,7 @@ void engine_close(engine *e)
     store_close(e->st);
     close(e->wake_pipe[0]);
     close(e->wake_pipe[1]);
+    http_set_cleanup(&e->hs);
     mem_free(e->wfs);
     mem_free(e);
 }
@@ -407,7 +408,8 @@ done:
     return rc;
 }
 
-int engine_invoke(engine *e, const char *id, cairn_error *err)
+/* One invocation of execution id (engine_invoke). */
+static int invoke_once(engine *e, const char *id, cairn_error *err)
 {
     store_exec row;
     int rc = store_exec_get(e->st, id, &row, err);
@@ -451,7 +453,8 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     js.group = e->group;
     if (e->group)
         group_enter(e->group);
-    rc = replay_invoke(&js.j, wf, &e->clk, err);
+    http_set_begin(&e->hs);
+    rc = replay_invoke(&js.j, wf, &e->clk, &e->hs, err);
     if (e->group)
         group_leave(e->group);
     journal_sqlite_cleanup(&js);
@@ -467,6 +470,19 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     }
 done:
     store_exec_cleanup(&row);
+    return rc;
+}
+
+int engine_invoke(engine *e, const char *id, cairn_error *err)
+{
+    /* An invocation that made its branches' HTTP calls suspended until they
+     * were made: the next one, at once, journals what they answered. */
+    http_set_cleanup(&e->hs);
+    int rc;
+    do
+        rc = invoke_once(e, id, err);
+    while (rc == CAIRN_OK && e->hs.fresh);
+    http_set_cleanup(&e->hs);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "http_set.h"
 #include "store.h"
 
 /* AWS's limit on one operation payload. */
@@ -29,6 +30,7 @@ struct engine {
     int wake_pipe[2];     /* engine_poke() writes, engine_wait_change() reads; owned */
     int64_t data_version; /* the store's data_version when last looked at */
     struct group *group;  /* NULL, or the group commit its appends go through; borrowed */
+    http_set hs;          /* the HTTP calls of one execution's branches (engine_invoke) */
 };
 
 /* Compact JSON text of v (NULL: "null"); free with cJSON_free() (engine.c). */

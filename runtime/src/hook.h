@@ -42,8 +42,7 @@ typedef struct hook_limits {
  * limits may be NULL (defaults).
  */
 int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
-                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result,
-                  cairn_error *err);
+                  const hook_ctx *ctx, const hook_limits *limits, cJSON **result, cairn_error *err);
 
 /* Calls a C hook through the call API; same contract as hook_lua_call. */
 int hook_c_call(cairn_c_fn fn, const char *name, const cJSON *args, const hook_ctx *ctx,

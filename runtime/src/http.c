@@ -1,10 +1,12 @@
 /*
- * http.c — one HTTP call through libcurl, for `run: { http: ... }` steps and
- * submitters and for Lua's cairn.http.request.
+ * http.c — HTTP calls through libcurl, for `run: { http: ... }` steps and
+ * submitters and for Lua's cairn.http.request: one at a time (http_call), or
+ * several at once through the multi interface (http_call_all, the HTTP steps
+ * of a fan-out's branches).
  *
  * Owns: libcurl's global state (initialised once, thread-safe, never torn
- * down), one easy handle per call, and the result object {status, headers,
- * body} it builds.
+ * down), one easy handle per call (and a multi handle per http_call_all),
+ * and the result object {status, headers, body} each call builds.
  * Never: follows a redirect, speaks anything but http and https, raises a
  * signal (CURLOPT_NOSIGNAL: callers may run in threads), waits past the
  * call's timeout, or keeps more than HTTP_BODY_MAX bytes of a response.
@@ -255,17 +257,31 @@ static cJSON *make_result(long status, response *r)
     return res;
 }
 
-int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,
-              cJSON **result, cairn_error *err)
-{
-    CURL *curl = NULL;
-    struct curl_slist *headers = NULL;
-    char *body_text = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    response r = {0};
-    int rc = -1;
-    *result = NULL;
+/* One call being made: its easy handle and what it owns until it ends. */
+typedef struct call {
+    CURL *curl;
+    struct curl_slist *headers;
+    char *body_text;
+    char errbuf[CURL_ERROR_SIZE];
+    response r;
+    const char *verb, *url; /* borrowed from the request */
+} call;
 
+static void call_cleanup(call *c)
+{
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
+    cJSON_Delete(c->r.headers);
+    mem_free(c->r.body);
+    mem_free(c->body_text);
+    memset(c, 0, sizeof *c);
+}
+
+/* Sets c up for request (an easy handle ready to perform). Returns 0, or -1 with err set. */
+static int call_prepare(call *c, const cJSON *request, int64_t timeout_ms, cairn_error *err)
+{
+    memset(c, 0, sizeof *c);
     pthread_once(&global_once, global_init);
     if (global_rc != CURLE_OK) {
         err_set(err, "Http.Transport", "libcurl failed to start: %s",
@@ -290,90 +306,150 @@ int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range
         return -1;
     }
     int has_body = body && !cJSON_IsNull(body);
-    const char *verb = cJSON_IsString(method) ? method->valuestring : has_body ? "POST" : "GET";
+    c->url = url->valuestring;
+    c->verb = cJSON_IsString(method) ? method->valuestring : has_body ? "POST" : "GET";
     const char *content_type = NULL;
     if (has_body) {
         if (cJSON_IsString(body)) {
             content_type = "text/plain; charset=utf-8";
         } else {
-            body_text = json_print(body);
-            if (!body_text) {
+            c->body_text = json_print(body);
+            if (!c->body_text) {
                 err_set(err, "Http.Transport", "out of memory");
-                goto done;
+                return -1;
             }
             content_type = "application/json";
         }
     }
-    if (build_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), content_type, &headers,
-                      err) != 0)
-        goto done;
-
-    curl = curl_easy_init();
-    r.headers = cJSON_CreateObject();
-    if (!curl || !r.headers) {
+    if (build_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), content_type,
+                      &c->headers, err) != 0)
+        return -1;
+    c->curl = curl_easy_init();
+    c->r.headers = cJSON_CreateObject();
+    if (!c->curl || !c->r.headers) {
         err_set(err, "Http.Transport", "out of memory");
-        goto done;
+        return -1;
     }
     if (timeout_ms <= 0)
         timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
-    curl_easy_setopt(curl, CURLOPT_URL, url->valuestring);
+    CURL *curl = c->curl;
+    curl_easy_setopt(curl, CURLOPT_URL, c->url);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->errbuf);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c->r);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c->r);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
-    if (!strcmp(verb, "HEAD"))
+    curl_easy_setopt(curl, CURLOPT_PRIVATE, (void *)c);
+    if (!strcmp(c->verb, "HEAD"))
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     else
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, verb);
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, c->verb);
     if (has_body) {
-        const char *text = body_text ? body_text : body->valuestring;
+        const char *text = c->body_text ? c->body_text : body->valuestring;
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
     }
+    return 0;
+}
 
-    CURLcode cc = curl_easy_perform(curl);
-    if (r.oom) {
+/* The outcome of c, performed with cc: as http_call returns it. */
+static int call_finish(call *c, CURLcode cc, const cairn_status_range *ok, int nok, cJSON **result,
+                       cairn_error *err)
+{
+    if (c->r.oom) {
         err_set(err, "Http.Transport", "out of memory");
-        goto done;
+        return -1;
     }
-    if (r.too_large) {
-        err_set(err, "Http.Transport", "%s %s: response too large (over %zu bytes)", verb,
-                url->valuestring, HTTP_BODY_MAX);
-        goto done;
+    if (c->r.too_large) {
+        err_set(err, "Http.Transport", "%s %s: response too large (over %zu bytes)", c->verb,
+                c->url, HTTP_BODY_MAX);
+        return -1;
     }
     if (cc != CURLE_OK) {
-        err_set(err, "Http.Transport", "%s %s: %s", verb, url->valuestring,
-                errbuf[0] ? errbuf : curl_easy_strerror(cc));
-        goto done;
+        err_set(err, "Http.Transport", "%s %s: %s", c->verb, c->url,
+                c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+        return -1;
     }
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    cJSON *res = make_result(status, &r);
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    cJSON *res = make_result(status, &c->r);
     if (!res) {
         err_set(err, "Http.Transport", "out of memory");
-        goto done;
+        return -1;
     }
     if (!status_ok(status, ok, nok)) {
         char type[40];
         snprintf(type, sizeof type, "Http.Status.%ld", status);
-        err_set_data(err, type, res, "%s %s answered %ld", verb, url->valuestring, status);
-        goto done;
+        err_set_data(err, type, res, "%s %s answered %ld", c->verb, c->url, status);
+        return -1;
     }
     *result = res;
-    rc = 0;
-done:
-    if (curl)
-        curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
-    cJSON_Delete(r.headers);
-    mem_free(r.body);
-    mem_free(body_text);
+    return 0;
+}
+
+int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,
+              cJSON **result, cairn_error *err)
+{
+    call c;
+    *result = NULL;
+    int rc = call_prepare(&c, request, timeout_ms, err);
+    if (rc == 0)
+        rc = call_finish(&c, curl_easy_perform(c.curl), ok, nok, result, err);
+    call_cleanup(&c);
     return rc;
+}
+
+void http_call_all(http_job *jobs, size_t n)
+{
+    call *calls = n ? mem_calloc(n, sizeof *calls) : NULL;
+    CURLM *multi = n ? curl_multi_init() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].result = NULL;
+        jobs[i].rc = -1;
+        if (!calls || !multi) {
+            err_set(&jobs[i].err, "Http.Transport", "out of memory");
+            jobs[i].oom = 1;
+        } else if (call_prepare(&calls[i], jobs[i].request, jobs[i].timeout_ms, &jobs[i].err) ==
+                       0 &&
+                   curl_multi_add_handle(multi, calls[i].curl) != CURLM_OK) {
+            err_set(&jobs[i].err, "Http.Transport", "out of memory");
+        }
+    }
+    /* every call at once; each ends on its own timeout at the latest */
+    for (int running = 1; multi && running;) {
+        if (curl_multi_perform(multi, &running) != CURLM_OK)
+            break;
+        if (running && curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK)
+            break;
+    }
+    CURLMsg *m;
+    int left;
+    while (multi && (m = curl_multi_info_read(multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        call *c = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+        http_job *j = &jobs[c - calls];
+        j->rc = call_finish(c, m->data.result, j->ok, j->nok, &j->result, &j->err);
+        j->oom = c->r.oom;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].rc != 0 && !err_isset(&jobs[i].err))
+            err_set(&jobs[i].err, "Http.Transport", "%s %s: the transfer did not end",
+                    calls && calls[i].verb ? calls[i].verb : "?",
+                    calls && calls[i].url ? calls[i].url : "?");
+        if (calls && calls[i].curl && multi)
+            curl_multi_remove_handle(multi, calls[i].curl);
+        if (calls)
+            call_cleanup(&calls[i]);
+    }
+    if (multi)
+        curl_multi_cleanup(multi);
+    mem_free(calls);
 }

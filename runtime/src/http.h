@@ -27,4 +27,22 @@
 int http_call(const cJSON *request, int64_t timeout_ms, const cairn_status_range *ok, int nok,
               cJSON **result, cairn_error *err);
 
+/* One call of http_call_all: what http_call takes in, and what it gives out. */
+typedef struct http_job {
+    const cJSON *request; /* borrowed */
+    int64_t timeout_ms;
+    const cairn_status_range *ok;
+    int nok;
+    int rc;          /* out: 0 or -1, as http_call returns */
+    cJSON *result;   /* out: on 0; the caller frees */
+    cairn_error err; /* out: on -1 (initialised by the caller) */
+    int oom;         /* out: the failure was memory */
+} http_job;
+
+/*
+ * Performs every job at once (libcurl's multi interface, in this thread) and
+ * returns when each has ended: n calls of 200 ms take about 200 ms.
+ */
+void http_call_all(http_job *jobs, size_t n);
+
 #endif

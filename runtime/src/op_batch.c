@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "engine_impl.h"
+#include "http_set.h"
 #include "mem.h"
 #include "replay.h"
 #include "scope.h"
@@ -34,7 +35,7 @@ typedef struct item {
     store_status status; /* STORE_NONE (not started), STARTED, SUCCEEDED, FAILED, CANCELLED */
     int64_t seq;         /* its row's (0: none yet) */
     int64_t started_at;
-    int ran; /* run in this invocation */
+    int ran;                    /* run in this invocation */
     const char *result, *error; /* JSON text, borrowed from its row or from owned */
     char *owned_result, *owned_error;
 } item;
@@ -120,10 +121,10 @@ static const char *reason_of(const batch *b)
     if (!c->given)
         exceeded = b->failed > 0; /* fail fast */
     else
-        exceeded = ((c->given & CAIRN_TOLERATED_FAILURES) &&
-                    b->failed > (size_t)c->tolerated_failures) ||
-                   ((c->given & CAIRN_TOLERATED_PERCENT) && b->n > 0 &&
-                    100.0 * (double)b->failed / (double)b->n > c->tolerated_failure_percent);
+        exceeded =
+            ((c->given & CAIRN_TOLERATED_FAILURES) && b->failed > (size_t)c->tolerated_failures) ||
+            ((c->given & CAIRN_TOLERATED_PERCENT) && b->n > 0 &&
+             100.0 * (double)b->failed / (double)b->n > c->tolerated_failure_percent);
     if (exceeded)
         return REASON_TOLERANCE;
     if (b->succeeded + b->failed == b->n)
@@ -143,7 +144,8 @@ static void count(batch *b, store_status s)
 
 /* ---- running an item ---- */
 
-/* Runs item i (starting it if new) in its own context. Returns 0, or -1 with the invocation over. */
+/* Runs item i (starting it if new) in its own context. Returns 0, or -1 with the invocation over.
+ */
 static int item_run(cairn_exec *x, batch *b, size_t i)
 {
     item *t = &b->it[i];
@@ -158,8 +160,9 @@ static int item_run(cairn_exec *x, batch *b, size_t i)
     const cairn_branch *br = &b->op->branches[b->items ? 0 : i];
     if (b->items) {
         cJSON *index = cJSON_CreateNumber((double)i);
-        if (!index || scope_set(&f.sc, b->op->item_as ? b->op->item_as : "item",
-                                cJSON_GetArrayItem(b->items, (int)i)) != 0 ||
+        if (!index ||
+            scope_set(&f.sc, b->op->item_as ? b->op->item_as : "item",
+                      cJSON_GetArrayItem(b->items, (int)i)) != 0 ||
             scope_set(&f.sc, "index", index) != 0)
             f.sc.oom = 1;
         cJSON_Delete(index);
@@ -306,7 +309,8 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
             /* too large for one operation: a summary; replay rebuilds the items from their rows */
             cJSON_free(text);
             cJSON *s = cJSON_CreateObject();
-            ok = s && cJSON_AddStringToObject(s, "type", b->items ? "MapResult" : "ParallelResult") &&
+            ok = s &&
+                 cJSON_AddStringToObject(s, "type", b->items ? "MapResult" : "ParallelResult") &&
                  cJSON_AddNumberToObject(s, "totalCount", (double)b->n) &&
                  cJSON_AddNumberToObject(s, "successCount", (double)b->succeeded) &&
                  cJSON_AddNumberToObject(s, "failureCount", (double)b->failed) &&
@@ -451,8 +455,8 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
                               "out of memory reading operation %s", b.id);
         else if (!reason)
             out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
-                              "%s: execution %s: operation %s has no completion reason",
-                              x->j->name, x->row->id, b.id);
+                              "%s: execution %s: operation %s has no completion reason", x->j->name,
+                              x->row->id, b.id);
         else if (outcome(&b, reason, &v, NULL) != 0)
             out = replay_stop_unreadable(x, failed_before, "items of operation", b.id);
         else
@@ -467,14 +471,21 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
         b.status = STORE_STARTED;
     }
     const char *reason = reason_of(&b);
+    x->batches++;
     for (long i; !reason && (i = next_item(&b)) >= 0;) {
-        if (item_run(x, &b, (size_t)i) != 0)
+        if (item_run(x, &b, (size_t)i) != 0) {
+            x->batches--;
             goto done;
+        }
         reason = reason_of(&b);
     }
+    x->batches--;
     if (reason) {
         out = finish(x, &b, reason);
     } else {
+        /* the outermost batch makes the HTTP calls its branches asked for, all at once */
+        if (!x->batches && x->hs && http_set_waiting(x->hs))
+            http_set_perform(x->hs);
         x->cur_parent = parent;
         out = replay_suspend(x, NULL, b.wake);
     }
@@ -546,8 +557,8 @@ int cairn_group(cairn_exec *x, const cairn_op *op)
         goto done;
     }
     if (!row) {
-        store_op r = row_at(x, id, parent, seq, STORE_NONE, op->name, "RunInChildContext",
-                            STORE_STARTED);
+        store_op r =
+            row_at(x, id, parent, seq, STORE_NONE, op->name, "RunInChildContext", STORE_STARTED);
         r.started_at = started_at;
         if (replay_checkpoint_tx(x, &r, NULL, 1) != 0)
             goto done;

@@ -15,6 +15,7 @@
 #include "hook.h"
 #include "http.h"
 #include "ids.h"
+#include "http_set.h"
 #include "mem.h"
 #include "retry.h"
 #include "scope.h"
@@ -87,8 +88,8 @@ static int step_failed(cairn_exec *x, const cairn_op *op, int attempt, int64_t s
  * of it, its outcome is not the step's; it runs again later). What precedes
  * it must be durable already (replay_flush).
  */
-int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt,
-                 cJSON **result, cairn_error *e)
+int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt, cJSON **result,
+                 cairn_error *e)
 {
     hook_ctx ctx = {.execution_id = x->row->id,
                     .operation = op->name,
@@ -152,7 +153,34 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
     }
     if (replay_flush(x) != 0) /* what came before is durable before the body runs */
         goto done;
-    int hrc = op_step_body(x, op, args, attempt, &result, &e);
+    int hrc;
+    http_pending *call = NULL;
+    if (op->run == CAIRN_RUN_HTTP && !op->at_most_once && !x->in_submitter && x->hs &&
+        x->batches > 0) {
+        /* in a branch: the call is made with the other branches' (http_set.h) */
+        call = http_set_find(x->hs, x->cur_id, attempt);
+        if (!call || !call->gen) {
+            if (!call && http_set_add(x->hs, x->cur_id, attempt, started, args, op->http_timeout_ms,
+                                      op->http_ok, op->nhttp_ok) != 0)
+                out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            else
+                out = replay_suspend(x, NULL, clock_now(x->clk)); /* due once it is made */
+            goto done;
+        }
+        if (call->job.oom) {
+            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory in step '%s'",
+                              op->name);
+            goto done;
+        }
+        call->taken = 1;
+        started = call->started_at;
+        hrc = call->job.rc;
+        result = call->job.result;
+        call->job.result = NULL;
+        err_move(&e, &call->job.err);
+    } else {
+        hrc = op_step_body(x, op, args, attempt, &result, &e);
+    }
     if (hrc == STEP_BODY_NOMEM) {
         out = CAIRN_STOP;
         goto done;

@@ -630,7 +630,8 @@ int cairn_succeed(cairn_exec *x, const cJSON *output)
     }
     size_t len = strlen(text);
     if (len > PAYLOAD_MAX)
-        replay_fail(x, "Payload.TooLarge", "the %s output is %zu bytes of JSON; it may hold at most %d",
+        replay_fail(x, "Payload.TooLarge",
+                    "the %s output is %zu bytes of JSON; it may hold at most %d",
                     x->fr ? "context's" : "execution's", len, PAYLOAD_MAX);
     else
         replay_end(x, NULL, STORE_SUCCEEDED, text, NULL);
@@ -743,7 +744,8 @@ done:
     return rc;
 }
 
-int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err)
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, struct http_set *hs,
+                  cairn_error *err)
 {
     int rc;
     cairn_exec *x = mem_calloc(1, sizeof *x);
@@ -754,6 +756,7 @@ int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_er
     x->j = j; /* calloc: the scope is empty, safe to clean up before build_scope() */
     x->wf = wf;
     x->clk = clk;
+    x->hs = hs;
     err_init(&x->err);
     if ((rc = journal_load(j, &x->row, &x->ops, &x->nops, err)) != CAIRN_OK)
         goto done;

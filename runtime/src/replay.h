@@ -63,10 +63,10 @@ struct cairn_exec {
     size_t nby_num;
     const store_op **by_id; /* every row, hashed by id (built when a child is first looked up) */
     size_t nby_id;          /* a power of two; 0: not built */
-    int64_t next_seq; /* seq of the next new row */
-    long counter;     /* the last operation id handed out */
+    int64_t next_seq;       /* seq of the next new row */
+    long counter;           /* the last operation id handed out */
     char cur_id[OP_ID_MAX]; /* id of the operation being called */
-    int64_t cur_seq;  /* its seq */
+    int64_t cur_seq;        /* its seq */
     /* Its row as this invocation last saw it (STORE_NONE: no row); a write
      * expects exactly that, so a concurrent invocation is caught, not undone. */
     store_status cur_status;
@@ -76,14 +76,16 @@ struct cairn_exec {
     int in_submitter;            /* a step that gives up leaves the outcome to its caller */
     cb_seen *cbs;                /* the callbacks reached, in order; owned */
     size_t ncbs;
-    scope sc0; /* the execution's variables */
-    scope *sc; /* the current context's: sc0, or the innermost frame's */
-    frame *fr; /* the innermost child context being run; NULL: none */
+    scope sc0;             /* the execution's variables */
+    scope *sc;             /* the current context's: sc0, or the innermost frame's */
+    frame *fr;             /* the innermost child context being run; NULL: none */
     int ended;             /* the invocation is over: the execution suspended or ended */
     journal_update *batch; /* updates held for the next append (see replay_flush); owned */
     size_t nbatch, cap_batch;
-    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err; /* details of rc */
+    int rc;              /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err;     /* details of rc */
+    struct http_set *hs; /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
+    int batches;         /* parallels and maps being run, nested */
 };
 
 /* The id of the current context's operation, or NULL at the top level. */
@@ -115,7 +117,8 @@ int replay_stop_store(cairn_exec *x, int rc, cairn_error *err);
  * lease): load, replay, run until it ends or suspends. Uses j for every read
  * and write of the journal and clk for time; nothing else.
  */
-int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, cairn_error *err);
+int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, struct http_set *hs,
+                  cairn_error *err);
 
 /* replay.c: checkpoints. */
 int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
@@ -148,8 +151,8 @@ int cb_cancel_under(cairn_exec *x, const char *id);
 
 /* op_step.c: the body of a step (or a condition's check) run once. */
 enum { STEP_BODY_NOMEM = -3 };
-int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt,
-                 cJSON **result, cairn_error *e);
+int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt, cJSON **result,
+                 cairn_error *e);
 
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);

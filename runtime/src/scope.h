@@ -20,7 +20,7 @@ typedef struct scope {
     cJSON *last_as; /* borrowed from vars: the value of the last `as` set, or NULL */
     cJSON **temps;  /* values made by cairn_x_*; freed by scope_reset() */
     size_t ntemps, captemps;
-    int oom;        /* an allocation failed since scope_init: the invocation must fail */
+    int oom;                /* an allocation failed since scope_init: the invocation must fail */
     const struct scope *up; /* the enclosing scope (a branch's, an item's): names not set here are
                                looked up there; NULL at the top */
 } scope;
@@ -34,9 +34,11 @@ const cJSON *scope_get(const scope *s, const char *name);
 void scope_reset(scope *s);
 void scope_cleanup(scope *s);
 
-/* Sets variable name to a deep copy of v (NULL: null); records it as last_as. Returns 0 or -1 (OOM). */
+/* Sets variable name to a deep copy of v (NULL: null); records it as last_as. Returns 0 or -1
+ * (OOM). */
 int scope_set(scope *s, const char *name, const cJSON *v);
-/* Takes ownership of v (a new root); the scope frees it at the next reset. Returns v (or a shared null on OOM). */
+/* Takes ownership of v (a new root); the scope frees it at the next reset. Returns v (or a shared
+ * null on OOM). */
 const cJSON *scope_keep(scope *s, cJSON *v);
 
 /* Implemented by the engine: the scope of the invocation x. */

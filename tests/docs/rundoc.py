@@ -11,7 +11,8 @@ itself. Reads the fenced blocks of one Markdown file, in order:
     starting with `#` are comments or shown output and are not run, but a
     shown `#   execution  ID` or `#   callback   ID` after a command teaches
     the runner that ID is a placeholder for what that command printed
-    (`__learn`), and a shown `#   status  STATUS` must be what it printed
+    (`__learn`; the Nth such line of a kind stands for the Nth it printed:
+    `#   callback   FIRST` then `#   callback   SECOND`), and a shown `#   status  STATUS` must be what it printed
     (`__expect`);
   - a command whose comment says `# exit N` must end with status N.
 """
@@ -86,12 +87,15 @@ def main():
                                                  quote("\n".join(body) + "\n")))
         elif lang == "sh":
             out.append("__block %d" % start)
+            seen = {}  # shown ids of each kind since the last command: the Nth is the Nth printed
             for kind, lineno, what in commands(body, start + 1):
                 if kind == "learn" and what[0] == "status":
                     out.append("__expect status %s" % quote(what[1]))
                 elif kind == "learn":
-                    out.append("__learn %s %s" % (what[0], quote(what[1])))
+                    seen[what[0]] = seen.get(what[0], 0) + 1
+                    out.append("__learn %s %s %d" % (what[0], quote(what[1]), seen[what[0]]))
                 else:
+                    seen = {}
                     e = EXIT.search(what)
                     status = e.group(1) if e else "0"
                     out.append("__run %d %s %s" % (lineno, status, quote(what)))

@@ -58,9 +58,9 @@ __run() { # LINE STATUS COMMAND
     fi
 }
 
-__learn() { # KIND SHOWN-ID: the last command printed KIND's real id
+__learn() { # KIND SHOWN-ID [N]: the last command printed KIND's real id (its Nth such line)
     local real
-    real="$(awk -v k="$1" '$1 == k { print $2; exit }' "$__out")"
+    real="$(awk -v k="$1" -v n="${3:-1}" '$1 == k && ++seen == n { print $2; exit }' "$__out")"
     if [ -z "$real" ]; then
         __fail "$__block_line" "the command before '$1 $2' printed no $1 id"
         return

@@ -19,8 +19,9 @@
 #   - ids are placeholders: when output shown after a command has a line
 #     `#   execution  ID` or `#   callback   ID`, the runner reads the real
 #     id from the same line of that command's output and replaces ID by it
-#     in every later command; EXECUTION-ID and CALLBACK-ID stand for the
-#     last execution and callback id printed;
+#     in every later command (several such lines of one kind: the Nth
+#     stands for the Nth printed); EXECUTION-ID and CALLBACK-ID stand for the
+#     last execution and callback id learned;
 #   - a shown `#   status  STATUS` line must match the status that command
 #     printed (its first word: `PENDING until ...` checks PENDING);
 #   - a command ending in `&` (a stand-in server) is started in the

@@ -218,7 +218,7 @@ static void world_free(world *w)
 
 static void run(world *w, const cairn_workflow *wf)
 {
-    int rc = replay_invoke(&w->m.j, wf, &w->clk, &w->err);
+    int rc = replay_invoke(&w->m.j, wf, &w->clk, NULL, &w->err);
     if (rc != CAIRN_OK)
         fail_msg("replay_invoke: %s: %s", cairn_strerror(rc), w->err.message);
 }
@@ -260,7 +260,7 @@ static void test_waits_and_a_step_run_on_the_memory_backend(void **state)
     assert_int_equal(w->m.appends[0].n, 1);
     assert_update(update(w, 0, 0), JOURNAL_START, "1", STORE_OP_WAIT, STORE_STARTED);
     assert_int_equal(update(w, 0, 0)->expect_status, STORE_NONE);
-    int64_t wake = update(w, 0, 0)->op.timeout_at; /* WaitOptions */
+    int64_t wake = update(w, 0, 0)->op.timeout_at;                       /* WaitOptions */
     assert_in_range(wake - w->m.exec.created_at, 600000, 600000 + 5000); /* the clock runs */
     assert_true(w->m.appends[0].has_end);
     assert_int_equal(w->m.exec.status, STORE_PENDING);
@@ -341,7 +341,7 @@ static void test_a_conflicting_append_changes_nothing(void **state)
 
     w->m.moved_meanwhile = 1;
     size_t before = w->m.nappends, nlog = w->m.nlog;
-    int rc = replay_invoke(&w->m.j, &flaky_workflow, &w->clk, &w->err);
+    int rc = replay_invoke(&w->m.j, &flaky_workflow, &w->clk, NULL, &w->err);
     assert_int_equal(rc, CAIRN_ERR_CONFLICT);
     assert_string_equal(w->err.type, "Execution.Conflict");
     assert_int_equal(flaky_calls, 2); /* attempt 2 ran; its result is not written */
