@@ -7,13 +7,15 @@
 #   - the resident memory of an idle host (a worker waiting on an empty store);
 #   - `cairn gen` of a 1,000-operation workflow (20 runs);
 #   - the callback round trip inside `serve`, HTTP succeed -> completed
-#     (bench_callback.sh, 1,000 callbacks).
+#     (bench_callback.sh, 1,000 callbacks);
+#   - fan-out: a map of 1,000 C steps against 1,000 steps in sequence (run
+#     and resume), and ten 200 ms HTTP calls in one map (bench_fanout).
 # Builds a Release tree in build-bench/ first. Prints a small report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_resume order >/dev/null
+cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_resume bench_fanout order >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,6 +28,14 @@ build-bench/bench/bench_batch "$tmp" 3000
 
 echo "== resume after 10,000 journaled steps =="
 build-bench/bench/bench_resume "$tmp/resume.db" 50
+
+echo "== fan-out =="
+python3 tests/fanout/slow_server.py "$tmp/slow.port" "$tmp/slow.log" &
+slow=$!
+for _ in $(seq 100); do [ -s "$tmp/slow.port" ] && break; sleep 0.05; done
+build-bench/bench/bench_fanout "$tmp" 10 1000 "http://127.0.0.1:$(cat "$tmp/slow.port")"
+kill "$slow"
+wait "$slow" 2>/dev/null || true
 
 echo "== idle host =="
 build-bench/examples/order/order worker --db "$tmp/idle.db" &

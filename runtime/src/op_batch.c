@@ -229,37 +229,37 @@ static const char *status_word(store_status s)
 static int outcome(const batch *b, const char *reason, cJSON **value, char **payload)
 {
     cJSON *v = cJSON_CreateObject(), *results = cJSON_CreateArray(), *items = cJSON_CreateArray();
-    cJSON *all = cJSON_CreateArray();
+    cJSON *all = payload ? cJSON_CreateArray() : NULL; /* replay needs no payload */
     size_t started = 0;
-    int ok = v && results && items && all;
+    int ok = v && results && items && (all || !payload);
     for (size_t i = 0; ok && i < b->n; i++) {
         const item *t = &b->it[i];
         if (t->status == STORE_NONE)
             continue;
         started++;
         char nbuf[40];
-        cJSON *one = cJSON_CreateObject(), *rec = cJSON_CreateObject();
-        ok = one && rec && cJSON_AddNumberToObject(one, "index", (double)i) &&
+        cJSON *one = cJSON_CreateObject(), *rec = payload ? cJSON_CreateObject() : NULL;
+        ok = one && cJSON_AddNumberToObject(one, "index", (double)i) &&
              cJSON_AddStringToObject(one, "name", item_name(b, i, nbuf, sizeof nbuf)) &&
              cJSON_AddStringToObject(one, "status", status_word(t->status)) &&
-             cJSON_AddNumberToObject(rec, "index", (double)i) &&
-             cJSON_AddStringToObject(rec, "status", status_word(t->status));
+             (!payload || (rec && cJSON_AddNumberToObject(rec, "index", (double)i) &&
+                           cJSON_AddStringToObject(rec, "status", status_word(t->status))));
         const char *text = t->status == STORE_SUCCEEDED ? t->result
                            : t->status == STORE_FAILED  ? t->error
                                                         : NULL;
         const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
         if (ok && text) {
-            /* three copies: the item's, the payload's and, succeeded, the results'; each
-             * is freed here unless the tree it was added to owns it */
+            /* up to three copies: the item's, the payload's and, succeeded, the results';
+             * each is freed here unless the tree it was added to owns it */
             cJSON *val = cJSON_Parse(text);
-            cJSON *rec_val = val ? cJSON_Duplicate(val, 1) : NULL;
+            cJSON *rec_val = val && payload ? cJSON_Duplicate(val, 1) : NULL;
             cJSON *res_val = val && t->status == STORE_SUCCEEDED ? cJSON_Duplicate(val, 1) : NULL;
-            ok = val && rec_val && (res_val || t->status != STORE_SUCCEEDED);
+            ok = val && (rec_val || !payload) && (res_val || t->status != STORE_SUCCEEDED);
             if (ok && !cJSON_AddItemToObject(one, key, val))
                 ok = 0;
             else if (ok)
                 val = NULL;
-            if (ok && !cJSON_AddItemToObject(rec, key, rec_val))
+            if (ok && rec_val && !cJSON_AddItemToObject(rec, key, rec_val))
                 ok = 0;
             else if (ok)
                 rec_val = NULL;
@@ -272,11 +272,13 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
             cJSON_Delete(res_val);
         } else if (ok && t->status == STORE_SUCCEEDED) {
             ok = cJSON_AddItemToArray(results, cJSON_CreateNull()) &&
-                 cJSON_AddNullToObject(one, "result") && cJSON_AddNullToObject(rec, "result");
+                 cJSON_AddNullToObject(one, "result") &&
+                 (!payload || cJSON_AddNullToObject(rec, "result"));
         }
         if (ok) {
             cJSON_AddItemToArray(items, one);
-            cJSON_AddItemToArray(all, rec);
+            if (rec)
+                cJSON_AddItemToArray(all, rec);
         } else {
             cJSON_Delete(one);
             cJSON_Delete(rec);
@@ -457,9 +459,9 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
             out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
                               "%s: execution %s: operation %s has no completion reason", x->j->name,
                               x->row->id, b.id);
-        else if (outcome(&b, reason, &v, NULL) != 0)
+        else if ((op->as || reason == REASON_TOLERANCE) && outcome(&b, reason, &v, NULL) != 0)
             out = replay_stop_unreadable(x, failed_before, "items of operation", b.id);
-        else
+        else /* without `as` and error nothing reads the value: it is not rebuilt */
             out = deliver(x, &b, reason, v);
         goto done;
     }
