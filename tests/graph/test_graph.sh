@@ -41,7 +41,7 @@ mmdc="$here/node_modules/.bin/mmdc"
 
 # op_names FILE: the name of every operation in the workflow FILE.
 op_names() {
-    sed -nE 's/^[[:space:]]*-[[:space:]]+(step|wait|callback|await|wait_for_callback|choice|succeed|fail|parallel|map|group):[[:space:]]*([A-Za-z0-9_.-]+)[[:space:]]*(#.*)?$/\2/p' "$1" |
+    sed -nE 's/^[[:space:]]*-[[:space:]]+(step|wait|callback|await|wait_for_callback|choice|succeed|fail|parallel|map|group|wait_for_condition):[[:space:]]*([A-Za-z0-9_.-]+)[[:space:]]*(#.*)?$/\2/p' "$1" |
         sort -u
 }
 
