@@ -1,7 +1,8 @@
 /*
  * fuzz_journal.c — the journal reader on a damaged store. A small valid
  * store is made once (fzpay executions: completed, failed by its callback,
- * waiting on a callback); each input is a list of byte edits applied to a
+ * waiting on a callback; fzfan's fan-out: one done, one waiting in a
+ * branch); each input is a list of byte edits applied to a
  * copy of that file: 4 bytes each, a 24-bit offset (little endian, taken
  * modulo the file size) and a byte XORed in there. Then the damaged store is
  * opened, listed, each execution's status and history read, each invoked,
@@ -55,6 +56,25 @@ static void make_pristine(void)
         free(cb);
         free(id);
     }
+    /* fan-out: one done (its answer ends the parallel, the map and group run), one waiting */
+    for (int i = 0; i < 2; i++) {
+        char *id = NULL;
+        cairn_error err;
+        err_init(&err);
+        if (engine_start(e, "fzfan", "{\"l\": [1, \"x\", null]}", NULL, &id, NULL, &err) !=
+                CAIRN_OK ||
+            engine_invoke(e, id, &err) != CAIRN_OK)
+            abort();
+        char *cb = fz_open_callback(e, id);
+        if (!cb)
+            abort();
+        if (i == 0 && (engine_callback_succeed(e, cb, "{\"ok\": 1}", 9, &err) != CAIRN_OK ||
+                       engine_invoke(e, id, &err) != CAIRN_OK))
+            abort();
+        err_cleanup(&err);
+        free(cb);
+        free(id);
+    }
     engine_close(e); /* the last connection: the WAL is checkpointed into the file */
     pristine = fz_read_file(db, &pristine_len);
     if (pristine_len == 0)
@@ -72,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     memcpy(file, pristine, pristine_len);
     for (size_t i = 0; i + 4 <= size; i += 4) {
-        size_t off = ((size_t)data[i] | (size_t)data[i + 1] << 8 | (size_t)data[i + 2] << 16) %
-                     pristine_len;
+        size_t off =
+            ((size_t)data[i] | (size_t)data[i + 1] << 8 | (size_t)data[i + 2] << 16) % pristine_len;
         file[off] ^= data[i + 3];
     }
     char db[4096];

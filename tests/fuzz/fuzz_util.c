@@ -14,10 +14,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fzfan.h"
 #include "fzpay.h"
 
-const cairn_workflow *const fz_workflows[] = {&fzpay_workflow};
-const size_t fz_nworkflows = 1;
+const cairn_workflow *const fz_workflows[] = {&fzpay_workflow, &fzfan_workflow};
+const size_t fz_nworkflows = 2;
 
 static char dir[4096];
 

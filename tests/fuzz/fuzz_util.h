@@ -16,7 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The workflows a fuzz store holds: fzpay only. */
+/* The workflows a fuzz store holds: fzpay, and fzfan (fan-out, for fuzz_journal). */
 extern const cairn_workflow *const fz_workflows[];
 extern const size_t fz_nworkflows;
 
