@@ -365,7 +365,8 @@ static int finish(cairn_exec *x, batch *b, const char *reason)
             continue;
         char id[OP_ID_MAX + 24];
         item_id(b, i, id, sizeof id);
-        if (cb_cancel_under(x, id) != 0 || item_write(x, b, i, STORE_CANCELLED) != 0)
+        if (cb_cancel_under(x, id) != 0 || replay_cancel_under(x, id) != 0 ||
+            item_write(x, b, i, STORE_CANCELLED) != 0)
             return CAIRN_STOP;
     }
     cJSON *v = NULL;

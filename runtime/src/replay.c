@@ -137,6 +137,74 @@ static void batch_clear(cairn_exec *x)
  * the next side effect (a choice, the end) cost one commit, and no side
  * effect ever runs before what precedes it is durable.
  */
+/* Notes op (a row just written or loaded) in x->open: added when it is open inside a
+ * context, dropped when it is not. Callbacks are op_callback.c's. Returns 0 or -1 (no memory). */
+static int open_note(cairn_exec *x, const store_op *op)
+{
+    if (!op->parent_id || op->type == STORE_OP_CALLBACK || !op->id)
+        return 0;
+    size_t i = 0;
+    while (i < x->nopen && strcmp(x->open[i].id, op->id) != 0)
+        i++;
+    if (op->status != STORE_STARTED && op->status != STORE_PENDING) {
+        if (i < x->nopen)
+            x->open[i] = x->open[--x->nopen];
+        return 0;
+    }
+    if (i == x->nopen) {
+        if (x->nopen == x->capopen) {
+            size_t cap = x->capopen ? 2 * x->capopen : 8;
+            open_op *v = mem_realloc(x->open, cap * sizeof *v);
+            if (!v)
+                return -1;
+            x->open = v;
+            x->capopen = cap;
+        }
+        x->nopen++;
+    }
+    open_op *o = &x->open[i];
+    snprintf(o->id, sizeof o->id, "%s", op->id);
+    snprintf(o->parent, sizeof o->parent, "%s", op->parent_id);
+    snprintf(o->name, sizeof o->name, "%s", op->name ? op->name : "");
+    snprintf(o->sub_type, sizeof o->sub_type, "%s", op->sub_type ? op->sub_type : "");
+    o->type = op->type;
+    o->status = op->status;
+    o->attempt = op->attempt;
+    o->seq = op->seq;
+    o->started_at = op->started_at;
+    return 0;
+}
+
+int replay_cancel_under(cairn_exec *x, const char *id)
+{
+    size_t n = strlen(id);
+    for (size_t i = 0; i < x->nopen;) {
+        open_op o = x->open[i];
+        if (strncmp(o.id, id, n) != 0 || o.id[n] != '-') {
+            i++;
+            continue;
+        }
+        store_op r = {.seq = o.seq,
+                      .id = o.id,
+                      .parent_id = o.parent,
+                      .name = o.name,
+                      .type = o.type,
+                      .sub_type = o.sub_type[0] ? o.sub_type : NULL,
+                      .status = STORE_CANCELLED,
+                      .attempt = o.attempt,
+                      .started_at = o.started_at,
+                      .ended_at = clock_now(x->clk),
+                      .next_attempt_at = STORE_NO_TIME,
+                      .timeout_at = STORE_NO_TIME,
+                      .heartbeat_at = STORE_NO_TIME};
+        x->cur_status = o.status; /* the write expects the row as it was left */
+        x->cur_attempt = o.attempt;
+        if (replay_checkpoint_tx(x, &r, NULL, 1) != 0) /* drops it from x->open */
+            return -1;
+    }
+    return 0;
+}
+
 int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold)
 {
     journal_update u = {.action = JOURNAL_START};
@@ -174,6 +242,10 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
     if (op) {
         x->cur_status = op->status;
         x->cur_attempt = op->attempt;
+        if (open_note(x, op) != 0) {
+            replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
+            return -1;
+        }
     }
     return 0;
 }
@@ -715,6 +787,7 @@ static void replay_free(cairn_exec *x)
     mem_free(x->by_num);
     mem_free(x->by_id);
     mem_free(x->cbs);
+    mem_free(x->open);
     err_cleanup(&x->err);
     mem_free(x);
 }
@@ -760,7 +833,10 @@ int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, struct h
     err_init(&x->err);
     if ((rc = journal_load(j, &x->row, &x->ops, &x->nops, err)) != CAIRN_OK)
         goto done;
-    if (index_journal(x) != 0 || build_scope(x) != 0) {
+    int open_ok = 0;
+    for (size_t i = 0; i < x->nops && open_ok == 0; i++)
+        open_ok = open_note(x, &x->ops[i]);
+    if (open_ok != 0 || index_journal(x) != 0 || build_scope(x) != 0) {
         err_set(err, "Cairn.NoMemory", "out of memory");
         rc = CAIRN_ERR_NOMEM;
         goto done;

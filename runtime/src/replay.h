@@ -41,6 +41,16 @@ typedef struct frame {
     char *error;         /* ... or its error (JSON text; owned) */
 } frame;
 
+/* An operation inside a context left open (STARTED, PENDING), as last written or loaded. */
+typedef struct open_op {
+    char id[OP_ID_MAX], parent[OP_ID_MAX];
+    char name[80], sub_type[32];
+    store_op_type type;
+    store_status status;
+    int attempt;
+    int64_t seq, started_at;
+} open_op;
+
 /* A callback that this invocation reached, for the awaits after it and the wake-up time. */
 typedef struct cb_seen {
     const char *name;    /* the `callback` operation's name (static data); NULL: a submitter's */
@@ -82,8 +92,10 @@ struct cairn_exec {
     int ended;             /* the invocation is over: the execution suspended or ended */
     journal_update *batch; /* updates held for the next append (see replay_flush); owned */
     size_t nbatch, cap_batch;
-    int rc;              /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err;     /* details of rc */
+    int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err; /* details of rc */
+    open_op *open;   /* the operations inside contexts left open, callbacks but; owned */
+    size_t nopen, capopen;
     struct http_set *hs; /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
     int batches;         /* parallels and maps being run, nested */
 };
@@ -148,6 +160,10 @@ void frame_close(cairn_exec *x, frame *f);
 
 /* op_callback.c: closes (CANCELLED) every open callback created in context id or under it. */
 int cb_cancel_under(cairn_exec *x, const char *id);
+
+/* replay.c: CANCELS every other operation left open under context id (a wait, a
+ * step between attempts, a context), so a cancelled branch leaves nothing open. */
+int replay_cancel_under(cairn_exec *x, const char *id);
 
 /* op_step.c: the body of a step (or a condition's check) run once. */
 enum { STEP_BODY_NOMEM = -3 };

@@ -13,12 +13,12 @@ import sys
 
 # (case, path) -> (AWS's status, cairn's status): when a completion policy is
 # met, cairn cancels the branches still running (AWS leaves them STARTED
-# forever); an operation inside keeps its status (a wait stays STARTED, its
-# timer no longer wakes anything; AWS's local runner lets the timer fire).
+# forever) and every operation still open inside them (AWS's local runner
+# lets the wait's timer fire).
 DELIBERATE = {
     ("aws_quorum", (("Parallel", "race"), ("ParallelBranch", "slow"))): ("STARTED", "CANCELLED"),
     ("aws_quorum", (("Parallel", "race"), ("ParallelBranch", "slow"), ("Wait", "pause"))):
-        ("SUCCEEDED", "STARTED"),
+        ("SUCCEEDED", "CANCELLED"),
 }
 # ... and the parent's payload says so: {"index": 0, "status": "STARTED"} -> CANCELLED.
 DELIBERATE_ALL = {("aws_quorum", "race"): {0: ("STARTED", "CANCELLED")}}
