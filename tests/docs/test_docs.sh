@@ -36,7 +36,13 @@
 # command) but docs/operations.md: its commands need two hosts built from two
 # definitions of one workflow, which the e2e build has, so
 # tests/e2e/test_operations_doc.sh runs them verbatim there and checks what
-# the page says happened. RUNDOC_ONLY=NAME runs one document (for iterating).
+# the page says happened. Also the READMEs of the examples written for this
+# runner (examples/quorum, examples/bulk-charge: listed below; those of
+# approval, payment and order show literal ids and foreground servers, and
+# their own tests drive the same commands instead). An example's README runs
+# from the root of the tree like README.md, and, like it, says how `cairn`
+# gets on PATH. RUNDOC_ONLY=NAME runs one document (for iterating; an
+# example's README is NAME example-DIR).
 #
 # The docs show fixed ports (serve on 127.0.0.1:8311 in docs/http.md, the
 # approval example's inbox on 8765): the test runs in a network namespace of
@@ -65,10 +71,18 @@ if grep -q '^CAIRN_SANITIZE:BOOL=ON' "$CAIRN_BINARY_DIR/CMakeCache.txt" 2>/dev/n
     chmod +x "$tools/cc"
 fi
 
+# doc_name DOC: README, a docs/ page's name, or example-DIR for an example's README.
+doc_name() {
+    case "$1" in
+    "$CAIRN_SOURCE_DIR"/examples/*/README.md) echo "example-$(basename "$(dirname "$1")")" ;;
+    *) basename "$1" .md ;;
+    esac
+}
+
 # run_doc DOC: runs DOC's commands in a fresh folder; returns non-zero on failure.
 run_doc() {
     local doc="$1" name dir script
-    name="$(basename "$doc" .md)"
+    name="$(doc_name "$doc")"
     dir="$tmp/$name"
     mkdir -p "$dir"
     local entry
@@ -93,7 +107,7 @@ run_doc() {
         echo '__end'
     } >"$script"
     local path=/usr/local/bin:/usr/bin:/bin
-    [ "$name" = README ] || path="$CAIRN_BINARY_DIR/generator:$path"
+    case "$name" in README | example-*) ;; *) path="$CAIRN_BINARY_DIR/generator:$path" ;; esac
     # docs/cmake.md builds its own libcairn, unsanitized: its cc stays the system one.
     [ -z "$tools" ] || [ "$name" = cmake ] || path="$tools:$path"
     (cd "$dir" && env -u CAIRN_DB -u CAIRN HOME="$dir" PATH="$path" \
@@ -101,8 +115,11 @@ run_doc() {
 }
 
 docs=("$CAIRN_SOURCE_DIR/README.md" "$CAIRN_SOURCE_DIR"/docs/*.md)
+for example in quorum bulk-charge; do
+    docs+=("$CAIRN_SOURCE_DIR/examples/$example/README.md")
+done
 for doc in "${docs[@]}"; do
-    if [ -n "${RUNDOC_ONLY:-}" ] && [ "$(basename "$doc" .md)" != "$RUNDOC_ONLY" ]; then
+    if [ -n "${RUNDOC_ONLY:-}" ] && [ "$(doc_name "$doc")" != "$RUNDOC_ONLY" ]; then
         continue
     fi
     if [ "$(basename "$doc")" = operations.md ]; then

@@ -4,12 +4,16 @@
 # Installs this build into a temporary prefix, then, with nothing of the
 # build tree on PATH and the prefix found through CMAKE_PREFIX_PATH:
 #   1. a wrapper project — find_package(cairn REQUIRED), then add_subdirectory
-#      of examples/order, approval and payment — configures, builds the three
-#      hosts (their generation run by the installed bin/cairn), and the order
-#      host runs inputs/success.json to SUCCEEDED with --skip-time;
+#      of examples/order, approval, payment, quorum and bulk-charge —
+#      configures, builds the five hosts (their generation run by the
+#      installed bin/cairn), and the order host runs inputs/success.json to
+#      SUCCEEDED with --skip-time;
 #   2. examples/order configured on its own as the top-level project (its
 #      CMakeLists.txt then does the find_package itself) builds and runs the
-#      same order to SUCCEEDED.
+#      same order to SUCCEEDED;
+#   3. so do examples/quorum (its request waits on three callbacks) and
+#      examples/bulk-charge (inputs/ok.json SUCCEEDS, 10 lines charged), the
+#      fan-out examples.
 # No example registers a test out of the cairn tree, even with
 # CAIRN_BUILD_TESTS set (their tests need the in-tree cairn target).
 #
@@ -54,12 +58,12 @@ project(cairn_examples LANGUAGES C)
 find_package(cairn REQUIRED)
 enable_testing()
 set(CAIRN_BUILD_TESTS ON) # as in the cairn tree: the examples must still add no test
-foreach(example IN ITEMS order approval payment)
+foreach(example IN ITEMS order approval payment quorum bulk-charge)
   add_subdirectory("$EXAMPLES/\${example}" \${example})
 endforeach()
 CMAKE
 if build wrapper "$wrap" "$wrap/build"; then
-    for host in order/order approval/approval payment/payment; do
+    for host in order/order approval/approval payment/payment quorum/quorum bulk-charge/bulk_charge; do
         [ -x "$wrap/build/$host" ] || fail "wrapper: no host $host"
     done
     run_order "$wrap/build/order/order" wrapper
@@ -75,4 +79,21 @@ if build standalone "$EXAMPLES/order" "$tmp/order-build"; then
     run_order "$tmp/order-build/order" standalone
 fi
 
-echo "package: examples/ build out of tree against the installed cairn; order runs to SUCCEEDED"
+# 3. The fan-out examples as top-level projects.
+if build quorum "$EXAMPLES/quorum" "$tmp/quorum-build"; then
+    out="$("$tmp/quorum-build/quorum" run quorum --db "$tmp/quorum.db" \
+        --input "$(cat "$EXAMPLES/quorum/inputs/contract.json")" 2>"$tmp/quorum.err")"
+    [ "$(printf '%s\n' "$out" | grep -c '^callback ')" = 3 ] && printf '%s\n' "$out" | grep -q '^status *PENDING' ||
+        fail "quorum: the request does not wait on three callbacks: $out $(cat "$tmp/quorum.err")"
+fi
+if build bulk-charge "$EXAMPLES/bulk-charge" "$tmp/bulk-charge-build"; then
+    out="$("$tmp/bulk-charge-build/bulk_charge" run bulk_charge --db "$tmp/bulk.db" --skip-time --json \
+        --input "$(cat "$EXAMPLES/bulk-charge/inputs/ok.json")" 2>"$tmp/bulk.err")"
+    python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if d["status"] == "SUCCEEDED" and d["result"]["charged"] == 10 else 1)' "$out" ||
+        fail "bulk-charge: the order was not charged: $out $(cat "$tmp/bulk.err")"
+fi
+
+echo "package: examples/ build out of tree against the installed cairn; order and bulk-charge run to SUCCEEDED, quorum waits"
