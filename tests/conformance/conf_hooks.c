@@ -3,6 +3,7 @@
  * (crash the process) or does not have (a time parser).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,4 +53,29 @@ int conf_decode_event(cairn_call *call, const cJSON *args)
     tm.tm_mon -= 1;
     cJSON_ReplaceItemInObjectCaseSensitive(v, "timestamp", cJSON_CreateNumber((double)timegm(&tm)));
     return cairn_call_return(call, v);
+}
+
+/*
+ * 3-12: kills the process the first time it runs for this execution and
+ * operation (an at_least_once step keeps no attempt count across a crash, so
+ * a file in $TMPDIR marks the first run), as a Lambda crash does; then returns
+ * args.result.
+ */
+int conf_crash_once(cairn_call *call, const cJSON *args)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/cairn-conf-crash-%s-%s", tmp && *tmp ? tmp : "/tmp",
+             cairn_call_execution_id(call), cairn_call_operation(call));
+    fprintf(stderr, "step %s runs\n", cairn_call_operation(call));
+    fflush(stderr);
+    if (access(path, F_OK) != 0) {
+        FILE *f = fopen(path, "w");
+        if (f)
+            fclose(f);
+        _exit(3);
+    }
+    unlink(path);
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(args, "result");
+    return cairn_call_return(call, r ? cJSON_Duplicate(r, 1) : NULL);
 }
