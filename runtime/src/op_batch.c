@@ -230,13 +230,16 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
 {
     cJSON *v = cJSON_CreateObject(), *results = cJSON_CreateArray(), *items = cJSON_CreateArray();
     cJSON *all = payload ? cJSON_CreateArray() : NULL; /* replay needs no payload */
-    size_t in_flight = 0; /* AWS's startedCount: items still running when the batch completed */
+    /* AWS's counts: startedCount the items still running when the batch completed,
+     * totalCount the items started (the length of `all`) */
+    size_t in_flight = 0, started = 0;
     int ok = v && results && items && (all || !payload);
     for (size_t i = 0; ok && i < b->n; i++) {
         const item *t = &b->it[i];
         if (t->status == STORE_NONE)
             continue;
         in_flight += t->status == STORE_STARTED || t->status == STORE_CANCELLED;
+        started++;
         char nbuf[40];
         cJSON *one = cJSON_CreateObject(), *rec = payload ? cJSON_CreateObject() : NULL;
         ok = one && cJSON_AddNumberToObject(one, "index", (double)i) &&
@@ -290,7 +293,7 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
          cJSON_AddNumberToObject(v, "success_count", (double)b->succeeded) &&
          cJSON_AddNumberToObject(v, "failure_count", (double)b->failed) &&
          cJSON_AddNumberToObject(v, "started_count", (double)in_flight) &&
-         cJSON_AddNumberToObject(v, "total_count", (double)b->n);
+         cJSON_AddNumberToObject(v, "total_count", (double)started);
     /* an item added is owned by v: NULL it at once, so the deletes below skip it */
     if (ok && (ok = cJSON_AddItemToObject(v, "results", results)))
         results = NULL;
