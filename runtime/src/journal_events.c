@@ -92,8 +92,8 @@ int journal_events_update(store *st, const char *exec_id, const journal_update *
         return add(st, exec_id, o->type, "Succeeded", end, o, err);
     case JOURNAL_RETRY:
         /* A condition's check that did not meet it (no error, the state in the row):
-         * AWS records no event, only the next attempt's start. */
-        return o->error ? add(st, exec_id, o->type, "Failed", end, o, err) : CAIRN_OK;
+         * as AWS's requirements (6-1, 6-5), StepSucceeded with the state and the delay. */
+        return add(st, exec_id, o->type, o->error ? "Failed" : "Succeeded", end, o, err);
     default:
         return add(st, exec_id, o->type, o->status == STORE_TIMED_OUT ? "TimedOut" : "Failed", end,
                    o, err);

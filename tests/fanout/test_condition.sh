@@ -5,7 +5,8 @@
 #     (the backoff: 2s, then 4s, jitter none), and the execution suspends;
 #   - each check gets `with` plus the state the previous one returned; the
 #     state that meets `until` is the value (`as`), the row SUCCEEDED at
-#     attempt 3, and the retries leave no event of their own (as AWS);
+#     attempt 3; each check that missed leaves StepSucceeded with its state
+#     and the delay, as AWS's requirements (6-1, 6-5) pin;
 #   - out of attempts: Condition.Exhausted with the last state as data;
 #   - an error in the check is not retried: the row FAILS at attempt 1 with
 #     the check's own error, caught by type.
@@ -30,15 +31,18 @@ json_check "$WORK/final.json" \
 history "$ID"
 json_check "$H" 'op("until-ready")["status"] == "SUCCEEDED" and op("until-ready")["attempt"] == 3'
 
-check "the backoff waits 2s then 4s; a check that misses leaves no event"
+check "the backoff waits 2s then 4s; each check that misses leaves its state and delay"
 "$HOST" history "$ID" --events --json >"$WORK/events.json" || fail "history --events"
 python3 - "$WORK/events.json" <<'PY' || fail "events: $(cat "$WORK/events.json")"
 import json, sys
 from datetime import datetime
 ev = [e for e in json.load(open(sys.argv[1])) if e.get("Name") == "until-ready"]
 kinds = [e["EventType"] for e in ev]
-assert kinds == ["StepStarted"] * 3 + ["StepSucceeded"], kinds
-t = [datetime.fromisoformat(e["EventTimestamp"].replace("Z", "+00:00")) for e in ev[:3]]
+assert kinds == ["StepStarted", "StepSucceeded"] * 3, kinds
+d = [e["StepSucceededDetails"] for e in ev if e["EventType"] == "StepSucceeded"]
+assert [json.loads(x["Result"]["Payload"]) for x in d] == [{"tries": n, "ready": n == 3} for n in (1, 2, 3)], d
+assert [x["RetryDetails"].get("NextAttemptDelaySeconds") for x in d] == [2, 4, None], d
+t = [datetime.fromisoformat(e["EventTimestamp"].replace("Z", "+00:00")) for e in ev if e["EventType"] == "StepStarted"]
 gaps = [round((b - a).total_seconds() * 1000) for a, b in zip(t, t[1:])]
 # each delay counts from the end of the check before it (a few ms after its start)
 assert 2000 <= gaps[0] < 2100 and 4000 <= gaps[1] < 4100, gaps
