@@ -192,14 +192,10 @@ static void collect_dead(void *arg, const char *id, const char *owner)
     reap *r = arg;
     if (!owner_is_dead_here(r->e, owner))
         return;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 8;
-        dead_lease *v = mem_realloc(r->v, cap * sizeof *v);
-        if (!v)
-            return; /* best effort: the lease still runs out */
-        r->v = v;
-        r->cap = cap;
-    }
+    dead_lease *v = mem_grow(r->v, &r->cap, r->n + 1, sizeof *v);
+    if (!v)
+        return; /* best effort: the lease still runs out */
+    r->v = v;
     r->v[r->n].id = mem_strdup(id);
     r->v[r->n].owner = mem_strdup(owner);
     r->n++;

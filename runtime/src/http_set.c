@@ -51,14 +51,10 @@ void http_set_begin(http_set *s)
 int http_set_add(http_set *s, const char *id, int attempt, int64_t started_at, const cJSON *request,
                  int64_t timeout_ms, const cairn_status_range *ok, int nok)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        http_pending *v = mem_realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        s->v = v;
-        s->cap = cap;
-    }
+    http_pending *v = mem_grow(s->v, &s->cap, s->n + 1, sizeof *v);
+    if (!v)
+        return -1;
+    s->v = v;
     http_pending p = {.attempt = attempt, .started_at = started_at};
     p.id = mem_strdup(id);
     p.request = cJSON_Duplicate(request, 1);

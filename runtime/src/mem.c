@@ -99,6 +99,21 @@ char *mem_strndup(const char *s, size_t n)
     return p;
 }
 
+void *mem_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return v;
+    size_t n = *cap ? 2 * *cap : 8;
+    if (n < need)
+        n = need;
+    if (size && n > (size_t)-1 / size)
+        return NULL;
+    void *p = mem_realloc(v, n * size);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 void cairn_set_cjson_hooks(void)
 {
     cJSON_Hooks hooks = {.malloc_fn = mem_malloc, .free_fn = mem_free};

@@ -25,6 +25,13 @@ char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 
 /*
+ * Room for `need` elements of `size` bytes in array v of capacity *cap: v
+ * itself when it has it, else v moved to a block of twice its capacity (at
+ * least 8 and need; *cap updated). NULL out of memory, v unchanged.
+ */
+void *mem_grow(void *v, size_t *cap, size_t need, size_t size);
+
+/*
  * Replaces the allocator (all three, or NULL for libc's). Only before the
  * runtime allocates anything: a block must go back to the allocator it came
  * from. realloc_fn must accept NULL as malloc does.

@@ -84,14 +84,10 @@ int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
  */
 static int batch_hold(cairn_exec *x, const journal_update *u)
 {
-    if (x->nbatch == x->cap_batch) {
-        size_t cap = x->cap_batch ? 2 * x->cap_batch : 4;
-        journal_update *v = mem_realloc(x->batch, cap * sizeof *v);
-        if (!v)
-            return -1;
-        x->batch = v;
-        x->cap_batch = cap;
-    }
+    journal_update *v = mem_grow(x->batch, &x->cap_batch, x->nbatch + 1, sizeof *v);
+    if (!v)
+        return -1;
+    x->batch = v;
     const char *const *src[] = {&u->op.id,     &u->op.parent_id, &u->op.name,       &u->op.sub_type,
                                 &u->op.result, &u->op.error,     &u->op.callback_id};
     enum { NSTR = sizeof src / sizeof src[0] };
@@ -152,14 +148,10 @@ static int open_note(cairn_exec *x, const store_op *op)
         return 0;
     }
     if (i == x->nopen) {
-        if (x->nopen == x->capopen) {
-            size_t cap = x->capopen ? 2 * x->capopen : 8;
-            open_op *v = mem_realloc(x->open, cap * sizeof *v);
-            if (!v)
-                return -1;
-            x->open = v;
-            x->capopen = cap;
-        }
+        open_op *v = mem_grow(x->open, &x->capopen, x->nopen + 1, sizeof *v);
+        if (!v)
+            return -1;
+        x->open = v;
         x->nopen++;
     }
     open_op *o = &x->open[i];

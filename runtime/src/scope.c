@@ -81,14 +81,10 @@ const cJSON *scope_keep(scope *s, cJSON *v)
 {
     if (!v)
         goto oom;
-    if (s->ntemps == s->captemps) {
-        size_t cap = s->captemps ? 2 * s->captemps : 16;
-        cJSON **t = mem_realloc(s->temps, cap * sizeof(cJSON *));
-        if (!t)
-            goto oom;
-        s->temps = t;
-        s->captemps = cap;
-    }
+    cJSON **t = mem_grow(s->temps, &s->captemps, s->ntemps + 1, sizeof *t);
+    if (!t)
+        goto oom;
+    s->temps = t;
     s->temps[s->ntemps++] = v;
     return v;
 oom:

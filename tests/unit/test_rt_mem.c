@@ -208,9 +208,42 @@ static void test_opt_in_points_cjson_at_the_runtime(void **state)
     mem_set_allocator(NULL, NULL, NULL);
 }
 
+/* mem_grow: doubles from 8 (or to what is needed), keeps what it holds, and
+ * out of memory or past SIZE_MAX leaves the array as it was. */
+static void test_grow(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    int *v = mem_grow(NULL, &cap, 1, sizeof *v);
+    assert_non_null(v);
+    assert_int_equal(cap, 8);
+    for (int i = 0; i < 8; i++)
+        v[i] = i;
+    assert_ptr_equal(mem_grow(v, &cap, 8, sizeof *v), v); /* room already */
+    int *w = mem_grow(v, &cap, 9, sizeof *w);
+    assert_non_null(w);
+    assert_int_equal(cap, 16);
+    assert_int_equal(w[7], 7);
+    v = mem_grow(w, &cap, 100, sizeof *v);
+    assert_non_null(v);
+    assert_int_equal(cap, 100);
+    assert_int_equal(v[3], 3);
+    assert_null(mem_grow(v, &cap, (size_t)-1 / 2, sizeof *v)); /* too large to ask */
+    assert_int_equal(cap, 100);
+    mem_set_allocator(rt_malloc, rt_realloc, free);
+    rt_failing = 1;
+    assert_null(mem_grow(v, &cap, 101, sizeof *v));
+    rt_failing = 0;
+    mem_set_allocator(NULL, NULL, NULL);
+    assert_int_equal(cap, 100);
+    assert_int_equal(v[3], 3); /* unchanged */
+    mem_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grow),
         cmocka_unit_test(test_host_hooks_are_left_alone),
         cmocka_unit_test(test_host_commands_with_host_hooks),
         cmocka_unit_test(test_opt_in_points_cjson_at_the_runtime),
