@@ -116,6 +116,33 @@ json_check "$WORK/caller.json" 'd["status"] == "SUCCEEDED"' \
     'd["result"] == {"shipment": {"label": "L-D4"}}'
 [ "$(children "$ID")" = "$CHILD SUCCEEDED 1" ] || fail "children: $(children "$ID")"
 
+check "a child stopped from outside: Invoke.Failed with Execution.Stopped as data"
+run_cmd start "$HOST" start fo_invoke --input '{"id": "E5", "mode": "slow"}'
+expect_rc 0
+ID=$OUT
+"$HOST" worker --until-idle 2>"$WORK/worker.err" || fail "worker: $(cat "$WORK/worker.err")"
+CHILD=$(children "$ID")
+CHILD=${CHILD%% *}
+[ -n "$CHILD" ] || fail "no child"
+run_cmd stop "$HOST" stop "$CHILD"
+expect_rc 0
+"$HOST" worker --until-idle 2>"$WORK/worker.err" || fail "worker: $(cat "$WORK/worker.err")"
+"$HOST" status "$ID" --json >"$WORK/caller.json" || fail "status"
+json_check "$WORK/caller.json" 'd["status"] == "SUCCEEDED"' \
+    'd["result"]["failed"]["type"] == "Invoke.Failed"' \
+    'd["result"]["failed"]["data"]["type"] == "Execution.Stopped"' \
+    '"was stopped" in d["result"]["failed"]["message"]'
+
+check "invokes inside a map: one child per item, each with its operation, results in order"
+run_cmd run "$HOST" run fo_invoke_map --input '{"orders": ["F1", "F2", "F3"]}' --skip-time --json
+expect_rc 0
+ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/run.out")
+json_check "$WORK/run.out" 'd["status"] == "SUCCEEDED"' 'd["result"] == ["L-F1", "L-F2", "L-F3"]'
+"$HOST" list --json >"$WORK/list.json" || fail "list"
+json_check "$WORK/list.json" \
+    "sorted(e['parent']['operation_id'] for e in d if e['parent'] and e['parent']['id'] == '$ID') == ['1-1-1', '1-2-1', '1-3-1']" \
+    "all(e['status'] == 'SUCCEEDED' for e in d if e['parent'] and e['parent']['id'] == '$ID')"
+
 check "a host that does not link the workflow an invoke starts refuses to start"
 run_cmd orphan "$CAIRN_BINARY_DIR/tests/fanout/fanout_orphan_host" list
 expect_rc 1
