@@ -44,6 +44,8 @@ printf '%s\n' "$KIDS" | grep -q " SUCCEEDED 1$" || fail "the child did not succe
 json_check "$WORK/child.json" 'd["workflow"] == "fo_ship"' 'd["input"] == {"order": "A1", "mode": None}' \
     "d[\"parent\"] == {\"id\": \"$ID\", \"operation_id\": \"1\"}"
 "$HOST" status "$CHILD" >"$WORK/child.txt" || fail "status (text) of the child"
+grep -Eq "^parent +$ID \(its operation 1\)$" "$WORK/child.txt" ||
+    fail "status does not name the parent: $(cat "$WORK/child.txt")"
 history "$ID"
 json_check "$H" 'op("ship-it")["type"] == "CHAINED_INVOKE"' \
     'op("ship-it")["sub_type"] == "ChainedInvoke"' 'op("ship-it")["status"] == "SUCCEEDED"' \
