@@ -948,6 +948,8 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     buf_printf(&parts[P_WF_VERSION], "%d", wf->version);
     emit_c_hooks(wf, &parts[P_CHOOKS]);
     /* the workflows its invokes start, each once: the host checks it links them */
+    buf names;
+    buf_init(&names);
     size_t ninvokes = 0;
     for (size_t i = 0; i < e.nall; i++) {
         const op *o = e.all[i];
@@ -959,18 +961,41 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
                    !strcmp(e.all[k]->workflow, o->workflow);
         if (seen)
             continue;
-        if (!ninvokes++)
-            buf_printf(&parts[P_OPS],
-                       "/* the workflows this one invokes */\n"
-                       "static const char *const %s_invokes[] = {",
-                       wf->name);
-        ex_c_string(&parts[P_OPS], o->workflow);
-        buf_add(&parts[P_OPS], ", ");
+        ninvokes++;
+        ex_c_string(&names, o->workflow);
+        buf_addc(&names, '\n');
     }
     if (ninvokes) {
-        buf_add(&parts[P_OPS], "NULL};\n\n");
+        buf one;
+        buf_init(&one);
+        buf_printf(&one, "static const char *const %s_invokes[] = {", wf->name);
+        size_t head = one.len;
+        for (const char *p = buf_str(&names); *p;) {
+            const char *nl = strchr(p, '\n');
+            buf_printf(&one, "%.*s, ", (int)(nl - p), p);
+            p = nl + 1;
+        }
+        buf_add(&one, "NULL};");
+        buf_add(&parts[P_OPS], "/* the workflows this one invokes */\n");
+        if (one.len <= LAYOUT_COLUMNS) {
+            buf_printf(&parts[P_OPS], "%s\n\n", buf_str(&one));
+        } else { /* one a line, as clang-format lays out a list with a trailing comma */
+            buf_printf(&parts[P_OPS], "%.*s\n", (int)head, buf_str(&one));
+            for (const char *p = buf_str(&names); *p;) {
+                const char *nl = strchr(p, '\n');
+                buf_printf(&parts[P_OPS], "    %.*s,\n", (int)(nl - p), p);
+                p = nl + 1;
+            }
+            buf_add(&parts[P_OPS], "    NULL,\n};\n\n");
+        }
+        if (!buf_ok(&one))
+            parts[P_OPS].oom = 1;
+        buf_cleanup(&one);
         buf_printf(&parts[P_INVOKES], ".invokes = %s_invokes,", wf->name);
     }
+    if (!buf_ok(&names))
+        parts[P_OPS].oom = 1;
+    buf_cleanup(&names);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (!buf_ok(&parts[i]))
             goto oom;
