@@ -346,6 +346,7 @@ static void check_scopes_in(checker *c, const list *l, const val *output)
     for (size_t i = 0; i < l->nops; i++) {
         op *o = &l->ops[i];
         check_val(c, o->items);
+        check_val(c, o->input);
         if (o->nbranches)
             check_nested_scopes(c, l, o);
         check_val(c, o->initial); /* before the first state */

@@ -421,6 +421,17 @@ static void emit_case(emitter *e, buf *out, size_t i)
         emit_branch(&w, e, op, i, buf_str(&call), op->initial);
         break;
     }
+    case OP_INVOKE: {
+        buf fn;
+        buf_init(&fn);
+        emit_fn_name(&fn, e, "input", i);
+        buf_printf(&call, "cairn_invoke(x, &%s_op_%s, ", wn, id);
+        emit_val_ref(&call, op->input, buf_str(&fn));
+        buf_addc(&call, ')');
+        buf_cleanup(&fn);
+        emit_branch(&w, e, op, i, buf_str(&call), op->input);
+        break;
+    }
     case OP_PARALLEL:
         buf_printf(&call, "cairn_parallel(x, &%s_op_%s)", wn, id);
         emit_branch(&w, e, op, i, buf_str(&call), NULL);
@@ -819,7 +830,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emitter e = {.wf = wf, .o = o};
     buf_init(&e.yaml_lit);
     buf_init(&e.cfile_lit);
-    buf parts[16];
+    buf parts[17];
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         buf_init(&parts[i]);
     char *c = NULL, *h = NULL;
@@ -862,7 +873,8 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         P_CHUNK,
         P_VERSION_NOTE,
         P_CHOOKS,
-        P_WF_VERSION
+        P_WF_VERSION,
+        P_INVOKES
     };
     w_comment(&parts[P_SOURCE], wf->path);
     emit_summary(&e, &parts[P_SUMMARY]);
@@ -935,6 +947,55 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         buf_printf(&parts[P_VERSION_NOTE], ", version %d", wf->version);
     buf_printf(&parts[P_WF_VERSION], "%d", wf->version);
     emit_c_hooks(wf, &parts[P_CHOOKS]);
+    /* the workflows its invokes start, each once: the host checks it links them */
+    buf names;
+    buf_init(&names);
+    size_t ninvokes = 0;
+    for (size_t i = 0; i < e.nall; i++) {
+        const op *o = e.all[i];
+        if (o->kind != OP_INVOKE || !o->workflow)
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = e.all[k]->kind == OP_INVOKE && e.all[k]->workflow &&
+                   !strcmp(e.all[k]->workflow, o->workflow);
+        if (seen)
+            continue;
+        ninvokes++;
+        ex_c_string(&names, o->workflow);
+        buf_addc(&names, '\n');
+    }
+    if (ninvokes) {
+        buf one;
+        buf_init(&one);
+        buf_printf(&one, "static const char *const %s_invokes[] = {", wf->name);
+        size_t head = one.len;
+        for (const char *p = buf_str(&names); *p;) {
+            const char *nl = strchr(p, '\n');
+            buf_printf(&one, "%.*s, ", (int)(nl - p), p);
+            p = nl + 1;
+        }
+        buf_add(&one, "NULL};");
+        buf_add(&parts[P_OPS], "/* the workflows this one invokes */\n");
+        if (one.len <= LAYOUT_COLUMNS) {
+            buf_printf(&parts[P_OPS], "%s\n\n", buf_str(&one));
+        } else { /* one a line, as clang-format lays out a list with a trailing comma */
+            buf_printf(&parts[P_OPS], "%.*s\n", (int)head, buf_str(&one));
+            for (const char *p = buf_str(&names); *p;) {
+                const char *nl = strchr(p, '\n');
+                buf_printf(&parts[P_OPS], "    %.*s,\n", (int)(nl - p), p);
+                p = nl + 1;
+            }
+            buf_add(&parts[P_OPS], "    NULL,\n};\n\n");
+        }
+        if (!buf_ok(&one))
+            parts[P_OPS].oom = 1;
+        buf_cleanup(&one);
+        buf_printf(&parts[P_INVOKES], ".invokes = %s_invokes,", wf->name);
+    }
+    if (!buf_ok(&names))
+        parts[P_OPS].oom = 1;
+    buf_cleanup(&names);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (!buf_ok(&parts[i]))
             goto oom;
@@ -967,6 +1028,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         {"LUA_REF", buf_str(&parts[P_LUA_REF])},
         {"LUA_CHUNKNAME", buf_str(&parts[P_CHUNK])},
         {"C_HOOKS", buf_str(&parts[P_CHOOKS])},
+        {"INVOKES", buf_str(&parts[P_INVOKES])},
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||

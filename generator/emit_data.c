@@ -460,6 +460,12 @@ static void emit_descriptor(writer *w, emitter *e, const op *op, size_t i)
         w_line(w, 1, ".check_args = %s_check_%s,", wn, id);
         w_line(w, 1, ".until = %s_until_%s,", wn, id);
     }
+    if (op->kind == OP_INVOKE) {
+        buf_reset(&name);
+        ex_c_string(&name, op->workflow ? op->workflow : "");
+        w_line(w, 1, ".workflow = %s,", buf_str(&name));
+        emit_ms_field(w, "timeout_ms", op->timeout_ms);
+    }
     if (op->kind == OP_MAP && op->item_as) {
         buf_reset(&name);
         ex_c_string(&name, op->item_as);
@@ -484,7 +490,7 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     int journaled = op->kind == OP_STEP || op->kind == OP_WAIT || op->kind == OP_CALLBACK ||
                     op->kind == OP_AWAIT || op->kind == OP_WAIT_FOR_CALLBACK ||
                     op->kind == OP_PARALLEL || op->kind == OP_MAP || op->kind == OP_GROUP ||
-                    op->kind == OP_WAIT_FOR_CONDITION;
+                    op->kind == OP_WAIT_FOR_CONDITION || op->kind == OP_INVOKE;
     int http = op->kind == OP_STEP && op->run.kind == RUN_HTTP;
     emit_http_req req;
     if (http)
@@ -496,9 +502,10 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     const val *message = op->kind == OP_FAIL ? op->err_message : NULL;
     const val *data = op->kind == OP_FAIL ? op->err_data : NULL;
     const val *initial = op->kind == OP_WAIT_FOR_CONDITION ? op->initial : NULL;
+    const val *input = op->kind == OP_INVOKE ? op->input : NULL;
     int builders = ex_needs_builder(with) || ex_needs_builder(request) || ex_needs_builder(until) ||
                    ex_needs_builder(output) || ex_needs_builder(message) ||
-                   ex_needs_builder(data) || ex_needs_builder(initial);
+                   ex_needs_builder(data) || ex_needs_builder(initial) || ex_needs_builder(input);
     if (!journaled && !builders)
         goto done;
 
@@ -539,8 +546,8 @@ void emit_op_data(emitter *e, buf *out, size_t i)
     const struct {
         const val *v;
         const char *what;
-    } fns[] = {{with, "with"},       {request, "request"}, {until, "until"},    {output, "output"},
-               {message, "message"}, {data, "data"},       {initial, "initial"}};
+    } fns[] = {{with, "with"},       {request, "request"}, {until, "until"},     {output, "output"},
+               {message, "message"}, {data, "data"},       {initial, "initial"}, {input, "input"}};
     int blank = journaled;
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
         if (!ex_needs_builder(fns[k].v))

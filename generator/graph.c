@@ -334,6 +334,7 @@ static node_shape shape_of(op_kind k)
 {
     switch (k) {
     case OP_STEP:
+    case OP_INVOKE: /* a node like a step's: it runs, then goes on */
         return SH_STEP;
     case OP_WAIT:
     case OP_WAIT_FOR_CONDITION:
@@ -453,6 +454,13 @@ static char *op_label(graph *g, const op *o)
     case OP_FAIL:
         if (o->err_type)
             buf_add(&d, o->err_type);
+        break;
+    case OP_INVOKE:
+        buf_printf(&d, "workflow %s", o->workflow ? o->workflow : "?");
+        if (o->timeout_ms) {
+            buf_add(&d, ", timeout ");
+            duration_text(&d, o->timeout_ms);
+        }
         break;
     default:
         break;
@@ -626,6 +634,7 @@ static void add_op_edges(graph *g, const scope *s, int i, const op *o, int next)
     case OP_PARALLEL:
     case OP_MAP:
     case OP_GROUP:
+    case OP_INVOKE:
         add_edge(g, node_out(g, i), next, NULL, ED_FLOW);
         add_catches(g, s, i, o);
         break;

@@ -115,6 +115,8 @@ static void op_free(op *o)
     free(o->whens);
     free(o->else_go);
     mb_val_free(o->output);
+    free(o->workflow);
+    mb_val_free(o->input);
     free(o->err_type);
     mb_val_free(o->err_message);
     mb_val_free(o->err_data);

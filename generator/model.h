@@ -103,7 +103,8 @@ typedef enum op_kind {
     OP_MAP = KIND_MAP,           /* items, item_as, one branch: the body */
     OP_GROUP = KIND_GROUP,       /* one branch: the body */
     OP_WAIT_FOR_CONDITION =
-        KIND_WAIT_FOR_CONDITION /* run (the check), with, initial, cond, retry */
+        KIND_WAIT_FOR_CONDITION, /* run (the check), with, initial, cond, retry */
+    OP_INVOKE = KIND_INVOKE      /* workflow, input, timeout_ms */
 } op_kind;
 
 /* The YAML kind key of each op_kind ("step", "wait_for_callback", ...): kind_name(). */
@@ -224,6 +225,10 @@ typedef struct op {
     unsigned complete;   /* which of the three below were given (COMPLETE_*) */
     int min_successful, tolerated_failures;
     double tolerated_percent;
+
+    char *workflow; /* OP_INVOKE: the workflow it starts (a name), input its input */
+    pos workflow_at;
+    val *input;
 
     char *err_type; /* OP_FAIL */
     val *err_message;

@@ -234,9 +234,11 @@ static const char *const keys_map[] = {"map",   "items",  "item_as", "max_concur
 static const char *const keys_group[] = {"group", "steps", "output", "as", "catch", NULL};
 static const char *const keys_condition[] = {
     "wait_for_condition", "run", "with", "initial", "until", "backoff", "as", "catch", NULL};
+static const char *const keys_invoke[] = {"invoke", "workflow", "input", "timeout",
+                                          "as",     "catch",    NULL};
 static const char *const *const kind_keys[] = {
-    keys_step, keys_wait, keys_callback, keys_await, keys_wfc,   keys_choice,   keys_succeed,
-    keys_fail, keys_goto, keys_parallel, keys_map,   keys_group, keys_condition};
+    keys_step, keys_wait, keys_callback, keys_await, keys_wfc,   keys_choice,    keys_succeed,
+    keys_fail, keys_goto, keys_parallel, keys_map,   keys_group, keys_condition, keys_invoke};
 static const char *const kind_articles[] = {"a step",
                                             "a wait",
                                             "a callback",
@@ -249,7 +251,8 @@ static const char *const kind_articles[] = {"a step",
                                             "a parallel",
                                             "a map",
                                             "a group",
-                                            "a wait_for_condition"};
+                                            "a wait_for_condition",
+                                            "an invoke"};
 
 static const char *const catch_keys[] = {"errors", "goto", "as", NULL};
 
@@ -594,6 +597,28 @@ static void condition_of(builder *b, const yml_node *item, op *o)
     backoff_of(b, yml_get(item, "backoff"), o);
 }
 
+/* An invoke: the workflow it starts, its input, its timeout. */
+static void invoke_of(builder *b, const yml_node *item, op *o)
+{
+    const yml_node *n = yml_get(item, "workflow");
+    if (!n) {
+        mb_err(b, DIAG_E_MISSING_KEY, o->name_at,
+               "an invoke needs 'workflow' (the name of a workflow linked into the same host)");
+    } else {
+        o->workflow_at = n->at;
+        o->workflow = name_of(b, item, "workflow", "a workflow name");
+        if (o->workflow && !lex_workflow_name(o->workflow))
+            mb_err(b, DIAG_E_NAME, n->at,
+                   "bad workflow name '%s': a lowercase letter, then lowercase letters, digits or "
+                   "'_' (the `name:` of the workflow to invoke)",
+                   o->workflow);
+    }
+    if ((n = yml_get(item, "input")))
+        o->input = mb_val(b, n);
+    mb_duration(b, item, "timeout", &o->timeout_ms);
+    o->timeout_at = value_at(item, "timeout", o->name_at);
+}
+
 void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind k, op *o)
 {
     const char *kname = model_kind_name(k);
@@ -625,6 +650,7 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
                                            "map",
                                            "group",
                                            "wait_for_condition",
+                                           "invoke",
                                            "submitter",
                                            NULL};
     mb_keys_but(b, item, kind_keys[k], reported, kind_articles[k]);
@@ -720,6 +746,8 @@ void mb_op(builder *b, const yml_node *item, const yml_node *kind_node, op_kind 
         fanout_of(b, item, o);
     if (k == OP_WAIT_FOR_CONDITION)
         condition_of(b, item, o);
+    if (k == OP_INVOKE)
+        invoke_of(b, item, o);
     if (k == OP_SUCCEED && (n = yml_get(item, "output")))
         o->output = mb_val(b, n);
     if (k == OP_FAIL) {
@@ -759,6 +787,6 @@ int mb_item_kind(builder *b, const yml_node *item, const yml_node **kind_node)
             }
     mb_err(b, DIAG_E_KIND, item->at,
            "this item has no kind: expected one of step, wait, callback, await, wait_for_callback, "
-           "choice, succeed, fail, goto, parallel, map, group, wait_for_condition");
+           "choice, succeed, fail, goto, parallel, map, group, wait_for_condition, invoke");
     return -1;
 }

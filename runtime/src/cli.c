@@ -255,6 +255,16 @@ static int status_text(const cJSON *st)
         /* version 0: the workflow has no `version` (a real one is at least 1) */
         int unversioned = !strcmp(f->string, "version") && cJSON_IsNumber(f) && f->valueint == 0;
         char *s = json ? json_str(f) : unversioned ? dup_str("-") : cell_text(f);
+        /* an invoked child: its caller, and the caller's operation that started it */
+        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(f, "id");
+        const cJSON *pop = cJSON_GetObjectItemCaseSensitive(f, "operation_id");
+        if (s && !strcmp(f->string, "parent") && cJSON_IsString(pid) && cJSON_IsString(pop)) {
+            char buf[256];
+            snprintf(buf, sizeof buf, "%.100s (its operation %.64s)", pid->valuestring,
+                     pop->valuestring);
+            mem_free(s);
+            s = dup_str(buf);
+        }
         if (s && !strcmp(f->string, "definition_held") && cJSON_IsFalse(f)) {
             mem_free(s);
             s = dup_str("false: this host does not hold this definition; run it with the "

@@ -447,6 +447,8 @@ static int invoke_once(engine *e, const char *id, cairn_error *err)
     journal_sqlite js;
     journal_sqlite_init(&js, e->st, &row, e->owner, e->lease_ms, until);
     js.group = e->group;
+    js.wfs = e->wfs;
+    js.nwfs = e->nwfs;
     if (e->group)
         group_enter(e->group);
     http_set_begin(&e->hs);
@@ -482,6 +484,67 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     return rc;
 }
 
+/*
+ * The live executions of the tree under root (root, the children its
+ * `invoke`s started, theirs, ...), into *ids (each and the array freed with
+ * mem_free), *n. A bound on the depth keeps a cycle of parents from looping.
+ */
+static int drive_tree(engine *e, const char *root, char ***ids, size_t *n, cairn_error *err)
+{
+    char **v = mem_malloc(sizeof *v);
+    size_t len = 0, cap = 1;
+    int rc = CAIRN_OK;
+    if (!v || !(v[0] = mem_strdup(root)))
+        goto nomem;
+    len = 1;
+    for (size_t i = 0; i < len && len < 100000; i++) {
+        char **kids = NULL;
+        size_t nkids = 0;
+        if ((rc = store_exec_children(e->st, v[i], &kids, &nkids, err)) != CAIRN_OK)
+            goto fail;
+        for (size_t k = 0; k < nkids; k++) {
+            if (len == cap) {
+                size_t ncap = 2 * cap;
+                char **nv = mem_realloc(v, ncap * sizeof *nv);
+                if (!nv) {
+                    for (; k < nkids; k++)
+                        mem_free(kids[k]);
+                    mem_free(kids);
+                    goto nomem;
+                }
+                v = nv;
+                cap = ncap;
+            }
+            v[len++] = kids[k];
+        }
+        mem_free(kids);
+    }
+    *ids = v;
+    *n = len;
+    return CAIRN_OK;
+nomem:
+    err_set(err, "Cairn.NoMemory", "out of memory");
+    rc = CAIRN_ERR_NOMEM;
+fail:
+    for (size_t i = 0; v && i < len; i++)
+        mem_free(v[i]);
+    mem_free(v);
+    return rc;
+}
+
+static void free_ids(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mem_free(ids[i]);
+    mem_free(ids);
+}
+
+/*
+ * Drives id and the children its `invoke`s start (and theirs), as a worker
+ * would with only these: the one due first runs next, so a child that ends
+ * wakes its caller before the caller's own timeout. Stops once id has ended,
+ * or nothing of the tree is due (with skip-time: nothing ever will be).
+ */
 int engine_drive(engine *e, const char *id, cairn_error *err)
 {
     for (;;) {
@@ -489,17 +552,47 @@ int engine_drive(engine *e, const char *id, cairn_error *err)
         int rc = store_exec_get(e->st, id, &row, err);
         if (rc != CAIRN_OK)
             return rc;
-        int64_t wake = row.wake_at;
         int over = store_status_ended(row.status);
         store_exec_cleanup(&row);
-        if (over || wake == STORE_NO_TIME)
+        if (over)
             return CAIRN_OK;
-        if (wake > engine_now(e)) {
-            if (!e->clk.skip)
+        char **ids = NULL;
+        size_t n = 0;
+        if ((rc = drive_tree(e, id, &ids, &n, err)) != CAIRN_OK)
+            return rc;
+        const char *next = NULL;
+        int64_t wake = STORE_NO_TIME;
+        for (size_t i = 0; i < n && rc == CAIRN_OK; i++) {
+            rc = store_exec_get(e->st, ids[i], &row, err);
+            if (rc == CAIRN_OK && !store_status_ended(row.status) && row.wake_at != STORE_NO_TIME &&
+                (wake == STORE_NO_TIME || row.wake_at < wake)) {
+                wake = row.wake_at;
+                next = ids[i];
+            }
+            if (rc == CAIRN_OK)
+                store_exec_cleanup(&row);
+        }
+        if (rc == CAIRN_OK && !next) {
+            free_ids(ids, n);
+            return CAIRN_OK;
+        }
+        if (rc == CAIRN_OK && wake > engine_now(e)) {
+            if (!e->clk.skip) {
+                free_ids(ids, n);
                 return CAIRN_OK;
+            }
             engine_advance_clock(e, wake);
         }
-        if ((rc = engine_invoke(e, id, err)) != CAIRN_OK)
+        if (rc == CAIRN_OK)
+            rc = engine_invoke(e, next, err);
+        /* a child this host cannot run, or that another process runs, is left to a worker */
+        if (rc != CAIRN_OK && strcmp(next ? next : id, id) != 0 &&
+            (rc == CAIRN_ERR_DEFINITION || rc == CAIRN_ERR_CONFLICT)) {
+            free_ids(ids, n);
+            return CAIRN_OK;
+        }
+        free_ids(ids, n);
+        if (rc != CAIRN_OK)
             return rc;
     }
 }

@@ -134,12 +134,14 @@ void engine_advance_clock(engine *e, int64_t t);
  *
  * status: {"id","workflow","version","definition_sha256","name","status",
  *          "input","result","error","created_at","updated_at","ended_at",
- *          "wake_at","timeout_at"[,"definition_held"]}
+ *          "wake_at","timeout_at","parent"[,"definition_held"]}
  *   status is RUNNING | PENDING | SUCCEEDED | FAILED | TIMED_OUT | STOPPED;
  *   definition_held (only when the engine holds workflows, as a host's does):
  *   whether it holds the definition the execution is pinned to;
  *   input/result are JSON values, error is {type,message,data} or null,
- *   times are RFC 3339 UTC strings with milliseconds, or null.
+ *   times are RFC 3339 UTC strings with milliseconds, or null;
+ *   parent is {"id","operation_id"} of the execution whose `invoke` started
+ *   this one, or null.
  * history: {"execution": <status>, "operations": [
  *          {"id","parent_id","name","type","sub_type","status","attempt",
  *           "started_at","ended_at","next_attempt_at","result","error",

@@ -422,6 +422,16 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
                     h.prog, workflows[i]->name, workflows[i]->abi, CAIRN_ABI);
             return 1;
         }
+    /* "checked where it can be": a workflow that invokes one this host does not link */
+    for (size_t i = 0; i < n; i++)
+        for (const char *const *t = workflows[i]->invokes; t && *t; t++)
+            if (!find_workflow(&h, *t)) {
+                fprintf(stderr,
+                        "%s: workflow '%s' invokes workflow '%s', which this host does not link: "
+                        "add '%s' to the host's workflows\n",
+                        h.prog, workflows[i]->name, *t, *t);
+                return 1;
+            }
     if (argc < 2) {
         usage(&h, stderr);
         return 2;

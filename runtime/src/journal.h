@@ -13,6 +13,11 @@
  *   refresh  an operation as it stands now, to learn what completed outside
  *            (a callback resolved, a timer fired: SQLite re-reads the row,
  *            Lambda takes it from the NewExecutionState a checkpoint returns).
+ *   workflow, execution   `invoke` (op_invoke.c): whether a workflow can be
+ *            started as a child, and a child execution as it stands now. A
+ *            child starts with the START of its CHAINED_INVOKE operation
+ *            (journal_update.invoke), in the same append (AWS: the START's
+ *            ChainedInvokeOptions; the service starts the function).
  *
  * Rules every backend keeps: append is all or nothing; an update that does
  * not find its operation as the engine last saw it (expect_status,
@@ -31,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/workflow.h"
 #include "error.h"
 #include "store.h"
 
@@ -53,9 +59,22 @@ typedef enum journal_action {
  * is what the SQLite journal keeps and a service stamps itself.
  * All strings are borrowed for the call.
  */
+/*
+ * The child execution a CHAINED_INVOKE's START starts (AWS
+ * ChainedInvokeOptions{FunctionName} and the START's Payload). Strings
+ * borrowed; id NULL: none.
+ */
+typedef struct journal_invoke {
+    const char *id;       /* its execution id, derived from the caller's id and the operation's:
+                           * a start that finds it already there leaves it as it is */
+    const char *workflow; /* its workflow */
+    const char *input;    /* its input, JSON text */
+} journal_invoke;
+
 typedef struct journal_update {
     journal_action action;
     store_op op;
+    journal_invoke invoke; /* a CHAINED_INVOKE's START: the child it starts */
     /* The operation as the engine last saw it: STORE_NONE (no row yet), or
      * its status and attempt (0: none). */
     store_status expect_status;
@@ -90,6 +109,17 @@ typedef struct journal_ops {
      * backend may lend strings that live as long as it does (mem NULL).
      */
     int (*refresh)(journal *j, const char *op_id, store_op *out, cairn_error *err);
+    /*
+     * The workflow named name that an `invoke` can start as a child (SQLite:
+     * the host links it), or NULL. NULL itself: a backend without `invoke`.
+     */
+    const cairn_workflow *(*workflow)(journal *j, const char *name);
+    /*
+     * Execution id (an invoked child) as it stands now: CAIRN_OK,
+     * CAIRN_ERR_NOT_FOUND or another error; *out cleaned up by the caller
+     * (store_exec_cleanup). NULL: a backend without `invoke`.
+     */
+    int (*execution)(journal *j, const char *id, store_exec *out, cairn_error *err);
 } journal_ops;
 
 /* A backend embeds this first. */
@@ -149,6 +179,8 @@ typedef struct journal_sqlite {
     const char *owner; /* the lease owner; borrowed */
     int64_t lease_ms, lease_until;
     struct group *group; /* NULL, or the group commit appends go through (group.c); borrowed */
+    const cairn_workflow *const *wfs; /* the host's workflows, children of `invoke`; borrowed */
+    size_t nwfs;
 } journal_sqlite;
 
 void journal_sqlite_init(journal_sqlite *js, store *st, const store_exec *exec, const char *owner,

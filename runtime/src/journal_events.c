@@ -26,6 +26,8 @@ static const char *type_prefix(store_op_type t)
         return "Callback";
     case STORE_OP_CONTEXT:
         return "Context";
+    case STORE_OP_CHAINED_INVOKE:
+        return "ChainedInvoke";
     default:
         return "Execution";
     }

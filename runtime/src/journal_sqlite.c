@@ -70,8 +70,75 @@ static int write_end(journal_sqlite *js, store *st, const journal_end *end, cair
     }
     if (rc == CAIRN_OK && ends)
         rc = store_callbacks_close(st, x->id, end->at, err);
+    /* an invoked child that ends makes its caller due now: it reads the outcome */
+    if (rc == CAIRN_OK && ends && x->parent_id)
+        rc = store_exec_poke(st, x->parent_id, end->at, err);
     if (rc == CAIRN_OK)
         rc = journal_events_end(st, x, end, err);
+    return rc;
+}
+
+static const cairn_workflow *find_workflow(const journal_sqlite *js, const char *name)
+{
+    for (size_t i = 0; name && i < js->nwfs; i++)
+        if (strcmp(js->wfs[i]->name, name) == 0)
+            return js->wfs[i];
+    return NULL;
+}
+
+/*
+ * The child execution the START of a CHAINED_INVOKE starts (u->invoke), with
+ * its parent set, in the append's transaction; nothing when it exists
+ * already (its id is derived from the caller's and the operation's).
+ */
+static int start_child(journal_sqlite *js, store *st, const journal_update *u, cairn_error *err)
+{
+    const journal_invoke *c = &u->invoke;
+    const cairn_workflow *wf = find_workflow(js, c->workflow);
+    if (!wf) {
+        err_set(err, "Workflow.NotFound", "no workflow named '%s' in this host",
+                c->workflow ? c->workflow : "");
+        return CAIRN_ERR_NOT_FOUND;
+    }
+    store_exec old;
+    int rc = store_exec_get(st, c->id, &old, err);
+    store_exec_cleanup(&old);
+    if (rc != CAIRN_ERR_NOT_FOUND)
+        return rc; /* CAIRN_OK: started before */
+    err_cleanup(err);
+    int64_t now = u->op.started_at;
+    store_exec r = {
+        .id = c->id,
+        .workflow = wf->name,
+        .version = wf->version,
+        .definition_sha256 = wf->sha256,
+        .status = STORE_RUNNING,
+        .input = c->input ? c->input : "null",
+        .created_at = now,
+        .updated_at = now,
+        .ended_at = STORE_NO_TIME,
+        .wake_at = now,
+        .timeout_at = wf->timeout_ms > 0 ? now + wf->timeout_ms : STORE_NO_TIME,
+        .lease_until = STORE_NO_TIME,
+        .parent_id = js->exec->id,
+        .parent_op_id = u->op.id,
+    };
+    store_op o = {
+        .seq = 0,
+        .id = "0",
+        .name = wf->name,
+        .type = STORE_OP_EXECUTION,
+        .status = STORE_STARTED,
+        .result = r.input,
+        .started_at = now,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = r.timeout_at,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    if ((rc = store_exec_insert(st, &r, err)) == CAIRN_OK &&
+        (rc = store_op_put(st, c->id, &o, err)) == CAIRN_OK)
+        rc = journal_events_started(st, &r, err);
     return rc;
 }
 
@@ -91,6 +158,8 @@ int journal_sqlite_apply(journal_sqlite *js, store *st, const journal_update *u,
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
         rc = store_op_write(st, js->exec->id, &u[i].op, u[i].expect_status, u[i].expect_attempt,
                             err);
+        if (rc == CAIRN_OK && u[i].invoke.id && u[i].action == JOURNAL_START)
+            rc = start_child(js, st, &u[i], err);
         if (rc == CAIRN_OK)
             rc = journal_events_update(st, js->exec->id, &u[i], end ? end->at : STORE_NO_TIME, err);
     }
@@ -127,10 +196,22 @@ static int sqlite_refresh(journal *j, const char *op_id, store_op *out, cairn_er
     return store_op_get(js->st, js->exec->id, op_id, out, err);
 }
 
+static const cairn_workflow *sqlite_workflow(journal *j, const char *name)
+{
+    return find_workflow((journal_sqlite *)j, name);
+}
+
+static int sqlite_execution(journal *j, const char *id, store_exec *out, cairn_error *err)
+{
+    return store_exec_get(((journal_sqlite *)j)->st, id, out, err);
+}
+
 static const journal_ops sqlite_ops = {
     .load = sqlite_load,
     .append = sqlite_append,
     .refresh = sqlite_refresh,
+    .workflow = sqlite_workflow,
+    .execution = sqlite_execution,
 };
 
 void journal_sqlite_init(journal_sqlite *js, store *st, const store_exec *exec, const char *owner,

@@ -84,12 +84,26 @@ int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
  */
 static int batch_hold(cairn_exec *x, const journal_update *u)
 {
+<<<<<<< HEAD
     journal_update *v = mem_grow(x->batch, &x->cap_batch, x->nbatch + 1, sizeof *v);
     if (!v)
         return -1;
     x->batch = v;
     const char *const *src[] = {&u->op.id,     &u->op.parent_id, &u->op.name,       &u->op.sub_type,
                                 &u->op.result, &u->op.error,     &u->op.callback_id};
+=======
+    if (x->nbatch == x->cap_batch) {
+        size_t cap = x->cap_batch ? 2 * x->cap_batch : 4;
+        journal_update *v = mem_realloc(x->batch, cap * sizeof *v);
+        if (!v)
+            return -1;
+        x->batch = v;
+        x->cap_batch = cap;
+    }
+    const char *const *src[] = {
+        &u->op.id,    &u->op.parent_id,   &u->op.name,   &u->op.sub_type,     &u->op.result,
+        &u->op.error, &u->op.callback_id, &u->invoke.id, &u->invoke.workflow, &u->invoke.input};
+>>>>>>> fanout-invoke
     enum { NSTR = sizeof src / sizeof src[0] };
     size_t len[NSTR], total = 1;
     for (size_t i = 0; i < NSTR; i++) {
@@ -102,8 +116,9 @@ static int batch_hold(cairn_exec *x, const journal_update *u)
     journal_update *h = &x->batch[x->nbatch++];
     *h = *u;
     h->op.mem = mem;
-    const char **dst[] = {&h->op.id,     &h->op.parent_id, &h->op.name,       &h->op.sub_type,
-                          &h->op.result, &h->op.error,     &h->op.callback_id};
+    const char **dst[] = {
+        &h->op.id,    &h->op.parent_id,   &h->op.name,   &h->op.sub_type,     &h->op.result,
+        &h->op.error, &h->op.callback_id, &h->invoke.id, &h->invoke.workflow, &h->invoke.input};
     for (size_t i = 0; i < NSTR; i++) {
         if (!*src[i])
             continue;
@@ -206,6 +221,8 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
         u.op.mem = NULL;
         u.expect_status = x->cur_status;
         u.expect_attempt = x->cur_attempt;
+        u.invoke = x->invoke; /* an invoke's START starts its child with it */
+        x->invoke = (journal_invoke){0};
     }
     /* Held, or joining what is held: kept in the batch. Out of memory, what
      * was held before stays for the flush at the end of the invocation. */

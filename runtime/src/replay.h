@@ -92,12 +92,20 @@ struct cairn_exec {
     int ended;             /* the invocation is over: the execution suspended or ended */
     journal_update *batch; /* updates held for the next append (see replay_flush); owned */
     size_t nbatch, cap_batch;
+<<<<<<< HEAD
     int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
     cairn_error err; /* details of rc */
     open_op *open;   /* the operations inside contexts left open, callbacks but; owned */
     size_t nopen, capopen;
     struct http_set *hs; /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
     int batches;         /* parallels and maps being run, nested */
+=======
+    int rc;                /* CAIRN_OK, or why the invocation stopped without an outcome */
+    cairn_error err;       /* details of rc */
+    struct http_set *hs;   /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
+    int batches;           /* parallels and maps being run, nested */
+    journal_invoke invoke; /* the child the next checkpoint's START starts (op_invoke.c) */
+>>>>>>> fanout-invoke
 };
 
 /* The id of the current context's operation, or NULL at the top level. */
@@ -173,5 +181,13 @@ int op_step_body(cairn_exec *x, const cairn_op *op, const cJSON *args, int attem
 /* op_step.c: a step's attempt, and a step found in the journal. */
 int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int attempt);
 int op_step_replay(cairn_exec *x, const cairn_op *op, const cJSON *args, const store_op *row);
+
+/*
+ * op_invoke.c: the id of the child execution that operation op_id of
+ * execution exec_id invokes: 22 base64url characters (as a random execution
+ * id), the same every time, so a start that is replayed finds its child.
+ */
+enum { IDS_CHILD_LEN = 22 };
+void op_invoke_child_id(const char *exec_id, const char *op_id, char *out, size_t size);
 
 #endif

@@ -52,6 +52,15 @@ static int add_json(cJSON *o, const char *key, const char *text)
     return 1;
 }
 
+/* "parent": {"id", "operation_id"} of an invoked child, else null. */
+static int add_parent(cJSON *o, const store_exec *r)
+{
+    if (!r->parent_id)
+        return cJSON_AddNullToObject(o, "parent") != NULL;
+    cJSON *p = cJSON_AddObjectToObject(o, "parent");
+    return p && add_str(p, "id", r->parent_id) && add_str(p, "operation_id", r->parent_op_id);
+}
+
 static cJSON *status_json(const engine *e, const store_exec *r)
 {
     int held = engine_holds_definition(e, r->workflow, r->definition_sha256);
@@ -63,7 +72,7 @@ static cJSON *status_json(const engine *e, const store_exec *r)
         !add_json(o, "result", r->result) || !add_json(o, "error", r->error) ||
         !add_time(o, "created_at", r->created_at) || !add_time(o, "updated_at", r->updated_at) ||
         !add_time(o, "ended_at", r->ended_at) || !add_time(o, "wake_at", r->wake_at) ||
-        !add_time(o, "timeout_at", r->timeout_at) ||
+        !add_time(o, "timeout_at", r->timeout_at) || !add_parent(o, r) ||
         (held >= 0 && !cJSON_AddBoolToObject(o, "definition_held", held))) {
         cJSON_Delete(o);
         return NULL;

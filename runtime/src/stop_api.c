@@ -76,6 +76,9 @@ int engine_stop(engine *e, const char *id, const char *type, const char *message
     }
     if (rc == CAIRN_OK)
         rc = store_callbacks_close(e->st, id, now, err);
+    /* an invoked child stopped: its caller is due now, to read that */
+    if (rc == CAIRN_OK && ex.parent_id)
+        rc = store_exec_poke(e->st, ex.parent_id, now, err);
     if (rc == CAIRN_OK)
         rc = store_commit(e->st, err);
     if (rc != CAIRN_OK)

@@ -23,8 +23,9 @@ static const char *const status_names[] = {
 };
 
 static const char *const type_names[] = {
-    [STORE_OP_EXECUTION] = "EXECUTION", [STORE_OP_STEP] = "STEP",       [STORE_OP_WAIT] = "WAIT",
-    [STORE_OP_CALLBACK] = "CALLBACK",   [STORE_OP_CONTEXT] = "CONTEXT",
+    [STORE_OP_EXECUTION] = "EXECUTION", [STORE_OP_STEP] = "STEP",
+    [STORE_OP_WAIT] = "WAIT",           [STORE_OP_CALLBACK] = "CALLBACK",
+    [STORE_OP_CONTEXT] = "CONTEXT",     [STORE_OP_CHAINED_INVOKE] = "CHAINED_INVOKE",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof(a)[0])
@@ -61,7 +62,8 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
 
 #define EXEC_COLUMNS                                                                               \
     "id, workflow, version, definition_sha256, name, status, input, result, error, "               \
-    "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until"
+    "created_at, updated_at, ended_at, wake_at, timeout_at, lease_owner, lease_until, parent_id, " \
+    "parent_op_id"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
     "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode"
@@ -75,7 +77,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO one",
     [ST_EXEC_INSERT] =
         "INSERT INTO executions (" EXEC_COLUMNS ") "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [ST_EXEC_GET] = "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1",
     [ST_EXEC_FIND_NAME] = "SELECT id FROM executions WHERE workflow = ?1 AND name = ?2",
     [ST_EXEC_UPDATE] =
@@ -134,6 +136,8 @@ static const char *const statements[ST_COUNT] = {
                      "ended_at = ?3, wake_at = NULL, lease_owner = NULL, lease_until = NULL "
                      "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIVE] = "SELECT 1 FROM executions WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
+    [ST_EXEC_CHILDREN] = "SELECT id FROM executions WHERE parent_id = ?1 "
+                         "AND status IN ('RUNNING', 'PENDING') ORDER BY created_at, rowid",
 };
 
 int store_db_fail(store *s, cairn_error *err, const char *what)
@@ -211,9 +215,10 @@ static int64_t column_time(sqlite3_stmt *q, int col)
 static int read_exec(sqlite3_stmt *q, store_exec *r)
 {
     memset(r, 0, sizeof *r);
-    static const int cols[] = {0, 1, 3, 4, 6, 7, 8, 14};
-    const char **dst[] = {&r->id,     &r->workflow, &r->definition_sha256, &r->name, &r->input,
-                          &r->result, &r->error,    &r->lease_owner};
+    static const int cols[] = {0, 1, 3, 4, 6, 7, 8, 14, 16, 17};
+    const char **dst[] = {
+        &r->id,     &r->workflow, &r->definition_sha256, &r->name,      &r->input,
+        &r->result, &r->error,    &r->lease_owner,       &r->parent_id, &r->parent_op_id};
     r->mem = copy_texts(q, cols, dst, sizeof cols / sizeof cols[0]);
     if (!r->mem)
         return -1;
@@ -455,6 +460,8 @@ int store_exec_insert(store *s, const store_exec *r, cairn_error *err)
     store_bind_time(q, 14, r->timeout_at);
     store_bind_text(q, 15, r->lease_owner);
     store_bind_time(q, 16, r->lease_until);
+    store_bind_text(q, 17, r->parent_id);
+    store_bind_text(q, 18, r->parent_op_id);
     return store_run_stmt(s, ST_EXEC_INSERT, "cannot insert an execution", err);
 }
 
@@ -585,6 +592,48 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
     int rc = read_rows(s, s->st[ST_EXEC_LIST], sizeof **rows, read_exec_row, free_exec_rows,
                        "cannot list executions", &v, n, err);
     *rows = v;
+    return rc;
+}
+
+int store_exec_children(store *s, const char *parent_id, char ***ids, size_t *n, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_EXEC_CHILDREN];
+    char **v = NULL;
+    size_t len = 0, cap = 0;
+    int step, rc = CAIRN_OK;
+    *ids = NULL;
+    *n = 0;
+    store_bind_text(q, 1, parent_id);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? 2 * cap : 4;
+            char **nv = mem_realloc(v, ncap * sizeof *nv);
+            if (!nv)
+                goto nomem;
+            v = nv;
+            cap = ncap;
+        }
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        if (!id || !(v[len] = mem_strdup(id)))
+            goto nomem;
+        len++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_db_fail(s, err, "cannot list the children of an execution");
+        goto fail;
+    }
+    store_done_stmt(q);
+    *ids = v;
+    *n = len;
+    return CAIRN_OK;
+nomem:
+    err_set(err, "Store.Error", "%s: out of memory", s->path);
+    rc = CAIRN_ERR_NOMEM;
+fail:
+    store_done_stmt(q);
+    for (size_t i = 0; i < len; i++)
+        mem_free(v[i]);
+    mem_free(v);
     return rc;
 }
 

@@ -20,8 +20,8 @@
 #include "error.h"
 
 /* 1: executions and operations; 2: events (store_events.c) and a callback's
- * result_mode. */
-#define STORE_SCHEMA_VERSION 2
+ * result_mode; 3: an execution's parent (parent_id, parent_op_id: `invoke`). */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -53,6 +53,7 @@ typedef enum store_op_type {
     STORE_OP_WAIT,
     STORE_OP_CALLBACK,
     STORE_OP_CONTEXT,
+    STORE_OP_CHAINED_INVOKE, /* `invoke`: a child execution (sub-type ChainedInvoke) */
 } store_op_type;
 
 /* "SUCCEEDED", "STEP", ... (static strings; "" for a value out of range). */
@@ -76,6 +77,10 @@ typedef struct store_exec {
     /* The lease of the process running an invocation (real time); NULL/none when free. */
     const char *lease_owner;
     int64_t lease_until;
+    /* The execution whose `invoke` operation started this one (schema 3), and
+     * that operation's id; NULL for an execution started from outside. */
+    const char *parent_id;
+    const char *parent_op_id;
     void *mem; /* owned by rows read back; NULL in rows to write */
 } store_exec;
 
@@ -112,7 +117,8 @@ void store_execs_free(store_exec *rows, size_t n);
  * store, or of a newer schema version is refused (CAIRN_ERR_STORE, err names
  * the file and the cause) and left unchanged. A file of an older schema
  * version is migrated in place, in one transaction (1 -> 2: the column
- * operations.result_mode). *out is freed by store_close().
+ * operations.result_mode; 2 -> 3: executions.parent_id and parent_op_id). *out is freed by
+ * store_close().
  */
 int store_open(store **out, const char *path, cairn_error *err);
 void store_close(store *s);
@@ -145,6 +151,11 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
+/*
+ * The ids of the running (RUNNING or PENDING) executions whose parent is
+ * parent_id, oldest first: *ids (each and the array freed with mem_free), *n.
+ */
+int store_exec_children(store *s, const char *parent_id, char ***ids, size_t *n, cairn_error *err);
 
 /*
  * Takes (or renews) the lease on a running execution for owner until `until`

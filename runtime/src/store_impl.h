@@ -40,6 +40,7 @@ enum {
     ST_EVENTS_LOAD,
     ST_EXEC_STOP,
     ST_EXEC_LIVE,
+    ST_EXEC_CHILDREN,
     ST_COUNT
 };
 

@@ -144,6 +144,44 @@ static int migrate_v2_result_mode(store *s, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* Whether table has a column named col: 1, 0, or -1 on error. */
+static int has_column(store *s, const char *table, const char *col)
+{
+    sqlite3_stmt *q = NULL;
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    int found = 0, step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 1);
+        if (name && strcmp(name, col) == 0)
+            found = 1;
+    }
+    sqlite3_finalize(q);
+    return step == SQLITE_DONE ? found : -1;
+}
+
+/* Version 3: an execution started by an `invoke` names its parent execution and
+ * the operation that started it (NULL in rows of older versions: no parent). */
+static int migrate_v3_parent(store *s, cairn_error *err)
+{
+    static const char *const cols[] = {"parent_id", "parent_op_id"};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        int has = has_column(s, "executions", cols[i]);
+        char sql[96];
+        snprintf(sql, sizeof sql, "ALTER TABLE executions ADD COLUMN %s TEXT", cols[i]);
+        if (has < 0 || (!has && sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK))
+            return store_db_fail(s, err, "cannot upgrade the store to schema version 3");
+    }
+    if (sqlite3_exec(s->db,
+                     "CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent_id) "
+                     "WHERE parent_id IS NOT NULL",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return store_db_fail(s, err, "cannot upgrade the store to schema version 3");
+    return CAIRN_OK;
+}
+
 /*
  * Brings a version-1 store to STORE_SCHEMA_VERSION in one transaction, each
  * step one function, unless another process just did. A new store is made at
@@ -159,6 +197,8 @@ static int upgrade(store *s, cairn_error *err)
         rc = store_migrate_v2_events(s, err);
     if (rc == CAIRN_OK && version < 2)
         rc = migrate_v2_result_mode(s, err);
+    if (rc == CAIRN_OK && version < 3)
+        rc = migrate_v3_parent(s, err);
     if (rc == CAIRN_OK && version < STORE_SCHEMA_VERSION &&
         sqlite3_exec(s->db,
                      "UPDATE meta SET value = '" CAIRN_STR(

@@ -260,8 +260,8 @@ static void test_kinds(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "step", "wait",     "callback", "await", "wait_for_callback", "choice", "succeed", "fail",
-        "goto", "parallel", "map",      "group", "wait_for_condition"};
+        "step", "wait",     "callback", "await", "wait_for_callback",  "choice", "succeed", "fail",
+        "goto", "parallel", "map",      "group", "wait_for_condition", "invoke"};
     assert_int_equal(KIND_COUNT, sizeof names / sizeof names[0]);
     for (int k = 0; k < KIND_COUNT; k++) {
         assert_string_equal(kind_name((kind)k), names[k]);

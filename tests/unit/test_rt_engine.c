@@ -848,10 +848,9 @@ static void assert_time_text(const cJSON *v)
 static void test_journal_json_has_the_documented_fields(void **state)
 {
     static const char *const exec_keys[] = {
-        "id",      "workflow",   "version",         "definition_sha256",
-        "name",    "status",     "input",           "result",
-        "error",   "created_at", "updated_at",      "ended_at",
-        "wake_at", "timeout_at", "definition_held", NULL};
+        "id",      "workflow",   "version", "definition_sha256", "name",       "status",
+        "input",   "result",     "error",   "created_at",        "updated_at", "ended_at",
+        "wake_at", "timeout_at", "parent",  "definition_held",   NULL};
     static const char *const op_keys[] = {
         "id",          "parent_id",       "name",         "type",
         "sub_type",    "status",          "attempt",      "started_at",

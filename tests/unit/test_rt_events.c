@@ -417,7 +417,8 @@ static void test_version_1_store_is_upgraded_in_place(void **state)
                      0);
 
     assert_int_equal(engine_open(&f->e, f->path, all_workflows, NWORKFLOWS, &f->err), CAIRN_OK);
-    assert_int_equal(raw_int(f->path, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(raw_int(f->path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
     /* The old execution keeps its journal; its past has no events. */
     assert_status(f, old, "SUCCEEDED");
     cJSON *h = history(f, old);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
 #include "store.h"
 
 /* A fresh temporary path (the file exists, empty: a valid empty database). */
@@ -204,7 +205,8 @@ static void test_schema_1_file_is_migrated(void **state)
                    "VALUES ('exec-1', 1, '1', 'CALLBACK', 'STARTED', 'cb-old');");
 
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
-    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
     store_op r;
     assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_OK);
     assert_string_equal(r.callback_id, "cb-old");
@@ -228,7 +230,53 @@ static void test_schema_1_file_is_migrated(void **state)
     store_close(s);
     /* opening again migrates nothing more */
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
-    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    store_close(s);
+    err_cleanup(&err);
+}
+
+/*
+ * A store of schema 2 (cairn before `invoke`) gains executions.parent_id and
+ * parent_op_id: its executions have no parent; a new one records its parent.
+ */
+static void test_schema_2_file_gains_parents(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_close(s);
+    raw_exec(path, "DROP INDEX executions_parent; ALTER TABLE executions DROP COLUMN parent_id; "
+                   "ALTER TABLE executions DROP COLUMN parent_op_id; "
+                   "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    store_exec r;
+    assert_int_equal(store_exec_get(s, "exec-1", &r, &err), CAIRN_OK);
+    assert_null(r.parent_id);
+    assert_null(r.parent_op_id);
+    store_exec_cleanup(&r);
+    store_exec child = sample_exec;
+    child.id = "exec-2";
+    child.name = NULL;
+    child.parent_id = "exec-1";
+    child.parent_op_id = "3-1";
+    assert_int_equal(store_exec_insert(s, &child, &err), CAIRN_OK);
+    assert_int_equal(store_exec_get(s, "exec-2", &r, &err), CAIRN_OK);
+    assert_string_equal(r.parent_id, "exec-1");
+    assert_string_equal(r.parent_op_id, "3-1");
+    store_exec_cleanup(&r);
+    char **ids;
+    size_t n;
+    assert_int_equal(store_exec_children(s, "exec-1", &ids, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "exec-2");
+    mem_free(ids[0]);
+    mem_free(ids);
     store_close(s);
     err_cleanup(&err);
 }
@@ -607,6 +655,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_unopenable_path_names_the_file),
         cmocka_unit_test_setup_teardown(test_schema_1_file_is_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_2_file_gains_parents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operations_round_trip_in_journal_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,

@@ -149,6 +149,8 @@ typedef struct cairn_op {
      * whether a state meets `until`; both see the variable `state` */
     cairn_args_fn check_args;
     int (*until)(cairn_exec *x);
+    /* invoke: the workflow it starts as a child (timeout_ms: its `timeout`, 0: none) */
+    const char *workflow;
 } cairn_op;
 
 /*
@@ -167,6 +169,9 @@ struct cairn_workflow {
     const char *lua_source;      /* embedded hooks file, or NULL */
     const char *lua_chunkname;   /* "@order.lua", for Lua messages */
     void (*run)(cairn_exec *x);  /* the state machine: one invocation */
+    /* the workflows its `invoke`s start, NULL-terminated (NULL: none); a
+     * host refuses to start unless it links them all */
+    const char *const *invokes;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -234,6 +239,18 @@ int cairn_group(cairn_exec *x, const cairn_op *op);
  * state; Condition.Exhausted (data: the last state) when attempts run out.
  */
 int cairn_wait_for_condition(cairn_exec *x, const cairn_op *op, const cJSON *initial);
+
+/*
+ * `invoke`: one CHAINED_INVOKE operation (ChainedInvoke) that starts a child
+ * execution of workflow op->workflow with input (NULL: {}; its parent: this
+ * one; its id derived from this execution's and the operation's, so a
+ * replayed start finds it) and suspends until the child ends. op->as gets
+ * the child's result; Invoke.Failed (data: the child's error, whole) when it
+ * fails, times out or is stopped, or when it cannot start (not linked, input
+ * refused); Invoke.Timeout once op->timeout_ms (0: none) passes with the
+ * child still running (it goes on). Errors go through op->catches.
+ */
+int cairn_invoke(cairn_exec *x, const cairn_op *op, const cJSON *input);
 
 /* A `wait` for a fixed time, or until an RFC 3339 timestamp (a JSON string). */
 int cairn_wait_for(cairn_exec *x, const cairn_op *op, int64_t ms);

@@ -17,7 +17,8 @@ static const char *const names[KIND_COUNT] = {[KIND_STEP] = "step",
                                               [KIND_PARALLEL] = "parallel",
                                               [KIND_MAP] = "map",
                                               [KIND_GROUP] = "group",
-                                              [KIND_WAIT_FOR_CONDITION] = "wait_for_condition"};
+                                              [KIND_WAIT_FOR_CONDITION] = "wait_for_condition",
+                                              [KIND_INVOKE] = "invoke"};
 
 const char *kind_name(kind k)
 {
@@ -36,8 +37,11 @@ const char *kind_of_journal_type(const char *type)
 {
     static const struct {
         const char *type, *word;
-    } words[] = {
-        {"STEP", "step"}, {"WAIT", "wait"}, {"CALLBACK", "callback"}, {"CONTEXT", "context"}};
+    } words[] = {{"STEP", "step"},
+                 {"WAIT", "wait"},
+                 {"CALLBACK", "callback"},
+                 {"CONTEXT", "context"},
+                 {"CHAINED_INVOKE", "invoke"}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(type, words[i].type) == 0)
             return words[i].word;

@@ -15,11 +15,12 @@ typedef enum kind {
     KIND_CHOICE,
     KIND_SUCCEED,
     KIND_FAIL,
-    KIND_GOTO, /* since 0.2: an unconditional jump, never journaled */
+    KIND_GOTO,     /* since 0.2: an unconditional jump, never journaled */
     KIND_PARALLEL, /* since 0.2: fan-out (DESIGN §3b) */
     KIND_MAP,
     KIND_GROUP,
     KIND_WAIT_FOR_CONDITION,
+    KIND_INVOKE,
     KIND_COUNT
 } kind;
 
