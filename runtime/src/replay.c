@@ -84,26 +84,13 @@ int replay_stop_store(cairn_exec *x, int rc, cairn_error *err)
  */
 static int batch_hold(cairn_exec *x, const journal_update *u)
 {
-<<<<<<< HEAD
     journal_update *v = mem_grow(x->batch, &x->cap_batch, x->nbatch + 1, sizeof *v);
     if (!v)
         return -1;
     x->batch = v;
-    const char *const *src[] = {&u->op.id,     &u->op.parent_id, &u->op.name,       &u->op.sub_type,
-                                &u->op.result, &u->op.error,     &u->op.callback_id};
-=======
-    if (x->nbatch == x->cap_batch) {
-        size_t cap = x->cap_batch ? 2 * x->cap_batch : 4;
-        journal_update *v = mem_realloc(x->batch, cap * sizeof *v);
-        if (!v)
-            return -1;
-        x->batch = v;
-        x->cap_batch = cap;
-    }
     const char *const *src[] = {
         &u->op.id,    &u->op.parent_id,   &u->op.name,   &u->op.sub_type,     &u->op.result,
         &u->op.error, &u->op.callback_id, &u->invoke.id, &u->invoke.workflow, &u->invoke.input};
->>>>>>> fanout-invoke
     enum { NSTR = sizeof src / sizeof src[0] };
     size_t len[NSTR], total = 1;
     for (size_t i = 0; i < NSTR; i++) {

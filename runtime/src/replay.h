@@ -92,20 +92,13 @@ struct cairn_exec {
     int ended;             /* the invocation is over: the execution suspended or ended */
     journal_update *batch; /* updates held for the next append (see replay_flush); owned */
     size_t nbatch, cap_batch;
-<<<<<<< HEAD
     int rc;          /* CAIRN_OK, or why the invocation stopped without an outcome */
     cairn_error err; /* details of rc */
     open_op *open;   /* the operations inside contexts left open, callbacks but; owned */
     size_t nopen, capopen;
-    struct http_set *hs; /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
-    int batches;         /* parallels and maps being run, nested */
-=======
-    int rc;                /* CAIRN_OK, or why the invocation stopped without an outcome */
-    cairn_error err;       /* details of rc */
     struct http_set *hs;   /* HTTP calls of branches, made at once (NULL: each calls); borrowed */
     int batches;           /* parallels and maps being run, nested */
     journal_invoke invoke; /* the child the next checkpoint's START starts (op_invoke.c) */
->>>>>>> fanout-invoke
 };
 
 /* The id of the current context's operation, or NULL at the top level. */
