@@ -63,10 +63,12 @@ def kill_points(p):
     return 0
 
 
-def executions(host, db):
+def executions(host, db, children=False):
+    """The store's executions: those started from outside, or (children) also those an
+    invoke started."""
     p = run([host, "list", "--db", db, "--json"])
     expect(p.rc == 0, "list: %r" % p)
-    return json.loads(p.out)
+    return [x for x in json.loads(p.out) if children or not x.get("parent")]
 
 
 def history(host, db, xid):
@@ -82,7 +84,7 @@ def events(host, db, xid):
 
 
 EVENT_PREFIX = {"EXECUTION": "Execution", "STEP": "Step", "WAIT": "Wait", "CALLBACK": "Callback",
-                "CONTEXT": "Context"}
+                "CONTEXT": "Context", "CHAINED_INVOKE": "ChainedInvoke"}
 # The event an operation's status leaves last; a step PENDING on a retry last failed.
 EVENT_OF = {"STARTED": "Started", "SUCCEEDED": "Succeeded", "FAILED": "Failed",
             "TIMED_OUT": "TimedOut", "PENDING": "Failed"}
@@ -263,7 +265,19 @@ def drive(sc, work, kill_phase=None, kill_at=None):
     return db, xid, points, snapshot, state
 
 
+def check_children(sc, label, db, xid):
+    """An invoke's child is started once whatever crashed, and has ended with its caller."""
+    kids = [x for x in executions(sc.host, db, children=True) if x.get("parent")]
+    per_op = collections.Counter((k["parent"]["id"], k["parent"]["operation_id"]) for k in kids)
+    expect(all(n == 1 for n in per_op.values()),
+           "%s: an invoke started more than one child: %r" % (label, per_op))
+    expect(all(k["parent"]["id"] == xid and k["status"] in TERMINAL for k in kids),
+           "%s: a child of another caller, or one still running: %r" % (label, kids))
+    return kids
+
+
 def check_run(sc, label, ref, db, xid, snapshot, state):
+    check_children(sc, label, db, xid)
     x = history(sc.host, db, xid)
     check_events(sc.host, db, xid, x["operations"], label)
     ex = x["execution"]
