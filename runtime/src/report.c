@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "store.h"
 #include "engine_impl.h"
+#include "replay.h"
 #include "rfc3339.h"
 
 /* ------------------------------------------------------------------------ */
@@ -231,8 +232,45 @@ static int add_retry(cJSON *o, const store_event *ev)
            add_time(r, "NextAttemptTimestamp", ev->op.next_attempt_at);
 }
 
+/*
+ * ChainedInvokeStartedDetails {FunctionName, Input, ExecutedVersion,
+ * DurableExecutionArn}, as AWS's: those of the child execution the operation
+ * started (its id derived from the caller's and the operation's), which never
+ * change. ExecutedVersion is the child's `version`, "$LATEST" without one. An
+ * invoke refused before its child started (not linked, input refused) has
+ * none of them.
+ */
+static int add_invoke_started(engine *e, const char *exec_id, cJSON *d, const store_op *op, int *rc,
+                              cairn_error *err)
+{
+    char child[IDS_CHILD_LEN + 1];
+    op_invoke_child_id(exec_id, op->id, child, sizeof child);
+    store_exec ch;
+    cairn_error none;
+    err_init(&none);
+    int got = store_exec_get(e->st, child, &ch, &none);
+    if (got != CAIRN_OK) {
+        if (got != CAIRN_ERR_NOT_FOUND) {
+            *rc = got;
+            err_move(err, &none);
+        }
+        err_cleanup(&none);
+        return got == CAIRN_ERR_NOT_FOUND;
+    }
+    char version[24];
+    if (ch.version > 0)
+        snprintf(version, sizeof version, "%d", ch.version);
+    else
+        snprintf(version, sizeof version, "$LATEST");
+    int ok = add_str(d, "FunctionName", ch.workflow) && add_payload(d, "Input", ch.input) &&
+             add_str(d, "ExecutedVersion", version) && add_str(d, "DurableExecutionArn", ch.id);
+    store_exec_cleanup(&ch);
+    return ok;
+}
+
 /* The <EventType>Details of ev. */
-static int add_details(cJSON *o, const store_event *ev)
+static int add_details(engine *e, const char *exec_id, cJSON *o, const store_event *ev, int *rc,
+                       cairn_error *err)
 {
     char key[64];
     snprintf(key, sizeof key, "%sDetails", ev->type);
@@ -246,6 +284,8 @@ static int add_details(cJSON *o, const store_event *ev)
                (op->timeout_at == STORE_NO_TIME ||
                 cJSON_AddNumberToObject(d, "ExecutionTimeout",
                                         seconds(op->started_at, op->timeout_at)));
+    if (!strcmp(ev->type, "ChainedInvokeStarted"))
+        return add_invoke_started(e, exec_id, d, op, rc, err);
     if (!strcmp(ev->type, "StepStarted"))
         return cJSON_AddNumberToObject(d, "Attempt", op->attempt) != NULL;
     if (!strcmp(ev->type, "WaitStarted") || !strcmp(ev->type, "WaitSucceeded"))
@@ -268,7 +308,8 @@ static int add_details(cJSON *o, const store_event *ev)
     return 1; /* ContextStarted: nothing more */
 }
 
-static cJSON *event_json(const store_event *ev)
+static cJSON *event_json(engine *e, const char *exec_id, const store_event *ev, int *rc,
+                         cairn_error *err)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddNumberToObject(o, "EventId", (double)ev->seq) ||
@@ -276,7 +317,7 @@ static cJSON *event_json(const store_event *ev)
         (ev->op.sub_type && !add_str(o, "SubType", ev->op.sub_type)) ||
         !add_str(o, "Id", ev->op.id) || !add_str(o, "Name", ev->op.name) ||
         (ev->op.parent_id && !add_str(o, "ParentId", ev->op.parent_id)) ||
-        !add_time(o, "EventTimestamp", ev->at) || !add_details(o, ev)) {
+        !add_time(o, "EventTimestamp", ev->at) || !add_details(e, exec_id, o, ev, rc, err)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -295,7 +336,7 @@ cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err)
         return NULL;
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n; i++) {
-        cJSON *j = event_json(&evs[i]);
+        cJSON *j = event_json(e, id, &evs[i], rc, err);
         if (!j || !cJSON_AddItemToArray(a, j)) {
             cJSON_Delete(j);
             cJSON_Delete(a);
@@ -303,6 +344,8 @@ cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err)
         }
     }
     store_events_free(evs, n);
+    if (!a && *rc != CAIRN_OK) /* a child's row could not be read: err says why */
+        return NULL;
     return a ? a : nomem(rc, err);
 }
 

@@ -37,6 +37,13 @@ are ignored), "*" matches anything, "${NAME}" binds NAME to the actual value
 at its first use and must equal it after, "${/RE/}" is a regular expression
 the value must contain, anything else must be equal. Timestamps are never
 compared.
+
+The history compared is the case's execution's only. An invoke starts a
+child execution of its own (with its own history); a case's "children"
+lists what the executions whose parent is the case's must be, oldest first,
+as `list --json` shows them (matched as above, with the same bindings: a
+child's "id" can be bound to the DurableExecutionArn of its
+ChainedInvokeStarted), which also pins how many were started.
 """
 import json
 import os
@@ -203,6 +210,11 @@ class Case:
                 match(e, a, f"event {i + 1} ({a.get('EventType')})", binds)
             except Mismatch as m:
                 raise Mismatch(f"{m}\n  actual:\n{summary(actual)}") from None
+        if "children" in c:
+            kids = [e for e in json.loads(self.cli("list", "--json").stdout)
+                    if e.get("parent") and e["parent"]["id"] == self.id]
+            kids.sort(key=lambda e: (e["created_at"], e["id"]))
+            match(c["children"], kids, "children", binds)
         for want in c.get("logs", []):
             n = len(re.findall(want["match"], self.stderr))
             if n != want["count"]:

@@ -3,7 +3,8 @@
 #   - the caller journals one CHAINED_INVOKE (ChainedInvoke) and starts a
 #     real child execution of fo_ship, listed with its parent; `run
 #     --skip-time` drives the child too, so the caller ends with the child's
-#     result as the value;
+#     result as the value; its ChainedInvokeStartedDetails name the child
+#     (FunctionName, Input, ExecutedVersion, DurableExecutionArn) as AWS's;
 #   - a child that fails: Invoke.Failed, caught, with the child's error whole
 #     in data;
 #   - a child still running past the timeout: Invoke.Timeout; the child goes
@@ -53,6 +54,12 @@ json_check "$H" 'op("ship-it")["type"] == "CHAINED_INVOKE"' \
 "$HOST" history "$ID" --events --json >"$WORK/events.json" || fail "history --events"
 json_check "$WORK/events.json" \
     '[e["EventType"] for e in d if e.get("Name") == "ship-it"] == ["ChainedInvokeStarted", "ChainedInvokeSucceeded"]'
+# ChainedInvokeStartedDetails as AWS's: the child's workflow, input, version and id
+json_check "$WORK/events.json" \
+    'd[1]["ChainedInvokeStartedDetails"]["FunctionName"] == "fo_ship"' \
+    'json.loads(d[1]["ChainedInvokeStartedDetails"]["Input"]["Payload"]) == {"order": "A1", "mode": None}' \
+    'd[1]["ChainedInvokeStartedDetails"]["ExecutedVersion"] == "$LATEST"' \
+    "d[1][\"ChainedInvokeStartedDetails\"][\"DurableExecutionArn\"] == \"$CHILD\""
 
 check "a child that fails: Invoke.Failed, caught, with the child's error whole in data"
 run_cmd run "$HOST" run fo_invoke --input '{"id": "B2", "mode": "fail"}' --skip-time --json
