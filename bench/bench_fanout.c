@@ -31,8 +31,9 @@ static int tick(cairn_call *call, const cJSON *args)
     return cairn_call_return(call, cJSON_CreateNumber(1));
 }
 
+/* each keeps its result (`as`), as the map keeps its value: both are rebuilt on resume */
 static const cairn_op op_tick = {
-    .name = "tick", .run = CAIRN_RUN_C, .c_fn = tick, .c_name = "tick"};
+    .name = "tick", .run = CAIRN_RUN_C, .c_fn = tick, .c_name = "tick", .as = "tick"};
 static const cairn_op op_rest = {.name = "rest"};
 static const cairn_op op_get = {.name = "get", .run = CAIRN_RUN_HTTP};
 
@@ -54,7 +55,10 @@ static void item_run(cairn_exec *x)
 }
 
 static const cairn_branch map_body[] = {{NULL, 1, item_run}};
-static const cairn_op op_map = {.name = "each", .branches = map_body, .nbranches = 1};
+static const cairn_op op_map = {.name = "each",
+                                .as = "each",
+                                .branches = map_body,
+                                .nbranches = 1}; /* its value rebuilt on resume */
 
 static void map_run(cairn_exec *x)
 {
@@ -87,7 +91,7 @@ static void http_run(cairn_exec *x)
         .abi = CAIRN_ABI,                                                                          \
         .name = wname,                                                                             \
         .version = 1,                                                                              \
-        .sha256 = "62656e63685f66616e6f75742e6300000000000000000000000000000000000" digit,        \
+        .sha256 = "62656e63685f66616e6f75742e6300000000000000000000000000000000000" digit,         \
         .source = "bench_fanout.c",                                                                \
         .run = fn,                                                                                 \
     }

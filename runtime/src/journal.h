@@ -126,6 +126,9 @@ typedef struct journal_ops {
 struct journal {
     const journal_ops *ops;
     const char *name; /* how messages name it (the SQLite file's path); borrowed */
+    /* After load: the largest seq of the execution's operations, with those a
+     * backend did not load (0: the loaded ones tell). */
+    int64_t last_seq;
 };
 
 static inline int journal_load(journal *j, const store_exec **exec, const store_op **ops, size_t *n,

@@ -24,7 +24,7 @@ static int sqlite_load(journal *j, const store_exec **exec, const store_op **ops
 {
     journal_sqlite *js = (journal_sqlite *)j;
     if (!js->ops) {
-        int rc = store_ops_load(js->st, js->exec->id, &js->ops, &js->nops, err);
+        int rc = store_ops_load_live(js->st, js->exec->id, &js->ops, &js->nops, &j->last_seq, err);
         if (rc != CAIRN_OK)
             return rc;
     }

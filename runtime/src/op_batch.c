@@ -38,6 +38,8 @@ typedef struct item {
     int ran;                    /* run in this invocation */
     const char *result, *error; /* JSON text, borrowed from its row or from owned */
     char *owned_result, *owned_error;
+    cJSON *value, *in; /* or its result or error in the batch's parsed payload, and the entry
+                        * of `all` holding it: outcome() takes it from there */
 } item;
 
 typedef struct batch {
@@ -50,7 +52,8 @@ typedef struct batch {
     store_status status; /* the parent's row as last seen */
     item *it;
     size_t succeeded, failed;
-    int64_t wake; /* the earliest wake-up of the blocked items */
+    int64_t wake;   /* the earliest wake-up of the blocked items */
+    cJSON *payload; /* the finished batch's journaled payload, parsed (its items'); owned */
 } batch;
 
 /* ---- rows ---- */
@@ -251,10 +254,10 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
                            : t->status == STORE_FAILED  ? t->error
                                                         : NULL;
         const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
-        if (ok && text) {
+        if (ok && (text || t->value)) {
             /* up to three copies: the item's, the payload's and, succeeded, the results';
              * each is freed here unless the tree it was added to owns it */
-            cJSON *val = cJSON_Parse(text);
+            cJSON *val = t->value ? cJSON_DetachItemViaPointer(t->in, t->value) : cJSON_Parse(text);
             cJSON *rec_val = val && payload ? cJSON_Duplicate(val, 1) : NULL;
             cJSON *res_val = val && t->status == STORE_SUCCEEDED ? cJSON_Duplicate(val, 1) : NULL;
             ok = val && (rec_val || !payload) && (res_val || t->status != STORE_SUCCEEDED);
@@ -343,11 +346,13 @@ static int deliver(cairn_exec *x, const batch *b, const char *reason, cJSON *v)
 {
     int out;
     if (reason != REASON_TOLERANCE) {
-        out = !b->op->as || scope_set(x->sc, b->op->as, v) == 0
-                  ? CAIRN_NEXT
-                  : replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-        cJSON_Delete(v);
-        return out;
+        if (!b->op->as) {
+            cJSON_Delete(v);
+            return CAIRN_NEXT;
+        }
+        return scope_take(x->sc, b->op->as, v) == 0
+                   ? CAIRN_NEXT
+                   : replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
     }
     cairn_error e;
     err_init(&e);
@@ -394,6 +399,21 @@ static int finish(cairn_exec *x, batch *b, const char *reason)
 /* The completion reason journaled with a finished batch, or NULL. */
 static const char *journaled_reason(const store_op *row)
 {
+    /* The reason is the payload's last member, after any item's text (which could hold the
+     * same words): found from the end, without parsing every item again on each replay. */
+    static const char key[] = "\"completionReason\":\"";
+    const char *at = NULL;
+    for (const char *q = row->result; q && (q = strstr(q, key)); q++)
+        at = q;
+    if (at) {
+        at += sizeof key - 1;
+        const char *const known[] = {REASON_TOLERANCE, REASON_ALL, REASON_MIN};
+        for (size_t k = 0; k < 3; k++) {
+            size_t len = strlen(known[k]);
+            if (!strncmp(at, known[k], len) && at[len] == '"')
+                return known[k];
+        }
+    }
     cJSON *p = row->result ? cJSON_Parse(row->result) : NULL;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(p, "completionReason");
     const char *reason = NULL;
@@ -405,6 +425,43 @@ static const char *journaled_reason(const store_op *row)
     }
     cJSON_Delete(p);
     return reason;
+}
+
+/*
+ * A finished batch's items from its own payload {"all": [{index, status,
+ * result | error}]}: the journal load leaves their rows out. Returns 0; 1
+ * when the payload is a summary (the items' rows are loaded: they tell); -1
+ * out of memory or unreadable (mem_failures() tells which).
+ */
+static int items_from_payload(batch *b, const store_op *row)
+{
+    cJSON *p = b->payload = row->result ? cJSON_Parse(row->result) : NULL;
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive(p, "all");
+    int rc = p && !all ? 1 : cJSON_IsArray(all) ? 0 : -1;
+    cJSON *list = rc == 0 ? (cJSON *)all : NULL, *el;
+    cJSON_ArrayForEach(el, list)
+    {
+        const cJSON *ix = cJSON_GetObjectItemCaseSensitive(el, "index");
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(el, "status"));
+        cJSON *res = cJSON_GetObjectItemCaseSensitive(el, "result");
+        cJSON *er = cJSON_GetObjectItemCaseSensitive(el, "error");
+        store_status s = !st                        ? STORE_NONE
+                         : !strcmp(st, "SUCCEEDED") ? STORE_SUCCEEDED
+                         : !strcmp(st, "FAILED")    ? STORE_FAILED
+                         : !strcmp(st, "CANCELLED") ? STORE_CANCELLED
+                                                    : STORE_NONE;
+        if (!cJSON_IsNumber(ix) || ix->valuedouble < 0 || ix->valuedouble >= (double)b->n ||
+            s == STORE_NONE) {
+            rc = -1;
+            break;
+        }
+        item *t = &b->it[(size_t)ix->valuedouble];
+        t->status = s;
+        t->value = s == STORE_SUCCEEDED ? res : s == STORE_FAILED ? er : NULL;
+        t->in = el;
+        count(b, s);
+    }
+    return rc;
 }
 
 static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size_t n,
@@ -434,7 +491,21 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
                            b.id, OP_ID_MAX - 1);
     if (n && !(b.it = mem_calloc(n, sizeof *b.it)))
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    for (size_t i = 0; i < n; i++) {
+    /* finished and read again: from its own payload when it holds `all` */
+    long payload_failed = mem_failures();
+    int from_rows = 1;
+    if (row && row->status == STORE_SUCCEEDED &&
+        (op->as || journaled_reason(row) == REASON_TOLERANCE)) {
+        int got = items_from_payload(&b, row);
+        if (got < 0) {
+            out = replay_stop_unreadable(x, payload_failed, "items of operation", b.id);
+            goto done;
+        }
+        from_rows = got == 1;
+    } else if (row && row->status == STORE_SUCCEEDED) {
+        from_rows = 0; /* nothing reads the items */
+    }
+    for (size_t i = 0; from_rows && i < n; i++) {
         char id[OP_ID_MAX + 24];
         item_id(&b, i, id, sizeof id);
         const store_op *r = replay_find(x, id);
@@ -501,6 +572,7 @@ done:
         cJSON_free(b.it[i].owned_error);
     }
     mem_free(b.it);
+    cJSON_Delete(b.payload);
     x->cur_parent = parent;
     scope_reset(x->sc);
     return out;

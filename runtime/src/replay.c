@@ -424,6 +424,8 @@ static int index_journal(cairn_exec *x)
         if (n > 0 && (size_t)n > max)
             max = (size_t)n;
     }
+    if (x->j->last_seq > max_seq) /* operations the backend did not load (inside ended contexts) */
+        max_seq = x->j->last_seq;
     x->next_seq = max_seq + 1;
     x->nby_num = max + 1;
     x->by_num = mem_calloc(x->nby_num, sizeof *x->by_num);

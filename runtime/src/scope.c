@@ -60,7 +60,11 @@ void scope_cleanup(scope *s)
 
 int scope_set(scope *s, const char *name, const cJSON *v)
 {
-    cJSON *copy = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+    return scope_take(s, name, v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+}
+
+int scope_take(scope *s, const char *name, cJSON *copy)
+{
     if (!copy || !s->vars)
         goto oom;
     if (cJSON_GetObjectItemCaseSensitive(s->vars, name)) {

@@ -37,6 +37,8 @@ void scope_cleanup(scope *s);
 /* Sets variable name to a deep copy of v (NULL: null); records it as last_as. Returns 0 or -1
  * (OOM). */
 int scope_set(scope *s, const char *name, const cJSON *v);
+/* As scope_set, taking v itself (it is freed with the scope, or at once on failure). */
+int scope_take(scope *s, const char *name, cJSON *v);
 /* Takes ownership of v (a new root); the scope frees it at the next reset. Returns v (or a shared
  * null on OOM). */
 const cJSON *scope_keep(scope *s, cJSON *v);

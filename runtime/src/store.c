@@ -11,6 +11,7 @@
 #include "fault.h"
 #include "mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,9 @@ static const char *const statements[ST_COUNT] = {
                      "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
+    /* in id order: a context's operations ("4-1", "4-1-2") come right after it */
+    [ST_OPS_LOAD_LIVE] =
+        "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY id",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
     [ST_TAKE] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3, poked = 0 "
                 "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
@@ -787,6 +791,68 @@ static int read_op_row(sqlite3_stmt *q, void *row)
 static void free_op_rows(void *rows, size_t n)
 {
     store_ops_free(rows, n);
+}
+
+/* Does no replay read the operations under row r (a context that ended, whole)? */
+static int subtree_closed(const store_op *r)
+{
+    if (r->type != STORE_OP_CONTEXT ||
+        (r->status != STORE_SUCCEEDED && r->status != STORE_FAILED && r->status != STORE_CANCELLED))
+        return 0;
+    int batch = r->sub_type && (!strcmp(r->sub_type, "Parallel") || !strcmp(r->sub_type, "Map"));
+    return !batch || (r->result && !strncmp(r->result, "{\"all\":", 7));
+}
+
+int store_ops_load_live(store *s, const char *execution_id, store_op **rows, size_t *n,
+                        int64_t *last_seq, cairn_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_OPS_LOAD_LIVE];
+    store_bind_text(q, 1, execution_id);
+    store_op *v = NULL;
+    size_t len = 0, cap = 0;
+    char under[96] = ""; /* "ID-" of the closed context being passed over */
+    size_t nunder = 0;
+    int step, rc = CAIRN_OK;
+    *last_seq = 0;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(q, 0);
+        if (seq > *last_seq)
+            *last_seq = seq;
+        const char *id = (const char *)sqlite3_column_text(q, 1);
+        if (nunder && id && !strncmp(id, under, nunder))
+            continue; /* inside a closed context: its seq counted, nothing read */
+        nunder = 0;
+        store_op *nv = mem_grow(v, &cap, len + 1, sizeof *v);
+        if (!nv) {
+            err_set(err, "Store.Error", "%s: out of memory", s->path);
+            rc = CAIRN_ERR_NOMEM;
+            break;
+        }
+        v = nv;
+        int bad = read_op(q, &v[len]);
+        if (bad) {
+            rc = read_fail(s, bad, err);
+            break;
+        }
+        const store_op *r = &v[len++];
+        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof under) {
+            nunder = (size_t)snprintf(under, sizeof under, "%s-", r->id);
+        }
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE)
+        rc = store_db_fail(s, err, "cannot read the journal");
+    store_done_stmt(q);
+    if (rc != CAIRN_OK) {
+        store_ops_free(v, len);
+        *rows = NULL;
+        *n = 0;
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    if (len > 1)
+        qsort(*rows, *n, sizeof **rows, by_seq);
+    return CAIRN_OK;
 }
 
 int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *n, cairn_error *err)

@@ -239,6 +239,16 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
                    cairn_error *err);
 
 /*
+ * What a replay reads, in journal order: as store_ops_load but for the
+ * operations inside a context that has ended (SUCCEEDED, FAILED, CANCELLED),
+ * which no replay reaches; a Parallel or Map that ended with a summary
+ * instead of its `all` keeps its items, which its replay rebuilds from.
+ * *last_seq: the largest seq of all the execution's operations, read or not.
+ */
+int store_ops_load_live(store *s, const char *execution_id, store_op **rows, size_t *n,
+                        int64_t *last_seq, cairn_error *err);
+
+/*
  * One row of `events` (store_events.c): the execution's history as AWS's
  * GetDurableExecutionHistory gives it, append-only. op is the operation as
  * the event left it: id, parent_id, name, sub_type, attempt, result, error,

@@ -30,6 +30,7 @@ enum {
     ST_OP_INSERT,
     ST_OP_UPDATE,
     ST_OPS_LOAD,
+    ST_OPS_LOAD_LIVE,
     ST_TAKE,
     ST_POKE,
     ST_OP_GET,
