@@ -609,8 +609,9 @@ static void test_lua_step(void **state)
     steps_cur = &c_steps;
 }
 
-/* parallel (a branch cancelled), map, group and wait_for_condition: their
- * batch rows, child contexts and states under OOM at every point. */
+/* parallel (a branch cancelled), map, group, wait_for_condition and invoke:
+ * their batch rows, child contexts, states and child execution under OOM at
+ * every point. */
 static void test_fan_out(void **state)
 {
     (void)state;
@@ -619,7 +620,8 @@ static void test_fan_out(void **state)
     torture(&sc, pick);
     assert_clean_outcome(
         &sc, (const char *const[]){"\"status\":\"SUCCEEDED\",\"result\":{\"both\":[5],\"lines\":"
-                                   "[1,2,3],\"looks\":2}",
+                                   "[1,2,3],\"looks\":2,\"child\":{\"refunded\":7,"
+                                   "\"reason\":\"Card.Declined: insufficient funds\"}}",
                                    "\"name\":\"slow\",\"type\":\"CONTEXT\",\"sub_type\":"
                                    "\"ParallelBranch\",\"status\":\"CANCELLED\"",
                                    NULL});
