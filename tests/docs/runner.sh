@@ -8,6 +8,24 @@ __status=0
 __out="$(mktemp)"
 __first_block=1
 
+# The command with each placeholder replaced where it stands as a whole word
+# ([A-Za-z0-9_-]+): an id printed may hold another placeholder's letters
+# ("...GpIDD80FQ" holds "ID"), and is never rewritten itself.
+__subst() {
+    local s=$1 out="" tok
+    while [[ $s =~ ^([^A-Za-z0-9_-]*)([A-Za-z0-9_-]+)(.*)$ ]]; do
+        out+="${BASH_REMATCH[1]}"
+        tok="${BASH_REMATCH[2]}"
+        s="${BASH_REMATCH[3]}"
+        if [[ -v "__ids[$tok]" ]]; then
+            out+="${__ids[$tok]}"
+        else
+            out+="$tok"
+        fi
+    done
+    printf '%s' "$out$s"
+}
+
 __fail() {
     echo "FAIL: $__doc:$1: $2" >&2
     __status=1
@@ -36,9 +54,7 @@ __run() { # LINE STATUS COMMAND
         esac
     fi
     __first_block=0
-    for from in "${!__ids[@]}"; do
-        cmd="${cmd//"$from"/"${__ids[$from]}"}"
-    done
+    cmd="$(__subst "$cmd")"
     echo "\$ $cmd"
     if [[ $cmd =~ \&[[:space:]]*(#.*)?$ ]]; then
         eval "$cmd" >"$__out.bg.$line" 2>&1
