@@ -369,22 +369,7 @@ int engine_start(engine *e, const char *workflow, const char *input_json, const 
         .wake_at = now,
         .timeout_at = wf->timeout_ms > 0 ? now + wf->timeout_ms : STORE_NO_TIME,
     };
-    store_op o = {
-        .seq = 0,
-        .id = "0",
-        .name = wf->name,
-        .type = STORE_OP_EXECUTION,
-        .status = STORE_STARTED,
-        .result = input_text,
-        .started_at = now,
-        .ended_at = STORE_NO_TIME,
-        .next_attempt_at = STORE_NO_TIME,
-        .timeout_at = r.timeout_at,
-        .heartbeat_at = STORE_NO_TIME,
-    };
-    if ((rc = store_exec_insert(e->st, &r, err)) != CAIRN_OK ||
-        (rc = store_op_put(e->st, id, &o, err)) != CAIRN_OK ||
-        (rc = journal_events_started(e->st, &r, err)) != CAIRN_OK ||
+    if ((rc = journal_sqlite_begin(e->st, &r, err)) != CAIRN_OK ||
         (rc = store_commit(e->st, err)) != CAIRN_OK)
         goto rollback;
     if (!(*id_out = mem_strdup(id))) {

@@ -190,6 +190,10 @@ void journal_sqlite_init(journal_sqlite *js, store *st, const store_exec *exec, 
                          int64_t lease_ms, int64_t lease_until);
 void journal_sqlite_cleanup(journal_sqlite *js);
 
+/* A new execution, row r, in the open transaction: its row, its operation "0"
+ * (EXECUTION STARTED, with its input) and its ExecutionStarted event. */
+int journal_sqlite_begin(store *st, const store_exec *r, cairn_error *err);
+
 /*
  * One append's writes, on st inside a transaction the caller opened and
  * commits (sqlite_append alone; group.c with other appends). *renew_to is

@@ -86,6 +86,29 @@ static const cairn_workflow *find_workflow(const journal_sqlite *js, const char 
     return NULL;
 }
 
+int journal_sqlite_begin(store *st, const store_exec *r, cairn_error *err)
+{
+    store_op o = {
+        .seq = 0,
+        .id = "0",
+        .name = r->workflow,
+        .type = STORE_OP_EXECUTION,
+        .status = STORE_STARTED,
+        .result = r->input,
+        .started_at = r->created_at,
+        .ended_at = STORE_NO_TIME,
+        .next_attempt_at = STORE_NO_TIME,
+        .timeout_at = r->timeout_at,
+        .heartbeat_at = STORE_NO_TIME,
+    };
+    int rc = store_exec_insert(st, r, err);
+    if (rc == CAIRN_OK)
+        rc = store_op_put(st, r->id, &o, err);
+    if (rc == CAIRN_OK)
+        rc = journal_events_started(st, r, err);
+    return rc;
+}
+
 /*
  * The child execution the START of a CHAINED_INVOKE starts (u->invoke), with
  * its parent set, in the append's transaction; nothing when it exists
@@ -123,23 +146,7 @@ static int start_child(journal_sqlite *js, store *st, const journal_update *u, c
         .parent_id = js->exec->id,
         .parent_op_id = u->op.id,
     };
-    store_op o = {
-        .seq = 0,
-        .id = "0",
-        .name = wf->name,
-        .type = STORE_OP_EXECUTION,
-        .status = STORE_STARTED,
-        .result = r.input,
-        .started_at = now,
-        .ended_at = STORE_NO_TIME,
-        .next_attempt_at = STORE_NO_TIME,
-        .timeout_at = r.timeout_at,
-        .heartbeat_at = STORE_NO_TIME,
-    };
-    if ((rc = store_exec_insert(st, &r, err)) == CAIRN_OK &&
-        (rc = store_op_put(st, c->id, &o, err)) == CAIRN_OK)
-        rc = journal_events_started(st, &r, err);
-    return rc;
+    return journal_sqlite_begin(st, &r, err);
 }
 
 int journal_sqlite_apply(journal_sqlite *js, store *st, const journal_update *u, size_t n,
