@@ -464,6 +464,48 @@ static int items_from_payload(batch *b, const store_op *row)
     return rc;
 }
 
+/* The items as their own rows stand (a batch running, or one whose payload is a summary). */
+static void items_from_rows(cairn_exec *x, batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        char id[OP_ID_MAX + 24];
+        item_id(b, i, id, sizeof id);
+        const store_op *r = replay_find(x, id);
+        if (!r)
+            continue;
+        b->it[i] = (item){.status = r->status,
+                          .seq = r->seq,
+                          .started_at = r->started_at,
+                          .result = r->result,
+                          .error = r->error};
+        count(b, r->status);
+    }
+}
+
+/* A batch found finished in the journal: its value (or its error) again, its items
+ * rebuilt only when something reads them. */
+static int replayed(cairn_exec *x, batch *b, const store_op *row)
+{
+    long failed_before = mem_failures();
+    const char *reason = journaled_reason(row);
+    if (!reason && mem_failures() != failed_before)
+        return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
+                           "out of memory reading operation %s", b->id);
+    if (!reason)
+        return replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
+                           "%s: execution %s: operation %s has no completion reason", x->j->name,
+                           x->row->id, b->id);
+    if (!b->op->as && reason != REASON_TOLERANCE) /* nothing reads the value */
+        return deliver(x, b, reason, NULL);
+    int got = items_from_payload(b, row);
+    if (got == 1)
+        items_from_rows(x, b);
+    cJSON *v = NULL;
+    if (got < 0 || outcome(b, reason, &v, NULL) != 0)
+        return replay_stop_unreadable(x, failed_before, "items of operation", b->id);
+    return deliver(x, b, reason, v);
+}
+
 static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size_t n,
                      const char *sub_type, const char *item_type)
 {
@@ -491,55 +533,15 @@ static int run_batch(cairn_exec *x, const cairn_op *op, const cJSON *items, size
                            b.id, OP_ID_MAX - 1);
     if (n && !(b.it = mem_calloc(n, sizeof *b.it)))
         return replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
-    /* finished and read again: from its own payload when it holds `all` */
-    long payload_failed = mem_failures();
-    int from_rows = 1;
-    if (row && row->status == STORE_SUCCEEDED &&
-        (op->as || journaled_reason(row) == REASON_TOLERANCE)) {
-        int got = items_from_payload(&b, row);
-        if (got < 0) {
-            out = replay_stop_unreadable(x, payload_failed, "items of operation", b.id);
-            goto done;
-        }
-        from_rows = got == 1;
-    } else if (row && row->status == STORE_SUCCEEDED) {
-        from_rows = 0; /* nothing reads the items */
-    }
-    for (size_t i = 0; from_rows && i < n; i++) {
-        char id[OP_ID_MAX + 24];
-        item_id(&b, i, id, sizeof id);
-        const store_op *r = replay_find(x, id);
-        if (!r)
-            continue;
-        b.it[i] = (item){.status = r->status,
-                         .seq = r->seq,
-                         .started_at = r->started_at,
-                         .result = r->result,
-                         .error = r->error};
-        count(&b, r->status);
-    }
     if (row && row->status == STORE_FAILED) {
         out = replay_ended(x, op, row);
         goto done;
     }
     if (row && row->status == STORE_SUCCEEDED) {
-        /* finished: its value again, from the items' rows */
-        long failed_before = mem_failures();
-        const char *reason = journaled_reason(row);
-        cJSON *v = NULL;
-        if (!reason && mem_failures() != failed_before)
-            out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory",
-                              "out of memory reading operation %s", b.id);
-        else if (!reason)
-            out = replay_stop(x, CAIRN_ERR_STORE, "Store.Error",
-                              "%s: execution %s: operation %s has no completion reason", x->j->name,
-                              x->row->id, b.id);
-        else if ((op->as || reason == REASON_TOLERANCE) && outcome(&b, reason, &v, NULL) != 0)
-            out = replay_stop_unreadable(x, failed_before, "items of operation", b.id);
-        else /* without `as` and error nothing reads the value: it is not rebuilt */
-            out = deliver(x, &b, reason, v);
+        out = replayed(x, &b, row);
         goto done;
     }
+    items_from_rows(x, &b);
     if (!row) {
         store_op r = row_at(x, b.id, parent, b.seq, STORE_NONE, op->name, sub_type, STORE_STARTED);
         r.started_at = b.started_at;

@@ -44,24 +44,39 @@ static int condition_failed(cairn_exec *x, const cairn_op *op, int attempt, int6
 }
 
 /*
- * Evaluates until(x) with `state` set to state, in a scope of its own over
- * the current one (nothing of it stays). Returns 1 or 0, or -1 out of memory.
+ * Makes tmp, a scope of its own over the current one holding `state`, the
+ * current scope until state_leave (nothing of it stays). 0, or -1 out of
+ * memory (tmp cleaned up, the current scope unchanged).
  */
-static int condition_met(cairn_exec *x, int (*until)(cairn_exec *), const cJSON *state)
+static int state_enter(cairn_exec *x, scope *tmp, const cJSON *state, scope **outer)
 {
-    scope tmp;
-    if (scope_init(&tmp) != 0 || scope_set(&tmp, "state", state) != 0) {
-        scope_cleanup(&tmp);
+    if (scope_init(tmp) != 0 || scope_set(tmp, "state", state) != 0) {
+        scope_cleanup(tmp);
         return -1;
     }
-    tmp.up = x->sc;
-    scope *outer = x->sc;
-    x->sc = &tmp;
-    int met = until ? until(x) != 0 : 1;
+    *outer = x->sc;
+    tmp->up = x->sc;
+    x->sc = tmp;
+    return 0;
+}
+
+/* Back to the scope state_enter left; 0, or -1 when tmp ran out of memory meanwhile. */
+static int state_leave(cairn_exec *x, scope *tmp, scope *outer)
+{
     x->sc = outer;
-    int oom = tmp.oom;
-    scope_cleanup(&tmp);
-    return oom ? -1 : met;
+    int oom = tmp->oom;
+    scope_cleanup(tmp);
+    return oom ? -1 : 0;
+}
+
+/* Does until(x) hold with `state` set to state? 1 or 0, or -1 out of memory. */
+static int condition_met(cairn_exec *x, int (*until)(cairn_exec *), const cJSON *state)
+{
+    scope tmp, *outer;
+    if (state_enter(x, &tmp, state, &outer) != 0)
+        return -1;
+    int met = until ? until(x) != 0 : 1;
+    return state_leave(x, &tmp, outer) != 0 ? -1 : met;
 }
 
 /*
@@ -71,24 +86,18 @@ static int condition_met(cairn_exec *x, int (*until)(cairn_exec *), const cJSON 
  */
 static cJSON *condition_args(cairn_exec *x, const cairn_op *op, const cJSON *state)
 {
-    scope tmp;
-    cJSON *a = NULL;
-    if (scope_init(&tmp) == 0 && scope_set(&tmp, "state", state) == 0) {
-        tmp.up = x->sc;
-        scope *outer = x->sc;
-        x->sc = &tmp;
-        const cJSON *with = op->check_args ? op->check_args(x) : NULL;
-        a = cJSON_IsObject(with) ? cJSON_Duplicate(with, 1) : cJSON_CreateObject();
-        x->sc = outer;
-        cJSON *s = op->run == CAIRN_RUN_HTTP ? NULL : cJSON_Duplicate(state, 1);
-        if (tmp.oom || !a ||
-            (op->run != CAIRN_RUN_HTTP && (!s || !cJSON_AddItemToObject(a, "state", s)))) {
-            cJSON_Delete(s);
-            cJSON_Delete(a);
-            a = NULL;
-        }
+    scope tmp, *outer;
+    if (state_enter(x, &tmp, state, &outer) != 0)
+        return NULL;
+    const cJSON *with = op->check_args ? op->check_args(x) : NULL;
+    cJSON *a = cJSON_IsObject(with) ? cJSON_Duplicate(with, 1) : cJSON_CreateObject();
+    int oom = state_leave(x, &tmp, outer) != 0; /* `with` lived in tmp: copied before */
+    cJSON *s = op->run == CAIRN_RUN_HTTP ? NULL : cJSON_Duplicate(state, 1);
+    if (oom || !a || (op->run != CAIRN_RUN_HTTP && (!s || !cJSON_AddItemToObject(a, "state", s)))) {
+        cJSON_Delete(s);
+        cJSON_Delete(a);
+        return NULL;
     }
-    scope_cleanup(&tmp);
     return a;
 }
 
