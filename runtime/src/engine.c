@@ -469,6 +469,13 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
     return rc;
 }
 
+static void free_ids(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mem_free(ids[i]);
+    mem_free(ids);
+}
+
 /*
  * The live executions of the tree under root (root, the children its
  * `invoke`s started, theirs, ...), into *ids (each and the array freed with
@@ -476,9 +483,9 @@ int engine_invoke(engine *e, const char *id, cairn_error *err)
  */
 static int drive_tree(engine *e, const char *root, char ***ids, size_t *n, cairn_error *err)
 {
-    char **v = mem_malloc(sizeof *v);
-    size_t len = 0, cap = 1;
+    size_t len = 0, cap = 0;
     int rc = CAIRN_OK;
+    char **v = mem_grow(NULL, &cap, 1, sizeof *v);
     if (!v || !(v[0] = mem_strdup(root)))
         goto nomem;
     len = 1;
@@ -487,21 +494,14 @@ static int drive_tree(engine *e, const char *root, char ***ids, size_t *n, cairn
         size_t nkids = 0;
         if ((rc = store_exec_children(e->st, v[i], &kids, &nkids, err)) != CAIRN_OK)
             goto fail;
-        for (size_t k = 0; k < nkids; k++) {
-            if (len == cap) {
-                size_t ncap = 2 * cap;
-                char **nv = mem_realloc(v, ncap * sizeof *nv);
-                if (!nv) {
-                    for (; k < nkids; k++)
-                        mem_free(kids[k]);
-                    mem_free(kids);
-                    goto nomem;
-                }
-                v = nv;
-                cap = ncap;
-            }
-            v[len++] = kids[k];
+        char **nv = mem_grow(v, &cap, len + nkids, sizeof *nv);
+        if (!nv) {
+            free_ids(kids, nkids);
+            goto nomem;
         }
+        v = nv;
+        memcpy(v + len, kids, nkids * sizeof *kids);
+        len += nkids;
         mem_free(kids);
     }
     *ids = v;
@@ -511,17 +511,8 @@ nomem:
     err_set(err, "Cairn.NoMemory", "out of memory");
     rc = CAIRN_ERR_NOMEM;
 fail:
-    for (size_t i = 0; v && i < len; i++)
-        mem_free(v[i]);
-    mem_free(v);
+    free_ids(v, len);
     return rc;
-}
-
-static void free_ids(char **ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mem_free(ids[i]);
-    mem_free(ids);
 }
 
 /*

@@ -783,6 +783,16 @@ static int by_seq(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Rows read in id order, into journal (seq) order: sorted already when written in order of id. */
+static void sort_by_seq(store_op *rows, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (rows[i - 1].seq > rows[i].seq) {
+            qsort(rows, n, sizeof *rows, by_seq);
+            return;
+        }
+}
+
 static int read_op_row(sqlite3_stmt *q, void *row)
 {
     return read_op(q, row);
@@ -835,9 +845,8 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
             break;
         }
         const store_op *r = &v[len++];
-        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof under) {
+        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof under)
             nunder = (size_t)snprintf(under, sizeof under, "%s-", r->id);
-        }
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE)
         rc = store_db_fail(s, err, "cannot read the journal");
@@ -848,10 +857,9 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
         *n = 0;
         return rc;
     }
+    sort_by_seq(v, len);
     *rows = v;
     *n = len;
-    if (len > 1)
-        qsort(*rows, *n, sizeof **rows, by_seq);
     return CAIRN_OK;
 }
 
@@ -863,10 +871,7 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
     int rc = read_rows(s, q, sizeof **rows, read_op_row, free_op_rows, "cannot read the journal",
                        &v, n, err);
     *rows = v;
-    int sorted = 1; /* rows written in order of id come in order of seq: then no sort */
-    for (size_t i = 1; rc == CAIRN_OK && sorted && i < *n; i++)
-        sorted = (*rows)[i - 1].seq <= (*rows)[i].seq;
-    if (rc == CAIRN_OK && !sorted)
-        qsort(*rows, *n, sizeof **rows, by_seq);
+    if (rc == CAIRN_OK)
+        sort_by_seq(*rows, *n);
     return rc;
 }
