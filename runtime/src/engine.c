@@ -500,8 +500,8 @@ static int drive_tree(engine *e, const char *root, char ***ids, size_t *n, cairn
             goto nomem;
         }
         v = nv;
-        memcpy(v + len, kids, nkids * sizeof *kids);
-        len += nkids;
+        for (size_t k = 0; k < nkids; k++) /* kids is NULL when there are none */
+            v[len++] = kids[k];
         mem_free(kids);
     }
     *ids = v;
