@@ -74,7 +74,7 @@ static store_op row_at(cairn_exec *x, const char *id, const char *parent, int64_
 
 static void item_id(const batch *b, size_t i, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s-%zu", b->id, i + 1);
+    replay_join_number(buf, size, b->id, (long)i + 1);
 }
 
 /* The name of item i: the branch's, or map-item-<i>. */
@@ -82,7 +82,7 @@ static const char *item_name(const batch *b, size_t i, char *buf, size_t size)
 {
     if (!b->items && b->op->branches[i].name)
         return b->op->branches[i].name;
-    snprintf(buf, size, "%s-%zu", b->items ? "map-item" : "parallel-branch", i);
+    replay_join_number(buf, size, b->items ? "map-item" : "parallel-branch", (long)i);
     return buf;
 }
 
@@ -247,6 +247,30 @@ static cJSON *item_name_json(const batch *b, size_t i)
 }
 
 /*
+ * On replay, item t's entry of the parsed payload, {index, status, result |
+ * error}, becomes its entry of items with its name put second, as outcome()
+ * would have built it: nothing parsed is copied but the result for results.
+ * Returns 1, or 0 out of memory.
+ */
+static int entry_in_place(const batch *b, size_t i, const item *t, cJSON *items, cJSON *results)
+{
+    cJSON *one = t->in, *name = item_name_json(b, i);
+    if (!put(one, "name", name)) /* appended last: moved second below */
+        return 0;
+    cJSON_DetachItemViaPointer(one, name);
+    cJSON_InsertItemInArray(one, 1, name);
+    cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(
+                                    cJSON_GetObjectItemCaseSensitive(b->payload, "all"), one));
+    if (t->status != STORE_SUCCEEDED)
+        return 1;
+    cJSON *res = cJSON_Duplicate(t->value, 1);
+    if (res && cJSON_AddItemToArray(results, res))
+        return 1;
+    cJSON_Delete(res);
+    return 0;
+}
+
+/*
  * The batch's value as `as` sees it and, when payload is not NULL, its
  * journal payload, from the items. Returns 0, or -1 out of memory or with an
  * item's journaled text unreadable (mem_failures() tells which).
@@ -265,6 +289,10 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
             continue;
         in_flight += t->status == STORE_STARTED || t->status == STORE_CANCELLED;
         started++;
+        if (!payload && t->in) { /* a replay: the payload's entry serves as it is */
+            ok = entry_in_place(b, i, t, items, results);
+            continue;
+        }
         const char *word = status_word(t->status);
         cJSON *one = cJSON_CreateObject(), *rec = payload ? cJSON_CreateObject() : NULL;
         ok = one && put(one, "index", cJSON_CreateNumber((double)i)) &&

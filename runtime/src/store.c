@@ -67,7 +67,8 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     "parent_op_id"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode"
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode, " \
+    "end_seq"
 
 static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -100,7 +101,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                   "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
                   "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
                   "status = excluded.status, attempt = excluded.attempt, "
@@ -109,13 +110,14 @@ static const char *const statements[ST_COUNT] = {
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
                   "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms, "
-                  "result_mode = excluded.result_mode",
+                  "result_mode = excluded.result_mode, end_seq = excluded.end_seq",
     [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
-                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19 "
+                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19, "
+                     "end_seq = ?22 "
                      "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
@@ -277,6 +279,7 @@ static int read_op(sqlite3_stmt *q, store_op *r)
     r->timeout_at = column_time(q, 14);
     r->heartbeat_at = column_time(q, 15);
     r->heartbeat_ms = sqlite3_column_int64(q, 16);
+    r->end_seq = sqlite3_column_int64(q, 18);
     return 0;
 }
 
@@ -647,7 +650,8 @@ fail:
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Binds the 19 columns of r (statement parameters ?1 to ?19). */
+/* Binds the 20 columns of r (statement parameters ?1 to ?19 and ?22; ?20 and ?21
+ * are ST_OP_UPDATE's expectations). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
     store_bind_text(q, 1, execution_id);
@@ -675,6 +679,10 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
     else
         sqlite3_bind_null(q, 18);
     store_bind_text(q, 19, r->result_mode);
+    if (r->end_seq > 0)
+        sqlite3_bind_int64(q, 22, r->end_seq);
+    else
+        sqlite3_bind_null(q, 22);
 }
 
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
@@ -824,7 +832,7 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
     store_op *v = NULL;
     size_t len = 0, cap = 0;
     char from[96]; /* "ID." past the closed context ID: where the scan goes on */
-    int skipped = 0, step, rc = CAIRN_OK;
+    int unknown = 0, step, rc = CAIRN_OK;
     *last_seq = 0;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         store_op *nv = mem_grow(v, &cap, len + 1, sizeof *v);
@@ -842,18 +850,21 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
         const store_op *r = &v[len++];
         if (r->seq > *last_seq)
             *last_seq = r->seq;
-        /* a closed context: seek past its operations, read none of them */
+        /* a closed context: seek past its operations, read none of them; the
+         * largest seq among them is its end_seq, or unknown (written before schema 4) */
         if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof from) {
             sqlite3_reset(q);
             snprintf(from, sizeof from, "%s.", r->id);
             store_bind_text(q, 2, from);
-            skipped = 1;
+            if (r->end_seq > *last_seq)
+                *last_seq = r->end_seq;
+            unknown |= r->end_seq <= 0;
         }
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE)
         rc = store_db_fail(s, err, "cannot read the journal");
     store_done_stmt(q);
-    if (rc == CAIRN_OK && skipped) { /* the operations passed over count for the next seq */
+    if (rc == CAIRN_OK && unknown) { /* the operations passed over count for the next seq */
         sqlite3_stmt *m = s->st[ST_OPS_MAX_SEQ];
         store_bind_text(m, 1, execution_id);
         if (sqlite3_step(m) == SQLITE_ROW) {

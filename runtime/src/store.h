@@ -21,7 +21,7 @@
 
 /* 1: executions and operations; 2: events (store_events.c) and a callback's
  * result_mode; 3: an execution's parent (parent_id, parent_op_id: `invoke`). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -103,6 +103,9 @@ typedef struct store_op {
     /* callbacks: how the awaiting operation reads the result, "json" or
      * "text" (schema 2); NULL: not a callback, or journaled by schema 1 */
     const char *result_mode;
+    /* a context that ended: the execution's largest seq when it did, so a
+     * replay's load can pass over its operations (schema 4); 0: not known */
+    int64_t end_seq;
     void *mem;
 } store_op;
 

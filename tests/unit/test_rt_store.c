@@ -254,7 +254,8 @@ static void test_schema_2_file_gains_parents(void **state)
                    "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
 
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
-    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
     store_exec r;
     assert_int_equal(store_exec_get(s, "exec-1", &r, &err), CAIRN_OK);
     assert_null(r.parent_id);
@@ -277,6 +278,51 @@ static void test_schema_2_file_gains_parents(void **state)
     assert_string_equal(ids[0], "exec-2");
     mem_free(ids[0]);
     mem_free(ids);
+    store_close(s);
+    err_cleanup(&err);
+}
+
+/*
+ * A store of schema 3 (cairn before end_seq) gains operations.end_seq: its
+ * rows read 0 there (not known); a row written now keeps what it is given.
+ */
+static void test_schema_3_file_gains_end_seq(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_op o = {.seq = 1,
+                  .id = "1",
+                  .type = STORE_OP_CONTEXT,
+                  .sub_type = "RunInChildContext",
+                  .status = STORE_SUCCEEDED,
+                  .started_at = 1,
+                  .ended_at = 2,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+    store_close(s);
+    raw_exec(path, "ALTER TABLE operations DROP COLUMN end_seq; "
+                   "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    store_op r;
+    assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_OK);
+    assert_int_equal(r.end_seq, 0);
+    store_op_cleanup(&r);
+    o.id = "2";
+    o.seq = 3;
+    o.end_seq = 7;
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+    assert_int_equal(store_op_get(s, "exec-1", "2", &r, &err), CAIRN_OK);
+    assert_int_equal(r.end_seq, 7);
+    store_op_cleanup(&r);
     store_close(s);
     err_cleanup(&err);
 }
@@ -490,7 +536,29 @@ static void test_live_load_passes_over_closed_contexts(void **state)
     assert_int_equal(n, sizeof want / sizeof *want);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(rows[i].id, want[i]); /* in journal (seq) order */
-    assert_int_equal(last, 14);
+    assert_int_equal(last, 14); /* read from the rows: no end_seq was written (as before schema 4) */
+    store_ops_free(rows, n);
+
+    /* A context closed since schema 4 says its end_seq: the load takes it from there. */
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    store_op g = {.seq = 12,
+                  .id = "12",
+                  .type = C,
+                  .sub_type = "RunInChildContext",
+                  .status = OK,
+                  .result = "4",
+                  .started_at = 1,
+                  .ended_at = 2,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME,
+                  .end_seq = 20};
+    assert_int_equal(store_op_put(s, "exec-1", &g, &err), CAIRN_OK);
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+    assert_int_equal(store_ops_load_live(s, "exec-1", &rows, &n, &last, &err), CAIRN_OK);
+    assert_int_equal(n, sizeof want / sizeof *want);
+    assert_int_equal(rows[n - 1].end_seq, 20);
+    assert_int_equal(last, 20);
     store_ops_free(rows, n);
     store_close(s);
 }
@@ -726,6 +794,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_3_file_gains_end_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
                                         setup, teardown),
