@@ -67,7 +67,8 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     "parent_op_id"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode, " \
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, "             \
+    "result_mode, "                                                                                \
     "end_seq"
 
 static const char *const statements[ST_COUNT] = {
@@ -111,8 +112,9 @@ static const char *const statements[ST_COUNT] = {
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
                   "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms, "
                   "result_mode = excluded.result_mode, end_seq = excluded.end_seq",
-    [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22)",
+    [ST_OP_INSERT] =
+        "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
@@ -123,8 +125,8 @@ static const char *const statements[ST_COUNT] = {
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
     /* in id order: a context's operations ("4-1", "4-1-2") come right after
      * it, and all of them sort before "4." (ids are digits and dashes) */
-    [ST_OPS_LOAD_LIVE] = "SELECT " OP_COLUMNS
-                         " FROM operations WHERE execution_id = ?1 AND id >= ?2 ORDER BY id",
+    [ST_OPS_LOAD_LIVE] =
+        "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 AND id >= ?2 ORDER BY id",
     [ST_OPS_MAX_SEQ] = "SELECT max(seq) FROM operations WHERE execution_id = ?1",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
     [ST_TAKE] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3, poked = 0 "

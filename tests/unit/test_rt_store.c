@@ -536,7 +536,8 @@ static void test_live_load_passes_over_closed_contexts(void **state)
     assert_int_equal(n, sizeof want / sizeof *want);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(rows[i].id, want[i]); /* in journal (seq) order */
-    assert_int_equal(last, 14); /* read from the rows: no end_seq was written (as before schema 4) */
+    assert_int_equal(last,
+                     14); /* read from the rows: no end_seq was written (as before schema 4) */
     store_ops_free(rows, n);
 
     /* A context closed since schema 4 says its end_seq: the load takes it from there. */
@@ -793,7 +794,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_schema_3_file_gains_end_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
