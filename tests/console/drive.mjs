@@ -57,10 +57,13 @@ async function edit(page, sel, value) {
   await page.keyboard.press('Backspace');
   await page.type(sel, value);
 }
-async function shot(page, name) {
+// A screenshot of the viewport's top (height px), or of the element sel.
+async function shot(page, name, sel, height) {
   if (!SHOTS) return;
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+  const file = path.join(SHOTS, name + '.png');
+  if (sel) await (await page.$(sel)).screenshot({ path: file });
+  else await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1200, height: height || 860 } });
 }
 const noImages = (page) => page.evaluate(() => document.querySelectorAll('img').length);
 
@@ -87,7 +90,7 @@ try {
   expect(rows.indexOf(Z) < rows.indexOf(X), 'not newest first');
   const xsave = await page.$eval(`#executions tr[data-id="${X}"]`, (tr) => tr.textContent);
   expect(xsave.includes('review') && xsave.includes('PENDING'), `X's row reads: ${xsave}`);
-  await shot(page, 'executions');
+  await shot(page, 'executions', null, 620);
   await page.click('#next');
   await waitText(page, '#count', `51–100 of ${TOTAL}`);
   expect(page.url().includes('page=2'), 'the page is not in the URL: ' + page.url());
@@ -133,6 +136,8 @@ try {
   const groups = await page.$$eval('#diagram g.group', (gs) => gs.map((g) => g.textContent));
   expect(groups.some((t) => t.startsWith('checks (parallel')), 'the parallel has no box: ' + groups);
   await shot(page, 'execution');
+  await shot(page, 'journal', '#journal');
+  await shot(page, 'timeline', '#timeline');
 
   check('the JSON editor refuses invalid JSON; a callback answered from the page completes the execution');
   const card = `.callback`;
@@ -147,7 +152,7 @@ try {
   expect((await text(page, '#result')).includes(XSS), 'the result does not show the XSS text');
   expect((await noImages(page)) === 0, 'an <img> element made it into the page');
   expect((await page.$eval('#diagram g.node[data-node="SUCCEEDED"]', (g) => g.getAttribute('class'))).includes('st-SUCCEEDED'), 'the end is not reached in the diagram');
-  await shot(page, 'execution-done');
+  await shot(page, 'diagram', '#diagram');
 
   check('heartbeat and fail from the page');
   await page.goto(BASE + '/#/executions/' + Y);
@@ -206,7 +211,7 @@ try {
   await waitText(other, '#fact-status', 'SUCCEEDED');
   await other.goto(BASE + '/#/workflows/review');
   await other.waitForSelector('#diagram g.node[data-name="approval"]', { timeout: T });
-  await shot(other, 'workflow');
+  
 
   check('the token stays in memory; every request carries it; no action by GET; no script ran');
   for (const p of [page, other]) {
