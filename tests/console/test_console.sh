@@ -137,4 +137,11 @@ st=$(api GET "/executions/$Y" | jget 'd["status"] + " " + d["error"]["type"]')
 [ "$st" = "FAILED Rejected" ] || fail "execution Y: $st"
 st=$(api GET "/executions/$Z" | jget 'd["status"] + " " + d["error"]["type"]')
 [ "$st" = "STOPPED Ops.Drain" ] || fail "execution Z: $st"
+check "serve stops cleanly on SIGTERM (under ASan: no leak, no error)"
+kill -TERM "$SERVE_PID"
+rc=0
+wait "$SERVE_PID" || rc=$?
+SERVE_PID=""
+[ "$rc" -eq 0 ] || fail "serve exited $rc on SIGTERM"
+if grep -E 'Sanitizer|runtime error' "$WORK/serve.err"; then fail "the sanitizers reported the above"; fi
 echo "console: all checks passed"
