@@ -119,9 +119,11 @@ static const char *const statements[ST_COUNT] = {
                      "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
-    /* in id order: a context's operations ("4-1", "4-1-2") come right after it */
-    [ST_OPS_LOAD_LIVE] =
-        "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY id",
+    /* in id order: a context's operations ("4-1", "4-1-2") come right after
+     * it, and all of them sort before "4." (ids are digits and dashes) */
+    [ST_OPS_LOAD_LIVE] = "SELECT " OP_COLUMNS
+                         " FROM operations WHERE execution_id = ?1 AND id >= ?2 ORDER BY id",
+    [ST_OPS_MAX_SEQ] = "SELECT max(seq) FROM operations WHERE execution_id = ?1",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
     [ST_TAKE] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3, poked = 0 "
                 "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
@@ -850,20 +852,13 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD_LIVE];
     store_bind_text(q, 1, execution_id);
+    store_bind_text(q, 2, "");
     store_op *v = NULL;
     size_t len = 0, cap = 0;
-    char under[96] = ""; /* "ID-" of the closed context being passed over */
-    size_t nunder = 0;
-    int step, rc = CAIRN_OK;
+    char from[96]; /* "ID." past the closed context ID: where the scan goes on */
+    int skipped = 0, step, rc = CAIRN_OK;
     *last_seq = 0;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(q, 0);
-        if (seq > *last_seq)
-            *last_seq = seq;
-        const char *id = (const char *)sqlite3_column_text(q, 1);
-        if (nunder && id && !strncmp(id, under, nunder))
-            continue; /* inside a closed context: its seq counted, nothing read */
-        nunder = 0;
         store_op *nv = mem_grow(v, &cap, len + 1, sizeof *v);
         if (!nv) {
             err_set(err, "Store.Error", "%s: out of memory", s->path);
@@ -877,12 +872,30 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
             break;
         }
         const store_op *r = &v[len++];
-        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof under)
-            nunder = (size_t)snprintf(under, sizeof under, "%s-", r->id);
+        if (r->seq > *last_seq)
+            *last_seq = r->seq;
+        /* a closed context: seek past its operations, read none of them */
+        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof from) {
+            sqlite3_reset(q);
+            snprintf(from, sizeof from, "%s.", r->id);
+            store_bind_text(q, 2, from);
+            skipped = 1;
+        }
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE)
         rc = store_db_fail(s, err, "cannot read the journal");
     store_done_stmt(q);
+    if (rc == CAIRN_OK && skipped) { /* the operations passed over count for the next seq */
+        sqlite3_stmt *m = s->st[ST_OPS_MAX_SEQ];
+        store_bind_text(m, 1, execution_id);
+        if (sqlite3_step(m) == SQLITE_ROW) {
+            if (sqlite3_column_int64(m, 0) > *last_seq)
+                *last_seq = sqlite3_column_int64(m, 0);
+        } else {
+            rc = store_db_fail(s, err, "cannot read the journal");
+        }
+        store_done_stmt(m);
+    }
     if (rc != CAIRN_OK) {
         store_ops_free(v, len);
         *rows = NULL;

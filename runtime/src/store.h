@@ -249,8 +249,9 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
 /*
  * What a replay reads, in journal order: as store_ops_load but for the
  * operations inside a context that has ended (SUCCEEDED, FAILED, CANCELLED),
- * which no replay reaches; a Parallel or Map that ended with a summary
- * instead of its `all` keeps its items, which its replay rebuilds from.
+ * which no replay reaches and the scan seeks past; a Parallel or Map that
+ * ended with a summary instead of its `all` keeps its items, which its
+ * replay rebuilds from.
  * *last_seq: the largest seq of all the execution's operations, read or not.
  */
 int store_ops_load_live(store *s, const char *execution_id, store_op **rows, size_t *n,

@@ -31,6 +31,7 @@ enum {
     ST_OP_UPDATE,
     ST_OPS_LOAD,
     ST_OPS_LOAD_LIVE,
+    ST_OPS_MAX_SEQ,
     ST_TAKE,
     ST_POKE,
     ST_OP_GET,

@@ -430,6 +430,71 @@ static void test_operations_round_trip_in_journal_order(void **state)
 
 /* Statuses and types are enums in C and AWS's words in SQL; a word the store
  * does not know is a damaged row, refused rather than guessed. */
+/* One operation row of exec-1 for the live-load test. */
+static void put_row(store *s, int64_t seq, const char *id, const char *parent, store_op_type type,
+                    const char *sub_type, store_status status, const char *result)
+{
+    cairn_error err;
+    err_init(&err);
+    store_op o = {.seq = seq,
+                  .id = id,
+                  .parent_id = parent,
+                  .type = type,
+                  .sub_type = sub_type,
+                  .status = status,
+                  .result = result,
+                  .started_at = 1,
+                  .ended_at = STORE_NO_TIME,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+}
+
+static void test_live_load_passes_over_closed_contexts(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    const store_op_type C = STORE_OP_CONTEXT, S = STORE_OP_STEP;
+    const store_status OK = STORE_SUCCEEDED, RUN = STORE_STARTED;
+    /* 1: a finished map with its `all`; its items are never read */
+    put_row(s, 1, "1", NULL, C, "Map", OK, "{\"all\":[],\"completionReason\":\"ALL_COMPLETED\"}");
+    put_row(s, 2, "1-1", "1", C, "MapIteration", OK, "1");
+    put_row(s, 3, "1-1-1", "1-1", S, "Step", OK, "1");
+    /* 2: a parallel still running: branch 2-1 finished (passed over), 2-2 running (read) */
+    put_row(s, 4, "2", NULL, C, "Parallel", RUN, NULL);
+    put_row(s, 5, "2-1", "2", C, "ParallelBranch", OK, "7");
+    put_row(s, 6, "2-1-1", "2-1", S, "Step", OK, "7");
+    put_row(s, 7, "2-2", "2", C, "ParallelBranch", RUN, NULL);
+    put_row(s, 8, "2-2-1", "2-2", S, "Step", RUN, NULL);
+    /* 3: a finished map whose payload is a summary: its items are read */
+    put_row(s, 9, "3", NULL, C, "Map", OK, "{\"type\":\"MapResult\"}");
+    put_row(s, 10, "3-1", "3", C, "MapIteration", OK, "2");
+    /* 10 and 11 are not an operation of 1's: "10" sorts after "1." */
+    put_row(s, 11, "10", NULL, S, "Step", OK, "3");
+    /* 12: a finished group, the last thing journaled: its inner rows hold the largest seq */
+    put_row(s, 12, "12", NULL, C, "RunInChildContext", OK, "4");
+    put_row(s, 14, "12-1", "12", S, "Step", OK, "4");
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+
+    store_op *rows;
+    size_t n;
+    int64_t last = 0;
+    assert_int_equal(store_ops_load_live(s, "exec-1", &rows, &n, &last, &err), CAIRN_OK);
+    const char *want[] = {"1", "2", "2-1", "2-2", "2-2-1", "3", "3-1", "10", "12"};
+    assert_int_equal(n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(rows[i].id, want[i]); /* in journal (seq) order */
+    assert_int_equal(last, 14);
+    store_ops_free(rows, n);
+    store_close(s);
+}
+
 static void test_status_and_type_are_words_in_sql(void **state)
 {
     const char *path = *state;
@@ -660,6 +725,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
                                         setup, teardown),
