@@ -148,6 +148,12 @@ static const char *const statements[ST_COUNT] = {
     [ST_EXEC_LIVE] = "SELECT 1 FROM executions WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_CHILDREN] = "SELECT id FROM executions WHERE parent_id = ?1 "
                          "AND status IN ('RUNNING', 'PENDING') ORDER BY created_at, rowid",
+    /* A page of the list (serve's console), by the index executions_created. */
+    [ST_EXEC_PAGE] = "SELECT " EXEC_COLUMNS " FROM executions "
+                     "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR workflow = ?2) "
+                     "ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+    [ST_EXEC_COUNT] = "SELECT count(*) FROM executions "
+                      "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR workflow = ?2)",
 };
 
 int store_db_fail(store *s, cairn_error *err, const char *what)
@@ -601,6 +607,32 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
 {
     void *v;
     int rc = read_rows(s, s->st[ST_EXEC_LIST], sizeof **rows, read_exec_row, free_exec_rows,
+                       "cannot list executions", &v, n, err);
+    *rows = v;
+    return rc;
+}
+
+int store_exec_page(store *s, store_status status, const char *workflow, int64_t offset,
+                    int limit, store_exec **rows, size_t *n, int64_t *total, cairn_error *err)
+{
+    const char *st = status != STORE_NONE ? store_status_name(status) : NULL;
+    sqlite3_stmt *q = s->st[ST_EXEC_COUNT];
+    *rows = NULL;
+    *n = 0;
+    store_bind_text(q, 1, st);
+    store_bind_text(q, 2, workflow);
+    int step = sqlite3_step(q);
+    *total = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    store_done_stmt(q);
+    if (step != SQLITE_ROW)
+        return store_db_fail(s, err, "cannot count executions");
+    q = s->st[ST_EXEC_PAGE];
+    store_bind_text(q, 1, st);
+    store_bind_text(q, 2, workflow);
+    sqlite3_bind_int(q, 3, limit);
+    sqlite3_bind_int64(q, 4, offset);
+    void *v;
+    int rc = read_rows(s, q, sizeof **rows, read_exec_row, free_exec_rows,
                        "cannot list executions", &v, n, err);
     *rows = v;
     return rc;

@@ -155,6 +155,14 @@ int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
 /*
+ * One page of the executions, newest first: those with status (STORE_NONE:
+ * any) of workflow (NULL: any), skipping offset, at most limit; *total is
+ * how many there are in all with those filters. *rows freed with
+ * store_execs_free.
+ */
+int store_exec_page(store *s, store_status status, const char *workflow, int64_t offset,
+                    int limit, store_exec **rows, size_t *n, int64_t *total, cairn_error *err);
+/*
  * The ids of the running (RUNNING or PENDING) executions whose parent is
  * parent_id, oldest first: *ids (each and the array freed with mem_free), *n.
  */

@@ -43,6 +43,8 @@ enum {
     ST_EXEC_STOP,
     ST_EXEC_LIVE,
     ST_EXEC_CHILDREN,
+    ST_EXEC_PAGE,
+    ST_EXEC_COUNT,
     ST_COUNT
 };
 
