@@ -66,7 +66,7 @@
  * shows is set as text (console.js), so this is a second wall, not the first.
  */
 #define CONSOLE_CSP                                                                                \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 typedef struct server {
@@ -648,22 +648,23 @@ static enum MHD_Result do_list(server *s, struct MHD_Connection *c, cairn_error 
 }
 
 /* GET /workflows, GET /workflows/{name}, POST /workflows/{name}/check. */
-static enum MHD_Result do_workflows(server *s, struct MHD_Connection *c, route r,
-                                    const char *name, const request *rq)
+static enum MHD_Result do_workflows(server *s, struct MHD_Connection *c, route r, const char *name,
+                                    const request *rq)
 {
     const cairn_workflow *wf = NULL;
     if (r != R_WORKFLOWS && !(wf = console_find(s->wfs, s->n, name)))
-        return send_error(c, 404, "ResourceNotFoundException", "no workflow of that name in this host");
+        return send_error(c, 404, "ResourceNotFoundException",
+                          "no workflow of that name in this host");
     if (r == R_CHECK_INPUT) {
         char msg[768];
         if (console_check_input(wf, rq->body ? rq->body : "", rq->len, msg, sizeof msg) != 0)
             return send_error(c, 400, "InvalidParameterValueException", msg);
         return send_json(c, 200, NULL, "{\"ok\":true}");
     }
-    cJSON *doc = r == R_WORKFLOWS ? console_workflows_json(s->wfs, s->n)
-                                  : console_workflow_json(wf, 1);
-    enum MHD_Result ret = doc ? send_doc(c, doc)
-                              : send_error(c, 500, "ServiceException", "out of memory");
+    cJSON *doc =
+        r == R_WORKFLOWS ? console_workflows_json(s->wfs, s->n) : console_workflow_json(wf, 1);
+    enum MHD_Result ret =
+        doc ? send_doc(c, doc) : send_error(c, 500, "ServiceException", "out of memory");
     cJSON_Delete(doc);
     return ret;
 }
