@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "group.h"
+#include "hook.h"
 #include "journal_events.h"
 #include "ids.h"
 #include "mem.h"
@@ -142,6 +143,7 @@ void engine_close(engine *e)
         return;
     store_close(e->st);
     watch_close(e->watch);
+    hook_lua_release(); /* the Lua states this thread kept for hooks */
     close(e->wake_pipe[0]);
     close(e->wake_pipe[1]);
     http_set_cleanup(&e->hs);

@@ -1,8 +1,9 @@
 /*
  * worker.c — the worker loop: find what is due, invoke it, and otherwise
  * sleep until a change (a commit of another connection, an engine_poke())
- * or the next wake-up, with no timer of its own (engine_wait_change). `HOST worker` and serve's worker thread run it with their
- * policies (worker.h): what ends the loop, how long it waits, what it says.
+ * or the next wake-up, with no timer of its own (engine_wait_change). `HOST worker` and serve's
+ * worker thread run it with their policies (worker.h): what ends the loop, how long it waits, what
+ * it says.
  *
  * Owns: the skip list of executions this host will not invoke again, the
  * count of those that wait for a definition it does not hold (said in one

@@ -26,9 +26,8 @@ typedef struct worker_policy {
     int until_idle; /* return 0 once nothing is due (with skip_time: nothing will wake) */
     /*
      * retry_forever: every error is retried (a failed look-up after retry_ms,
-     * running out of memory after idle_ms, or retry_ms if idle_ms < 0), so the loop ends only on *stop.
-     * Otherwise a failed look-up of what is due, or running out of memory,
-     * ends it with 1.
+     * running out of memory after idle_ms, or retry_ms if idle_ms < 0), so the loop ends only on
+     * *stop. Otherwise a failed look-up of what is due, or running out of memory, ends it with 1.
      */
     int retry_forever;
     /* Store errors of invocations in a row that end the loop with 1
