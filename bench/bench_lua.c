@@ -6,7 +6,8 @@
  *   - drained by one worker (worker_run, --until-idle), N executions started
  *     first, one at a time (--batch 1) and with group commit (--batch 16),
  *     milliseconds per execution;
- * all on real SQLite files with synchronous=FULL, in one run. Every
+ * all on real SQLite files with synchronous=FULL, in one run, next to the
+ * CPU time each execution took (the process's, all threads). Every
  * execution must succeed with 10.
  *
  * usage: bench_lua DIR [N [drain-lua|drain-c|inproc-lua|inproc-c]]
@@ -15,6 +16,7 @@
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +32,17 @@ int ten_add(cairn_call *call, const cJSON *args)
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(args, "n");
     return cairn_call_return(call, cJSON_CreateNumber(cJSON_IsNumber(n) ? n->valuedouble + 1 : 1));
 }
+
+/* This process's CPU time (all its threads), in milliseconds. */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The CPU time per execution of the last in_process or drained. */
+static double last_cpu;
 
 static void rm_db(const char *path)
 {
@@ -85,6 +98,7 @@ static double in_process(const char *dir, const char *wf, int n)
     cairn_error err;
     err_init(&err);
     double *lat = calloc((size_t)n, sizeof *lat);
+    double c0 = cpu_ms();
     for (int i = 0; i < n; i++) {
         char *id = NULL;
         double s = bench_now_ms();
@@ -96,6 +110,7 @@ static double in_process(const char *dir, const char *wf, int n)
         lat[i] = bench_now_ms() - s;
         free(id);
     }
+    last_cpu = (cpu_ms() - c0) / n;
     check_all(e, n);
     engine_close(e);
     rm_db(db);
@@ -130,12 +145,13 @@ static double drained(const char *dir, const char *wf, int n, int b)
                              .idle_ms = 10,
                              .batch = b,
                              .batch_window_us = 500};
-    double t = bench_now_ms();
+    double t = bench_now_ms(), c0 = cpu_ms();
     if (worker_run(e, &p) != 0) {
         fprintf(stderr, "bench_lua: the worker failed\n");
         exit(1);
     }
     t = bench_now_ms() - t;
+    last_cpu = (cpu_ms() - c0) / n;
     check_all(e, n);
     engine_close(e);
     rm_db(db);
@@ -167,29 +183,33 @@ int main(int argc, char **argv)
      * disk (or of another process) falls on both sides; the median round. */
     enum { ROUNDS = 5, PARTS = 6 };
     int per = n / ROUNDS > 0 ? n / ROUNDS : 1;
-    double v[PARTS][ROUNDS];
+    double v[PARTS][ROUNDS], cpu[PARTS][ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         v[0][r] = in_process(dir, "ten", per);
+        cpu[0][r] = last_cpu;
         v[1][r] = in_process(dir, "tenlua", per);
-        v[2][r] = drained(dir, "ten", per, 1);
-        v[3][r] = drained(dir, "tenlua", per, 1);
-        v[4][r] = drained(dir, "ten", per, 16);
-        v[5][r] = drained(dir, "tenlua", per, 16);
+        cpu[1][r] = last_cpu;
+        for (int i = 2; i < PARTS; i++) {
+            v[i][r] = drained(dir, i % 2 ? "tenlua" : "ten", per, i < 4 ? 1 : 16);
+            cpu[i][r] = last_cpu;
+        }
     }
-    double m[PARTS];
-    for (int i = 0; i < PARTS; i++)
+    double m[PARTS], mc[PARTS];
+    for (int i = 0; i < PARTS; i++) {
         m[i] = bench_percentile(v[i], ROUNDS, 50);
+        mc[i] = bench_percentile(cpu[i], ROUNDS, 50);
+    }
     printf("a 10-step execution, C steps next to Lua steps (synchronous=%s), "
            "%d rounds of %d executions each (the median round):\n",
            getenv("CAIRN_SYNC") && !strcmp(getenv("CAIRN_SYNC"), "normal") ? "NORMAL" : "FULL",
            ROUNDS, per);
-    printf("  %-46s %9s %9s %7s\n", "", "C", "Lua", "Lua/C");
+    printf("  %-42s %9s %9s %6s   %s\n", "", "C", "Lua", "Lua/C", "CPU: C, Lua");
     static const char *const what[] = {"in process, one at a time (median)",
                                        "drained by one worker, --batch 1 (each)",
                                        "drained by one worker, --batch 16 (each)"};
     for (int i = 0; i < 3; i++)
-        printf("  %-46s %6.3f ms %6.3f ms %6.2fx\n", what[i], m[2 * i], m[2 * i + 1],
-               m[2 * i + 1] / m[2 * i]);
+        printf("  %-42s %6.3f ms %6.3f ms %5.2fx   %.3f ms, %.3f ms\n", what[i], m[2 * i],
+               m[2 * i + 1], m[2 * i + 1] / m[2 * i], mc[2 * i], mc[2 * i + 1]);
     printf("  Lua drained by one worker (--batch 1) against C in process: %.2fx\n", m[3] / m[0]);
     return 0;
 }

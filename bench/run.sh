@@ -3,6 +3,8 @@
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
 #   - a worker draining 10-step executions, one at a time and with group
 #     commit, next to the storage limit (bench_batch, 3,000 executions);
+#   - the same 10-step execution with Lua steps next to C steps, in process and
+#     drained by a worker (bench_lua, 1,000 executions a side, in 5 rounds);
 #   - resuming an execution after 10,000 journaled steps (bench_resume, 50 runs);
 #   - the resident memory of an idle host (a worker waiting on an empty store),
 #     its CPU over 10 s asleep and with the fallback that polls ($CAIRN_WAIT=poll),
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_resume bench_fanout bench_wake order >/dev/null
+cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_lua bench_resume bench_fanout bench_wake order >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -27,6 +29,9 @@ build-bench/bench/bench_exec "$tmp/bench.db" "$n"
 
 echo "== a worker draining executions (group commit) =="
 build-bench/bench/bench_batch "$tmp" 3000
+
+echo "== Lua steps next to C steps =="
+build-bench/bench/bench_lua "$tmp" 1000
 
 echo "== resume after 10,000 journaled steps =="
 build-bench/bench/bench_resume "$tmp/resume.db" 50
