@@ -33,14 +33,6 @@ int ten_add(cairn_call *call, const cJSON *args)
     return cairn_call_return(call, cJSON_CreateNumber(cJSON_IsNumber(n) ? n->valuedouble + 1 : 1));
 }
 
-/* This process's CPU time (all its threads), in milliseconds. */
-static double cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* The CPU time per execution of the last in_process or drained. */
 static double last_cpu;
 
@@ -98,7 +90,7 @@ static double in_process(const char *dir, const char *wf, int n)
     cairn_error err;
     err_init(&err);
     double *lat = calloc((size_t)n, sizeof *lat);
-    double c0 = cpu_ms();
+    double c0 = bench_cpu_ms();
     for (int i = 0; i < n; i++) {
         char *id = NULL;
         double s = bench_now_ms();
@@ -110,7 +102,7 @@ static double in_process(const char *dir, const char *wf, int n)
         lat[i] = bench_now_ms() - s;
         free(id);
     }
-    last_cpu = (cpu_ms() - c0) / n;
+    last_cpu = (bench_cpu_ms() - c0) / n;
     check_all(e, n);
     engine_close(e);
     rm_db(db);
@@ -145,13 +137,13 @@ static double drained(const char *dir, const char *wf, int n, int b)
                              .idle_ms = 10,
                              .batch = b,
                              .batch_window_us = 500};
-    double t = bench_now_ms(), c0 = cpu_ms();
+    double t = bench_now_ms(), c0 = bench_cpu_ms();
     if (worker_run(e, &p) != 0) {
         fprintf(stderr, "bench_lua: the worker failed\n");
         exit(1);
     }
     t = bench_now_ms() - t;
-    last_cpu = (cpu_ms() - c0) / n;
+    last_cpu = (bench_cpu_ms() - c0) / n;
     check_all(e, n);
     engine_close(e);
     rm_db(db);
