@@ -11,6 +11,11 @@
  * Each must give the same canonical request and the same Authorization
  * header, byte for byte.
  *
+ * The same vectors check aws_lambda.c's requests: each case's `api` (the
+ * command's input) built by aws_request_build must be the SDK's request
+ * (method, path, query, content type, body bytes) and sign to the same
+ * Authorization.
+ *
  * Also: AWS's URI encoding, the signer's refusals (no credentials, no
  * region, no host, CR/LF in a header), the path normalisation, and (test
  * build) every allocation failing in turn.
@@ -26,6 +31,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "aws_lambda.h"
 #include "aws_sigv4.h"
 #include "error.h"
 #include "mem.h"
@@ -167,6 +173,106 @@ static void test_signature_depends_on_every_part(void **state)
         aws_sigv4_signed_cleanup(&out);
         err_cleanup(&err);
     }
+    cJSON_Delete(all);
+}
+
+static aws_op_kind kind_of(const char *op)
+{
+    static const struct {
+        const char *name;
+        aws_op_kind kind;
+    } k[] = {{"CallbackSuccess", AWS_CALLBACK_SUCCESS},
+             {"CallbackFailure", AWS_CALLBACK_FAILURE},
+             {"CallbackHeartbeat", AWS_CALLBACK_HEARTBEAT},
+             {"GetDurableExecution", AWS_GET_EXECUTION},
+             {"GetDurableExecutionHistory", AWS_GET_HISTORY},
+             {"StopDurableExecution", AWS_STOP_EXECUTION}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(op, k[i].name))
+            return k[i].kind;
+    fail_msg("unknown op %s", op);
+    return AWS_CALLBACK_SUCCESS;
+}
+
+/* cairn's request for each case's api is the SDK's, and signs as smithy signs it. */
+static void test_requests_as_the_sdk_builds_them(void **state)
+{
+    (void)state;
+    cJSON *all = load_vectors();
+    const cJSON *tc;
+    int n = 0;
+    cJSON_ArrayForEach(tc, cJSON_GetObjectItemCaseSensitive(all, "cases"))
+    {
+        const char *name = str(tc, "name");
+        const cJSON *api = cJSON_GetObjectItemCaseSensitive(tc, "api");
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(api, "Error");
+        const cJSON *max = cJSON_GetObjectItemCaseSensitive(api, "MaxItems");
+        aws_op op = {.kind = kind_of(str(api, "op")),
+                     .target = str(api, "CallbackId") ? str(api, "CallbackId")
+                                                      : str(api, "DurableExecutionArn"),
+                     .result = str(api, "Result"),
+                     .result_len = str(api, "Result") ? strlen(str(api, "Result")) : 0,
+                     .error_type = str(error, "ErrorType"),
+                     .error_message = str(error, "ErrorMessage"),
+                     .error_data = str(error, "ErrorData"),
+                     .include_data = cJSON_IsTrue(
+                         cJSON_GetObjectItemCaseSensitive(api, "IncludeExecutionData")),
+                     .max_items = cJSON_IsNumber(max) ? max->valueint : 0,
+                     .marker = str(api, "Marker")};
+        aws_request r;
+        cairn_error err;
+        err_init(&err);
+        assert_int_equal(aws_request_build(&op, &r, &err), CAIRN_OK);
+
+        vreq v;
+        read_case(all, tc, &v);
+        if (strcmp(r.method, v.r.method) || strcmp(r.path, v.r.path))
+            fail_msg("%s: cairn %s %s, the SDK %s %s", name, r.method, r.path, v.r.method,
+                     v.r.path);
+        assert_int_equal(r.nquery, v.r.nquery);
+        for (size_t i = 0; i < r.nquery; i++) { /* the same pairs (order is the signer's) */
+            size_t j = 0;
+            while (j < v.r.nquery && strcmp(v.query[j].name, r.query[i].name))
+                j++;
+            if (j == v.r.nquery || strcmp(v.query[j].value, r.query[i].value))
+                fail_msg("%s: query %s=%s not the SDK's", name, r.query[i].name,
+                         r.query[i].value);
+        }
+        const char *ct = str(cJSON_GetObjectItemCaseSensitive(
+                                 cJSON_GetObjectItemCaseSensitive(tc, "request"), "headers"),
+                             "content-type");
+        if (ct || r.content_type) {
+            assert_non_null(ct);
+            assert_non_null(r.content_type);
+            assert_string_equal(r.content_type, ct);
+        }
+        if (v.r.body_len || r.body_len) {
+            assert_int_equal(r.body_len, v.r.body_len);
+            if (memcmp(r.body, v.r.body, r.body_len))
+                fail_msg("%s: body\n  cairn: %.*s\n  SDK:   %s", name, (int)r.body_len, r.body,
+                         (const char *)v.r.body);
+        }
+
+        /* signed as aws_request_send signs it: host, content-type when there is a body */
+        const cJSON *rh = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(tc, "request"), "headers");
+        aws_kv h[2] = {{"host", str(rh, "host")}, {"content-type", r.content_type}};
+        aws_sigv4_request sr = {.method = r.method, .path = r.path, .query = r.query,
+                                .nquery = r.nquery, .headers = h,
+                                .nheaders = r.content_type ? 2 : 1, .body = r.body,
+                                .body_len = r.body_len};
+        aws_sigv4_signed out;
+        assert_int_equal(aws_sigv4_sign(&sr, &v.c, v.region, "lambda", v.now, &out, &err),
+                         CAIRN_OK);
+        if (strcmp(out.authorization, str(tc, "authorization")))
+            fail_msg("%s: Authorization\n  cairn:  %s\n  smithy: %s", name, out.authorization,
+                     str(tc, "authorization"));
+        aws_sigv4_signed_cleanup(&out);
+        aws_request_cleanup(&r);
+        err_cleanup(&err);
+        n++;
+    }
+    assert_true(n >= 10);
     cJSON_Delete(all);
 }
 
@@ -325,6 +431,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_signature_depends_on_every_part),
+        cmocka_unit_test(test_requests_as_the_sdk_builds_them),
         cmocka_unit_test(test_uri_encode),
         cmocka_unit_test(test_canonical_uri),
         cmocka_unit_test(test_refusals),
