@@ -177,7 +177,8 @@ static int normalise_times(cJSON *v)
                 continue;
             rfc3339_format(ms, buf, sizeof buf);
             cJSON *s = cJSON_CreateString(buf);
-            if (!s || !cJSON_ReplaceItemViaPointer(v, m, s)) {
+            /* ...InObject gives s m's name (before m goes): ...ViaPointer would not */
+            if (!s || !cJSON_ReplaceItemInObjectCaseSensitive(v, m->string, s)) {
                 cJSON_Delete(s);
                 return -1;
             }
@@ -185,6 +186,33 @@ static int normalise_times(cJSON *v)
         } else if ((cJSON_IsObject(m) || cJSON_IsArray(m)) && normalise_times(m) != 0) {
             return -1;
         }
+    }
+    return 0;
+}
+
+/*
+ * RetryDetails.NextAttemptTimestamp, as cairn's own events carry it, where AWS
+ * gives only NextAttemptDelaySeconds: the event's time plus the delay.
+ */
+static int add_next_attempts(cJSON *events)
+{
+    cJSON *ev;
+    cJSON_ArrayForEach(ev, events)
+    {
+        const char *type = str(ev, "EventType");
+        char key[80];
+        snprintf(key, sizeof key, "%sDetails", type ? type : "");
+        cJSON *retry = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ev, key),
+                                                        "RetryDetails");
+        const cJSON *delay = cJSON_GetObjectItemCaseSensitive(retry, "NextAttemptDelaySeconds");
+        int64_t at = aws_time(cJSON_GetObjectItemCaseSensitive(ev, "EventTimestamp"));
+        if (!cJSON_IsNumber(delay) || at < 0 ||
+            cJSON_GetObjectItemCaseSensitive(retry, "NextAttemptTimestamp"))
+            continue;
+        char buf[40];
+        rfc3339_format(at + (int64_t)(delay->valuedouble * 1000), buf, sizeof buf);
+        if (!cJSON_AddStringToObject(retry, "NextAttemptTimestamp", buf))
+            return -1;
     }
     return 0;
 }
@@ -235,7 +263,7 @@ cJSON *cli_aws_events(const aws_config *c, const char *arn, int *rc, cairn_error
     }
     cJSON_Delete(page);
     mem_free(marker);
-    if (normalise_times(all) != 0) {
+    if (normalise_times(all) != 0 || add_next_attempts(all) != 0) {
         cJSON_Delete(all);
         return nomem(rc, err);
     }
@@ -334,6 +362,15 @@ static int apply(cJSON *op, const cJSON *ev, const char *type, const char *what)
         set(op, "attempt", cJSON_CreateNumber(attempt->valuedouble)) != 0)
         return -1;
     if (!strcmp(what, "Started")) {
+        /* AWS's StepStarted names no attempt: the first is 1, one after a retry the next */
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(op, "attempt");
+        const char *was = str(op, "status");
+        if (!strcmp(type, "STEP") && !cJSON_IsNumber(attempt) &&
+            set(op, "attempt",
+                cJSON_CreateNumber(!cJSON_IsNumber(a)                     ? 1
+                                   : was && !strcmp(was, "PENDING") ? a->valuedouble + 1
+                                                                    : a->valuedouble)) != 0)
+            return -1;
         if (set(op, "status", cJSON_CreateString("STARTED")) != 0 ||
             set(op, "next_attempt_at", cJSON_CreateNull()) != 0)
             return -1;
@@ -366,6 +403,8 @@ static int apply(cJSON *op, const cJSON *ev, const char *type, const char *what)
         if (bad)
             return -1;
     }
+    if (!strcmp(what, "Succeeded") && set(op, "error", cJSON_CreateNull()) != 0)
+        return -1; /* an earlier attempt's error is not the outcome */
     const cJSON *payload = member(d, "Result", "Payload");
     if (cJSON_IsString(payload) && set(op, "result", payload_value(payload->valuestring)) != 0)
         return -1;
