@@ -268,7 +268,8 @@ static char *request_url(const aws_config *c, const aws_request *r)
     return url;
 }
 
-/* The error type AWS names: x-amzn-errortype (up to a ':'), else the body's __type (after a '#'). */
+/* The error type AWS names: x-amzn-errortype (up to a ':'), else the body's __type (after a '#').
+ */
 static void aws_error_type(const cJSON *headers, const cJSON *body, char *out, size_t len)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(headers, "x-amzn-errortype");
@@ -419,8 +420,9 @@ int aws_request_send(const aws_config *c, const aws_request *r, int64_t now_ms, 
     if (!*body) {
         if (!bad)
             goto oom;
-        err_set(err, "Aws.BadResponse", "%s %s: the Lambda API at %s answered with a body that "
-                                        "is not JSON",
+        err_set(err, "Aws.BadResponse",
+                "%s %s: the Lambda API at %s answered with a body that "
+                "is not JSON",
                 r->method, r->path, c->endpoint);
         rc = CAIRN_ERR_INTERNAL;
     }

@@ -24,7 +24,7 @@ typedef struct aws_config {
     char *authority; /* the Host header: host[:port] as the endpoint writes it */
     char *prefix;    /* the endpoint's path ("" when none) */
     char *access_key_id, *secret_access_key, *session_token; /* token NULL when none */
-    int64_t timeout_ms;                                        /* 0: http.c's default */
+    int64_t timeout_ms;                                      /* 0: http.c's default */
 } aws_config;
 
 /*
@@ -51,25 +51,25 @@ typedef enum aws_op_kind {
 /* One call's input, borrowed; what a kind does not use is ignored. */
 typedef struct aws_op {
     aws_op_kind kind;
-    const char *target;      /* the callback id, or the durable execution ARN (raw) */
-    const char *result;      /* CALLBACK_SUCCESS: the raw result bytes */
+    const char *target; /* the callback id, or the durable execution ARN (raw) */
+    const char *result; /* CALLBACK_SUCCESS: the raw result bytes */
     size_t result_len;
-    const char *error_type;  /* CALLBACK_FAILURE, STOP_EXECUTION: the ErrorObject; */
+    const char *error_type;    /* CALLBACK_FAILURE, STOP_EXECUTION: the ErrorObject; */
     const char *error_message; /* NULL members are left out (STOP: all NULL sends {}) */
     const char *error_data;
-    int include_data; /* GET_EXECUTION, GET_HISTORY: IncludeExecutionData=true */
-    int max_items;    /* GET_HISTORY: MaxItems when > 0 */
+    int include_data;   /* GET_EXECUTION, GET_HISTORY: IncludeExecutionData=true */
+    int max_items;      /* GET_HISTORY: MaxItems when > 0 */
     const char *marker; /* GET_HISTORY: Marker, NULL for the first page */
 } aws_op;
 
 /* An HTTP request of the API; aws_request_cleanup() frees it. */
 typedef struct aws_request {
     const char *method;
-    char *path;           /* API path, labels percent-encoded (without the endpoint's prefix) */
-    aws_kv query[3];      /* raw values; names static, values owned */
+    char *path;      /* API path, labels percent-encoded (without the endpoint's prefix) */
+    aws_kv query[3]; /* raw values; names static, values owned */
     size_t nquery;
     const char *content_type; /* NULL: no body */
-    char *body;           /* owned; NULL with no body */
+    char *body;               /* owned; NULL with no body */
     size_t body_len;
 } aws_request;
 

@@ -73,7 +73,8 @@ static void sb_encoded(sb *b, const char *s, size_t len, int keep_slash)
 
 static int unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 size_t aws_uri_encode(const char *s, size_t len, int keep_slash, char *buf, size_t cap)
@@ -300,8 +301,9 @@ int aws_sigv4_sign(const aws_sigv4_request *r, const aws_credentials *c, const c
         goto done;
     }
     if (strpbrk(c->access_key_id, "/, \t\r\n") || has_crlf(token)) {
-        err_set(err, "Aws.Signing", "the AWS access key id or session token holds a character "
-                                    "that cannot go in a header");
+        err_set(err, "Aws.Signing",
+                "the AWS access key id or session token holds a character "
+                "that cannot go in a header");
         rc = CAIRN_ERR_USAGE;
         goto done;
     }

@@ -665,11 +665,10 @@ int cli_store_command_host(const char *prog, int argc, char **argv,
     const char *db_flag = NULL;
     const char *format = NULL;
     int json = 0, help = 0, timeline = 0, events = 0, aws = 0;
-    const args_opt opts[] = {{"aws", NULL, &aws, NULL},
-                             {"db", &db_flag, NULL, NULL},    {"json", NULL, &json, NULL},
-                             {"help", NULL, &help, NULL},     {"timeline", NULL, &timeline, NULL},
-                             {"format", &format, NULL, NULL}, {"events", NULL, &events, NULL},
-                             {NULL, NULL, NULL, NULL}};
+    const args_opt opts[] = {{"aws", NULL, &aws, NULL},           {"db", &db_flag, NULL, NULL},
+                             {"json", NULL, &json, NULL},         {"help", NULL, &help, NULL},
+                             {"timeline", NULL, &timeline, NULL}, {"format", &format, NULL, NULL},
+                             {"events", NULL, &events, NULL},     {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];

@@ -116,21 +116,20 @@ static cJSON *status_doc(const cJSON *x)
 {
     cJSON *o = cJSON_CreateObject();
     char *fn = function_name(str(x, "FunctionArn"));
-    int bad = !o || add_str(o, "id", str(x, "DurableExecutionArn")) != 0 ||
-              add_str(o, "workflow", fn) != 0 || add_str(o, "version", str(x, "Version")) != 0 ||
-              add_str(o, "definition_sha256", NULL) != 0 ||
-              add_str(o, "name", str(x, "DurableExecutionName")) != 0 ||
-              add_str(o, "status", str(x, "Status")) != 0 ||
-              add_payload(o, "input", str(x, "InputPayload")) != 0 ||
-              add_payload(o, "result", str(x, "Result")) != 0 ||
-              add_error(o, "error", cJSON_GetObjectItemCaseSensitive(x, "Error")) != 0 ||
-              add_time(o, "created_at", cJSON_GetObjectItemCaseSensitive(x, "StartTimestamp")) !=
-                  0 ||
-              add_str(o, "updated_at", NULL) != 0 ||
-              add_time(o, "ended_at", cJSON_GetObjectItemCaseSensitive(x, "EndTimestamp")) != 0 ||
-              add_str(o, "wake_at", NULL) != 0 || add_str(o, "timeout_at", NULL) != 0 ||
-              add_str(o, "parent", NULL) != 0 ||
-              add_str(o, "function_arn", str(x, "FunctionArn")) != 0;
+    int bad =
+        !o || add_str(o, "id", str(x, "DurableExecutionArn")) != 0 ||
+        add_str(o, "workflow", fn) != 0 || add_str(o, "version", str(x, "Version")) != 0 ||
+        add_str(o, "definition_sha256", NULL) != 0 ||
+        add_str(o, "name", str(x, "DurableExecutionName")) != 0 ||
+        add_str(o, "status", str(x, "Status")) != 0 ||
+        add_payload(o, "input", str(x, "InputPayload")) != 0 ||
+        add_payload(o, "result", str(x, "Result")) != 0 ||
+        add_error(o, "error", cJSON_GetObjectItemCaseSensitive(x, "Error")) != 0 ||
+        add_time(o, "created_at", cJSON_GetObjectItemCaseSensitive(x, "StartTimestamp")) != 0 ||
+        add_str(o, "updated_at", NULL) != 0 ||
+        add_time(o, "ended_at", cJSON_GetObjectItemCaseSensitive(x, "EndTimestamp")) != 0 ||
+        add_str(o, "wake_at", NULL) != 0 || add_str(o, "timeout_at", NULL) != 0 ||
+        add_str(o, "parent", NULL) != 0 || add_str(o, "function_arn", str(x, "FunctionArn")) != 0;
     mem_free(fn);
     if (bad) {
         cJSON_Delete(o);
@@ -230,8 +229,11 @@ cJSON *cli_aws_events(const aws_config *c, const char *arn, int *rc, cairn_error
             *rc = CAIRN_ERR_INTERNAL;
             goto fail;
         }
-        aws_op op = {.kind = AWS_GET_HISTORY, .target = arn, .include_data = 1,
-                     .max_items = HISTORY_PAGE_ITEMS, .marker = marker};
+        aws_op op = {.kind = AWS_GET_HISTORY,
+                     .target = arn,
+                     .include_data = 1,
+                     .max_items = HISTORY_PAGE_ITEMS,
+                     .marker = marker};
         if ((*rc = aws_call(c, &op, &page, err)) != CAIRN_OK)
             goto fail;
         cJSON *events = cJSON_GetObjectItemCaseSensitive(page, "Events");
@@ -282,9 +284,12 @@ static const char *event_type(const char *ev, const char **what)
 {
     static const struct {
         const char *prefix, *type;
-    } t[] = {{"ChainedInvoke", "CHAINED_INVOKE"}, {"Execution", "EXECUTION"},
-             {"Context", "CONTEXT"},              {"Step", "STEP"},
-             {"Wait", "WAIT"},                    {"Callback", "CALLBACK"}};
+    } t[] = {{"ChainedInvoke", "CHAINED_INVOKE"},
+             {"Execution", "EXECUTION"},
+             {"Context", "CONTEXT"},
+             {"Step", "STEP"},
+             {"Wait", "WAIT"},
+             {"Callback", "CALLBACK"}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t n = strlen(t[i].prefix);
         if (!strncmp(ev, t[i].prefix, n)) {
@@ -299,8 +304,11 @@ static const char *end_status(const char *what)
 {
     static const struct {
         const char *event, *status;
-    } s[] = {{"Succeeded", "SUCCEEDED"}, {"Failed", "FAILED"},     {"TimedOut", "TIMED_OUT"},
-             {"Stopped", "STOPPED"},     {"Cancelled", "CANCELLED"}};
+    } s[] = {{"Succeeded", "SUCCEEDED"},
+             {"Failed", "FAILED"},
+             {"TimedOut", "TIMED_OUT"},
+             {"Stopped", "STOPPED"},
+             {"Cancelled", "CANCELLED"}};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         if (!strcmp(what, s[i].event))
             return s[i].status;
@@ -321,9 +329,9 @@ static int set(cJSON *o, const char *key, cJSON *v)
 
 static cJSON *new_op(const cJSON *ev, const char *type)
 {
-    static const char *const keys[] = {"status",          "attempt", "started_at", "ended_at",
-                                       "next_attempt_at", "result",  "error",      "callback_id",
-                                       "timeout_at",      "heartbeat_at"};
+    static const char *const keys[] = {
+        "status", "attempt", "started_at",  "ended_at",   "next_attempt_at",
+        "result", "error",   "callback_id", "timeout_at", "heartbeat_at"};
     cJSON *op = cJSON_CreateObject();
     int bad = !op || add_str(op, "id", str(ev, "Id")) != 0 ||
               add_str(op, "parent_id", str(ev, "ParentId")) != 0 ||
@@ -332,9 +340,8 @@ static cJSON *new_op(const cJSON *ev, const char *type)
     for (size_t i = 0; !bad && i < sizeof keys / sizeof keys[0]; i++)
         bad = !cJSON_AddNullToObject(op, keys[i]);
     if (!bad)
-        bad = set(op, "started_at", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
-                                                        ev, "EventTimestamp"),
-                                                    1));
+        bad = set(op, "started_at",
+                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, "EventTimestamp"), 1));
     if (bad) {
         cJSON_Delete(op);
         return NULL;
@@ -367,7 +374,7 @@ static int apply(cJSON *op, const cJSON *ev, const char *type, const char *what)
         const char *was = str(op, "status");
         if (!strcmp(type, "STEP") && !cJSON_IsNumber(attempt) &&
             set(op, "attempt",
-                cJSON_CreateNumber(!cJSON_IsNumber(a)                     ? 1
+                cJSON_CreateNumber(!cJSON_IsNumber(a)               ? 1
                                    : was && !strcmp(was, "PENDING") ? a->valuedouble + 1
                                                                     : a->valuedouble)) != 0)
             return -1;

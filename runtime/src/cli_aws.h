@@ -33,7 +33,8 @@ cJSON *cli_aws_status(const aws_config *c, const char *arn, int *rc, cairn_error
  * page while NextMarker is set) in order, as AWS sends them but their
  * *Timestamp members (epoch seconds) as RFC 3339, and a failed attempt's
  * RetryDetails given cairn's NextAttemptTimestamp (its time plus
- * NextAttemptDelaySeconds): what `history --events --json` prints. NULL with *rc and err on failure.
+ * NextAttemptDelaySeconds): what `history --events --json` prints. NULL with *rc and err on
+ * failure.
  */
 cJSON *cli_aws_events(const aws_config *c, const char *arn, int *rc, cairn_error *err);
 

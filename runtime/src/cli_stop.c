@@ -52,10 +52,8 @@ static int stop_aws(const char *prog, const char *arn, const char *etype, const 
         return code;
     cairn_error err;
     err_init(&err);
-    aws_op op = {.kind = AWS_STOP_EXECUTION,
-                 .target = arn,
-                 .error_type = etype,
-                 .error_message = emsg};
+    aws_op op = {
+        .kind = AWS_STOP_EXECUTION, .target = arn, .error_type = etype, .error_message = emsg};
     cJSON *answer = NULL;
     int rc = aws_call(&c, &op, &answer, &err);
     if (rc == CAIRN_OK)
@@ -72,12 +70,10 @@ int cli_stop_command(const char *prog, int argc, char **argv)
 {
     const char *db = NULL, *etype = NULL, *emsg = NULL;
     int help = 0, aws = 0;
-    const args_opt opts[] = {{"aws", NULL, &aws, NULL},
-                             {"db", &db, NULL, NULL},
-                             {"error-type", &etype, NULL, NULL},
-                             {"error-message", &emsg, NULL, NULL},
-                             {"help", NULL, &help, NULL},
-                             {NULL, NULL, NULL, NULL}};
+    const args_opt opts[] = {
+        {"aws", NULL, &aws, NULL},          {"db", &db, NULL, NULL},
+        {"error-type", &etype, NULL, NULL}, {"error-message", &emsg, NULL, NULL},
+        {"help", NULL, &help, NULL},        {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];

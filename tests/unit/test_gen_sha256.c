@@ -28,7 +28,7 @@ static void hex_of(const void *data, size_t len, size_t piece, char hex[65])
         len -= n;
     }
     assert_int_equal(sha256_final(&c, out), 0);
-    assert_null(c.md); /* final freed the digest */
+    assert_null(c.md);  /* final freed the digest */
     sha256_cleanup(&c); /* and a cleanup after it is harmless */
     sha256_hex(out, hex);
 }

@@ -235,8 +235,7 @@ static void test_requests_as_the_sdk_builds_them(void **state)
             while (j < v.r.nquery && strcmp(v.query[j].name, r.query[i].name))
                 j++;
             if (j == v.r.nquery || strcmp(v.query[j].value, r.query[i].value))
-                fail_msg("%s: query %s=%s not the SDK's", name, r.query[i].name,
-                         r.query[i].value);
+                fail_msg("%s: query %s=%s not the SDK's", name, r.query[i].name, r.query[i].value);
         }
         const char *ct = str(cJSON_GetObjectItemCaseSensitive(
                                  cJSON_GetObjectItemCaseSensitive(tc, "request"), "headers"),
@@ -257,9 +256,13 @@ static void test_requests_as_the_sdk_builds_them(void **state)
         const cJSON *rh = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(tc, "request"), "headers");
         aws_kv h[2] = {{"host", str(rh, "host")}, {"content-type", r.content_type}};
-        aws_sigv4_request sr = {.method = r.method, .path = r.path, .query = r.query,
-                                .nquery = r.nquery, .headers = h,
-                                .nheaders = r.content_type ? 2 : 1, .body = r.body,
+        aws_sigv4_request sr = {.method = r.method,
+                                .path = r.path,
+                                .query = r.query,
+                                .nquery = r.nquery,
+                                .headers = h,
+                                .nheaders = r.content_type ? 2 : 1,
+                                .body = r.body,
                                 .body_len = r.body_len};
         aws_sigv4_signed out;
         assert_int_equal(aws_sigv4_sign(&sr, &v.c, v.region, "lambda", v.now, &out, &err),
@@ -282,8 +285,9 @@ static void test_uri_encode(void **state)
     char buf[128];
     const char *in = "arn:aws:lambda:x:1:function:f:$LATEST/a b+c=~_.-Z9\xc3\xa9";
     size_t n = aws_uri_encode(in, strlen(in), 0, buf, sizeof buf);
-    assert_string_equal(buf, "arn%3Aaws%3Alambda%3Ax%3A1%3Afunction%3Af%3A%24LATEST%2Fa%20b%2Bc%3D~_.-"
-                             "Z9%C3%A9");
+    assert_string_equal(buf,
+                        "arn%3Aaws%3Alambda%3Ax%3A1%3Afunction%3Af%3A%24LATEST%2Fa%20b%2Bc%3D~_.-"
+                        "Z9%C3%A9");
     assert_int_equal(n, strlen(buf));
     assert_int_equal(aws_uri_encode("a/b", 3, 1, buf, sizeof buf), 3);
     assert_string_equal(buf, "a/b");
@@ -327,8 +331,8 @@ static void test_canonical_uri(void **state)
     assert_string_equal(uri, "/x%20y");
 }
 
-static void expect_refused(const aws_sigv4_request *r, const aws_credentials *c,
-                           const char *region, const char *words)
+static void expect_refused(const aws_sigv4_request *r, const aws_credentials *c, const char *region,
+                           const char *words)
 {
     aws_sigv4_signed out;
     cairn_error err;
@@ -375,8 +379,8 @@ static void test_header_canonical_form(void **state)
 {
     (void)state;
     aws_kv h[] = {{"X-Zeta", "  a \t  b  "}, {"Host", "h"}};
-    aws_sigv4_request r = {.method = "POST", .path = "/p", .headers = h, .nheaders = 2,
-                           .body = "x", .body_len = 1};
+    aws_sigv4_request r = {
+        .method = "POST", .path = "/p", .headers = h, .nheaders = 2, .body = "x", .body_len = 1};
     aws_credentials c = {"AKID", "secret", "tok"};
     aws_sigv4_signed out;
     cairn_error err;
@@ -400,8 +404,14 @@ static void test_out_of_memory(void **state)
     (void)state;
     aws_kv q[] = {{"b", "2"}, {"a", "1"}};
     aws_kv h[] = {{"host", "h"}, {"content-type", "application/json"}};
-    aws_sigv4_request r = {.method = "POST", .path = "/a%3A/b", .query = q, .nquery = 2,
-                           .headers = h, .nheaders = 2, .body = "{}", .body_len = 2};
+    aws_sigv4_request r = {.method = "POST",
+                           .path = "/a%3A/b",
+                           .query = q,
+                           .nquery = 2,
+                           .headers = h,
+                           .nheaders = 2,
+                           .body = "{}",
+                           .body_len = 2};
     aws_credentials c = {"AKID", "secret", "tok"};
     int failed = 0;
     for (long at = 1; at < 200; at++) {
