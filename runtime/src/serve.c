@@ -51,7 +51,6 @@
 #define CONN_LIMIT 256    /* connections at once (tests: CAIRN_SERVE_MAX_CONNS) */
 #define CONN_TIMEOUT_S 10 /* a connection idle this long is closed (CAIRN_SERVE_CONN_TIMEOUT_S) */
 #define BODY_TIMES 3      /* a body still arriving after BODY_TIMES idle timeouts is cut off */
-#define IDLE_MS 1000      /* longest worker sleep without any wake-up */
 #define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
 
 #define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
@@ -118,7 +117,7 @@ static void on_advance(void *ctx, int64_t now_ms)
  * `HOST worker` does by default (worker.h). */
 enum { SERVE_BATCH = 16, SERVE_BATCH_WINDOW_US = 500 };
 
-/* The loop of `worker` (worker.c), woken by engine_poke() instead of polling,
+/* The loop of `worker` (worker.c), woken by engine_poke() and by commits,
  * retrying every error until serve stops. */
 static void *worker_main(void *arg)
 {
@@ -132,7 +131,7 @@ static void *worker_main(void *arg)
         .retry_forever = 1,
         .max_store_errors = 0,
         .retry_ms = STORE_RETRY_MS,
-        .idle_ms = IDLE_MS,
+        .idle_ms = -1, /* a commit, a poke or the next wake-up ends its sleep */
         .batch = SERVE_BATCH,
         .batch_window_us = SERVE_BATCH_WINDOW_US,
         .on_advance = on_advance,
