@@ -368,9 +368,21 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
                             ? FAR_AWAY
                             : stamp(cJSON_GetObjectItemCaseSensitive(d, "ScheduledEndTimestamp"));
         break;
-    case STORE_OP_CALLBACK:
+    case STORE_OP_CALLBACK: {
         r->callback_id = keep(jl, str(d, "CallbackId"), &oom);
+        /* the raw text that was sent; the engine journals it as a JSON string */
+        const char *raw = str(d, "Result");
+        if (raw) {
+            cJSON *s = cJSON_CreateString(raw);
+            char *text = s ? json_print(s) : NULL;
+            r->result = keep(jl, text, &oom);
+            if (!text)
+                oom = 1;
+            cJSON_free(text);
+            cJSON_Delete(s);
+        }
         break;
+    }
     default:
         break;
     }

@@ -439,7 +439,10 @@ class Handler(BaseHTTPRequestHandler):
                 log({"path": path, "status": 200, "body": json.loads(body)})
                 return self.answer(200, ans)
             if m.group(2) == "state" and method == "GET":
-                return self.answer(200, state_page(x, q))
+                ans = state_page(x, q)
+                log({"path": path, "status": 200, "marker": q.get("Marker"),
+                     "max_items": q.get("MaxItems"), "count": len(ans["Operations"])})
+                return self.answer(200, ans)
         m = re.match(r"^/2025-12-01/durable-execution-callbacks/([^/]+)/(succeed|fail|heartbeat)$", path)
         if m and method == "POST":
             callback_answer(urllib.parse.unquote(m.group(1)), m.group(2), body)
