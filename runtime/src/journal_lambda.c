@@ -257,10 +257,11 @@ static char *error_text(const cJSON *eo, int *oom)
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(eo, "ErrorMessage");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(eo, "ErrorData");
     cJSON *o = cJSON_CreateObject();
-    int ok = o && cJSON_AddStringToObject(o, "type", cJSON_IsString(t) && *t->valuestring
-                                                         ? t->valuestring
-                                                         : "Lambda.Error") &&
-             cJSON_AddStringToObject(o, "message", cJSON_IsString(m) ? m->valuestring : "");
+    int ok =
+        o &&
+        cJSON_AddStringToObject(
+            o, "type", cJSON_IsString(t) && *t->valuestring ? t->valuestring : "Lambda.Error") &&
+        cJSON_AddStringToObject(o, "message", cJSON_IsString(m) ? m->valuestring : "");
     if (ok && cJSON_IsString(d)) {
         cJSON *parsed = cJSON_Parse(d->valuestring); /* cairn sends JSON text; others may not */
         if (!parsed)
@@ -276,7 +277,8 @@ static char *error_text(const cJSON *eo, int *oom)
 
 /* ---- operations from the wire ------------------------------------------- */
 
-/* A timestamp as the API (epoch seconds), an emulator (epoch ms) or the docs (ISO-8601) write it. */
+/* A timestamp as the API (epoch seconds), an emulator (epoch ms) or the docs (ISO-8601) write it.
+ */
 static int64_t stamp(const cJSON *v)
 {
     int64_t ms;
@@ -309,7 +311,8 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
     }
     if (type_of(str(o, "Type"), &r->type) != 0 || status_of(str(o, "Status"), &r->status) != 0) {
         err_set(err, "Lambda.BadState", "operation %.64s: unknown Type '%.40s' or Status '%.40s'",
-                wid, str(o, "Type") ? str(o, "Type") : "", str(o, "Status") ? str(o, "Status") : "");
+                wid, str(o, "Type") ? str(o, "Type") : "",
+                str(o, "Status") ? str(o, "Status") : "");
         return -1;
     }
     const char *parent = NULL;
@@ -317,8 +320,8 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
         parent = idmap_get(jl->ids, wparent);
         if (!parent) {
             err_set(err, "Lambda.BadState",
-                    "operation %.64s: its parent %.64s is not an operation of this execution",
-                    wid, wparent);
+                    "operation %.64s: its parent %.64s is not an operation of this execution", wid,
+                    wparent);
             return -1;
         }
     }
@@ -342,8 +345,12 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
     r->started_at = stamp(cJSON_GetObjectItemCaseSensitive(o, "StartTimestamp"));
     r->ended_at = stamp(cJSON_GetObjectItemCaseSensitive(o, "EndTimestamp"));
     r->next_attempt_at = r->timeout_at = r->heartbeat_at = STORE_NO_TIME;
-    static const char *const details[] = {"", "StepDetails", "WaitDetails", "CallbackDetails",
-                                          "ContextDetails", "ChainedInvokeDetails"};
+    static const char *const details[] = {"",
+                                          "StepDetails",
+                                          "WaitDetails",
+                                          "CallbackDetails",
+                                          "ContextDetails",
+                                          "ChainedInvokeDetails"};
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, details[r->type]);
     r->result = keep(jl, str(d, "Result"), &oom);
     char *etext = error_text(cJSON_GetObjectItemCaseSensitive(d, "Error"), &oom);
@@ -499,7 +506,8 @@ static lambda_failure classify(int rc, const cairn_error *e)
     int status = st->valueint;
     if (status == 429 || status >= 500)
         return LAMBDA_FAILURE_RETRY;
-    if (status == 400 && cJSON_IsString(msg) && strstr(msg->valuestring, "Invalid Checkpoint Token"))
+    if (status == 400 && cJSON_IsString(msg) &&
+        strstr(msg->valuestring, "Invalid Checkpoint Token"))
         return LAMBDA_FAILURE_RETRY;
     return LAMBDA_FAILURE_FATAL;
 }
@@ -611,10 +619,9 @@ static cJSON *start_update(const journal_update *u)
         break;
     case STORE_OP_CALLBACK:
         ok = ok && (opt = cJSON_AddObjectToObject(o, "CallbackOptions")) &&
-             cJSON_AddNumberToObject(opt, "TimeoutSeconds",
-                                     r->timeout_at == STORE_NO_TIME
-                                         ? 0
-                                         : seconds(r->timeout_at - r->started_at, 1)) &&
+             cJSON_AddNumberToObject(
+                 opt, "TimeoutSeconds",
+                 r->timeout_at == STORE_NO_TIME ? 0 : seconds(r->timeout_at - r->started_at, 1)) &&
              cJSON_AddNumberToObject(opt, "HeartbeatTimeoutSeconds",
                                      r->heartbeat_ms > 0 ? seconds(r->heartbeat_ms, 1) : 0);
         break;
@@ -674,9 +681,8 @@ int journal_lambda_updates(journal_lambda *jl, const journal_update *u, size_t n
                     ok = eo && cJSON_AddItemToObject(o, "Error", eo);
                 }
                 cJSON *so = ok ? cJSON_AddObjectToObject(o, "StepOptions") : NULL;
-                int64_t delay = r->next_attempt_at == STORE_NO_TIME
-                                    ? 0
-                                    : r->next_attempt_at - now_ms(jl);
+                int64_t delay =
+                    r->next_attempt_at == STORE_NO_TIME ? 0 : r->next_attempt_at - now_ms(jl);
                 ok = so && cJSON_AddNumberToObject(so, "NextAttemptDelaySeconds",
                                                    seconds(delay, 1)) != NULL;
             }
@@ -721,7 +727,8 @@ static int checkpoint(journal_lambda *jl, const cJSON *arr, int from, int to, ca
     jl->requests++;
     const char *tok = str(ans, "CheckpointToken");
     if (!tok || !*tok) {
-        err_set(err, "Lambda.BadResponse", "CheckpointDurableExecution answered with no CheckpointToken");
+        err_set(err, "Lambda.BadResponse",
+                "CheckpointDurableExecution answered with no CheckpointToken");
         jl->failure = LAMBDA_FAILURE_RETRY;
         rc = CAIRN_ERR_INTERNAL;
         goto done;
@@ -773,10 +780,9 @@ static int lambda_append(journal *j, const journal_update *u, size_t n, const jo
     }
     for (size_t i = 0; i < n; i++) { /* as the engine last saw it, or another invocation moved it */
         const store_op *now = cur_find(jl, u[i].op.id);
-        int fits = u[i].expect_status == STORE_NONE
-                       ? now == NULL
-                       : now && now->status == u[i].expect_status &&
-                             now->attempt == u[i].expect_attempt;
+        int fits = u[i].expect_status == STORE_NONE ? now == NULL
+                                                    : now && now->status == u[i].expect_status &&
+                                                          now->attempt == u[i].expect_attempt;
         if (!fits) {
             err_set(err, "Execution.Conflict", "%s: operation %s changed meanwhile", jl->arn,
                     u[i].op.id);

@@ -35,7 +35,8 @@
 /* How an error of the backend is to be handled by the runtime loop. */
 typedef enum lambda_failure {
     LAMBDA_FAILURE_NONE = 0,
-    LAMBDA_FAILURE_RETRY, /* invalid checkpoint token, 429, 5xx, transport: /error, Lambda retries */
+    LAMBDA_FAILURE_RETRY, /* invalid checkpoint token, 429, 5xx, transport: /error, Lambda retries
+                           */
     LAMBDA_FAILURE_FATAL, /* any other refusal (4xx): the execution FAILS */
 } lambda_failure;
 

@@ -226,8 +226,9 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
         const char *rid = NULL;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "lambda-runtime-aws-request-id");
         if (cJSON_IsString(r) && *r->valuestring &&
-            strspn(r->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
-                                   ".") == strlen(r->valuestring) &&
+            strspn(r->valuestring,
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+                   ".") == strlen(r->valuestring) &&
             strlen(r->valuestring) < 200)
             rid = r->valuestring;
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(res, "body");

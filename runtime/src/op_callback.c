@@ -51,8 +51,8 @@ static int callback_minted(cairn_exec *x, cb_seen *seen)
     store_op r;
     memset(&r, 0, sizeof r);
     int rc = journal_refresh(x->j, seen->id, &r, &err);
-    if (rc == CAIRN_OK && (!r.callback_id || !*r.callback_id ||
-                           strlen(r.callback_id) >= sizeof seen->callback_id)) {
+    if (rc == CAIRN_OK &&
+        (!r.callback_id || !*r.callback_id || strlen(r.callback_id) >= sizeof seen->callback_id)) {
         err_set(&err, "Store.Error",
                 "%s: execution %s: the backend minted no usable callback id for callback %s",
                 x->j->name, x->row->id, seen->id);

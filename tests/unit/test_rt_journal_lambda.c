@@ -39,22 +39,26 @@ static cJSON *event(void)
     journal_lambda_wire_id("2-1", two1);
     journal_lambda_wire_id("3", three);
     char text[2048];
-    snprintf(text, sizeof text,
-             "{\"DurableExecutionArn\":\"arn:x\",\"CheckpointToken\":\"t1\","
-             "\"InitialExecutionState\":{\"Operations\":["
-             "{\"Id\":\"ex\",\"Type\":\"EXECUTION\",\"Status\":\"STARTED\","
-             "\"StartTimestamp\":1700000000000,\"ExecutionDetails\":{\"InputPayload\":\"{\\\"a\\\":1}\"}},"
-             "{\"Id\":\"%s\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Name\":\"s\",\"Status\":\"READY\","
-             "\"StepDetails\":{\"Attempt\":1}},"
-             "{\"Id\":\"%s\",\"Type\":\"CONTEXT\",\"SubType\":\"WaitForCallback\",\"Name\":\"c\","
-             "\"Status\":\"STARTED\"},"
-             "{\"Id\":\"%s\",\"ParentId\":\"%s\",\"Type\":\"CALLBACK\",\"SubType\":\"Callback\","
-             "\"Name\":\"c\",\"Status\":\"SUCCEEDED\",\"CallbackDetails\":{\"CallbackId\":\"ab+/=\","
-             "\"Result\":\"{\\\"ok\\\":true}\"}},"
-             "{\"Id\":\"%s\",\"Type\":\"WAIT\",\"SubType\":\"Wait\",\"Name\":\"w\",\"Status\":\"STARTED\","
-             "\"StartTimestamp\":\"2026-01-01T00:00:00Z\",\"WaitDetails\":{\"ScheduledEndTimestamp\":1.5e9}}"
-             "]}}",
-             one, two, two1, two, three);
+    snprintf(
+        text, sizeof text,
+        "{\"DurableExecutionArn\":\"arn:x\",\"CheckpointToken\":\"t1\","
+        "\"InitialExecutionState\":{\"Operations\":["
+        "{\"Id\":\"ex\",\"Type\":\"EXECUTION\",\"Status\":\"STARTED\","
+        "\"StartTimestamp\":1700000000000,\"ExecutionDetails\":{\"InputPayload\":\"{\\\"a\\\":1}\"}"
+        "},"
+        "{\"Id\":\"%s\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Name\":\"s\",\"Status\":\"READY\","
+        "\"StepDetails\":{\"Attempt\":1}},"
+        "{\"Id\":\"%s\",\"Type\":\"CONTEXT\",\"SubType\":\"WaitForCallback\",\"Name\":\"c\","
+        "\"Status\":\"STARTED\"},"
+        "{\"Id\":\"%s\",\"ParentId\":\"%s\",\"Type\":\"CALLBACK\",\"SubType\":\"Callback\","
+        "\"Name\":\"c\",\"Status\":\"SUCCEEDED\",\"CallbackDetails\":{\"CallbackId\":\"ab+/=\","
+        "\"Result\":\"{\\\"ok\\\":true}\"}},"
+        "{\"Id\":\"%s\",\"Type\":\"WAIT\",\"SubType\":\"Wait\",\"Name\":\"w\",\"Status\":"
+        "\"STARTED\","
+        "\"StartTimestamp\":\"2026-01-01T00:00:00Z\",\"WaitDetails\":{\"ScheduledEndTimestamp\":1."
+        "5e9}}"
+        "]}}",
+        one, two, two1, two, three);
     cJSON *ev = cJSON_Parse(text);
     assert_non_null(ev);
     return ev;
@@ -132,17 +136,27 @@ static void test_updates_have_aws_shapes(void **state)
     cJSON *ev = event();
     assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
     jl.now_override = 1000000;
-    store_op step = {.id = "4", .name = "s4", .type = STORE_OP_STEP, .sub_type = "Step",
-                     .result = "{\"r\":1}"};
+    store_op step = {
+        .id = "4", .name = "s4", .type = STORE_OP_STEP, .sub_type = "Step", .result = "{\"r\":1}"};
     store_op fail = step;
     fail.error = "{\"type\":\"E.T\",\"message\":\"m\",\"data\":{\"k\":2}}";
     store_op retry = fail;
     retry.result = NULL;
     retry.next_attempt_at = 1000000 + 2500;
-    store_op wait = {.id = "5-1", .parent_id = "5", .name = "w", .type = STORE_OP_WAIT,
-                     .sub_type = "Wait", .started_at = 0, .timeout_at = 90000};
-    store_op cb = {.id = "6", .name = "c", .type = STORE_OP_CALLBACK, .sub_type = "Callback",
-                   .started_at = 0, .timeout_at = 3600000, .heartbeat_ms = 60000};
+    store_op wait = {.id = "5-1",
+                     .parent_id = "5",
+                     .name = "w",
+                     .type = STORE_OP_WAIT,
+                     .sub_type = "Wait",
+                     .started_at = 0,
+                     .timeout_at = 90000};
+    store_op cb = {.id = "6",
+                   .name = "c",
+                   .type = STORE_OP_CALLBACK,
+                   .sub_type = "Callback",
+                   .started_at = 0,
+                   .timeout_at = 3600000,
+                   .heartbeat_ms = 60000};
     store_op done_wait = wait;
     journal_update u[] = {
         {.action = JOURNAL_SUCCEED, .op = step, .expect_status = STORE_NONE},
@@ -159,23 +173,29 @@ static void test_updates_have_aws_shapes(void **state)
     journal_lambda_wire_id("5", h5);
     journal_lambda_wire_id("5-1", h51);
     journal_lambda_wire_id("6", h6);
-    snprintf(want, sizeof want,
-             "["
-             "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"START\"},"
-             "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"SUCCEED\","
-             "\"Payload\":\"{\\\"r\\\":1}\"},"
-             "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"FAIL\","
-             "\"Error\":{\"ErrorType\":\"E.T\",\"ErrorMessage\":\"m\",\"ErrorData\":\"{\\\"k\\\":2}\"}},"
-             "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"START\"},"
-             "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"RETRY\","
-             "\"Error\":{\"ErrorType\":\"E.T\",\"ErrorMessage\":\"m\",\"ErrorData\":\"{\\\"k\\\":2}\"},"
-             "\"StepOptions\":{\"NextAttemptDelaySeconds\":3}},"
-             "{\"Id\":\"%s\",\"ParentId\":\"%s\",\"Name\":\"w\",\"Type\":\"WAIT\",\"SubType\":\"Wait\","
-             "\"Action\":\"START\",\"WaitOptions\":{\"WaitSeconds\":90}},"
-             "{\"Id\":\"%s\",\"Name\":\"c\",\"Type\":\"CALLBACK\",\"SubType\":\"Callback\",\"Action\":\"START\","
-             "\"CallbackOptions\":{\"TimeoutSeconds\":3600,\"HeartbeatTimeoutSeconds\":60}}"
-             "]",
-             h4, h4, h4, h4, h4, h51, h5, h6);
+    snprintf(
+        want, sizeof want,
+        "["
+        "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":"
+        "\"START\"},"
+        "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":"
+        "\"SUCCEED\","
+        "\"Payload\":\"{\\\"r\\\":1}\"},"
+        "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":\"FAIL\","
+        "\"Error\":{\"ErrorType\":\"E.T\",\"ErrorMessage\":\"m\",\"ErrorData\":\"{\\\"k\\\":2}\"}},"
+        "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":"
+        "\"START\"},"
+        "{\"Id\":\"%s\",\"Name\":\"s4\",\"Type\":\"STEP\",\"SubType\":\"Step\",\"Action\":"
+        "\"RETRY\","
+        "\"Error\":{\"ErrorType\":\"E.T\",\"ErrorMessage\":\"m\",\"ErrorData\":\"{\\\"k\\\":2}\"},"
+        "\"StepOptions\":{\"NextAttemptDelaySeconds\":3}},"
+        "{\"Id\":\"%s\",\"ParentId\":\"%s\",\"Name\":\"w\",\"Type\":\"WAIT\",\"SubType\":\"Wait\","
+        "\"Action\":\"START\",\"WaitOptions\":{\"WaitSeconds\":90}},"
+        "{\"Id\":\"%s\",\"Name\":\"c\",\"Type\":\"CALLBACK\",\"SubType\":\"Callback\",\"Action\":"
+        "\"START\","
+        "\"CallbackOptions\":{\"TimeoutSeconds\":3600,\"HeartbeatTimeoutSeconds\":60}}"
+        "]",
+        h4, h4, h4, h4, h4, h51, h5, h6);
     cJSON *expect = cJSON_Parse(want);
     assert_non_null(expect);
     if (!json_equal(arr, expect)) {
