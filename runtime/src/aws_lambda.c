@@ -235,6 +235,27 @@ int aws_request_build(const aws_op *op, aws_request *r, cairn_error *err)
         r->body = error_object(op); /* {} when no error is given, as the SDK sends */
         ok = r->path && r->body;
         break;
+    case AWS_CHECKPOINT:
+        r->method = "POST";
+        r->path = label_path(API "/durable-executions/", op->target, "/checkpoint");
+        r->content_type = "application/json";
+        r->body = mem_strdup(op->body ? op->body : "{}");
+        ok = r->path && r->body;
+        break;
+    case AWS_GET_STATE:
+        r->method = "GET";
+        r->path = label_path(API "/durable-executions/", op->target, "/state");
+        ok = r->path != NULL;
+        if (ok && op->token)
+            ok = add_query(r, "CheckpointToken", op->token) == 0;
+        if (ok && op->marker)
+            ok = add_query(r, "Marker", op->marker) == 0;
+        if (ok && op->max_items > 0) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", op->max_items);
+            ok = add_query(r, "MaxItems", n) == 0;
+        }
+        break;
     }
     if (ok && r->body && !r->body_len)
         r->body_len = strlen(r->body);

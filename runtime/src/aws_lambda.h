@@ -46,6 +46,8 @@ typedef enum aws_op_kind {
     AWS_GET_EXECUTION,
     AWS_GET_HISTORY,
     AWS_STOP_EXECUTION,
+    AWS_CHECKPOINT, /* CheckpointDurableExecution: body given (journal_lambda.c) */
+    AWS_GET_STATE,  /* GetDurableExecutionState: token, marker, max_items */
 } aws_op_kind;
 
 /* One call's input, borrowed; what a kind does not use is ignored. */
@@ -59,14 +61,16 @@ typedef struct aws_op {
     const char *error_data;
     int include_data;   /* GET_EXECUTION, GET_HISTORY: IncludeExecutionData=true */
     int max_items;      /* GET_HISTORY: MaxItems when > 0 */
-    const char *marker; /* GET_HISTORY: Marker, NULL for the first page */
+    const char *marker; /* GET_HISTORY, GET_STATE: Marker, NULL for the first page */
+    const char *token;  /* GET_STATE: CheckpointToken */
+    const char *body;   /* CHECKPOINT: the JSON body, as built by the caller */
 } aws_op;
 
 /* An HTTP request of the API; aws_request_cleanup() frees it. */
 typedef struct aws_request {
     const char *method;
     char *path;      /* API path, labels percent-encoded (without the endpoint's prefix) */
-    aws_kv query[3]; /* raw values; names static, values owned */
+    aws_kv query[4]; /* raw values; names static, values owned */
     size_t nquery;
     const char *content_type; /* NULL: no body */
     char *body;               /* owned; NULL with no body */
