@@ -468,7 +468,12 @@ static int take_operations(journal_lambda *jl, const cJSON *ops, int initial, ca
             store_op r;
             int got = op_from_wire(jl, o, &r, err);
             store_op *was = got == 0 && !initial ? cur_find(jl, r.id) : NULL;
-            if (was && was->status == r.status) {
+            /* READY precedes STARTED: answered to this invocation's START of a due retry
+             * (AWS's local runner leaves the Status as it was on a START of an existing
+             * step), it is the state before the START, not a move by another invocation */
+            int stale_ready = was && was->type == STORE_OP_STEP && was->status == STORE_STARTED &&
+                              r.status == STORE_PENDING && r.next_attempt_at == STORE_NO_TIME;
+            if (was && (was->status == r.status || stale_ready)) {
                 /* as this invocation wrote it: its view stands (attempts are counted
                  * its way); what the service adds is the callback id it minted */
                 if (r.callback_id)
