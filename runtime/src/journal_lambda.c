@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "engine_impl.h"
+#include "error.h"
 #include "ids.h"
 #include "json.h"
 #include "mem.h"
@@ -387,6 +389,37 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
                 oom = 1;
             cJSON_free(text);
             cJSON_Delete(s);
+        }
+        /* the service keeps the sender's ErrorObject as it was sent; the await raises what
+         * callback fail journals on SQLite (callback_api.c): Callback.Failed, the sender's
+         * error in the data */
+        const cJSON *eo = cJSON_GetObjectItemCaseSensitive(d, "Error");
+        if (r->status == STORE_FAILED && cJSON_IsObject(eo)) {
+            static const char *const keys[] = {"ErrorType", "ErrorMessage", "ErrorData"};
+            cJSON *sent = cJSON_CreateObject();
+            for (size_t k = 0; sent && k < 3; k++) {
+                const char *v = str(eo, keys[k]);
+                cJSON *item = v ? cJSON_CreateString(v) : cJSON_CreateNull();
+                if (!item || !cJSON_AddItemToObject(sent, keys[k], item)) {
+                    cJSON_Delete(item);
+                    cJSON_Delete(sent);
+                    sent = NULL;
+                }
+            }
+            const char *m = str(eo, "ErrorMessage");
+            cairn_error failed;
+            err_init(&failed);
+            char *text = NULL;
+            if (sent) {
+                err_set_data(&failed, "Callback.Failed", sent, "%s",
+                             m && *m ? m : "Callback failed");
+                text = engine_error_text(&failed);
+            }
+            r->error = keep(jl, text, &oom);
+            if (!text)
+                oom = 1;
+            cJSON_free(text);
+            err_cleanup(&failed);
         }
         break;
     }

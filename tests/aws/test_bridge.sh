@@ -10,8 +10,9 @@
 #     and AWS's logic refuses none of cairn's checkpoints;
 #   - the approval example's wait_for_callback: the runner mints the id, the
 #     submitter sends it, `callback succeed --aws` answers through the bridge,
-#     the result is SQLite's for the same answer; and a `callback fail` ends it
-#     as on SQLite.
+#     the result is SQLite's for the same answer (approved, rejected); a
+#     `callback fail` ends it FAILED Callback.Failed with the sender's error
+#     in the data, as on SQLite.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +36,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
 
 # bridge NAME: starts a bridge; sets $PORT.
 bridge() {
@@ -118,5 +120,58 @@ assert d["invocations"] >= 3, d["invocations"]
 # the runner's own record of the operations: every step it holds ended
 assert all(o["status"] in ("SUCCEEDED", "FAILED") for o in d["operations"]), d["operations"]
 EOF
+
+# approve RUN-NAME VERB ARGS...: an approval run; its callback, once the runner
+# minted it and the submitter sent it, answered with `callback VERB ID --aws ARGS`.
+approve() {
+    local name=$1 verb=$2
+    shift 2
+    python3 -c 'import json,sys; print(json.dumps({"request_id": sys.argv[2], "amount": 1450, "item": "laptop", "inbox": "http://127.0.0.1:%s/_test/inbox" % sys.argv[1]}))' \
+        "$PORT" "PR-$name" >"$WORK/$name.input.json"
+    local id cid=""
+    id=$(run "$WORK/$name.input.json")
+    for _ in $(seq 200); do
+        cid=$(curl -s "http://127.0.0.1:$PORT/_test/result?id=$id" | python3 -c 'import json,sys; print((json.load(sys.stdin)["callbacks"] or [""])[-1])')
+        [[ -n $cid ]] && curl -s "http://127.0.0.1:$PORT/_test/inboxes" |
+            grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" && break
+        sleep 0.05
+    done
+    [[ -n $cid ]] || fail "$name: AWS's logic minted no callback id"
+    curl -s "http://127.0.0.1:$PORT/_test/inboxes" | grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" ||
+        fail "$name: the submitter did not send the runner's callback id $cid"
+    run_cmd "cb-$name" env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$APPROVAL" callback "$verb" "$cid" --aws "$@"
+    expect_rc 0
+    settle "$id" "$WORK/$name.bridge.json"
+}
+
+check "approval: the runner mints the callback id, callback succeed --aws answers it through the bridge"
+bridge cb
+host cb "$APPROVAL"
+approve yes succeed --result '{"approved":true,"by":"ana"}'
+# what approval ends with on SQLite for these answers (examples/approval/test_approval.sh)
+echo '{"status": "SUCCEEDED", "result": {"request": "PR-yes", "approved": true, "by": "ana"}}' >"$WORK/yes.sqlite.json"
+same "$WORK/yes.sqlite.json" "$WORK/yes.bridge.json"
+approve no succeed --result '{"approved":false,"by":"bo"}'
+echo '{"status": "FAILED", "error": {"type": "Approval.Rejected", "message": "request PR-no rejected by bo", "data": {"approved": false, "by": "bo"}}}' >"$WORK/no.sqlite.json"
+same "$WORK/no.sqlite.json" "$WORK/no.bridge.json"
+approve declined fail --error-type Manager.Away --error-message "on leave until May"
+python3 - "$WORK/declined.bridge.json" <<'EOF2' || fail "callback fail does not end it as on SQLite"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert not d["refusals"] and d["status"] == "FAILED", (d["status"], d["refusals"], d.get("error"))
+e = {k[0].upper() + k[1:]: v for k, v in d["error"].items()}
+assert "ErrorData" in e, ("no ErrorData", e, [a["body"] for a in d["answers"]][-1])
+data = json.loads(e["ErrorData"])
+# on SQLite (examples/approval/test_approval.sh): Callback.Failed, the sender's error in the data
+assert e["ErrorType"] == "Callback.Failed", e
+assert data["ErrorType"] == "Manager.Away" and data["ErrorMessage"] == "on leave until May", data
+print("  declined: FAILED Callback.Failed, the sender's Manager.Away kept")
+EOF2
+python3 - "$WORK/yes.bridge.json" <<'EOF2' || fail "the approval's updates are not the wait_for_callback's"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [(u["Type"], u["Action"], u.get("SubType")) for u in d["updates"]][:3]
+assert got == [("CONTEXT", "START", "WaitForCallback"), ("CALLBACK", "START", "Callback"), ("STEP", "START", "Step")], got
+EOF2
 
 echo "bridge: all checks passed"

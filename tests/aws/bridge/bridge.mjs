@@ -20,8 +20,10 @@
 //
 // For the test, unsigned under /_test/:
 //   POST /_test/run {"input"}   starts runner.run (time skipped) -> {"id"}
-//   GET  /_test/result?id=N     {"done", "status", "result", "error",
-//                                "operations", "updates", "refusals", "invocations"}
+//   GET  /_test/result?id=N     {"done", "status", "result", "error", "operations",
+//                                "updates", "refusals", "invocations", "callbacks"
+//                                (the ids AWS's logic minted, as checkpoints answered)}
+//   POST /_test/inbox, GET /_test/inboxes: what a submitter sends, recorded
 // Executions run one at a time (the runner's checkpoint worker is one per process).
 // Timestamps: epoch ms in the invocation event, epoch seconds in API answers
 // (shared/reference/lambda-wire.md). Listens on 127.0.0.1, on a free port
@@ -51,6 +53,7 @@ const inflight = new Map(); // request id -> {resolve, reject, run}
 let client = null; // the runner's checkpoint client, from the first event
 let current = null; // the run in progress
 const runs = [];
+const inbox = []; // what submitters POST to /_test/inbox
 let nextRequest = 1;
 
 function handOut() {
@@ -135,6 +138,9 @@ async function route(req, res, body) {
         const r = JSON.parse(body);
         current?.updates.push(...(r.Updates ?? []));
         const out = await client.checkpoint({ ...r, DurableExecutionArn: arn });
+        for (const o of out.NewExecutionState?.Operations ?? [])
+          if (o.CallbackDetails?.CallbackId && current && !current.callbacks.includes(o.CallbackDetails.CallbackId))
+            current.callbacks.push(o.CallbackDetails.CallbackId);
         return send(res, 200, wire(out, "s"));
       }
       if (m[2] === "state" && req.method === "GET") {
@@ -158,12 +164,17 @@ async function route(req, res, body) {
       return refuse(res, err, "callback-" + m[2]);
     }
   }
+  if (path === "/_test/inbox" && req.method === "POST") {
+    inbox.push(body.toString());
+    return send(res, 200, { ok: true });
+  }
+  if (path === "/_test/inboxes") return send(res, 200, inbox);
   if (path === "/_test/run" && req.method === "POST") {
     if (current && !current.done) return send(res, 409, { message: "a run is in progress" });
     const input = JSON.parse(body).input;
     const run = {
       id: runs.length, done: false, invocations: 0, events: [], answers: [],
-      updates: [], refusals: [],
+      updates: [], refusals: [], callbacks: [],
     };
     runs.push(run);
     current = run;
