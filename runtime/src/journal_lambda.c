@@ -656,12 +656,14 @@ static cJSON *start_update(const journal_update *u)
                                      seconds(r->timeout_at - r->started_at, 1)) != NULL;
         break;
     case STORE_OP_CALLBACK:
+        /* no timeout, no heartbeat: left out, as the JS SDK does (AWS's local service arms
+         * a timer for any number given, so a 0 timed the callback out at once) */
         ok = ok && (opt = cJSON_AddObjectToObject(o, "CallbackOptions")) &&
-             cJSON_AddNumberToObject(
-                 opt, "TimeoutSeconds",
-                 r->timeout_at == STORE_NO_TIME ? 0 : seconds(r->timeout_at - r->started_at, 1)) &&
-             cJSON_AddNumberToObject(opt, "HeartbeatTimeoutSeconds",
-                                     r->heartbeat_ms > 0 ? seconds(r->heartbeat_ms, 1) : 0);
+             (r->timeout_at == STORE_NO_TIME ||
+              cJSON_AddNumberToObject(opt, "TimeoutSeconds",
+                                      seconds(r->timeout_at - r->started_at, 1))) &&
+             (r->heartbeat_ms <= 0 ||
+              cJSON_AddNumberToObject(opt, "HeartbeatTimeoutSeconds", seconds(r->heartbeat_ms, 1)));
         break;
     case STORE_OP_CHAINED_INVOKE:
         ok = ok && (opt = cJSON_AddObjectToObject(o, "ChainedInvokeOptions")) &&
