@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libcjson-dev
 if [[ "${1:-}" == "--test" ]]; then
     # graphviz and chromium render the diagrams (dot -Tsvg, mermaid-cli) in tests/graph;
     # clang and clang-format check the generated code (tests/golden, tests/package).
-    pkgs+=(python3 valgrind graphviz chromium clang clang-format)
+    # python3-yaml reads the Lambda example's SAM templates (tests/aws).
+    pkgs+=(python3 python3-yaml valgrind graphviz chromium clang clang-format)
     # Node.js for ajv: any recent one will do; take Debian's only when none is there.
     command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi

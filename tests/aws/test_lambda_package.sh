@@ -90,7 +90,10 @@ py "$WORK/declined.json" 'd["status"] == "FAILED"' '"declined" in d["error"]["Er
 grep -q 'SUCCEEDED' "$WORK/host-pkg.err" || fail "bootstrap said nothing on stderr: $(cat "$WORK/host-pkg.err")"
 
 check "template.yaml and template-image.yaml: a provided.al2023 durable function, its IAM actions"
-python3 - "$EX/template.yaml" "$EX/template-image.yaml" <<'PY'
+# PyYAML: Debian's python3-yaml (tools/deps.sh --test) when the python3 on PATH lacks it
+PYYAML=python3
+python3 -c 'import yaml' 2>/dev/null || PYYAML=/usr/bin/python3
+"$PYYAML" - "$EX/template.yaml" "$EX/template-image.yaml" <<'PY'
 import sys, yaml
 zipt, imaget = (yaml.safe_load(open(p)) for p in sys.argv[1:])
 for t in (zipt, imaget):
