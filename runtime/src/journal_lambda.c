@@ -697,6 +697,11 @@ int journal_lambda_updates(journal_lambda *jl, const journal_update *u, size_t n
         int ok = 1;
         if (x->action == JOURNAL_START) {
             ok = (o = start_update(x)) != NULL;
+        } else if (x->action == JOURNAL_CANCEL && r->type != STORE_OP_WAIT) {
+            /* AWS's service records a CANCEL of a WAIT only (WaitCancelled): a cancelled
+             * branch's contexts, steps, callbacks and invokes stay open there, as the JS
+             * SDK leaves them; its finished batch's payload says CANCELLED */
+            continue;
         } else if ((x->action == JOURNAL_SUCCEED || x->action == JOURNAL_FAIL) &&
                    service_completes(r->type) &&
                    !(r->type == STORE_OP_CHAINED_INVOKE && x->expect_status == STORE_NONE)) {

@@ -239,6 +239,59 @@ static void test_a_callback_without_deadlines_sends_none(void **state)
     err_cleanup(&err);
 }
 
+/* A cancelled branch: AWS's service refuses CANCEL of a context or a step, and records none
+ * of a callback (tests/aws/test_bridge.sh's quorum): only a wait's CANCEL is sent. */
+static void test_cancel_is_sent_where_the_service_takes_it(void **state)
+{
+    (void)state;
+    journal_lambda jl;
+    cairn_error err;
+    err_init(&err);
+    cJSON *ev = event();
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    store_op ctx = {.id = "1-2",
+                    .parent_id = "1",
+                    .name = "b",
+                    .type = STORE_OP_CONTEXT,
+                    .sub_type = "ParallelBranch",
+                    .status = STORE_CANCELLED};
+    store_op step = {.id = "1-2-1",
+                     .parent_id = "1-2",
+                     .name = "s",
+                     .type = STORE_OP_STEP,
+                     .sub_type = "Step",
+                     .status = STORE_CANCELLED,
+                     .attempt = 1};
+    store_op cb = {.id = "1-2-2",
+                   .parent_id = "1-2",
+                   .name = "c",
+                   .type = STORE_OP_CALLBACK,
+                   .sub_type = "Callback",
+                   .status = STORE_CANCELLED};
+    store_op wait = {.id = "1-2-3",
+                     .parent_id = "1-2",
+                     .name = "w",
+                     .type = STORE_OP_WAIT,
+                     .sub_type = "Wait",
+                     .status = STORE_CANCELLED};
+    journal_update u[] = {
+        {.action = JOURNAL_CANCEL, .op = ctx, .expect_status = STORE_STARTED},
+        {.action = JOURNAL_CANCEL, .op = step, .expect_status = STORE_PENDING, .expect_attempt = 1},
+        {.action = JOURNAL_CANCEL, .op = cb, .expect_status = STORE_STARTED},
+        {.action = JOURNAL_CANCEL, .op = wait, .expect_status = STORE_STARTED},
+    };
+    cJSON *arr = cJSON_CreateArray();
+    assert_int_equal(journal_lambda_updates(&jl, u, 4, arr, &err), CAIRN_OK);
+    assert_int_equal(cJSON_GetArraySize(arr), 1);
+    const cJSON *o = cJSON_GetArrayItem(arr, 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Type")), "WAIT");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Action")), "CANCEL");
+    cJSON_Delete(arr);
+    journal_lambda_cleanup(&jl);
+    cJSON_Delete(ev);
+    err_cleanup(&err);
+}
+
 static void test_the_outcome_is_status_and_result_or_error(void **state)
 {
     (void)state;
@@ -276,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_a_bad_event_is_refused),
         cmocka_unit_test(test_updates_have_aws_shapes),
         cmocka_unit_test(test_a_callback_without_deadlines_sends_none),
+        cmocka_unit_test(test_cancel_is_sent_where_the_service_takes_it),
         cmocka_unit_test(test_the_outcome_is_status_and_result_or_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
