@@ -420,6 +420,23 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
                 oom = 1;
             cJSON_free(text);
             err_cleanup(&failed);
+        } else if (r->status == STORE_TIMED_OUT && !str(eo, "ErrorType")) {
+            /* the service says only "Callback timed out [on heartbeat]": the types the
+             * engine raises on SQLite (op_callback.c), so a catch of them works here too */
+            const char *m = str(eo, "ErrorMessage");
+            int beat = m && strstr(m, "heartbeat");
+            cairn_error late;
+            err_init(&late);
+            err_set(&late, beat ? "Callback.Heartbeat" : "Callback.Timeout", "%s",
+                    m && *m ? m
+                    : beat  ? "Callback timed out on heartbeat"
+                            : "Callback timed out");
+            char *text = engine_error_text(&late);
+            r->error = keep(jl, text, &oom);
+            if (!text)
+                oom = 1;
+            cJSON_free(text);
+            err_cleanup(&late);
         }
         break;
     }

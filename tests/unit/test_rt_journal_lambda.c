@@ -105,6 +105,47 @@ static void test_an_event_reads_back_into_engine_ids(void **state)
     err_cleanup(&err);
 }
 
+/* A callback AWS timed out says only "Callback timed out [on heartbeat]": it reads back with
+ * the types the engine raises on SQLite, so a workflow's catch of them works on Lambda too. */
+static void test_a_timed_out_callback_has_cairns_types(void **state)
+{
+    (void)state;
+    const char *msgs[] = {"Callback timed out", "Callback timed out on heartbeat"};
+    const char *types[] = {"Callback.Timeout", "Callback.Heartbeat"};
+    for (int k = 0; k < 2; k++) {
+        char one[17], text[1024];
+        journal_lambda_wire_id("1", one);
+        snprintf(text, sizeof text,
+                 "{\"DurableExecutionArn\":\"arn:x\",\"CheckpointToken\":\"t1\","
+                 "\"InitialExecutionState\":{\"Operations\":["
+                 "{\"Id\":\"ex\",\"Type\":\"EXECUTION\",\"Status\":\"STARTED\","
+                 "\"StartTimestamp\":1700000000000,\"ExecutionDetails\":{\"InputPayload\":\"{}\"}},"
+                 "{\"Id\":\"%s\",\"Type\":\"CALLBACK\",\"SubType\":\"Callback\",\"Name\":\"c\","
+                 "\"Status\":\"TIMED_OUT\",\"CallbackDetails\":{\"CallbackId\":\"id1\","
+                 "\"Error\":{\"ErrorMessage\":\"%s\"}}}]}}",
+                 one, msgs[k]);
+        cJSON *ev = cJSON_Parse(text);
+        assert_non_null(ev);
+        journal_lambda jl;
+        cairn_error err;
+        err_init(&err);
+        assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+        const store_exec *ex;
+        const store_op *ops;
+        size_t n;
+        assert_int_equal(journal_load(&jl.j, &ex, &ops, &n, &err), CAIRN_OK);
+        const store_op *cb = find(ops, n, "1");
+        assert_int_equal(cb->status, STORE_TIMED_OUT);
+        cJSON *e = cJSON_Parse(cb->error);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")), types[k]);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), msgs[k]);
+        cJSON_Delete(e);
+        journal_lambda_cleanup(&jl);
+        cJSON_Delete(ev);
+        err_cleanup(&err);
+    }
+}
+
 static void test_a_bad_event_is_refused(void **state)
 {
     (void)state;
@@ -330,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_updates_have_aws_shapes),
         cmocka_unit_test(test_a_callback_without_deadlines_sends_none),
         cmocka_unit_test(test_cancel_is_sent_where_the_service_takes_it),
+        cmocka_unit_test(test_a_timed_out_callback_has_cairns_types),
         cmocka_unit_test(test_the_outcome_is_status_and_result_or_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
