@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "emit_expr.h"
+#include "graph.h"
 #include "layout.h"
 #include "opid.h"
 #include "tpl.h"
@@ -708,26 +709,22 @@ static void emit_list_data(emitter *e, buf *out, size_t l)
 }
 
 /* The embedded hooks source, one literal per source line. */
-static void emit_hooks(emitter *e, buf *out)
+/*
+ * `static const char NAME[] =` and text (len bytes) as one literal per line
+ * of it: aligned after `= ` when every line fits there, else each on its own
+ * line indented once (clang-format's two layouts); when even that is too
+ * wide, clang-format would split the literals, so the block is marked to be
+ * left alone.
+ */
+static void emit_text_literal(buf *out, const char *name, const char *text, size_t len)
 {
-    const workflow *wf = e->wf;
-    if (!wf->hooks_source)
-        return;
-    buf_add(out, "/* ");
-    w_comment(out, wf->hooks ? wf->hooks : "hooks");
-    buf_add(out, ", embedded: the definition hash covers it. */\n");
-    /* One literal per source line: aligned after `= ` when every line fits
-     * there, else each on its own line indented once (clang-format's two
-     * layouts); when even that is too wide, clang-format would split the
-     * literals, so the block is marked to be left alone. */
-    size_t len = wf->hooks_len ? wf->hooks_len : strlen(wf->hooks_source);
     buf decl, lits;
     buf_init(&decl);
     buf_init(&lits);
-    buf_printf(&decl, "static const char %s_lua[] =", wf->name);
+    buf_printf(&decl, "static const char %s[] =", name);
     size_t widest = 0, nlits = 0;
     for (size_t i = 0; i < len; nlits++) {
-        const char *p = wf->hooks_source + i;
+        const char *p = text + i;
         const char *nl = memchr(p, '\n', len - i);
         size_t n = nl ? (size_t)(nl - p) + 1 : len - i;
         size_t before = lits.len;
@@ -770,6 +767,44 @@ static void emit_hooks(emitter *e, buf *out)
         out->oom = 1;
     buf_cleanup(&decl);
     buf_cleanup(&lits);
+}
+
+static void emit_hooks(emitter *e, buf *out)
+{
+    const workflow *wf = e->wf;
+    if (!wf->hooks_source)
+        return;
+    buf_add(out, "/* ");
+    w_comment(out, wf->hooks ? wf->hooks : "hooks");
+    buf_add(out, ", embedded: the definition hash covers it. */\n");
+    buf name;
+    buf_init(&name);
+    buf_printf(&name, "%s_lua", wf->name);
+    emit_text_literal(out, buf_str(&name), wf->hooks_source,
+                      wf->hooks_len ? wf->hooks_len : strlen(wf->hooks_source));
+    if (!buf_ok(&name))
+        out->oom = 1;
+    buf_cleanup(&name);
+}
+
+/* The diagram as `cairn graph --format json` draws it, for serve's console. */
+static void emit_graph(emitter *e, buf *out)
+{
+    const workflow *wf = e->wf;
+    char *json = graph_render(wf, GRAPH_JSON);
+    buf name;
+    buf_init(&name);
+    buf_printf(&name, "%s_graph", wf->name);
+    if (!json) {
+        out->oom = 1;
+    } else {
+        buf_add(out, "/* The diagram (cairn graph --format json), for serve's web console. */\n");
+        emit_text_literal(out, buf_str(&name), json, strlen(json));
+    }
+    if (!buf_ok(&name))
+        out->oom = 1;
+    buf_cleanup(&name);
+    free(json);
 }
 
 /* The C hooks of ops (and of the lists nested in them), in document order, each once. */
@@ -830,7 +865,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
     emitter e = {.wf = wf, .o = o};
     buf_init(&e.yaml_lit);
     buf_init(&e.cfile_lit);
-    buf parts[17];
+    buf parts[18];
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         buf_init(&parts[i]);
     char *c = NULL, *h = NULL;
@@ -874,11 +909,13 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         P_VERSION_NOTE,
         P_CHOOKS,
         P_WF_VERSION,
-        P_INVOKES
+        P_INVOKES,
+        P_GRAPH
     };
     w_comment(&parts[P_SOURCE], wf->path);
     emit_summary(&e, &parts[P_SUMMARY]);
     emit_hooks(&e, &parts[P_HOOKS]);
+    emit_graph(&e, &parts[P_GRAPH]);
     if (wf->input_schema_json) {
         buf lit;
         buf_init(&lit);
@@ -1029,6 +1066,7 @@ int emit_workflow(const workflow *wf, const emit_opts *o, diag *d, char **c_text
         {"LUA_CHUNKNAME", buf_str(&parts[P_CHUNK])},
         {"C_HOOKS", buf_str(&parts[P_CHOOKS])},
         {"INVOKES", buf_str(&parts[P_INVOKES])},
+        {"GRAPH", buf_str(&parts[P_GRAPH])},
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (render(o, "workflow.c.in", vars, nvars, d, &c) < 0 ||

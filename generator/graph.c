@@ -1086,6 +1086,198 @@ static void render_dot(buf *b, const graph *g)
     buf_add(b, "}\n");
 }
 
+/* ---- JSON (the web console of serve draws it) ---- */
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_text(buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            buf_add(b, "\\n");
+        else if (c < 0x20)
+            buf_printf(b, "\\u%04x", c);
+        else
+            buf_addc(b, (char)c);
+    }
+    buf_addc(b, '"');
+}
+
+/* The subgraph (as json_group's ids) that holds operation i's node, or none:
+ * the fan-out of its list, and for a parallel the branch. */
+static void group_of_op(buf *b, const graph *g, int i)
+{
+    for (size_t l = 0; l < g->nlists; l++) {
+        const glist *L = &g->lists[l];
+        if (i < L->first || i >= L->first + (int)L->n)
+            continue;
+        if (L->owner < 0)
+            break;
+        int owner = (int)L->owner;
+        subgraph_id(b, g, owner, g->all[owner]->kind == OP_PARALLEL ? (long)L->branch : -1,
+                    GRAPH_MERMAID);
+        return;
+    }
+    buf_add(b, "null");
+}
+
+static void json_group_ref(buf *b, const graph *g, int n)
+{
+    buf id;
+    buf_init(&id);
+    if (n == NODE_START(g) || n == NODE_SUCCEEDED(g) || n == NODE_FAILED(g))
+        buf_add(&id, "null");
+    else if (n >= NODE_JOIN(g, 0))
+        subgraph_id(&id, g, n - NODE_JOIN(g, 0), -1, GRAPH_MERMAID);
+    else if (n >= NODE_FORK(g, 0))
+        subgraph_id(&id, g, n - NODE_FORK(g, 0), -1, GRAPH_MERMAID);
+    else
+        group_of_op(&id, g, n);
+    if (!strcmp(buf_str(&id), "null"))
+        buf_add(b, "null");
+    else
+        json_text(b, buf_str(&id));
+    if (!buf_ok(&id))
+        b->oom = 1;
+    buf_cleanup(&id);
+}
+
+static void json_node(buf *b, const graph *g, int n, int depth)
+{
+    static const char *const shapes[] = {
+        [SH_START] = "start",       [SH_SUCCEEDED] = "succeeded", [SH_FAILED] = "failed",
+        [SH_STEP] = "step",         [SH_WAIT] = "wait",           [SH_CALLBACK] = "callback",
+        [SH_AWAIT] = "await",       [SH_WAIT_FOR_CALLBACK] = "wait_for_callback",
+        [SH_CHOICE] = "choice",     [SH_SUCCEED] = "succeed",     [SH_FAIL] = "fail",
+        [SH_GOTO] = "goto",         [SH_FORK] = "fork",           [SH_JOIN] = "join"};
+    (void)depth;
+    node_shape sh = node_shape_of(g, n);
+    buf_add(b, "{\"id\": ");
+    buf id;
+    buf_init(&id);
+    node_id(&id, g, n);
+    json_text(b, buf_str(&id));
+    if (!buf_ok(&id))
+        b->oom = 1;
+    buf_cleanup(&id);
+    buf_printf(b, ", \"shape\": \"%s\", \"name\": ", shapes[sh]);
+    if (n < g->nops)
+        json_text(b, g->all[n]->name);
+    else
+        buf_add(b, "null");
+    buf_add(b, ", \"label\": ");
+    if (sh == SH_FORK || sh == SH_JOIN || !g->labels[n])
+        buf_add(b, "null");
+    else
+        json_text(b, g->labels[n]);
+    buf_add(b, ", \"group\": ");
+    json_group_ref(b, g, n);
+    buf_add(b, "},\n");
+}
+
+static void json_group(buf *b, const graph *g, int i, long branch, const char *title, int depth)
+{
+    (void)depth;
+    buf id;
+    buf_init(&id);
+    subgraph_id(&id, g, i, branch, GRAPH_MERMAID);
+    buf_add(b, "{\"id\": ");
+    json_text(b, buf_str(&id));
+    buf_add(b, ", \"title\": ");
+    json_text(b, title);
+    buf_add(b, ", \"parent\": ");
+    buf_reset(&id);
+    if (branch >= 0)
+        subgraph_id(&id, g, i, -1, GRAPH_MERMAID);
+    else
+        group_of_op(&id, g, i);
+    if (!strcmp(buf_str(&id), "null"))
+        buf_add(b, "null");
+    else
+        json_text(b, buf_str(&id));
+    buf_add(b, "},\n");
+    if (!buf_ok(&id))
+        b->oom = 1;
+    buf_cleanup(&id);
+}
+
+static void json_none_node(buf *b, const graph *g, int n, int depth)
+{
+    (void)b, (void)g, (void)n, (void)depth;
+}
+
+static void json_none_open(buf *b, const graph *g, int i, long branch, const char *title,
+                           int depth)
+{
+    (void)b, (void)g, (void)i, (void)branch, (void)title, (void)depth;
+}
+
+static void json_none_close(buf *b, int depth)
+{
+    (void)b, (void)depth;
+}
+
+/* Drops the ",\n" after the last item of a list, if there is one. */
+static void json_end_list(buf *b, size_t start)
+{
+    if (b->len > start + 1 && buf_ok(b)) {
+        b->len -= 2;
+        b->data[b->len] = '\0';
+        buf_addc(b, '\n');
+    }
+}
+
+/*
+ * {"workflow", "sha256", "nodes": [{id, shape, name, label, group}],
+ *  "groups": [{id, title, parent}], "edges": [{from, to, style, label}]}:
+ * the nodes in the order the other syntaxes draw them, one item a line.
+ */
+static void render_json(buf *b, const graph *g)
+{
+    static const char *const styles[] = {
+        [ED_FLOW] = "flow", [ED_RETRY] = "retry", [ED_CATCH] = "catch", [ED_TIMEOUT] = "timeout"};
+    static const syntax nodes = {json_node, json_none_open, json_none_close};
+    static const syntax groups = {json_none_node, json_group, json_none_close};
+    buf_add(b, "{\"workflow\": ");
+    json_text(b, g->wf->name);
+    buf_printf(b, ", \"sha256\": \"%s\",\n\"nodes\": [\n", g->wf->sha256);
+    size_t start = b->len;
+    draw_nodes(b, g, &nodes);
+    json_end_list(b, start);
+    buf_add(b, "],\n\"groups\": [\n");
+    start = b->len;
+    draw_nodes(b, g, &groups);
+    json_end_list(b, start);
+    buf_add(b, "],\n\"edges\": [\n");
+    start = b->len;
+    for (size_t i = 0; i < g->nedges; i++) {
+        const edge *e = &g->edges[i];
+        buf id;
+        buf_init(&id);
+        buf_add(b, "{\"from\": ");
+        node_id(&id, g, e->from);
+        json_text(b, buf_str(&id));
+        buf_add(b, ", \"to\": ");
+        buf_reset(&id);
+        node_id(&id, g, e->to);
+        json_text(b, buf_str(&id));
+        buf_printf(b, ", \"style\": \"%s\", \"label\": ", styles[e->style]);
+        if (e->label)
+            json_text(b, e->label);
+        else
+            buf_add(b, "null");
+        buf_add(b, "},\n");
+        if (!buf_ok(&id))
+            b->oom = 1;
+        buf_cleanup(&id);
+    }
+    json_end_list(b, start);
+    buf_add(b, "]}\n");
+}
+
 char *graph_render(const workflow *wf, graph_format fmt)
 {
     graph g = {.wf = wf};
@@ -1095,6 +1287,8 @@ char *graph_render(const workflow *wf, graph_format fmt)
     if (!g.oom) {
         if (fmt == GRAPH_DOT)
             render_dot(&b, &g);
+        else if (fmt == GRAPH_JSON)
+            render_json(&b, &g);
         else
             render_mermaid(&b, &g);
     }
@@ -1108,16 +1302,17 @@ char *graph_render(const workflow *wf, graph_format fmt)
 
 static void graph_usage(FILE *f)
 {
-    fputs("usage: cairn graph FILE [--format mermaid|dot] [-o OUT]\n"
+    fputs("usage: cairn graph FILE [--format mermaid|dot|json] [-o OUT]\n"
           "\n"
           "Draws the state machine of a workflow: one node per operation (kind and\n"
           "name), one edge per transition (sequence, choice conditions, catches,\n"
           "retries, callback timeouts, the ends); a parallel, map or group is a\n"
           "subgraph from a fork bar to a join bar, each parallel branch a subgraph\n"
-          "inside. Mermaid by default; DOT renders with `dot -Tsvg`.\n"
+          "inside. Mermaid by default; DOT renders with `dot -Tsvg`; JSON lists the\n"
+          "nodes, subgraphs and edges (what serve's web console draws).\n"
           "Exit status: 0 drawn, 1 the file has an error, 2 usage.\n"
           "\n"
-          "  --format F   mermaid (default) or dot\n"
+          "  --format F   mermaid (default), dot or json\n"
           "  -o OUT       write to OUT instead of stdout\n"
           "  -h, --help   this help\n",
           f);
@@ -1128,7 +1323,7 @@ int cmd_graph(int argc, char **argv)
     graph_format fmt = GRAPH_MERMAID;
     const char *format = NULL, *out = NULL;
     int help = 0, npos = 0;
-    const args_opt opts[] = {{"format", &format, NULL, "takes mermaid or dot"},
+    const args_opt opts[] = {{"format", &format, NULL, "takes mermaid, dot or json"},
                              {"o", &out, NULL, "needs a file"},
                              {"help", NULL, &help, NULL},
                              {NULL, NULL, NULL, NULL}};
@@ -1144,8 +1339,10 @@ int cmd_graph(int argc, char **argv)
     }
     if (format && !strcmp(format, "dot")) {
         fmt = GRAPH_DOT;
+    } else if (format && !strcmp(format, "json")) {
+        fmt = GRAPH_JSON;
     } else if (format && strcmp(format, "mermaid")) {
-        fputs("cairn graph: --format takes mermaid or dot\n", stderr);
+        fputs("cairn graph: --format takes mermaid, dot or json\n", stderr);
         goto usage;
     }
     if (npos > 1) {

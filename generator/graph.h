@@ -1,6 +1,6 @@
 /*
  * graph.h — `cairn graph`: the state machine of one workflow as a diagram,
- * in Mermaid (flowchart) or Graphviz DOT.
+ * in Mermaid (flowchart) or Graphviz DOT, or as JSON for serve's web console.
  */
 #ifndef CAIRN_GRAPH_H
 #define CAIRN_GRAPH_H
@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "model.h"
 
-typedef enum graph_format { GRAPH_MERMAID, GRAPH_DOT } graph_format;
+typedef enum graph_format { GRAPH_MERMAID, GRAPH_DOT, GRAPH_JSON } graph_format;
 
 /*
  * Draws wf: one node per operation (in YAML order), a start node, the end

@@ -159,6 +159,17 @@ cJSON *engine_history_json(engine *e, const char *id, int *rc, cairn_error *err)
  */
 cJSON *engine_events_json(engine *e, const char *id, int *rc, cairn_error *err);
 cJSON *engine_list_json(engine *e, int *rc, cairn_error *err);
+/*
+ * One page of the list, newest first, for a table (serve's console):
+ * {"executions": [{"id","workflow","version","name","status","error_type",
+ * "created_at","updated_at","ended_at","wake_at","parent"}, ...],
+ * "total", "offset", "limit"}: the executions whose status is `status`
+ * (NULL: any) and workflow `workflow` (NULL: any), after skipping offset, at
+ * most limit; total counts all that match. An unknown status word:
+ * CAIRN_ERR_INPUT in *rc, NULL.
+ */
+cJSON *engine_list_page_json(engine *e, const char *status, const char *workflow, int64_t offset,
+                             int limit, int *rc, cairn_error *err);
 
 /*
  * Whether e holds the definition (workflow and sha256) an execution is

@@ -74,7 +74,7 @@ static store_op row_at(cairn_exec *x, const char *id, const char *parent, int64_
 
 static void item_id(const batch *b, size_t i, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s-%zu", b->id, i + 1);
+    replay_join_number(buf, size, b->id, (long)i + 1);
 }
 
 /* The name of item i: the branch's, or map-item-<i>. */
@@ -82,7 +82,7 @@ static const char *item_name(const batch *b, size_t i, char *buf, size_t size)
 {
     if (!b->items && b->op->branches[i].name)
         return b->op->branches[i].name;
-    snprintf(buf, size, "%s-%zu", b->items ? "map-item" : "parallel-branch", i);
+    replay_join_number(buf, size, b->items ? "map-item" : "parallel-branch", (long)i);
     return buf;
 }
 
@@ -225,6 +225,52 @@ static const char *status_word(store_status s)
 }
 
 /*
+ * Adds v to o under key, a string constant that is not copied; 1, or 0 when
+ * v is NULL or could not be added (then it is freed). A finished batch's
+ * value is rebuilt on every replay that reads it: fewer copies, less time.
+ */
+static int put(cJSON *o, const char *key, cJSON *v)
+{
+    if (v && cJSON_AddItemToObjectCS(o, key, v))
+        return 1;
+    cJSON_Delete(v);
+    return 0;
+}
+
+/* Item i's name as a JSON string; a branch's own name is referenced, not copied. */
+static cJSON *item_name_json(const batch *b, size_t i)
+{
+    if (!b->items && b->op->branches[i].name)
+        return cJSON_CreateStringReference(b->op->branches[i].name);
+    char buf[40];
+    return cJSON_CreateString(item_name(b, i, buf, sizeof buf));
+}
+
+/*
+ * On replay, item t's entry of the parsed payload, {index, status, result |
+ * error}, becomes its entry of items with its name put second, as outcome()
+ * would have built it: nothing parsed is copied but the result for results.
+ * Returns 1, or 0 out of memory.
+ */
+static int entry_in_place(const batch *b, size_t i, const item *t, cJSON *items, cJSON *results)
+{
+    cJSON *one = t->in, *name = item_name_json(b, i);
+    if (!put(one, "name", name)) /* appended last: moved second below */
+        return 0;
+    cJSON_DetachItemViaPointer(one, name);
+    cJSON_InsertItemInArray(one, 1, name);
+    cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(
+                                    cJSON_GetObjectItemCaseSensitive(b->payload, "all"), one));
+    if (t->status != STORE_SUCCEEDED)
+        return 1;
+    cJSON *res = cJSON_Duplicate(t->value, 1);
+    if (res && cJSON_AddItemToArray(results, res))
+        return 1;
+    cJSON_Delete(res);
+    return 0;
+}
+
+/*
  * The batch's value as `as` sees it and, when payload is not NULL, its
  * journal payload, from the items. Returns 0, or -1 out of memory or with an
  * item's journaled text unreadable (mem_failures() tells which).
@@ -243,43 +289,34 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
             continue;
         in_flight += t->status == STORE_STARTED || t->status == STORE_CANCELLED;
         started++;
-        char nbuf[40];
+        if (!payload && t->in) { /* a replay: the payload's entry serves as it is */
+            ok = entry_in_place(b, i, t, items, results);
+            continue;
+        }
+        const char *word = status_word(t->status);
         cJSON *one = cJSON_CreateObject(), *rec = payload ? cJSON_CreateObject() : NULL;
-        ok = one && cJSON_AddNumberToObject(one, "index", (double)i) &&
-             cJSON_AddStringToObject(one, "name", item_name(b, i, nbuf, sizeof nbuf)) &&
-             cJSON_AddStringToObject(one, "status", status_word(t->status)) &&
-             (!payload || (rec && cJSON_AddNumberToObject(rec, "index", (double)i) &&
-                           cJSON_AddStringToObject(rec, "status", status_word(t->status))));
+        ok = one && put(one, "index", cJSON_CreateNumber((double)i)) &&
+             put(one, "name", item_name_json(b, i)) &&
+             put(one, "status", cJSON_CreateStringReference(word)) &&
+             (!payload || (rec && put(rec, "index", cJSON_CreateNumber((double)i)) &&
+                           put(rec, "status", cJSON_CreateStringReference(word))));
         const char *text = t->status == STORE_SUCCEEDED ? t->result
                            : t->status == STORE_FAILED  ? t->error
                                                         : NULL;
         const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
         if (ok && (text || t->value)) {
-            /* up to three copies: the item's, the payload's and, succeeded, the results';
-             * each is freed here unless the tree it was added to owns it */
+            /* up to three copies: the item's, the payload's and, succeeded, the results' */
             cJSON *val = t->value ? cJSON_DetachItemViaPointer(t->in, t->value) : cJSON_Parse(text);
-            cJSON *rec_val = val && payload ? cJSON_Duplicate(val, 1) : NULL;
-            cJSON *res_val = val && t->status == STORE_SUCCEEDED ? cJSON_Duplicate(val, 1) : NULL;
-            ok = val && (rec_val || !payload) && (res_val || t->status != STORE_SUCCEEDED);
-            if (ok && !cJSON_AddItemToObject(one, key, val))
-                ok = 0;
-            else if (ok)
-                val = NULL;
-            if (ok && rec_val && !cJSON_AddItemToObject(rec, key, rec_val))
-                ok = 0;
-            else if (ok)
-                rec_val = NULL;
-            if (ok && res_val && !cJSON_AddItemToArray(results, res_val))
-                ok = 0;
-            else if (ok)
-                res_val = NULL;
-            cJSON_Delete(val);
-            cJSON_Delete(rec_val);
-            cJSON_Delete(res_val);
+            ok = put(one, key, val) && (!payload || put(rec, key, cJSON_Duplicate(val, 1)));
+            if (ok && t->status == STORE_SUCCEEDED) {
+                cJSON *res = cJSON_Duplicate(val, 1);
+                if (!(ok = res && cJSON_AddItemToArray(results, res)))
+                    cJSON_Delete(res);
+            }
         } else if (ok && t->status == STORE_SUCCEEDED) {
             ok = cJSON_AddItemToArray(results, cJSON_CreateNull()) &&
-                 cJSON_AddNullToObject(one, "result") &&
-                 (!payload || cJSON_AddNullToObject(rec, "result"));
+                 put(one, "result", cJSON_CreateNull()) &&
+                 (!payload || put(rec, "result", cJSON_CreateNull()));
         }
         if (ok) {
             cJSON_AddItemToArray(items, one);

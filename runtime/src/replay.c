@@ -206,6 +206,8 @@ int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c
         u.action = journal_action_of(op->status);
         u.op = *op;
         u.op.mem = NULL;
+        if (op->type == STORE_OP_CONTEXT && store_status_ended(op->status))
+            u.op.end_seq = x->next_seq - 1; /* every operation inside it has its seq by now */
         u.expect_status = x->cur_status;
         u.expect_attempt = x->cur_attempt;
         u.invoke = x->invoke; /* an invoke's START starts its child with it */
@@ -384,7 +386,7 @@ static const char *kind_word(store_op_type t)
     return kind_of_journal_type(store_op_type_name(t));
 }
 
-/* n (> 0) in decimal into buf (as snprintf "%ld" would, without its cost
+/* n (>= 0) in decimal into buf (as snprintf "%ld" would, without its cost
  * on every operation of a long replay). */
 static void format_number(char *buf, size_t size, long n)
 {
@@ -397,6 +399,22 @@ static void format_number(char *buf, size_t size, long n)
     for (; i < k && i + 1 < size; i++)
         buf[i] = tmp[k - 1 - i];
     buf[i] = '\0';
+}
+
+/* prefix, a dash and n (>= 0) into buf, as snprintf "%s-%ld" would, cut to
+ * fit (size > 0), without its cost on every item of a long batch. */
+void replay_join_number(char *buf, size_t size, const char *prefix, long n)
+{
+    size_t len = strlen(prefix);
+    if (len > size - 1)
+        len = size - 1;
+    memcpy(buf, prefix, len);
+    if (len + 1 < size) {
+        buf[len] = '-';
+        format_number(buf + len + 1, size - len - 1, n);
+    } else {
+        buf[len] = '\0';
+    }
 }
 
 /* The number of a top-level id ("12"), or 0 for a child ("12-1") or another id. */

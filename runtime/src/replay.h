@@ -147,6 +147,7 @@ int replay_timed_out(cairn_exec *x);
 /* replay.c: the journal and the current operation. */
 int replay_op_enter(cairn_exec *x, store_op_type type, const cairn_op *op, const store_op **row);
 const store_op *replay_find(const cairn_exec *x, const char *id);
+void replay_join_number(char *buf, size_t size, const char *prefix, long n);
 void replay_op_at(cairn_exec *x, const char *id, const char *parent, const store_op *row);
 store_op replay_op_row(const cairn_exec *x, const cairn_op *op, store_op_type type,
                        const char *sub_type, store_status status);

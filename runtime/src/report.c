@@ -367,3 +367,71 @@ cJSON *engine_list_json(engine *e, int *rc, cairn_error *err)
     store_execs_free(rows, n);
     return a ? a : nomem(rc, err);
 }
+
+/* A row of a page: what a table of executions shows, without the input, the
+ * result and the error's data, which may each be 256 KiB. */
+static cJSON *summary_json(const store_exec *r)
+{
+    cJSON *err = r->error ? cJSON_Parse(r->error) : NULL;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(err, "type");
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && add_str(o, "id", r->id) && add_str(o, "workflow", r->workflow) &&
+             cJSON_AddNumberToObject(o, "version", r->version) && add_str(o, "name", r->name) &&
+             add_str(o, "status", store_status_name(r->status)) &&
+             add_str(o, "error_type", cJSON_IsString(t) ? t->valuestring : NULL) &&
+             add_time(o, "created_at", r->created_at) &&
+             add_time(o, "updated_at", r->updated_at) && add_time(o, "ended_at", r->ended_at) &&
+             add_time(o, "wake_at", r->wake_at) && add_parent(o, r);
+    cJSON_Delete(err);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* An execution's status from its word; STORE_NONE for none of them. */
+static store_status exec_status(const char *word)
+{
+    static const store_status all[] = {STORE_RUNNING,   STORE_PENDING,   STORE_SUCCEEDED,
+                                       STORE_FAILED,    STORE_TIMED_OUT, STORE_STOPPED};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!strcmp(word, store_status_name(all[i])))
+            return all[i];
+    return STORE_NONE;
+}
+
+cJSON *engine_list_page_json(engine *e, const char *status, const char *workflow, int64_t offset,
+                             int limit, int *rc, cairn_error *err)
+{
+    store_status st = status ? exec_status(status) : STORE_NONE;
+    if (status && st == STORE_NONE) {
+        err_set(err, "Cairn.Input",
+                "status must be RUNNING, PENDING, SUCCEEDED, FAILED, TIMED_OUT or STOPPED");
+        *rc = CAIRN_ERR_INPUT;
+        return NULL;
+    }
+    store_exec *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if ((*rc = store_exec_page(e->st, st, workflow, offset, limit, &rows, &n, &total, err)) !=
+        CAIRN_OK)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *a = o ? cJSON_AddArrayToObject(o, "executions") : NULL;
+    int ok = a && cJSON_AddNumberToObject(o, "total", (double)total) &&
+             cJSON_AddNumberToObject(o, "offset", (double)offset) &&
+             cJSON_AddNumberToObject(o, "limit", limit);
+    for (size_t i = 0; ok && i < n; i++) {
+        cJSON *j = summary_json(&rows[i]);
+        ok = j && cJSON_AddItemToArray(a, j);
+        if (!ok)
+            cJSON_Delete(j);
+    }
+    store_execs_free(rows, n);
+    if (!ok) {
+        cJSON_Delete(o);
+        return nomem(rc, err);
+    }
+    return o;
+}

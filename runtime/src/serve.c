@@ -1,7 +1,10 @@
 /*
  * serve.c — `HOST serve`: a worker plus the HTTP API of DESIGN §6 on
  * libmicrohttpd: the three Lambda callback routes (as @aws-sdk/client-lambda
- * speaks them), and start, status, history and events of executions.
+ * speaks them), start, stop, status, history and events of executions, a
+ * page of the list, the host's workflows, and the web console at `/`
+ * (console.c: its files are in the binary; only they are served without
+ * the token, as they hold no data).
  *
  * Threads: the main thread only waits for SIGINT/SIGTERM (blocked everywhere
  * else, taken with sigwait); the worker thread runs due invocations on its
@@ -35,6 +38,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "console.h"
 #include "engine.h"
 #include "error.h"
 #include "json.h"
@@ -51,6 +55,18 @@
 
 #define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
 #define EXECUTIONS_PREFIX "/executions"
+#define WORKFLOWS_PREFIX "/workflows"
+#define PAGE_DEFAULT 50 /* GET /executions: rows a page when no limit is given ... */
+#define PAGE_MAX 500    /* ... and at most */
+
+/*
+ * The page's policy: its own script and style only (no inline script, no
+ * other origin), requests to serve only, never framed. Every value the page
+ * shows is set as text (console.js), so this is a second wall, not the first.
+ */
+#define CONSOLE_CSP                                                                                \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 typedef struct server {
     const cairn_workflow *const *wfs; /* borrowed */
@@ -145,6 +161,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, cons
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
     if (errtype)
         MHD_add_response_header(r, "x-amzn-errortype", errtype);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -164,6 +182,24 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
     cJSON_Delete(o);
     enum MHD_Result ret = send_json(c, status, name, text ? text : "{}");
     mem_free(text);
+    return ret;
+}
+
+/* A file of the console (static text in the binary), with the page's policy. */
+static enum MHD_Result send_asset(struct MHD_Connection *c, const char *text, const char *type)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Content-Security-Policy", CONSOLE_CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
     return ret;
 }
 
@@ -274,12 +310,18 @@ typedef enum route {
     R_HISTORY,
     R_EVENTS,
     R_STOP,
+    R_LIST,        /* GET /executions (POST is R_START) */
+    R_WORKFLOWS,   /* GET /workflows */
+    R_WORKFLOW,    /* GET /workflows/{name} */
+    R_CHECK_INPUT, /* POST /workflows/{name}/check */
+    R_CONSOLE,     /* GET / and /console/{file}: the web console, without the token */
 } route;
 
 /* The routes that read (GET); the others take POST. */
 static int read_route(route r)
 {
-    return r == R_STATUS || r == R_HISTORY || r == R_EVENTS;
+    return r == R_STATUS || r == R_HISTORY || r == R_EVENTS || r == R_LIST || r == R_WORKFLOWS ||
+           r == R_WORKFLOW || r == R_CONSOLE;
 }
 
 /*
@@ -306,6 +348,21 @@ static route parse_route(const char *url, char *id, size_t idlen, int *bad)
         size_t len = (size_t)(slash - rest);
         *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
         return r;
+    }
+    const char *type;
+    if (console_asset(url, &type))
+        return R_CONSOLE;
+    if (!strcmp(url, WORKFLOWS_PREFIX) || !strcmp(url, WORKFLOWS_PREFIX "/"))
+        return R_WORKFLOWS;
+    plen = strlen(WORKFLOWS_PREFIX "/");
+    if (!strncmp(url, WORKFLOWS_PREFIX "/", plen)) {
+        rest = url + plen;
+        slash = strchr(rest, '/');
+        if (slash && strcmp(slash, "/check") != 0)
+            return R_NONE;
+        size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+        *bad = len == 0 || len >= idlen || pct_decode(rest, len, id) != 0;
+        return slash ? R_CHECK_INPUT : R_WORKFLOW;
     }
     if (!strcmp(url, EXECUTIONS_PREFIX) || !strcmp(url, EXECUTIONS_PREFIX "/"))
         return R_START;
@@ -482,6 +539,95 @@ done:
     return ret;
 }
 
+/* GET /executions's query: status, workflow, offset, limit; nothing else. */
+typedef struct page_query {
+    char status[16], workflow[72];
+    long long offset, limit;
+    const char *bad; /* the first problem, for the 400 */
+} page_query;
+
+/* A whole decimal number in [lo, hi] from text, or -1. */
+static long long query_number(const char *text, long long lo, long long hi)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = text[0] >= '0' && text[0] <= '9' ? strtoll(text, &end, 10) : -1;
+    return v >= 0 && !*end && !errno && v >= lo && v <= hi ? v : -1;
+}
+
+static enum MHD_Result page_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    page_query *q = cls;
+    char v[72];
+    if (q->bad)
+        return MHD_NO;
+    if (!value || strlen(value) >= sizeof v || pct_decode(value, strlen(value), v) != 0)
+        v[0] = '\0';
+    if (!strcmp(key, "status")) {
+        if (!v[0] || strlen(v) >= sizeof q->status)
+            q->bad = "status must be RUNNING, PENDING, SUCCEEDED, FAILED, TIMED_OUT or STOPPED";
+        else
+            strcpy(q->status, v);
+    } else if (!strcmp(key, "workflow")) {
+        int ok = v[0] >= 'a' && v[0] <= 'z' && strlen(v) <= 64;
+        for (const char *p = v; ok && *p; p++)
+            ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+        if (ok)
+            strcpy(q->workflow, v);
+        else
+            q->bad = "workflow must be a workflow name ([a-z][a-z0-9_]*, at most 64 characters)";
+    } else if (!strcmp(key, "offset")) {
+        if ((q->offset = query_number(v, 0, 1000000000000LL)) < 0)
+            q->bad = "offset must be a whole number, 0 or more";
+    } else if (!strcmp(key, "limit")) {
+        if ((q->limit = query_number(v, 1, PAGE_MAX)) < 0)
+            q->bad = "limit must be a whole number from 1 to 500";
+    } else {
+        q->bad = "GET /executions takes status, workflow, offset and limit only";
+    }
+    return q->bad ? MHD_NO : MHD_YES;
+}
+
+/* GET /executions?status=S&workflow=W&offset=N&limit=M: one page, newest first. */
+static enum MHD_Result do_list(server *s, struct MHD_Connection *c, cairn_error *err)
+{
+    page_query q = {.offset = 0, .limit = PAGE_DEFAULT};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, page_arg, &q);
+    if (q.bad)
+        return send_error(c, 400, "InvalidParameterValueException", q.bad);
+    int rc = CAIRN_OK;
+    cJSON *doc = engine_list_page_json(s->api, q.status[0] ? q.status : NULL,
+                                       q.workflow[0] ? q.workflow : NULL, (int64_t)q.offset,
+                                       (int)q.limit, &rc, err);
+    enum MHD_Result ret =
+        doc ? send_doc(c, doc) : send_engine_error(s, c, rc ? rc : CAIRN_ERR_INTERNAL, err, 0);
+    cJSON_Delete(doc);
+    return ret;
+}
+
+/* GET /workflows, GET /workflows/{name}, POST /workflows/{name}/check. */
+static enum MHD_Result do_workflows(server *s, struct MHD_Connection *c, route r,
+                                    const char *name, const request *rq)
+{
+    const cairn_workflow *wf = NULL;
+    if (r != R_WORKFLOWS && !(wf = console_find(s->wfs, s->n, name)))
+        return send_error(c, 404, "ResourceNotFoundException", "no workflow of that name in this host");
+    if (r == R_CHECK_INPUT) {
+        char msg[768];
+        if (console_check_input(wf, rq->body ? rq->body : "", rq->len, msg, sizeof msg) != 0)
+            return send_error(c, 400, "InvalidParameterValueException", msg);
+        return send_json(c, 200, NULL, "{\"ok\":true}");
+    }
+    cJSON *doc = r == R_WORKFLOWS ? console_workflows_json(s->wfs, s->n)
+                                  : console_workflow_json(wf, 1);
+    enum MHD_Result ret = doc ? send_doc(c, doc)
+                              : send_error(c, 500, "ServiceException", "out of memory");
+    cJSON_Delete(doc);
+    return ret;
+}
+
 static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, const char *id,
                                 const request *rq)
 {
@@ -507,6 +653,14 @@ static enum MHD_Result dispatch(server *s, struct MHD_Connection *c, route r, co
         goto done;
     case R_STOP:
         ret = do_stop(s, c, id, rq, &err);
+        goto done;
+    case R_LIST:
+        ret = do_list(s, c, &err);
+        goto done;
+    case R_WORKFLOWS:
+    case R_WORKFLOW:
+    case R_CHECK_INPUT:
+        ret = do_workflows(s, c, r, id, rq);
         goto done;
     case R_STATUS:
     case R_HISTORY:
@@ -545,6 +699,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     route r = parse_route(url, id, sizeof id, &bad);
     int is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
     int is_get = !strcmp(method, MHD_HTTP_METHOD_GET);
+    if (r == R_START && is_get)
+        r = R_LIST;
 
     if (!rq) { /* headers only: answer now what needs no body */
         rq = mem_calloc(1, sizeof *rq);
@@ -555,7 +711,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         enum MHD_Result ret = MHD_YES;
-        if (!authorized(s, c))
+        if (r == R_CONSOLE && is_get) {
+            const char *type = NULL, *text = console_asset(url, &type);
+            ret = send_asset(c, text, type);
+        } else if (r != R_CONSOLE && !authorized(s, c))
             ret = send_error(c, 403, "AccessDeniedException",
                              "missing or wrong bearer token (Authorization: Bearer TOKEN)");
         else if (r == R_NONE)
@@ -713,8 +872,10 @@ static void usage(FILE *f)
           "  --token-file F      require `Authorization: Bearer TOKEN`, TOKEN read from F\n"
           "  --skip-time         virtual clock: jump to the next wake-up instead of waiting\n"
           "Routes: POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat,\n"
-          "        POST /executions, GET /executions/{id}, GET /executions/{id}/history,\n"
-          "        GET /executions/{id}/events, POST /executions/{id}/stop\n",
+          "        POST /executions, GET /executions (a page), GET /executions/{id},\n"
+          "        GET /executions/{id}/history, GET /executions/{id}/events,\n"
+          "        POST /executions/{id}/stop, GET /workflows, GET /workflows/{name},\n"
+          "        POST /workflows/{name}/check; the web console at / (a browser)\n",
           f);
 }
 

@@ -67,7 +67,9 @@ static int column_enum(sqlite3_stmt *q, int col, const char *const *names, size_
     "parent_op_id"
 #define OP_COLUMNS                                                                                 \
     "seq, id, parent_id, name, type, sub_type, status, attempt, result, error, started_at, "       \
-    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, result_mode"
+    "ended_at, next_attempt_at, callback_id, timeout_at, heartbeat_at, heartbeat_ms, "             \
+    "result_mode, "                                                                                \
+    "end_seq"
 
 static const char *const statements[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -100,7 +102,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_LEASES] = "SELECT id, lease_owner FROM executions WHERE status IN ('RUNNING', 'PENDING') "
                   "AND lease_owner IS NOT NULL AND lease_until > ?1",
     [ST_OP_PUT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22) "
                   "ON CONFLICT (execution_id, id) DO UPDATE SET parent_id = excluded.parent_id, "
                   "name = excluded.name, type = excluded.type, sub_type = excluded.sub_type, "
                   "status = excluded.status, attempt = excluded.attempt, "
@@ -109,19 +111,23 @@ static const char *const statements[ST_COUNT] = {
                   "next_attempt_at = excluded.next_attempt_at, "
                   "callback_id = excluded.callback_id, timeout_at = excluded.timeout_at, "
                   "heartbeat_at = excluded.heartbeat_at, heartbeat_ms = excluded.heartbeat_ms, "
-                  "result_mode = excluded.result_mode",
-    [ST_OP_INSERT] = "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                  "result_mode = excluded.result_mode, end_seq = excluded.end_seq",
+    [ST_OP_INSERT] =
+        "INSERT INTO operations (execution_id, " OP_COLUMNS ") VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?22)",
     [ST_OP_UPDATE] = "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, sub_type = ?7, "
                      "status = ?8, attempt = ?9, result = ?10, error = ?11, started_at = ?12, "
                      "ended_at = ?13, next_attempt_at = ?14, callback_id = ?15, "
-                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19 "
+                     "timeout_at = ?16, heartbeat_at = ?17, heartbeat_ms = ?18, result_mode = ?19, "
+                     "end_seq = ?22 "
                      "WHERE execution_id = ?1 AND id = ?3 AND status = ?20 AND attempt IS ?21",
     /* A range scan of the primary key, which holds the rows; sorted by seq in C. */
     [ST_OPS_LOAD] = "SELECT " OP_COLUMNS " FROM operations NOT INDEXED WHERE execution_id = ?1",
-    /* in id order: a context's operations ("4-1", "4-1-2") come right after it */
+    /* in id order: a context's operations ("4-1", "4-1-2") come right after
+     * it, and all of them sort before "4." (ids are digits and dashes) */
     [ST_OPS_LOAD_LIVE] =
-        "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 ORDER BY id",
+        "SELECT " OP_COLUMNS " FROM operations WHERE execution_id = ?1 AND id >= ?2 ORDER BY id",
+    [ST_OPS_MAX_SEQ] = "SELECT max(seq) FROM operations WHERE execution_id = ?1",
     /* A new invocation takes the lease: pokes before it are in the journal it reads next. */
     [ST_TAKE] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3, poked = 0 "
                 "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
@@ -142,6 +148,12 @@ static const char *const statements[ST_COUNT] = {
     [ST_EXEC_LIVE] = "SELECT 1 FROM executions WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_CHILDREN] = "SELECT id FROM executions WHERE parent_id = ?1 "
                          "AND status IN ('RUNNING', 'PENDING') ORDER BY created_at, rowid",
+    /* A page of the list (serve's console), by the index executions_created. */
+    [ST_EXEC_PAGE] = "SELECT " EXEC_COLUMNS " FROM executions "
+                     "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR workflow = ?2) "
+                     "ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+    [ST_EXEC_COUNT] = "SELECT count(*) FROM executions "
+                      "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR workflow = ?2)",
 };
 
 int store_db_fail(store *s, cairn_error *err, const char *what)
@@ -275,6 +287,7 @@ static int read_op(sqlite3_stmt *q, store_op *r)
     r->timeout_at = column_time(q, 14);
     r->heartbeat_at = column_time(q, 15);
     r->heartbeat_ms = sqlite3_column_int64(q, 16);
+    r->end_seq = sqlite3_column_int64(q, 18);
     return 0;
 }
 
@@ -599,6 +612,32 @@ int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err)
     return rc;
 }
 
+int store_exec_page(store *s, store_status status, const char *workflow, int64_t offset,
+                    int limit, store_exec **rows, size_t *n, int64_t *total, cairn_error *err)
+{
+    const char *st = status != STORE_NONE ? store_status_name(status) : NULL;
+    sqlite3_stmt *q = s->st[ST_EXEC_COUNT];
+    *rows = NULL;
+    *n = 0;
+    store_bind_text(q, 1, st);
+    store_bind_text(q, 2, workflow);
+    int step = sqlite3_step(q);
+    *total = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    store_done_stmt(q);
+    if (step != SQLITE_ROW)
+        return store_db_fail(s, err, "cannot count executions");
+    q = s->st[ST_EXEC_PAGE];
+    store_bind_text(q, 1, st);
+    store_bind_text(q, 2, workflow);
+    sqlite3_bind_int(q, 3, limit);
+    sqlite3_bind_int64(q, 4, offset);
+    void *v;
+    int rc = read_rows(s, q, sizeof **rows, read_exec_row, free_exec_rows,
+                       "cannot list executions", &v, n, err);
+    *rows = v;
+    return rc;
+}
+
 int store_exec_children(store *s, const char *parent_id, char ***ids, size_t *n, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EXEC_CHILDREN];
@@ -645,7 +684,8 @@ fail:
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Binds the 19 columns of r (statement parameters ?1 to ?19). */
+/* Binds the 20 columns of r (statement parameters ?1 to ?19 and ?22; ?20 and ?21
+ * are ST_OP_UPDATE's expectations). */
 static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r)
 {
     store_bind_text(q, 1, execution_id);
@@ -673,6 +713,10 @@ static void bind_op(sqlite3_stmt *q, const char *execution_id, const store_op *r
     else
         sqlite3_bind_null(q, 18);
     store_bind_text(q, 19, r->result_mode);
+    if (r->end_seq > 0)
+        sqlite3_bind_int64(q, 22, r->end_seq);
+    else
+        sqlite3_bind_null(q, 22);
 }
 
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err)
@@ -818,20 +862,13 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
 {
     sqlite3_stmt *q = s->st[ST_OPS_LOAD_LIVE];
     store_bind_text(q, 1, execution_id);
+    store_bind_text(q, 2, "");
     store_op *v = NULL;
     size_t len = 0, cap = 0;
-    char under[96] = ""; /* "ID-" of the closed context being passed over */
-    size_t nunder = 0;
-    int step, rc = CAIRN_OK;
+    char from[96]; /* "ID." past the closed context ID: where the scan goes on */
+    int unknown = 0, step, rc = CAIRN_OK;
     *last_seq = 0;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(q, 0);
-        if (seq > *last_seq)
-            *last_seq = seq;
-        const char *id = (const char *)sqlite3_column_text(q, 1);
-        if (nunder && id && !strncmp(id, under, nunder))
-            continue; /* inside a closed context: its seq counted, nothing read */
-        nunder = 0;
         store_op *nv = mem_grow(v, &cap, len + 1, sizeof *v);
         if (!nv) {
             err_set(err, "Store.Error", "%s: out of memory", s->path);
@@ -845,12 +882,33 @@ int store_ops_load_live(store *s, const char *execution_id, store_op **rows, siz
             break;
         }
         const store_op *r = &v[len++];
-        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof under)
-            nunder = (size_t)snprintf(under, sizeof under, "%s-", r->id);
+        if (r->seq > *last_seq)
+            *last_seq = r->seq;
+        /* a closed context: seek past its operations, read none of them; the
+         * largest seq among them is its end_seq, or unknown (written before schema 4) */
+        if (subtree_closed(r) && strlen(r->id) + 2 <= sizeof from) {
+            sqlite3_reset(q);
+            snprintf(from, sizeof from, "%s.", r->id);
+            store_bind_text(q, 2, from);
+            if (r->end_seq > *last_seq)
+                *last_seq = r->end_seq;
+            unknown |= r->end_seq <= 0;
+        }
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE)
         rc = store_db_fail(s, err, "cannot read the journal");
     store_done_stmt(q);
+    if (rc == CAIRN_OK && unknown) { /* the operations passed over count for the next seq */
+        sqlite3_stmt *m = s->st[ST_OPS_MAX_SEQ];
+        store_bind_text(m, 1, execution_id);
+        if (sqlite3_step(m) == SQLITE_ROW) {
+            if (sqlite3_column_int64(m, 0) > *last_seq)
+                *last_seq = sqlite3_column_int64(m, 0);
+        } else {
+            rc = store_db_fail(s, err, "cannot read the journal");
+        }
+        store_done_stmt(m);
+    }
     if (rc != CAIRN_OK) {
         store_ops_free(v, len);
         *rows = NULL;

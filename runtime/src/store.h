@@ -21,7 +21,7 @@
 
 /* 1: executions and operations; 2: events (store_events.c) and a callback's
  * result_mode; 3: an execution's parent (parent_id, parent_op_id: `invoke`). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -103,6 +103,9 @@ typedef struct store_op {
     /* callbacks: how the awaiting operation reads the result, "json" or
      * "text" (schema 2); NULL: not a callback, or journaled by schema 1 */
     const char *result_mode;
+    /* a context that ended: the execution's largest seq when it did, so a
+     * replay's load can pass over its operations (schema 4); 0: not known */
+    int64_t end_seq;
     void *mem;
 } store_op;
 
@@ -151,6 +154,14 @@ int store_exec_find_name(store *s, const char *workflow, const char *name, char 
 int store_exec_update(store *s, const store_exec *r, cairn_error *err);
 /* All executions, newest first; *rows freed with store_execs_free. */
 int store_exec_list(store *s, store_exec **rows, size_t *n, cairn_error *err);
+/*
+ * One page of the executions, newest first: those with status (STORE_NONE:
+ * any) of workflow (NULL: any), skipping offset, at most limit; *total is
+ * how many there are in all with those filters. *rows freed with
+ * store_execs_free.
+ */
+int store_exec_page(store *s, store_status status, const char *workflow, int64_t offset,
+                    int limit, store_exec **rows, size_t *n, int64_t *total, cairn_error *err);
 /*
  * The ids of the running (RUNNING or PENDING) executions whose parent is
  * parent_id, oldest first: *ids (each and the array freed with mem_free), *n.
@@ -241,8 +252,9 @@ int store_ops_load(store *s, const char *execution_id, store_op **rows, size_t *
 /*
  * What a replay reads, in journal order: as store_ops_load but for the
  * operations inside a context that has ended (SUCCEEDED, FAILED, CANCELLED),
- * which no replay reaches; a Parallel or Map that ended with a summary
- * instead of its `all` keeps its items, which its replay rebuilds from.
+ * which no replay reaches and the scan seeks past; a Parallel or Map that
+ * ended with a summary instead of its `all` keeps its items, which its
+ * replay rebuilds from.
  * *last_seq: the largest seq of all the execution's operations, read or not.
  */
 int store_ops_load_live(store *s, const char *execution_id, store_op **rows, size_t *n,

@@ -31,6 +31,7 @@ enum {
     ST_OP_UPDATE,
     ST_OPS_LOAD,
     ST_OPS_LOAD_LIVE,
+    ST_OPS_MAX_SEQ,
     ST_TAKE,
     ST_POKE,
     ST_OP_GET,
@@ -42,6 +43,8 @@ enum {
     ST_EXEC_STOP,
     ST_EXEC_LIVE,
     ST_EXEC_CHILDREN,
+    ST_EXEC_PAGE,
+    ST_EXEC_COUNT,
     ST_COUNT
 };
 

@@ -182,6 +182,17 @@ static int migrate_v3_parent(store *s, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* Version 4: a context that ended keeps the largest seq of its execution then
+ * (NULL in rows of older versions: a load reads that from the rows). */
+static int migrate_v4_end_seq(store *s, cairn_error *err)
+{
+    int has = has_column(s, "operations", "end_seq");
+    if (has < 0 || (!has && sqlite3_exec(s->db, "ALTER TABLE operations ADD COLUMN end_seq INTEGER",
+                                         NULL, NULL, NULL) != SQLITE_OK))
+        return store_db_fail(s, err, "cannot upgrade the store to schema version 4");
+    return CAIRN_OK;
+}
+
 /*
  * Brings a version-1 store to STORE_SCHEMA_VERSION in one transaction, each
  * step one function, unless another process just did. A new store is made at
@@ -199,6 +210,8 @@ static int upgrade(store *s, cairn_error *err)
         rc = migrate_v2_result_mode(s, err);
     if (rc == CAIRN_OK && version < 3)
         rc = migrate_v3_parent(s, err);
+    if (rc == CAIRN_OK && version < 4)
+        rc = migrate_v4_end_seq(s, err);
     if (rc == CAIRN_OK && version < STORE_SCHEMA_VERSION &&
         sqlite3_exec(s->db,
                      "UPDATE meta SET value = '" CAIRN_STR(

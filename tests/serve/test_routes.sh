@@ -127,7 +127,7 @@ req GET /2025-12-01/durable-execution-callbacks/x/succeed
 expect_aws_error 405 MethodNotAllowedException
 req DELETE "/executions/$ID"
 expect_aws_error 405 MethodNotAllowedException
-req GET /executions
+req PUT /executions
 expect_aws_error 405 MethodNotAllowedException
 
 check "SIGTERM stops serve with exit 0, and it no longer listens"

@@ -254,7 +254,8 @@ static void test_schema_2_file_gains_parents(void **state)
                    "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
 
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
-    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
     store_exec r;
     assert_int_equal(store_exec_get(s, "exec-1", &r, &err), CAIRN_OK);
     assert_null(r.parent_id);
@@ -277,6 +278,51 @@ static void test_schema_2_file_gains_parents(void **state)
     assert_string_equal(ids[0], "exec-2");
     mem_free(ids[0]);
     mem_free(ids);
+    store_close(s);
+    err_cleanup(&err);
+}
+
+/*
+ * A store of schema 3 (cairn before end_seq) gains operations.end_seq: its
+ * rows read 0 there (not known); a row written now keeps what it is given.
+ */
+static void test_schema_3_file_gains_end_seq(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_op o = {.seq = 1,
+                  .id = "1",
+                  .type = STORE_OP_CONTEXT,
+                  .sub_type = "RunInChildContext",
+                  .status = STORE_SUCCEEDED,
+                  .started_at = 1,
+                  .ended_at = 2,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+    store_close(s);
+    raw_exec(path, "ALTER TABLE operations DROP COLUMN end_seq; "
+                   "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    store_op r;
+    assert_int_equal(store_op_get(s, "exec-1", "1", &r, &err), CAIRN_OK);
+    assert_int_equal(r.end_seq, 0);
+    store_op_cleanup(&r);
+    o.id = "2";
+    o.seq = 3;
+    o.end_seq = 7;
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+    assert_int_equal(store_op_get(s, "exec-1", "2", &r, &err), CAIRN_OK);
+    assert_int_equal(r.end_seq, 7);
+    store_op_cleanup(&r);
     store_close(s);
     err_cleanup(&err);
 }
@@ -430,6 +476,94 @@ static void test_operations_round_trip_in_journal_order(void **state)
 
 /* Statuses and types are enums in C and AWS's words in SQL; a word the store
  * does not know is a damaged row, refused rather than guessed. */
+/* One operation row of exec-1 for the live-load test. */
+static void put_row(store *s, int64_t seq, const char *id, const char *parent, store_op_type type,
+                    const char *sub_type, store_status status, const char *result)
+{
+    cairn_error err;
+    err_init(&err);
+    store_op o = {.seq = seq,
+                  .id = id,
+                  .parent_id = parent,
+                  .type = type,
+                  .sub_type = sub_type,
+                  .status = status,
+                  .result = result,
+                  .started_at = 1,
+                  .ended_at = STORE_NO_TIME,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME};
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+}
+
+static void test_live_load_passes_over_closed_contexts(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    const store_op_type C = STORE_OP_CONTEXT, S = STORE_OP_STEP;
+    const store_status OK = STORE_SUCCEEDED, RUN = STORE_STARTED;
+    /* 1: a finished map with its `all`; its items are never read */
+    put_row(s, 1, "1", NULL, C, "Map", OK, "{\"all\":[],\"completionReason\":\"ALL_COMPLETED\"}");
+    put_row(s, 2, "1-1", "1", C, "MapIteration", OK, "1");
+    put_row(s, 3, "1-1-1", "1-1", S, "Step", OK, "1");
+    /* 2: a parallel still running: branch 2-1 finished (passed over), 2-2 running (read) */
+    put_row(s, 4, "2", NULL, C, "Parallel", RUN, NULL);
+    put_row(s, 5, "2-1", "2", C, "ParallelBranch", OK, "7");
+    put_row(s, 6, "2-1-1", "2-1", S, "Step", OK, "7");
+    put_row(s, 7, "2-2", "2", C, "ParallelBranch", RUN, NULL);
+    put_row(s, 8, "2-2-1", "2-2", S, "Step", RUN, NULL);
+    /* 3: a finished map whose payload is a summary: its items are read */
+    put_row(s, 9, "3", NULL, C, "Map", OK, "{\"type\":\"MapResult\"}");
+    put_row(s, 10, "3-1", "3", C, "MapIteration", OK, "2");
+    /* 10 and 11 are not an operation of 1's: "10" sorts after "1." */
+    put_row(s, 11, "10", NULL, S, "Step", OK, "3");
+    /* 12: a finished group, the last thing journaled: its inner rows hold the largest seq */
+    put_row(s, 12, "12", NULL, C, "RunInChildContext", OK, "4");
+    put_row(s, 14, "12-1", "12", S, "Step", OK, "4");
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+
+    store_op *rows;
+    size_t n;
+    int64_t last = 0;
+    assert_int_equal(store_ops_load_live(s, "exec-1", &rows, &n, &last, &err), CAIRN_OK);
+    const char *want[] = {"1", "2", "2-1", "2-2", "2-2-1", "3", "3-1", "10", "12"};
+    assert_int_equal(n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(rows[i].id, want[i]); /* in journal (seq) order */
+    assert_int_equal(last,
+                     14); /* read from the rows: no end_seq was written (as before schema 4) */
+    store_ops_free(rows, n);
+
+    /* A context closed since schema 4 says its end_seq: the load takes it from there. */
+    assert_int_equal(store_begin(s, &err), CAIRN_OK);
+    store_op g = {.seq = 12,
+                  .id = "12",
+                  .type = C,
+                  .sub_type = "RunInChildContext",
+                  .status = OK,
+                  .result = "4",
+                  .started_at = 1,
+                  .ended_at = 2,
+                  .next_attempt_at = STORE_NO_TIME,
+                  .timeout_at = STORE_NO_TIME,
+                  .heartbeat_at = STORE_NO_TIME,
+                  .end_seq = 20};
+    assert_int_equal(store_op_put(s, "exec-1", &g, &err), CAIRN_OK);
+    assert_int_equal(store_commit(s, &err), CAIRN_OK);
+    assert_int_equal(store_ops_load_live(s, "exec-1", &rows, &n, &last, &err), CAIRN_OK);
+    assert_int_equal(n, sizeof want / sizeof *want);
+    assert_int_equal(rows[n - 1].end_seq, 20);
+    assert_int_equal(last, 20);
+    store_ops_free(rows, n);
+    store_close(s);
+}
+
 static void test_status_and_type_are_words_in_sql(void **state)
 {
     const char *path = *state;
@@ -660,6 +794,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gives_an_execution_to_one_process_at_a_time,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_schema_3_file_gains_end_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
                                         setup, teardown),

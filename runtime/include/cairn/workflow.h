@@ -28,7 +28,7 @@ extern "C" {
  * `#if CAIRN_ABI != N #error regenerate`. Bump it whenever a struct or a
  * function below changes in a way old generated code would misuse.
  */
-#define CAIRN_ABI 4
+#define CAIRN_ABI 5
 
 /* ------------------------------------------------------------------------ */
 /* Descriptors written by the generator                                      */
@@ -172,6 +172,9 @@ struct cairn_workflow {
     /* the workflows its `invoke`s start, NULL-terminated (NULL: none); a
      * host refuses to start unless it links them all */
     const char *const *invokes;
+    /* the diagram, as `cairn graph --format json` prints it (serve's web
+     * console draws it); since ABI 5 */
+    const char *graph;
 };
 
 /* ------------------------------------------------------------------------ */
