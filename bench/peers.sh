@@ -52,6 +52,7 @@ echo "== install the peers (npm ci in bench/peers) =="
 echo "== build cairn's Release bench tree (build-bench) =="
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target cairn cairn_runtime bench_exec bench_batch >/dev/null
+sync # npm ci wrote about 450 MB: not written back during the fsync'd benches
 
 # The machine and the versions.
 disk=$(findmnt -n -o SOURCE,FSTYPE -T "$tmp" | awk '{print $1 " (" $2 ")"}')
