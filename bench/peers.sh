@@ -22,7 +22,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
-[ "${1:-}" = --quick ] && quick=1
+case "${1:-}" in
+"") ;;
+--quick) quick=1 ;;
+*)
+    echo "usage: bench/peers.sh [--quick]" >&2
+    exit 2
+    ;;
+esac
 if [ "$quick" = 1 ]; then
     cairn_exec=50 cairn_batch=100 cairn_cb=20
     peer_lat=10 peer_tput=32 peer_cb=5 aws_lat=5 aws_tput=32 aws_cb=3
@@ -136,4 +143,5 @@ echo "== AWS durable execution SDK, local runner (in memory) =="
 
 echo
 echo "== cairn and its peers, same run (ratio: peer / cairn) =="
+[ "$quick" = 0 ] || echo "(--quick: a few runs of each; the figures say nothing)"
 python3 bench/peers/table.py "$tmp"
