@@ -44,11 +44,20 @@ done
 
 tmp=$(mktemp -d)
 pids=()
+# stop PID: SIGTERM, then SIGKILL if it has not ended within 5 s.
+stop() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
     local p
     for p in "${pids[@]}"; do
-        kill "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
+        stop "$p"
     done
     rm -rf "$tmp"
 }
@@ -133,8 +142,7 @@ RESTATE_ADMIN_URL="http://127.0.0.1:$admin" bench/peers/node_modules/.bin/restat
 node bench/peers/restate-driver.mjs "http://127.0.0.1:$ingress" "$peer_lat" "$peer_tput" "$peer_cb" |
     tee "$tmp/restate.txt"
 for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
+    stop "$p"
 done
 pids=()
 
