@@ -4,8 +4,12 @@
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
 #   - a worker draining 10-step executions, one at a time and with group
 #     commit, next to the storage limit (bench_batch, 3,000 executions);
+#   - the same 10-step execution with Lua steps next to C steps, in process and
+#     drained by a worker (bench_lua, 1,000 executions a side, in 5 rounds);
 #   - resuming an execution after 10,000 journaled steps (bench_resume, 50 runs);
-#   - the resident memory of an idle host (a worker waiting on an empty store);
+#   - the resident memory of an idle host (a worker waiting on an empty store),
+#     its CPU over 10 s asleep and with the fallback that polls ($CAIRN_WAIT=poll),
+#     and how soon it starts an execution another process starts (bench_wake);
 #   - `cairn gen` of a 1,000-operation workflow (20 runs);
 #   - the callback round trip inside `serve`, HTTP succeed -> completed
 #     (bench_callback.sh, 1,000 callbacks);
@@ -26,7 +30,7 @@ if [ "${1:-}" = --no-peers ]; then
 fi
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_resume bench_fanout order >/dev/null
+cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_lua bench_resume bench_fanout bench_wake order >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -36,6 +40,9 @@ build-bench/bench/bench_exec "$tmp/bench.db" "$n"
 
 echo "== a worker draining executions (group commit) =="
 build-bench/bench/bench_batch "$tmp" 3000
+
+echo "== Lua steps next to C steps =="
+build-bench/bench/bench_lua "$tmp" 1000
 
 echo "== resume after 10,000 journaled steps =="
 build-bench/bench/bench_resume "$tmp/resume.db" 50
@@ -55,6 +62,24 @@ sleep 1
 awk '/^VmRSS/ {rss = $2} /^RssAnon/ {anon = $2} END {printf "  order worker, idle on an empty store: RSS %.1f MiB, of which %.1f MiB its own (RssAnon)\n", rss / 1024, anon / 1024}' "/proc/$idle/status"
 kill "$idle"
 wait "$idle" 2>/dev/null || true
+# CPU (utime + stime, /proc/PID/stat, in clock ticks) of an idle worker over 10 s.
+idle_cpu() {
+    local pid a b hz
+    hz=$(getconf CLK_TCK)
+    "$@" &
+    pid=$!
+    sleep 1
+    a=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    sleep 10
+    b=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    awk -v t=$((b - a)) -v hz="$hz" 'BEGIN {printf "%.2f%% of a core (%d ticks of 1/%d s in 10 s)", 100 * t / hz / 10, t, hz}'
+}
+echo "  order worker, idle for 10 s: $(idle_cpu build-bench/examples/order/order worker --db "$tmp/idle2.db")"
+echo "  the same with CAIRN_WAIT=poll (the fallback, polling every 2 ms as before): $(CAIRN_WAIT=poll idle_cpu build-bench/examples/order/order worker --db "$tmp/idle3.db")"
+build-bench/bench/bench_wake "$tmp" 200
+CAIRN_WAIT=poll build-bench/bench/bench_wake "$tmp" 200
 
 echo "== cairn gen, 1,000 operations =="
 python3 bench/gen_big.py 1000 > "$tmp/big.yaml"

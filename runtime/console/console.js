@@ -481,11 +481,19 @@
 
   function callbackCard(cb, act) {
     const path = CB + encodeURIComponent(cb.callback_id) + '/';
-    const editor = el('textarea', { class: 'json-editor', rows: 4, spellcheck: 'false', 'aria-label': 'result (JSON)' });
-    editor.value = '{}';
+    // A callback read as JSON gets a JSON editor; one read as text (or by a hook) takes any text.
+    const json = cb.result_mode === 'json';
+    const what = json ? 'result (JSON)' : 'result (text)';
+    const editor = el('textarea', { class: 'json-editor', rows: 4, spellcheck: 'false', 'aria-label': what });
+    editor.value = json ? '{}' : '';
     const verdict = el('span', { class: 'verdict' });
     const succeed = el('button', { class: 'cb-succeed' }, 'Succeed');
     const check = () => {
+      if (!json) {
+        verdict.textContent = 'sent as text';
+        verdict.className = 'verdict ok';
+        return;
+      }
       try {
         JSON.parse(editor.value);
         verdict.textContent = 'valid JSON';
@@ -513,7 +521,7 @@
         cb.timeout_at ? ' · times out ' + time(cb.timeout_at) : '',
         el('span', { class: 'cb-due' }, cb.heartbeat_at ? ' · heartbeat due ' + time(cb.heartbeat_at) : '')),
       el('div', { class: 'cb-grid' },
-        el('div', {}, el('label', {}, 'Result (JSON)'), editor, el('div', { class: 'row' }, succeed, verdict)),
+        el('div', {}, el('label', {}, json ? 'Result (JSON)' : 'Result (text)'), editor, el('div', { class: 'row' }, succeed, verdict)),
         el('div', {}, el('label', {}, 'Failure'), type, message, el('div', { class: 'row' }, fail, beat))));
   }
 

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +26,13 @@
 
 #include "clock.h"
 #include "group.h"
+#include "hook.h"
 #include "journal_events.h"
 #include "ids.h"
 #include "mem.h"
 #include "schema.h"
 #include "store.h"
+#include "watch.h"
 #include "engine_impl.h"
 #include "journal.h"
 #include "replay.h"
@@ -39,8 +42,13 @@
  * $CAIRN_LEASE_MS overrides it (tests of crashed workers). */
 #define LEASE_MS_DEFAULT 60000
 
-/* How often an idle worker looks at the store for commits of other processes. */
+/* How often an idle worker looks at the store's data_version for commits of
+ * other connections when it has no watch to sleep on (watch.h). */
 #define WATCH_MS 2
+
+/* While a lease is held elsewhere, how long an idle worker sleeps at most
+ * before it looks for a dead local holder to free (reap_dead_leases). */
+#define REAP_MS 1000
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                    */
@@ -105,6 +113,7 @@ int engine_open(engine **out, const char *db_path, const cairn_workflow *const *
         return rc;
     }
     e->data_version = store_data_version(e->st);
+    e->lease_until = -1;
     *out = e;
     return CAIRN_OK;
 }
@@ -133,6 +142,8 @@ void engine_close(engine *e)
     if (!e)
         return;
     store_close(e->st);
+    watch_close(e->watch);
+    hook_lua_release(); /* the Lua states this thread kept for hooks */
     close(e->wake_pipe[0]);
     close(e->wake_pipe[1]);
     http_set_cleanup(&e->hs);
@@ -579,35 +590,77 @@ int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *
     int64_t real = clock_real_ms();
     if (real - e->reaped_at >= 1000)
         reap_dead_leases(e);
-    return store_next_due(e->st, engine_now(e), real, skip, id_out, next_wake, err);
+    return store_next_due(e->st, engine_now(e), real, skip, id_out, next_wake, &e->lease_until,
+                          err);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Waiting for work                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Empties the wake pipe; 1 if anything was in it. */
+static int take_pokes(engine *e)
+{
+    char buf[64];
+    int any = 0;
+    while (read(e->wake_pipe[0], buf, sizeof buf) > 0)
+        any = 1;
+    return any;
+}
+
+/* Reads the watch's events; a watch that is over is dropped (polling from then on). */
+static void drain_watch(engine *e)
+{
+    if (e->watch && watch_drain(e->watch) < 0) {
+        watch_close(e->watch);
+        e->watch = NULL;
+    }
+}
+
+/*
+ * The order is what makes it safe: events are read (and dropped) before the
+ * data_version is looked at, so a commit not yet visible then touches the WAL
+ * after that read, and that touch ends the poll.
+ */
 int engine_wait_change(engine *e, int64_t max_ms)
 {
-    int64_t end = clock_real_ms() + (max_ms > 0 ? max_ms : 0);
+    int64_t now = clock_real_ms();
+    int64_t end = max_ms >= 0 ? now + max_ms : -1;
+    /* A lease held elsewhere ends with a commit, which wakes us, or with its
+     * holder's death or its running out, which do not. */
+    if (e->lease_until >= 0) {
+        int64_t t = e->lease_until < now + REAP_MS ? e->lease_until : now + REAP_MS;
+        if (end < 0 || t < end)
+            end = t;
+    }
+    if (!e->watch_tried) {
+        e->watch_tried = 1;
+        e->watch = watch_open(store_file(e->st));
+    }
+    drain_watch(e);
     for (;;) {
         int64_t v = store_data_version(e->st);
         if (v != e->data_version) {
             e->data_version = v;
             return 1;
         }
-        int64_t left = end - clock_real_ms();
-        if (left <= 0)
+        int64_t left = end < 0 ? -1 : end - clock_real_ms();
+        if (end >= 0 && left <= 0)
             return 0;
-        struct pollfd p = {.fd = e->wake_pipe[0], .events = POLLIN};
-        int n = poll(&p, 1, left < WATCH_MS ? (int)left : WATCH_MS);
-        if (n > 0) {
-            char buf[64];
-            while (read(e->wake_pipe[0], buf, sizeof buf) > 0)
-                ;
-            return 1;
-        }
+        int timeout;
+        if (!e->watch)
+            timeout = left >= 0 && left < WATCH_MS ? (int)left : WATCH_MS;
+        else
+            timeout = left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left;
+        struct pollfd p[2] = {{.fd = e->wake_pipe[0], .events = POLLIN},
+                              {.fd = e->watch ? watch_fd(e->watch) : -1, .events = POLLIN}};
+        int n = poll(p, 2, timeout);
         if (n < 0 && errno == EINTR)
             return 0; /* a signal: the caller looks at its flags */
+        if (n > 0 && p[0].revents && take_pokes(e))
+            return 1;
+        if (n > 0 && p[1].revents)
+            drain_watch(e); /* then look at the data_version again */
     }
 }
 
@@ -615,4 +668,9 @@ void engine_poke(engine *e)
 {
     ssize_t n = write(e->wake_pipe[1], "!", 1);
     (void)n; /* a full pipe is already a pending wake-up */
+}
+
+int engine_wake_fd(engine *e)
+{
+    return e->wake_pipe[1];
 }

@@ -116,14 +116,25 @@ int engine_stop(engine *e, const char *id, const char *type, const char *message
                 int64_t *stopped_at, cairn_error *err);
 
 /*
- * Sleeps until something may have become due — another connection committed
- * to the store (a start, a callback), or engine_poke() was called — or max_ms
- * passes. Returns 1 when woken by a change, 0 on timeout. A worker's idle
- * loop: reacts within a few milliseconds, without busy CPU.
+ * Sleeps until something may have become due — another connection, of this
+ * process or another, committed to the store (a start, a callback, an
+ * invocation that ended), or engine_poke() was called, or a signal came —
+ * or max_ms passes (max_ms < 0: no limit of the caller's). Returns 1 when
+ * woken by a change or a poke, 0 on timeout or a signal.
+ *
+ * It blocks in poll() with no timer of its own: on Linux a commit's touch of
+ * the WAL wakes it (watch.h, set up at the first wait). While a lease is held
+ * elsewhere (as engine_next_due last saw) it wakes by the lease's end, and at
+ * least once a second to free a dead local holder's. Without inotify
+ * ($CAIRN_WAIT=poll, another system) it looks at the store's data_version
+ * every 2 ms instead.
  */
 int engine_wait_change(engine *e, int64_t max_ms);
 /* Wakes engine_wait_change() on e; safe from another thread (not a signal handler). */
 void engine_poke(engine *e);
+/* A descriptor a signal handler may write(2) one byte to, to wake
+ * engine_wait_change() as engine_poke() does. Borrowed; valid until engine_close. */
+int engine_wake_fd(engine *e);
 
 /* Moves the virtual clock forward to t (skip-time only; never backwards). */
 void engine_advance_clock(engine *e, int64_t t);

@@ -29,6 +29,9 @@ struct engine {
     clock_src clk;
     int wake_pipe[2];     /* engine_poke() writes, engine_wait_change() reads; owned */
     int64_t data_version; /* the store's data_version when last looked at */
+    struct watch *watch;  /* inotify on the store's WAL (watch.h), or NULL; owned */
+    int watch_tried;      /* watch_open was called (it is never retried once NULL) */
+    int64_t lease_until;  /* the earliest live lease held elsewhere (engine_next_due), or -1 */
     struct group *group;  /* NULL, or the group commit its appends go through; borrowed */
     http_set hs;          /* the HTTP calls of one execution's branches (engine_invoke) */
 };

@@ -33,7 +33,11 @@ typedef struct hook_limits {
 
 /*
  * Calls Lua function `fn` defined by `source` (loaded as text, chunk name
- * `chunkname`) in a fresh sandboxed state, as fn(args, ctx). On success
+ * `chunkname`) in a fresh sandboxed environment, as fn(args, ctx): the
+ * chunk runs in new globals each call, so nothing one call leaves (globals,
+ * changed library tables, upvalues of the chunk) is seen by the next. The
+ * state under it, with its libraries and the compiled chunk, is kept for the
+ * next call of this source on this thread (hook_lua_release). On success
  * returns 0 and *result is a new cJSON tree (caller frees; JSON null for nil).
  * On failure returns -1, *result is NULL and err holds the error:
  *   the hook's own {type, message, data} from error({type=...}),
@@ -43,6 +47,15 @@ typedef struct hook_limits {
  */
 int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
                   const hook_ctx *ctx, const hook_limits *limits, cJSON **result, cairn_error *err);
+
+/*
+ * Closes the Lua states kept on this thread (a thread's own are closed when
+ * it exits; engine_close calls this for its thread). Harmless when none are.
+ */
+void hook_lua_release(void);
+/* Lua states made on this thread so far while its cache existed (for tests:
+ * a second call of the same source makes none). */
+long hook_lua_states_made(void);
 
 /* Calls a C hook through the call API; same contract as hook_lua_call. */
 int hook_c_call(cairn_c_fn fn, const char *name, const cJSON *args, const hook_ctx *ctx,

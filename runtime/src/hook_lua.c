@@ -1,11 +1,18 @@
 /*
- * hook_lua.c — Lua hooks: one sandboxed lua_State per call.
+ * hook_lua.c — Lua hooks: a sandboxed environment per call, in a state kept
+ * per thread and hooks source ("States" below).
  *
- * Owns: the lua_State of a call (made and closed inside hook_lua_call), the
- * conversions between JSON and Lua values, and the `cairn` global the hooks
- * see (cairn.json.null, encode, decode, cairn.http.request).
+ * Owns: this thread's kept states (each: its pristine libraries and the
+ * compiled hooks, made once), the environment of a call (fresh globals and
+ * library tables, made and dropped inside hook_lua_call), the conversions
+ * between JSON and Lua values, and the `cairn` global the hooks see
+ * (cairn.json.null, encode, decode, cairn.http.request).
  *
- * Never: lets a hook reach the host (only base, string, table, math and utf8
+ * Never: lets one call reach what another made (each call runs the chunk in
+ * new globals, with copies of the library tables and its own string
+ * metatable; afterwards nothing leads to them; see push_env), keeps a state
+ * that reached a limit or failed outside the hook, lets a hook reach the
+ * host (only base, string, table, math and utf8
  * are opened; dofile, loadfile, load, require, collectgarbage, string.dump
  * are removed; print goes to stderr like ctx.log; source is loaded as text;
  * setmetatable refuses __gc, as finalizers run with hooks off),
@@ -22,6 +29,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,16 +60,18 @@ static const char json_null_key = 0;
 
 /* One call: limits, what it runs, and what comes out. */
 typedef struct lua_run {
-    size_t mem_used, mem_limit;
-    int mem_denied; /* the allocator refused a block because of the limit */
+    size_t mem_base;  /* what the state held when the call began (its slot's mem_used) */
+    size_t mem_limit; /* what the call may add to it */
+    int mem_denied;   /* the allocator refused a block because of the limit */
     uint64_t instr_counted, instr_limit;
     int instr_step, instr_step_max;
-    uint64_t hook_at;                    /* the monotonic clock at the last count hook, ns */
-    uint32_t cpu_ms;                     /* the CPU-time limit */
-    uint64_t cpu_start;                  /* the thread's CPU clock when the call began, ns */
-    uint64_t cpu_used;                   /* CPU time used at the last reading, ns */
-    uint64_t cpu_read_at;                /* the monotonic clock at that reading, ns */
-    char limit_hit[80];                  /* sticky: set, every later instruction raises again */
+    uint64_t hook_at;     /* the monotonic clock at the last count hook, ns */
+    uint32_t cpu_ms;      /* the CPU-time limit */
+    uint64_t cpu_start;   /* the thread's CPU clock when the call began, ns */
+    uint64_t cpu_used;    /* CPU time used at the last reading, ns */
+    uint64_t cpu_read_at; /* the monotonic clock at that reading, ns */
+    char limit_hit[80];   /* sticky: set, every later instruction raises again */
+    int spoiled;          /* the state must not be kept (a chunk that failed to load) */
     const char *source, *chunkname, *fn; /* borrowed */
     const cJSON *args;                   /* borrowed */
     const hook_ctx *ctx;                 /* borrowed, may be NULL */
@@ -73,23 +83,46 @@ typedef struct lua_run {
 /* Limits                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A Lua state kept on this thread for one hooks source, reused by its calls
+ * (see "States" below). The allocator's ud: it counts what the state holds,
+ * and charges what a call adds to that call's limit.
+ */
+typedef struct lua_slot {
+    lua_State *L;       /* NULL: a free slot */
+    char *source;       /* a copy of the source it compiled, to compare; owned */
+    size_t len;         /* its length */
+    char *chunkname;    /* owned */
+    size_t mem_used;    /* bytes the state holds */
+    size_t mem_made;    /* what it held once made: libraries and the compiled chunk */
+    lua_run *r;         /* the call running on it, or NULL between calls */
+    int base_ref;       /* registry: the pristine globals (LUA_NOREF: not made yet) */
+    int chunk_ref;      /* registry: the compiled chunk */
+    unsigned long last; /* the cache's tick when last used */
+} lua_slot;
+
 static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-    lua_run *r = ud;
+    lua_slot *s = ud;
+    lua_run *r = s->r;
     size_t old = ptr ? osize : 0; /* without ptr, osize is a type tag */
     if (nsize == 0) {
         mem_free(ptr);
-        r->mem_used -= old;
+        s->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && nsize - old > r->mem_limit - r->mem_used) {
-        r->mem_denied = 1;
-        return NULL; /* Lua collects garbage and retries, then raises LUA_ERRMEM */
+    if (r && nsize > old) {
+        /* what the call added (garbage of earlier calls collected meanwhile is its credit) */
+        size_t added = s->mem_used > r->mem_base ? s->mem_used - r->mem_base : 0;
+        if (added > r->mem_limit || nsize - old > r->mem_limit - added) {
+            r->mem_denied = 1;
+            return NULL; /* Lua collects garbage and retries, then raises LUA_ERRMEM */
+        }
     }
     void *p = mem_realloc(ptr, nsize);
     if (!p)
         return nsize <= old ? ptr : NULL; /* a failed shrink keeps the block */
-    r->mem_used = r->mem_used - old + nsize;
+    s->mem_used = s->mem_used - old + nsize;
     return p;
 }
 
@@ -97,7 +130,7 @@ static lua_run *run_of(lua_State *L)
 {
     void *ud = NULL;
     lua_getallocf(L, &ud);
-    return ud;
+    return ((lua_slot *)ud)->r;
 }
 
 static uint64_t clock_ns(clockid_t id)
@@ -662,8 +695,12 @@ static int safe_setmetatable(lua_State *L)
     return 1;
 }
 
-/* Opens the allowed libraries, removes what reaches outside, adds `cairn`. */
-static void open_sandbox(lua_State *L, const hook_ctx *ctx)
+/*
+ * Once per state: opens the allowed libraries into its globals, removes what
+ * reaches outside, puts the charged library functions in. These globals stay
+ * pristine: no hook ever sees them, only the copies push_env makes.
+ */
+static void open_base(lua_State *L)
 {
     static const luaL_Reg libs[] = {
         {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
@@ -674,14 +711,12 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
         luaL_requiref(L, libs[i].name, libs[i].func, 1);
         lua_pop(L, 1);
     }
-    static const char *const removed[] = {"dofile", "loadfile", "load", "require",
-                                          "collectgarbage"};
+    static const char *const removed[] = {"dofile",  "loadfile",       "load",
+                                          "require", "collectgarbage", "print"};
     for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) {
         lua_pushnil(L);
         lua_setglobal(L, removed[i]);
     }
-    push_log(L, ctx);
-    lua_setglobal(L, "print");
     lua_getglobal(L, "setmetatable");
     lua_pushcclosure(L, safe_setmetatable, 1);
     lua_setglobal(L, "setmetatable");
@@ -695,7 +730,52 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushcfunction(L, box_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
+}
 
+/* Pushes a new table with the entries of the table at idx (one level). */
+static void copy_table(lua_State *L, int idx)
+{
+    lua_createtable(L, 0, 32);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+/*
+ * Each call: pushes a new globals table, made of fresh copies of the pristine
+ * globals and of each library table in them, with its own `print`, `cairn`
+ * and string metatable, and makes it the state's globals. Nothing a call can
+ * reach is left from another: the only objects shared are C functions, whose
+ * upvalues no hook can reach (the debug library is not opened), and strings.
+ * math.random is seeded again, so no call learns what another drew.
+ */
+static void push_env(lua_State *L, const lua_slot *s, const hook_ctx *ctx)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->base_ref);
+    int base = lua_gettop(L);
+    lua_createtable(L, 0, 48);
+    int g = base + 1;
+    lua_pushnil(L);
+    while (lua_next(L, base)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            if (lua_rawequal(L, -1, base))
+                lua_pushvalue(L, g); /* _G */
+            else
+                copy_table(L, lua_gettop(L)); /* a library */
+            lua_replace(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, g);
+    }
+    lua_remove(L, base); /* the new globals are at base now */
+    g = base;
+
+    push_log(L, ctx);
+    lua_setfield(L, g, "print");
     lua_createtable(L, 0, 2); /* cairn */
     lua_createtable(L, 0, 3); /* cairn.json */
     push_null(L);
@@ -709,7 +789,26 @@ static void open_sandbox(lua_State *L, const hook_ctx *ctx)
     lua_pushcfunction(L, http_request);
     lua_setfield(L, -2, "request");
     lua_setfield(L, -2, "http");
-    lua_setglobal(L, "cairn");
+    lua_setfield(L, g, "cairn");
+
+    /* ("x"):upper() reads this call's string table; getmetatable("") is this call's */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, LUA_STRLIBNAME);
+    lua_rawget(L, g);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "");
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+
+    lua_pushliteral(L, LUA_MATHLIBNAME);
+    lua_rawget(L, g);
+    lua_getfield(L, -1, "randomseed");
+    lua_call(L, 0, 0);
+    lua_pop(L, 1);
+
+    lua_pushvalue(L, g);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
 }
 
 static void push_ctx(lua_State *L, const hook_ctx *ctx)
@@ -819,27 +918,43 @@ static const char *short_name(const char *chunkname)
 }
 
 /*
- * The whole call, run under lua_pcall: sandbox, load, run the chunk, call
- * fn(args, ctx), convert the result. Errors of the hook go to r->err;
- * errors raised here (memory, mostly) end the outer pcall.
+ * The whole call, run under lua_pcall: on a new state, the pristine globals
+ * and the compiled chunk (kept in the registry); then a fresh environment,
+ * the chunk run in it, fn(args, ctx), the result converted. Errors of the
+ * hook go to r->err; errors raised here (memory, mostly) end the outer pcall.
  */
 static int run_protected(lua_State *L)
 {
-    lua_run *r = lua_touserdata(L, 1);
-    open_sandbox(L, r->ctx);
-
-    int st = luaL_loadbufferx(L, r->source, strlen(r->source), r->chunkname, "t");
-    if (st == LUA_OK)
-        st = lua_pcall(L, 0, 0, 0);
+    lua_slot *s = lua_touserdata(L, 1);
+    lua_run *r = s->r;
+    int st;
+    if (s->base_ref == LUA_NOREF) {
+        open_base(L);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+        s->base_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        st = luaL_loadbufferx(L, r->source, strlen(r->source), r->chunkname, "t");
+        if (st != LUA_OK) {
+            set_error(r, L, st, 1, &r->err);
+            r->spoiled = 1; /* no chunk to keep */
+            return 0;
+        }
+        s->chunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        s->mem_made = s->mem_used;
+    }
+    push_env(L, s, r->ctx);
+    int g = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->chunk_ref);
+    lua_pushvalue(L, g);
+    lua_setupvalue(L, -2, 1); /* its _ENV: this call's globals */
+    st = lua_pcall(L, 0, 0, 0);
     if (st != LUA_OK) {
         set_error(r, L, st, 1, &r->err);
         return 0;
     }
 
     /* raw: a metatable the chunk put on _G runs nothing here */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua_pushstring(L, r->fn);
-    int t = lua_rawget(L, -2);
+    int t = lua_rawget(L, g);
     if (t != LUA_TFUNCTION) {
         if (t == LUA_TNIL)
             err_set(&r->err, "Lua.Error", "Lua function '%s' is not defined in %s", r->fn,
@@ -862,6 +977,150 @@ static int run_protected(lua_State *L)
     if (!r->result)
         err_set(&r->err, "Lua.Error", "result is not JSON: %s", why);
     return 0;
+}
+
+/*
+ * After a call, under lua_pcall: the pristine globals are the state's again,
+ * and the chunk and the strings no longer lead to the call's environment, so
+ * nothing of it stays reachable (it is garbage, collected in time).
+ */
+static int reset_protected(lua_State *L)
+{
+    lua_slot *s = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->base_ref);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->chunk_ref);
+    lua_pushnil(L);
+    lua_setupvalue(L, -2, 1);
+    lua_pushliteral(L, "");
+    lua_pushnil(L);
+    lua_setmetatable(L, -2);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* States                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Making a state, opening its libraries and compiling the hooks took most of
+ * a Lua step's time, so each thread keeps a few states, one per hooks source
+ * (CACHE_SLOTS, the least recently used replaced), and each call gets a fresh
+ * environment in one (push_env). A state that reached a limit, failed
+ * outside the hook, or could not be reset is closed rather than kept. After a
+ * call that left more than GC_SLACK of garbage, a full collection frees it,
+ * so one call's garbage never weighs on the next call's memory limit.
+ */
+#define CACHE_SLOTS 4
+#define GC_SLACK ((size_t)256 << 10)
+
+typedef struct lua_cache {
+    lua_slot slot[CACHE_SLOTS];
+    unsigned long tick;
+    long made; /* states made on this thread (hook_lua_states_made) */
+} lua_cache;
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void slot_close(lua_slot *s)
+{
+    if (s->L)
+        lua_close(s->L); /* runs finalizers, under the limits of the call if one runs */
+    mem_free(s->source);
+    mem_free(s->chunkname);
+    *s = (lua_slot){.base_ref = LUA_NOREF, .chunk_ref = LUA_NOREF};
+}
+
+static void cache_free(void *p)
+{
+    lua_cache *c = p;
+    if (!c)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        slot_close(&c->slot[i]);
+    mem_free(c);
+}
+
+static void cache_key_make(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+/* This thread's cache, made on first use; NULL when it cannot be (then nothing is kept). */
+static lua_cache *cache_get(void)
+{
+    pthread_once(&cache_once, cache_key_make);
+    if (!cache_key_ok)
+        return NULL;
+    lua_cache *c = pthread_getspecific(cache_key);
+    if (c)
+        return c;
+    if (!(c = mem_calloc(1, sizeof *c)))
+        return NULL;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        c->slot[i] = (lua_slot){.base_ref = LUA_NOREF, .chunk_ref = LUA_NOREF};
+    if (pthread_setspecific(cache_key, c) != 0) {
+        mem_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void hook_lua_release(void)
+{
+    pthread_once(&cache_once, cache_key_make);
+    if (!cache_key_ok)
+        return;
+    lua_cache *c = pthread_getspecific(cache_key);
+    if (c) {
+        pthread_setspecific(cache_key, NULL);
+        cache_free(c);
+    }
+}
+
+long hook_lua_states_made(void)
+{
+    pthread_once(&cache_once, cache_key_make);
+    lua_cache *c = cache_key_ok ? pthread_getspecific(cache_key) : NULL;
+    return c ? c->made : 0;
+}
+
+/*
+ * The slot of this source in c: its state, or a free slot (the least recently
+ * used one, emptied) with the source and chunk name copied in. NULL when the
+ * copies cannot be made, or the one slot of this source is in use (a call
+ * within a call).
+ */
+static lua_slot *slot_for(lua_cache *c, const char *source, const char *chunkname)
+{
+    size_t len = strlen(source);
+    lua_slot *lru = NULL;
+    c->tick++;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        lua_slot *s = &c->slot[i];
+        if (s->L && s->len == len && strcmp(s->chunkname, chunkname) == 0 &&
+            memcmp(s->source, source, len) == 0) {
+            if (s->r)
+                return NULL;
+            s->last = c->tick;
+            return s;
+        }
+        if (!s->r && (!lru || s->last < lru->last)) /* a free slot's last is 0 */
+            lru = s;
+    }
+    if (!lru)
+        return NULL;
+    slot_close(lru);
+    if (!(lru->source = mem_malloc(len + 1)) || !(lru->chunkname = mem_strdup(chunkname))) {
+        slot_close(lru);
+        return NULL;
+    }
+    memcpy(lru->source, source, len + 1);
+    lru->len = len;
+    lru->last = c->tick;
+    return lru;
 }
 
 int hook_lua_call(const char *source, const char *chunkname, const char *fn, const cJSON *args,
@@ -890,16 +1149,30 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
         return -1;
     }
 
+    lua_cache *c = cache_get();
+    lua_slot one = {.base_ref = LUA_NOREF, .chunk_ref = LUA_NOREF}; /* when nothing is kept */
+    lua_slot *s = c ? slot_for(c, source, r.chunkname) : NULL;
+    int keep = s != NULL;
+    if (!s)
+        s = &one;
+    r.mem_base = s->L ? s->mem_used : 0; /* a new state's making counts against the call */
+    s->r = &r;
     r.cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     r.cpu_read_at = r.hook_at = clock_ns(CLOCK_MONOTONIC);
-    lua_State *L = lua_newstate(limited_alloc, &r);
-    if (!L) {
-        set_error(&r, NULL, LUA_ERRMEM, 0, err);
-        return -1;
+    if (!s->L) {
+        s->mem_used = 0;
+        if (!(s->L = lua_newstate(limited_alloc, s))) {
+            set_error(&r, NULL, LUA_ERRMEM, 0, err);
+            slot_close(s);
+            return -1;
+        }
+        if (c)
+            c->made++;
     }
+    lua_State *L = s->L;
     lua_sethook(L, count_hook, LUA_MASKCOUNT, r.instr_step);
     lua_pushcfunction(L, run_protected); /* neither push allocates */
-    lua_pushlightuserdata(L, &r);
+    lua_pushlightuserdata(L, s);
     int st = lua_pcall(L, 1, 0, 0);
 
     int failed = 1;
@@ -920,7 +1193,22 @@ int hook_lua_call(const char *source, const char *chunkname, const char *fn, con
         r.result = NULL;
         rc = 0;
     }
-    lua_close(L); /* runs finalizers, still under the instruction limit */
+    /* Kept only if nothing went wrong but the hook's own error. */
+    keep = keep && st == LUA_OK && !r.limit_hit[0] && !r.mem_denied && !r.spoiled;
+    lua_settop(L, 0);
+    if (keep) {
+        lua_sethook(L, NULL, 0, 0);
+        lua_pushcfunction(L, reset_protected);
+        lua_pushlightuserdata(L, s);
+        keep = lua_pcall(L, 1, 0, 0) == LUA_OK;
+        lua_settop(L, 0);
+    }
+    if (keep && s->mem_used > s->mem_made + GC_SLACK)
+        lua_gc(L, LUA_GCCOLLECT);
+    if (keep)
+        s->r = NULL;
+    else
+        slot_close(s); /* runs finalizers, still under the call's limits */
     cJSON_Delete(r.result);
     err_cleanup(&r.err);
     return rc;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
@@ -27,9 +28,10 @@
 #include "mem.h"
 #include "worker.h"
 
-/* The longest a worker waits before it looks for new executions again, and
- * its wait after a store error. */
-enum { POLL_MS = 200 };
+/* A worker's wait after a store error (another process may hold the lock).
+ * Idle, it sleeps with no limit of its own: until a commit, the next wake-up
+ * or a signal (engine_wait_change). */
+enum { RETRY_MS = 200 };
 
 /* A worker runs up to BATCH_DEFAULT executions at once (--batch), their
  * journal writes committed together (group commit); a commit waits at most
@@ -312,11 +314,20 @@ done:
 
 /* Set by SIGINT/SIGTERM; the worker loop looks at it between invocations. */
 static atomic_int stop_requested;
+/* The engine's wake descriptor (engine_wake_fd), or -1: a signal that comes
+ * between the loop's look at the flag and its sleep still ends the sleep. */
+static volatile sig_atomic_t wake_fd = -1;
 
 static void on_stop(int sig)
 {
     (void)sig;
     atomic_store(&stop_requested, 1);
+    int saved = errno, fd = wake_fd;
+    if (fd >= 0) {
+        ssize_t n = write(fd, "!", 1); /* async-signal-safe; a full pipe is a wake-up already */
+        (void)n;
+    }
+    errno = saved;
 }
 
 /* No SA_RESTART: a signal cuts the wait short, so the worker exits at once. */
@@ -379,6 +390,7 @@ static int cmd_worker(const host *h, int argc, char **argv)
         goto done;
     }
     engine_set_skip_time(e, skip_time);
+    wake_fd = engine_wake_fd(e);
 
     /* A store error is retried (another process may hold the database); with
      * --until-idle, a run of them ends the worker instead of looping forever.
@@ -392,13 +404,14 @@ static int cmd_worker(const host *h, int argc, char **argv)
         .until_idle = until_idle,
         .retry_forever = 0,
         .max_store_errors = until_idle ? STORE_ERRORS_MAX : 0,
-        .retry_ms = POLL_MS,
-        .idle_ms = POLL_MS,
+        .retry_ms = RETRY_MS,
+        .idle_ms = -1,
         .batch = batch,
         .batch_window_us = BATCH_WINDOW_US,
     };
     code = worker_run(e, &policy);
 done:
+    wake_fd = -1;
     if (e)
         engine_close(e);
     err_cleanup(&err);

@@ -94,7 +94,10 @@ static cJSON *op_json(const store_op *r)
         !add_time(o, "next_attempt_at", r->next_attempt_at) || !add_json(o, "result", r->result) ||
         !add_json(o, "error", r->error) || !add_str(o, "callback_id", r->callback_id) ||
         !add_time(o, "timeout_at", r->timeout_at) ||
-        !add_time(o, "heartbeat_at", r->heartbeat_at)) {
+        !add_time(o, "heartbeat_at", r->heartbeat_at) ||
+        /* how an answer is read: "json", "text" or "hook" (null: journaled before
+         * schema 2, anything goes) */
+        (r->type == STORE_OP_CALLBACK && !add_str(o, "result_mode", r->result_mode))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -379,9 +382,9 @@ static cJSON *summary_json(const store_exec *r)
              cJSON_AddNumberToObject(o, "version", r->version) && add_str(o, "name", r->name) &&
              add_str(o, "status", store_status_name(r->status)) &&
              add_str(o, "error_type", cJSON_IsString(t) ? t->valuestring : NULL) &&
-             add_time(o, "created_at", r->created_at) &&
-             add_time(o, "updated_at", r->updated_at) && add_time(o, "ended_at", r->ended_at) &&
-             add_time(o, "wake_at", r->wake_at) && add_parent(o, r);
+             add_time(o, "created_at", r->created_at) && add_time(o, "updated_at", r->updated_at) &&
+             add_time(o, "ended_at", r->ended_at) && add_time(o, "wake_at", r->wake_at) &&
+             add_parent(o, r);
     cJSON_Delete(err);
     if (!ok) {
         cJSON_Delete(o);
@@ -393,8 +396,8 @@ static cJSON *summary_json(const store_exec *r)
 /* An execution's status from its word; STORE_NONE for none of them. */
 static store_status exec_status(const char *word)
 {
-    static const store_status all[] = {STORE_RUNNING,   STORE_PENDING,   STORE_SUCCEEDED,
-                                       STORE_FAILED,    STORE_TIMED_OUT, STORE_STOPPED};
+    static const store_status all[] = {STORE_RUNNING, STORE_PENDING,   STORE_SUCCEEDED,
+                                       STORE_FAILED,  STORE_TIMED_OUT, STORE_STOPPED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!strcmp(word, store_status_name(all[i])))
             return all[i];

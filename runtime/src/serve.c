@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -50,7 +51,6 @@
 #define CONN_LIMIT 256    /* connections at once (tests: CAIRN_SERVE_MAX_CONNS) */
 #define CONN_TIMEOUT_S 10 /* a connection idle this long is closed (CAIRN_SERVE_CONN_TIMEOUT_S) */
 #define BODY_TIMES 3      /* a body still arriving after BODY_TIMES idle timeouts is cut off */
-#define IDLE_MS 1000      /* longest worker sleep without any wake-up */
 #define STORE_RETRY_MS 50 /* after a store error (another process holds the lock) */
 
 #define CALLBACKS_PREFIX "/2025-12-01/durable-execution-callbacks/"
@@ -65,7 +65,7 @@
  * shows is set as text (console.js), so this is a second wall, not the first.
  */
 #define CONSOLE_CSP                                                                                \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 typedef struct server {
@@ -81,6 +81,7 @@ typedef struct server {
     atomic_llong vnow; /* skip-time: the worker's virtual clock, for the API's */
     unsigned conn_limit, conn_timeout_s;
     atomic_int listening; /* 0 while starting: libmicrohttpd's messages are ours to say */
+    int loopback;         /* listening on a loopback address: Host must name one */
 } server;
 
 /*
@@ -116,7 +117,7 @@ static void on_advance(void *ctx, int64_t now_ms)
  * `HOST worker` does by default (worker.h). */
 enum { SERVE_BATCH = 16, SERVE_BATCH_WINDOW_US = 500 };
 
-/* The loop of `worker` (worker.c), woken by engine_poke() instead of polling,
+/* The loop of `worker` (worker.c), woken by engine_poke() and by commits,
  * retrying every error until serve stops. */
 static void *worker_main(void *arg)
 {
@@ -130,7 +131,7 @@ static void *worker_main(void *arg)
         .retry_forever = 1,
         .max_store_errors = 0,
         .retry_ms = STORE_RETRY_MS,
-        .idle_ms = IDLE_MS,
+        .idle_ms = -1, /* a commit, a poke or the next wake-up ends its sleep */
         .batch = SERVE_BATCH,
         .batch_window_us = SERVE_BATCH_WINDOW_US,
         .on_advance = on_advance,
@@ -263,6 +264,44 @@ static int authorized(const server *s, struct MHD_Connection *c)
     for (size_t i = 0; i < s->token_len; i++)
         diff |= (unsigned char)(s->token[i] ^ (i < glen ? given[i] : 0));
     return diff == 0;
+}
+
+/* Is host (a Host header's name, its first len bytes) a loopback name:
+ * localhost, [::1] or an address 127.x.y.z? */
+static int loopback_name(const char *host, size_t len)
+{
+    char name[64];
+    struct in_addr a;
+    if (len >= sizeof name)
+        return 0;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    return !strcasecmp(name, "localhost") || !strcmp(name, "[::1]") ||
+           (inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127);
+}
+
+/*
+ * A request a browser sent on another site's behalf: refused, token or not.
+ * Cross-site: an Origin that is not this server's own (a page elsewhere
+ * posting to it). DNS rebinding: on a loopback address, a Host that is not a
+ * loopback name (a page elsewhere whose name now points here). curl and the
+ * SDKs send no Origin and a Host of the address they were given.
+ */
+static const char *from_elsewhere(const server *s, struct MHD_Connection *c)
+{
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (origin) {
+        const char *o = strstr(origin, "://");
+        if (!host || !o || strcasecmp(o + 3, host) != 0)
+            return "a request from another origin is refused";
+    }
+    if (s->loopback && host) {
+        size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+        if (!loopback_name(host, len))
+            return "on a loopback address, a request for another host name is refused";
+    }
+    return NULL;
 }
 
 static int hexval(char ch)
@@ -608,22 +647,23 @@ static enum MHD_Result do_list(server *s, struct MHD_Connection *c, cairn_error 
 }
 
 /* GET /workflows, GET /workflows/{name}, POST /workflows/{name}/check. */
-static enum MHD_Result do_workflows(server *s, struct MHD_Connection *c, route r,
-                                    const char *name, const request *rq)
+static enum MHD_Result do_workflows(server *s, struct MHD_Connection *c, route r, const char *name,
+                                    const request *rq)
 {
     const cairn_workflow *wf = NULL;
     if (r != R_WORKFLOWS && !(wf = console_find(s->wfs, s->n, name)))
-        return send_error(c, 404, "ResourceNotFoundException", "no workflow of that name in this host");
+        return send_error(c, 404, "ResourceNotFoundException",
+                          "no workflow of that name in this host");
     if (r == R_CHECK_INPUT) {
         char msg[768];
         if (console_check_input(wf, rq->body ? rq->body : "", rq->len, msg, sizeof msg) != 0)
             return send_error(c, 400, "InvalidParameterValueException", msg);
         return send_json(c, 200, NULL, "{\"ok\":true}");
     }
-    cJSON *doc = r == R_WORKFLOWS ? console_workflows_json(s->wfs, s->n)
-                                  : console_workflow_json(wf, 1);
-    enum MHD_Result ret = doc ? send_doc(c, doc)
-                              : send_error(c, 500, "ServiceException", "out of memory");
+    cJSON *doc =
+        r == R_WORKFLOWS ? console_workflows_json(s->wfs, s->n) : console_workflow_json(wf, 1);
+    enum MHD_Result ret =
+        doc ? send_doc(c, doc) : send_error(c, 500, "ServiceException", "out of memory");
     cJSON_Delete(doc);
     return ret;
 }
@@ -711,7 +751,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         enum MHD_Result ret = MHD_YES;
-        if (r == R_CONSOLE && is_get) {
+        const char *elsewhere = from_elsewhere(s, c);
+        if (elsewhere) {
+            ret = send_error(c, 403, "AccessDeniedException", elsewhere);
+        } else if (r == R_CONSOLE && is_get) {
             const char *type = NULL, *text = console_asset(url, &type);
             ret = send_asset(c, text, type);
         } else if (r != R_CONSOLE && !authorized(s, c))
@@ -915,6 +958,9 @@ int serve_main(int argc, char **argv, const cairn_workflow *const *wfs, size_t n
         return 2;
     }
     s.skip_time = skip_time;
+    s.loopback = addr.ss_family == AF_INET6
+                     ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&addr)->sin6_addr)
+                     : (ntohl(((struct sockaddr_in *)&addr)->sin_addr.s_addr) >> 24) == 127;
     s.db = cli_db_path(db_flag);
     s.conn_limit = env_unsigned("CAIRN_SERVE_MAX_CONNS", CONN_LIMIT);
     s.conn_timeout_s = env_unsigned("CAIRN_SERVE_CONN_TIMEOUT_S", CONN_TIMEOUT_S);

@@ -7,6 +7,7 @@
  */
 #include "store.h"
 #include "store_impl.h"
+#include "watch.h"
 
 #include "fault.h"
 #include "mem.h"
@@ -90,9 +91,8 @@ static const char *const statements[ST_COUNT] = {
         "wake_at = CASE WHEN poked = 1 AND ?6 IS NULL THEN ?5 ELSE ?7 END, poked = 0 "
         "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
-    [ST_DUE] = "SELECT id, wake_at FROM executions WHERE status IN ('RUNNING', 'PENDING') "
-               "AND wake_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= ?1) "
-               "ORDER BY wake_at",
+    [ST_DUE] = "SELECT id, wake_at, lease_until FROM executions "
+               "WHERE status IN ('RUNNING', 'PENDING') AND wake_at IS NOT NULL ORDER BY wake_at",
     /* Takes or renews the lease: free, expired, or already ours. */
     [ST_CLAIM] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3 "
                  "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING') "
@@ -384,6 +384,8 @@ int store_open(store **out, const char *path, cairn_error *err)
             goto fail;
         }
     }
+    const char *file = sqlite3_db_filename(s->db, "main");
+    s->wal_path = file && *file ? sqlite3_filename_wal(file) : NULL;
     *out = s;
     return CAIRN_OK;
 fail:
@@ -407,6 +409,16 @@ const char *store_path(const store *s)
     return s->path;
 }
 
+const char *store_file(store *s)
+{
+    return sqlite3_db_filename(s->db, "main");
+}
+
+void store_notify(store *s)
+{
+    watch_notify(s->wal_path);
+}
+
 sqlite3 *store_db(store *s)
 {
     return s->db;
@@ -428,6 +440,8 @@ int store_commit(store *s, cairn_error *err)
     FAULT_KILL_POINT();
     if (rc != CAIRN_OK)
         store_rollback(s);
+    else
+        store_notify(s);
     return rc;
 }
 

@@ -126,12 +126,18 @@ void store_execs_free(store_exec *rows, size_t n);
 int store_open(store **out, const char *path, cairn_error *err);
 void store_close(store *s);
 const char *store_path(const store *s);
+/* The database's absolute file name (SQLite's; "" for a temporary one); borrowed. */
+const char *store_file(store *s);
 /* The connection, for tests and pragmas; borrowed. */
 sqlite3 *store_db(store *s);
 
-/* One checkpoint: BEGIN IMMEDIATE ... COMMIT. Each returns a cairn_rc. */
+/* One checkpoint: BEGIN IMMEDIATE ... COMMIT. Each returns a cairn_rc. A
+ * commit that succeeds wakes the workers waiting on this store (store_notify). */
 int store_begin(store *s, cairn_error *err);
 int store_commit(store *s, cairn_error *err);
+/* Tells the workers that wait on this store, in any process, that it changed:
+ * touches its WAL (watch.h). After every commit, and after a lease is freed. */
+void store_notify(store *s);
 void store_rollback(store *s); /* harmless when no transaction is open */
 /* Inside a transaction, one part that can be undone alone (group commit,
  * group.c): store_savepoint, then store_release, undoing the part first when
@@ -214,10 +220,14 @@ int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_erro
  * The due execution (RUNNING or PENDING, wake_at <= now, no live lease at
  * real_now) with the earliest wake_at, skipping ids in skip (NULL-terminated,
  * may be NULL). Returns 1 with *id_out (caller frees), 0 with *next_wake
- * (earliest future wake_at, or -1), or -1 on error.
+ * (earliest future wake_at, or -1), or -1 on error. *lease_until (may be
+ * NULL): the earliest end of a live lease (real time) among the executions
+ * looked at on the way, those not due after the one found or *next_wake; -1
+ * for none. Such an execution runs elsewhere: it may be due again when its
+ * holder ends, dies or lets its lease run out.
  */
 int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err);
+                   int64_t *next_wake, int64_t *lease_until, cairn_error *err);
 
 /* Inserts or replaces the operation (execution_id, r->id). */
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);

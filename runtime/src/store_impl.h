@@ -51,7 +51,8 @@ enum {
 struct store {
     sqlite3 *db;
     char *path;
-    int relaxed; /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
+    int relaxed;          /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
+    const char *wal_path; /* the WAL's file name (SQLite's), touched after commits; or NULL */
     sqlite3_stmt *st[ST_COUNT];
 };
 

@@ -104,7 +104,11 @@ int store_exec_release(store *s, const char *id, const char *owner, cairn_error 
     sqlite3_stmt *q = s->st[ST_RELEASE];
     store_bind_text(q, 1, id);
     store_bind_text(q, 2, owner);
-    return run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
+    int rc = run_lease_stmt(s, ST_RELEASE, "cannot free the lease of an execution", err);
+    /* Outside a transaction it is its own commit: the execution may be due for others. */
+    if (rc == CAIRN_OK && sqlite3_changes(s->db) > 0 && sqlite3_get_autocommit(s->db))
+        store_notify(s);
+    return rc;
 }
 
 int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_error *err)
@@ -132,18 +136,27 @@ static int in_list(const char *id, const char *const *list)
 }
 
 int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
-                   int64_t *next_wake, cairn_error *err)
+                   int64_t *next_wake, int64_t *lease_until, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_DUE];
-    sqlite3_bind_int64(q, 1, real_now);
     int step, found = 0;
     *id_out = NULL;
     *next_wake = -1;
+    if (lease_until)
+        *lease_until = -1;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(q, 0);
         int64_t wake = sqlite3_column_int64(q, 1);
         if (!id || in_list(id, skip))
             continue;
+        if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+            int64_t until = sqlite3_column_int64(q, 2);
+            if (until > real_now) { /* run elsewhere now: not due while its lease lasts */
+                if (lease_until && (*lease_until < 0 || until < *lease_until))
+                    *lease_until = until;
+                continue;
+            }
+        }
         if (wake <= now) {
             if (!(*id_out = mem_strdup(id))) {
                 store_done_stmt(q);

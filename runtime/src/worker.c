@@ -1,8 +1,9 @@
 /*
  * worker.c — the worker loop: find what is due, invoke it, and otherwise
- * wait for a change (a commit of another process, an engine_poke()) or the
- * next wake-up. `HOST worker` and serve's worker thread run it with their
- * policies (worker.h): what ends the loop, how long it waits, what it says.
+ * sleep until a change (a commit of another connection, an engine_poke())
+ * or the next wake-up, with no timer of its own (engine_wait_change). `HOST worker` and serve's
+ * worker thread run it with their policies (worker.h): what ends the loop, how long it waits, what
+ * it says.
  *
  * Owns: the skip list of executions this host will not invoke again, the
  * count of those that wait for a definition it does not hold (said in one
@@ -197,7 +198,7 @@ int worker_run(engine *e, const worker_policy *p)
         if (next == GIVE_UP)
             goto done;
         if (next == WAIT_RETRY || next == WAIT_IDLE) {
-            engine_wait_change(e, next == WAIT_RETRY ? p->retry_ms : p->idle_ms);
+            engine_wait_change(e, next == WAIT_RETRY || p->idle_ms < 0 ? p->retry_ms : p->idle_ms);
             continue;
         }
         if (due == 1)
@@ -223,12 +224,12 @@ int worker_run(engine *e, const worker_policy *p)
         }
         if (p->until_idle)
             break;
+        /* Until the next wake-up (none: no limit), unless a commit of another
+         * connection (a start, a callback), engine_poke() or a signal comes first. */
         int64_t wait = p->idle_ms;
-        if (next_wake >= 0 && next_wake - now < wait)
-            wait = next_wake - now;
-        /* Woken early by a commit of another process (a start, a callback), by
-         * engine_poke(), or by a signal. */
-        engine_wait_change(e, wait > 1 ? wait : 1);
+        if (next_wake >= 0 && (wait < 0 || next_wake - now < wait))
+            wait = next_wake - now > 1 ? next_wake - now : 1;
+        engine_wait_change(e, wait);
     }
     code = 0;
 done:

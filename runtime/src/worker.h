@@ -26,9 +26,8 @@ typedef struct worker_policy {
     int until_idle; /* return 0 once nothing is due (with skip_time: nothing will wake) */
     /*
      * retry_forever: every error is retried (a failed look-up after retry_ms,
-     * running out of memory after idle_ms), so the loop ends only on *stop.
-     * Otherwise a failed look-up of what is due, or running out of memory,
-     * ends it with 1.
+     * running out of memory after idle_ms, or retry_ms if idle_ms < 0), so the loop ends only on
+     * *stop. Otherwise a failed look-up of what is due, or running out of memory, ends it with 1.
      */
     int retry_forever;
     /* Store errors of invocations in a row that end the loop with 1
@@ -36,7 +35,9 @@ typedef struct worker_policy {
      * retry_forever. */
     int max_store_errors;
     int64_t retry_ms; /* the wait after a store error (another process may hold the lock) */
-    int64_t idle_ms;  /* the longest wait for a change when nothing is due */
+    /* The longest wait for a change when nothing is due; < 0: no limit (the
+     * next wake-up, a commit or a poke ends the wait: engine_wait_change). */
+    int64_t idle_ms;
     /*
      * batch > 1: up to batch invocations at once, on threads of their own,
      * their appends committed together (group commit, group.h), a commit's

@@ -13,7 +13,7 @@ conns() {
 import socket, sys
 
 port, mode = int(sys.argv[1]), sys.argv[2]
-REQ = b"GET /executions/none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+REQ = b"GET /executions/none HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 def answer(s, timeout):
     """The status line serve sends on s within timeout s; None if nothing came."""

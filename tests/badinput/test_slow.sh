@@ -34,7 +34,7 @@ def closed(s):
 
 # 1. Headers, then one byte a second.
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
-s.sendall(b"POST /executions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+s.sendall(b"POST /executions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
           b"Content-Length: %d\r\n\r\n" % BODY)
 sent, cut, answers = 0, False, []
 while sent < BODY:
@@ -59,7 +59,7 @@ print("other clients meanwhile: %d answers, all 404" % len(answers))
 
 # 2. Half the headers, then silence: closed by the idle timeout.
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
-s.sendall(b"GET /executions/none HTTP/1.1\r\nHost: x\r\n")
+s.sendall(b"GET /executions/none HTTP/1.1\r\nHost: 127.0.0.1\r\n")
 try:
     got = s.recv(4096)
 except ConnectionResetError:

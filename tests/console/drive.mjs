@@ -201,6 +201,21 @@ try {
   await waitText(page, '#fact-status', 'SUCCEEDED');
   expect((await text(page, '#result')).includes('hello console'), 'the result of the start');
 
+  check('a callback read as text is answered with any text');
+  await page.goto(BASE + '/#/start/memo');
+  await page.waitForSelector('#start-input', { timeout: T });
+  await edit(page, '#start-input', '{}');
+  await waitText(page, '#start-verdict', 'no input schema');
+  await page.click('#start-go');
+  await page.waitForSelector('.callback textarea', { timeout: T });
+  expect((await text(page, '.callback label')).includes('Result (text)'), 'a text callback offers a JSON editor');
+  const note = 'plain words, {not JSON';
+  await edit(page, '.callback textarea', note);
+  expect(!(await page.$eval('.callback .cb-succeed', (b) => b.disabled)), 'Succeed is disabled for text');
+  await page.click('.callback .cb-succeed');
+  await waitText(page, '#fact-status', 'SUCCEEDED');
+  expect((await text(page, '#result')).includes(note), 'the result does not hold the text sent');
+
   check('a shared link opens the execution once the token is given');
   const other = await newPage();
   await other.goto(BASE + '/#/executions/' + X);

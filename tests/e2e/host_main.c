@@ -4,6 +4,7 @@
 #include "crash.h"
 #include "echo.h"
 #include "flow.h"
+#include "leak.h"
 #include "poll.h"
 #include "retry.h"
 #include "slow.h"
@@ -12,7 +13,7 @@
 int main(int argc, char **argv)
 {
     static const cairn_workflow *const workflows[] = {
-        &flow_workflow, &crash_workflow, &echo_workflow, &slow_workflow,
-        &tick_workflow, &poll_workflow,  &retry_workflow};
+        &flow_workflow, &crash_workflow, &echo_workflow,  &slow_workflow,
+        &tick_workflow, &poll_workflow,  &retry_workflow, &leak_workflow};
     return cairn_host_main(argc, argv, workflows, sizeof workflows / sizeof workflows[0]);
 }

@@ -35,6 +35,30 @@ for i in $(seq 1 200); do
 done
 json_check "$WORK/b" 'd["status"] == "SUCCEEDED"'
 
+check "a browser's request on another site's behalf is refused, token or not"
+HOSTPORT=${BASE#http://}
+PORT=${HOSTPORT##*:}
+AUTH="Authorization: Bearer $TOKEN"
+# cross-site: a page elsewhere posting here (its Origin is not this server's)
+req POST "/executions" -H "$AUTH" -H "Origin: http://evil.example" -d '{"workflow":"hello"}'
+expect_aws_error 403 AccessDeniedException
+grep -q "another origin" "$WORK/b" || fail "the refusal does not say why: $BODY"
+req POST "/executions/$ID/stop" -H "$AUTH" -H "Origin: null" -d '{}'
+expect_aws_error 403 AccessDeniedException
+# DNS rebinding: another name that points here now
+req GET "/executions/$ID" -H "$AUTH" -H "Host: evil.example:$PORT"
+expect_aws_error 403 AccessDeniedException
+grep -q "another host name" "$WORK/b" || fail "the refusal does not say why: $BODY"
+req GET "/" -H "Host: evil.example:$PORT" -H "Origin: http://evil.example:$PORT"
+expect_aws_error 403 AccessDeniedException
+# this server's own page, and loopback names, pass
+req GET "/executions/$ID" -H "$AUTH" -H "Origin: http://$HOSTPORT"
+expect_code 200
+for name in localhost "localhost:$PORT" "127.0.0.1:$PORT" "127.1.2.3:$PORT" "[::1]:$PORT"; do
+    req GET "/executions/$ID" -H "$AUTH" -H "Host: $name"
+    expect_code 200
+done
+
 check "the token appears in no output"
 stop_serve
 if grep -q "$TOKEN" "$WORK/serve.out" "$WORK/serve.err"; then fail "the token was printed"; fi

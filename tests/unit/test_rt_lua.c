@@ -1,7 +1,8 @@
 /*
  * test_rt_lua.c — Lua hooks (hook_lua.c): JSON in and out, typed errors,
  * Lua.Error with positions, the sandbox, and the instruction and memory
- * limits. Every hook here runs in its own fresh state.
+ * limits. Every call runs in a fresh environment; calls of one source share
+ * a kept state, and nothing of one call reaches the next.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -425,7 +426,100 @@ static void test_globals_do_not_survive(void **state)
     (void)state;
     const char src[] = "function f() counter = (counter or 0) + 1 return counter end\n";
     assert_result(src, "f", NULL, "1");
+    long made = hook_lua_states_made();
     assert_result(src, "f", NULL, "1");
+    /* the second call ran on the state the first made: isolated all the same */
+    assert_int_equal(hook_lua_states_made(), made);
+}
+
+/*
+ * A call reports what an earlier call of the same source left behind, then
+ * leaves all it can: a global, fields of a library table and of the string
+ * metatable, a changed library value, a metatable on _G, a base function
+ * removed, the chunk's local, the random generator's seed. The calls run on
+ * one kept state (the count of states made does not move), and none sees
+ * another's traces.
+ */
+static void test_nothing_leaks_between_calls_on_a_kept_state(void **state)
+{
+    (void)state;
+    /* what math.random(1 << 40) gives after math.randomseed(7) */
+    outcome o =
+        call("function f() math.randomseed(7) return math.random(1 << 40) end\n", "f", NULL);
+    assert_int_equal(o.rc, 0);
+    long long after_seed_7 = (long long)cJSON_GetNumberValue(o.result);
+    outcome_cleanup(&o);
+    char src[2048];
+    snprintf(
+        src, sizeof src,
+        "local calls = 0\n"
+        "function f()\n"
+        "  calls = calls + 1\n"
+        "  local seen = {calls = calls, global = rawget(_G, 'left'), field = string.left,\n"
+        "    meta = getmetatable('').left, pi = math.pi, g_meta = getmetatable(_G) ~= nil,\n"
+        "    tostring_gone = tostring == nil, method = pcall(function() return ('x'):left() end),\n"
+        "    seeded_same = math.random(1 << 40) == %lld}\n"
+        "  left = 'x'\n"
+        "  string.left = function() return 'left' end\n"
+        "  getmetatable('').left = true\n"
+        "  math.pi = 3\n"
+        "  setmetatable(_G, {__index = function() return 'from a metatable' end})\n"
+        "  tostring = nil\n"
+        "  math.randomseed(7)\n"
+        "  return seen\n"
+        "end\n",
+        after_seed_7);
+    const char clean[] = "{\"calls\": 1, \"pi\": 3.141592653589793, \"g_meta\": false, "
+                         "\"tostring_gone\": false, \"method\": false, \"seeded_same\": false}";
+    assert_result(src, "f", NULL, clean);
+    long made = hook_lua_states_made();
+    for (int i = 0; i < 3; i++)
+        assert_result(src, "f", NULL, clean);
+    assert_int_equal(hook_lua_states_made(), made);
+    /* a hook that fails with its own error after leaving traces: the state is kept, clean */
+    const char fails[] = "function f() left = 1 string.left = 1 error({type = 'Mine'}) end\n"
+                         "function g() return {rawget(_G, 'left'), string.left} end\n";
+    assert_error_with(fails, "f", NULL, "Mine", "");
+    made = hook_lua_states_made();
+    assert_result(fails, "g", NULL, "{}"); /* both nil: an empty table */
+    assert_int_equal(hook_lua_states_made(), made);
+}
+
+/* A state that hit a limit is not kept: the next call gets a new one, and works. */
+static void test_a_state_past_a_limit_is_not_kept(void **state)
+{
+    (void)state;
+    const char src[] = "function spin() while true do end end\n"
+                       "function one() return 1 end\n";
+    assert_result(src, "one", NULL, "1");
+    long made = hook_lua_states_made();
+    hook_limits lim = {.instructions = 10000};
+    assert_error_with(src, "spin", &lim, "Lua.Limit", "instruction limit of 10000 reached");
+    assert_result(src, "one", NULL, "1");
+    assert_int_equal(hook_lua_states_made(), made + 1);
+    /* released: the next call makes one again */
+    hook_lua_release();
+    assert_result(src, "one", NULL, "1");
+}
+
+/*
+ * What an earlier call left (4 MiB, in a global) is not charged to the next
+ * call's memory limit, nor is the state's own making once it is kept.
+ */
+static void test_memory_limit_is_per_call_on_a_kept_state(void **state)
+{
+    (void)state;
+    const char src[] = "function fill() big = string.rep('x', 4 << 20) return #big end\n"
+                       "function some() local t = {} for i = 1, 5000 do t[i] = i end\n"
+                       "  return #string.rep('y', 200000) end\n";
+    assert_result(src, "fill", NULL, "4194304");
+    long made = hook_lua_states_made();
+    hook_limits lim = {.memory = 1 << 20};
+    assert_result_with(src, "some", NULL, &lim, "200000");
+    assert_result_with(src, "some", NULL, &lim, "200000");
+    assert_int_equal(hook_lua_states_made(), made);
+    hook_limits small = {.memory = 100000};
+    assert_error_with(src, "some", &small, "Lua.Limit", "memory limit of 100000 bytes reached");
 }
 
 /* ---- limits ------------------------------------------------------------ */
@@ -718,6 +812,9 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_sandbox_escapes_refused),
         cmocka_unit_test(test_globals_do_not_survive),
+        cmocka_unit_test(test_nothing_leaks_between_calls_on_a_kept_state),
+        cmocka_unit_test(test_a_state_past_a_limit_is_not_kept),
+        cmocka_unit_test(test_memory_limit_is_per_call_on_a_kept_state),
         cmocka_unit_test(test_instruction_limit),
         cmocka_unit_test(test_instruction_limit_in_c_loops),
         cmocka_unit_test(test_instruction_limit_in_library_calls),
@@ -726,5 +823,7 @@ int main(void)
         cmocka_unit_test(test_args_over_the_limits),
         cmocka_unit_test(test_deep_recursion),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    hook_lua_release(); /* this thread's kept states */
+    return failed;
 }
