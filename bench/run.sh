@@ -14,7 +14,7 @@
 #   - the callback round trip inside `serve`, HTTP succeed -> completed
 #     (bench_callback.sh, 1,000 callbacks);
 #   - fan-out: a map of 1,000 C steps against 1,000 steps in sequence (run
-#     and resume), and ten 200 ms HTTP calls in one map (bench_fanout).
+#     and resume), and ten 200 ms HTTP calls in one map (bench_fanout);
 #   - cairn next to its peers, Restate and AWS's durable execution SDK in its
 #     local runner: latency, throughput at 16 in flight and the callback
 #     round trip of the same workflows, one table with ratios (bench/peers.sh,
