@@ -13,7 +13,8 @@ DIR holds the outputs of one run:
                       (`restate Restate 1.7.12`), its version in it
 
 Prints a Markdown table: one row per measure, a column per system, and the
-ratio peer / cairn next to each peer; then, when aws.txt has them, the AWS
+ratio peer / cairn next to each peer; then what the disk allowed in this
+run (bench_batch's storage limit) and, when aws.txt has them, the AWS
 runner's figures up to the handler's return. A figure missing from its file is an
 error (status 1): the table is whole or not printed. tests/bench runs this
 on sample outputs.
@@ -40,6 +41,11 @@ CAIRN = {
         re.compile(r"callbacks: succeed -> completed\s+p50 ([0-9.]+) ms", re.M),
     ),
 }
+
+
+# The disk's state in the run: bench_batch's storage limit (fsync'd commits
+# of 16 executions' rows per second, x 16 / 11).
+LIMIT = re.compile(r"storage limit, same run: ([0-9.]+) executions/s")
 
 
 def read(path):
@@ -102,6 +108,12 @@ def table(d):
             row += [fmt(figures[tool][key], unit), ratio(figures[tool][key], cairn[key])]
         rows.append(row)
     text = "\n".join("| " + " | ".join(r) + " |" for r in rows)
+    m = LIMIT.search(read(os.path.join(d, "cairn_batch.txt")))
+    if m:
+        text += (
+            f"\n\nThe disk in this run: {float(m.group(1)):,.0f} 10-step executions/s at 16 a"
+            " commit\n(bench_batch's storage limit: fsync'd commits per second × 16 ÷ 11)."
+        )
     aws = figures["aws"]
     if "returned_p50_ms" in aws and "callback_returned_p50_ms" in aws:
         text += (

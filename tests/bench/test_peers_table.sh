@@ -7,7 +7,7 @@
 # changed report fails here, not in the middle of a benchmark run); the
 # peers' lines are checked to be printed by aws.mjs and restate-driver.mjs.
 # Then: the table has its three rows, every cell a figure, ratios peer /
-# cairn that are right, the AWS note; and a missing figure is an error, the
+# cairn that are right, the disk's limit and the AWS notes; and a missing figure is an error, the
 # table not printed.
 #
 # Env: CAIRN_SOURCE_DIR.
@@ -25,10 +25,7 @@ render() {
 import re, sys
 src, phrase, *args = sys.argv[1:]
 text = open(src, encoding="utf-8").read()
-for call in re.finditer(r'printf\((.*?)\);', text, re.S):
-    m = re.match(r'\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', call.group(1))
-    if not m:
-        continue
+for m in re.finditer(r'\bprintf\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', text):
     fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
     fmt = fmt.encode().decode("unicode_escape")
     if phrase in fmt:
@@ -47,6 +44,7 @@ check "cairn's reports rendered from the benches' own printf formats"
 {
     render "$B/bench_batch.c" "--batch 1 " 500 || fail "bench_batch.c"
     render "$B/bench_batch.c" "--batch 16" 4000 8 || fail "bench_batch.c"
+    render "$B/bench_batch.c" "storage limit" 39000 10 || fail "bench_batch.c"
 } >"$WORK/cairn_batch.txt"
 render "$B/callback_client.c" "succeed -> completed" 1000 0.8 2.5 1 7 >"$WORK/cairn_callback.txt" ||
     fail "callback_client.c"
@@ -92,6 +90,7 @@ want = [
 assert [r[1:] for r in body] == want, [r[1:] for r in body]
 note = "\n".join(lines)
 assert "one execution 20.00 ms, callback 22.00 ms." in note, note
+assert "The disk in this run: 39,000 10-step executions/s at 16 a" in note, note
 PY
 
 check "a missing figure: status 1, no table"
