@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "bench.h"
+#include "bench_engine.h"
 #include "engine.h"
 #include "ten.h"
 #include "worker.h"
@@ -28,72 +29,20 @@ int ten_add(cairn_call *call, const cJSON *args)
     return cairn_call_return(call, cJSON_CreateNumber(cJSON_IsNumber(n) ? n->valuedouble + 1 : 1));
 }
 
-static void rm_db(const char *path)
-{
-    char buf[4200];
-    unlink(path);
-    snprintf(buf, sizeof buf, "%s-wal", path);
-    unlink(buf);
-    snprintf(buf, sizeof buf, "%s-shm", path);
-    unlink(buf);
-}
-
 /* Executions per second of a worker with batch b draining n started executions. */
 static double drain(const char *dir, int n, int b)
 {
     char db[4096];
     snprintf(db, sizeof db, "%s/batch%d.db", dir, b);
-    rm_db(db);
     const cairn_workflow *wfs[] = {&ten_workflow};
-    cairn_error err;
-    err_init(&err);
-    engine *e = NULL;
-    if (engine_open(&e, db, wfs, 1, &err) != CAIRN_OK) {
-        fprintf(stderr, "bench_batch: %s\n", err.message);
-        exit(1);
-    }
-    for (int i = 0; i < n; i++) {
-        char *id = NULL;
-        int created = 0;
-        if (engine_start(e, "ten", "{}", NULL, &id, &created, &err) != CAIRN_OK) {
-            fprintf(stderr, "bench_batch: %s\n", err.message);
-            exit(1);
-        }
-        free(id);
-    }
-    atomic_int stop = 0;
-    const worker_policy p = {.who = "bench",
-                             .exec_who = "bench",
-                             .stop = &stop,
-                             .until_idle = 1,
-                             .max_store_errors = 10,
-                             .retry_ms = 10,
-                             .idle_ms = 10,
-                             .batch = b,
-                             .batch_window_us = 500};
+    engine *e = bench_open("bench_batch", db, wfs, 1);
+    bench_start("bench_batch", e, "ten", n);
     double t = bench_now_ms();
-    if (worker_run(e, &p) != 0) {
-        fprintf(stderr, "bench_batch: the worker failed\n");
-        exit(1);
-    }
+    bench_drain("bench_batch", e, b);
     t = bench_now_ms() - t;
-    /* Every execution must have succeeded with 10. */
-    int rc = 0;
-    cJSON *all = engine_list_json(e, &rc, &err);
-    int ok = 0;
-    const cJSON *x;
-    cJSON_ArrayForEach(x, all)
-    {
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(x, "status"));
-        ok += st && !strcmp(st, "SUCCEEDED");
-    }
-    cJSON_Delete(all);
-    if (ok != n) {
-        fprintf(stderr, "bench_batch: %d of %d executions succeeded\n", ok, n);
-        exit(1);
-    }
+    bench_check_ten("bench_batch", e, n);
     engine_close(e);
-    rm_db(db);
+    bench_rm_db(db);
     return n / (t / 1e3);
 }
 
@@ -102,7 +51,7 @@ static double commits_per_s(const char *dir, int rows)
 {
     char db[4096];
     snprintf(db, sizeof db, "%s/limit.db", dir);
-    rm_db(db);
+    bench_rm_db(db);
     sqlite3 *s;
     if (sqlite3_open(db, &s) != SQLITE_OK)
         exit(1);
@@ -129,7 +78,7 @@ static double commits_per_s(const char *dir, int rows)
     t = bench_now_ms() - t;
     sqlite3_finalize(q);
     sqlite3_close(s);
-    rm_db(db);
+    bench_rm_db(db);
     return k / (t / 1e3);
 }
 

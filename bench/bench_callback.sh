@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-libs=$(pkg-config --libs libcjson lua5.4 sqlite3 libcurl libmicrohttpd)
+libs=$(pkg-config --libs libcjson lua5.4 sqlite3 libcurl libmicrohttpd libcrypto)
 "$build/generator/cairn" gen bench/waiter.yaml -o "$tmp/gen" --main
 cc -std=c11 -O2 -I runtime/include -I "$build/include" "$tmp"/gen/*.c "$build/runtime/libcairn.a" $libs -lpthread -lm \
     -o "$tmp/host"

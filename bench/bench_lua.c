@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_engine.h"
 #include "engine.h"
 #include "ten.h"
 #include "tenlua.h"
@@ -33,60 +34,13 @@ int ten_add(cairn_call *call, const cJSON *args)
     return cairn_call_return(call, cJSON_CreateNumber(cJSON_IsNumber(n) ? n->valuedouble + 1 : 1));
 }
 
-/* This process's CPU time (all its threads), in milliseconds. */
-static double cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* The CPU time per execution of the last in_process or drained. */
 static double last_cpu;
-
-static void rm_db(const char *path)
-{
-    char buf[4200];
-    unlink(path);
-    snprintf(buf, sizeof buf, "%s-wal", path);
-    unlink(buf);
-    snprintf(buf, sizeof buf, "%s-shm", path);
-    unlink(buf);
-}
 
 static engine *open_engine(const char *db)
 {
     const cairn_workflow *wfs[] = {&ten_workflow, &tenlua_workflow};
-    cairn_error err;
-    err_init(&err);
-    engine *e = NULL;
-    rm_db(db);
-    if (engine_open(&e, db, wfs, 2, &err) != CAIRN_OK) {
-        fprintf(stderr, "bench_lua: %s\n", err.message);
-        exit(1);
-    }
-    return e;
-}
-
-/* Every execution in e succeeded with 10 (n of them). */
-static void check_all(engine *e, int n)
-{
-    cairn_error err;
-    err_init(&err);
-    int rc = 0, ok = 0;
-    cJSON *all = engine_list_json(e, &rc, &err);
-    const cJSON *x;
-    cJSON_ArrayForEach(x, all)
-    {
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(x, "status"));
-        const cJSON *res = cJSON_GetObjectItem(x, "result");
-        ok += st && !strcmp(st, "SUCCEEDED") && cJSON_GetNumberValue(res) == 10;
-    }
-    cJSON_Delete(all);
-    if (ok != n) {
-        fprintf(stderr, "bench_lua: %d of %d executions succeeded with 10\n", ok, n);
-        exit(1);
-    }
+    return bench_open("bench_lua", db, wfs, 2);
 }
 
 /* Median milliseconds of one execution of wf, started then driven in process. */
@@ -98,7 +52,7 @@ static double in_process(const char *dir, const char *wf, int n)
     cairn_error err;
     err_init(&err);
     double *lat = calloc((size_t)n, sizeof *lat);
-    double c0 = cpu_ms();
+    double c0 = bench_cpu_ms();
     for (int i = 0; i < n; i++) {
         char *id = NULL;
         double s = bench_now_ms();
@@ -110,10 +64,10 @@ static double in_process(const char *dir, const char *wf, int n)
         lat[i] = bench_now_ms() - s;
         free(id);
     }
-    last_cpu = (cpu_ms() - c0) / n;
-    check_all(e, n);
+    last_cpu = (bench_cpu_ms() - c0) / n;
+    bench_check_ten("bench_lua", e, n);
     engine_close(e);
-    rm_db(db);
+    bench_rm_db(db);
     double p50 = bench_percentile(lat, (size_t)n, 50);
     free(lat);
     return p50;
@@ -125,36 +79,14 @@ static double drained(const char *dir, const char *wf, int n, int b)
     char db[4096];
     snprintf(db, sizeof db, "%s/lua-drain-%s-%d.db", dir, wf, b);
     engine *e = open_engine(db);
-    cairn_error err;
-    err_init(&err);
-    for (int i = 0; i < n; i++) {
-        char *id = NULL;
-        if (engine_start(e, wf, "{}", NULL, &id, NULL, &err) != CAIRN_OK) {
-            fprintf(stderr, "bench_lua: %s\n", err.message);
-            exit(1);
-        }
-        free(id);
-    }
-    atomic_int stop = 0;
-    const worker_policy p = {.who = "bench_lua",
-                             .exec_who = "bench_lua",
-                             .stop = &stop,
-                             .until_idle = 1,
-                             .max_store_errors = 10,
-                             .retry_ms = 10,
-                             .idle_ms = 10,
-                             .batch = b,
-                             .batch_window_us = 500};
-    double t = bench_now_ms(), c0 = cpu_ms();
-    if (worker_run(e, &p) != 0) {
-        fprintf(stderr, "bench_lua: the worker failed\n");
-        exit(1);
-    }
+    bench_start("bench_lua", e, wf, n);
+    double t = bench_now_ms(), c0 = bench_cpu_ms();
+    bench_drain("bench_lua", e, b);
     t = bench_now_ms() - t;
-    last_cpu = (cpu_ms() - c0) / n;
-    check_all(e, n);
+    last_cpu = (bench_cpu_ms() - c0) / n;
+    bench_check_ten("bench_lua", e, n);
     engine_close(e);
-    rm_db(db);
+    bench_rm_db(db);
     return t / n;
 }
 

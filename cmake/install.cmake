@@ -55,7 +55,7 @@ install(FILES ${PROJECT_BINARY_DIR}/cairnConfig.cmake ${PROJECT_BINARY_DIR}/cair
 # it (Libs.private), never replace it: cairn-static.pc names libcairn.a by path.
 file(RELATIVE_PATH CAIRN_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 set(CAIRN_PC_LIBS_PRIVATE "")
-foreach(dep IN ITEMS LUA SQLITE CURL MHD)
+foreach(dep IN ITEMS LUA SQLITE CURL MHD CRYPTO)
   foreach(dir IN LISTS ${dep}_LIBRARY_DIRS)
     if(NOT dir IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
       list(APPEND CAIRN_PC_LIBS_PRIVATE "-L${dir}")

@@ -194,14 +194,18 @@ static int hash_definition(workflow *wf, const yml_node *root)
 {
     sha256_ctx h;
     uint8_t digest[32];
-    sha256_init(&h);
-    sha256_update(&h, "cairn definition 1", 19); /* names the form, with its NUL */
-    if (hash_node(&h, root) != 0)
+    if (sha256_init(&h) != 0)
         return -1;
+    sha256_update(&h, "cairn definition 1", 19); /* names the form, with its NUL */
+    if (hash_node(&h, root) != 0) {
+        sha256_cleanup(&h);
+        return -1;
+    }
     hash_len(&h, wf->hooks_source ? wf->hooks_len : 0);
     if (wf->hooks_source)
         sha256_update(&h, wf->hooks_source, wf->hooks_len);
-    sha256_final(&h, digest);
+    if (sha256_final(&h, digest) != 0)
+        return -1;
     sha256_hex(digest, wf->sha256);
     return 0;
 }

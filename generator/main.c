@@ -28,6 +28,15 @@ static void usage(FILE *f)
           "  stop EXEC [--error-type T --error-message M]\n"
           "                             stop an execution: STOPPED, nothing more runs\n"
           "\n"
+          "AWS Lambda durable functions (--aws instead of --db: region, credentials and\n"
+          "endpoint from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+          "AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_LAMBDA; see docs/lambda.md):\n"
+          "  status ARN --aws           GetDurableExecution, printed as for the store\n"
+          "  history ARN --aws          GetDurableExecutionHistory, every page\n"
+          "  callback succeed|fail|heartbeat ID --aws\n"
+          "                             SendDurableExecutionCallbackSuccess/Failure/Heartbeat\n"
+          "  stop ARN --aws             StopDurableExecution\n"
+          "\n"
           "Run `cairn COMMAND --help` for a command's options.\n",
           f);
 }

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libcjson-dev
-      libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev)
+      libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
+      libssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # graphviz and chromium render the diagrams (dot -Tsvg, mermaid-cli) in tests/graph;
     # clang and clang-format check the generated code (tests/golden, tests/package).

@@ -105,7 +105,8 @@ for answer in succeed fail heartbeat; do
     heartbeat) "$cairn" callback heartbeat "$legal" --db "$db" 2>"$tmp/late.err" || rc=$? ;;
     esac
     [ "$rc" = 1 ] || fail "late callback $answer: exit $rc, expected 1"
-    grep -q "callback $legal is closed" "$tmp/late.err" || fail "late callback $answer: $(cat "$tmp/late.err")"
+    grep -q "callback $legal is closed: it was cancelled with its branch" "$tmp/late.err" ||
+        fail "late callback $answer: $(cat "$tmp/late.err")"
 done
 finish quorum.late
 cmp -s "$tmp/quorum.json" "$tmp/quorum.late.json" || fail "the history changed: $(diff "$tmp/quorum.json" "$tmp/quorum.late.json")"

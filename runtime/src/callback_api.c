@@ -23,10 +23,15 @@
 
 typedef enum cb_action { CB_SUCCEED, CB_FAIL, CB_HEARTBEAT } cb_action;
 
-/* Why callback row r of execution ex refuses everything at now, or NULL when it is open. */
-static const char *closed_reason(const store_op *r, const store_exec *ex, int64_t now)
+/* Why callback row r of execution ex refuses everything at now, or NULL when it
+ * is open. branch_cancelled: the context holding r was cancelled (a batch's
+ * completion policy, not its execution's end, closed it). */
+static const char *closed_reason(const store_op *r, const store_exec *ex, int64_t now,
+                                 int branch_cancelled)
 {
     int open = r->status == STORE_STARTED;
+    if (r->status == STORE_CANCELLED && branch_cancelled)
+        return "it was cancelled with its branch, which its parallel or map no longer needed";
     if (store_status_ended(ex->status) && (open || r->status == STORE_CANCELLED))
         return "its execution ended";
     if (r->status == STORE_SUCCEEDED)
@@ -112,7 +117,15 @@ static int callback_api(engine *e, const char *id, cb_action act, const char *re
      * ours (--skip-time): an answer never ends before its callback started. */
     if (rc == CAIRN_OK && now < r.started_at)
         now = r.started_at;
-    const char *why = rc == CAIRN_OK ? closed_reason(&r, &ex, now) : NULL;
+    int branch_cancelled = 0;
+    if (rc == CAIRN_OK && r.status == STORE_CANCELLED && r.parent_id) {
+        store_op parent;
+        if (store_op_get(e->st, exec_id, r.parent_id, &parent, err) == CAIRN_OK)
+            branch_cancelled = parent.status == STORE_CANCELLED;
+        store_op_cleanup(&parent);
+        err_cleanup(err); /* the reason only: the callback is closed either way */
+    }
+    const char *why = rc == CAIRN_OK ? closed_reason(&r, &ex, now, branch_cancelled) : NULL;
     if (why) {
         err_set(err, "Callback.Closed", "callback %s is closed: %s", id, why);
         rc = CAIRN_ERR_CONFLICT;

@@ -10,6 +10,10 @@
  * gantt chart; both are computed from the journal's timestamps only, so the
  * same journal prints the same text.
  *
+ * With --aws, `status` and `history` read a durable execution on AWS Lambda
+ * instead (cli_aws.c builds the same documents from the Lambda API), and
+ * print them the same way.
+ *
  * Also cairn_store_main() (cairn.h), which hands these and `callback` (see
  * cli_callback.c) to the `cairn` tool.
  *
@@ -28,6 +32,7 @@
 #include <cjson/cJSON.h>
 
 #include "args.h"
+#include "cli_aws.h"
 #include "cli_tree.h"
 #include "engine.h"
 #include "rfc3339.h"
@@ -571,8 +576,10 @@ static void usage(FILE *f, const char *prog)
         f,
         "usage: %s list [--db PATH] [--json]\n"
         "       %s status EXEC [--db PATH] [--json]\n"
-        "       %s history EXEC [--db PATH] [--events] [--json | --timeline | --format mermaid]\n",
-        prog, prog, prog);
+        "       %s history EXEC [--db PATH] [--events] [--json | --timeline | --format mermaid]\n"
+        "       %s status ARN --aws [--json]\n"
+        "       %s history ARN --aws [--events] [--json | --timeline | --format mermaid]\n",
+        prog, prog, prog, prog, prog);
     fputs("\n"
           "  list      executions, newest first: ID, WORKFLOW, STATUS, CREATED, ENDED, NAME,\n"
           "            DEFINITION (the first 12 hex digits of the definition sha256 it is\n"
@@ -592,8 +599,58 @@ static void usage(FILE *f, const char *prog)
           "              attempts and a bar on the execution's span; waits and\n"
           "              callbacks say how long they waited, retries how long they\n"
           "              waited between attempts\n"
-          "  --format F  history: text (the table, default) or mermaid (a gantt chart)\n",
+          "  --format F  history: text (the table, default) or mermaid (a gantt chart)\n"
+          "  --aws       status, history: a durable execution on AWS Lambda, named by its\n"
+          "              ARN (GetDurableExecution, GetDurableExecutionHistory, every page),\n"
+          "              printed as for the store; region and credentials from\n"
+          "              AWS_REGION (or AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID,\n"
+          "              AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the endpoint\n"
+          "              AWS_ENDPOINT_URL_LAMBDA, else https://lambda.REGION.amazonaws.com\n",
           f);
+}
+
+/* status|history ARN --aws: the documents from AWS, printed as the store's. */
+static int aws_command(const char *prog, const char *cmd, const char *arn, int json, int events,
+                       int timeline, int mermaid)
+{
+    aws_config c;
+    int code = cli_aws_config(prog, &c);
+    if (code != 0)
+        return code;
+    int rc = CAIRN_OK;
+    cairn_error err;
+    err_init(&err);
+    cJSON *doc = NULL, *evs = NULL;
+    code = 1;
+    if (!strcmp(cmd, "status")) {
+        doc = cli_aws_status(&c, arn, &rc, &err);
+    } else if ((evs = cli_aws_events(&c, arn, &rc, &err)) != NULL && !events) {
+        cJSON *st = cli_aws_status(&c, arn, &rc, &err);
+        doc = st ? cli_aws_history(st, evs, &rc, &err) : NULL;
+    } else if (evs) {
+        doc = evs;
+        evs = NULL;
+    }
+    if (!doc) {
+        fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
+        goto done;
+    }
+    if (json)
+        code = print_json(doc);
+    else if (!strcmp(cmd, "status"))
+        code = status_text(doc);
+    else if (events)
+        code = cli_events_text(doc);
+    else if (mermaid)
+        code = history_mermaid(doc);
+    else if ((code = history_text(doc)) == 0 && timeline)
+        code = (putchar('\n'), history_timeline(doc, evs));
+done:
+    cJSON_Delete(doc);
+    cJSON_Delete(evs);
+    err_cleanup(&err);
+    aws_config_cleanup(&c);
+    return code;
 }
 
 int cli_store_command(const char *prog, int argc, char **argv)
@@ -607,11 +664,11 @@ int cli_store_command_host(const char *prog, int argc, char **argv,
     const char *cmd = argv[0];
     const char *db_flag = NULL;
     const char *format = NULL;
-    int json = 0, help = 0, timeline = 0, events = 0;
-    const args_opt opts[] = {{"db", &db_flag, NULL, NULL},    {"json", NULL, &json, NULL},
-                             {"help", NULL, &help, NULL},     {"timeline", NULL, &timeline, NULL},
-                             {"format", &format, NULL, NULL}, {"events", NULL, &events, NULL},
-                             {NULL, NULL, NULL, NULL}};
+    int json = 0, help = 0, timeline = 0, events = 0, aws = 0;
+    const args_opt opts[] = {{"aws", NULL, &aws, NULL},           {"db", &db_flag, NULL, NULL},
+                             {"json", NULL, &json, NULL},         {"help", NULL, &help, NULL},
+                             {"timeline", NULL, &timeline, NULL}, {"format", &format, NULL, NULL},
+                             {"events", NULL, &events, NULL},     {NULL, NULL, NULL, NULL}};
     const char *pos[1];
     int npos = 0;
     char msg[256];
@@ -648,6 +705,19 @@ int cli_store_command_host(const char *prog, int argc, char **argv,
         fprintf(stderr, "%s %s: choose one of --json, --timeline, --format mermaid\n", prog, cmd);
         return 2;
     }
+    if (aws && !want) {
+        fprintf(stderr,
+                "%s %s: --aws reads one execution (status ARN, history ARN); AWS lists "
+                "durable executions per function (ListDurableExecutionsByFunction)\n",
+                prog, cmd);
+        return 2;
+    }
+    if (aws && db_flag) {
+        fprintf(stderr, "%s %s: --db and --aws: choose one\n", prog, cmd);
+        return 2;
+    }
+    if (aws)
+        return aws_command(prog, cmd, pos[0], json, events, timeline, mermaid);
     const char *db = cli_db_path(db_flag);
     const char *id = want ? pos[0] : NULL;
 

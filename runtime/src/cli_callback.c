@@ -1,12 +1,15 @@
 /*
  * cli_callback.c — `callback succeed|fail|heartbeat ID`: answers a callback
  * on the store, from the `cairn` tool or any host, with the words of
- * `sam local callback`.
+ * `sam local callback`. With --aws, the same answers go to AWS Lambda's
+ * SendDurableExecutionCallbackSuccess/Failure/Heartbeat (aws_lambda.c), for
+ * a callback of a durable function.
  *
  * Owns: the command line of the three subcommands and their messages.
  * Never: touches the store other than through the callback API of engine.h
- * (one transaction per answer), opens the store before the command line is
- * known to be good (a usage error changes nothing), or creates a store.
+ * (one transaction per answer), opens the store (or calls AWS) before the
+ * command line is known to be good (a usage error changes nothing), or
+ * creates a store.
  */
 #include "cli.h"
 
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cli_aws.h"
 #include "engine.h"
 #include "error.h"
 #include "mem.h"
@@ -30,8 +34,9 @@ static void usage(FILE *f, const char *prog)
             "usage: %s callback succeed ID [--result JSON | --result-file F] [--db PATH]\n"
             "       %s callback fail ID --error-type T --error-message M [--error-data D] [--db "
             "PATH]\n"
-            "       %s callback heartbeat ID [--db PATH]\n",
-            prog, prog, prog);
+            "       %s callback heartbeat ID [--db PATH]\n"
+            "       %s callback succeed|fail|heartbeat ID --aws ...  (the same, on AWS Lambda)\n",
+            prog, prog, prog, prog);
     fputs("\n"
           "Answers the callback ID of a waiting execution:\n"
           "  succeed    deliver a result: the text of --result, or the bytes of --result-file,\n"
@@ -41,7 +46,16 @@ static void usage(FILE *f, const char *prog)
           "  heartbeat  re-arm the callback's heartbeat deadline (its timeout still holds)\n"
           "\n"
           "--db PATH defaults to $CAIRN_DB, else ./cairn.db.\n"
-          "Exit status: 0 done, 1 refused (unknown or closed callback), 2 usage.\n",
+          "--aws answers a callback of a durable function on AWS Lambda instead (ID as\n"
+          "  AWS issued it; SendDurableExecutionCallbackSuccess, ...Failure,\n"
+          "  ...Heartbeat): region and credentials from AWS_REGION (or\n"
+          "  AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
+          "  AWS_SESSION_TOKEN; the endpoint from AWS_ENDPOINT_URL_LAMBDA, else\n"
+          "  https://lambda.REGION.amazonaws.com. AWS's refusals are printed with its\n"
+          "  error type (ResourceNotFoundException, CallbackTimeoutException, ...).\n"
+          "Exit status: 0 done, 1 refused (unknown or closed callback; with --aws also\n"
+          "  any AWS error or no answer), 2 usage (with --aws also no region or\n"
+          "  credentials).\n",
           f);
 }
 
@@ -77,8 +91,9 @@ int cli_callback_command(const char *prog, int argc, char **argv)
 {
     const char *db = NULL, *result = NULL, *result_file = NULL;
     const char *etype = NULL, *emsg = NULL, *edata = NULL;
-    int help = 0;
-    const args_opt opts[] = {{"db", &db, NULL, NULL},
+    int help = 0, aws = 0;
+    const args_opt opts[] = {{"aws", NULL, &aws, NULL},
+                             {"db", &db, NULL, NULL},
                              {"result", &result, NULL, NULL},
                              {"result-file", &result_file, NULL, NULL},
                              {"error-type", &etype, NULL, NULL},
@@ -114,6 +129,8 @@ int cli_callback_command(const char *prog, int argc, char **argv)
         problem = "--error-type, --error-message and --error-data go with fail only";
     else if (fail && (!etype || !emsg))
         problem = "fail needs --error-type and --error-message";
+    else if (aws && db)
+        problem = "--db and --aws: choose one";
     if (problem) {
         fprintf(stderr, "%s callback: %s (see %s callback --help)\n", prog, problem, prog);
         return 2;
@@ -129,9 +146,39 @@ int cli_callback_command(const char *prog, int argc, char **argv)
     cairn_error err;
     err_init(&err);
     engine *e = NULL;
+    aws_config cfg = {0};
     /* A file too large is refused with its size, before the store is opened. */
     int rc = result_file ? engine_callback_result_fits(id, len, &err) : CAIRN_OK;
-    if (rc == CAIRN_OK && access(cli_db_path(db), F_OK) != 0) {
+    const char *text = result_file ? payload : result ? result : "";
+    size_t text_len = result_file ? len : result ? strlen(result) : 0;
+    if (aws) {
+        if (rc == CAIRN_OK)
+            rc = engine_callback_result_fits(id, text_len, &err);
+        if (rc == CAIRN_OK && memchr(text, '\0', text_len)) {
+            err_set(&err, "Callback.Invalid", "callback %.100s: the result holds a NUL byte", id);
+            rc = CAIRN_ERR_INPUT;
+        }
+        int code = rc == CAIRN_OK ? cli_aws_config(prog, &cfg) : 0;
+        if (code != 0) {
+            mem_free(payload);
+            err_cleanup(&err);
+            return code;
+        }
+        if (rc == CAIRN_OK) {
+            aws_op op = {.kind = succeed ? AWS_CALLBACK_SUCCESS
+                                 : fail  ? AWS_CALLBACK_FAILURE
+                                         : AWS_CALLBACK_HEARTBEAT,
+                         .target = id,
+                         .result = text,
+                         .result_len = text_len,
+                         .error_type = etype,
+                         .error_message = emsg,
+                         .error_data = edata};
+            cJSON *answer = NULL;
+            rc = aws_call(&cfg, &op, &answer, &err);
+            cJSON_Delete(answer);
+        }
+    } else if (rc == CAIRN_OK && access(cli_db_path(db), F_OK) != 0) {
         /* No store, no callback: say so without creating one. */
         err_set(&err, "Callback.NotFound", "callback %.100s: unknown callback (no store at %s)", id,
                 cli_db_path(db));
@@ -139,16 +186,9 @@ int cli_callback_command(const char *prog, int argc, char **argv)
     } else if (rc == CAIRN_OK) {
         rc = engine_open(&e, cli_db_path(db), NULL, 0, &err);
     }
-    if (rc == CAIRN_OK) {
+    if (rc == CAIRN_OK && !aws) {
         if (succeed)
-            rc = engine_callback_succeed(e, id,
-                                         result_file ? payload
-                                         : result    ? result
-                                                     : "",
-                                         result_file ? len
-                                         : result    ? strlen(result)
-                                                     : 0,
-                                         &err);
+            rc = engine_callback_succeed(e, id, text, text_len, &err);
         else if (fail)
             rc = engine_callback_fail(e, id, etype, emsg, edata, &err);
         else
@@ -166,6 +206,7 @@ int cli_callback_command(const char *prog, int argc, char **argv)
         code = err.type && strcmp(err.type, "Callback.InvalidResult") == 0 ? 2 : 1;
     }
     engine_close(e);
+    aws_config_cleanup(&cfg);
     err_cleanup(&err);
     mem_free(payload);
     return code;

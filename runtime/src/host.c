@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "serve.h"
 #include "engine.h"
+#include "lambda_runtime.h"
 #include "error.h"
 #include "json.h"
 #include "mem.h"
@@ -63,6 +64,9 @@ static void usage(const host *h, FILE *f)
             "      nothing is runnable\n"
             "  serve [--listen ADDR:PORT] [--token-file F] [--skip-time]\n"
             "      a worker plus the HTTP API (callbacks, start, status, history)\n"
+            "  lambda [WORKFLOW]\n"
+            "      run as an AWS Lambda custom runtime (also with no command when\n"
+            "      AWS_LAMBDA_RUNTIME_API is set; see docs/lambda.md)\n"
             "  callback succeed|fail|heartbeat ID ...\n"
             "      answer a callback (see %s callback --help)\n"
             "  stop EXEC [--error-type T] [--error-message M]\n"
@@ -445,6 +449,12 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
                         h.prog, workflows[i]->name, *t, *t);
                 return 1;
             }
+    /* inside AWS Lambda, `bootstrap` is started with no arguments */
+    const char *rt_api = getenv("AWS_LAMBDA_RUNTIME_API");
+    if (argc < 2 && rt_api && *rt_api) {
+        char *lambda_argv[] = {"lambda", NULL};
+        return lambda_runtime_main(h.prog, 1, lambda_argv, h.wfs, h.n);
+    }
     if (argc < 2) {
         usage(&h, stderr);
         return 2;
@@ -462,6 +472,8 @@ int cairn_host_main(int argc, char **argv, const cairn_workflow *const *workflow
         return cmd_start(&h, argc - 1, argv + 1, !strcmp(cmd, "run"));
     if (!strcmp(cmd, "worker"))
         return cmd_worker(&h, argc - 1, argv + 1);
+    if (!strcmp(cmd, "lambda"))
+        return lambda_runtime_main(h.prog, argc - 1, argv + 1, h.wfs, h.n);
     if (!strcmp(cmd, "serve"))
         return serve_main(argc - 1, argv + 1, h.wfs, h.n);
     if (!strcmp(cmd, "callback"))

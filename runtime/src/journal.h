@@ -129,6 +129,9 @@ struct journal {
     /* After load: the largest seq of the execution's operations, with those a
      * backend did not load (0: the loaded ones tell). */
     int64_t last_seq;
+    /* The backend, not the engine, mints callback ids (Lambda): after a
+     * CALLBACK's START is appended, the engine reads its id back (refresh). */
+    int mints_callback_ids;
 };
 
 static inline int journal_load(journal *j, const store_exec **exec, const store_op **ops, size_t *n,

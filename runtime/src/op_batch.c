@@ -247,27 +247,37 @@ static cJSON *item_name_json(const batch *b, size_t i)
 }
 
 /*
- * On replay, item t's entry of the parsed payload, {index, status, result |
- * error}, becomes its entry of items with its name put second, as outcome()
- * would have built it: nothing parsed is copied but the result for results.
- * Returns 1, or 0 out of memory.
+ * On replay, item t's entry of the batch's items from its entry of the parsed
+ * payload, {index, status, result | error}: those members are moved, not
+ * copied, with its name put second, as outcome() would have built it; only
+ * the result for results is a copy. Returns 1, or 0 out of memory.
  */
 static int entry_in_place(const batch *b, size_t i, const item *t, cJSON *items, cJSON *results)
 {
-    cJSON *one = t->in, *name = item_name_json(b, i);
-    if (!put(one, "name", name)) /* appended last: moved second below */
-        return 0;
-    cJSON_DetachItemViaPointer(one, name);
-    cJSON_InsertItemInArray(one, 1, name);
-    cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(
-                                    cJSON_GetObjectItemCaseSensitive(b->payload, "all"), one));
-    if (t->status != STORE_SUCCEEDED)
-        return 1;
-    cJSON *res = cJSON_Duplicate(t->value, 1);
-    if (res && cJSON_AddItemToArray(results, res))
-        return 1;
-    cJSON_Delete(res);
-    return 0;
+    cJSON *el = t->in, *one = cJSON_CreateObject();
+    const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
+    cJSON *val = t->value                       ? cJSON_DetachItemViaPointer(el, t->value)
+                 : t->status == STORE_SUCCEEDED ? cJSON_CreateNull()
+                                                : NULL;
+    int ok = one && put(one, "index", cJSON_DetachItemFromObjectCaseSensitive(el, "index")) &&
+             put(one, "name", item_name_json(b, i)) &&
+             put(one, "status", cJSON_DetachItemFromObjectCaseSensitive(el, "status"));
+    if (ok && val) {
+        ok = put(one, key, val); /* it owns val now, or freed it */
+        val = NULL;
+    }
+    if (ok && t->status == STORE_SUCCEEDED) {
+        cJSON *res = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(one, "result"), 1);
+        if (!(ok = res && cJSON_AddItemToArray(results, res)))
+            cJSON_Delete(res);
+    }
+    if (ok)
+        ok = cJSON_AddItemToArray(items, one);
+    if (!ok) {
+        cJSON_Delete(one);
+        cJSON_Delete(val);
+    }
+    return ok;
 }
 
 /*

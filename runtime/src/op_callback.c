@@ -40,6 +40,37 @@ static int set_callback_var(cairn_exec *x, const char *var, const char *callback
 static int cb_close_passed(cairn_exec *x, const char *opid);
 
 /*
+ * A backend that mints callback ids (Lambda) has the one it minted for the
+ * CALLBACK just started at seen->id: it replaces the engine's own in seen.
+ * Returns 0, or -1 with the invocation stopped.
+ */
+static int callback_minted(cairn_exec *x, cb_seen *seen)
+{
+    cairn_error err;
+    err_init(&err);
+    store_op r;
+    memset(&r, 0, sizeof r);
+    int rc = journal_refresh(x->j, seen->id, &r, &err);
+    if (rc == CAIRN_OK &&
+        (!r.callback_id || !*r.callback_id || strlen(r.callback_id) >= sizeof seen->callback_id)) {
+        err_set(&err, "Store.Error",
+                "%s: execution %s: the backend minted no usable callback id for callback %s",
+                x->j->name, x->row->id, seen->id);
+        rc = CAIRN_ERR_STORE;
+    }
+    if (rc == CAIRN_OK)
+        snprintf(seen->callback_id, sizeof seen->callback_id, "%s", r.callback_id);
+    store_op_cleanup(&r);
+    if (rc != CAIRN_OK) {
+        replay_stop_store(x, rc, &err);
+        err_cleanup(&err);
+        return -1;
+    }
+    err_cleanup(&err);
+    return 0;
+}
+
+/*
  * The CALLBACK operation at the current id: replayed from row, or created
  * (a new callback id, committed STARTED with its deadlines before anything
  * can see it). One still STARTED whose deadline passed ends TIMED_OUT now,
@@ -85,6 +116,8 @@ static int callback_enter(cairn_exec *x, const cairn_op *op, const store_op *row
             r.heartbeat_at = now + op->heartbeat_ms;
         }
         if (replay_checkpoint(x, &r, NULL) != 0)
+            return -1;
+        if (x->j->mints_callback_ids && callback_minted(x, seen) != 0)
             return -1;
         seen->timeout_at = r.timeout_at;
         seen->heartbeat_at = r.heartbeat_at;

@@ -2,7 +2,8 @@
  * pool.c — a worker's threads (pool.h).
  *
  * Owns: the threads, their engines and the group they commit through; the
- * id each runs until the worker collects its result.
+ * id each runs until the worker collects its result. A thread and its engine
+ * start when an execution first finds no free one (an idle worker holds none).
  * Never: runs two invocations on one thread at once, or receives a signal
  * (the worker's thread handles them: the pool's threads block them all).
  */
@@ -36,6 +37,7 @@ struct pool {
     pthread_cond_t done; /* a slot finished */
     int quit;
     group *g;
+    const engine *like; /* borrowed: what each slot's engine is opened like */
     slot *slots;
     int n;
     const char **ids; /* n + 1, for pool_ids */
@@ -83,29 +85,38 @@ int pool_open(pool **out, const engine *like, int n, int64_t window_us, cairn_er
     pthread_cond_init(&p->done, &ca);
     pthread_condattr_destroy(&ca);
     p->n = n;
+    p->like = like;
+    for (int i = 0; i < n; i++)
+        p->slots[i].pool = p;
     int rc = group_open(&p->g, engine_store_path(like), window_us, err);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old); /* the threads inherit it */
-    for (int i = 0; rc == CAIRN_OK && i < n; i++) {
-        slot *s = &p->slots[i];
-        s->pool = p;
-        if ((rc = engine_open_like(&s->e, like, err)) != CAIRN_OK)
-            break;
-        engine_set_group(s->e, p->g);
-        if (pthread_create(&s->thread, NULL, slot_main, s) != 0) {
-            err_set(err, "Cairn.Internal", "cannot start a worker thread: %s", strerror(errno));
-            rc = CAIRN_ERR_INTERNAL;
-            break;
-        }
-        s->started = 1;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != CAIRN_OK) {
         pool_close(p);
         return rc;
     }
     *out = p;
+    return CAIRN_OK;
+}
+
+/* Starts slot s's engine and thread (signals blocked in it: the worker's
+ * thread takes them). With p->m not held. */
+static int slot_start(pool *p, slot *s, cairn_error *err)
+{
+    int rc = engine_open_like(&s->e, p->like, err);
+    if (rc != CAIRN_OK)
+        return rc;
+    engine_set_group(s->e, p->g);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old); /* the thread inherits it */
+    int failed = pthread_create(&s->thread, NULL, slot_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (failed) {
+        engine_close(s->e);
+        s->e = NULL;
+        err_set(err, "Cairn.Internal", "cannot start a worker thread: %s", strerror(failed));
+        return CAIRN_ERR_INTERNAL;
+    }
+    s->started = 1;
     return CAIRN_OK;
 }
 
@@ -124,7 +135,7 @@ void pool_close(pool *p)
         if (s->state == SLOT_DONE)
             err_cleanup(&s->err);
         mem_free(s->id);
-        engine_close(s->e);
+        engine_close(s->e); /* NULL for a slot never started */
     }
     group_close(p->g);
     pthread_cond_destroy(&p->work);
@@ -133,6 +144,14 @@ void pool_close(pool *p)
     mem_free(p->ids);
     mem_free(p->slots);
     mem_free(p);
+}
+
+int pool_threads(const pool *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->n; i++)
+        n += p->slots[i].started; /* written by the caller's thread only */
+    return n;
 }
 
 int pool_busy(const pool *p)
@@ -162,21 +181,34 @@ const char *const *pool_ids(pool *p)
     return p->ids;
 }
 
-void pool_start(pool *p, char *id)
+int pool_start(pool *p, char *id, cairn_error *err)
 {
+    /* a free thread that runs already, else the first not started yet */
+    slot *s = NULL;
     pthread_mutex_lock(&p->m);
     for (int i = 0; i < p->n; i++) {
-        slot *s = &p->slots[i];
-        if (s->state == SLOT_FREE) {
-            s->id = id;
-            s->state = SLOT_RUNNING;
-            pthread_cond_broadcast(&p->work);
-            pthread_mutex_unlock(&p->m);
-            return;
-        }
+        slot *t = &p->slots[i];
+        if (t->state == SLOT_FREE && (t->started || !s))
+            s = t;
+        if (s && s->started)
+            break;
     }
     pthread_mutex_unlock(&p->m);
-    mem_free(id); /* no room: the caller checks pool_has_room first */
+    if (!s) {
+        err_set(err, "Cairn.Internal", "no free thread in the pool");
+        return CAIRN_ERR_INTERNAL;
+    }
+    if (!s->started) { /* only this thread starts slots: nobody else touches s meanwhile */
+        int rc = slot_start(p, s, err);
+        if (rc != CAIRN_OK)
+            return rc;
+    }
+    pthread_mutex_lock(&p->m);
+    s->id = id;
+    s->state = SLOT_RUNNING;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->m);
+    return CAIRN_OK;
 }
 
 /* With p->m held: a DONE slot, or NULL. */

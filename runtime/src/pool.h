@@ -14,20 +14,26 @@
 
 typedef struct pool pool;
 
-/* n threads over like's store, each with its own engine, committing through a
- * group of their own whose leader waits at most window_us for the others. */
+/* Up to n threads over like's store (like outlives the pool), each with its
+ * own engine, committing through a group of their own whose leader waits at
+ * most window_us for the others. A thread starts when an execution first
+ * finds no free one: an idle worker holds no thread and no engine of them. */
 int pool_open(pool **out, const engine *like, int n, int64_t window_us, cairn_error *err);
 /* Waits for the invocations in flight, then stops the threads. NULL is fine. */
 void pool_close(pool *p);
 
+/* Threads started so far (at most n). */
+int pool_threads(const pool *p);
 /* Invocations in flight, and whether a thread is free. */
 int pool_busy(const pool *p);
 int pool_has_room(const pool *p);
 /* The ids in flight, NULL-terminated; valid until the next pool call. */
 const char *const *pool_ids(pool *p);
 
-/* Hands execution id (taken; freed with mem_free) to a free thread. */
-void pool_start(pool *p, char *id);
+/* Hands execution id to a free thread (there is one: pool_has_room), which
+ * takes it (freed with mem_free); starts that thread first if need be. An
+ * error when it cannot: the caller keeps id. */
+int pool_start(pool *p, char *id, cairn_error *err);
 
 /*
  * Waits up to wait_ms (0: not at all) for an invocation to finish; 1 with its

@@ -57,7 +57,7 @@ typedef struct cb_seen {
     char id[OP_ID_MAX];  /* its operation id */
     char ctx[OP_ID_MAX]; /* the context it was created in ("": the execution's) */
     const store_op *row; /* its journal row as loaded (borrowed), or NULL: created now */
-    char callback_id[64];
+    char callback_id[256]; /* cairn's are 43 characters; a service's (Lambda) may be longer */
     int64_t timeout_at, heartbeat_at; /* its deadlines, as last read or written */
     int open;                         /* STARTED, as last read or written: its deadlines wake */
 } cb_seen;

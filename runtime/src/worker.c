@@ -187,8 +187,11 @@ int worker_run(engine *e, const worker_policy *p)
             continue;
         }
         if (due == 1 && pl) {
-            pool_start(pl, id);
-            continue;
+            if (pool_start(pl, id, &err) == CAIRN_OK)
+                continue;
+            /* no thread for it: this one runs it (and the pool what it has) */
+            fprintf(stderr, "%s: %s\n", p->who, err.message ? err.message : "pool error");
+            err_cleanup(&err);
         }
         if (due == 1) {
             int rc = engine_invoke(e, id, &err);

@@ -203,7 +203,7 @@ fi
 # --static; cairn --static lists them after -lcairn.
 for args in "--libs cairn-static" "--libs --static cairn-static" "--libs --static cairn"; do
     libs="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config $args)"
-    for l in -lcjson -llua5.4 -lsqlite3 -lcurl -lmicrohttpd -lm; do
+    for l in -lcjson -llua5.4 -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm; do
         case " $libs " in
         *" $l "*) ;;
         *) fail "pkg-config $args lacks $l: $libs" ;;

@@ -1,6 +1,8 @@
 /*
- * test_gen_sha256.c — SHA-256 against the FIPS 180-4 / NIST test vectors,
- * fed whole and in odd-sized pieces.
+ * test_gen_sha256.c — the definition hash's SHA-256 (generator/sha256.c, over
+ * libcrypto) against the FIPS 180-4 / NIST test vectors, fed whole and in
+ * odd-sized pieces; and its contract: final frees, cleanup after final is
+ * harmless.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,14 +20,16 @@ static void hex_of(const void *data, size_t len, size_t piece, char hex[65])
     sha256_ctx c;
     uint8_t out[32];
     const uint8_t *p = data;
-    sha256_init(&c);
+    assert_int_equal(sha256_init(&c), 0);
     while (len) {
         size_t n = piece && piece < len ? piece : len;
         sha256_update(&c, p, n);
         p += n;
         len -= n;
     }
-    sha256_final(&c, out);
+    assert_int_equal(sha256_final(&c, out), 0);
+    assert_null(c.md);  /* final freed the digest */
+    sha256_cleanup(&c); /* and a cleanup after it is harmless */
     sha256_hex(out, hex);
 }
 
@@ -81,12 +85,26 @@ static void test_padding_edges(void **state)
     assert_string_equal(hex, "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
 }
 
+/* A hash given up halfway (the loader's error path) frees its digest with cleanup. */
+static void test_cleanup_midway(void **state)
+{
+    (void)state;
+    sha256_ctx c;
+    assert_int_equal(sha256_init(&c), 0);
+    sha256_update(&c, "abc", 3);
+    sha256_cleanup(&c);
+    assert_null(c.md);
+    uint8_t out[32];
+    assert_int_equal(sha256_final(&c, out), -1); /* nothing left to finish */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_million_a),
         cmocka_unit_test(test_padding_edges),
+        cmocka_unit_test(test_cleanup_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

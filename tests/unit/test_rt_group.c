@@ -168,10 +168,11 @@ static void test_pool_runs_many(void **state)
     }
     pool *p;
     assert_int_equal(pool_open(&p, f->e, 8, 2000, &f->err), CAIRN_OK);
+    assert_int_equal(pool_threads(p), 0); /* none until there is work */
     int next = 0, done = 0;
     while (done < N) {
         while (next < N && pool_has_room(p))
-            pool_start(p, strdup(ids[next++]));
+            assert_int_equal(pool_start(p, strdup(ids[next++]), &f->err), CAIRN_OK);
         char *id;
         int rc;
         cairn_error err;
@@ -185,6 +186,7 @@ static void test_pool_runs_many(void **state)
     }
     uint64_t commits, appends;
     pool_stats(p, &commits, &appends);
+    assert_in_range(pool_threads(p), 1, 8);
     pool_close(p);
     print_message("%d executions: %llu appends in %llu commits\n", N,
                   (unsigned long long)appends, (unsigned long long)commits);

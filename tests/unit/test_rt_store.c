@@ -282,6 +282,34 @@ static void test_schema_2_file_gains_parents(void **state)
     err_cleanup(&err);
 }
 
+/* An operation row (no times but started_at 1) of the given shape. */
+static store_op op_row(int64_t seq, const char *id, const char *parent, store_op_type type,
+                       const char *sub_type, store_status status, const char *result)
+{
+    return (store_op){.seq = seq,
+                      .id = id,
+                      .parent_id = parent,
+                      .type = type,
+                      .sub_type = sub_type,
+                      .status = status,
+                      .result = result,
+                      .started_at = 1,
+                      .ended_at = STORE_NO_TIME,
+                      .next_attempt_at = STORE_NO_TIME,
+                      .timeout_at = STORE_NO_TIME,
+                      .heartbeat_at = STORE_NO_TIME};
+}
+
+/* Writes that row to exec-1. */
+static void put_row(store *s, int64_t seq, const char *id, const char *parent, store_op_type type,
+                    const char *sub_type, store_status status, const char *result)
+{
+    cairn_error err;
+    err_init(&err);
+    store_op o = op_row(seq, id, parent, type, sub_type, status, result);
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+}
+
 /*
  * A store of schema 3 (cairn before end_seq) gains operations.end_seq: its
  * rows read 0 there (not known); a row written now keeps what it is given.
@@ -294,16 +322,7 @@ static void test_schema_3_file_gains_end_seq(void **state)
     store *s;
     assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
     assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
-    store_op o = {.seq = 1,
-                  .id = "1",
-                  .type = STORE_OP_CONTEXT,
-                  .sub_type = "RunInChildContext",
-                  .status = STORE_SUCCEEDED,
-                  .started_at = 1,
-                  .ended_at = 2,
-                  .next_attempt_at = STORE_NO_TIME,
-                  .timeout_at = STORE_NO_TIME,
-                  .heartbeat_at = STORE_NO_TIME};
+    store_op o = op_row(1, "1", NULL, STORE_OP_CONTEXT, "RunInChildContext", STORE_SUCCEEDED, NULL);
     assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
     store_close(s);
     raw_exec(path, "ALTER TABLE operations DROP COLUMN end_seq; "
@@ -476,27 +495,6 @@ static void test_operations_round_trip_in_journal_order(void **state)
 
 /* Statuses and types are enums in C and AWS's words in SQL; a word the store
  * does not know is a damaged row, refused rather than guessed. */
-/* One operation row of exec-1 for the live-load test. */
-static void put_row(store *s, int64_t seq, const char *id, const char *parent, store_op_type type,
-                    const char *sub_type, store_status status, const char *result)
-{
-    cairn_error err;
-    err_init(&err);
-    store_op o = {.seq = seq,
-                  .id = id,
-                  .parent_id = parent,
-                  .type = type,
-                  .sub_type = sub_type,
-                  .status = status,
-                  .result = result,
-                  .started_at = 1,
-                  .ended_at = STORE_NO_TIME,
-                  .next_attempt_at = STORE_NO_TIME,
-                  .timeout_at = STORE_NO_TIME,
-                  .heartbeat_at = STORE_NO_TIME};
-    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
-}
-
 static void test_live_load_passes_over_closed_contexts(void **state)
 {
     const char *path = *state;
@@ -542,18 +540,8 @@ static void test_live_load_passes_over_closed_contexts(void **state)
 
     /* A context closed since schema 4 says its end_seq: the load takes it from there. */
     assert_int_equal(store_begin(s, &err), CAIRN_OK);
-    store_op g = {.seq = 12,
-                  .id = "12",
-                  .type = C,
-                  .sub_type = "RunInChildContext",
-                  .status = OK,
-                  .result = "4",
-                  .started_at = 1,
-                  .ended_at = 2,
-                  .next_attempt_at = STORE_NO_TIME,
-                  .timeout_at = STORE_NO_TIME,
-                  .heartbeat_at = STORE_NO_TIME,
-                  .end_seq = 20};
+    store_op g = op_row(12, "12", NULL, C, "RunInChildContext", OK, "4");
+    g.end_seq = 20;
     assert_int_equal(store_op_put(s, "exec-1", &g, &err), CAIRN_OK);
     assert_int_equal(store_commit(s, &err), CAIRN_OK);
     assert_int_equal(store_ops_load_live(s, "exec-1", &rows, &n, &last, &err), CAIRN_OK);

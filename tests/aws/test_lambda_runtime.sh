@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# test_lambda_runtime.sh — `HOST lambda` (the custom runtime and the Lambda
+# journal backend) against tests/aws/durable_standin.py, which plays Lambda:
+# the Runtime API handing out invocation events, and the checkpoint and state
+# routes keeping the operations as the service does.
+#   - the order example, each of its inputs, ends as it ends on SQLite (same
+#     status, same result or error type), through suspensions on a retry
+#     delay and a wait, with its updates in AWS's shapes (md5 ids as the JS
+#     SDK's, START before an end, WaitOptions, RETRY with StepOptions);
+#   - the journal is paged (GetDurableExecutionState) when the event holds
+#     only part of it;
+#   - the approval example's wait_for_callback: the service mints the
+#     callback id, the submitter sends it, `callback succeed --aws` answers,
+#     the execution succeeds with the answer;
+#   - faults: 429, 500 and "Invalid Checkpoint Token" are POSTed to /error
+#     (Lambda retries the invocation, which then ends as it should); another
+#     refusal (400) ends the execution FAILED; a missing region is an init
+#     error (/runtime/init/error).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ORDER="$CAIRN_BINARY_DIR/examples/order/order"
+APPROVAL="$CAIRN_BINARY_DIR/examples/approval/approval"
+[[ -x $ORDER && -x $APPROVAL ]] || fail "build the examples first ($ORDER, $APPROVAL)"
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
+unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
+
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+on_fail() {
+    echo "--- host stderr:"
+    cat "$WORK"/host*.err 2>/dev/null | tail -20
+    echo "--- stand-in:"
+    tail -5 "$WORK"/standin*.err 2>/dev/null
+}
+
+# standin NAME [ARGS]: starts a stand-in; sets $PORT.
+standin() {
+    local name=$1
+    shift
+    python3 "$HERE/durable_standin.py" --port-file "$WORK/$name.port" --log "$WORK/$name.log" \
+        "$@" 2>"$WORK/standin-$name.err" &
+    PIDS+=($!)
+    for _ in $(seq 100); do [[ -s $WORK/$name.port ]] && break; sleep 0.05; done
+    [[ -s $WORK/$name.port ]] || fail "the stand-in did not start"
+    PORT=$(cat "$WORK/$name.port")
+}
+
+# host NAME BINARY: runs BINARY lambda against the stand-in on $PORT.
+host() {
+    AWS_LAMBDA_RUNTIME_API=127.0.0.1:$PORT AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$PORT \
+        "$2" lambda >"$WORK/host-$1.out" 2>"$WORK/host-$1.err" &
+    PIDS+=($!)
+}
+
+# start INPUT-FILE: a new execution on the stand-in; prints its ARN.
+start() {
+    python3 - "$PORT" "$1" <<'EOF'
+import json, sys, urllib.request
+body = json.dumps({"input": open(sys.argv[2]).read()}).encode()
+print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/start" % sys.argv[1], body))["arn"])
+EOF
+}
+
+# settle ARN OUT: waits (10 s at most) for the execution to end; writes the stand-in's view to OUT.
+settle() {
+    python3 - "$PORT" "$1" "$2" <<'EOF' || fail "execution $1 did not end: $(cat "$2")"
+import json, sys, time, urllib.parse, urllib.request
+port, arn, out = sys.argv[1:]
+url = "http://127.0.0.1:%s/_test/execution?arn=%s" % (port, urllib.parse.quote(arn, safe=""))
+for _ in range(200):
+    d = json.load(urllib.request.urlopen(url))
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+json.dump(d, open(out, "w"))
+sys.exit(0 if d["status"] != "RUNNING" else 1)
+EOF
+}
+
+# jq-like: py FILE EXPR... each must hold, with d the file's JSON.
+py() {
+    python3 - "$@" <<'EOF'
+import hashlib, json, sys
+d = json.load(open(sys.argv[1]))
+md5 = lambda s: hashlib.md5(s.encode()).hexdigest()[:16]
+for e in sys.argv[2:]:
+    if not eval(e):
+        sys.exit("does not hold: %s\n  in %s" % (e, json.dumps(d)[:3000]))
+EOF
+}
+
+check "the order example ends on Lambda as on SQLite, for each input"
+standin main
+host main "$ORDER"
+for case in success out_of_stock declined; do
+    "$ORDER" run order --db "$WORK/$case.db" --input "$(cat "$CAIRN_SOURCE_DIR/examples/order/inputs/$case.json")" \
+        --skip-time --json >"$WORK/$case.sqlite.json" 2>/dev/null || true
+    arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/$case.json")
+    settle "$arn" "$WORK/$case.lambda.json"
+    python3 - "$WORK/$case.sqlite.json" "$WORK/$case.lambda.json" <<'EOF' || fail "$case differs"
+import json, sys
+s, l = (json.load(open(p)) for p in sys.argv[1:])
+assert s["status"] == l["status"], (s["status"], l["status"])
+if s["status"] == "SUCCEEDED":
+    assert json.loads(l["result"]) == s["result"], (l["result"], s["result"])
+else:
+    assert l["error"]["ErrorType"] == s["error"]["type"], (l["error"], s["error"])
+    assert l["error"]["ErrorMessage"] == s["error"]["message"], (l["error"], s["error"])
+    assert json.loads(l["error"]["ErrorData"]) == s["error"]["data"], (l["error"], s["error"])
+print("  %s: %s" % (sys.argv[1].split("/")[-1].split(".")[0], l["status"]))
+EOF
+done
+
+check "the order's updates have AWS's shapes"
+f="$WORK/success.lambda.json"
+py "$f" 'd["answers"][-1]["body"]["Status"] == "SUCCEEDED"' \
+    '[a["body"]["Status"] for a in d["answers"]] == ["PENDING", "PENDING", "SUCCEEDED"]' \
+    'd["updates"][0] == {"Id": md5("1"), "Name": "validate", "Type": "STEP", "SubType": "Step", "Action": "START"}' \
+    'd["updates"][1]["Action"] == "SUCCEED" and "Payload" in d["updates"][1] and "Error" not in d["updates"][1]' \
+    '[u["Action"] for u in d["updates"] if u["Id"] == md5("2")] == ["START", "RETRY", "START", "SUCCEED"]' \
+    '[u for u in d["updates"] if u["Action"] == "RETRY"][0]["StepOptions"]["NextAttemptDelaySeconds"] >= 1' \
+    '[u for u in d["updates"] if u["Action"] == "RETRY"][0]["Error"]["ErrorType"] == "Inventory.Busy"' \
+    '[u for u in d["updates"] if u["Type"] == "WAIT"] == [{"Id": md5("4"), "Name": "fraud-review", "Type": "WAIT", "SubType": "Wait", "Action": "START", "WaitOptions": {"WaitSeconds": 1800}}]' \
+    'all(len(u["Id"]) == 16 for u in d["updates"])'
+f="$WORK/declined.lambda.json"
+py "$f" 'any(u["Action"] == "FAIL" and set(u["Error"]) >= {"ErrorType", "ErrorMessage"} and "Payload" not in u for u in d["updates"])'
+
+check "a journal the event holds only part of is paged with GetDurableExecutionState"
+standin paged --page-size 2
+host paged "$ORDER"
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/paged.json"
+py "$WORK/paged.json" 'd["status"] == "SUCCEEDED"' 'd["invocations"] == 3'
+python3 - "$WORK/paged.log" <<'EOF' || fail "no paging seen: $(cat "$WORK/paged.log")"
+import json, sys
+pages = [e for e in map(json.loads, open(sys.argv[1])) if e["path"].endswith("/state")]
+# the second invocation's event holds 2 of 3 operations (EXECUTION, validate, reserve-stock),
+# the third's 2 of 5: one page each, the rest
+assert [(p["marker"], p["max_items"], p["count"]) for p in pages] == [("2", "1000", 1), ("2", "1000", 3)], pages
+EOF
+
+check "wait_for_callback: the service mints the id, callback succeed --aws answers it"
+standin cb
+host cb "$APPROVAL"
+python3 -c 'import json,sys; print(json.dumps({"request_id": "PR-1001", "amount": 1450, "item": "laptop", "inbox": "http://127.0.0.1:%s/_test/inbox" % sys.argv[1]}))' "$PORT" >"$WORK/approval.json"
+arn=$(start "$WORK/approval.json")
+for _ in $(seq 100); do
+    cid=$(curl -s "http://127.0.0.1:$PORT/_test/execution?arn=$(python3 -c 'import urllib.parse,sys;print(urllib.parse.quote(sys.argv[1],safe=""))' "$arn")" |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(next((o["CallbackDetails"]["CallbackId"] for o in d["ops"] if o["Type"]=="CALLBACK"), "") if d["answers"] else "")')
+    [[ -n $cid ]] && break
+    sleep 0.05
+done
+[[ -n $cid ]] || fail "no callback was started"
+curl -s "http://127.0.0.1:$PORT/_test/inboxes" | grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" ||
+    fail "the submitter did not send the service's callback id $cid"
+run_cmd cbsucceed env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$APPROVAL" callback succeed "$cid" --aws \
+    --result '{"approved":true,"by":"ana"}'
+expect_rc 0
+settle "$arn" "$WORK/approval.lambda.json"
+py "$WORK/approval.lambda.json" 'd["status"] == "SUCCEEDED"' \
+    'json.loads(d["result"]) == {"request": "PR-1001", "approved": True, "by": "ana"}' \
+    '[(u["Type"], u["Action"], u.get("SubType")) for u in d["updates"]][:3] == [("CONTEXT", "START", "WaitForCallback"), ("CALLBACK", "START", "Callback"), ("STEP", "START", "Step")]' \
+    'd["updates"][1]["ParentId"] == md5("1") and d["updates"][1]["Id"] == md5("1-1")' \
+    'd["updates"][1]["CallbackOptions"] == {"TimeoutSeconds": 86400, "HeartbeatTimeoutSeconds": 7200}' \
+    '[u["Action"] for u in d["updates"] if u["Id"] == md5("1")] == ["START", "SUCCEED"]'
+
+# fault KIND STATUS TYPE MESSAGE: the next checkpoint is refused so.
+fault() {
+    curl -s -X POST "http://127.0.0.1:$PORT/_test/fault" \
+        -d "{\"status\": $1, \"type\": \"$2\", \"message\": \"$3\"}" >/dev/null
+}
+
+check "429, 500 and a stale token: /error, and Lambda's retry ends the execution as it should"
+standin faults
+host faults "$ORDER"
+fault 429 TooManyRequestsException "Rate exceeded"
+fault 500 ServiceException "internal"
+fault 400 InvalidParameterValueException "Invalid Checkpoint Token"
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/faults.json"
+py "$WORK/faults.json" 'd["status"] == "SUCCEEDED"' \
+    '[a["kind"] for a in d["answers"]][:3] == ["error", "error", "error"]' \
+    '[a["body"]["errorType"] for a in d["answers"][:3]] == ["Aws.TooManyRequestsException", "Aws.ServiceException", "Aws.InvalidParameterValueException"]' \
+    'json.loads(d["result"])["status"] == "shipped"'
+
+check "another refusal ends the execution FAILED (Lambda does not retry it)"
+fault 400 InvalidParameterValueException "Payload too large for the operation"
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/fatal.json"
+py "$WORK/fatal.json" 'd["status"] == "FAILED"' '[a["kind"] for a in d["answers"]] == ["response"]' \
+    'd["error"]["ErrorType"] == "Aws.InvalidParameterValueException"' \
+    '"Payload too large" in d["error"]["ErrorMessage"]'
+
+check "a broken start is an init error"
+run_cmd noregion env -u AWS_REGION AWS_LAMBDA_RUNTIME_API="127.0.0.1:$PORT" "$ORDER" lambda
+expect_rc 1
+py <(curl -s "http://127.0.0.1:$PORT/_test/init_errors") \
+    'd[-1]["errorType"] == "Aws.Config" and "AWS_REGION" in d[-1]["errorMessage"]'
+run_cmd noapi env -u AWS_LAMBDA_RUNTIME_API "$ORDER" lambda
+expect_rc 2
+[[ $ERR == *AWS_LAMBDA_RUNTIME_API* ]] || fail "no word of AWS_LAMBDA_RUNTIME_API: $ERR"
+
+echo "ok"
