@@ -1,6 +1,6 @@
 // restate-service.mjs — the workflows of bench/ten.yaml and bench/waiter.yaml
 // written with Restate's TypeScript SDK, served on a free port for a Restate
-// server to call. Part of bench/peers.sh.
+// server to call (HTTP/2 on loopback). Part of bench/peers.sh.
 //
 //   node restate-service.mjs PORT_FILE
 //
@@ -11,6 +11,7 @@
 //           workflow's state (read by the shared handler `awakeable`),
 //           returns what the awakeable is resolved with.
 import { writeFileSync } from "node:fs";
+import http2 from "node:http2";
 import * as restate from "@restatedev/restate-sdk";
 
 // The SDK calls Promise.withResolvers (Node 22); Debian 12's node is 20.
@@ -49,5 +50,6 @@ const waiter = restate.workflow({
   },
 });
 
-const port = await restate.endpoint().bind(ten).bind(waiter).listen(0);
-writeFileSync(process.argv[2], `${port}\n`);
+// What endpoint.listen() does, on loopback only and a port the system picks.
+const server = http2.createServer(restate.endpoint().bind(ten).bind(waiter).http2Handler());
+server.listen(0, "127.0.0.1", () => writeFileSync(process.argv[2], `${server.address().port}\n`));
