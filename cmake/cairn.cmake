@@ -44,12 +44,69 @@
 # bin/cairn, $<TARGET_FILE:cairn::tool>), else the `cairn` program found on
 # PATH. The generation depends on that program too, so a new cairn regenerates.
 #
+#   cairn_add_lambda(target yaml [HOOKS file...] [ZIP file] [BUNDLE_LIBS])
+#   cairn_add_lambda(TARGET target YAML file [HOOKS file...] [ZIP file] [BUNDLE_LIBS])
+#
+# An AWS Lambda custom runtime for one workflow (docs/lambda.md): a new
+# executable target named `target`, whose file is `bootstrap` in the folder
+# <binary dir>/<target> (the host cairn_add_workflow(... MAIN) makes, linked
+# static; started with no arguments and AWS_LAMBDA_RUNTIME_API set, it runs
+# the Runtime API loop), and, built with it, the zip Lambda takes:
+# ZIP (relative to the current binary folder; by default <target>.zip) with
+# `bootstrap` at its root, made with CMake's own `cmake -E tar --format=zip`.
+# With BUNDLE_LIBS the zip also holds lib/: the shared libraries bootstrap
+# loads (libcurl, Lua, SQLite, cJSON, ... and theirs, as resolved on the build
+# machine), all but the C library's own, which the runtime image provides;
+# Lambda puts /var/task/lib on LD_LIBRARY_PATH. The zip's contents are also
+# left unpacked in <binary dir>/<target>.package (what a Dockerfile copies).
+# The zip is rebuilt when the bootstrap is. (Script mode, below: this file run with `cmake -P` by that
+# build step.)
+#
 # Example:
 #   add_executable(order_host)
 #   cairn_add_workflow(TARGET order_host YAML order.yaml
 #                      HOOKS order.lua order_charge.c MAIN)
 
 include_guard(GLOBAL)
+
+# Script mode: `cmake -DCAIRN_LAMBDA_STAGE=dir -DCAIRN_LAMBDA_BOOTSTRAP=file
+# -DCAIRN_LAMBDA_ZIP=file [-DCAIRN_LAMBDA_BUNDLE=ON] -P cairn.cmake`, run by
+# cairn_add_lambda's build step: stages bootstrap (and lib/) and zips them.
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED CAIRN_LAMBDA_STAGE)
+  file(REMOVE_RECURSE "${CAIRN_LAMBDA_STAGE}")
+  file(MAKE_DIRECTORY "${CAIRN_LAMBDA_STAGE}")
+  file(COPY_FILE "${CAIRN_LAMBDA_BOOTSTRAP}" "${CAIRN_LAMBDA_STAGE}/bootstrap")
+  file(CHMOD "${CAIRN_LAMBDA_STAGE}/bootstrap" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+       GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+  set(entries bootstrap)
+  if(CAIRN_LAMBDA_BUNDLE)
+    # every library bootstrap loads but glibc's (the runtime image has its own)
+    file(GET_RUNTIME_DEPENDENCIES
+      EXECUTABLES "${CAIRN_LAMBDA_BOOTSTRAP}"
+      RESOLVED_DEPENDENCIES_VAR libs
+      UNRESOLVED_DEPENDENCIES_VAR missing
+      POST_EXCLUDE_REGEXES
+        "/(ld-linux[^/]*|libc|libm|libdl|libpthread|librt|libresolv|libutil|libanl|libnsl|libmvec|libBrokenLocale)\\.so[^/]*$")
+    if(missing)
+      message(FATAL_ERROR "cairn_add_lambda: bootstrap needs libraries not found: ${missing}")
+    endif()
+    file(MAKE_DIRECTORY "${CAIRN_LAMBDA_STAGE}/lib")
+    foreach(lib IN LISTS libs)
+      get_filename_component(libname "${lib}" NAME)
+      file(COPY_FILE "${lib}" "${CAIRN_LAMBDA_STAGE}/lib/${libname}") # follows the symlink
+    endforeach()
+    list(APPEND entries lib)
+  endif()
+  file(REMOVE "${CAIRN_LAMBDA_ZIP}")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E tar cf "${CAIRN_LAMBDA_ZIP}" --format=zip ${entries}
+                  WORKING_DIRECTORY "${CAIRN_LAMBDA_STAGE}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cairn_add_lambda: cmake -E tar failed (${rc})")
+  endif()
+  return()
+endif()
+
+set_property(GLOBAL PROPERTY CAIRN_CMAKE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 
 if(NOT CAIRN_EXECUTABLE)
   find_program(CAIRN_EXECUTABLE cairn)
@@ -164,4 +221,59 @@ function(cairn_add_workflow)
   else()
     target_link_libraries(${target} PRIVATE cairn::cairn)
   endif()
+endfunction()
+
+function(cairn_add_lambda)
+  set(options BUNDLE_LIBS)
+  if(ARGC GREATER 0 AND ARGV0 STREQUAL "TARGET")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "${options}" "TARGET;YAML;ZIP" "HOOKS")
+    set(target "${arg_TARGET}")
+    set(yaml "${arg_YAML}")
+  else()
+    if(ARGC LESS 2)
+      message(FATAL_ERROR "cairn_add_lambda: usage: cairn_add_lambda(target yaml [HOOKS file...] "
+                          "[ZIP file] [BUNDLE_LIBS])")
+    endif()
+    set(target "${ARGV0}")
+    set(yaml "${ARGV1}")
+    cmake_parse_arguments(PARSE_ARGV 2 arg "${options}" "ZIP" "HOOKS")
+  endif()
+  if(target STREQUAL "" OR yaml STREQUAL "")
+    message(FATAL_ERROR "cairn_add_lambda: TARGET and YAML each need a value")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "cairn_add_lambda(${target}): unexpected arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(TARGET ${target})
+    message(FATAL_ERROR "cairn_add_lambda(${target}): the target already exists (cairn_add_lambda makes it)")
+  endif()
+  add_executable(${target})
+  set_target_properties(${target} PROPERTIES OUTPUT_NAME bootstrap
+                        RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/${target}")
+  set(CAIRN_LINK_SHARED OFF) # Lambda runs the zip: libcairn goes in the binary
+  set(hooks "")
+  if(arg_HOOKS)
+    set(hooks HOOKS ${arg_HOOKS})
+  endif()
+  cairn_add_workflow(TARGET ${target} YAML "${yaml}" ${hooks} MAIN)
+  get_property(cairn_cmake_file GLOBAL PROPERTY CAIRN_CMAKE_FILE)
+
+  if(arg_ZIP)
+    get_filename_component(zip "${arg_ZIP}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  else()
+    set(zip "${CMAKE_CURRENT_BINARY_DIR}/${target}.zip")
+  endif()
+  set(bundle OFF)
+  if(arg_BUNDLE_LIBS)
+    set(bundle ON)
+  endif()
+  add_custom_command(
+    OUTPUT "${zip}"
+    COMMAND "${CMAKE_COMMAND}" "-DCAIRN_LAMBDA_STAGE=${CMAKE_CURRENT_BINARY_DIR}/${target}.package"
+            "-DCAIRN_LAMBDA_BOOTSTRAP=$<TARGET_FILE:${target}>" "-DCAIRN_LAMBDA_ZIP=${zip}"
+            "-DCAIRN_LAMBDA_BUNDLE=${bundle}" -P "${cairn_cmake_file}"
+    DEPENDS ${target} "${cairn_cmake_file}"
+    COMMENT "Packaging ${target}: bootstrap into ${zip}"
+    VERBATIM)
+  add_custom_target(${target}_zip ALL DEPENDS "${zip}")
 endfunction()

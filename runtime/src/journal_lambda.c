@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "engine_impl.h"
+#include "error.h"
 #include "ids.h"
 #include "json.h"
 #include "mem.h"
@@ -388,6 +390,37 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
             cJSON_free(text);
             cJSON_Delete(s);
         }
+        /* the service keeps the sender's ErrorObject as it was sent; the await raises what
+         * callback fail journals on SQLite (callback_api.c): Callback.Failed, the sender's
+         * error in the data */
+        const cJSON *eo = cJSON_GetObjectItemCaseSensitive(d, "Error");
+        if (r->status == STORE_FAILED && cJSON_IsObject(eo)) {
+            static const char *const keys[] = {"ErrorType", "ErrorMessage", "ErrorData"};
+            cJSON *sent = cJSON_CreateObject();
+            for (size_t k = 0; sent && k < 3; k++) {
+                const char *v = str(eo, keys[k]);
+                cJSON *item = v ? cJSON_CreateString(v) : cJSON_CreateNull();
+                if (!item || !cJSON_AddItemToObject(sent, keys[k], item)) {
+                    cJSON_Delete(item);
+                    cJSON_Delete(sent);
+                    sent = NULL;
+                }
+            }
+            const char *m = str(eo, "ErrorMessage");
+            cairn_error failed;
+            err_init(&failed);
+            char *text = NULL;
+            if (sent) {
+                err_set_data(&failed, "Callback.Failed", sent, "%s",
+                             m && *m ? m : "Callback failed");
+                text = engine_error_text(&failed);
+            }
+            r->error = keep(jl, text, &oom);
+            if (!text)
+                oom = 1;
+            cJSON_free(text);
+            err_cleanup(&failed);
+        }
         break;
     }
     default:
@@ -468,7 +501,12 @@ static int take_operations(journal_lambda *jl, const cJSON *ops, int initial, ca
             store_op r;
             int got = op_from_wire(jl, o, &r, err);
             store_op *was = got == 0 && !initial ? cur_find(jl, r.id) : NULL;
-            if (was && was->status == r.status) {
+            /* READY precedes STARTED: answered to this invocation's START of a due retry
+             * (AWS's local runner leaves the Status as it was on a START of an existing
+             * step), it is the state before the START, not a move by another invocation */
+            int stale_ready = was && was->type == STORE_OP_STEP && was->status == STORE_STARTED &&
+                              r.status == STORE_PENDING && r.next_attempt_at == STORE_NO_TIME;
+            if (was && (was->status == r.status || stale_ready)) {
                 /* as this invocation wrote it: its view stands (attempts are counted
                  * its way); what the service adds is the callback id it minted */
                 if (r.callback_id)
@@ -618,12 +656,14 @@ static cJSON *start_update(const journal_update *u)
                                      seconds(r->timeout_at - r->started_at, 1)) != NULL;
         break;
     case STORE_OP_CALLBACK:
+        /* no timeout, no heartbeat: left out, as the JS SDK does (AWS's local service arms
+         * a timer for any number given, so a 0 timed the callback out at once) */
         ok = ok && (opt = cJSON_AddObjectToObject(o, "CallbackOptions")) &&
-             cJSON_AddNumberToObject(
-                 opt, "TimeoutSeconds",
-                 r->timeout_at == STORE_NO_TIME ? 0 : seconds(r->timeout_at - r->started_at, 1)) &&
-             cJSON_AddNumberToObject(opt, "HeartbeatTimeoutSeconds",
-                                     r->heartbeat_ms > 0 ? seconds(r->heartbeat_ms, 1) : 0);
+             (r->timeout_at == STORE_NO_TIME ||
+              cJSON_AddNumberToObject(opt, "TimeoutSeconds",
+                                      seconds(r->timeout_at - r->started_at, 1))) &&
+             (r->heartbeat_ms <= 0 ||
+              cJSON_AddNumberToObject(opt, "HeartbeatTimeoutSeconds", seconds(r->heartbeat_ms, 1)));
         break;
     case STORE_OP_CHAINED_INVOKE:
         ok = ok && (opt = cJSON_AddObjectToObject(o, "ChainedInvokeOptions")) &&

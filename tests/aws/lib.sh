@@ -1,7 +1,9 @@
 # lib.sh — shared by tests/aws/test_*.sh (sourced, not a test itself):
 # common.sh's check/fail/run_cmd, $WORK (removed on exit), $HERE, and
 # npm_ready, which installs the pinned npm packages of package-lock.json
-# (@smithy/signature-v4, @aws-sdk/client-lambda) once.
+# (@smithy/signature-v4, @aws-sdk/client-lambda) once; and the helpers that
+# drive tests/aws/durable_standin.py: standin, host, start, settle (the
+# processes they start are killed on exit).
 # shellcheck source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
@@ -9,7 +11,6 @@
 HERE="$CAIRN_SOURCE_DIR/tests/aws"
 CAIRN=${CAIRN:-$CAIRN_BINARY_DIR/generator/cairn}
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
 
 npm_ready() {
     command -v node >/dev/null || fail "node is not installed"
@@ -17,3 +18,56 @@ npm_ready() {
         (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $HERE"
     fi
 }
+
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# standin NAME [ARGS]: starts a stand-in; sets $PORT.
+standin() {
+    local name=$1
+    shift
+    python3 "$HERE/durable_standin.py" --port-file "$WORK/$name.port" --log "$WORK/$name.log" \
+        "$@" 2>"$WORK/standin-$name.err" &
+    PIDS+=($!)
+    for _ in $(seq 100); do [[ -s $WORK/$name.port ]] && break; sleep 0.05; done
+    [[ -s $WORK/$name.port ]] || fail "the stand-in did not start"
+    PORT=$(cat "$WORK/$name.port")
+}
+
+# host NAME BINARY: runs BINARY lambda against the stand-in on $PORT.
+host() {
+    AWS_LAMBDA_RUNTIME_API=127.0.0.1:$PORT AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$PORT \
+        "$2" lambda >"$WORK/host-$1.out" 2>"$WORK/host-$1.err" &
+    PIDS+=($!)
+}
+
+# start INPUT-FILE: a new execution on the stand-in; prints its ARN.
+start() {
+    python3 - "$PORT" "$1" <<'EOF'
+import json, sys, urllib.request
+body = json.dumps({"input": open(sys.argv[2]).read()}).encode()
+print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/start" % sys.argv[1], body))["arn"])
+EOF
+}
+
+# settle ARN OUT: waits (10 s at most) for the execution to end; writes the stand-in's view to OUT.
+settle() {
+    python3 - "$PORT" "$1" "$2" <<'EOF' || fail "execution $1 did not end: $(cat "$2")"
+import json, sys, time, urllib.parse, urllib.request
+port, arn, out = sys.argv[1:]
+url = "http://127.0.0.1:%s/_test/execution?arn=%s" % (port, urllib.parse.quote(arn, safe=""))
+for _ in range(200):
+    d = json.load(urllib.request.urlopen(url))
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+json.dump(d, open(out, "w"))
+sys.exit(0 if d["status"] != "RUNNING" else 1)
+EOF
+}
+

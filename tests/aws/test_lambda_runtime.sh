@@ -27,62 +27,11 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
 
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 on_fail() {
     echo "--- host stderr:"
     cat "$WORK"/host*.err 2>/dev/null | tail -20
     echo "--- stand-in:"
     tail -5 "$WORK"/standin*.err 2>/dev/null
-}
-
-# standin NAME [ARGS]: starts a stand-in; sets $PORT.
-standin() {
-    local name=$1
-    shift
-    python3 "$HERE/durable_standin.py" --port-file "$WORK/$name.port" --log "$WORK/$name.log" \
-        "$@" 2>"$WORK/standin-$name.err" &
-    PIDS+=($!)
-    for _ in $(seq 100); do [[ -s $WORK/$name.port ]] && break; sleep 0.05; done
-    [[ -s $WORK/$name.port ]] || fail "the stand-in did not start"
-    PORT=$(cat "$WORK/$name.port")
-}
-
-# host NAME BINARY: runs BINARY lambda against the stand-in on $PORT.
-host() {
-    AWS_LAMBDA_RUNTIME_API=127.0.0.1:$PORT AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$PORT \
-        "$2" lambda >"$WORK/host-$1.out" 2>"$WORK/host-$1.err" &
-    PIDS+=($!)
-}
-
-# start INPUT-FILE: a new execution on the stand-in; prints its ARN.
-start() {
-    python3 - "$PORT" "$1" <<'EOF'
-import json, sys, urllib.request
-body = json.dumps({"input": open(sys.argv[2]).read()}).encode()
-print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/start" % sys.argv[1], body))["arn"])
-EOF
-}
-
-# settle ARN OUT: waits (10 s at most) for the execution to end; writes the stand-in's view to OUT.
-settle() {
-    python3 - "$PORT" "$1" "$2" <<'EOF' || fail "execution $1 did not end: $(cat "$2")"
-import json, sys, time, urllib.parse, urllib.request
-port, arn, out = sys.argv[1:]
-url = "http://127.0.0.1:%s/_test/execution?arn=%s" % (port, urllib.parse.quote(arn, safe=""))
-for _ in range(200):
-    d = json.load(urllib.request.urlopen(url))
-    if d["status"] != "RUNNING":
-        break
-    time.sleep(0.05)
-json.dump(d, open(out, "w"))
-sys.exit(0 if d["status"] != "RUNNING" else 1)
-EOF
 }
 
 # jq-like: py FILE EXPR... each must hold, with d the file's JSON.

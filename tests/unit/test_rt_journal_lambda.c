@@ -209,6 +209,36 @@ static void test_updates_have_aws_shapes(void **state)
     err_cleanup(&err);
 }
 
+/* No timeout, no heartbeat: both left out, as the JS SDK does (AWS's local service arms a
+ * timer for any number given: a 0 timed the callback out at once, tests/aws/test_bridge.sh). */
+static void test_a_callback_without_deadlines_sends_none(void **state)
+{
+    (void)state;
+    journal_lambda jl;
+    cairn_error err;
+    err_init(&err);
+    cJSON *ev = event();
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    store_op cb = {.id = "7",
+                   .name = "c",
+                   .type = STORE_OP_CALLBACK,
+                   .sub_type = "Callback",
+                   .started_at = 0,
+                   .timeout_at = STORE_NO_TIME,
+                   .heartbeat_ms = 0};
+    journal_update u[] = {{.action = JOURNAL_START, .op = cb}};
+    cJSON *arr = cJSON_CreateArray();
+    assert_int_equal(journal_lambda_updates(&jl, u, 1, arr, &err), CAIRN_OK);
+    const cJSON *opt =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, 0), "CallbackOptions");
+    assert_true(cJSON_IsObject(opt));
+    assert_int_equal(cJSON_GetArraySize(opt), 0);
+    cJSON_Delete(arr);
+    journal_lambda_cleanup(&jl);
+    cJSON_Delete(ev);
+    err_cleanup(&err);
+}
+
 static void test_the_outcome_is_status_and_result_or_error(void **state)
 {
     (void)state;
@@ -245,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_an_event_reads_back_into_engine_ids),
         cmocka_unit_test(test_a_bad_event_is_refused),
         cmocka_unit_test(test_updates_have_aws_shapes),
+        cmocka_unit_test(test_a_callback_without_deadlines_sends_none),
         cmocka_unit_test(test_the_outcome_is_status_and_result_or_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
