@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh [N] — the figures the issues ask for, measured on this machine:
+# bench/run.sh [--no-peers] [N] — the figures the issues ask for, measured on
+# this machine:
 #   - a durable 10-step execution, end to end (bench_exec, N runs, default 2000);
 #   - a worker draining 10-step executions, one at a time and with group
 #     commit, next to the storage limit (bench_batch, 3,000 executions);
@@ -13,10 +14,20 @@
 #   - the callback round trip inside `serve`, HTTP succeed -> completed
 #     (bench_callback.sh, 1,000 callbacks);
 #   - fan-out: a map of 1,000 C steps against 1,000 steps in sequence (run
-#     and resume), and ten 200 ms HTTP calls in one map (bench_fanout).
+#     and resume), and ten 200 ms HTTP calls in one map (bench_fanout);
+#   - cairn next to its peers, Restate and AWS's durable execution SDK in its
+#     local runner: latency, throughput at 16 in flight and the callback
+#     round trip of the same workflows, one table with ratios (bench/peers.sh,
+#     about 2 minutes; it installs the peers with npm ci, so it needs node and
+#     the npm registry: --no-peers leaves it out).
 # Builds a Release tree in build-bench/ first. Prints a small report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+peers=1
+if [ "${1:-}" = --no-peers ]; then
+    peers=0
+    shift
+fi
 n=${1:-2000}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target cairn bench_exec bench_batch bench_lua bench_resume bench_fanout bench_wake order >/dev/null
@@ -87,3 +98,8 @@ wc -l "$tmp/out/big.c" | awk '{print "  generated big.c: " $1 " lines"}'
 
 # The callback round trip inside serve: HTTP succeed -> execution completed (1,000 callbacks).
 bash bench/bench_callback.sh 1000
+
+# cairn, Restate and AWS's local runner on the same workflows, one table.
+if [ "$peers" = 1 ]; then
+    bash bench/peers.sh
+fi
