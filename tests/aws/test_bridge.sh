@@ -32,14 +32,6 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
 
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 
 # bridge NAME: starts a bridge; sets $PORT.
 bridge() {
@@ -50,12 +42,7 @@ bridge() {
     PORT=$(cat "$WORK/$1.port")
 }
 
-# host NAME BINARY: runs BINARY lambda against the bridge on $PORT.
-host() {
-    AWS_LAMBDA_RUNTIME_API=127.0.0.1:$PORT AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$PORT \
-        "$2" lambda >"$WORK/host-$1.out" 2>"$WORK/host-$1.err" &
-    PIDS+=($!)
-}
+# host NAME BINARY (lib.sh) runs BINARY lambda against the bridge on $PORT.
 
 # run INPUT-FILE: a new execution in the runner; prints its run id.
 run() {
