@@ -13,7 +13,7 @@
 #     executions of tests/aws/durable_standin.py (the Runtime API and the
 #     checkpoint and state routes) to their ends: success through two
 #     suspensions, declined FAILED;
-#   - template.yaml and template-image.yaml parse as YAML and declare a
+#   - template.yml and template-image.yml parse as YAML and declare a
 #     provided.al2023 function (zip: Runtime provided.al2023, Handler the
 #     workflow, CodeUri the zip; image: PackageType Image), DurableConfig with
 #     ExecutionTimeout (1 s – 366 d) and the two checkpoint actions; the
@@ -89,11 +89,11 @@ py "$WORK/success.json" 'd["status"] == "SUCCEEDED"' 'json.loads(d["result"])["s
 py "$WORK/declined.json" 'd["status"] == "FAILED"' '"declined" in d["error"]["ErrorMessage"]'
 grep -q 'SUCCEEDED' "$WORK/host-pkg.err" || fail "bootstrap said nothing on stderr: $(cat "$WORK/host-pkg.err")"
 
-check "template.yaml and template-image.yaml: a provided.al2023 durable function, its IAM actions"
+check "template.yml and template-image.yml: a provided.al2023 durable function, its IAM actions"
 # PyYAML: Debian's python3-yaml (tools/deps.sh --test) when the python3 on PATH lacks it
 PYYAML=python3
 python3 -c 'import yaml' 2>/dev/null || PYYAML=/usr/bin/python3
-"$PYYAML" - "$EX/template.yaml" "$EX/template-image.yaml" <<'PY'
+"$PYYAML" - "$EX/template.yml" "$EX/template-image.yml" <<'PY'
 import sys, yaml
 zipt, imaget = (yaml.safe_load(open(p)) for p in sys.argv[1:])
 for t in (zipt, imaget):
