@@ -127,7 +127,7 @@ approve() {
         sleep 0.05
     done
     [[ -n $cid ]] || fail "$name: AWS's logic minted no callback id"
-    curl -s "http://127.0.0.1:$PORT/_test/inboxes" | grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" ||
+    grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" <<<"$(curl -s "http://127.0.0.1:$PORT/_test/inboxes")" ||
         fail "$name: the submitter did not send the runner's callback id $cid"
     run_cmd "cb-$name" env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$APPROVAL" callback "$verb" "$cid" --aws "$@"
     expect_rc 0

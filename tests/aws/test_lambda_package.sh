@@ -67,8 +67,10 @@ standin pkg
     AWS_LAMBDA_RUNTIME_API="127.0.0.1:$PORT" AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" \
     ./bootstrap >"$WORK/host-pkg.out" 2>"$WORK/host-pkg.err") &
 PIDS+=($!)
+# ldd's whole answer first: `ldd | grep -q` under pipefail fails when grep stops reading early
+deps=$(LD_LIBRARY_PATH="$TASK/lib" ldd "$TASK/bootstrap") || fail "ldd bootstrap failed"
 for lib in libcjson.so.1 liblua5.4.so.0 libcurl.so.4 libmicrohttpd.so.12; do
-    LD_LIBRARY_PATH="$TASK/lib" ldd "$TASK/bootstrap" | grep -q "$lib => $TASK/lib/$lib" ||
+    grep -qF "$lib => $TASK/lib/$lib" <<<"$deps" ||
         fail "bootstrap does not load the zip's $lib"
 done
 for case in success declined; do

@@ -108,7 +108,7 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 [[ -n $cid ]] || fail "no callback was started"
-curl -s "http://127.0.0.1:$PORT/_test/inboxes" | grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" ||
+grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" <<<"$(curl -s "http://127.0.0.1:$PORT/_test/inboxes")" ||
     fail "the submitter did not send the service's callback id $cid"
 run_cmd cbsucceed env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$APPROVAL" callback succeed "$cid" --aws \
     --result '{"approved":true,"by":"ana"}'
