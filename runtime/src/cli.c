@@ -609,6 +609,27 @@ static void usage(FILE *f, const char *prog)
           f);
 }
 
+/* Prints doc, the document of cmd (list, status, history), as the flags say;
+ * evs: the events a history's --timeline draws (NULL without one). */
+static int print_doc(const char *cmd, const cJSON *doc, const cJSON *evs, int json, int events,
+                     int timeline, int mermaid)
+{
+    if (json)
+        return print_json(doc);
+    if (!strcmp(cmd, "list"))
+        return list_text(doc);
+    if (!strcmp(cmd, "status"))
+        return status_text(doc);
+    if (events)
+        return cli_events_text(doc);
+    if (mermaid)
+        return history_mermaid(doc);
+    int code = history_text(doc);
+    if (code == 0 && timeline)
+        code = (putchar('\n'), history_timeline(doc, evs));
+    return code;
+}
+
 /* status|history ARN --aws: the documents from AWS, printed as the store's. */
 static int aws_command(const char *prog, const char *cmd, const char *arn, int json, int events,
                        int timeline, int mermaid)
@@ -635,16 +656,7 @@ static int aws_command(const char *prog, const char *cmd, const char *arn, int j
         fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
         goto done;
     }
-    if (json)
-        code = print_json(doc);
-    else if (!strcmp(cmd, "status"))
-        code = status_text(doc);
-    else if (events)
-        code = cli_events_text(doc);
-    else if (mermaid)
-        code = history_mermaid(doc);
-    else if ((code = history_text(doc)) == 0 && timeline)
-        code = (putchar('\n'), history_timeline(doc, evs));
+    code = print_doc(cmd, doc, evs, json, events, timeline, mermaid);
 done:
     cJSON_Delete(doc);
     cJSON_Delete(evs);
@@ -730,7 +742,7 @@ int cli_store_command_host(const char *prog, int argc, char **argv,
 
     int code = 1, rc = CAIRN_OK;
     engine *e = NULL;
-    cJSON *doc = NULL;
+    cJSON *doc = NULL, *evs = NULL;
     cairn_error err;
     err_init(&err);
     if (engine_open(&e, db, wfs, nwfs, &err) != CAIRN_OK) {
@@ -753,23 +765,16 @@ int cli_store_command_host(const char *prog, int argc, char **argv,
             fprintf(stderr, "%s: %s\n", prog, err.message ? err.message : cairn_strerror(rc));
         goto done;
     }
-    if (json)
-        code = print_json(doc);
-    else if (!strcmp(cmd, "list"))
-        code = list_text(doc);
-    else if (!strcmp(cmd, "status"))
-        code = status_text(doc);
-    else if (events)
-        code = cli_events_text(doc);
-    else if (mermaid)
-        code = history_mermaid(doc);
-    else if ((code = history_text(doc)) == 0 && timeline) {
-        cJSON *evs = engine_events_json(e, id, &rc, &err);
-        code = evs ? (putchar('\n'), history_timeline(doc, evs)) : out_of_memory();
-        cJSON_Delete(evs);
+    /* the events a history's --timeline draws, beside the history */
+    if (timeline && !json && !events && !mermaid && !strcmp(cmd, "history") &&
+        !(evs = engine_events_json(e, id, &rc, &err))) {
+        code = out_of_memory();
+        goto done;
     }
+    code = print_doc(cmd, doc, evs, json, events, timeline, mermaid);
 done:
     cJSON_Delete(doc);
+    cJSON_Delete(evs);
     if (e)
         engine_close(e);
     err_cleanup(&err);
