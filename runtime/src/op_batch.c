@@ -39,7 +39,7 @@ typedef struct item {
     const char *result, *error; /* JSON text, borrowed from its row or from owned */
     char *owned_result, *owned_error;
     cJSON *value, *in; /* or its result or error in the batch's parsed payload, and the entry
-                        * of `all` holding it: outcome() takes it from there */
+                        * of `all` holding it, set on replay only: entry_in_place moves them */
 } item;
 
 typedef struct batch {
@@ -314,9 +314,9 @@ static int outcome(const batch *b, const char *reason, cJSON **value, char **pay
                            : t->status == STORE_FAILED  ? t->error
                                                         : NULL;
         const char *key = t->status == STORE_SUCCEEDED ? "result" : "error";
-        if (ok && (text || t->value)) {
+        if (ok && text) {
             /* up to three copies: the item's, the payload's and, succeeded, the results' */
-            cJSON *val = t->value ? cJSON_DetachItemViaPointer(t->in, t->value) : cJSON_Parse(text);
+            cJSON *val = cJSON_Parse(text);
             ok = put(one, key, val) && (!payload || put(rec, key, cJSON_Duplicate(val, 1)));
             if (ok && t->status == STORE_SUCCEEDED) {
                 cJSON *res = cJSON_Duplicate(val, 1);
