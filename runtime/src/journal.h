@@ -132,6 +132,10 @@ struct journal {
     /* The backend, not the engine, mints callback ids (Lambda): after a
      * CALLBACK's START is appended, the engine reads its id back (refresh). */
     int mints_callback_ids;
+    /* Real time (epoch ms) from which no step body or check starts: the
+     * invocation stops (Lambda.Deadline) for its backend to run it again
+     * rather than be killed in the middle of one (0: no deadline). */
+    int64_t body_deadline;
 };
 
 static inline int journal_load(journal *j, const store_exec **exec, const store_op **ops, size_t *n,

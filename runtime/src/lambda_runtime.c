@@ -7,7 +7,11 @@
  * (an invalid checkpoint token, 429, 5xx, no answer: the invocation runs
  * again), and FAILED for what it should not (any other refusal of the API);
  * POST /runtime/init/error when it cannot start (no workflow, no region or
- * credentials).
+ * credentials). Near the invocation's deadline (Lambda-Runtime-Deadline-Ms
+ * less a reserve) no step body starts: the invocation posts /error
+ * (Lambda.Deadline) with what it did checkpointed, and the next one goes on,
+ * rather than being stopped in the middle of a step (which an at_most_once
+ * step could not survive).
  *
  * Owns: the Runtime API requests; one journal_lambda per invocation.
  * Never: keeps anything of an invocation past it, or answers an invocation
@@ -29,6 +33,9 @@
 
 /* GET next waits for as long as Lambda keeps the process (it is frozen between invocations). */
 #define NEXT_TIMEOUT_MS (INT64_C(24) * 3600 * 1000)
+/* No step body starts when less than this is left before the invocation's deadline
+ * ($CAIRN_LAMBDA_RESERVE_MS overrides it). */
+#define RESERVE_MS_DEFAULT 1000
 
 /* One Runtime API request; *result (http_call's) on 0, else err. */
 static int rt_call(const char *api, const char *method, const char *path, const char *body,
@@ -108,9 +115,22 @@ static const cairn_workflow *pick(const char *name, const cairn_workflow *const 
     return NULL;
 }
 
-/* One invocation: event text ev for request id rid. */
+/* Decimal digits only (1 to 15 of them), as a number; -1 when s is anything else. */
+static int64_t ms_value(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > 15 || strspn(s, "0123456789") != len)
+        return -1;
+    return strtoll(s, NULL, 10);
+}
+
+/*
+ * One invocation: event text ev for request id rid; no step body starts from
+ * body_deadline (epoch ms; 0: none).
+ */
 static void invocation(const char *api, const aws_config *cfg, const cairn_workflow *wf,
-                       const cairn_workflow *const *wfs, size_t n, const char *rid, const char *ev)
+                       const cairn_workflow *const *wfs, size_t n, const char *rid, const char *ev,
+                       int64_t body_deadline)
 {
     char path[400];
     cairn_error err;
@@ -126,6 +146,7 @@ static void invocation(const char *api, const aws_config *cfg, const cairn_workf
     } else if ((rc = journal_lambda_init(&jl, cfg, wf, wfs, n, event, &err)) == CAIRN_OK) {
         clock_src clk;
         clock_init(&clk);
+        jl.j.body_deadline = body_deadline;
         rc = replay_invoke(&jl.j, wf, &clk, NULL, &err);
     }
     if (rc == CAIRN_OK && !(out = journal_lambda_output(&jl))) {
@@ -182,8 +203,10 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
                    "Runs as an AWS Lambda custom runtime (the Runtime API at "
                    "$AWS_LAMBDA_RUNTIME_API); region, credentials and endpoint from the "
                    "environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-                   "AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_LAMBDA).\n",
-                   prog);
+                   "AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_LAMBDA). No step starts in the last "
+                   "CAIRN_LAMBDA_RESERVE_MS (default %d) before the invocation's deadline: "
+                   "the invocation ends for Lambda to run it again.\n",
+                   prog, RESERVE_MS_DEFAULT);
             return 0;
         }
         if (argv[i][0] == '-' || name) {
@@ -204,6 +227,13 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
     const cairn_workflow *wf = pick(name, wfs, n, msg, sizeof msg);
     if (!wf) {
         init_error(api, "Cairn.NoWorkflow", msg);
+        return 1;
+    }
+    const char *reserve_env = getenv("CAIRN_LAMBDA_RESERVE_MS");
+    int64_t reserve = reserve_env ? ms_value(reserve_env) : RESERVE_MS_DEFAULT;
+    if (reserve < 0) {
+        init_error(api, "Cairn.Config",
+                   "CAIRN_LAMBDA_RESERVE_MS is not a whole number of milliseconds");
         return 1;
     }
     aws_config cfg;
@@ -231,6 +261,9 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
                    ".") == strlen(r->valuestring) &&
             strlen(r->valuestring) < 200)
             rid = r->valuestring;
+        /* Lambda-Runtime-Deadline-Ms: when Lambda stops the invocation (epoch ms) */
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(h, "lambda-runtime-deadline-ms");
+        int64_t deadline = cJSON_IsString(d) ? ms_value(d->valuestring) : -1;
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(res, "body");
         char *printed = b && !cJSON_IsString(b) ? json_print(b) : NULL; /* parsed by http.c */
         char *ev = mem_strdup(cJSON_IsString(b) ? b->valuestring : printed ? printed : "");
@@ -238,7 +271,8 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
         if (!rid) {
             fprintf(stderr, "%s lambda: the next invocation has no usable request id\n", prog);
         } else {
-            invocation(api, &cfg, wf, wfs, n, rid, ev ? ev : "");
+            invocation(api, &cfg, wf, wfs, n, rid, ev ? ev : "",
+                       deadline > reserve ? deadline - reserve : 0);
         }
         mem_free(ev);
         cJSON_Delete(res);

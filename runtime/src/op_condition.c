@@ -114,7 +114,8 @@ static int condition_attempt(cairn_exec *x, const cairn_op *op, const cJSON *sta
         out = replay_stop(x, CAIRN_ERR_NOMEM, "Cairn.NoMemory", "out of memory");
         goto done;
     }
-    if (replay_flush(x) != 0) /* what came before is durable before the check runs */
+    if (replay_may_start(x, "check", op->name) != 0 ||
+        replay_flush(x) != 0) /* what came before is durable before the check runs */
         goto done;
     int rc = op_step_body(x, op, call, attempt, &result, &e);
     if (rc == STEP_BODY_NOMEM)

@@ -137,6 +137,8 @@ int op_step_attempt(cairn_exec *x, const cairn_op *op, const cJSON *args, int at
                           (int)op->run);
         goto done;
     }
+    if (replay_may_start(x, "step", op->name) != 0)
+        goto done;
     if (op->at_most_once) {
         store_op r = replay_op_row(x, op, STORE_OP_STEP, "Step", STORE_STARTED);
         r.attempt = attempt;

@@ -259,6 +259,22 @@ int replay_flush(cairn_exec *x)
     return x->nbatch ? replay_checkpoint(x, NULL, NULL) : 0;
 }
 
+/*
+ * Before a body runs (what: "step", "check"; name: the operation's), and before
+ * an at_most_once step's START: is there time left? The journal's
+ * body_deadline says. 0, or -1 with the invocation stopped.
+ */
+int replay_may_start(cairn_exec *x, const char *what, const char *name)
+{
+    if (!x->j->body_deadline || clock_real_ms() < x->j->body_deadline)
+        return 0;
+    replay_stop(x, CAIRN_ERR_CONFLICT, "Lambda.Deadline",
+                "%s: the invocation's time is nearly up: %s '%s' was not started "
+                "(what is done is checkpointed; the next invocation goes on from it)",
+                x->j->name, what, name);
+    return -1;
+}
+
 /* The earlier of two times (STORE_NO_TIME: never). */
 static int64_t earlier(int64_t a, int64_t b)
 {

@@ -137,6 +137,7 @@ int replay_invoke(journal *j, const cairn_workflow *wf, clock_src *clk, struct h
 int replay_checkpoint_tx(cairn_exec *x, const store_op *op, const exec_change *c, int hold);
 int replay_checkpoint(cairn_exec *x, const store_op *op, const exec_change *c);
 int replay_flush(cairn_exec *x);
+int replay_may_start(cairn_exec *x, const char *what, const char *name);
 int replay_suspend(cairn_exec *x, const store_op *op, int64_t wake);
 int replay_end(cairn_exec *x, const store_op *op, store_status status, const char *result,
                const cairn_error *error);

@@ -23,6 +23,8 @@ One process plays both sides of Lambda (shared/reference/lambda-wire.md):
     {"input"} -> {"arn"}; GET /_test/execution?arn= (status, result, error,
     operations, the invocations' answers); POST /_test/fault
     {"status", "type", "message", "count"} makes the next checkpoints fail so;
+    POST /_test/deadline {"ms", "count"}: the next invocations' deadlines are
+    ms from their start (else 900 s);
     POST /_test/inbox records what a submitter sends.
 
 The service side skips time: a WAIT completes and a retried STEP becomes READY
@@ -54,6 +56,7 @@ inflight = {}     # request id -> arn
 faults = []       # checkpoint answers to give instead: {"status","type","message"}
 callbacks = {}    # callback id -> (arn, op id)
 inbox = []
+deadlines = []    # ms left at the next invocations' starts (else 900 s)
 ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 ACTIONS = {"START", "SUCCEED", "FAIL", "RETRY", "CANCEL"}
 TYPES = {"STEP", "WAIT", "CALLBACK", "CONTEXT", "CHAINED_INVOKE", "EXECUTION"}
@@ -395,8 +398,9 @@ class Handler(BaseHTTPRequestHandler):
             if len(ops) > PAGE:
                 ev["InitialExecutionState"]["NextMarker"] = str(PAGE)
             x["invocations"] = x.get("invocations", 0) + 1
+            left = deadlines.pop(0) if deadlines else 900000
         self.answer(200, ev, {"Lambda-Runtime-Aws-Request-Id": rid,
-                              "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 900000)})
+                              "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + left)})
 
     def local(self, method, path, q, body):
         m = re.match(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$", path)
@@ -411,6 +415,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_test/fault":
             f = json.loads(body)
             faults.extend([f] * int(f.get("count", 1)))
+            return self.answer(200, {})
+        if path == "/_test/deadline":
+            d = json.loads(body)
+            deadlines.extend([int(d["ms"])] * int(d.get("count", 1)))
             return self.answer(200, {})
         if path == "/_test/inbox":
             inbox.append(body.decode("utf-8", "replace"))

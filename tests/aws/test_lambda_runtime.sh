@@ -15,7 +15,14 @@
 #   - faults: 429, 500 and "Invalid Checkpoint Token" are POSTed to /error
 #     (Lambda retries the invocation, which then ends as it should); another
 #     refusal (400) ends the execution FAILED; a missing region is an init
-#     error (/runtime/init/error).
+#     error (/runtime/init/error);
+#   - the deadline (Lambda-Runtime-Deadline-Ms): with less than the reserve
+#     left no step starts (an at_most_once one is not STARTed to be cut off):
+#     /error Lambda.Deadline, and the next invocation ends the execution with
+#     the same updates as without; a bad CAIRN_LAMBDA_RESERVE_MS is an init
+#     error;
+#   - an output over 256 KiB (6.5 MB, over Lambda's 6 MiB answer) fails with
+#     Payload.TooLarge as on SQLite: no answer can outgrow Lambda's.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -147,6 +154,43 @@ settle "$arn" "$WORK/fatal.json"
 py "$WORK/fatal.json" 'd["status"] == "FAILED"' '[a["kind"] for a in d["answers"]] == ["response"]' \
     'd["error"]["ErrorType"] == "Aws.InvalidParameterValueException"' \
     '"Payload too large" in d["error"]["ErrorMessage"]'
+
+check "near the deadline no step starts: /error (Lambda.Deadline), and the next invocation goes on"
+standin deadline
+host deadline "$ORDER"
+# the first invocation has 0.5 s left (under the 1 s reserve), the second all it needs, the
+# third (after the retry delay) 0.5 s again
+curl -s -X POST "http://127.0.0.1:$PORT/_test/deadline" -d '{"ms": 500}' >/dev/null
+curl -s -X POST "http://127.0.0.1:$PORT/_test/deadline" -d '{"ms": 900000}' >/dev/null
+curl -s -X POST "http://127.0.0.1:$PORT/_test/deadline" -d '{"ms": 500}' >/dev/null
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/deadline.json"
+py "$WORK/deadline.json" 'd["status"] == "SUCCEEDED"' \
+    '[a["kind"] for a in d["answers"]] == ["error", "response", "error", "response", "response"]' \
+    'all(a["body"]["errorType"] == "Lambda.Deadline" for a in d["answers"] if a["kind"] == "error")' \
+    '"was not started" in d["answers"][0]["body"]["errorMessage"]' \
+    'json.loads(d["result"]) == json.loads(json.load(open(sys.argv[1].replace("deadline", "success.lambda")))["result"])' \
+    '"Interrupted" not in json.dumps(d["ops"])' \
+    '[(u["Id"], u["Action"]) for u in d["updates"]] == [(u["Id"], u["Action"]) for u in json.load(open(sys.argv[1].replace("deadline", "success.lambda")))["updates"]]'
+run_cmd badreserve env CAIRN_LAMBDA_RESERVE_MS=soon AWS_LAMBDA_RUNTIME_API="127.0.0.1:$PORT" "$ORDER" lambda
+expect_rc 1
+py <(curl -s "http://127.0.0.1:$PORT/_test/init_errors") \
+    'd[-1]["errorType"] == "Cairn.Config" and "CAIRN_LAMBDA_RESERVE_MS" in d[-1]["errorMessage"]'
+
+check "an output over 256 KiB (here 6.5 MB, over Lambda's 6 MiB answer too) fails as on SQLite"
+BIG="$CAIRN_BINARY_DIR/tests/fanout/fanout_host"
+python3 -c 'import json; print(json.dumps({"chunks": list(range(26))}))' >"$WORK/big.json"
+"$BIG" run aws_big --db "$WORK/big.db" --input "$(cat "$WORK/big.json")" --json >"$WORK/big.sqlite.json" 2>/dev/null || true
+standin big
+AWS_LAMBDA_RUNTIME_API=127.0.0.1:$PORT AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$PORT \
+    "$BIG" lambda aws_big >"$WORK/host-big.out" 2>"$WORK/host-big.err" &
+PIDS+=($!)
+arn=$(start "$WORK/big.json")
+settle "$arn" "$WORK/big.lambda.json"
+py "$WORK/big.lambda.json" 'd["status"] == "FAILED"' \
+    'd["error"]["ErrorType"] == "Payload.TooLarge" == json.load(open(sys.argv[1].replace("lambda", "sqlite")))["error"]["type"]' \
+    'd["error"]["ErrorMessage"] == json.load(open(sys.argv[1].replace("lambda", "sqlite")))["error"]["message"]' \
+    'sorted(len(u["Payload"]) for u in d["updates"] if u["Action"] == "SUCCEED" and u["Type"] == "STEP") == [250002] * 26'
 
 check "a broken start is an init error"
 run_cmd noregion env -u AWS_REGION AWS_LAMBDA_RUNTIME_API="127.0.0.1:$PORT" "$ORDER" lambda

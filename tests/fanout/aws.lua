@@ -19,3 +19,8 @@ end
 function bump(args, ctx)
   return { n = args.state.n + 1 }
 end
+
+-- 250,000 bytes: 26 of them make a result over Lambda's 6 MiB answer (aws_big).
+function chunk(args, ctx)
+  return string.rep(string.char(97 + args.n % 26), 250000)
+end
