@@ -11,8 +11,10 @@
 # KNOWN table (and on a listed one that no longer happens); it prints the
 # comparison as a table (docs/lambda.md "The wire, compared with the JS SDK").
 # Cases: the order example (success, out of stock, declined), approval (a
-# wait_for_callback answered with `callback succeed --aws`), payment (a
-# callback, an http step, an await), and the fan-out workflow aws_batch.
+# wait_for_callback answered with `callback succeed --aws`, and with
+# `callback fail --aws`), payment (a callback, an http step, an await), and
+# the fan-out workflows aws_batch (parallel, map, group, condition) and
+# aws_tolerate (a map with a failed item, tolerated).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -76,9 +78,12 @@ sys.exit(1)
 EOF
 }
 
-# answer CALLBACK-ID RESULT: `callback succeed --aws` to the stand-in on $PORT.
+# answer CALLBACK-ID ARGS...: `callback ARGS --aws` to the stand-in on $PORT
+# (succeed --result R, or fail --error-type T ...).
 answer() {
-    run_cmd answer env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$CAIRN" callback succeed "$1" --aws --result "$2"
+    local cid=$1 verb=$2
+    shift 2
+    run_cmd answer env AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$CAIRN" callback "$verb" "$cid" --aws "$@"
     expect_rc 0
 }
 
@@ -110,12 +115,16 @@ one() {
         # the submitter handed the stand-in's id to the inbox
         grep -qF "$(python3 -c 'import json,sys;print(json.dumps(sys.argv[1])[1:-1])' "$cid")" \
             <<<"$(curl -s "http://127.0.0.1:$PORT/_test/inboxes")" || fail "$side: the submitter did not send $cid"
-        answer "$cid" '{"approved":true,"by":"ana"}'
+        if [[ $case == approval-away ]]; then
+            answer "$cid" fail --error-type Manager.Away --error-message "on leave until May" --error-data '{"back":"May 4"}'
+        else
+            answer "$cid" succeed --result '{"approved":true,"by":"ana"}'
+        fi
         ;;
     payment)
         cid=$(callback_of "$arn")
         grep -qF "$cid" "$WORK/svc-$side-$case.log" || fail "$side: the charge request did not carry $cid"
-        answer "$cid" '{"receipt":"R-77"}'
+        answer "$cid" succeed --result '{"receipt":"R-77"}'
         ;;
     esac
     settle "$arn" "$WORK/$side-$case.json"
@@ -127,10 +136,13 @@ CASES=(
     order-out_of_stock:order:examples/order/inputs/out_of_stock.json
     order-declined:order:examples/order/inputs/declined.json
     approval:approval:examples/approval/inputs/laptop.json
+    approval-away:approval:examples/approval/inputs/laptop.json
     payment:payment:examples/payment/inputs/order.json
     aws_batch:aws_batch:-
+    aws_tolerate:aws_tolerate:-
 )
 echo '{"lines": [1, 2, 3]}' >"$WORK/aws_batch.input.json"
+echo '{"lines": [1, 2, 3, 4]}' >"$WORK/aws_tolerate.input.json"
 
 for side in cairn js; do
     check "the workflows run on $side's runtime against the recording stand-in"

@@ -16,7 +16,8 @@ branches may interleave). Each difference must be listed in KNOWN, with why;
 anything else fails, and so does a KNOWN entry that did not happen.
 
 Prints Markdown: a summary table, each case's updates side by side, the
-checkpoint requests (how each side groups its updates) and the differences."""
+checkpoint requests (how each side groups its updates: free, but for an
+at-most-once step's START, which must end its request) and the differences."""
 import json
 import sys
 
@@ -26,14 +27,14 @@ import sys
 # does not; "order" for the order of the updates), and what each side sends
 # (None: the field or update is absent; "*": any value).
 KNOWN = [
-    *[{"cases": ["approval"], "type": t, "name": "manager-approval", "action": a, "field": "Name",
+    *[{"cases": ["approval", "approval-away"], "type": t, "name": "manager-approval", "action": a, "field": "Name",
        "cairn": "manager-approval", "js": None,
        "why": "cairn names the callback and the submitter's step inside a wait_for_callback after "
               "the operation (its history and AWS's console show them by it); the JS SDK creates "
               "both unnamed inside the WaitForCallback context. Name is optional: AWS takes either, "
               "and the ids (md5 of 1-1, 1-2) are the same."}
       for t, a in (("CALLBACK", "START"), ("STEP", "START"), ("STEP", "SUCCEED"))],
-    {"cases": ["approval"], "type": "STEP", "name": "manager-approval", "action": "SUCCEED",
+    {"cases": ["approval", "approval-away"], "type": "STEP", "name": "manager-approval", "action": "SUCCEED",
      "field": "Payload", "cairn": {"notified": True}, "js": None,
      "why": "cairn journals what the submitter hook returns (notify_manager returns "
             "{notified: true}); a JS submitter returns void and its step SUCCEEDs with no Payload."},
@@ -43,13 +44,62 @@ KNOWN = [
             "as its result mode says (JSON by default) and journals that value; the JS SDK's "
             "waitForCallback result is the raw text, a string, which its serdes journals as a JSON "
             "string. Each side replays only its own journal, and AWS does not read payloads."},
-    {"cases": ["aws_batch"], "type": "-", "name": "(all)", "action": "-", "field": "order",
+    {"cases": ["approval-away"], "type": "CONTEXT", "name": "manager-approval", "action": "FAIL",
+     "field": "Error.ErrorType", "cairn": "Callback.Failed", "js": "CallbackExternalError",
+     "why": "a callback answered with a failure is Callback.Failed in cairn's vocabulary (what "
+            "a workflow's catch names, as on SQLite); the JS SDK names it CallbackExternalError. "
+            "ErrorMessage is the sender's on both sides."},
+    {"cases": ["approval-away"], "type": "CONTEXT", "name": "manager-approval", "action": "FAIL",
+     "field": "Error.ErrorData",
+     "cairn": {"ErrorType": "Manager.Away", "ErrorMessage": "on leave until May", "ErrorData": '{"back":"May 4"}'},
+     "js": {"back": "May 4"},
+     "why": "cairn's Callback.Failed keeps the sender's whole error (its type too, which the "
+            "JS SDK drops) as its data; the JS SDK passes on the sender's ErrorData only."},
+    {"cases": ["approval-away"], "type": "EXECUTION", "name": "(execution)", "action": "-",
+     "field": "outcome",
+     "cairn": ["FAILED", None, {"ErrorType": "Callback.Failed", "ErrorMessage": "on leave until May",
+                                "ErrorData": {"ErrorType": "Manager.Away", "ErrorMessage": "on leave until May",
+                                              "ErrorData": '{"back":"May 4"}'}}],
+     "js": ["FAILED", None, {"ErrorType": "CallbackExternalError", "ErrorMessage": "on leave until May",
+                             "ErrorData": {"back": "May 4"}}],
+     "why": "the execution fails with the wait_for_callback's error (above): each side's own name for it."},
+    {"cases": ["aws_tolerate"], "type": "CONTEXT", "name": "map-item-2", "action": "FAIL",
+     "field": "Error.ErrorType", "cairn": "Charge.Declined", "js": "StepError",
+     "why": "an error nothing catches leaves a cairn branch (map item, parallel branch, group) "
+            "unchanged, so a catch outside names its own type; the JS SDK rethrows a failed step "
+            "as a StepError (the step's FAIL itself carries Charge.Declined on both sides)."},
+    {"cases": ["aws_tolerate"], "type": "CONTEXT", "name": "lines", "action": "SUCCEED",
+     "field": "Payload",
+     "cairn": {"all": [{"index": 0, "status": "SUCCEEDED", "result": 10},
+                       {"index": 1, "status": "SUCCEEDED", "result": 20},
+                       {"index": 2, "status": "FAILED",
+                        "error": {"type": "Charge.Declined", "message": "line 3 declined"}},
+                       {"index": 3, "status": "SUCCEEDED", "result": 40}],
+               "completionReason": "ALL_COMPLETED"},
+     "js": {"all": [{"result": 10, "index": 0, "status": "SUCCEEDED"},
+                    {"result": 20, "index": 1, "status": "SUCCEEDED"},
+                    {"error": {"ErrorType": "ChildContextError", "ErrorMessage": "line 3 declined",
+                               "Cause": {"ErrorType": "StepError", "ErrorMessage": "line 3 declined",
+                                         "Cause": {"ErrorType": "StepError",
+                                                   "ErrorMessage": "line 3 declined"}}},
+                     "index": 2, "status": "FAILED"},
+                    {"result": 40, "index": 3, "status": "SUCCEEDED"}],
+            "completionReason": "ALL_COMPLETED"},
+     "why": "the batch's summary has the same items, statuses and completionReason; a failed "
+            "item's error is in each side's words: cairn's {type, message, data} (what ${m.results} "
+            "and a workflow's catch see), the JS SDK's ErrorObject with its ChildContextError and "
+            "StepError wrappers as Cause."},
+    {"cases": ["aws_batch", "aws_tolerate"], "type": "-", "name": "(all)", "action": "-", "field": "order",
      "cairn": "*", "js": "*",
      "why": "cairn runs the branches of a parallel and the items of a map one after the other in "
             "one thread (each branch's updates together), the JS SDK interleaves them (both "
             "branches START, then both steps); each operation's own updates come in the same "
             "order on both sides, and every update is the same."},
 ]
+
+# At-most-once steps, (case, Name): on both sides their START must end its
+# checkpoint request, so that it is durable before the step's body runs.
+AT_MOST_ONCE = [(c, "reserve-stock") for c in ("order-success", "order-out_of_stock", "order-declined")]
 
 # Values that differ from run to run, removed from both sides' Payload before
 # they are compared: (case, Type, Name, Action, path in the Payload, why).
@@ -163,11 +213,18 @@ def main():
             for f, a, b in row["diffs"]:
                 diffs.append((key[1], name, action, f, a, b))
             rows.append(row)
+        creq, jreq = requests("%s/cairn-%s.requests.log" % (d, case)), requests("%s/js-%s.requests.log" % (d, case))
         corder = [k for k, _ in ck if k in jmap]
         jorder = [k for k, _ in jk if k in cmap]
         if corder != jorder:
             diffs.append(("-", "(all)", "-", "order", "cairn's order", "the JS SDK's order"))
-        creq, jreq = requests("%s/cairn-%s.requests.log" % (d, case)), requests("%s/js-%s.requests.log" % (d, case))
+        for side, reqs in (("cairn", creq), ("JS SDK", jreq)):
+            for r in reqs:
+                for i, x in enumerate(r):
+                    if (case, names.get(x[0])) in AT_MOST_ONCE and x[2] == "START" and i != len(r) - 1:
+                        unexpected.append((case, x[1], names.get(x[0]), "START", "request",
+                                           "%s: an at-most-once START is not the last update of its "
+                                           "request" % side, r))
         verdicts = {}
         for typ, name, action, f, a, b in diffs:
             k = known_for(case, typ, name, action, f, a, b)
@@ -207,9 +264,13 @@ def main():
         print("| %s | %d / %d | %d | %d / %d | %d | %d |" % s)
     print("\n".join(detail))
     stale = [k for k in KNOWN if id(k) not in used]
+    sys.stdout.flush()
     if unexpected or stale:
         print("\nFAILED", file=sys.stderr)
         for case, typ, name, action, f, a, b in unexpected:
+            if f == "request":
+                print("%s: %s: %s %s" % (case, name, a, b), file=sys.stderr)
+                continue
             print("unexpected difference: %s: %s %s %s: %s: cairn %s, JS SDK %s" % (
                 case, typ, name, action, f, json.dumps(a), json.dumps(b)), file=sys.stderr)
         for k in stale:

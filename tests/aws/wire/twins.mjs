@@ -10,6 +10,7 @@
 //             POSTing the callback id to the input's inbox)
 //   payment   examples/payment/payment.yaml  (callback, an http step, await)
 //   aws_batch tests/fanout/aws_batch.yaml    (parallel, map, group, condition)
+//   aws_tolerate tests/fanout/aws_tolerate.yaml (a map, one item failing, tolerated)
 import {
   DurableOperationError,
   JitterStrategy,
@@ -220,4 +221,31 @@ async function aws_batch(event, ctx) {
   return { p: p.getResults(), m: m.getResults(), g, w };
 }
 
-export const twins = { order, approval, payment, aws_batch };
+// ---- aws_tolerate (tests/fanout/aws_tolerate.yaml): the third item fails, one failure tolerated ----
+async function aws_tolerate(event, ctx) {
+  const m = await ctx.map(
+    "lines",
+    event.lines,
+    async (c, item) =>
+      c.step(
+        "charge",
+        async () => {
+          if (item === 3) throw new Failure("Charge.Declined", "line 3 declined");
+          return item * 10;
+        },
+        NONE,
+      ),
+    { completionConfig: { toleratedFailureCount: 1 } },
+  );
+  return {
+    status: m.status,
+    completion_reason: m.completionReason,
+    success_count: m.successCount,
+    failure_count: m.failureCount,
+    started_count: m.startedCount,
+    total_count: m.totalCount,
+    results: m.getResults(),
+  };
+}
+
+export const twins = { order, approval, payment, aws_batch, aws_tolerate };
