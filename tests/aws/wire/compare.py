@@ -153,6 +153,11 @@ def keyed(updates):
     return out
 
 
+def refusals(path):
+    """What the stand-in refused (it refuses what AWS would: a bad id, an action on the wrong state, ...)."""
+    return [e for e in map(json.loads, open(path)) if e["status"] != 200]
+
+
 def requests(path):
     out = []
     for line in open(path):
@@ -218,6 +223,9 @@ def main():
         jorder = [k for k, _ in jk if k in cmap]
         if corder != jorder:
             diffs.append(("-", "(all)", "-", "order", "cairn's order", "the JS SDK's order"))
+        for side, f in (("cairn", "cairn"), ("JS SDK", "js")):
+            for e in refusals("%s/%s-%s.requests.log" % (d, f, case)):
+                unexpected.append((case, "-", "(request)", "-", "request", "%s: the stand-in refused" % side, e))
         for side, reqs in (("cairn", creq), ("JS SDK", jreq)):
             for r in reqs:
                 for i, x in enumerate(r):
