@@ -181,7 +181,8 @@ def apply(x, u, now, touched):
             if "Error" in u:
                 raise Refused(400, "InvalidParameterValueException", "SUCCEED with an Error")
             o["Status"] = "SUCCEEDED"
-            d["Result"] = u.get("Payload", "")
+            if "Payload" in u:  # no Payload (a JS submitter's void): no Result
+                d["Result"] = u["Payload"]
             o["EndTimestamp"] = now
         elif a == "FAIL":
             if "Payload" in u:
