@@ -83,14 +83,14 @@ runtime() {
     PIDS+=($!)
 }
 
-# begin INPUT-JSON: a new execution of the default function; prints its key
-# (the stand-in's ARN, the bridge's run id).
+# begin INPUT-JSON [FUNCTION]: a new execution of FUNCTION (else the default function);
+# prints its key (the stand-in's ARN, the bridge's run id).
 begin() {
-    python3 - "$PORT" "$KIND" "$1" <<'PY'
+    python3 - "$PORT" "$KIND" "$1" "${2:-}" <<'PY'
 import json, sys, urllib.request
-port, kind, inp = sys.argv[1:]
+port, kind, inp, fn = sys.argv[1:]
 route, key = ("start", "arn") if kind == "standin" else ("run", "id")
-body = json.dumps({"input": inp}).encode()
+body = json.dumps({"input": inp} | ({"function": fn} if fn else {})).encode()
 print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/%s" % (port, route), body))[key])
 PY
 }
@@ -266,3 +266,131 @@ holds "$WORK/paid.standin.json" \
     '[(u["Type"], u["Action"], u.get("SubType")) for u in d["updates"]][:3] == [("CALLBACK", "START", "Callback"), ("STEP", "START", "Step"), ("STEP", "SUCCEED", "Step")]' \
     'd["updates"][0]["CallbackOptions"] == {"TimeoutSeconds": 3600}' \
     '[a["body"]["Status"] for a in d["answers"]] == ["PENDING", "SUCCEEDED"]'
+
+# ---- wait_for_condition ------------------------------------------------------
+
+check "wait_for_condition on SQLite (what Lambda must match)"
+"$FANOUT" run fo_condition --db "$WORK/cond.db" --input '{"ready_at": 3}' --skip-time --json \
+    >"$WORK/cond.sqlite.json" 2>/dev/null || true
+holds "$WORK/cond.sqlite.json" 'd["status"] == "SUCCEEDED"' 'd["result"]["job"] == {"tries": 3, "ready": True}'
+
+for kind in standin bridge; do
+    check "wait_for_condition on the $kind: RETRY with the state and the delay, PENDING, READY, checked again: SQLite's result"
+    service "$kind" "cond-$kind"
+    runtime "cond-$kind" "$PORT" "$FANOUT" fo_condition
+    key=$(begin '{"ready_at": 3}')
+    finish "$key" "$WORK/cond.$kind.json"
+    same "$WORK/cond.sqlite.json" "$WORK/cond.$kind.json"
+    # until-ready misses twice (RETRY: the state as Payload, the backoff 2 s then 4 s), then
+    # meets `until`; never runs out of its 2 attempts; broken's check fails, not retried
+    holds "$WORK/cond.$kind.json" \
+        'all(u["Type"] == "STEP" and u["SubType"] == "WaitForCondition" for u in d["updates"])' \
+        '[u["Action"] for u in d["updates"] if u["Id"] == md5("1")] == ["START", "RETRY", "START", "RETRY", "START", "SUCCEED"]' \
+        'all(u["Name"] == "until-ready" for u in d["updates"] if u["Id"] == md5("1"))' \
+        '[(json.loads(u["Payload"]), u["StepOptions"]) for u in d["updates"] if u["Action"] == "RETRY" and u["Id"] == md5("1")] == [({"tries": 1, "ready": False}, {"NextAttemptDelaySeconds": 2}), ({"tries": 2, "ready": False}, {"NextAttemptDelaySeconds": 4})]' \
+        '[json.loads(u["Payload"]) for u in d["updates"] if u["Action"] == "SUCCEED"] == [{"tries": 3, "ready": True}]' \
+        'not any("Error" in u for u in d["updates"] if u["Action"] == "RETRY")' \
+        '[u["Action"] for u in d["updates"] if u["Id"] == md5("2")] == ["START", "RETRY", "START", "FAIL"]' \
+        '[(u["Error"]["ErrorType"], json.loads(u["Error"]["ErrorData"])) for u in d["updates"] if u["Id"] == md5("2") and u["Action"] == "FAIL"] == [("Condition.Exhausted", {"tries": 2, "ready": False})]' \
+        '[(u["Action"], u.get("Error", {}).get("ErrorType")) for u in d["updates"] if u["Id"] == md5("3")] == [("START", None), ("FAIL", "Boom")]' \
+        '[a["body"]["Status"] for a in d["answers"]] == ["PENDING", "PENDING", "PENDING", "SUCCEEDED"]' \
+        'd["invocations"] == 4'
+done
+# the service made the retried step READY before invoking again, its state kept
+holds "$WORK/cond.bridge.json" \
+    '[next(o for o in e["InitialExecutionState"]["Operations"] if o["Id"] == md5("1"))["Status"] for e in d["events"][1:3]] == ["READY", "READY"]' \
+    'json.loads(next(o for o in d["events"][2]["InitialExecutionState"]["Operations"] if o["Id"] == md5("1"))["StepDetails"]["Result"]) == {"tries": 2, "ready": False}'
+
+# ---- invoke (CHAINED_INVOKE) ---------------------------------------------------
+
+check "invoke on SQLite (what Lambda must match)"
+sq=0
+for c in "fo_invoke ok {\"id\": \"A1\"}" "fo_invoke fail {\"id\": \"B2\", \"mode\": \"fail\"}" \
+    "fo_invoke_map map {\"orders\": [\"F1\", \"F2\", \"F3\"]}" "aws_invoke rejected {\"ship\": {\"mode\": \"fail\"}}"; do
+    read -r wf case inp <<<"$c"
+    sq=$((sq + 1))
+    "$FANOUT" run "$wf" --db "$WORK/inv$sq.db" --input "$inp" --skip-time --json >"$WORK/inv-$case.sqlite.json" 2>/dev/null || true
+done
+holds "$WORK/inv-ok.sqlite.json" 'd["result"] == {"shipment": {"label": "L-A1"}}'
+holds "$WORK/inv-fail.sqlite.json" 'd["result"]["failed"]["type"] == "Invoke.Failed"'
+holds "$WORK/inv-rejected.sqlite.json" 'd["result"]["failed"]["data"]["type"] == "Input.Invalid"'
+
+# child KEY N OUT: the N-th execution the caller KEY invoked, as the service holds it:
+# {function, input, status, result, error}.
+child() {
+    python3 - "$PORT" "$KIND" "$(view "$1")" "$2" >"$3" <<'PY'
+import json, sys, urllib.parse, urllib.request
+port, kind, d, n = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
+if kind == "standin":
+    c = d["invokes"][n]
+    x = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/execution?arn=%s" % (port, urllib.parse.quote(c["arn"], safe=""))))
+    out = {"function": c["function"], "op": c["op"], "input": x["ops"][0]["ExecutionDetails"]["InputPayload"],
+           "status": x["status"], "result": x["result"], "error": x["error"], "count": len(d["invokes"])}
+else:
+    c = d["children"][n]
+    body = c["answers"][-1]["body"]
+    out = {"function": c["function"], "input": c["input"], "status": body["Status"],
+           "result": body.get("Result"), "error": body.get("Error"), "count": len(d["children"])}
+print(json.dumps(out))
+PY
+}
+
+for kind in standin bridge; do
+    check "invoke on the $kind: a CHAINED_INVOKE START naming the function, its child an execution of its own: SQLite's result"
+    service "$kind" "inv-$kind" fo_invoke fo_invoke_map aws_invoke fo_ship
+    for wf in fo_invoke fo_invoke_map aws_invoke fo_ship; do
+        runtime "inv-$kind-$wf" "$(cat "$WORK/inv-$kind.port.$wf")" "$FANOUT" "$wf"
+    done
+    key=$(begin '{"id": "A1"}' fo_invoke)
+    finish "$key" "$WORK/inv-ok.$kind.json"
+    same "$WORK/inv-ok.sqlite.json" "$WORK/inv-ok.$kind.json"
+    # the caller's only update: the START, FunctionName the workflow's name, Payload its input
+    holds "$WORK/inv-ok.$kind.json" \
+        'len(d["updates"]) == 1' \
+        '{k: v for k, v in d["updates"][0].items() if k != "Payload"} == {"Id": md5("1"), "Name": "ship-it", "Type": "CHAINED_INVOKE", "SubType": "ChainedInvoke", "Action": "START", "ChainedInvokeOptions": {"FunctionName": "fo_ship"}}' \
+        'json.loads(d["updates"][0]["Payload"]) == {"order": "A1", "mode": None}' \
+        '[a["body"]["Status"] for a in d["answers"]] == ["PENDING", "SUCCEEDED"]'
+    child "$key" 0 "$WORK/inv-ok.$kind.child.json"
+    holds "$WORK/inv-ok.$kind.child.json" 'd["count"] == 1' 'd["function"] == "fo_ship"' \
+        'json.loads(d["input"]) == {"order": "A1", "mode": None}' 'd["status"] == "SUCCEEDED"' \
+        'json.loads(d["result"]) == {"label": "L-A1"}'
+
+    check "invoke on the $kind: a child that fails fails the invoke with Invoke.Failed, its error whole in data"
+    key=$(begin '{"id": "B2", "mode": "fail"}' fo_invoke)
+    finish "$key" "$WORK/inv-fail.$kind.json"
+    python3 - "$WORK/inv-fail.sqlite.json" "$WORK/inv-fail.$kind.json" <<'PY' || fail "the failed invoke differs from SQLite's (above)"
+import json, sys
+s, l = (json.load(open(p)) for p in sys.argv[1:])
+assert not l.get("refusals"), l["refusals"]
+assert l["status"] == s["status"] == "SUCCEEDED", (l["status"], l.get("error"))
+r = l["result"]
+f, sf = (json.loads(r) if isinstance(r, str) else r)["failed"], s["result"]["failed"]
+# the message names the child: its execution id on SQLite, not on Lambda; both carry its message
+assert f["type"] == sf["type"] == "Invoke.Failed", (f, sf)
+assert f["data"] == sf["data"] == {"type": "Ship.Refused", "message": "no carrier for B2", "data": {"order": "B2"}}, (f, sf)
+assert "no carrier for B2" in f["message"] and "no carrier for B2" in sf["message"], (f, sf)
+print("  inv-fail: Invoke.Failed caught, the child's Ship.Refused in data, as on SQLite")
+PY
+    child "$key" 0 "$WORK/inv-fail.$kind.child.json"
+    holds "$WORK/inv-fail.$kind.child.json" 'd["status"] == "FAILED"' \
+        'd["error"]["ErrorType"] == "Ship.Refused"' 'json.loads(d["input"]) == {"order": "B2", "mode": "fail"}'
+
+    check "invoke on the $kind: invokes inside a map, one child each, results in order"
+    key=$(begin '{"orders": ["F1", "F2", "F3"]}' fo_invoke_map)
+    finish "$key" "$WORK/inv-map.$kind.json"
+    same "$WORK/inv-map.sqlite.json" "$WORK/inv-map.$kind.json"
+    holds "$WORK/inv-map.$kind.json" \
+        'sorted(u["Id"] for u in d["updates"] if u["Type"] == "CHAINED_INVOKE") == sorted(md5(i) for i in ("1-1-1", "1-2-1", "1-3-1"))' \
+        'all(u["Action"] == "START" and u["ParentId"] == md5(u2) for u, u2 in [(u, "1-%s" % i) for i in "123" for u in d["updates"] if u["Type"] == "CHAINED_INVOKE" and u["Id"] == md5("1-%s-1" % i)])'
+    child "$key" 2 "$WORK/inv-map.$kind.child.json"
+    holds "$WORK/inv-map.$kind.child.json" 'd["count"] == 3'
+
+    check "invoke on the $kind: an input the child's schema rejects: Invoke.Failed, no child, no update"
+    key=$(begin '{"ship": {"mode": "fail"}}' aws_invoke)
+    finish "$key" "$WORK/inv-rejected.$kind.json"
+    same "$WORK/inv-rejected.sqlite.json" "$WORK/inv-rejected.$kind.json"
+    holds "$WORK/inv-rejected.$kind.json" 'd["updates"] == []' \
+        'd.get("invokes", d.get("children")) == []' '[a["body"]["Status"] for a in d["answers"]] == ["SUCCEEDED"]'
+done
+
+echo "compose: all checks passed"

@@ -19,7 +19,8 @@
 // here (tests/aws/test_sigv4.sh and durable_standin.py do).
 //
 // For the test, unsigned under /_test/:
-//   POST /_test/run {"input"}   starts runner.run (time skipped) -> {"id"}
+//   POST /_test/run {"input", "function"?}  starts runner.run (time skipped) of the
+//                               default function, or of a --function -> {"id"}
 //   GET  /_test/result?id=N     {"done", "status", "result", "error", "operations",
 //                                "updates", "refusals", "invocations", "callbacks"
 //                                (the ids AWS's logic minted, as checkpoints answered)}
@@ -91,7 +92,7 @@ function handOut(fn) {
 const pipeTo = (fn) => async function handler(event) {
   client = event.durableExecutionClient;
   let run = byArn.get(event.DurableExecutionArn);
-  if (!run && !fn) run = current;
+  if (!run && !current.arn && fn === current.function) run = current; // the run's own first event
   if (!run) {
     // an execution the runner started for a chained invoke of fn
     run = {
@@ -101,6 +102,7 @@ const pipeTo = (fn) => async function handler(event) {
     };
     current.children.push(run);
   }
+  run.arn ??= event.DurableExecutionArn;
   byArn.set(event.DurableExecutionArn, run);
   run.invocations++;
   const ev = wire(
@@ -200,14 +202,14 @@ async function route(req, res, body, fn) {
   if (path === "/_test/inboxes") return send(res, 200, inbox);
   if (path === "/_test/run" && req.method === "POST") {
     if (current && !current.done) return send(res, 409, { message: "a run is in progress" });
-    const input = JSON.parse(body).input;
+    const { input, function: fn = "" } = JSON.parse(body);
     const run = {
-      id: runs.length, done: false, invocations: 0, events: [], answers: [],
+      id: runs.length, function: fn, done: false, invocations: 0, events: [], answers: [],
       updates: [], refusals: [], callbacks: [], children: [],
     };
     runs.push(run);
     current = run;
-    const runner = new LocalDurableTestRunner({ handlerFunction: pipeTo("") });
+    const runner = new LocalDurableTestRunner({ handlerFunction: pipeTo(fn) });
     for (const f of functions) runner.registerDurableFunction(f, pipeTo(f));
     runner
       .run({ payload: typeof input === "string" ? JSON.parse(input) : input })
