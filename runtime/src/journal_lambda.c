@@ -440,6 +440,34 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
         }
         break;
     }
+    case STORE_OP_CHAINED_INVOKE:
+        /* the service completes it with the invoked execution's own Error; the invoke raises
+         * what it raises on SQLite (op_invoke.c): Invoke.Failed, that error whole in data */
+        if (store_status_ended(r->status) && r->status != STORE_SUCCEEDED) {
+            const char *word = r->status == STORE_TIMED_OUT ? "timed out"
+                               : r->status == STORE_STOPPED ? "was stopped"
+                                                            : "failed";
+            cJSON *data = r->error ? cJSON_Parse(r->error) : NULL;
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "message");
+            char msg[600];
+            snprintf(msg, sizeof msg, "invoke '%.100s': the invoked execution %s: %.400s",
+                     r->name ? r->name : "", word,
+                     cJSON_IsString(m) && *m->valuestring ? m->valuestring : "no message");
+            cairn_error failed;
+            err_init(&failed);
+            char *text = NULL;
+            if (data || !r->error) {
+                err_set_data(&failed, "Invoke.Failed", data, "%s", msg);
+                text = engine_error_text(&failed);
+            }
+            r->status = STORE_FAILED;
+            r->error = keep(jl, text, &oom);
+            if (!text)
+                oom = 1;
+            cJSON_free(text);
+            err_cleanup(&failed);
+        }
+        break;
     default:
         break;
     }
@@ -720,9 +748,12 @@ int journal_lambda_updates(journal_lambda *jl, const journal_update *u, size_t n
              * SDK leaves them; its finished batch's payload says CANCELLED */
             continue;
         } else if ((x->action == JOURNAL_SUCCEED || x->action == JOURNAL_FAIL) &&
-                   service_completes(r->type) &&
-                   !(r->type == STORE_OP_CHAINED_INVOKE && x->expect_status == STORE_NONE)) {
-            continue; /* the service completes it; a zero WAIT never needed the service */
+                   service_completes(r->type)) {
+            /* the service completes it; a zero WAIT never needed the service; an invoke
+             * refused before its child starts (not linked, input rejected) is no operation
+             * AWS takes (no START: no child; a FAIL it refuses): each replay decides it
+             * again, from the same input, the same way */
+            continue;
         } else {
             /* an attempt or a context the service has not seen start starts in this request */
             if ((r->type == STORE_OP_STEP || r->type == STORE_OP_CONTEXT) &&

@@ -3,6 +3,7 @@
 for `HOST lambda` (tests/aws/test_lambda_runtime.sh).
 
     durable_standin.py --port-file F [--key AKID:SECRET] [--page-size N] [--log LOG]
+                       [--function NAME]...
 
 One process plays both sides of Lambda (shared/reference/lambda-wire.md):
   - the Runtime API (/2018-06-01/runtime/...): GET invocation/next hands out
@@ -19,8 +20,17 @@ One process plays both sides of Lambda (shared/reference/lambda-wire.md):
     mints callback ids, answers {CheckpointToken, NewExecutionState}; GET
     .../state pages the operations (MaxItems, Marker);
     POST /2025-12-01/durable-execution-callbacks/{Id}/succeed|fail;
+  - several functions: each --function NAME has a Runtime API of its own (a
+    listener whose port is written to F.NAME) that hands out the invocations
+    of NAME's executions only; F's Runtime API hands out those of the
+    executions /_test/start starts (function "cairn"). A CHAINED_INVOKE
+    START {ChainedInvokeOptions.FunctionName, Payload} starts an execution
+    of that function with the Payload as input (a function not served: the
+    operation FAILS ResourceNotFoundException); when it ends, the service
+    completes the operation (SUCCEEDED with ChainedInvokeDetails.Result, or
+    FAILED with its Error) and invokes the caller again;
   - the rest for the test, unsigned under /_test/: POST /_test/start
-    {"input"} -> {"arn"}; GET /_test/execution?arn= (status, result, error,
+    {"input", "function"?} -> {"arn"}; GET /_test/execution?arn= (status, result, error,
     operations, the invocations' answers); POST /_test/fault
     {"status", "type", "message", "count"} makes the next checkpoints fail so;
     POST /_test/deadline {"ms", "count"}: the next invocations' deadlines are
@@ -57,6 +67,9 @@ faults = []       # checkpoint answers to give instead: {"status","type","messag
 callbacks = {}    # callback id -> (arn, op id)
 inbox = []
 deadlines = []    # ms left at the next invocations' starts (else 900 s)
+FUNCTIONS = set()  # the functions served besides the default one (--function)
+DEFAULT_FN = "cairn"
+invoked = {}      # child arn -> (caller arn, CHAINED_INVOKE op id)
 ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 ACTIONS = {"START", "SUCCEED", "FAIL", "RETRY", "CANCEL"}
 TYPES = {"STEP", "WAIT", "CALLBACK", "CONTEXT", "CHAINED_INVOKE", "EXECUTION"}
@@ -80,15 +93,15 @@ def new_token(x):
     return x["token"]
 
 
-def start(inp):
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:cairn:$LATEST/durable-execution/%s/%s" % (
-        "run", secrets.token_hex(8))
+def start(inp, fn=DEFAULT_FN):
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:%s:$LATEST/durable-execution/%s/%s" % (
+        fn, "run", secrets.token_hex(8))
     now = time.time()
     exec_op = {"Id": secrets.token_hex(8), "Type": "EXECUTION", "Status": "STARTED",
                "StartTimestamp": now, "ExecutionDetails": {"InputPayload": inp}}
     x = {"arn": arn, "status": "RUNNING", "ops": [exec_op], "token_n": 0, "token": None,
          "answers": [], "result": None, "error": None, "clients": {}, "updates": [],
-         "requests": 0}
+         "requests": 0, "function": fn, "invokes": []}
     new_token(x)
     executions[arn] = x
     queue.append([arn, 0])
@@ -163,12 +176,19 @@ def apply(x, u, now, touched):
         elif t == "CONTEXT":
             o["ContextDetails"] = {}
         elif t == "CHAINED_INVOKE":
-            raise Refused(400, "InvalidParameterValueException", "no chained invokes here")
+            fn = u.get("ChainedInvokeOptions", {}).get("FunctionName")
+            if not isinstance(fn, str) or not fn:
+                raise Refused(400, "InvalidParameterValueException",
+                              "ChainedInvokeOptions.FunctionName")
+            if "Payload" in u and not isinstance(u["Payload"], str):
+                raise Refused(400, "InvalidParameterValueException", "Payload")
+            o["ChainedInvokeDetails"] = {}
+            o["options"] = {"FunctionName": fn, "Payload": u.get("Payload")}
     else:
         if not o:
             raise Refused(400, "InvalidParameterValueException",
                           "%s of operation %s, which was never started" % (a, u["Id"]))
-        if t in ("WAIT", "CALLBACK") and a != "CANCEL":
+        if t in ("WAIT", "CALLBACK", "CHAINED_INVOKE") and a != "CANCEL":
             raise Refused(400, "InvalidParameterValueException",
                           "the service completes a %s, not the function" % t)
         if o["Status"] != "STARTED" and a != "CANCEL":
@@ -210,7 +230,7 @@ def apply(x, u, now, touched):
 
 
 def public(o):
-    return {k: v for k, v in o.items() if k != "options"}
+    return {k: v for k, v in o.items() if k not in ("options", "unseen")}
 
 
 def checkpoint(x, body):
@@ -241,6 +261,9 @@ def checkpoint(x, body):
         raise
     x["updates"].extend(ups)
     x["requests"] += 1
+    for u in ups:  # committed: the chained invokes start their executions
+        if u["Type"] == "CHAINED_INVOKE" and u["Action"] == "START":
+            invoke(x, op_by_id(x, u["Id"]))
     ans = {"CheckpointToken": new_token(x),
            "NewExecutionState": {"Operations": [public(o) for o in touched.values()]}}
     if ct:
@@ -260,6 +283,42 @@ def state_page(x, q):
     return ans
 
 
+def invoke(x, o):
+    """A CHAINED_INVOKE started: an execution of its function, or the operation fails."""
+    fn, payload = o["options"]["FunctionName"], o["options"]["Payload"]
+    if fn not in FUNCTIONS:
+        o["Status"], o["EndTimestamp"] = "FAILED", time.time()
+        o["ChainedInvokeDetails"]["Error"] = {"ErrorType": "ResourceNotFoundException",
+                                              "ErrorMessage": "Function not found: %s" % fn}
+        o["unseen"] = True
+        return
+    child = start(payload if payload is not None else "{}", fn)
+    invoked[child] = (x["arn"], o["Id"])
+    x["invokes"].append({"op": o["Id"], "function": fn, "arn": child})
+
+
+def child_ended(child):
+    """An invoked execution ended: the service completes its caller's CHAINED_INVOKE."""
+    if child not in invoked:
+        return
+    arn, oid = invoked.pop(child)
+    c, x = executions[child], executions[arn]
+    o = op_by_id(x, oid)
+    o["EndTimestamp"] = time.time()
+    if c["status"] == "SUCCEEDED":
+        o["Status"] = "SUCCEEDED"
+        o["ChainedInvokeDetails"]["Result"] = c["result"] if c["result"] is not None else ""
+    else:
+        o["Status"] = "FAILED"
+        o["ChainedInvokeDetails"]["Error"] = c["error"] or {}
+    if x["status"] == "RUNNING" and arn not in inflight.values() and \
+            not any(q[0] == arn for q in queue):
+        queue.append([arn, 0])
+        cond.notify_all()
+    else:
+        o["unseen"] = True
+
+
 def wake(x):
     """After PENDING: what the service completes (skipping time); True when it invokes again."""
     now = time.time()
@@ -271,7 +330,8 @@ def wake(x):
         elif o["Type"] == "STEP" and o["Status"] == "PENDING":
             o["Status"] = "READY"
             woke = True
-        elif o["Type"] == "CALLBACK" and o["Status"] in ("SUCCEEDED", "FAILED", "TIMED_OUT"):
+        elif o["Type"] in ("CALLBACK", "CHAINED_INVOKE") and \
+                o["Status"] in ("SUCCEEDED", "FAILED", "TIMED_OUT"):
             woke = woke or o.pop("unseen", False)
     return woke
 
@@ -294,6 +354,7 @@ def answered(rid, body, kind):
             queue.append([arn, tries])
         else:
             x["status"] = "FAILED"
+            child_ended(arn)
         return
     out = entry["body"] if isinstance(entry["body"], dict) else {}
     st = out.get("Status")
@@ -303,7 +364,8 @@ def answered(rid, body, kind):
         x["status"], x["error"] = "FAILED", out.get("Error")
     elif st == "PENDING":
         waiting = [o for o in x["ops"] if o["Status"] in ("STARTED", "PENDING") and
-                   o["Type"] in ("WAIT", "CALLBACK", "STEP", "CONTEXT", "CHAINED_INVOKE")]
+                   o["Type"] in ("WAIT", "CALLBACK", "STEP", "CONTEXT", "CHAINED_INVOKE")
+                   or o.get("unseen")]
         if not waiting:
             x["status"] = "FAILED"
             x["error"] = {"ErrorType": "StandIn.PendingWithNothing",
@@ -316,6 +378,8 @@ def answered(rid, body, kind):
     if st in ("SUCCEEDED", "FAILED"):
         exec_op = x["ops"][0]
         exec_op["Status"] = st
+    if x["status"] != "RUNNING":
+        child_ended(arn)
     cond.notify_all()
 
 
@@ -385,11 +449,18 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(r.status, {"Type": "User", "Message": r.message},
                         {"x-amzn-ErrorType": r.etype})
 
+    function = DEFAULT_FN  # whose invocations this listener's Runtime API hands out
+
     def next_invocation(self):
         with cond:
-            while not queue:
-                cond.wait()
-            arn, _ = queue.pop(0)
+            mine = None
+            while mine is None:
+                mine = next((e for e in queue if executions[e[0]]["function"] == self.function),
+                            None)
+                if mine is None:
+                    cond.wait()
+            queue.remove(mine)
+            arn = mine[0]
             x = executions[arn]
             rid = "req-" + secrets.token_hex(6)
             inflight[rid] = arn
@@ -412,7 +483,8 @@ class Handler(BaseHTTPRequestHandler):
             executions.setdefault("init_errors", []).append(json.loads(body or b"{}"))
             return self.answer(202, {"status": "OK"})
         if path == "/_test/start":
-            return self.answer(200, {"arn": start(json.loads(body)["input"])})
+            req = json.loads(body)
+            return self.answer(200, {"arn": start(req["input"], req.get("function", DEFAULT_FN))})
         if path == "/_test/fault":
             f = json.loads(body)
             faults.extend([f] * int(f.get("count", 1)))
@@ -473,11 +545,21 @@ def main():
     ap.add_argument("--key", action="append", default=[])
     ap.add_argument("--page-size", type=int, default=1000)
     ap.add_argument("--log")
+    ap.add_argument("--function", action="append", default=[])
     a = ap.parse_args()
     for k in a.key or ["AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"]:
         akid, secret = k.split(":", 1)
         KEYS[akid] = secret
     LOG, PAGE = a.log, a.page_size
+    for fn in a.function:  # each function's Runtime API: a listener of its own
+        FUNCTIONS.add(fn)
+        fsrv = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler_" + fn, (Handler,),
+                                                           {"function": fn}))
+        fsrv.daemon_threads = True
+        with open(a.port_file + "." + fn + ".tmp", "w") as f:
+            f.write(str(fsrv.server_address[1]))
+        os.rename(a.port_file + "." + fn + ".tmp", a.port_file + "." + fn)
+        threading.Thread(target=fsrv.serve_forever, daemon=True).start()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     tmp = a.port_file + ".tmp"

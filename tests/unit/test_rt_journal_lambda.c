@@ -333,6 +333,105 @@ static void test_cancel_is_sent_where_the_service_takes_it(void **state)
     err_cleanup(&err);
 }
 
+/* An invoked execution that failed: the service completes the CHAINED_INVOKE with that
+ * execution's own Error; it reads back as what the invoke raises on SQLite (op_invoke.c):
+ * Invoke.Failed, the child's {type, message, data} whole in data. A child that succeeded
+ * reads back with its result. */
+static void test_a_failed_invoke_reads_back_as_invoke_failed(void **state)
+{
+    (void)state;
+    char one[17], two[17], text[2048];
+    journal_lambda_wire_id("1", one);
+    journal_lambda_wire_id("2", two);
+    snprintf(text, sizeof text,
+             "{\"DurableExecutionArn\":\"arn:x\",\"CheckpointToken\":\"t1\","
+             "\"InitialExecutionState\":{\"Operations\":["
+             "{\"Id\":\"ex\",\"Type\":\"EXECUTION\",\"Status\":\"STARTED\","
+             "\"ExecutionDetails\":{\"InputPayload\":\"{}\"}},"
+             "{\"Id\":\"%s\",\"Type\":\"CHAINED_INVOKE\",\"SubType\":\"ChainedInvoke\","
+             "\"Name\":\"ship\",\"Status\":\"FAILED\",\"ChainedInvokeDetails\":{\"Error\":"
+             "{\"ErrorType\":\"Ship.Refused\",\"ErrorMessage\":\"no carrier\","
+             "\"ErrorData\":\"{\\\"order\\\":\\\"B2\\\"}\"}}},"
+             "{\"Id\":\"%s\",\"Type\":\"CHAINED_INVOKE\",\"SubType\":\"ChainedInvoke\","
+             "\"Name\":\"ok\",\"Status\":\"SUCCEEDED\",\"ChainedInvokeDetails\":"
+             "{\"Result\":\"{\\\"label\\\":\\\"L\\\"}\"}}]}}",
+             one, two);
+    cJSON *ev = cJSON_Parse(text);
+    assert_non_null(ev);
+    journal_lambda jl;
+    cairn_error err;
+    err_init(&err);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    const store_exec *ex;
+    const store_op *ops;
+    size_t n;
+    assert_int_equal(journal_load(&jl.j, &ex, &ops, &n, &err), CAIRN_OK);
+    const store_op *f = find(ops, n, "1");
+    assert_int_equal(f->status, STORE_FAILED);
+    cJSON *e = cJSON_Parse(f->error);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")), "Invoke.Failed");
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), "no carrier"));
+    cJSON *want = cJSON_Parse(
+        "{\"type\":\"Ship.Refused\",\"message\":\"no carrier\",\"data\":{\"order\":\"B2\"}}");
+    assert_true(cJSON_Compare(cJSON_GetObjectItem(e, "data"), want, 1));
+    cJSON_Delete(want);
+    cJSON_Delete(e);
+    const store_op *ok = find(ops, n, "2");
+    assert_int_equal(ok->status, STORE_SUCCEEDED);
+    assert_string_equal(ok->result, "{\"label\":\"L\"}");
+    journal_lambda_cleanup(&jl);
+    cJSON_Delete(ev);
+    err_cleanup(&err);
+}
+
+/* The service completes a CHAINED_INVOKE: the function never sends its SUCCEED or FAIL, not
+ * even one refused before a child started (AWS's logic refuses "Invalid CHAINED_INVOKE
+ * action"); its START carries FunctionName and the input as Payload. */
+static void test_an_invoke_sends_its_start_only(void **state)
+{
+    (void)state;
+    journal_lambda jl;
+    cairn_error err;
+    err_init(&err);
+    cJSON *ev = event();
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    store_op start = {.id = "8",
+                      .name = "ship",
+                      .type = STORE_OP_CHAINED_INVOKE,
+                      .sub_type = "ChainedInvoke",
+                      .status = STORE_STARTED,
+                      .timeout_at = STORE_NO_TIME};
+    store_op refused = start;
+    refused.id = "9";
+    refused.status = STORE_FAILED;
+    refused.error = "{\"type\":\"Invoke.Failed\",\"message\":\"input rejected\"}";
+    store_op done = start;
+    done.status = STORE_SUCCEEDED;
+    done.result = "{}";
+    journal_update u[] = {
+        {.action = JOURNAL_START,
+         .op = start,
+         .invoke = {.id = "c", .workflow = "fo_ship", .input = "{\"order\":\"A\"}"}},
+        {.action = JOURNAL_FAIL, .op = refused, .expect_status = STORE_NONE},
+        {.action = JOURNAL_SUCCEED, .op = done, .expect_status = STORE_STARTED},
+    };
+    cJSON *arr = cJSON_CreateArray();
+    assert_int_equal(journal_lambda_updates(&jl, u, 3, arr, &err), CAIRN_OK);
+    assert_int_equal(cJSON_GetArraySize(arr), 1);
+    const cJSON *o = cJSON_GetArrayItem(arr, 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Action")), "START");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Type")), "CHAINED_INVOKE");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Payload")),
+                        "{\"order\":\"A\"}");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+                            cJSON_GetObjectItem(o, "ChainedInvokeOptions"), "FunctionName")),
+                        "fo_ship");
+    cJSON_Delete(arr);
+    journal_lambda_cleanup(&jl);
+    cJSON_Delete(ev);
+    err_cleanup(&err);
+}
+
 static void test_the_outcome_is_status_and_result_or_error(void **state)
 {
     (void)state;
@@ -373,6 +472,8 @@ int main(void)
         cmocka_unit_test(test_cancel_is_sent_where_the_service_takes_it),
         cmocka_unit_test(test_a_timed_out_callback_has_cairns_types),
         cmocka_unit_test(test_the_outcome_is_status_and_result_or_error),
+        cmocka_unit_test(test_a_failed_invoke_reads_back_as_invoke_failed),
+        cmocka_unit_test(test_an_invoke_sends_its_start_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
 // validates tokens, mints callback ids, completes waits and retries), for
 // tests/aws/test_bridge.sh.
 //
-//     node bridge.mjs --port-file F
+//     node bridge.mjs --port-file F [--function NAME]...
 //
 // The runner invokes a JS handler for each invocation of an execution; this
 // handler is a pipe: it hands the invocation event to the C host through the
@@ -19,12 +19,20 @@
 // here (tests/aws/test_sigv4.sh and durable_standin.py do).
 //
 // For the test, unsigned under /_test/:
-//   POST /_test/run {"input"}   starts runner.run (time skipped) -> {"id"}
+//   POST /_test/run {"input", "function"?}  starts runner.run (time skipped) of the
+//                               default function, or of a --function -> {"id"}
 //   GET  /_test/result?id=N     {"done", "status", "result", "error", "operations",
 //                                "updates", "refusals", "invocations", "callbacks"
 //                                (the ids AWS's logic minted, as checkpoints answered)}
 //   POST /_test/inbox, GET /_test/inboxes: what a submitter sends, recorded
 // Executions run one at a time (the runner's checkpoint worker is one per process).
+// Chained invokes: each --function NAME is registered with the runner
+// (registerDurableFunction) as a pipe to a Runtime API of its own, served on
+// another port written to F.NAME (a host runs NAME there); the runner runs a
+// CHAINED_INVOKE of FunctionName NAME as an execution of its own with the
+// Payload as input, and completes the operation with its result or error.
+// Such executions are in their caller's run, under "children" (each
+// {function, arn, input, invocations, answers, updates, refusals}).
 // Timestamps: epoch ms in the invocation event, epoch seconds in API answers
 // (shared/reference/lambda-wire.md). Listens on 127.0.0.1, on a free port
 // written to F once it listens.
@@ -47,8 +55,17 @@ const wire = (v, unit) =>
     }),
   );
 
-const invocations = []; // events waiting for the host: {event, resolve, reject}
-const waiters = []; // hosts waiting in /next: res
+// Per function ("" the one /_test/run starts): events waiting for its host
+// ({event, resolve, reject, run}) and its hosts waiting in /next (res).
+const queues = new Map();
+const queueOf = (fn) => {
+  if (!queues.has(fn)) queues.set(fn, { invocations: [], waiters: [] });
+  return queues.get(fn);
+};
+const byArn = new Map(); // execution arn -> the run (or child) record its requests go to
+const functions = [];
+for (let i = 0; i < process.argv.length; i++)
+  if (process.argv[i] === "--function" && process.argv[i + 1]) functions.push(process.argv[i + 1]);
 const inflight = new Map(); // request id -> {resolve, reject, run}
 let client = null; // the runner's checkpoint client, from the first event
 let current = null; // the run in progress
@@ -56,7 +73,8 @@ const runs = [];
 const inbox = []; // what submitters POST to /_test/inbox
 let nextRequest = 1;
 
-function handOut() {
+function handOut(fn) {
+  const { invocations, waiters } = queueOf(fn);
   while (invocations.length && waiters.length) {
     const inv = invocations.shift();
     const res = waiters.shift();
@@ -65,15 +83,27 @@ function handOut() {
     send(res, 200, inv.event, {
       "Lambda-Runtime-Aws-Request-Id": rid,
       "Lambda-Runtime-Deadline-Ms": String(Date.now() + 900000),
-      "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:cairn",
+      "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:" + (fn || "cairn"),
     });
   }
 }
 
-// The handler the runner invokes: a pipe to the C host.
-async function handler(event) {
+// The handler the runner invokes for function fn: a pipe to fn's C host.
+const pipeTo = (fn) => async function handler(event) {
   client = event.durableExecutionClient;
-  const run = current;
+  let run = byArn.get(event.DurableExecutionArn);
+  if (!run && !current.arn && fn === current.function) run = current; // the run's own first event
+  if (!run) {
+    // an execution the runner started for a chained invoke of fn
+    run = {
+      function: fn, arn: event.DurableExecutionArn,
+      input: event.InitialExecutionState.Operations[0]?.ExecutionDetails?.InputPayload,
+      invocations: 0, events: [], answers: [], updates: [], refusals: [], callbacks: [],
+    };
+    current.children.push(run);
+  }
+  run.arn ??= event.DurableExecutionArn;
+  byArn.set(event.DurableExecutionArn, run);
   run.invocations++;
   const ev = wire(
     {
@@ -85,11 +115,11 @@ async function handler(event) {
   );
   run.events.push(ev);
   const answer = await new Promise((resolve, reject) => {
-    invocations.push({ event: ev, resolve, reject, run });
-    handOut();
+    queueOf(fn).invocations.push({ event: ev, resolve, reject, run });
+    handOut(fn);
   });
   return answer;
-}
+};
 
 function send(res, status, body, headers = {}) {
   const data = body === undefined ? "" : JSON.stringify(body);
@@ -101,20 +131,20 @@ function send(res, status, body, headers = {}) {
   res.end(data);
 }
 
-function refuse(res, err, what) {
+function refuse(res, err, what, run = current) {
   const type = err?.name && err.name !== "Error" ? err.name : "InvalidParameterValueException";
   const message = err?.message ?? String(err);
-  if (current) current.refusals.push({ what, type, message });
+  if (run) run.refusals.push({ what, type, message });
   send(res, 400, { Type: "User", Message: message, message }, { "x-amzn-ErrorType": type });
 }
 
-async function route(req, res, body) {
+async function route(req, res, body, fn) {
   const url = new URL(req.url, "http://x");
   const path = url.pathname;
   let m;
   if (path === "/2018-06-01/runtime/invocation/next" && req.method === "GET") {
-    waiters.push(res);
-    return handOut();
+    queueOf(fn).waiters.push(res);
+    return handOut(fn);
   }
   if ((m = path.match(/^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/))) {
     const inv = inflight.get(m[1]);
@@ -133,14 +163,15 @@ async function route(req, res, body) {
   }
   if ((m = path.match(/^\/2025-12-01\/durable-executions\/([^/]+)\/(checkpoint|state)$/))) {
     const arn = decodeURIComponent(m[1]);
+    const run = byArn.get(arn) ?? current;
     try {
       if (m[2] === "checkpoint" && req.method === "POST") {
         const r = JSON.parse(body);
-        current?.updates.push(...(r.Updates ?? []));
+        run?.updates.push(...(r.Updates ?? []));
         const out = await client.checkpoint({ ...r, DurableExecutionArn: arn });
         for (const o of out.NewExecutionState?.Operations ?? [])
-          if (o.CallbackDetails?.CallbackId && current && !current.callbacks.includes(o.CallbackDetails.CallbackId))
-            current.callbacks.push(o.CallbackDetails.CallbackId);
+          if (o.CallbackDetails?.CallbackId && run && !run.callbacks.includes(o.CallbackDetails.CallbackId))
+            run.callbacks.push(o.CallbackDetails.CallbackId);
         return send(res, 200, wire(out, "s"));
       }
       if (m[2] === "state" && req.method === "GET") {
@@ -149,7 +180,7 @@ async function route(req, res, body) {
         return send(res, 200, wire(out, "s"));
       }
     } catch (err) {
-      return refuse(res, err, m[2]);
+      return refuse(res, err, m[2], run);
     }
   }
   if ((m = path.match(/^\/2025-12-01\/durable-execution-callbacks\/([^/]+)\/(succeed|fail|heartbeat)$/))) {
@@ -171,14 +202,15 @@ async function route(req, res, body) {
   if (path === "/_test/inboxes") return send(res, 200, inbox);
   if (path === "/_test/run" && req.method === "POST") {
     if (current && !current.done) return send(res, 409, { message: "a run is in progress" });
-    const input = JSON.parse(body).input;
+    const { input, function: fn = "" } = JSON.parse(body);
     const run = {
-      id: runs.length, done: false, invocations: 0, events: [], answers: [],
-      updates: [], refusals: [], callbacks: [],
+      id: runs.length, function: fn, done: false, invocations: 0, events: [], answers: [],
+      updates: [], refusals: [], callbacks: [], children: [],
     };
     runs.push(run);
     current = run;
-    const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+    const runner = new LocalDurableTestRunner({ handlerFunction: pipeTo(fn) });
+    for (const f of functions) runner.registerDurableFunction(f, pipeTo(f));
     runner
       .run({ payload: typeof input === "string" ? JSON.parse(input) : input })
       .then((ex) => {
@@ -212,19 +244,24 @@ async function route(req, res, body) {
 }
 
 await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on("data", (c) => chunks.push(c));
-  req.on("end", () => {
-    route(req, res, Buffer.concat(chunks)).catch((err) => {
-      console.error("bridge:", err);
-      if (!res.headersSent) send(res, 500, { message: String(err) });
+// A listener whose Runtime API is function fn's; written to file once it listens.
+function listen(fn, file) {
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      route(req, res, Buffer.concat(chunks), fn).catch((err) => {
+        console.error("bridge:", err);
+        if (!res.headersSent) send(res, 500, { message: String(err) });
+      });
     });
   });
-});
-server.keepAliveTimeout = 0;
-server.requestTimeout = 0;
-server.listen(0, "127.0.0.1", () => {
-  writeFileSync(portFile + ".tmp", String(server.address().port));
-  renameSync(portFile + ".tmp", portFile);
-});
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = 0;
+  server.listen(0, "127.0.0.1", () => {
+    writeFileSync(file + ".tmp", String(server.address().port));
+    renameSync(file + ".tmp", file);
+  });
+}
+for (const f of functions) listen(f, portFile + "." + f);
+listen("", portFile);
