@@ -22,8 +22,17 @@ One process plays both sides of Lambda (shared/reference/lambda-wire.md):
   - the rest for the test, unsigned under /_test/: POST /_test/start
     {"input"} -> {"arn"}; GET /_test/execution?arn= (status, result, error,
     operations, the invocations' answers); POST /_test/fault
-    {"status", "type", "message", "count"} makes the next checkpoints fail so;
+    {"status", "type", "message", "count", "retry_after"} makes the next
+    checkpoints fail so (with a Retry-After header when retry_after is set),
+    and {"drop": true, "count"} makes the next checkpoints be applied and then
+    answered with nothing (the connection closed: a response lost);
     POST /_test/inbox records what a submitter sends.
+
+The log (--log) has a line per checkpoint request as it arrives: {"path",
+"arrived" (epoch s), "client" (its ClientToken), "token", "updates",
+"bytes", "in_flight" (checkpoint requests being handled then, itself
+included)}, then one per answer ("status", and "replayed" when a ClientToken
+sent again got the first answer, "dropped" when none was given).
 
 The service side skips time: a WAIT completes and a retried STEP becomes READY
 as soon as the invocation that asked for them has returned PENDING.
@@ -51,7 +60,10 @@ cond = threading.Condition()
 executions = {}   # arn -> execution
 queue = []        # invocations to hand out: [arn, tries]
 inflight = {}     # request id -> arn
-faults = []       # checkpoint answers to give instead: {"status","type","message"}
+faults = []       # checkpoint answers to give instead: {"status","type","message"[,"retry_after"]}
+                  # or {"drop": true}
+flight = threading.Lock()
+in_flight = [0]   # checkpoint requests being handled
 callbacks = {}    # callback id -> (arn, op id)
 inbox = []
 ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -66,9 +78,10 @@ def log(entry):
 
 
 class Refused(Exception):
-    def __init__(self, status, etype, message):
+    def __init__(self, status, etype, message, headers=None):
         super().__init__(message)
         self.status, self.etype, self.message = status, etype, message
+        self.headers = headers or {}
 
 
 def new_token(x):
@@ -209,17 +222,20 @@ def public(o):
     return {k: v for k, v in o.items() if k != "options"}
 
 
-def checkpoint(x, body):
-    try:
-        req = json.loads(body)
-    except ValueError:
-        raise Refused(400, "InvalidParameterValueException", "the body is not JSON")
+def checkpoint(x, req, body):
+    """Applies checkpoint request req; (answer, how): how is "replayed" (a ClientToken sent
+    again: the first answer), "dropped" (applied, to be answered with nothing) or None."""
     ct = req.get("ClientToken")
     if ct and ct in x["clients"]:
-        return x["clients"][ct]  # the same request sent again: the same answer
+        return x["clients"][ct], "replayed"  # the same request sent again: the same answer
+    drop = False
     if faults:
         f = faults.pop(0)
-        raise Refused(f["status"], f["type"], f["message"])
+        drop = f.get("drop", False)
+        if not drop:
+            ra = f.get("retry_after")
+            raise Refused(f["status"], f["type"], f["message"],
+                          {"Retry-After": str(ra)} if ra is not None else None)
     if req.get("CheckpointToken") != x["token"]:
         raise Refused(400, "InvalidParameterValueException", "Invalid Checkpoint Token")
     ups = req.get("Updates")
@@ -241,7 +257,7 @@ def checkpoint(x, body):
            "NewExecutionState": {"Operations": [public(o) for o in touched.values()]}}
     if ct:
         x["clients"][ct] = ans
-    return ans
+    return ans, "dropped" if drop else None
 
 
 def state_page(x, q):
@@ -365,6 +381,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         raw_path, _, raw_query = self.path.partition("?")
         q = dict(urllib.parse.parse_qsl(raw_query))
+        if method == "POST" and raw_path.endswith("/checkpoint"):
+            with flight:
+                in_flight[0] += 1
+                self.arrival = {"path": raw_path, "arrived": time.time(), "bytes": len(body),
+                                "in_flight": in_flight[0]}
+            try:
+                self.handle_request(method, raw_path, raw_query, q, body)
+            finally:
+                with flight:
+                    in_flight[0] -= 1
+        else:
+            self.handle_request(method, raw_path, raw_query, q, body)
+
+    def handle_request(self, method, raw_path, raw_query, q, body):
         try:
             if raw_path == "/2018-06-01/runtime/invocation/next" and method == "GET":
                 return self.next_invocation()
@@ -379,7 +409,7 @@ class Handler(BaseHTTPRequestHandler):
         except Refused as r:
             log({"path": raw_path, "status": r.status, "type": r.etype, "message": r.message})
             self.answer(r.status, {"Type": "User", "Message": r.message},
-                        {"x-amzn-ErrorType": r.etype})
+                        {"x-amzn-ErrorType": r.etype, **r.headers})
 
     def next_invocation(self):
         with cond:
@@ -435,8 +465,19 @@ class Handler(BaseHTTPRequestHandler):
             if not x:
                 raise Refused(404, "ResourceNotFoundException", "no execution %s" % arn)
             if m.group(2) == "checkpoint" and method == "POST":
-                ans = checkpoint(x, body)
-                log({"path": path, "status": 200, "body": json.loads(body)})
+                try:
+                    req = json.loads(body)
+                except ValueError:
+                    raise Refused(400, "InvalidParameterValueException", "the body is not JSON")
+                ups = req.get("Updates")
+                log(self.arrival | {"client": req.get("ClientToken"),
+                                    "token": req.get("CheckpointToken"),
+                                    "updates": len(ups) if isinstance(ups, list) else None})
+                ans, how = checkpoint(x, req, body)
+                log({"path": path, "status": 200, "body": req} | ({how: True} if how else {}))
+                if how == "dropped":
+                    self.close_connection = True  # no answer at all: the response is lost
+                    return
                 return self.answer(200, ans)
             if m.group(2) == "state" and method == "GET":
                 ans = state_page(x, q)
