@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """durable_standin.py — a stand-in for AWS Lambda running a durable function,
-for `HOST lambda` (tests/aws/test_lambda_runtime.sh).
+for `HOST lambda` (tests/aws/test_lambda_runtime.sh, test_lambda_limits.sh).
 
     durable_standin.py --port-file F [--key AKID:SECRET] [--page-size N] [--log LOG]
 
