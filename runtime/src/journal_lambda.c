@@ -12,6 +12,7 @@
  */
 #include "journal_lambda.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,11 +628,12 @@ static int call(journal_lambda *jl, const aws_op *op, cJSON **out, cairn_error *
             err_cleanup(&e);
             return rc;
         }
+        const char *why = e.message ? e.message : e.type ? e.type : "failed";
         fprintf(stderr, "cairn lambda: %s: %s; sending it again in %lld ms (try %d of %d)\n",
-                jl->arn, e.message ? e.message : e.type, (long long)wait, t + 2, TRIES);
+                jl->arn, why, (long long)wait, t + 2, TRIES);
         err_cleanup(&e);
         struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) != 0)
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ; /* interrupted: sleep the rest */
     }
 }
