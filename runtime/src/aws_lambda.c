@@ -5,8 +5,9 @@
  * through http.c, and AWS's answer or error read back.
  *
  * Owns: the aws_config and aws_request it fills (freed by their cleanups),
- * the URL and headers of one call.
- * Never: retries (the commands that call it say what failed and stop),
+ * the URL and headers of one call, and reading a refusal's Retry-After.
+ * Never: retries (the commands that call it say what failed and stop; the
+ * Lambda backend decides on resends itself, from what a refusal says),
  * follows a redirect, puts a secret in an error message, or sends a request
  * it has not signed.
  */
@@ -20,6 +21,7 @@
 #include "http.h"
 #include "json.h"
 #include "mem.h"
+#include "rfc3339.h"
 
 #define API "/2025-12-01"
 
@@ -345,8 +347,45 @@ static cJSON *body_json(const cJSON *result, int *bad)
     return b ? cJSON_Duplicate(b, 1) : cJSON_CreateObject();
 }
 
-/* An AWS refusal (the status was not 2xx) from http.c's result object. */
-static int refused(const aws_request *r, const cJSON *result, cairn_error *err)
+/* ---- Retry-After ---- */
+
+int aws_retry_after_ms(const char *v, int64_t now_ms, int64_t *ms)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n >= 1 && n <= 9 && strspn(v, "0123456789") == n) { /* delay-seconds */
+        *ms = strtoll(v, NULL, 10) * 1000;
+        return 0;
+    }
+    /* an HTTP-date, IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT" */
+    static const char days[] = "MonTueWedThuFriSatSun";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const char shape[] = "xxx, 00 xxx 0000 00:00:00 GMT"; /* x: a name, checked below */
+    if (n != sizeof shape - 1)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (shape[i] == '0' ? v[i] < '0' || v[i] > '9' : shape[i] != 'x' && v[i] != shape[i])
+            return -1;
+    const char *d = NULL, *m = NULL;
+    for (size_t i = 0; i < 7 && !d; i++)
+        if (!strncmp(v, days + 3 * i, 3))
+            d = days + 3 * i;
+    for (size_t i = 0; i < 12 && !m; i++)
+        if (!strncmp(v + 8, months + 3 * i, 3))
+            m = months + 3 * i;
+    if (!d || !m)
+        return -1;
+    char iso[32];
+    snprintf(iso, sizeof iso, "%.4s-%02d-%.2sT%.8sZ", v + 12, (int)((m - months) / 3) + 1, v + 5,
+             v + 17);
+    int64_t at;
+    if (rfc3339_parse(iso, &at) != 0)
+        return -1;
+    *ms = at > now_ms ? at - now_ms : 0;
+    return 0;
+}
+
+/* An AWS refusal (the status was not 2xx) from http.c's result object, at now_ms. */
+static int refused(const aws_request *r, const cJSON *result, int64_t now_ms, cairn_error *err)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "status");
     int status = cJSON_IsNumber(st) ? st->valueint : 0;
@@ -358,11 +397,17 @@ static int refused(const aws_request *r, const cJSON *result, cairn_error *err)
     const cJSON *raw = cJSON_GetObjectItemCaseSensitive(result, "body");
     if (!msg && cJSON_IsString(raw) && *raw->valuestring && bad)
         msg = raw->valuestring; /* not JSON: say what it said */
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(result, "headers"), "retry-after");
+    int64_t wait = -1;
+    if (cJSON_IsString(ra) && aws_retry_after_ms(ra->valuestring, now_ms, &wait) != 0)
+        wait = -1; /* not a Retry-After: as if none were given */
     cJSON *data = cJSON_CreateObject();
     if (data && (!cJSON_AddNumberToObject(data, "status", status) ||
                  !cJSON_AddStringToObject(data, "type", type) ||
                  !(msg ? cJSON_AddStringToObject(data, "message", msg)
-                       : cJSON_AddNullToObject(data, "message")))) {
+                       : cJSON_AddNullToObject(data, "message")) ||
+                 (wait >= 0 && !cJSON_AddNumberToObject(data, "retry_after_ms", (double)wait)))) {
         cJSON_Delete(data);
         data = NULL;
     }
@@ -428,7 +473,7 @@ int aws_request_send(const aws_config *c, const aws_request *r, int64_t now_ms, 
     }
     if (http_call(req, c->timeout_ms, NULL, 0, &result, &herr) != 0) {
         if (herr.type && !strncmp(herr.type, "Http.Status.", 12) && herr.data) {
-            rc = refused(r, herr.data, err);
+            rc = refused(r, herr.data, now_ms, err);
         } else {
             err_set(err, "Aws.Transport", "cannot reach the Lambda API at %s: %s", c->endpoint,
                     herr.message ? herr.message : "no answer");

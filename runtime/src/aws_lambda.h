@@ -93,7 +93,8 @@ void aws_request_cleanup(aws_request *r);
  *   - AWS refused (4xx/5xx): type Aws.<ErrorType> (from the
  *     x-amzn-errortype header, else the body's __type), message
  *     "<ErrorType> (<status>): <AWS's message>", data {"status", "type",
- *     "message"}; returns CAIRN_ERR_NOT_FOUND for ResourceNotFoundException,
+ *     "message"}, and "retry_after_ms" when the answer had a Retry-After
+ *     (aws_retry_after_ms); returns CAIRN_ERR_NOT_FOUND for ResourceNotFoundException,
  *     CAIRN_ERR_CONFLICT for the others;
  *   - no answer (connection, TLS, timeout): type Aws.Transport,
  *     CAIRN_ERR_INTERNAL;
@@ -101,6 +102,14 @@ void aws_request_cleanup(aws_request *r);
  */
 int aws_request_send(const aws_config *c, const aws_request *r, int64_t now_ms, cJSON **body,
                      cairn_error *err);
+
+/*
+ * A Retry-After header's value as a delay from now_ms: delay-seconds (1 to 9
+ * digits) or an HTTP-date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37
+ * GMT"; a date past is a delay of 0). Returns 0 with *ms, or -1 for anything
+ * else (the obsolete date forms too), leaving *ms untouched.
+ */
+int aws_retry_after_ms(const char *v, int64_t now_ms, int64_t *ms);
 
 /* aws_request_build then aws_request_send, at the real time. */
 int aws_call(const aws_config *c, const aws_op *op, cJSON **body, cairn_error *err);

@@ -6,11 +6,13 @@
  * string it lends (an arena freed at cleanup, so a row refresh lent stays
  * readable after later appends).
  * Never: sends an update it cannot map to AWS's shapes, has two checkpoint
- * requests in flight, reuses a token an answer replaced, or completes an
+ * requests in flight, reuses a token an answer replaced, sends a request
+ * again other than as it was (same body, same ClientToken), or completes an
  * operation the service completes (WAIT, CALLBACK, CHAINED_INVOKE).
  */
 #include "journal_lambda.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,18 @@
 #include "mem.h"
 #include "rfc3339.h"
 
-enum { MAX_UPDATES = 250, SEARCH_SLACK = 4096, TRANSPORT_TRIES = 3 };
+enum { MAX_UPDATES = 250, SEARCH_SLACK = 4096 };
+/* A call is sent at most TRIES times in all (no answer, 429, 500, 502, 503, 504): after
+ * Retry-After (at most RETRY_AFTER_CAP_MS), else BACKOFF_MS (THROTTLE_BACKOFF_MS after a
+ * 429) doubled each time; never when the wait would end within DEADLINE_MARGIN_MS of the
+ * invocation's deadline. */
+enum {
+    TRIES = 3,
+    BACKOFF_MS = 100,
+    THROTTLE_BACKOFF_MS = 500,
+    RETRY_AFTER_CAP_MS = 10000,
+    DEADLINE_MARGIN_MS = 1000
+};
 #define MAX_BYTES ((size_t)750 * 1024)
 /* A time the engine never reaches: the service completes what waits for it. */
 #define FAR_AWAY (INT64_MAX / 4)
@@ -595,16 +608,47 @@ static lambda_failure classify(int rc, const cairn_error *e)
     return LAMBDA_FAILURE_FATAL;
 }
 
-/* One API call; a call that got no answer is sent again as it was (same body, same ClientToken). */
+/*
+ * How long to wait before sending again a call that failed with e on try t
+ * (0, 1, ...): -1 when a resend cannot help (an answer that refuses for good,
+ * a stale token) or is not allowed (out of tries, past the deadline).
+ */
+static int64_t resend_after(const journal_lambda *jl, int rc, const cairn_error *e, int t)
+{
+    if (rc == CAIRN_ERR_NOMEM || t + 1 >= TRIES)
+        return -1;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(e->data, "status");
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(e->data, "retry_after_ms");
+    int status = cJSON_IsNumber(st) ? st->valueint : 0;
+    int64_t wait;
+    if (e->type && !strcmp(e->type, "Aws.Transport"))
+        wait = (int64_t)BACKOFF_MS << t;
+    else if (status != 429 && status != 500 && status != 502 && status != 503 && status != 504)
+        return -1;
+    else if (cJSON_IsNumber(ra) && ra->valuedouble >= 0)
+        wait = ra->valuedouble < RETRY_AFTER_CAP_MS ? (int64_t)ra->valuedouble : RETRY_AFTER_CAP_MS;
+    else
+        wait = (int64_t)(status == 429 ? THROTTLE_BACKOFF_MS : BACKOFF_MS) << t;
+    if (jl->deadline_ms > 0 && clock_real_ms() + wait + DEADLINE_MARGIN_MS > jl->deadline_ms)
+        return -1;
+    return wait;
+}
+
+/*
+ * One API call. A call that got no answer, or a 429 or a 500/502/503/504, is
+ * sent again as it was (same body, same ClientToken) after a wait
+ * (resend_after), at most TRIES times in all; what still fails sets
+ * jl->failure as classify says.
+ */
 static int call(journal_lambda *jl, const aws_op *op, cJSON **out, cairn_error *err)
 {
     int rc = CAIRN_ERR_INTERNAL;
-    for (int t = 0; t < TRANSPORT_TRIES; t++) {
+    for (int t = 0;; t++) {
         cairn_error e;
         err_init(&e);
         rc = aws_call(jl->cfg, op, out, &e);
-        int transport = rc != CAIRN_OK && e.type && !strcmp(e.type, "Aws.Transport");
-        if (rc == CAIRN_OK || !transport || t + 1 == TRANSPORT_TRIES) {
+        int64_t wait = rc == CAIRN_OK ? -1 : resend_after(jl, rc, &e, t);
+        if (wait < 0) {
             if (rc != CAIRN_OK) {
                 jl->failure = classify(rc, &e);
                 err_move(err, &e);
@@ -612,11 +656,14 @@ static int call(journal_lambda *jl, const aws_op *op, cJSON **out, cairn_error *
             err_cleanup(&e);
             return rc;
         }
+        const char *why = e.message ? e.message : e.type ? e.type : "failed";
+        fprintf(stderr, "cairn lambda: %s: %s; sending it again in %lld ms (try %d of %d)\n",
+                jl->arn, why, (long long)wait, t + 2, TRIES);
         err_cleanup(&e);
-        struct timespec ts = {0, 100000000L * (t + 1)};
-        nanosleep(&ts, NULL);
+        struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ; /* interrupted: sleep the rest */
     }
-    return rc;
 }
 
 /* Pages of GetDurableExecutionState from marker on. */
@@ -998,9 +1045,10 @@ static const journal_ops lambda_ops = {.load = lambda_load,
 
 int journal_lambda_init(journal_lambda *jl, const aws_config *cfg, const cairn_workflow *wf,
                         const cairn_workflow *const *wfs, size_t nwfs, const cJSON *ev,
-                        cairn_error *err)
+                        int64_t deadline_ms, cairn_error *err)
 {
     memset(jl, 0, sizeof *jl);
+    jl->deadline_ms = deadline_ms;
     jl->j.ops = &lambda_ops;
     jl->j.name = "Lambda";
     jl->j.mints_callback_ids = 1;

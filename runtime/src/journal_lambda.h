@@ -10,6 +10,13 @@
  * completion) is what refresh gives. The invocation's outcome is kept for the
  * runtime loop (lambda_runtime.c) to return as {Status, Result | Error}.
  *
+ * A call that gets no answer, a 429 or a 500/502/503/504 is sent again as it
+ * was (same body, same ClientToken), at most 3 times in all, after the
+ * answer's Retry-After (at most 10 s) or a short backoff (100 ms, 200 ms;
+ * 500 ms, 1 s after a 429), never past deadline_ms; then the invocation
+ * fails for Lambda to retry (LAMBDA_FAILURE_RETRY). A stale checkpoint token
+ * is not sent again: only a new invocation has a good one.
+ *
  * Ids: the engine's ids ("1", "2-1", ...) are the JS SDK's unhashed ones; on
  * the wire each is the first 16 hex digits of its md5, as the JS SDK sends
  * them, so traces compare. Loaded ids are mapped back by hashing the
@@ -35,8 +42,8 @@
 /* How an error of the backend is to be handled by the runtime loop. */
 typedef enum lambda_failure {
     LAMBDA_FAILURE_NONE = 0,
-    LAMBDA_FAILURE_RETRY, /* invalid checkpoint token, 429, 5xx, transport: /error, Lambda retries
-                           */
+    LAMBDA_FAILURE_RETRY, /* invalid checkpoint token; 429, 5xx, transport once the call's own
+                           * resends ran out: /error, Lambda retries */
     LAMBDA_FAILURE_FATAL, /* any other refusal (4xx): the execution FAILS */
 } lambda_failure;
 
@@ -62,6 +69,8 @@ typedef struct journal_lambda {
     int64_t now_override; /* tests: the time delays are measured from (0: the real clock) */
     int max_updates;      /* per request: 250 (tests may lower it) */
     size_t max_bytes;     /* per request: 750 KiB (tests may lower it) */
+    int64_t deadline_ms;  /* the invocation's deadline, epoch ms (0: unknown): a call is not
+                           * sent again after a wait that would end within a second of it */
     /* What happened, for the runtime loop and the tests. */
     lambda_failure failure;
     int requests; /* checkpoint requests answered */
@@ -73,14 +82,15 @@ typedef struct journal_lambda {
 /*
  * Reads invocation event ev ({DurableExecutionArn, CheckpointToken,
  * InitialExecutionState {Operations, NextMarker}}) for workflow wf, paging
- * with GetDurableExecutionState through cfg while NextMarker is set.
+ * with GetDurableExecutionState through cfg while NextMarker is set;
+ * deadline_ms is the invocation's (epoch ms; 0: unknown).
  * Returns CAIRN_OK, or an error with err (type Lambda.BadEvent for an event
  * that is not one; jl->failure says how to treat an API error). jl is ready
  * for journal_lambda_cleanup either way.
  */
 int journal_lambda_init(journal_lambda *jl, const aws_config *cfg, const cairn_workflow *wf,
                         const cairn_workflow *const *wfs, size_t nwfs, const cJSON *ev,
-                        cairn_error *err);
+                        int64_t deadline_ms, cairn_error *err);
 void journal_lambda_cleanup(journal_lambda *jl);
 
 /* The wire id of engine id: the first 16 hex digits of md5(id), into out (17 bytes). */

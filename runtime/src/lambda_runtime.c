@@ -4,8 +4,9 @@
  * Runtime API at $AWS_LAMBDA_RUNTIME_API: GET the next invocation, replay its
  * durable execution on the Lambda backend (journal_lambda.c), POST the
  * outcome {Status, Result | Error}; POST /error for what Lambda should retry
- * (an invalid checkpoint token, 429, 5xx, no answer: the invocation runs
- * again), and FAILED for what it should not (any other refusal of the API);
+ * (an invalid checkpoint token; a 429, 5xx or no answer that journal_lambda.c's
+ * own resends did not get past: the invocation runs again), and FAILED for
+ * what it should not (any other refusal of the API);
  * POST /runtime/init/error when it cannot start (no workflow, no region or
  * credentials). Near the invocation's deadline (Lambda-Runtime-Deadline-Ms
  * less a reserve) no step body starts: the invocation posts /error
@@ -125,12 +126,12 @@ static int64_t ms_value(const char *s)
 }
 
 /*
- * One invocation: event text ev for request id rid; no step body starts from
- * body_deadline (epoch ms; 0: none).
+ * One invocation: event text ev for request id rid, which Lambda stops at
+ * deadline (epoch ms; 0: unknown); no step body starts in its last reserve ms.
  */
 static void invocation(const char *api, const aws_config *cfg, const cairn_workflow *wf,
                        const cairn_workflow *const *wfs, size_t n, const char *rid, const char *ev,
-                       int64_t body_deadline)
+                       int64_t deadline, int64_t reserve)
 {
     char path[400];
     cairn_error err;
@@ -143,10 +144,11 @@ static void invocation(const char *api, const aws_config *cfg, const cairn_workf
     if (!event) {
         err_set(&err, "Lambda.BadEvent", "the invocation event is not JSON");
         rc = CAIRN_ERR_USAGE;
-    } else if ((rc = journal_lambda_init(&jl, cfg, wf, wfs, n, event, &err)) == CAIRN_OK) {
+    } else if ((rc = journal_lambda_init(&jl, cfg, wf, wfs, n, event, deadline, &err)) ==
+               CAIRN_OK) {
         clock_src clk;
         clock_init(&clk);
-        jl.j.body_deadline = body_deadline;
+        jl.j.body_deadline = deadline > reserve ? deadline - reserve : 0;
         rc = replay_invoke(&jl.j, wf, &clk, NULL, &err);
     }
     if (rc == CAIRN_OK && !(out = journal_lambda_output(&jl))) {
@@ -271,8 +273,8 @@ int lambda_runtime_main(const char *prog, int argc, char **argv, const cairn_wor
         if (!rid) {
             fprintf(stderr, "%s lambda: the next invocation has no usable request id\n", prog);
         } else {
-            invocation(api, &cfg, wf, wfs, n, rid, ev ? ev : "",
-                       deadline > reserve ? deadline - reserve : 0);
+            invocation(api, &cfg, wf, wfs, n, rid, ev ? ev : "", deadline > 0 ? deadline : 0,
+                       reserve);
         }
         mem_free(ev);
         cJSON_Delete(res);

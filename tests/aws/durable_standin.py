@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """durable_standin.py — a stand-in for AWS Lambda running a durable function,
-for `HOST lambda` (tests/aws/test_lambda_runtime.sh).
+for `HOST lambda` (tests/aws/test_lambda_runtime.sh, test_lambda_limits.sh).
 
     durable_standin.py --port-file F [--key AKID:SECRET] [--page-size N] [--log LOG]
                        [--function NAME]...
@@ -32,10 +32,19 @@ One process plays both sides of Lambda (shared/reference/lambda-wire.md):
   - the rest for the test, unsigned under /_test/: POST /_test/start
     {"input", "function"?} -> {"arn"}; GET /_test/execution?arn= (status, result, error,
     operations, the invocations' answers); POST /_test/fault
-    {"status", "type", "message", "count"} makes the next checkpoints fail so;
+    {"status", "type", "message", "count", "retry_after"} makes the next
+    checkpoints fail so (with a Retry-After header when retry_after is set),
+    and {"drop": true, "count"} makes the next checkpoints be applied and then
+    answered with nothing (the connection closed: a response lost);
     POST /_test/deadline {"ms", "count"}: the next invocations' deadlines are
     ms from their start (else 900 s);
     POST /_test/inbox records what a submitter sends.
+
+The log (--log) has a line per checkpoint request as it arrives: {"path",
+"arrived" (epoch s), "client" (its ClientToken), "token", "updates",
+"bytes", "in_flight" (checkpoint requests being handled then, itself
+included)}, then one per answer ("status", and "replayed" when a ClientToken
+sent again got the first answer, "dropped" when none was given).
 
 The service side skips time: a WAIT completes and a retried STEP becomes READY
 as soon as the invocation that asked for them has returned PENDING.
@@ -63,7 +72,10 @@ cond = threading.Condition()
 executions = {}   # arn -> execution
 queue = []        # invocations to hand out: [arn, tries]
 inflight = {}     # request id -> arn
-faults = []       # checkpoint answers to give instead: {"status","type","message"}
+faults = []       # checkpoint answers to give instead: {"status","type","message"[,"retry_after"]}
+                  # or {"drop": true}
+flight = threading.Lock()
+in_flight = [0]   # checkpoint requests being handled
 callbacks = {}    # callback id -> (arn, op id)
 inbox = []
 deadlines = []    # ms left at the next invocations' starts (else 900 s)
@@ -82,9 +94,10 @@ def log(entry):
 
 
 class Refused(Exception):
-    def __init__(self, status, etype, message):
+    def __init__(self, status, etype, message, headers=None):
         super().__init__(message)
         self.status, self.etype, self.message = status, etype, message
+        self.headers = headers or {}
 
 
 def new_token(x):
@@ -233,17 +246,20 @@ def public(o):
     return {k: v for k, v in o.items() if k not in ("options", "unseen")}
 
 
-def checkpoint(x, body):
-    try:
-        req = json.loads(body)
-    except ValueError:
-        raise Refused(400, "InvalidParameterValueException", "the body is not JSON")
+def checkpoint(x, req, body):
+    """Applies checkpoint request req; (answer, how): how is "replayed" (a ClientToken sent
+    again: the first answer), "dropped" (applied, to be answered with nothing) or None."""
     ct = req.get("ClientToken")
     if ct and ct in x["clients"]:
-        return x["clients"][ct]  # the same request sent again: the same answer
+        return x["clients"][ct], "replayed"  # the same request sent again: the same answer
+    drop = False
     if faults:
         f = faults.pop(0)
-        raise Refused(f["status"], f["type"], f["message"])
+        drop = f.get("drop", False)
+        if not drop:
+            ra = f.get("retry_after")
+            raise Refused(f["status"], f["type"], f["message"],
+                          {"Retry-After": str(ra)} if ra is not None else None)
     if req.get("CheckpointToken") != x["token"]:
         raise Refused(400, "InvalidParameterValueException", "Invalid Checkpoint Token")
     ups = req.get("Updates")
@@ -268,7 +284,7 @@ def checkpoint(x, body):
            "NewExecutionState": {"Operations": [public(o) for o in touched.values()]}}
     if ct:
         x["clients"][ct] = ans
-    return ans
+    return ans, "dropped" if drop else None
 
 
 def state_page(x, q):
@@ -411,9 +427,18 @@ def callback_answer(cid, verb, body):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def settled(self):
+        """A checkpoint request is no longer in flight (once: before its answer leaves, so that
+        the next request, which may follow at once, does not see it)."""
+        if getattr(self, "in_flight", False):
+            self.in_flight = False
+            with flight:
+                in_flight[0] -= 1
+
     def answer(self, status, body=None, headers=None):
         data = b"" if body is None else (body if isinstance(body, bytes) else
                                           json.dumps(body).encode())
+        self.settled()
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -433,6 +458,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         raw_path, _, raw_query = self.path.partition("?")
         q = dict(urllib.parse.parse_qsl(raw_query))
+        if method == "POST" and raw_path.endswith("/checkpoint"):
+            with flight:
+                in_flight[0] += 1
+                self.in_flight = True
+                self.arrival = {"path": raw_path, "arrived": time.time(), "bytes": len(body),
+                                "in_flight": in_flight[0]}
+            try:
+                self.handle_request(method, raw_path, raw_query, q, body)
+            finally:
+                self.settled()
+        else:
+            self.handle_request(method, raw_path, raw_query, q, body)
+
+    def handle_request(self, method, raw_path, raw_query, q, body):
         try:
             if raw_path == "/2018-06-01/runtime/invocation/next" and method == "GET":
                 return self.next_invocation()
@@ -447,7 +486,7 @@ class Handler(BaseHTTPRequestHandler):
         except Refused as r:
             log({"path": raw_path, "status": r.status, "type": r.etype, "message": r.message})
             self.answer(r.status, {"Type": "User", "Message": r.message},
-                        {"x-amzn-ErrorType": r.etype})
+                        {"x-amzn-ErrorType": r.etype, **r.headers})
 
     function = DEFAULT_FN  # whose invocations this listener's Runtime API hands out
 
@@ -516,8 +555,19 @@ class Handler(BaseHTTPRequestHandler):
             if not x:
                 raise Refused(404, "ResourceNotFoundException", "no execution %s" % arn)
             if m.group(2) == "checkpoint" and method == "POST":
-                ans = checkpoint(x, body)
-                log({"path": path, "status": 200, "body": json.loads(body)})
+                try:
+                    req = json.loads(body)
+                except ValueError:
+                    raise Refused(400, "InvalidParameterValueException", "the body is not JSON")
+                ups = req.get("Updates")
+                log(self.arrival | {"client": req.get("ClientToken"),
+                                    "token": req.get("CheckpointToken"),
+                                    "updates": len(ups) if isinstance(ups, list) else None})
+                ans, how = checkpoint(x, req, body)
+                log({"path": path, "status": 200, "body": req} | ({how: True} if how else {}))
+                if how == "dropped":
+                    self.close_connection = True  # no answer at all: the response is lost
+                    return
                 return self.answer(200, ans)
             if m.group(2) == "state" and method == "GET":
                 ans = state_page(x, q)

@@ -55,13 +55,14 @@ print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_test/start" % sys.a
 EOF
 }
 
-# settle ARN OUT: waits (10 s at most) for the execution to end; writes the stand-in's view to OUT.
+# settle ARN OUT [SECONDS]: waits (10 s, or SECONDS, at most) for the execution to end; writes
+# the stand-in's view to OUT.
 settle() {
-    python3 - "$PORT" "$1" "$2" <<'EOF' || fail "execution $1 did not end: $(cat "$2")"
+    python3 - "$PORT" "$1" "$2" "${3:-10}" <<'EOF' || fail "execution $1 did not end: $(head -c 3000 "$2")"
 import json, sys, time, urllib.parse, urllib.request
-port, arn, out = sys.argv[1:]
+port, arn, out, seconds = sys.argv[1:]
 url = "http://127.0.0.1:%s/_test/execution?arn=%s" % (port, urllib.parse.quote(arn, safe=""))
-for _ in range(200):
+for _ in range(int(float(seconds) * 20)):
     d = json.load(urllib.request.urlopen(url))
     if d["status"] != "RUNNING":
         break

@@ -12,10 +12,14 @@
 #   - the approval example's wait_for_callback: the service mints the
 #     callback id, the submitter sends it, `callback succeed --aws` answers,
 #     the execution succeeds with the answer;
-#   - faults: 429, 500 and "Invalid Checkpoint Token" are POSTed to /error
-#     (Lambda retries the invocation, which then ends as it should); another
-#     refusal (400) ends the execution FAILED; a missing region is an init
-#     error (/runtime/init/error);
+#   - faults: a 429 (after its Retry-After) and a 500 are sent again within
+#     the invocation, as they were (same ClientToken), and the execution ends
+#     with no /error; a fourth 429 in a row, or "Invalid Checkpoint Token"
+#     (at once), is POSTed to /error (Lambda retries the invocation, which
+#     then ends as it should); a response lost mid-request is sent again with
+#     its ClientToken and applied once; another refusal (400) ends the
+#     execution FAILED; a missing region is an init error
+#     (/runtime/init/error);
 #   - the deadline (Lambda-Runtime-Deadline-Ms): with less than the reserve
 #     left no step starts (an at_most_once one is not STARTed to be cut off):
 #     /error Lambda.Deadline, and the next invocation ends the execution with
@@ -128,24 +132,112 @@ py "$WORK/approval.lambda.json" 'd["status"] == "SUCCEEDED"' \
     'd["updates"][1]["CallbackOptions"] == {"TimeoutSeconds": 86400, "HeartbeatTimeoutSeconds": 7200}' \
     '[u["Action"] for u in d["updates"] if u["Id"] == md5("1")] == ["START", "SUCCEED"]'
 
-# fault KIND STATUS TYPE MESSAGE: the next checkpoint is refused so.
+# fault STATUS TYPE MESSAGE [COUNT [RETRY-AFTER]]: the next COUNT checkpoints are refused so.
 fault() {
-    curl -s -X POST "http://127.0.0.1:$PORT/_test/fault" \
-        -d "{\"status\": $1, \"type\": \"$2\", \"message\": \"$3\"}" >/dev/null
+    python3 - "$PORT" "$@" <<'EOF'
+import json, sys, urllib.request
+port, status, etype, message = sys.argv[1:5]
+f = {"status": int(status), "type": etype, "message": message}
+if len(sys.argv) > 5:
+    f["count"] = int(sys.argv[5])
+if len(sys.argv) > 6:
+    f["retry_after"] = sys.argv[6]
+urllib.request.urlopen("http://127.0.0.1:%s/_test/fault" % port, json.dumps(f).encode())
+EOF
 }
 
-check "429, 500 and a stale token: /error, and Lambda's retry ends the execution as it should"
+# checkpoints LOG ARN OUT: the stand-in's log lines of ARN's checkpoint requests, in order, to
+# OUT (an arrival has "arrived"; an answer "status").
+checkpoints() {
+    python3 - "$@" <<'EOF'
+import json, sys, urllib.parse
+log, arn, out = sys.argv[1:]
+mine = [e for e in map(json.loads, open(log))
+        if e["path"].endswith("/checkpoint") and arn in urllib.parse.unquote(e["path"])]
+json.dump(mine, open(out, "w"))
+EOF
+}
+
+# same_as_sqlite LAMBDA-JSON: the execution succeeded with the result of the order's success run.
+same_as_sqlite() {
+    python3 - "$WORK/success.sqlite.json" "$1" <<'EOF' || fail "not as on SQLite: $1"
+import json, sys
+s, l = (json.load(open(p)) for p in sys.argv[1:])
+assert l["status"] == s["status"] == "SUCCEEDED", (l["status"], s["status"])
+assert json.loads(l["result"]) == s["result"], (l["result"], s["result"])
+EOF
+}
+
+check "429 with Retry-After: 1: the same request is sent again a second later, no /error"
 standin faults
 host faults "$ORDER"
-fault 429 TooManyRequestsException "Rate exceeded"
+fault 429 TooManyRequestsException "Rate exceeded" 1 1
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/throttled.json"
+same_as_sqlite "$WORK/throttled.json"
+checkpoints "$WORK/faults.log" "$arn" "$WORK/throttled.log"
+py "$WORK/throttled.json" '[a["kind"] for a in d["answers"]] == ["response"] * 3'
+py "$WORK/throttled.log" '[e.get("status") for e in d][:4] == [None, 429, None, 200]' \
+    'd[0]["client"] == d[2]["client"] and d[0]["token"] == d[2]["token"]' \
+    'd[2]["arrived"] - d[0]["arrived"] >= 1.0' \
+    'd[3]["body"]["ClientToken"] == d[0]["client"]'
+
+check "500 once: the same request is sent again, no /error"
 fault 500 ServiceException "internal"
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/5xx.json"
+same_as_sqlite "$WORK/5xx.json"
+checkpoints "$WORK/faults.log" "$arn" "$WORK/5xx.log"
+py "$WORK/5xx.json" '[a["kind"] for a in d["answers"]] == ["response"] * 3'
+py "$WORK/5xx.log" '[e.get("status") for e in d][:4] == [None, 500, None, 200]' \
+    'd[0]["client"] == d[2]["client"]'
+
+check "429 four times: three tries, then /error; Lambda's retry ends the execution"
+fault 429 TooManyRequestsException "Rate exceeded" 4
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/throttled4.json"
+same_as_sqlite "$WORK/throttled4.json"
+checkpoints "$WORK/faults.log" "$arn" "$WORK/throttled4.log"
+py "$WORK/throttled4.json" '[a["kind"] for a in d["answers"]] == ["error"] + ["response"] * 3' \
+    'd["answers"][0]["body"]["errorType"] == "Aws.TooManyRequestsException"'
+py "$WORK/throttled4.log" '[e["status"] for e in d if "status" in e][:5] == [429] * 4 + [200]' \
+    'len({e["client"] for e in [e for e in d if "arrived" in e][:3]}) == 1' \
+    '[e for e in d if "arrived" in e][3]["client"] != d[0]["client"]'
+
+check "a stale checkpoint token: /error at once (a resend cannot mend it), then Lambda's retry"
 fault 400 InvalidParameterValueException "Invalid Checkpoint Token"
 arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
-settle "$arn" "$WORK/faults.json"
-py "$WORK/faults.json" 'd["status"] == "SUCCEEDED"' \
-    '[a["kind"] for a in d["answers"]][:3] == ["error", "error", "error"]' \
-    '[a["body"]["errorType"] for a in d["answers"][:3]] == ["Aws.TooManyRequestsException", "Aws.ServiceException", "Aws.InvalidParameterValueException"]' \
-    'json.loads(d["result"])["status"] == "shipped"'
+settle "$arn" "$WORK/stale.json"
+same_as_sqlite "$WORK/stale.json"
+checkpoints "$WORK/faults.log" "$arn" "$WORK/stale.log"
+py "$WORK/stale.json" '[a["kind"] for a in d["answers"]] == ["error"] + ["response"] * 3' \
+    'd["answers"][0]["body"]["errorType"] == "Aws.InvalidParameterValueException"'
+py "$WORK/stale.log" '[e.get("status") for e in d][:4] == [None, 400, None, 200]' \
+    'd[0]["client"] != d[2]["client"]'
+
+check "a response lost mid-request: sent again with its ClientToken, applied once"
+curl -s -X POST "http://127.0.0.1:$PORT/_test/fault" -d '{"drop": true}' >/dev/null
+arn=$(start "$CAIRN_SOURCE_DIR/examples/order/inputs/success.json")
+settle "$arn" "$WORK/lost.json"
+same_as_sqlite "$WORK/lost.json"
+checkpoints "$WORK/faults.log" "$arn" "$WORK/lost.log"
+py "$WORK/lost.json" '[a["kind"] for a in d["answers"]] == ["response"] * 3' \
+    'len({o["Id"] for o in d["ops"]}) == len(d["ops"])'
+python3 - "$WORK/lost.log" "$WORK/lost.json" "$WORK/success.lambda.json" <<'EOF' || fail "the lost response"
+import json, sys
+log, x, clean = (json.load(open(p)) for p in sys.argv[1:])
+assert [e.get("status") for e in log][:4] == [None, 200, None, 200], log[:4]
+assert log[1].get("dropped") and log[3].get("replayed"), log[:4]
+assert log[0]["client"] == log[2]["client"] == log[1]["body"]["ClientToken"], log[:4]
+assert log[1]["body"] == log[3]["body"], "the resend is not the same request"
+# applied once: the dropped request's updates are in the journal once, and the
+# execution made the same updates, in as many requests, as one with no fault
+ups, lost = x["updates"], log[1]["body"]["Updates"]
+assert sum(ups[i:i + len(lost)] == lost for i in range(len(ups))) == 1, lost
+shape = lambda us: [(u["Id"], u["Type"], u["Action"]) for u in us]
+assert shape(ups) == shape(clean["updates"]), (shape(ups), shape(clean["updates"]))
+assert x["requests"] == clean["requests"], (x["requests"], clean["requests"])
+EOF
 
 check "another refusal ends the execution FAILED (Lambda does not retry it)"
 fault 400 InvalidParameterValueException "Payload too large for the operation"

@@ -16,9 +16,9 @@
  * (method, path, query, content type, body bytes) and sign to the same
  * Authorization.
  *
- * Also: AWS's URI encoding, the signer's refusals (no credentials, no
- * region, no host, CR/LF in a header), the path normalisation, and (test
- * build) every allocation failing in turn.
+ * Also: a refusal's Retry-After (aws_retry_after_ms), AWS's URI encoding, the signer's refusals (no
+ * credentials, no region, no host, CR/LF in a header), the path normalisation, and (test build)
+ * every allocation failing in turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -434,6 +434,49 @@ static void test_out_of_memory(void **state)
 }
 #endif
 
+/* A refusal's Retry-After: delay-seconds or an IMF-fixdate, nothing looser. */
+static void test_retry_after(void **state)
+{
+    (void)state;
+    int64_t now, ms = -7;
+    assert_int_equal(rfc3339_parse("1994-11-06T08:49:30Z", &now), 0);
+    assert_int_equal(aws_retry_after_ms("1", now, &ms), 0);
+    assert_int_equal(ms, 1000);
+    assert_int_equal(aws_retry_after_ms("0", now, &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(aws_retry_after_ms("120", now, &ms), 0);
+    assert_int_equal(ms, 120000);
+    assert_int_equal(aws_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", now, &ms), 0);
+    assert_int_equal(ms, 7000);
+    assert_int_equal(aws_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", now + 60000, &ms), 0);
+    assert_int_equal(ms, 0); /* a date past: no wait */
+    assert_int_equal(aws_retry_after_ms("Thu, 01 Jan 2026 00:00:00 GMT", 0, &ms), 0);
+    assert_true(ms == INT64_C(1767225600000));
+    static const char *const bad[] = {
+        "",
+        "-1",
+        "1.5",
+        " 1",
+        "1 ",
+        "+1",
+        "1234567890",                     /* more digits than any wait */
+        "Sunday, 06-Nov-94 08:49:37 GMT", /* RFC 850: obsolete */
+        "Sun Nov  6 08:49:37 1994",       /* asctime: obsolete */
+        "Sun, 06 Nov 1994 08:49:37 UTC",  /* GMT only */
+        "Sun, 06 Nox 1994 08:49:37 GMT",  /* no such month */
+        "Sux, 06 Nov 1994 08:49:37 GMT",  /* no such day */
+        "Sun, 31 Feb 1994 08:49:37 GMT",  /* no such date */
+        "Sun, 06 Nov 1994 24:49:37 GMT",  /* no such hour */
+        "Sun, 6 Nov 1994 08:49:37 GMT",   /* two digits */
+        "Sun, 06 Nov 1994 08:49:37 GMT ", /* nothing after */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ms = -7;
+        assert_int_equal(aws_retry_after_ms(bad[i], now, &ms), -1);
+        assert_true(ms == -7);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -446,6 +489,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_canonical_uri),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_header_canonical_form),
+        cmocka_unit_test(test_retry_after),
 #ifdef CAIRN_TEST_HOOKS
         cmocka_unit_test(test_out_of_memory),
 #endif

@@ -80,7 +80,7 @@ static void test_an_event_reads_back_into_engine_ids(void **state)
     cairn_error err;
     err_init(&err);
     cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     const store_exec *ex;
     const store_op *ops;
     size_t n;
@@ -129,7 +129,7 @@ static void test_a_timed_out_callback_has_cairns_types(void **state)
         journal_lambda jl;
         cairn_error err;
         err_init(&err);
-        assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+        assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
         const store_exec *ex;
         const store_op *ops;
         size_t n;
@@ -155,13 +155,13 @@ static void test_a_bad_event_is_refused(void **state)
     cJSON *ev = cJSON_Parse("{\"DurableExecutionArn\":\"arn:x\",\"CheckpointToken\":\"t\","
                             "\"InitialExecutionState\":{\"Operations\":[{\"Id\":\"zz\","
                             "\"Type\":\"STEP\",\"Status\":\"STARTED\"}]}}");
-    assert_int_not_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_not_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     assert_non_null(strstr(err.message, "never makes"));
     journal_lambda_cleanup(&jl);
     cJSON_Delete(ev);
     err_cleanup(&err);
     cJSON *no = cJSON_Parse("{\"x\":1}");
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, no, &err), CAIRN_ERR_USAGE);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, no, 0, &err), CAIRN_ERR_USAGE);
     assert_string_equal(err.type, "Lambda.BadEvent");
     journal_lambda_cleanup(&jl);
     cJSON_Delete(no);
@@ -175,7 +175,7 @@ static void test_updates_have_aws_shapes(void **state)
     cairn_error err;
     err_init(&err);
     cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     jl.now_override = 1000000;
     store_op step = {
         .id = "4", .name = "s4", .type = STORE_OP_STEP, .sub_type = "Step", .result = "{\"r\":1}"};
@@ -259,7 +259,7 @@ static void test_a_callback_without_deadlines_sends_none(void **state)
     cairn_error err;
     err_init(&err);
     cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     store_op cb = {.id = "7",
                    .name = "c",
                    .type = STORE_OP_CALLBACK,
@@ -289,7 +289,7 @@ static void test_cancel_is_sent_where_the_service_takes_it(void **state)
     cairn_error err;
     err_init(&err);
     cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     store_op ctx = {.id = "1-2",
                     .parent_id = "1",
                     .name = "b",
@@ -361,7 +361,7 @@ static void test_a_failed_invoke_reads_back_as_invoke_failed(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     const store_exec *ex;
     const store_op *ops;
     size_t n;
@@ -394,7 +394,7 @@ static void test_an_invoke_sends_its_start_only(void **state)
     cairn_error err;
     err_init(&err);
     cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, &err), CAIRN_OK);
+    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
     store_op start = {.id = "8",
                       .name = "ship",
                       .type = STORE_OP_CHAINED_INVOKE,

@@ -155,14 +155,14 @@ def keyed(updates):
 
 def refusals(path):
     """What the stand-in refused (it refuses what AWS would: a bad id, an action on the wrong state, ...)."""
-    return [e for e in map(json.loads, open(path)) if e["status"] != 200]
+    return [e for e in map(json.loads, open(path)) if e.get("status", 200) != 200]
 
 
 def requests(path):
     out = []
     for line in open(path):
         e = json.loads(line)
-        if e["path"].endswith("/checkpoint") and e["status"] == 200:
+        if e["path"].endswith("/checkpoint") and e.get("status") == 200:
             out.append([(u["Id"], u["Type"], u["Action"]) for u in e["body"]["Updates"]])
     return out
 
