@@ -1,5 +1,6 @@
 /*
- * ids.h — random identifiers from the kernel's CSPRNG (getrandom).
+ * ids.h — identifiers from the kernel's CSPRNG (getrandom): callback ids all
+ * random; execution ids the creation time, then random bits.
  */
 #ifndef CAIRN_IDS_H
 #define CAIRN_IDS_H
@@ -7,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes of randomness in an execution id (128 bits) and its text length. */
+/* Bytes of an execution id (48 bits of time, 80 random) and its text length. */
 #define IDS_EXEC_BYTES 16
 #define IDS_EXEC_LEN 22 /* base64url, no padding */
 

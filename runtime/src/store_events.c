@@ -22,8 +22,8 @@
 /* The next seq of the execution, in the same statement: appends stay in order. */
 const char *const store_event_add_sql =
     "INSERT INTO events (execution_id, " EVENT_COLUMNS ") "
-    "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15 FROM events WHERE execution_id = ?1";
+    "VALUES (?1, COALESCE((SELECT MAX(seq) FROM events WHERE execution_id = ?1), 0) + 1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 const char *const store_events_load_sql =
     "SELECT " EVENT_COLUMNS " FROM events WHERE execution_id = ?1 ORDER BY seq";

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -950,11 +951,25 @@ static void test_time_text(void **state)
     assert_int_equal(rfc3339_parse("2026-11-28T13:05:00Zjunk", &ms), -1);
 }
 
-static void test_execution_ids_are_random_and_url_safe(void **state)
+/* The 48-bit time an execution id starts with (its first 8 characters), in ms. */
+static int64_t id_time(const char *id)
+{
+    static const char alphabet[] =
+        "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    int64_t t = 0;
+    for (int i = 0; i < 8; i++)
+        t = t << 6 | (int64_t)(strchr(alphabet, id[i]) - alphabet);
+    return t;
+}
+
+static void test_execution_ids_are_unique_url_safe_and_sort_by_time(void **state)
 {
     (void)state;
     enum { N = 256 };
     static char ids[N][IDS_EXEC_LEN + 1];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t before = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     for (int i = 0; i < N; i++) {
         assert_int_equal(ids_execution(ids[i], sizeof ids[i]), 0);
         assert_int_equal(strlen(ids[i]), 22); /* 128 bits in base64url */
@@ -963,6 +978,18 @@ static void test_execution_ids_are_random_and_url_safe(void **state)
                          22);
         for (int j = 0; j < i; j++)
             assert_string_not_equal(ids[i], ids[j]);
+        if (i % 64 == 63) {
+            struct timespec two_ms = {0, 2000000};
+            nanosleep(&two_ms, NULL);
+        }
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t after = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    /* the creation time first: ids made apart sort as they were made */
+    for (int i = 0; i < N; i++) {
+        assert_in_range(id_time(ids[i]), before, after);
+        if (i >= 64)
+            assert_true(strcmp(ids[i - 64], ids[i]) < 0);
     }
     char small[8];
     assert_int_equal(ids_execution(small, sizeof small), -1); /* never truncates */
@@ -1049,7 +1076,7 @@ int main(void)
         T(test_journal_json_has_the_documented_fields),
         T(test_next_due_follows_the_wake_times),
         cmocka_unit_test(test_time_text),
-        cmocka_unit_test(test_execution_ids_are_random_and_url_safe),
+        cmocka_unit_test(test_execution_ids_are_unique_url_safe_and_sort_by_time),
         cmocka_unit_test(test_strerror_names_every_code),
         T(test_suspended_execution_holds_no_memory),
         T(test_an_append_after_a_stop_is_refused),
