@@ -327,12 +327,7 @@ def child_ended(child):
     else:
         o["Status"] = "FAILED"
         o["ChainedInvokeDetails"]["Error"] = c["error"] or {}
-    if x["status"] == "RUNNING" and arn not in inflight.values() and \
-            not any(q[0] == arn for q in queue):
-        queue.append([arn, 0])
-        cond.notify_all()
-    else:
-        o["unseen"] = True
+    invoke_again(x, o)
 
 
 def wake(x):
@@ -399,6 +394,18 @@ def answered(rid, body, kind):
     cond.notify_all()
 
 
+def invoke_again(x, o):
+    """The service completed o: the execution is invoked again, or, while an invocation of it is
+    in flight or queued, that one is told when it returns PENDING (wake)."""
+    arn = x["arn"]
+    if x["status"] == "RUNNING" and arn not in inflight.values() and \
+            not any(q[0] == arn for q in queue):
+        queue.append([arn, 0])
+        cond.notify_all()
+    else:
+        o["unseen"] = True
+
+
 def callback_answer(cid, verb, body):
     if cid not in callbacks:
         raise Refused(404, "ResourceNotFoundException", "no callback %s" % cid)
@@ -416,12 +423,7 @@ def callback_answer(cid, verb, body):
     else:
         return
     o["EndTimestamp"] = time.time()
-    if x["status"] == "RUNNING" and arn not in inflight.values() and \
-            not any(q[0] == arn for q in queue):
-        queue.append([arn, 0])
-        cond.notify_all()
-    else:
-        o["unseen"] = True
+    invoke_again(x, o)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@
 # npm_ready, which installs the pinned npm packages of package-lock.json
 # (@smithy/signature-v4, @aws-sdk/client-lambda) once; and the helpers that
 # drive tests/aws/durable_standin.py: standin, host, start, settle (the
-# processes they start are killed on exit).
+# processes they start are killed on exit); test_credentials.
 # shellcheck source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
@@ -17,6 +17,14 @@ npm_ready() {
     if [[ ! -d "$HERE/node_modules/@smithy/signature-v4" || ! -d "$HERE/node_modules/@aws-sdk/client-lambda" ]]; then
         (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $HERE"
     fi
+}
+
+# test_credentials: AWS's documented example key, region us-east-1, and none
+# of the caller's AWS or cairn settings (the hosts read them).
+test_credentials() {
+    export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+    export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
+    unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER CAIRN_DB
 }
 
 PIDS=()

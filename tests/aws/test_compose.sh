@@ -36,9 +36,7 @@ command -v node >/dev/null || fail "node is not installed"
 if [[ ! -d "$BRIDGE/node_modules/@aws/durable-execution-sdk-js-testing" ]]; then
     (cd "$BRIDGE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BRIDGE"
 fi
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER CAIRN_DB
+test_credentials
 
 on_fail() {
     echo "--- hosts' stderr:"

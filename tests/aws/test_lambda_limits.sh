@@ -19,9 +19,7 @@ set -euo pipefail
 BIG="$CAIRN_BINARY_DIR/tests/aws/lambda_big"
 MANY="$CAIRN_BINARY_DIR/tests/aws/lambda_many"
 [[ -x $BIG && -x $MANY ]] || fail "build the test hosts first ($BIG, $MANY)"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
+test_credentials
 
 on_fail() {
     echo "--- host stderr:"

@@ -28,9 +28,7 @@ EX="$CAIRN_SOURCE_DIR/examples/lambda"
 PKG="$CAIRN_BINARY_DIR/examples/lambda"
 ZIP="$PKG/order_lambda.zip"
 [[ -f $ZIP ]] || fail "build the examples first ($ZIP)"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW
+test_credentials
 
 check "order_lambda.zip: bootstrap at the root, executable; lib/ without the C library"
 python3 - "$ZIP" <<'PY'

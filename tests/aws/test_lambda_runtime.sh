@@ -34,9 +34,7 @@ set -euo pipefail
 ORDER="$CAIRN_BINARY_DIR/examples/order/order"
 APPROVAL="$CAIRN_BINARY_DIR/examples/approval/approval"
 [[ -x $ORDER && -x $APPROVAL ]] || fail "build the examples first ($ORDER, $APPROVAL)"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
+test_credentials
 
 on_fail() {
     echo "--- host stderr:"

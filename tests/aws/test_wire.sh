@@ -29,9 +29,7 @@ command -v node >/dev/null || fail "node is not installed"
 if [[ ! -d "$WIRE/node_modules/@aws/durable-execution-sdk-js" ]]; then
     (cd "$WIRE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $WIRE"
 fi
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION CAIRN_WORKFLOW _HANDLER
+test_credentials
 
 on_fail() {
     for f in "$WORK"/run-*.err "$WORK"/standin-*.err; do

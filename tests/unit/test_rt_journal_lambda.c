@@ -21,6 +21,20 @@
 
 static const cairn_workflow wf = {.abi = CAIRN_ABI, .name = "w", .version = 1, .sha256 = "x"};
 
+/* Event text read into jl (journal_lambda_cleanup after); its operations as the engine loads them. */
+static void load_event(const char *text, journal_lambda *jl, const store_op **ops, size_t *n)
+{
+    cJSON *ev = cJSON_Parse(text);
+    assert_non_null(ev);
+    cairn_error err;
+    err_init(&err);
+    assert_int_equal(journal_lambda_init(jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    const store_exec *ex;
+    assert_int_equal(journal_load(&jl->j, &ex, ops, n, &err), CAIRN_OK);
+    cJSON_Delete(ev); /* what jl keeps of it, it copied */
+    err_cleanup(&err);
+}
+
 static void test_wire_ids_are_the_js_sdks(void **state)
 {
     (void)state;
@@ -124,16 +138,10 @@ static void test_a_timed_out_callback_has_cairns_types(void **state)
                  "\"Status\":\"TIMED_OUT\",\"CallbackDetails\":{\"CallbackId\":\"id1\","
                  "\"Error\":{\"ErrorMessage\":\"%s\"}}}]}}",
                  one, msgs[k]);
-        cJSON *ev = cJSON_Parse(text);
-        assert_non_null(ev);
         journal_lambda jl;
-        cairn_error err;
-        err_init(&err);
-        assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
-        const store_exec *ex;
         const store_op *ops;
         size_t n;
-        assert_int_equal(journal_load(&jl.j, &ex, &ops, &n, &err), CAIRN_OK);
+        load_event(text, &jl, &ops, &n);
         const store_op *cb = find(ops, n, "1");
         assert_int_equal(cb->status, STORE_TIMED_OUT);
         cJSON *e = cJSON_Parse(cb->error);
@@ -141,8 +149,6 @@ static void test_a_timed_out_callback_has_cairns_types(void **state)
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), msgs[k]);
         cJSON_Delete(e);
         journal_lambda_cleanup(&jl);
-        cJSON_Delete(ev);
-        err_cleanup(&err);
     }
 }
 
@@ -356,16 +362,10 @@ static void test_a_failed_invoke_reads_back_as_invoke_failed(void **state)
              "\"Name\":\"ok\",\"Status\":\"SUCCEEDED\",\"ChainedInvokeDetails\":"
              "{\"Result\":\"{\\\"label\\\":\\\"L\\\"}\"}}]}}",
              one, two);
-    cJSON *ev = cJSON_Parse(text);
-    assert_non_null(ev);
     journal_lambda jl;
-    cairn_error err;
-    err_init(&err);
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
-    const store_exec *ex;
     const store_op *ops;
     size_t n;
-    assert_int_equal(journal_load(&jl.j, &ex, &ops, &n, &err), CAIRN_OK);
+    load_event(text, &jl, &ops, &n);
     const store_op *f = find(ops, n, "1");
     assert_int_equal(f->status, STORE_FAILED);
     cJSON *e = cJSON_Parse(f->error);
@@ -380,8 +380,6 @@ static void test_a_failed_invoke_reads_back_as_invoke_failed(void **state)
     assert_int_equal(ok->status, STORE_SUCCEEDED);
     assert_string_equal(ok->result, "{\"label\":\"L\"}");
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
-    err_cleanup(&err);
 }
 
 /* The service completes a CHAINED_INVOKE: the function never sends its SUCCEED or FAIL, not
