@@ -590,8 +590,8 @@ int engine_next_due(engine *e, const char *const *skip, char **id_out, int64_t *
     int64_t real = clock_real_ms();
     if (real - e->reaped_at >= 1000)
         reap_dead_leases(e);
-    return store_next_due(e->st, engine_now(e), real, skip, e->owner, id_out, next_wake,
-                          &e->lease_until, err);
+    return store_next_due(e->st, engine_now(e), real, skip, id_out, next_wake, &e->lease_until,
+                          err);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -91,7 +91,7 @@ static const char *const statements[ST_COUNT] = {
         "wake_at = CASE WHEN poked = 1 AND ?6 IS NULL THEN ?5 ELSE ?7 END, poked = 0 "
         "WHERE id = ?1 AND status IN ('RUNNING', 'PENDING')",
     [ST_EXEC_LIST] = "SELECT " EXEC_COLUMNS " FROM executions ORDER BY created_at DESC, rowid DESC",
-    [ST_DUE] = "SELECT id, wake_at, lease_until, lease_owner FROM executions "
+    [ST_DUE] = "SELECT id, wake_at, lease_until FROM executions "
                "WHERE status IN ('RUNNING', 'PENDING') AND wake_at IS NOT NULL ORDER BY wake_at",
     /* Takes or renews the lease: free, expired, or already ours. */
     [ST_CLAIM] = "UPDATE executions SET lease_owner = ?2, lease_until = ?3 "

@@ -218,20 +218,16 @@ int store_leases(store *s, int64_t now, store_lease_fn fn, void *arg, cairn_erro
 
 /*
  * The due execution (RUNNING or PENDING, wake_at <= now, no live lease at
- * real_now but owner's) with the earliest wake_at, skipping ids in skip
- * (NULL-terminated, may be NULL). owner (may be NULL) is the caller's lease
- * owner: the caller lists what it runs in skip, so a lease of owner's on any
- * other is a leftover (an invocation whose release failed), not a holder
- * elsewhere. Returns 1 with *id_out (caller frees), 0 with *next_wake
+ * real_now) with the earliest wake_at, skipping ids in skip (NULL-terminated,
+ * may be NULL). Returns 1 with *id_out (caller frees), 0 with *next_wake
  * (earliest future wake_at, or -1), or -1 on error. *lease_until (may be
  * NULL): the earliest end of a live lease (real time) among the executions
  * looked at on the way, those not due after the one found or *next_wake; -1
  * for none. Such an execution runs elsewhere: it may be due again when its
  * holder ends, dies or lets its lease run out.
  */
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
-                   const char *owner, char **id_out, int64_t *next_wake, int64_t *lease_until,
-                   cairn_error *err);
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, int64_t *lease_until, cairn_error *err);
 
 /* Inserts or replaces the operation (execution_id, r->id). */
 int store_op_put(store *s, const char *execution_id, const store_op *r, cairn_error *err);

@@ -135,9 +135,8 @@ static int in_list(const char *id, const char *const *list)
     return 0;
 }
 
-int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip,
-                   const char *owner, char **id_out, int64_t *next_wake, int64_t *lease_until,
-                   cairn_error *err)
+int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *skip, char **id_out,
+                   int64_t *next_wake, int64_t *lease_until, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_DUE];
     int step, found = 0;
@@ -150,9 +149,7 @@ int store_next_due(store *s, int64_t now, int64_t real_now, const char *const *s
         int64_t wake = sqlite3_column_int64(q, 1);
         if (!id || in_list(id, skip))
             continue;
-        const char *holder = (const char *)sqlite3_column_text(q, 3);
-        int ours = owner && holder && strcmp(holder, owner) == 0; /* left over: free */
-        if (sqlite3_column_type(q, 2) != SQLITE_NULL && !ours) {
+        if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
             int64_t until = sqlite3_column_int64(q, 2);
             if (until > real_now) { /* run elsewhere now: not due while its lease lasts */
                 if (lease_until && (*lease_until < 0 || until < *lease_until))
