@@ -219,6 +219,8 @@ int worker_run(engine *e, const worker_policy *p)
         }
         say_waiting(p, &l.held_elsewhere);
         int64_t now = engine_now(e);
+        if (next_wake >= 0 && next_wake <= now)
+            continue; /* due since it was looked for (the clock moved on): look again */
         if (p->skip_time && next_wake > now) {
             engine_advance_clock(e, next_wake);
             if (p->on_advance)
