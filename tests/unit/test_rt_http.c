@@ -19,11 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cmocka.h>
 #include <microhttpd.h>
+
+#include "http_fixture.h"
 
 #include "hook.h"
 #include "http.h"
@@ -31,11 +31,6 @@
 
 static struct MHD_Daemon *daemon_;
 static unsigned port_;
-
-typedef struct upload {
-    char *data;
-    size_t len;
-} upload;
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
                                const char *body, size_t len)
@@ -55,20 +50,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
     (void)cls;
     (void)version;
+    if (upload_collect(con_cls, data, size))
+        return MHD_YES;
     upload *u = *con_cls;
-    if (!u) {
-        u = calloc(1, sizeof *u);
-        *con_cls = u;
-        return MHD_YES;
-    }
-    if (*size) {
-        u->data = realloc(u->data, u->len + *size + 1);
-        memcpy(u->data + u->len, data, *size);
-        u->len += *size;
-        u->data[u->len] = '\0';
-        *size = 0;
-        return MHD_YES;
-    }
     if (!strncmp(url, "/status/", 8)) {
         char body[32];
         snprintf(body, sizeof body, "status %s", url + 8);
@@ -119,43 +103,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond(c, 404, "text/plain", "no", 2);
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    upload *u = *con_cls;
-    if (u) {
-        free(u->data);
-        free(u);
-    }
-    *con_cls = NULL;
-}
-
-/* 127.0.0.1, port 0: the kernel picks a free port. */
-static struct sockaddr_in loopback(void)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    struct sockaddr_in addr = loopback();
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                   MHD_USE_ERROR_LOG,
-                               0, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
-                               NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
-    if (!daemon_)
-        return -1;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-    port_ = info ? info->port : 0;
-    return port_ ? 0 : -1;
+    daemon_ = loopback_daemon(MHD_USE_THREAD_PER_CONNECTION, handler, &port_);
+    return daemon_ ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -347,11 +299,9 @@ static void test_transport_failures(void **state)
     cJSON_Delete(r);
 
     /* a port that just stopped listening: connection refused */
-    struct sockaddr_in addr = loopback();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler,
-                                            NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
+    unsigned port;
+    struct MHD_Daemon *d = loopback_daemon(0, handler, &port);
     assert_non_null(d);
-    unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
     MHD_stop_daemon(d);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);

@@ -21,17 +21,25 @@
 
 static const cairn_workflow wf = {.abi = CAIRN_ABI, .name = "w", .version = 1, .sha256 = "x"};
 
-/* Event text read into jl (journal_lambda_cleanup after); its operations as the engine loads them. */
-static void load_event(const char *text, journal_lambda *jl, const store_op **ops, size_t *n)
+/* Event ev (taken) read into jl (journal_lambda_cleanup after), with no API and no deadline. */
+static void init_from(journal_lambda *jl, cJSON *ev)
 {
-    cJSON *ev = cJSON_Parse(text);
     assert_non_null(ev);
     cairn_error err;
     err_init(&err);
     assert_int_equal(journal_lambda_init(jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
-    const store_exec *ex;
-    assert_int_equal(journal_load(&jl->j, &ex, ops, n, &err), CAIRN_OK);
     cJSON_Delete(ev); /* what jl keeps of it, it copied */
+    err_cleanup(&err);
+}
+
+/* Event text read into jl; its operations as the engine loads them. */
+static void load_event(const char *text, journal_lambda *jl, const store_op **ops, size_t *n)
+{
+    init_from(jl, cJSON_Parse(text));
+    const store_exec *ex;
+    cairn_error err;
+    err_init(&err);
+    assert_int_equal(journal_load(&jl->j, &ex, ops, n, &err), CAIRN_OK);
     err_cleanup(&err);
 }
 
@@ -93,8 +101,7 @@ static void test_an_event_reads_back_into_engine_ids(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    init_from(&jl, event());
     const store_exec *ex;
     const store_op *ops;
     size_t n;
@@ -115,7 +122,6 @@ static void test_an_event_reads_back_into_engine_ids(void **state)
     assert_true(w->timeout_at > INT64_C(1) << 60); /* the service ends it, not the engine */
     assert_int_equal(w->started_at, 1767225600000);
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
     err_cleanup(&err);
 }
 
@@ -180,8 +186,7 @@ static void test_updates_have_aws_shapes(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    init_from(&jl, event());
     jl.now_override = 1000000;
     store_op step = {
         .id = "4", .name = "s4", .type = STORE_OP_STEP, .sub_type = "Step", .result = "{\"r\":1}"};
@@ -252,7 +257,6 @@ static void test_updates_have_aws_shapes(void **state)
     cJSON_Delete(expect);
     cJSON_Delete(arr);
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
     err_cleanup(&err);
 }
 
@@ -264,8 +268,7 @@ static void test_a_callback_without_deadlines_sends_none(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    init_from(&jl, event());
     store_op cb = {.id = "7",
                    .name = "c",
                    .type = STORE_OP_CALLBACK,
@@ -282,7 +285,6 @@ static void test_a_callback_without_deadlines_sends_none(void **state)
     assert_int_equal(cJSON_GetArraySize(opt), 0);
     cJSON_Delete(arr);
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
     err_cleanup(&err);
 }
 
@@ -294,8 +296,7 @@ static void test_cancel_is_sent_where_the_service_takes_it(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    init_from(&jl, event());
     store_op ctx = {.id = "1-2",
                     .parent_id = "1",
                     .name = "b",
@@ -335,7 +336,6 @@ static void test_cancel_is_sent_where_the_service_takes_it(void **state)
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Action")), "CANCEL");
     cJSON_Delete(arr);
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
     err_cleanup(&err);
 }
 
@@ -391,8 +391,7 @@ static void test_an_invoke_sends_its_start_only(void **state)
     journal_lambda jl;
     cairn_error err;
     err_init(&err);
-    cJSON *ev = event();
-    assert_int_equal(journal_lambda_init(&jl, NULL, &wf, NULL, 0, ev, 0, &err), CAIRN_OK);
+    init_from(&jl, event());
     store_op start = {.id = "8",
                       .name = "ship",
                       .type = STORE_OP_CHAINED_INVOKE,
@@ -426,7 +425,6 @@ static void test_an_invoke_sends_its_start_only(void **state)
                         "fo_ship");
     cJSON_Delete(arr);
     journal_lambda_cleanup(&jl);
-    cJSON_Delete(ev);
     err_cleanup(&err);
 }
 

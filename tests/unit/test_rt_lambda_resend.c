@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cmocka.h>
 #include <microhttpd.h>
+
+#include "http_fixture.h"
 
 #include "clock.h"
 #include "journal_lambda.h"
@@ -39,11 +39,6 @@ static int nscript, served;
 static char *bodies[MAX_SCRIPT]; /* the checkpoint requests' bodies */
 static char last_token[32];      /* the backend's token after the append */
 
-typedef struct upload {
-    char *data;
-    size_t len;
-} upload;
-
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *size, void **con_cls)
@@ -52,19 +47,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     (void)url;
     (void)method;
     (void)version;
+    if (upload_collect(con_cls, data, size))
+        return MHD_YES;
     upload *u = *con_cls;
-    if (!u) {
-        *con_cls = calloc(1, sizeof *u);
-        return MHD_YES;
-    }
-    if (*size) {
-        u->data = realloc(u->data, u->len + *size + 1);
-        memcpy(u->data + u->len, data, *size);
-        u->len += *size;
-        u->data[u->len] = '\0';
-        *size = 0;
-        return MHD_YES;
-    }
     answer a = {500, NULL, "the script ran out"};
     if (served < nscript)
         a = script[served];
@@ -93,36 +78,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    upload *u = *con_cls;
-    if (u) {
-        free(u->data);
-        free(u);
-    }
-    *con_cls = NULL;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0; /* the kernel picks a free port */
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                               handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                               MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
-    if (!daemon_)
-        return -1;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-    port_ = info ? info->port : 0;
-    return port_ ? 0 : -1;
+    daemon_ = loopback_daemon(0, handler, &port_);
+    return daemon_ ? 0 : -1;
 }
 
 static int teardown(void **state)
