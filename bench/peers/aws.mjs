@@ -24,6 +24,7 @@
 // (executeHandler in history-event-types.mjs: "TODO: improve the polling
 // mechanism so that we don't need an arbitrary timer").
 import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+import { p50, perSecond } from "./measure.mjs";
 import {
   LocalDurableTestRunner,
   WaitingOperationStatus,
@@ -53,10 +54,6 @@ const waiter = withDurableExecution(async (event, ctx) => {
   return result;
 });
 
-const p50 = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) * 0.5)];
-};
 
 async function runTen(runner) {
   const ex = await runner.run({ payload: {} });
@@ -83,20 +80,10 @@ for (let i = 0; i < latencyRuns; i++) {
 console.log(`aws latency_p50_ms ${p50(lat).toFixed(3)}`);
 console.log(`aws returned_p50_ms ${p50(latReturned).toFixed(3)}`);
 
-{
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < throughputRuns) {
-        next++;
-        await runTen(new LocalDurableTestRunner({ handlerFunction: ten }));
-      }
-    }),
-  );
-  const s = (performance.now() - t) / 1e3;
-  console.log(`aws throughput ${(throughputRuns / s).toFixed(1)}`);
-}
+const perS = await perSecond(throughputRuns, inFlight, () =>
+  runTen(new LocalDurableTestRunner({ handlerFunction: ten })),
+);
+console.log(`aws throughput ${perS.toFixed(1)}`);
 
 const rt = [];
 const rtReturned = [];

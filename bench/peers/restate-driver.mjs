@@ -16,6 +16,8 @@
 //                    GET /restate/workflow/waiter/KEY/attach, p50.
 import http from "node:http";
 
+import { p50, perSecond } from "./measure.mjs";
+
 const [base, ...nums] = process.argv.slice(2);
 const [latencyRuns, throughputRuns, callbacks] = nums.map(Number);
 const inFlight = 16;
@@ -50,10 +52,6 @@ function call(method, path, body) {
   });
 }
 
-const p50 = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) * 0.5)];
-};
 
 async function runTen() {
   const r = await call("POST", "/ten/run", {});
@@ -70,19 +68,8 @@ for (let i = 0; i < latencyRuns; i++) {
 }
 console.log(`restate latency_p50_ms ${p50(lat).toFixed(3)}`);
 
-{
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < throughputRuns) {
-        next++;
-        await runTen();
-      }
-    }),
-  );
-  console.log(`restate throughput ${(throughputRuns / ((performance.now() - t) / 1e3)).toFixed(1)}`);
-}
+const perS = await perSecond(throughputRuns, inFlight, runTen);
+console.log(`restate throughput ${perS.toFixed(1)}`);
 
 const run = `${process.pid}-${Date.now()}`;
 const keys = Array.from({ length: callbacks }, (_, i) => `w-${run}-${i}`);

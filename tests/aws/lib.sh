@@ -3,7 +3,7 @@
 # npm_ready, which installs the pinned npm packages of package-lock.json
 # (@smithy/signature-v4, @aws-sdk/client-lambda) once; and the helpers that
 # drive tests/aws/durable_standin.py: standin, host, start, settle (the
-# processes they start are killed on exit); test_credentials.
+# processes they start are killed on exit); test_credentials; a default on_fail.
 # shellcheck source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 : "${CAIRN_SOURCE_DIR:?set CAIRN_SOURCE_DIR}"
@@ -45,6 +45,14 @@ standin() {
     for _ in $(seq 100); do [[ -s $WORK/$name.port ]] && break; sleep 0.05; done
     [[ -s $WORK/$name.port ]] || fail "the stand-in did not start"
     PORT=$(cat "$WORK/$name.port")
+}
+
+# on a failure (common.sh): the last of what the hosts and the stand-ins said.
+on_fail() {
+    echo "--- host stderr:"
+    tail -c 3000 "$WORK"/host*.err 2>/dev/null
+    echo "--- stand-in:"
+    tail -5 "$WORK"/standin*.err 2>/dev/null
 }
 
 # host NAME BINARY: runs BINARY lambda against the stand-in on $PORT.

@@ -21,13 +21,6 @@ MANY="$CAIRN_BINARY_DIR/tests/aws/lambda_many"
 [[ -x $BIG && -x $MANY ]] || fail "build the test hosts first ($BIG, $MANY)"
 test_credentials
 
-on_fail() {
-    echo "--- host stderr:"
-    tail -c 3000 "$WORK"/host*.err 2>/dev/null
-    echo "--- stand-in:"
-    tail -5 "$WORK"/standin*.err 2>/dev/null
-}
-
 # same_result SQLITE-JSON LAMBDA-JSON: both SUCCEEDED with the same result.
 same_result() {
     python3 - "$1" "$2" <<'EOF' || fail "not as on SQLite: $2"

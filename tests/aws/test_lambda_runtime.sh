@@ -36,13 +36,6 @@ APPROVAL="$CAIRN_BINARY_DIR/examples/approval/approval"
 [[ -x $ORDER && -x $APPROVAL ]] || fail "build the examples first ($ORDER, $APPROVAL)"
 test_credentials
 
-on_fail() {
-    echo "--- host stderr:"
-    cat "$WORK"/host*.err 2>/dev/null | tail -20
-    echo "--- stand-in:"
-    tail -5 "$WORK"/standin*.err 2>/dev/null
-}
-
 # jq-like: py FILE EXPR... each must hold, with d the file's JSON.
 py() {
     python3 - "$@" <<'EOF'
