@@ -210,6 +210,16 @@ static const char *keep(journal_lambda *jl, const char *s, int *oom)
     return c;
 }
 
+/* keep() of text that was made for it (NULL: making it ran out of memory), which it frees. */
+static const char *keep_text(journal_lambda *jl, char *text, int *oom)
+{
+    const char *kept = keep(jl, text, oom);
+    if (!text)
+        *oom = 1;
+    cJSON_free(text);
+    return kept;
+}
+
 /* ---- words --------------------------------------------------------------- */
 
 static const char *const type_words[] = {"EXECUTION", "STEP",    "WAIT",
@@ -396,11 +406,7 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
         const char *raw = str(d, "Result");
         if (raw) {
             cJSON *s = cJSON_CreateString(raw);
-            char *text = s ? json_print(s) : NULL;
-            r->result = keep(jl, text, &oom);
-            if (!text)
-                oom = 1;
-            cJSON_free(text);
+            r->result = keep_text(jl, s ? json_print(s) : NULL, &oom);
             cJSON_Delete(s);
         }
         /* the service keeps the sender's ErrorObject as it was sent; the await raises what
@@ -422,16 +428,10 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
             const char *m = str(eo, "ErrorMessage");
             cairn_error failed;
             err_init(&failed);
-            char *text = NULL;
-            if (sent) {
+            if (sent)
                 err_set_data(&failed, "Callback.Failed", sent, "%s",
                              m && *m ? m : "Callback failed");
-                text = engine_error_text(&failed);
-            }
-            r->error = keep(jl, text, &oom);
-            if (!text)
-                oom = 1;
-            cJSON_free(text);
+            r->error = keep_text(jl, sent ? engine_error_text(&failed) : NULL, &oom);
             err_cleanup(&failed);
         } else if (r->status == STORE_TIMED_OUT && !str(eo, "ErrorType")) {
             /* the service says only "Callback timed out [on heartbeat]": the types the
@@ -444,11 +444,7 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
                     m && *m ? m
                     : beat  ? "Callback timed out on heartbeat"
                             : "Callback timed out");
-            char *text = engine_error_text(&late);
-            r->error = keep(jl, text, &oom);
-            if (!text)
-                oom = 1;
-            cJSON_free(text);
+            r->error = keep_text(jl, engine_error_text(&late), &oom);
             err_cleanup(&late);
         }
         break;
@@ -466,18 +462,13 @@ static int op_from_wire(journal_lambda *jl, const cJSON *o, store_op *r, cairn_e
             snprintf(msg, sizeof msg, "invoke '%.100s': the invoked execution %s: %.400s",
                      r->name ? r->name : "", word,
                      cJSON_IsString(m) && *m->valuestring ? m->valuestring : "no message");
+            int made = data || !r->error; /* else parsing it ran out of memory */
             cairn_error failed;
             err_init(&failed);
-            char *text = NULL;
-            if (data || !r->error) {
+            if (made)
                 err_set_data(&failed, "Invoke.Failed", data, "%s", msg);
-                text = engine_error_text(&failed);
-            }
             r->status = STORE_FAILED;
-            r->error = keep(jl, text, &oom);
-            if (!text)
-                oom = 1;
-            cJSON_free(text);
+            r->error = keep_text(jl, made ? engine_error_text(&failed) : NULL, &oom);
             err_cleanup(&failed);
         }
         break;
