@@ -112,7 +112,7 @@ def table(d):
     if m:
         text += (
             f"\n\nThe disk in this run: {float(m.group(1)):,.0f} 10-step executions/s at 16 a"
-            " commit\n(bench_batch's storage limit: fsync'd commits per second × 16 ÷ 11)."
+            " commit\n(bench_batch's storage limit: fsync'd commits per second × 16 ÷ 10)."
         )
     aws = figures["aws"]
     if "returned_p50_ms" in aws and "callback_returned_p50_ms" in aws:

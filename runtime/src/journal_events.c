@@ -43,10 +43,11 @@ static int raw_text_result(const store_op *op)
                           (op->result_mode && !strcmp(op->result_mode, "serdes")));
 }
 
-int journal_events_add(store *st, const char *exec_id, const char *type, int64_t at,
-                       const store_op *op, cairn_error *err)
+/* journal_events_add, with the start before it (start_type, or NULL) in the same row. */
+static int add_event(store *st, const char *exec_id, const char *type, int64_t at,
+                     const store_op *op, const char *start_type, cairn_error *err)
 {
-    store_event e = {.type = type, .at = at, .op = *op};
+    store_event e = {.type = type, .at = at, .op = *op, .start_type = start_type};
     e.op.mem = NULL;
     cJSON *raw = raw_text_result(op) ? cJSON_Parse(op->result) : NULL;
     if (cJSON_IsString(raw))
@@ -56,12 +57,18 @@ int journal_events_add(store *st, const char *exec_id, const char *type, int64_t
     return rc;
 }
 
+int journal_events_add(store *st, const char *exec_id, const char *type, int64_t at,
+                       const store_op *op, cairn_error *err)
+{
+    return add_event(st, exec_id, type, at, op, NULL, err);
+}
+
 static int add(store *st, const char *exec_id, store_op_type t, const char *what, int64_t at,
-               const store_op *op, cairn_error *err)
+               const store_op *op, const char *start_type, cairn_error *err)
 {
     char type[40];
     snprintf(type, sizeof type, "%s%s", type_prefix(t), what);
-    return journal_events_add(st, exec_id, type, at, op, err);
+    return add_event(st, exec_id, type, at, op, start_type, err);
 }
 
 int journal_events_update(store *st, const char *exec_id, const journal_update *u, int64_t at,
@@ -72,34 +79,30 @@ int journal_events_update(store *st, const char *exec_id, const journal_update *
                   : at != STORE_NO_TIME        ? at
                                                : o->started_at;
     if (u->action == JOURNAL_START)
-        return add(st, exec_id, o->type, "Started", o->started_at, o, err);
+        return add(st, exec_id, o->type, "Started", o->started_at, o, NULL, err);
     if (u->action == JOURNAL_CANCEL)
         return CAIRN_OK;
     /* An outcome whose start is not in the journal: the attempt ran, then was journaled. */
     int started = o->type == STORE_OP_STEP
                       ? u->expect_status == STORE_STARTED && u->expect_attempt == o->attempt
                       : u->expect_status != STORE_NONE;
-    int rc = CAIRN_OK;
-    if (!started) {
-        store_op s = *o;
-        s.result = NULL;
-        s.error = NULL;
-        s.next_attempt_at = STORE_NO_TIME;
-        rc = add(st, exec_id, o->type, "Started", o->started_at, &s, err);
-    }
-    if (rc != CAIRN_OK)
-        return rc;
+    const char *what;
     switch (u->action) {
     case JOURNAL_SUCCEED:
-        return add(st, exec_id, o->type, "Succeeded", end, o, err);
+        what = "Succeeded";
+        break;
     case JOURNAL_RETRY:
         /* A condition's check that did not meet it (no error, the state in the row):
          * as AWS's requirements (6-1, 6-5), StepSucceeded with the state and the delay. */
-        return add(st, exec_id, o->type, o->error ? "Failed" : "Succeeded", end, o, err);
+        what = o->error ? "Failed" : "Succeeded";
+        break;
     default:
-        return add(st, exec_id, o->type, o->status == STORE_TIMED_OUT ? "TimedOut" : "Failed", end,
-                   o, err);
+        what = o->status == STORE_TIMED_OUT ? "TimedOut" : "Failed";
+        break;
     }
+    char start[40];
+    snprintf(start, sizeof start, "%sStarted", type_prefix(o->type));
+    return add(st, exec_id, o->type, what, end, o, started ? NULL : start, err);
 }
 
 /* The execution's operation "0" as the events carry it. */

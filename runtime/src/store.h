@@ -20,8 +20,11 @@
 #include "error.h"
 
 /* 1: executions and operations; 2: events (store_events.c) and a callback's
- * result_mode; 3: an execution's parent (parent_id, parent_op_id: `invoke`). */
-#define STORE_SCHEMA_VERSION 4
+ * result_mode; 3: an execution's parent (parent_id, parent_op_id: `invoke`);
+ * 4: a context's end_seq; 5: an event row may hold its start too
+ * (events.start_type), and operations.callback_id is unique by a partial
+ * index (rows without a callback are not in it). */
+#define STORE_SCHEMA_VERSION 5
 #define STORE_NO_TIME INT64_C(-1)
 
 typedef struct store store;
@@ -283,9 +286,19 @@ typedef struct store_event {
     const char *type; /* AWS EventType: "StepStarted", "StepFailed", ... */
     int64_t at;       /* EventTimestamp */
     store_op op;      /* strings owned by op.mem in rows read back */
+    /*
+     * When adding: the type of an event that comes just before this one,
+     * of the same operation at op.started_at, without its result, error and
+     * next attempt ("StepStarted" before the StepSucceeded of an attempt
+     * journaled only once it ended). Both are one row (one insert, seq - 1
+     * and seq); reading it back gives two events. NULL: none. Always NULL in
+     * rows read back.
+     */
+    const char *start_type;
 } store_event;
 
-/* Appends e (e->seq is ignored: the next one of the execution). Inside a transaction. */
+/* Appends e, and the event of e->start_type before it (e->seq is ignored:
+ * the next ones of the execution). Inside a transaction. */
 int store_event_add(store *s, const char *execution_id, const store_event *e, cairn_error *err);
 /* Every event of the execution in order; *rows freed with store_events_free. */
 int store_events_load(store *s, const char *execution_id, store_event **rows, size_t *n,

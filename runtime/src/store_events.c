@@ -1,7 +1,12 @@
 /*
  * store_events.c — the store's events table: the execution's history as AWS
- * GetDurableExecutionHistory gives it (store.h, store_event), its schema step
- * (version 1 -> 2), appending a row and reading them back in order.
+ * GetDurableExecutionHistory gives it (store.h, store_event), its schema steps
+ * (version 1 -> 2, 4 -> 5), appending a row and reading them back in order.
+ *
+ * A row is one event, or two: one with start_type set also stands for the
+ * operation's start just before it (seq - 1, at started_at), written with
+ * one insert when an attempt is journaled only once it ended (a step's
+ * usual case: half the rows, half the inserts).
  *
  * Owns: the rows it reads back, until store_events_free.
  * Never: updates or deletes an event (append-only), opens or commits a
@@ -17,13 +22,14 @@
 
 #define EVENT_COLUMNS                                                                              \
     "seq, type, at, op_id, parent_id, name, sub_type, attempt, result, error, started_at, "        \
-    "next_attempt_at, callback_id, timeout_at, heartbeat_ms"
+    "next_attempt_at, callback_id, timeout_at, heartbeat_ms, start_type"
 
-/* The next seq of the execution, in the same statement: appends stay in order. */
+/* The next seq of the execution (one further with a start), in the same
+ * statement: appends stay in order. */
 const char *const store_event_add_sql =
     "INSERT INTO events (execution_id, " EVENT_COLUMNS ") "
-    "VALUES (?1, COALESCE((SELECT MAX(seq) FROM events WHERE execution_id = ?1), 0) + 1, "
-    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "VALUES (?1, COALESCE((SELECT MAX(seq) FROM events WHERE execution_id = ?1), 0) + 1 "
+    "+ (?16 IS NOT NULL), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 const char *const store_events_load_sql =
     "SELECT " EVENT_COLUMNS " FROM events WHERE execution_id = ?1 ORDER BY seq";
@@ -60,6 +66,17 @@ int store_migrate_v2_events(store *s, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* Version 5: a row may stand for its operation's start too (NULL in rows of
+ * older versions: one event each). */
+int store_migrate_v5_events(store *s, cairn_error *err)
+{
+    int has = store_has_column(s, "events", "start_type");
+    if (has < 0 || (!has && sqlite3_exec(store_db(s), "ALTER TABLE events ADD COLUMN start_type TEXT",
+                                         NULL, NULL, NULL) != SQLITE_OK))
+        return store_db_fail(s, err, "cannot upgrade the store to schema version 5");
+    return CAIRN_OK;
+}
+
 int store_event_add(store *s, const char *execution_id, const store_event *e, cairn_error *err)
 {
     sqlite3_stmt *q = s->st[ST_EVENT_ADD];
@@ -82,6 +99,7 @@ int store_event_add(store *s, const char *execution_id, const store_event *e, ca
     store_bind_text(q, 13, o->callback_id);
     store_bind_time(q, 14, o->timeout_at);
     sqlite3_bind_int64(q, 15, o->heartbeat_ms);
+    store_bind_text(q, 16, e->start_type);
     return store_run_stmt(s, ST_EVENT_ADD, "cannot append an event", err);
 }
 
@@ -92,11 +110,17 @@ static int64_t column_time(sqlite3_stmt *q, int col)
     return sqlite3_column_int64(q, col);
 }
 
-/* Reads the current row of q into r, its strings in one block: 0, or -1 out of memory. */
-static int read_event(sqlite3_stmt *q, store_event *r)
+/*
+ * Reads the current row of q into r, its strings in one block: 0, or -1 out
+ * of memory. With start, the start it stands for (the row has a start_type):
+ * that type, one seq before, at started_at, no result, error or next attempt.
+ */
+static int read_event(sqlite3_stmt *q, store_event *r, int start)
 {
     enum { NTEXT = 8 };
-    static const int cols[NTEXT] = {1, 3, 4, 5, 6, 8, 9, 12};
+    /* type (start_type for a start), op_id, parent_id, name, sub_type, result, error,
+     * callback_id */
+    const int cols[NTEXT] = {start ? 15 : 1, 3, 4, 5, 6, start ? -1 : 8, start ? -1 : 9, 12};
     const char **dst[NTEXT] = {&r->type,     &r->op.id,         &r->op.parent_id,
                                &r->op.name,  &r->op.sub_type,   &r->op.result,
                                &r->op.error, &r->op.callback_id};
@@ -104,8 +128,8 @@ static int read_event(sqlite3_stmt *q, store_event *r)
     size_t len[NTEXT], total = 1;
     memset(r, 0, sizeof *r);
     for (int i = 0; i < NTEXT; i++) {
-        text[i] = sqlite3_column_text(q, cols[i]);
-        if (!text[i] && sqlite3_column_type(q, cols[i]) != SQLITE_NULL)
+        text[i] = cols[i] < 0 ? NULL : sqlite3_column_text(q, cols[i]);
+        if (!text[i] && cols[i] >= 0 && sqlite3_column_type(q, cols[i]) != SQLITE_NULL)
             return -1;
         len[i] = text[i] ? (size_t)sqlite3_column_bytes(q, cols[i]) : 0;
         total += len[i] + 1;
@@ -125,11 +149,11 @@ static int read_event(sqlite3_stmt *q, store_event *r)
     }
     if (!r->type)
         r->type = "";
-    r->seq = sqlite3_column_int64(q, 0);
-    r->at = sqlite3_column_int64(q, 2);
+    r->seq = sqlite3_column_int64(q, 0) - (start ? 1 : 0);
     r->op.attempt = sqlite3_column_int(q, 7);
     r->op.started_at = column_time(q, 10);
-    r->op.next_attempt_at = column_time(q, 11);
+    r->at = start ? r->op.started_at : sqlite3_column_int64(q, 2);
+    r->op.next_attempt_at = start ? STORE_NO_TIME : column_time(q, 11);
     r->op.timeout_at = column_time(q, 13);
     r->op.heartbeat_ms = sqlite3_column_int64(q, 14);
     r->op.ended_at = STORE_NO_TIME;
@@ -146,7 +170,8 @@ int store_events_load(store *s, const char *execution_id, store_event **rows, si
     int step, rc = CAIRN_OK;
     store_bind_text(q, 1, execution_id);
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
+        int with_start = sqlite3_column_type(q, 15) != SQLITE_NULL;
+        if (len + 2 > cap) {
             size_t ncap = cap ? cap * 2 : 16;
             store_event *nv = mem_realloc(v, ncap * sizeof *v);
             if (!nv)
@@ -154,9 +179,11 @@ int store_events_load(store *s, const char *execution_id, store_event **rows, si
             v = nv;
             cap = ncap;
         }
-        if (read_event(q, &v[len]) != 0)
-            goto nomem;
-        len++;
+        for (int start = with_start; start >= 0; start--) {
+            if (read_event(q, &v[len], start) != 0)
+                goto nomem;
+            len++;
+        }
     }
     if (step != SQLITE_DONE) {
         rc = store_db_fail(s, err, "cannot read events");

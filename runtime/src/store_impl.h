@@ -71,6 +71,9 @@ extern const char *const store_event_add_sql, *const store_events_load_sql;
  * transaction of store.c's upgrade, which then records version 2.
  */
 int store_migrate_v2_events(store *s, cairn_error *err);
+int store_migrate_v5_events(store *s, cairn_error *err);
+/* Whether table has a column named col: 1, 0, or -1 on error. */
+int store_has_column(store *s, const char *table, const char *col);
 
 /*
  * store_schema.c: makes the open file a store of STORE_SCHEMA_VERSION:

@@ -144,8 +144,7 @@ static int migrate_v2_result_mode(store *s, cairn_error *err)
     return CAIRN_OK;
 }
 
-/* Whether table has a column named col: 1, 0, or -1 on error. */
-static int has_column(store *s, const char *table, const char *col)
+int store_has_column(store *s, const char *table, const char *col)
 {
     sqlite3_stmt *q = NULL;
     char sql[96];
@@ -168,7 +167,7 @@ static int migrate_v3_parent(store *s, cairn_error *err)
 {
     static const char *const cols[] = {"parent_id", "parent_op_id"};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        int has = has_column(s, "executions", cols[i]);
+        int has = store_has_column(s, "executions", cols[i]);
         char sql[96];
         snprintf(sql, sizeof sql, "ALTER TABLE executions ADD COLUMN %s TEXT", cols[i]);
         if (has < 0 || (!has && sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK))
@@ -186,10 +185,54 @@ static int migrate_v3_parent(store *s, cairn_error *err)
  * (NULL in rows of older versions: a load reads that from the rows). */
 static int migrate_v4_end_seq(store *s, cairn_error *err)
 {
-    int has = has_column(s, "operations", "end_seq");
+    int has = store_has_column(s, "operations", "end_seq");
     if (has < 0 || (!has && sqlite3_exec(s->db, "ALTER TABLE operations ADD COLUMN end_seq INTEGER",
                                          NULL, NULL, NULL) != SQLITE_OK))
         return store_db_fail(s, err, "cannot upgrade the store to schema version 4");
+    return CAIRN_OK;
+}
+
+/*
+ * Version 5, its part here: operations.callback_id is unique by a partial
+ * index, which holds only the rows that have one (the UNIQUE of version 1
+ * kept an entry for every row: one more B-tree written by every insert).
+ * SQLite cannot drop a constraint, so the table is made again, rows copied.
+ */
+static int migrate_v5_callback_index(store *s, cairn_error *err)
+{
+    static const char sql[] =
+        "CREATE TABLE operations_v5 (\n"
+        "  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,\n"
+        "  seq INTEGER NOT NULL,\n"
+        "  id TEXT NOT NULL,\n"
+        "  parent_id TEXT,\n"
+        "  name TEXT,\n"
+        "  type TEXT NOT NULL,\n"
+        "  sub_type TEXT,\n"
+        "  status TEXT NOT NULL,\n"
+        "  attempt INTEGER,\n"
+        "  result TEXT,\n"
+        "  error TEXT,\n"
+        "  started_at INTEGER,\n"
+        "  ended_at INTEGER,\n"
+        "  next_attempt_at INTEGER,\n"
+        "  callback_id TEXT,\n"
+        "  timeout_at INTEGER,\n"
+        "  heartbeat_at INTEGER,\n"
+        "  heartbeat_ms INTEGER,\n"
+        "  result_mode TEXT,\n"
+        "  end_seq INTEGER,\n"
+        "  PRIMARY KEY (execution_id, id)\n"
+        ") WITHOUT ROWID;\n"
+        "INSERT INTO operations_v5 SELECT execution_id, seq, id, parent_id, name, type, sub_type, "
+        "status, attempt, result, error, started_at, ended_at, next_attempt_at, callback_id, "
+        "timeout_at, heartbeat_at, heartbeat_ms, result_mode, end_seq FROM operations;\n"
+        "DROP TABLE operations;\n"
+        "ALTER TABLE operations_v5 RENAME TO operations;\n"
+        "CREATE UNIQUE INDEX operations_callback ON operations (callback_id) "
+        "WHERE callback_id IS NOT NULL;\n";
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return store_db_fail(s, err, "cannot upgrade the store to schema version 5");
     return CAIRN_OK;
 }
 
@@ -212,6 +255,10 @@ static int upgrade(store *s, cairn_error *err)
         rc = migrate_v3_parent(s, err);
     if (rc == CAIRN_OK && version < 4)
         rc = migrate_v4_end_seq(s, err);
+    if (rc == CAIRN_OK && version < 5)
+        rc = store_migrate_v5_events(s, err);
+    if (rc == CAIRN_OK && version < 5)
+        rc = migrate_v5_callback_index(s, err);
     if (rc == CAIRN_OK && version < STORE_SCHEMA_VERSION &&
         sqlite3_exec(s->db,
                      "UPDATE meta SET value = '" CAIRN_STR(

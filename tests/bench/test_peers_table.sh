@@ -44,7 +44,7 @@ check "cairn's reports rendered from the benches' own printf formats"
 {
     render "$B/bench_batch.c" "--batch 1 " 500 || fail "bench_batch.c"
     render "$B/bench_batch.c" "--batch 16" 4000 8 || fail "bench_batch.c"
-    render "$B/bench_batch.c" "storage limit" 39000 10 || fail "bench_batch.c"
+    render "$B/bench_batch.c" "storage limit" 39000 150000 10 3 || fail "bench_batch.c"
 } >"$WORK/cairn_batch.txt"
 render "$B/callback_client.c" "succeed -> completed" 1000 0.8 2.5 1 7 >"$WORK/cairn_callback.txt" ||
     fail "callback_client.c"

@@ -436,10 +436,11 @@ static void test_version_1_store_is_upgraded_in_place(void **state)
     types_of(evs, NULL, types, sizeof types);
     assert_string_equal(types, "ExecutionStarted StepStarted StepSucceeded ExecutionSucceeded");
     cJSON_Delete(evs);
-    /* Opening it again changes nothing more. */
+    /* Opening it again changes nothing more: three rows (the step's start and
+     * success are one), four events. */
     engine_close(f->e);
     assert_int_equal(engine_open(&f->e, f->path, all_workflows, NWORKFLOWS, &f->err), CAIRN_OK);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM events"), 4);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM events"), 3);
     free(id);
     free(old);
 }

@@ -346,6 +346,100 @@ static void test_schema_3_file_gains_end_seq(void **state)
     err_cleanup(&err);
 }
 
+/*
+ * A store of schema 4 (operations.callback_id UNIQUE for every row, one event
+ * a row) gets the partial index and events.start_type: its rows are kept and
+ * read as before, callback ids stay unique, the lookup uses the index, and a
+ * new row holding a start reads back as two events.
+ */
+static void test_schema_4_file_gets_callback_index_and_start_rows(void **state)
+{
+    const char *path = *state;
+    cairn_error err;
+    err_init(&err);
+    store *s;
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(store_exec_insert(s, &sample_exec, &err), CAIRN_OK);
+    store_op o = op_row(1, "1", NULL, STORE_OP_CALLBACK, NULL, STORE_STARTED, NULL);
+    o.callback_id = "cb-1";
+    assert_int_equal(store_op_put(s, "exec-1", &o, &err), CAIRN_OK);
+    store_close(s);
+    /* what cairn wrote before version 5 */
+    raw_exec(path,
+             "CREATE TABLE ops4 (execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE "
+             "CASCADE, seq INTEGER NOT NULL, id TEXT NOT NULL, parent_id TEXT, name TEXT, "
+             "type TEXT NOT NULL, sub_type TEXT, status TEXT NOT NULL, attempt INTEGER, "
+             "result TEXT, error TEXT, started_at INTEGER, ended_at INTEGER, "
+             "next_attempt_at INTEGER, callback_id TEXT UNIQUE, timeout_at INTEGER, "
+             "heartbeat_at INTEGER, heartbeat_ms INTEGER, result_mode TEXT, end_seq INTEGER, "
+             "PRIMARY KEY (execution_id, id)) WITHOUT ROWID; "
+             "INSERT INTO ops4 SELECT * FROM operations; DROP TABLE operations; "
+             "ALTER TABLE ops4 RENAME TO operations; "
+             "ALTER TABLE events DROP COLUMN start_type; "
+             "INSERT INTO events (execution_id, seq, type, at, op_id) "
+             "VALUES ('exec-1', 1, 'CallbackStarted', 5, '1'); "
+             "UPDATE meta SET value = '4' WHERE key = 'schema_version';");
+
+    assert_int_equal(store_open(&s, path, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    char *exec_id, *op_id;
+    assert_int_equal(store_callback_find(s, "cb-1", &exec_id, &op_id, &err), CAIRN_OK);
+    assert_string_equal(exec_id, "exec-1");
+    assert_string_equal(op_id, "1");
+    mem_free(exec_id);
+    mem_free(op_id);
+    /* the lookup goes by the partial index, which holds only rows with a callback */
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s),
+                                        "EXPLAIN QUERY PLAN SELECT execution_id, id FROM "
+                                        "operations WHERE callback_id = 'cb-1'",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(q, 3), "operations_callback"));
+    sqlite3_finalize(q);
+    store_op plain = op_row(2, "2", NULL, STORE_OP_STEP, NULL, STORE_STARTED, NULL);
+    assert_int_equal(store_op_put(s, "exec-1", &plain, &err), CAIRN_OK);
+    assert_int_equal(pragma_int(s, "SELECT count(*) FROM operations INDEXED BY operations_callback "
+                                   "WHERE callback_id IS NOT NULL"),
+                     1);
+    /* callback ids stay unique */
+    store_op twin = op_row(3, "3", NULL, STORE_OP_CALLBACK, NULL, STORE_STARTED, NULL);
+    twin.callback_id = "cb-1";
+    assert_int_equal(store_op_put(s, "exec-1", &twin, &err), CAIRN_ERR_STORE);
+    err_cleanup(&err);
+    /* the old event reads as it was; a row with its start reads as two events */
+    store_op step = op_row(2, "2", NULL, STORE_OP_STEP, NULL, STORE_SUCCEEDED, "7");
+    step.attempt = 1;
+    step.started_at = 20;
+    step.next_attempt_at = 99;
+    store_event e = {.type = "StepSucceeded", .at = 30, .op = step, .start_type = "StepStarted"};
+    assert_int_equal(store_event_add(s, "exec-1", &e, &err), CAIRN_OK);
+    store_event *ev;
+    size_t n;
+    assert_int_equal(store_events_load(s, "exec-1", &ev, &n, &err), CAIRN_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(ev[0].seq, 1);
+    assert_string_equal(ev[0].type, "CallbackStarted");
+    assert_int_equal(ev[1].seq, 2);
+    assert_string_equal(ev[1].type, "StepStarted");
+    assert_int_equal(ev[1].at, 20);
+    assert_null(ev[1].op.result);
+    assert_int_equal(ev[1].op.next_attempt_at, STORE_NO_TIME);
+    assert_int_equal(ev[1].op.attempt, 1);
+    assert_string_equal(ev[1].op.id, "2");
+    assert_int_equal(ev[2].seq, 3);
+    assert_string_equal(ev[2].type, "StepSucceeded");
+    assert_int_equal(ev[2].at, 30);
+    assert_string_equal(ev[2].op.result, "7");
+    assert_int_equal(ev[2].op.next_attempt_at, 99);
+    store_events_free(ev, n);
+    assert_int_equal(pragma_int(s, "SELECT count(*) FROM events"), 2);
+    store_close(s);
+    err_cleanup(&err);
+}
+
 static void test_not_a_database_is_refused_naming_the_file(void **state)
 {
     const char *path = *state;
@@ -789,6 +883,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_live_load_passes_over_closed_contexts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_schema_3_file_gains_end_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_4_file_gets_callback_index_and_start_rows,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_type_are_words_in_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_append_in_order_and_roll_back_with_their_update,
                                         setup, teardown),
