@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "mem.h"
@@ -23,8 +25,8 @@ typedef struct item {
     const journal_end *end;
     cairn_error *err; /* the appender's; written by the leader while it waits */
     int rc;
-    int taken; /* in a batch being written: it waits for that batch, it never leads */
-    int done;
+    atomic_int done;  /* its batch was written: rc, err and renew_to are final */
+    sem_t woken;      /* posted once done: the appender wakes alone, without g->m */
     int64_t renew_to;
     struct item *next;
 } item;
@@ -32,9 +34,9 @@ typedef struct item {
 struct group {
     pthread_mutex_t m;
     /* Three conditions, so that a change wakes only who it concerns. */
-    pthread_cond_t queue;  /* the gathering leader's: an item queued, an invocation left */
-    pthread_cond_t lead;   /* queued items': no leader is gathering now */
-    pthread_cond_t done;   /* taken items' (and the next leader's): a batch was written */
+    pthread_cond_t queue;  /* the gathering leader's: the last item it waits for queued, or
+                              an invocation left */
+    pthread_cond_t done;   /* the next leader's: the batch being written was written */
     pthread_mutex_t write; /* the database's write lock, among this process's connections */
     store *st;             /* the connection commits go through; the leader's alone */
     int64_t window_us;
@@ -65,7 +67,6 @@ int group_open(group **out, const char *path, int64_t window_us, cairn_error *er
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&g->queue, &ca);
-    pthread_cond_init(&g->lead, NULL);
     pthread_cond_init(&g->done, NULL);
     pthread_condattr_destroy(&ca);
     g->window_us = window_us;
@@ -80,11 +81,16 @@ void group_close(group *g)
         return;
     store_close(g->st);
     pthread_cond_destroy(&g->queue);
-    pthread_cond_destroy(&g->lead);
     pthread_cond_destroy(&g->done);
     pthread_mutex_destroy(&g->write);
     pthread_mutex_destroy(&g->m);
     mem_free(g);
+}
+
+/* With g->m held: whether the gathering leader has what it waits for. */
+static int gathered(const group *g)
+{
+    return g->queued + g->in_commit >= g->active;
 }
 
 void group_enter(group *g)
@@ -98,7 +104,8 @@ void group_leave(group *g)
 {
     pthread_mutex_lock(&g->m);
     g->active--;
-    pthread_cond_signal(&g->queue); /* a leader waiting for it waits no more */
+    if (g->gathering && gathered(g))
+        pthread_cond_signal(&g->queue); /* a leader waiting for it waits no more */
     pthread_mutex_unlock(&g->m);
 }
 
@@ -156,11 +163,12 @@ static void commit_batch(group *g, item *batch)
 }
 
 /*
- * With g->m held: gather the queue until every running invocation not
- * waiting on the commit under way has queued (or the window has passed),
- * wait for that commit to end, then commit what was gathered. While one
- * batch is being written, the invocations it does not hold queue the next:
- * two cohorts alternate instead of one waiting for the other's bodies.
+ * With g->m held (and released on return): gather the queue until every
+ * running invocation not waiting on the commit under way has queued (or the
+ * window has passed), wait for that commit to end, then commit what was
+ * gathered and wake each appender in it. While one batch is being written,
+ * the invocations it does not hold queue the next: two cohorts alternate
+ * instead of one waiting for the other's bodies.
  */
 static void lead(group *g)
 {
@@ -170,51 +178,57 @@ static void lead(group *g)
     until.tv_nsec += (long)(g->window_us % 1000000) * 1000;
     until.tv_sec += g->window_us / 1000000 + until.tv_nsec / 1000000000;
     until.tv_nsec %= 1000000000;
-    while (g->queued + g->in_commit < g->active &&
-           pthread_cond_timedwait(&g->queue, &g->m, &until) != ETIMEDOUT) {
+    while (!gathered(g) && pthread_cond_timedwait(&g->queue, &g->m, &until) != ETIMEDOUT) {
     }
     while (g->in_commit > 0)
         pthread_cond_wait(&g->done, &g->m);
     item *batch = g->head;
-    for (item *it = batch; it; it = it->next)
-        it->taken = 1;
     g->head = NULL;
     g->tail = &g->head;
     int n = g->queued;
     g->queued = 0;
     g->in_commit = n;
-    g->gathering = 0;
-    pthread_cond_signal(&g->lead); /* the next cohort may gather */
+    g->gathering = 0; /* the next one to queue gathers the next batch */
     pthread_mutex_unlock(&g->m);
 
     commit_batch(g, batch);
 
     pthread_mutex_lock(&g->m);
-    for (item *it = batch; it; it = it->next)
-        it->done = 1;
     g->commits++;
     g->appends += (uint64_t)n;
     g->in_commit = 0;
-    pthread_cond_broadcast(&g->done);
-    pthread_cond_broadcast(&g->lead); /* items taken while they waited to lead */
+    pthread_cond_signal(&g->done); /* a leader gathering meanwhile */
+    pthread_mutex_unlock(&g->m);
+    /* Each appender wakes alone (no herd on g->m); its item is gone once woken. */
+    for (item *it = batch, *next; it; it = next) {
+        next = it->next;
+        atomic_store(&it->done, 1);
+        sem_post(&it->woken);
+    }
 }
 
 int group_append(group *g, journal_sqlite *js, const journal_update *u, size_t n,
                  const journal_end *end, cairn_error *err)
 {
     item it = {.js = js, .u = u, .n = n, .end = end, .err = err, .rc = CAIRN_OK};
+    atomic_init(&it.done, 0);
+    sem_init(&it.woken, 0, 0);
     pthread_mutex_lock(&g->m);
     *g->tail = &it;
     g->tail = &it.next;
     g->queued++;
-    pthread_cond_signal(&g->queue); /* a leader counting the queue */
-    while (!it.done) {
-        if (!it.taken && !g->gathering)
-            lead(g);
-        else
-            pthread_cond_wait(it.taken ? &g->done : &g->lead, &g->m);
+    /* Nobody gathering: this one leads (its item is the first of the queue).
+     * Else the leader takes it; it is woken only by the last one it waits for. */
+    if (!g->gathering)
+        lead(g);
+    else {
+        if (gathered(g))
+            pthread_cond_signal(&g->queue);
+        pthread_mutex_unlock(&g->m);
     }
-    pthread_mutex_unlock(&g->m);
+    while (!atomic_load(&it.done))
+        sem_wait(&it.woken); /* EINTR: look again */
+    sem_destroy(&it.woken);
     if (it.rc == CAIRN_OK && it.renew_to)
         js->lease_until = it.renew_to;
     return it.rc;
