@@ -24,8 +24,9 @@ typedef struct slot {
     struct pool *pool;
     pthread_t thread;
     int started;
-    engine *e;        /* owned */
-    slot_state state; /* under pool.m */
+    engine *e;           /* owned */
+    pthread_cond_t work; /* this slot was handed an id, or the pool quits */
+    slot_state state;    /* under pool.m */
     char *id;         /* owned while RUNNING or DONE */
     int rc;
     cairn_error err;
@@ -33,7 +34,6 @@ typedef struct slot {
 
 struct pool {
     pthread_mutex_t m;
-    pthread_cond_t work; /* a slot was handed an id, or quit */
     pthread_cond_t done; /* a slot finished */
     int quit;
     group *g;
@@ -50,7 +50,7 @@ static void *slot_main(void *arg)
     pthread_mutex_lock(&p->m);
     for (;;) {
         while (!p->quit && s->state != SLOT_RUNNING)
-            pthread_cond_wait(&p->work, &p->m);
+            pthread_cond_wait(&s->work, &p->m);
         if (s->state != SLOT_RUNNING)
             break; /* quit, and nothing to finish */
         pthread_mutex_unlock(&p->m);
@@ -78,7 +78,6 @@ int pool_open(pool **out, const engine *like, int n, int64_t window_us, cairn_er
         return CAIRN_ERR_NOMEM;
     }
     pthread_mutex_init(&p->m, NULL);
-    pthread_cond_init(&p->work, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -86,8 +85,10 @@ int pool_open(pool **out, const engine *like, int n, int64_t window_us, cairn_er
     pthread_condattr_destroy(&ca);
     p->n = n;
     p->like = like;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         p->slots[i].pool = p;
+        pthread_cond_init(&p->slots[i].work, NULL);
+    }
     int rc = group_open(&p->g, engine_store_path(like), window_us, err);
     if (rc != CAIRN_OK) {
         pool_close(p);
@@ -126,7 +127,8 @@ void pool_close(pool *p)
         return;
     pthread_mutex_lock(&p->m);
     p->quit = 1;
-    pthread_cond_broadcast(&p->work);
+    for (int i = 0; i < p->n; i++)
+        pthread_cond_signal(&p->slots[i].work);
     pthread_mutex_unlock(&p->m);
     for (int i = 0; i < p->n; i++) {
         slot *s = &p->slots[i];
@@ -136,9 +138,9 @@ void pool_close(pool *p)
             err_cleanup(&s->err);
         mem_free(s->id);
         engine_close(s->e); /* NULL for a slot never started */
+        pthread_cond_destroy(&s->work);
     }
     group_close(p->g);
-    pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->m);
     mem_free(p->ids);
@@ -206,7 +208,7 @@ int pool_start(pool *p, char *id, cairn_error *err)
     pthread_mutex_lock(&p->m);
     s->id = id;
     s->state = SLOT_RUNNING;
-    pthread_cond_broadcast(&p->work);
+    pthread_cond_signal(&s->work); /* that thread alone */
     pthread_mutex_unlock(&p->m);
     return CAIRN_OK;
 }
