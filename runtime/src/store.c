@@ -385,7 +385,16 @@ int store_open(store **out, const char *path, cairn_error *err)
         }
     }
     const char *file = sqlite3_db_filename(s->db, "main");
-    s->wal_path = file && *file ? sqlite3_filename_wal(file) : NULL;
+    if (file && *file) {
+        size_t len = strlen(file);
+        if (!(s->shm_path = mem_malloc(len + 5))) {
+            err_set(err, "Store.Error", "%s: out of memory", path);
+            rc = CAIRN_ERR_NOMEM;
+            goto fail;
+        }
+        memcpy(s->shm_path, file, len);
+        memcpy(s->shm_path + len, "-shm", 5);
+    }
     *out = s;
     return CAIRN_OK;
 fail:
@@ -400,6 +409,7 @@ void store_close(store *s)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
+    mem_free(s->shm_path);
     mem_free(s->path);
     mem_free(s);
 }
@@ -416,7 +426,7 @@ const char *store_file(store *s)
 
 void store_notify(store *s)
 {
-    watch_notify(s->wal_path);
+    watch_notify(s->shm_path);
 }
 
 sqlite3 *store_db(store *s)

@@ -52,7 +52,7 @@ struct store {
     sqlite3 *db;
     char *path;
     int relaxed;          /* CAIRN_SYNC=normal: synchronous NORMAL instead of FULL */
-    const char *wal_path; /* the WAL's file name (SQLite's), touched after commits; or NULL */
+    char *shm_path; /* <db>-shm, touched after commits (watch.h); or NULL; owned */
     sqlite3_stmt *st[ST_COUNT];
 };
 

@@ -1,9 +1,9 @@
 /*
- * watch.c — the touch a commit leaves on the store's WAL, and the inotify
+ * watch.c — the touch a commit leaves on the store's -shm file, and the inotify
  * watch an idle worker sleeps on (watch.h).
  *
- * Owns: one inotify instance per watch, and the WAL's file name it looks for.
- * Never: writes the WAL's bytes (a touch changes its times only), blocks in
+ * Owns: one inotify instance per watch, and the -shm file's name it looks for.
+ * Never: writes the file's bytes (a touch changes its times only), blocks in
  * watch_drain, or tells a waiter "nothing happened" when events were lost.
  */
 #include "watch.h"
@@ -22,7 +22,7 @@
 
 struct watch {
     int fd;         /* the inotify instance; owned */
-    char *wal_name; /* the WAL's name inside the directory watched; owned */
+    char *shm_name; /* the -shm file's name inside the directory watched; owned */
 };
 
 watch *watch_open(const char *db_file)
@@ -37,18 +37,18 @@ watch *watch_open(const char *db_file)
     char *dir = mem_malloc(dlen + 2);
     watch *w = mem_calloc(1, sizeof *w);
     size_t nlen = strlen(slash + 1);
-    if (!dir || !w || !(w->wal_name = mem_malloc(nlen + 5)))
+    if (!dir || !w || !(w->shm_name = mem_malloc(nlen + 5)))
         goto fail;
     memcpy(dir, db_file, dlen);
     dir[dlen] = '\0';
     if (dlen == 0)
         strcpy(dir, "/");
-    memcpy(w->wal_name, slash + 1, nlen);
-    memcpy(w->wal_name + nlen, "-wal", 5);
+    memcpy(w->shm_name, slash + 1, nlen);
+    memcpy(w->shm_name + nlen, "-shm", 5);
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->fd < 0)
         goto fail;
-    /* The directory rather than the WAL itself: the WAL may not exist yet, or
+    /* The directory rather than the file itself: it may not exist yet, or
      * be deleted and made again when the last connection closes. */
     if (inotify_add_watch(w->fd, dir, IN_ATTRIB | IN_ONLYDIR) < 0) {
         close(w->fd);
@@ -58,7 +58,7 @@ watch *watch_open(const char *db_file)
     return w;
 fail:
     if (w)
-        mem_free(w->wal_name);
+        mem_free(w->shm_name);
     mem_free(w);
     mem_free(dir);
     return NULL;
@@ -69,7 +69,7 @@ void watch_close(watch *w)
     if (!w)
         return;
     close(w->fd);
-    mem_free(w->wal_name);
+    mem_free(w->shm_name);
     mem_free(w);
 }
 
@@ -93,17 +93,17 @@ int watch_drain(watch *w)
                 seen = 1; /* events were lost: one may have been a commit */
             else if (ev->mask & IN_IGNORED)
                 return -1; /* the directory went away: the watch is over */
-            else if (ev->len && strcmp(ev->name, w->wal_name) == 0)
+            else if (ev->len && strcmp(ev->name, w->shm_name) == 0)
                 seen = 1;
             p += sizeof *ev + ev->len;
         }
     }
 }
 
-void watch_notify(const char *wal_path)
+void watch_notify(const char *shm_path)
 {
-    if (wal_path)
-        (void)utimensat(AT_FDCWD, wal_path, NULL, 0); /* ENOENT: no WAL, no waiter to wake */
+    if (shm_path)
+        (void)utimensat(AT_FDCWD, shm_path, NULL, 0); /* ENOENT: nobody has it open to wait */
 }
 
 #else /* not Linux: no watch; waiters look at the store's data_version */
@@ -131,9 +131,9 @@ int watch_drain(watch *w)
     return -1;
 }
 
-void watch_notify(const char *wal_path)
+void watch_notify(const char *shm_path)
 {
-    (void)wal_path;
+    (void)shm_path;
 }
 
 #endif

@@ -1,13 +1,18 @@
 /*
  * watch.h — how an idle worker sleeps until another process commits.
  *
- * A writer that commits to a store touches the store's WAL file afterwards
- * (watch_notify: its times only, never its bytes). A waiting engine watches
- * the store's directory with inotify for that touch (watch_open), so it
- * sleeps in poll() on watch_fd() with no timer of its own and wakes within
- * microseconds of a commit becoming visible. The touch comes after COMMIT
- * returns, so a waiter woken by it always sees the commit; the WAL's own
- * writes come before, and are not watched.
+ * A writer that commits to a store touches the store's shared-memory file
+ * (<db>-shm) afterwards (watch_notify: its times only, never its bytes). A
+ * waiting engine watches the store's directory with inotify for that touch
+ * (watch_open), so it sleeps in poll() on watch_fd() with no timer of its
+ * own and wakes within microseconds of a commit becoming visible. The touch
+ * comes after COMMIT returns, so a waiter woken by it always sees the
+ * commit; the WAL's own writes come before, and are not watched.
+ *
+ * The -shm file, not the WAL: a touch marks the file's inode dirty, and the
+ * next commit's fdatasync of a touched WAL wrote that inode too, a second
+ * synchronous write on every commit. SQLite never syncs the -shm file, and
+ * it exists while any connection has the store open (none: no waiter).
  *
  * Linux only (inotify). Elsewhere, or when inotify is unavailable (no more
  * instances or watches for this user), or with $CAIRN_WAIT=poll, watch_open
@@ -20,7 +25,7 @@
 typedef struct watch watch;
 
 /*
- * Watches for touches of db_file's WAL (db_file: the store's absolute file
+ * Watches for touches of db_file's -shm file (db_file: the store's absolute file
  * name, sqlite3_db_filename). NULL when that is not possible here (above).
  * Free with watch_close().
  */
@@ -38,7 +43,7 @@ int watch_fd(const watch *w);
  */
 int watch_drain(watch *w);
 
-/* Touches wal_path (the WAL of a store that just committed). Best effort. */
-void watch_notify(const char *wal_path);
+/* Touches shm_path (the -shm file of a store that just committed). Best effort. */
+void watch_notify(const char *shm_path);
 
 #endif
