@@ -48,39 +48,66 @@ static double drain(const char *dir, int n, int b)
     return n / (t / 1e3);
 }
 
+/* A bare SQLite file for the limits below: WAL, synchronous=FULL, table made,
+ * insert prepared; removed again by raw_close. */
+typedef struct raw {
+    char path[4096];
+    sqlite3 *s;
+    sqlite3_stmt *q;
+    char text[151]; /* a row's 150 bytes */
+} raw;
+
+static void raw_open(raw *r, const char *dir, const char *table, const char *insert)
+{
+    snprintf(r->path, sizeof r->path, "%s/limit.db", dir);
+    bench_rm_db(r->path);
+    if (sqlite3_open(r->path, &r->s) != SQLITE_OK ||
+        sqlite3_exec(r->s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(r->s, table, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->s, insert, -1, &r->q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_batch: %s: %s\n", r->path, sqlite3_errmsg(r->s));
+        exit(1);
+    }
+    memset(r->text, 'x', 150);
+    r->text[150] = '\0';
+}
+
+/* Runs the insert as bound, and readies it for the next. */
+static void raw_insert(raw *r)
+{
+    if (sqlite3_step(r->q) != SQLITE_DONE) {
+        fprintf(stderr, "bench_batch: %s: %s\n", r->path, sqlite3_errmsg(r->s));
+        exit(1);
+    }
+    sqlite3_reset(r->q);
+}
+
+static void raw_close(raw *r)
+{
+    sqlite3_finalize(r->q);
+    sqlite3_close(r->s);
+    bench_rm_db(r->path);
+}
+
 /* fsync'd commits per second, each inserting rows rows of about 150 bytes. */
 static double commits_per_s(const char *dir, int rows)
 {
-    char db[4096];
-    snprintf(db, sizeof db, "%s/limit.db", dir);
-    bench_rm_db(db);
-    sqlite3 *s;
-    if (sqlite3_open(db, &s) != SQLITE_OK)
-        exit(1);
-    sqlite3_exec(s,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                 "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)",
-                 NULL, NULL, NULL);
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(s, "INSERT INTO t(b) VALUES (?)", -1, &q, NULL);
-    char text[151];
-    memset(text, 'x', 150);
-    text[150] = '\0';
+    raw r;
+    raw_open(&r, dir, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)",
+             "INSERT INTO t(b) VALUES (?)");
     int k = 1000;
     double t = bench_now_ms();
     for (int i = 0; i < k; i++) {
-        sqlite3_exec(s, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        for (int r = 0; r < rows; r++) {
-            sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
-            sqlite3_step(q);
-            sqlite3_reset(q);
+        sqlite3_exec(r.s, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        for (int row = 0; row < rows; row++) {
+            sqlite3_bind_text(r.q, 1, r.text, -1, SQLITE_STATIC);
+            raw_insert(&r);
         }
-        sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
+        sqlite3_exec(r.s, "COMMIT", NULL, NULL, NULL);
     }
     t = bench_now_ms() - t;
-    sqlite3_finalize(q);
-    sqlite3_close(s);
-    bench_rm_db(db);
+    raw_close(&r);
     return k / (t / 1e3);
 }
 
@@ -93,45 +120,28 @@ static double commits_per_s(const char *dir, int rows)
  */
 static double lean_journal(const char *dir, int n, int per)
 {
-    char db[4096];
-    snprintf(db, sizeof db, "%s/lean.db", dir);
-    bench_rm_db(db);
-    sqlite3 *s;
-    if (sqlite3_open(db, &s) != SQLITE_OK)
-        exit(1);
-    sqlite3_exec(s,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                 "CREATE TABLE j(execution_id TEXT, seq INTEGER, body TEXT, "
-                 "PRIMARY KEY (execution_id, seq)) WITHOUT ROWID",
-                 NULL, NULL, NULL);
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(s, "INSERT INTO j VALUES (?1, ?2, ?3)", -1, &q, NULL);
-    char text[151];
-    memset(text, 'x', 150);
-    text[150] = '\0';
+    raw r;
+    raw_open(&r, dir,
+             "CREATE TABLE j(execution_id TEXT, seq INTEGER, body TEXT, "
+             "PRIMARY KEY (execution_id, seq)) WITHOUT ROWID",
+             "INSERT INTO j VALUES (?1, ?2, ?3)");
     double t = bench_now_ms();
     for (int first = 0; first < n; first += per) {
         for (int step = 1; step <= 10; step++) {
-            sqlite3_exec(s, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+            sqlite3_exec(r.s, "BEGIN IMMEDIATE", NULL, NULL, NULL);
             for (int x = first; x < first + per && x < n; x++) {
                 char id[32]; /* 22 characters, in creation order, as cairn's ids */
                 snprintf(id, sizeof id, "0Bench%016d", x);
-                sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_int(q, 2, step);
-                sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
-                if (sqlite3_step(q) != SQLITE_DONE) {
-                    fprintf(stderr, "bench_batch: %s\n", sqlite3_errmsg(s));
-                    exit(1);
-                }
-                sqlite3_reset(q);
+                sqlite3_bind_text(r.q, 1, id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int(r.q, 2, step);
+                sqlite3_bind_text(r.q, 3, r.text, -1, SQLITE_STATIC);
+                raw_insert(&r);
             }
-            sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
+            sqlite3_exec(r.s, "COMMIT", NULL, NULL, NULL);
         }
     }
     t = bench_now_ms() - t;
-    sqlite3_finalize(q);
-    sqlite3_close(s);
-    bench_rm_db(db);
+    raw_close(&r);
     return n / (t / 1e3);
 }
 
