@@ -7,8 +7,10 @@
  * text is the loader's; it is compiled here by Lua's parser, never run); it
  * never changes what the YAML said and never stops at the first problem.
  */
+#define _GNU_SOURCE /* hsearch_r: a table of its own, not the process's one */
 #include "check.h"
 
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,24 +139,45 @@ static void each_nested(checker *c, const list *l, void (*fn)(checker *, const l
         }
 }
 
+/* Whether o has a name of its own in its list (an await or a goto names another). */
+static int names_itself(const op *o)
+{
+    return o->name && o->kind != OP_AWAIT && o->kind != OP_GOTO;
+}
+
+/* The first operation of l before the i-th named name (a scan: no table). */
+static const op *first_named(const list *l, size_t i, const char *name)
+{
+    for (size_t j = 0; j < i; j++)
+        if (names_itself(&l->ops[j]) && !strcmp(l->ops[j].name, name))
+            return &l->ops[j];
+    return NULL;
+}
+
 static void check_duplicates(checker *c, const list *l)
 {
     each_nested(c, l, check_duplicates);
+    /* names to the operation that first has each (out of memory: a scan) */
+    struct hsearch_data first = {0};
+    int table = hcreate_r(2 * l->nops + 1, &first) != 0;
     for (size_t i = 0; i < l->nops; i++) {
         op *o = &l->ops[i];
-        if (!o->name || o->kind == OP_AWAIT || o->kind == OP_GOTO)
+        if (!names_itself(o))
             continue;
-        for (size_t j = 0; j < i; j++) {
-            op *p = &l->ops[j];
-            if (p->kind == OP_AWAIT || p->kind == OP_GOTO || !p->name || strcmp(p->name, o->name))
-                continue;
-            report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
-                   o->name);
-            report(c, DIAG_NOTE, DIAG_E_DUPLICATE, p->name_at, "'%s' is first defined here",
-                   p->name);
-            break;
-        }
+        ENTRY e = {.key = o->name, .data = o}, *found = NULL;
+        const op *p = NULL;
+        if (!table || !hsearch_r(e, ENTER, &found, &first))
+            p = first_named(l, i, o->name);
+        else if (found->data != o)
+            p = found->data; /* ENTER finds the entry there already */
+        if (!p)
+            continue;
+        report(c, DIAG_ERROR, DIAG_E_DUPLICATE, o->name_at, "duplicate operation name '%s'",
+               o->name);
+        report(c, DIAG_NOTE, DIAG_E_DUPLICATE, p->name_at, "'%s' is first defined here", p->name);
     }
+    if (table)
+        hdestroy_r(&first);
 }
 
 /* Two branches of one parallel with the same name would share it in the journal. */

@@ -5,8 +5,10 @@
  * Never: depends on anything but names and document order (same YAML, same
  * ids in the generated C and in the diagram).
  */
+#define _GNU_SOURCE /* hsearch_r: a table of its own, not the process's one */
 #include "opid.h"
 
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,24 +55,28 @@ static char *base_id(const op *o)
     return base;
 }
 
-/* Whether t is reserved or already ids[0..n). */
-static int taken(const char *t, char *const *ids, size_t n)
+/* Whether t is reserved or already given (in the table of ids so far). */
+static int taken(const char *t, struct hsearch_data *given)
 {
     size_t tl = strlen(t);
     if (!strcmp(t, "end") || (tl > 4 && !strcmp(t + tl - 4, "_end")))
         return 1;
-    for (size_t j = 0; j < n; j++)
-        if (!strcmp(ids[j], t))
-            return 1;
-    return 0;
+    ENTRY e = {.key = (char *)t}, *found;
+    return hsearch_r(e, FIND, &found, given) != 0;
 }
 
 int opid_assign(const op *const *all, size_t n, char **ids)
 {
-    for (size_t i = 0; i < n; i++) {
+    struct hsearch_data given = {0};
+    if (!hcreate_r(2 * n + 1, &given))
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         char *base = base_id(all[i]);
-        if (!base)
-            return -1;
+        if (!base) {
+            rc = -1;
+            break;
+        }
         char *id = NULL;
         for (int suffix = 1; !id; suffix++) {
             buf cand;
@@ -78,18 +84,23 @@ int opid_assign(const op *const *all, size_t n, char **ids)
             buf_add(&cand, base);
             if (suffix > 1)
                 buf_printf(&cand, "_%d", suffix);
-            if (buf_ok(&cand) && taken(buf_str(&cand), ids, i)) {
+            if (buf_ok(&cand) && taken(buf_str(&cand), &given)) {
                 buf_cleanup(&cand);
                 continue;
             }
             id = buf_take(&cand); /* NULL when out of memory */
-            if (!id) {
-                free(base);
-                return -1;
-            }
+            if (!id)
+                break;
         }
         free(base);
+        ENTRY e = {.key = id}, *added;
+        if (!id || !hsearch_r(e, ENTER, &added, &given)) {
+            free(id);
+            rc = -1;
+            break;
+        }
         ids[i] = id;
     }
-    return 0;
+    hdestroy_r(&given); /* the keys are ids[], the caller's */
+    return rc;
 }
