@@ -8,7 +8,7 @@
 #     branch, which is deeper than the parallel;
 #   - --timeline's lanes come in the same order with the same indentation;
 #     the host and the `cairn` tool print the same text;
-#   - --json keeps journal order (other tools parse it): `a` after `five`;
+#   - --json keeps journal order (other tools parse it): `a` after `long`;
 #   - a damaged journal (a parent that is not there, a parent cycle) still
 #     prints every row once, at once.
 . "$CAIRN_SOURCE_DIR/tests/fanout/lib.sh"
@@ -49,7 +49,7 @@ for id, name, indent in t:
 names = [r[1] for r in t]
 if "a" in names:
     a, b0, b1 = names.index("a"), names.index("parallel-branch-0"), names.index("parallel-branch-1")
-    if not (b0 < names.index("three") < a < b1):
+    if not (b0 < names.index("short") < a < b1):
         bad.append("step a is not under parallel-branch-0: %r" % names)
     ind = {r[1]: r[2] for r in t}
     if not (ind["a"] > ind["parallel-branch-0"] > ind["lanes"]):
