@@ -396,9 +396,9 @@ static int cmd_worker(const host *h, int argc, char **argv)
     engine_set_skip_time(e, skip_time);
     wake_fd = engine_wake_fd(e);
 
-    /* A store error is retried (another process may hold the database); with
-     * --until-idle, a run of them ends the worker instead of looping forever.
-     * Any other failure to look for work ends it at once. */
+    /* A store error, of an invocation or of the look for what is due, is
+     * retried (another process may hold the database); with --until-idle, a
+     * run of them ends the worker instead of looping forever. */
     snprintf(who, sizeof who, "%s worker", h->prog);
     const worker_policy policy = {
         .who = who,

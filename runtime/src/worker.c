@@ -176,13 +176,15 @@ int worker_run(engine *e, const worker_policy *p)
             due = engine_next_due(e, skip, &id, &next_wake, &err);
         }
         if (due < 0) {
-            const char *m = err.message ? err.message : "store error";
-            if (!p->retry_forever) {
-                fprintf(stderr, "%s: %s\n", p->who, m);
-                goto done;
-            }
-            fprintf(stderr, "%s: %s (will retry)\n", p->who, m);
+            /* Counted with the invocations' store errors: another process may
+             * hold the database, or the disk be slow to give it back. */
+            int give_up = !p->retry_forever && p->max_store_errors > 0 &&
+                          ++l.store_errors >= p->max_store_errors;
+            fprintf(stderr, "%s: %s (%s)\n", p->who, err.message ? err.message : "store error",
+                    give_up ? "giving up" : "will retry");
             err_cleanup(&err);
+            if (give_up)
+                goto done;
             engine_wait_change(e, p->retry_ms);
             continue;
         }

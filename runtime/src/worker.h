@@ -27,12 +27,12 @@ typedef struct worker_policy {
     /*
      * retry_forever: every error is retried (a failed look-up after retry_ms,
      * running out of memory after idle_ms, or retry_ms if idle_ms < 0), so the loop ends only on
-     * *stop. Otherwise a failed look-up of what is due, or running out of memory, ends it with 1.
+     * *stop. Otherwise running out of memory ends it with 1.
      */
     int retry_forever;
-    /* Store errors of invocations in a row that end the loop with 1
-     * ("giving up"); 0: retried for ever ("will retry"). Ignored with
-     * retry_forever. */
+    /* Store errors in a row (of invocations, or of looking up what is due)
+     * that end the loop with 1 ("giving up"); 0: retried for ever after
+     * retry_ms ("will retry"). Ignored with retry_forever. */
     int max_store_errors;
     int64_t retry_ms; /* the wait after a store error (another process may hold the lock) */
     /* The longest wait for a change when nothing is due; < 0: no limit (the

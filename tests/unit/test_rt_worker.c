@@ -9,6 +9,7 @@
  * The workflow `tick` is written by hand in the shape `cairn gen` gives:
  * a C step, a one-hour wait, then success with the step's result.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include <cairn/workflow.h>
 
@@ -252,6 +254,82 @@ static void test_a_missing_definition_is_reported_once_and_skipped(void **state)
     free(mine);
 }
 
+/* Runs sql on the store through a connection of its own (as another process would). */
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+/* The table the look-up reads is gone while this is in effect. */
+#define HIDE "ALTER TABLE executions RENAME TO executions_hidden"
+#define SHOW "ALTER TABLE executions_hidden RENAME TO executions"
+
+static void *show_later(void *path)
+{
+    usleep(150 * 1000);
+    exec_sql(path, SHOW);
+    return NULL;
+}
+
+/* A long-running worker outlives a store that fails its look-ups: it says so,
+ * waits, and runs what is due once the store answers again. */
+static void test_a_failed_look_up_is_retried_until_the_store_answers(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "tick", "{}");
+    exec_sql(f->path, HIDE);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, show_later, f->path), 0);
+    stop_after_tick = 1;
+    worker_policy p = policy();
+    p.until_idle = 0;
+    p.max_store_errors = 0;
+    p.idle_ms = 60000; /* a missed stop would hang the test */
+    int rc = -1;
+    char *text = run_capturing_stderr(f->e, &p, &rc);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ticks, 1);
+    assert_status(f, id, "PENDING"); /* ran its step, waits its hour */
+    /* 150 ms of failures, retried every 10 ms: each said, none given up on. */
+    assert_true(count(text, "(will retry)\n") >= 2);
+    assert_int_equal(count(text, "\n"), count(text, "(will retry)\n"));
+    assert_non_null(strstr(text, "host worker: "));
+    assert_non_null(strstr(text, "no such table: executions"));
+    free(text);
+    free(id);
+}
+
+/* With max_store_errors (`worker --until-idle`), failed look-ups in a row end
+ * the loop with 1, the last one saying so; nothing runs. */
+static void test_failed_look_ups_in_a_row_end_the_loop(void **state)
+{
+    fixture *f = *state;
+    char *id = start(f, "tick", "{}");
+    exec_sql(f->path, HIDE);
+    worker_policy p = policy();
+    p.max_store_errors = 3;
+    int rc = -1;
+    char *text = run_capturing_stderr(f->e, &p, &rc);
+    exec_sql(f->path, SHOW);
+    assert_int_equal(rc, 1);
+    assert_int_equal(ticks, 0);
+    assert_int_equal(count(text, "(will retry)\n"), 2);
+    assert_int_equal(count(text, "\n"), 3);
+    const char *last = strstr(text, "(giving up)\n");
+    assert_non_null(last);
+    assert_string_equal(last, "(giving up)\n"); /* the last line */
+    assert_status(f, id, "RUNNING");
+    free(text);
+    free(id);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
@@ -261,6 +339,8 @@ int main(void)
         T(test_skip_time_jumps_to_the_wake_up_and_says_so),
         T(test_a_stop_ends_the_loop_after_the_invocation_in_flight),
         T(test_a_missing_definition_is_reported_once_and_skipped),
+        T(test_a_failed_look_up_is_retried_until_the_store_answers),
+        T(test_failed_look_ups_in_a_row_end_the_loop),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
