@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tools/test.sh — build and run the whole test suite, three ways:
 #   1. a normal build (RelWithDebInfo), every test;
-#   2. an AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
+#   2. an AddressSanitizer + UndefinedBehaviorSanitizer build, every test but
+#      two that build their own unsanitized cairn (package_test_after_demo,
+#      docs/cmake.md's commands), the reliability sweeps sampled (one kill
+#      point and one fault position in three: tests/CMakeLists.txt);
 #   3. the unit tests of build 1 under valgrind (no leaks, no invalid access).
 # Installs what is missing first (tools/deps.sh --test). Exit 0 only if all pass.
 set -euo pipefail

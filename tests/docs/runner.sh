@@ -56,6 +56,17 @@ __run() { # LINE STATUS COMMAND
     __first_block=0
     cmd="$(__subst "$cmd")"
     echo "\$ $cmd"
+    if [[ $cmd == "ctest --test-dir build "* ]]; then
+        # This build's own suite, which runs every test it selects beside
+        # this one: what it selects is listed (-N), and must not be nothing.
+        eval "$cmd -N" >"$__out" 2>&1
+        got=$?
+        cat "$__out"
+        grep -Eq '^Total Tests: [1-9]' "$__out" ||
+            __fail "$line" "selects no test of this build: $cmd"
+        [ "$got" = "$want" ] || __fail "$line" "exit $got (with -N), not $want: $cmd"
+        return
+    fi
     if [[ $cmd =~ \&[[:space:]]*(#.*)?$ ]]; then
         eval "$cmd" >"$__out.bg.$line" 2>&1
         sleep 1
