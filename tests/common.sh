@@ -39,6 +39,21 @@ expect_rc() {
     [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
 }
 
+# npm_ci DIR PACKAGE...: `npm ci` in DIR (its package-lock.json) unless each
+# PACKAGE is in DIR/node_modules; under a lock, since two tests share a DIR
+# and a fresh clone's `ctest -j` may start them together (one `npm ci`
+# deleting the node_modules the other is filling).
+npm_ci() {
+    local dir=$1 p missing=0
+    shift
+    command -v npm >/dev/null || fail "npm is not installed"
+    (
+        flock 9 || exit 1
+        for p in "$@"; do [[ -d "$dir/node_modules/$p" ]] || missing=1; done
+        ((missing == 0)) || (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    ) 9>"$dir/.npm-ci.lock" || fail "npm ci in $dir"
+}
+
 # own_netns "$0" "$@": re-runs the calling script in a network namespace of
 # its own (unshare -n; as root, or where unprivileged user namespaces allow
 # `unshare -rn`) with only its loopback interface, up, so the fixed ports it

@@ -14,9 +14,7 @@ WORK="$(mktemp -d)"
 
 npm_ready() {
     command -v node >/dev/null || fail "node is not installed"
-    if [[ ! -d "$HERE/node_modules/@smithy/signature-v4" || ! -d "$HERE/node_modules/@aws-sdk/client-lambda" ]]; then
-        (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $HERE"
-    fi
+    npm_ci "$HERE" @smithy/signature-v4 @aws-sdk/client-lambda
 }
 
 # test_credentials: AWS's documented example key, region us-east-1, and none

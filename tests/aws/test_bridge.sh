@@ -25,9 +25,7 @@ ORDER="$CAIRN_BINARY_DIR/examples/order/order"
 APPROVAL="$CAIRN_BINARY_DIR/examples/approval/approval"
 [[ -x $ORDER && -x $APPROVAL ]] || fail "build the examples first ($ORDER, $APPROVAL)"
 command -v node >/dev/null || fail "node is not installed"
-if [[ ! -d "$BRIDGE/node_modules/@aws/durable-execution-sdk-js-testing" ]]; then
-    (cd "$BRIDGE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BRIDGE"
-fi
+npm_ci "$BRIDGE" @aws/durable-execution-sdk-js-testing
 test_credentials
 
 

@@ -33,9 +33,7 @@ PAYMENT="$CAIRN_BINARY_DIR/examples/payment/payment"
 BRIDGE="$HERE/bridge"
 [[ -x $FANOUT && -x $PAYMENT ]] || fail "build the fan-out test host and the examples first ($FANOUT, $PAYMENT)"
 command -v node >/dev/null || fail "node is not installed"
-if [[ ! -d "$BRIDGE/node_modules/@aws/durable-execution-sdk-js-testing" ]]; then
-    (cd "$BRIDGE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BRIDGE"
-fi
+npm_ci "$BRIDGE" @aws/durable-execution-sdk-js-testing
 test_credentials
 
 on_fail() {

@@ -26,9 +26,7 @@ for b in "$EX/order/order" "$EX/approval/approval" "$EX/payment/payment" "$FANOU
     [[ -x $b ]] || fail "build it first: $b"
 done
 command -v node >/dev/null || fail "node is not installed"
-if [[ ! -d "$WIRE/node_modules/@aws/durable-execution-sdk-js" ]]; then
-    (cd "$WIRE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $WIRE"
-fi
+npm_ci "$WIRE" @aws/durable-execution-sdk-js
 test_credentials
 
 on_fail() {
