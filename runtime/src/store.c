@@ -342,6 +342,28 @@ static int pragma(store *s, const char *sql, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* How long store_open tries to make a new store WAL (its busy timeout). */
+enum { BUSY_MS = 5000, WAL_RETRY_MS = 5 };
+
+/*
+ * A new store is made in rollback-journal mode, and the first of its openers
+ * to get the file's exclusive lock switches it to WAL. Another opener asking
+ * meanwhile holds a shared lock: SQLite answers it SQLITE_BUSY at once, not
+ * after the busy timeout (waiting could deadlock). It asks again, and finds
+ * the switch made. Once WAL, the pragma takes no lock.
+ */
+static int wal_mode(store *s, cairn_error *err)
+{
+    for (int waited = 0;; waited += WAL_RETRY_MS) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return CAIRN_OK;
+        if (rc != SQLITE_BUSY || waited >= BUSY_MS)
+            return store_db_fail(s, err, "PRAGMA journal_mode = WAL");
+        sqlite3_sleep(WAL_RETRY_MS);
+    }
+}
+
 int store_open(store **out, const char *path, cairn_error *err)
 {
     *out = NULL;
@@ -361,14 +383,14 @@ int store_open(store **out, const char *path, cairn_error *err)
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
 
     if ((rc = store_schema_ready(s, err)) != CAIRN_OK)
         goto fail;
 
     const char *sync = getenv("CAIRN_SYNC");
     int relaxed = s->relaxed = sync && strcmp(sync, "normal") == 0;
-    if ((rc = pragma(s, "PRAGMA journal_mode = WAL", err)) != CAIRN_OK ||
+    if ((rc = wal_mode(s, err)) != CAIRN_OK ||
         (rc = pragma(s, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
                      err)) != CAIRN_OK ||
         (rc = pragma(s, "PRAGMA foreign_keys = ON", err)) != CAIRN_OK)

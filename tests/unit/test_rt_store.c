@@ -3,6 +3,7 @@
  * refusals (newer schema, not a database, not a cairn store) that name the
  * file and change nothing, the pragmas, and rows in and out.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -863,11 +864,63 @@ static void test_events_append_in_order_and_roll_back_with_their_update(void **s
     err_cleanup(&err);
 }
 
+/* Openers of one new store, started together (as workers, starts and
+ * callbacks of a fresh deployment are). */
+enum { OPENERS = 6, ROUNDS = 100 };
+
+typedef struct opener {
+    const char *path;
+    pthread_barrier_t *go;
+    int rc;
+    char message[256];
+} opener;
+
+static void *open_together(void *arg)
+{
+    opener *o = arg;
+    store *s = NULL;
+    cairn_error err;
+    err_init(&err);
+    pthread_barrier_wait(o->go);
+    o->rc = store_open(&s, o->path, &err);
+    snprintf(o->message, sizeof o->message, "%s", err.message ? err.message : "");
+    store_close(s);
+    err_cleanup(&err);
+    return NULL;
+}
+
+/* Each of them opens it: the one that makes it WAL first does not make the
+ * others fail (they asked while holding a shared lock: SQLite answers busy at
+ * once there, without the busy timeout). */
+static void test_a_new_store_opened_by_many_at_once_opens_for_all(void **state)
+{
+    const char *path = *state;
+    for (int round = 0; round < ROUNDS; round++) {
+        remove_db(path);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, OPENERS);
+        opener o[OPENERS];
+        pthread_t t[OPENERS];
+        for (int i = 0; i < OPENERS; i++) {
+            o[i] = (opener){.path = path, .go = &go, .rc = -1};
+            assert_int_equal(pthread_create(&t[i], NULL, open_together, &o[i]), 0);
+        }
+        for (int i = 0; i < OPENERS; i++)
+            assert_int_equal(pthread_join(t[i], NULL), 0);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < OPENERS; i++)
+            if (o[i].rc != CAIRN_OK)
+                fail_msg("round %d, opener %d: %s", round, i, o[i].message);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_then_reopen_keeps_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_and_synchronous_full_are_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_new_store_opened_by_many_at_once_opens_for_all,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database_is_refused_naming_the_file, setup,
                                         teardown),
