@@ -2,7 +2,8 @@
  * engine_fixture.h — what the engine's cmocka tests share: a fresh store
  * per test (a temp file, removed with its -wal and -shm), and helpers that
  * start, invoke and drive executions and read their status and journal back
- * as the JSON of engine.h. Include after <cmocka.h> and engine.h.
+ * as the JSON of engine.h, and one that runs SQL on the store beside the engine
+ * (fixture_sql). Include after <cmocka.h> and engine.h.
  */
 #ifndef CAIRN_TEST_ENGINE_FIXTURE_H
 #define CAIRN_TEST_ENGINE_FIXTURE_H
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "rfc3339.h"
 
@@ -58,6 +61,18 @@ static inline char *start(fixture *f, const char *wf, const char *input)
         fail_msg("engine_start: %s", f->err.message);
     assert_int_equal(created, 1);
     return id;
+}
+
+/* Runs sql on the store at path through a connection of its own, as another process would. */
+static inline void fixture_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
 }
 
 static inline void invoke(fixture *f, const char *id)

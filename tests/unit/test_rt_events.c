@@ -378,16 +378,6 @@ static void test_unknown_execution_has_no_events(void **state)
 
 /* ---- the upgrade from schema version 1 ---------------------------------- */
 
-static void raw(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
-}
-
 static int raw_int(const char *path, const char *sql)
 {
     sqlite3 *db;
@@ -410,9 +400,10 @@ static void test_version_1_store_is_upgraded_in_place(void **state)
     engine_close(f->e);
     f->e = NULL;
     /* What cairn 0.1 wrote: the same tables without events and result_mode, schema version 1. */
-    raw(f->path, "DROP TABLE events; ALTER TABLE operations DROP COLUMN result_mode; UPDATE meta "
-                 "SET value = '1' WHERE key = 'schema_version'; "
-                 "PRAGMA wal_checkpoint(TRUNCATE);");
+    fixture_sql(f->path,
+                "DROP TABLE events; ALTER TABLE operations DROP COLUMN result_mode; UPDATE meta "
+                "SET value = '1' WHERE key = 'schema_version'; "
+                "PRAGMA wal_checkpoint(TRUNCATE);");
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      0);
 

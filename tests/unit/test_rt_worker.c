@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include <cairn/workflow.h>
 
@@ -254,18 +253,6 @@ static void test_a_missing_definition_is_reported_once_and_skipped(void **state)
     free(mine);
 }
 
-/* Runs sql on the store through a connection of its own (as another process would). */
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
-}
-
 /* The table the look-up reads is gone while this is in effect. */
 #define HIDE "ALTER TABLE executions RENAME TO executions_hidden"
 #define SHOW "ALTER TABLE executions_hidden RENAME TO executions"
@@ -273,7 +260,7 @@ static void exec_sql(const char *path, const char *sql)
 static void *show_later(void *path)
 {
     usleep(150 * 1000);
-    exec_sql(path, SHOW);
+    fixture_sql(path, SHOW);
     return NULL;
 }
 
@@ -283,7 +270,7 @@ static void test_a_failed_look_up_is_retried_until_the_store_answers(void **stat
 {
     fixture *f = *state;
     char *id = start(f, "tick", "{}");
-    exec_sql(f->path, HIDE);
+    fixture_sql(f->path, HIDE);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, show_later, f->path), 0);
     stop_after_tick = 1;
@@ -312,12 +299,12 @@ static void test_failed_look_ups_in_a_row_end_the_loop(void **state)
 {
     fixture *f = *state;
     char *id = start(f, "tick", "{}");
-    exec_sql(f->path, HIDE);
+    fixture_sql(f->path, HIDE);
     worker_policy p = policy();
     p.max_store_errors = 3;
     int rc = -1;
     char *text = run_capturing_stderr(f->e, &p, &rc);
-    exec_sql(f->path, SHOW);
+    fixture_sql(f->path, SHOW);
     assert_int_equal(rc, 1);
     assert_int_equal(ticks, 0);
     assert_int_equal(count(text, "(will retry)\n"), 2);
